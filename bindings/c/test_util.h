@@ -1,0 +1,39 @@
+/* Minimal test harness shared by the C tests: CHECK / CHECK_EQ count passes and failures and the
+ * program ends with the plain closing line "c: N passed, N failed". */
+#ifndef LFE_TEST_UTIL_H
+#define LFE_TEST_UTIL_H
+#include <stdio.h>
+#include <stdlib.h>
+
+static int t_pass, t_fail; /* per test program */
+
+#define CHECK(cond)                                                                      \
+    do {                                                                                 \
+        if (cond) {                                                                      \
+            t_pass++;                                                                    \
+        } else {                                                                         \
+            t_fail++;                                                                    \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);    \
+        }                                                                                \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                   \
+    do {                                                                                 \
+        long long va_ = (long long)(a), vb_ = (long long)(b);                            \
+        if (va_ == vb_) {                                                                \
+            t_pass++;                                                                    \
+        } else {                                                                         \
+            t_fail++;                                                                    \
+            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", __FILE__, \
+                    __LINE__, #a, va_, #b, vb_);                                          \
+        }                                                                                \
+    } while (0)
+
+/* Light mode (set by the valgrind run): tests shrink loop counts, not what they check. */
+static inline int t_light(void) { return getenv("LFE_TEST_LIGHT") != NULL; }
+
+static inline int t_finish(const char *name) {
+    printf("%s: %d passed, %d failed\n", name, t_pass, t_fail);
+    return t_fail == 0 ? 0 : 1;
+}
+#endif

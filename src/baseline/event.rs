@@ -1,0 +1,1 @@
+//! Mutex baseline for event (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Mutex baseline for log (filled in by its issue).

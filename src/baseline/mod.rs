@@ -1,0 +1,7 @@
+//! Mutex baselines: each lfe structure again, built the plain way (a lock around a deque or a
+//! map), with the same Rust API. Tests run the same checks against both, and benchmarks put
+//! them side by side (`cargo bench --bench compare`).
+
+pub mod event;
+pub mod log;
+pub mod table;

@@ -1,0 +1,1 @@
+//! C ABI for the bus structure (filled in by its issue).

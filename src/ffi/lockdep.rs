@@ -1,0 +1,1 @@
+//! C ABI for the lockdep structure (filled in by its issue).

@@ -1,0 +1,1 @@
+//! C ABI for the log structure (filled in by its issue).

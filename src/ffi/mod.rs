@@ -1,0 +1,25 @@
+//! The C ABI: a thin, mechanical layer over the safe Rust API (DESIGN.md, "C ABI rules").
+//!
+//! * `status` — the `LFE_OK` / `LFE_E_*` codes and `lfe_status_str`;
+//! * `guard` — the panic boundary every export runs in, and argument checks (NULL, lengths);
+//! * `version` — `lfe_version`, `lfe_abi_version` and the version macros;
+//! * `batch` — `lfe_batch`, the one result object every query returns;
+//! * one file per structure (`log`, `procs`, `routes`, `requests`, `queue`, `bus`, `lockdep`).
+//!
+//! No logic lives here that a Rust user would not also get from the safe API.
+#![allow(non_camel_case_types)]
+
+#[macro_use]
+pub mod guard;
+pub mod batch;
+pub mod status;
+pub mod version;
+
+// One file per structure.
+pub mod bus;
+pub mod lockdep;
+pub mod log;
+pub mod procs;
+pub mod queue;
+pub mod requests;
+pub mod routes;

@@ -1,0 +1,1 @@
+//! C ABI for the procs structure (filled in by its issue).

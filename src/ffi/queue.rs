@@ -1,0 +1,1 @@
+//! C ABI for the queue structure (filled in by its issue).

@@ -1,0 +1,1 @@
+//! C ABI for the requests structure (filled in by its issue).

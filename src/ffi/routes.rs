@@ -1,0 +1,1 @@
+//! C ABI for the routes structure (filled in by its issue).

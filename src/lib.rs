@@ -1,0 +1,29 @@
+//! # lfe — a lock-free engine for developer-tool hosts
+//!
+//! lfe gives a process runner / log viewer / dev proxy / event bus host the four shared
+//! structures such hosts usually build with mutexes and channels, built so that writers never
+//! wait on readers:
+//!
+//! * [`log`] — the log store: a lock-free ring of log lines with asynchronous enrichment;
+//! * [`table`] — RCU tables (processes, proxy routes) and the request log;
+//! * [`event`] — a bounded MPMC event queue and a filtered fan-out bus;
+//! * [`lockdep`] — a lock-order validator for the host's own locks;
+//! * [`baseline`] — mutex versions of each structure with the same API, for tests and benchmarks.
+//!
+//! The safe Rust API is the first-class API. [`ffi`] is a thin C ABI over it (see
+//! `include/lfe.h`), used by the C, Go and Python bindings.
+//!
+//! See `ARCHITECTURE.md` for a map of the code and `DESIGN.md` rules it follows.
+
+pub mod baseline;
+pub mod error;
+pub mod event;
+pub mod ffi;
+pub mod lockdep;
+pub mod log;
+pub mod ring;
+pub(crate) mod sync;
+pub mod table;
+pub mod time;
+
+pub use error::{Error, Result};

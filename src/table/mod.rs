@@ -1,0 +1,1 @@
+//! RCU tables (filled in by its issue).
