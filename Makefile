@@ -22,7 +22,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
         install-check test install uninstall clean tools tools-cbindgen tools-pytest \
-        fuzz fuzz-smoke soak sanitize verify bench
+        fuzz fuzz-smoke soak sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
 # Libraries: build/lib/liblfe.so.<version> (SONAME liblfe.so.<ABI>) and build/lib/liblfe.a
@@ -116,6 +116,18 @@ rust-test:
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
 
+# loom models: tests/loom_*.rs, compiled with --cfg loom (src/sync.rs swaps in loom's atomics).
+# LOOM_MAX_PREEMPTIONS bounds the search so `make test` stays short; `make verify` goes deeper.
+LOOM_MAX_PREEMPTIONS ?= 2
+LOOM_TESTS := $(basename $(notdir $(wildcard tests/loom_*.rs)))
+loom:
+	@for t in $(LOOM_TESTS); do echo "== loom $$t"; \
+	  RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=$(LOOM_MAX_PREEMPTIONS) CARGO_TARGET_DIR=target/loom \
+	    $(CARGO) test --release --test $$t -- --test-threads=1; done
+
+verify:
+	$(MAKE) loom LOOM_MAX_PREEMPTIONS=3
+
 # ---------------------------------------------------------------------------------------------
 # Bindings
 python-test: lib tools-pytest
@@ -133,7 +145,7 @@ install-check: lib
 	bash scripts/install_check.sh
 
 # ---------------------------------------------------------------------------------------------
-test: tools fmt-check clippy rust-test check-header check-header-docs check-symbols c-test \
+test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
       install-check python-test go-test
 	@echo "make test: all suites passed"
 

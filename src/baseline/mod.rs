@@ -3,5 +3,6 @@
 //! them side by side (`cargo bench --bench compare`).
 
 pub mod event;
+pub mod lock;
 pub mod log;
 pub mod table;

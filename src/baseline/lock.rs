@@ -1,0 +1,161 @@
+//! The locks the baselines use: `std::sync::Mutex` / `RwLock` with an optional observer.
+//!
+//! When an observer is installed ([`set_observer`]), every acquire and release is reported to it
+//! with the lock's name and address; the lock-order validator (`lfe::lockdep`) provides one, so
+//! the baselines' own tests run with deadlock detection on. With no observer the cost is one
+//! atomic load per acquire and per release.
+
+use arc_swap::ArcSwapOption;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+/// Receives lock events from the baseline locks.
+pub trait LockObserver: Send + Sync {
+    /// `name` is about to be acquired (exclusive, or shared when `shared`) by this thread.
+    fn acquire(&self, name: &'static str, addr: usize, shared: bool);
+    /// `name` was released by this thread.
+    fn release(&self, name: &'static str, addr: usize);
+}
+
+static OBSERVER: ArcSwapOption<Box<dyn LockObserver>> = ArcSwapOption::const_empty();
+
+/// Installs (or with `None`, removes) the process-wide observer of baseline locks.
+pub fn set_observer(o: Option<Box<dyn LockObserver>>) {
+    OBSERVER.store(o.map(Arc::new));
+}
+
+fn on_acquire(name: &'static str, addr: usize, shared: bool) {
+    if let Some(o) = OBSERVER.load().as_ref() {
+        o.acquire(name, addr, shared);
+    }
+}
+
+fn on_release(name: &'static str, addr: usize) {
+    if let Some(o) = OBSERVER.load().as_ref() {
+        o.release(name, addr);
+    }
+}
+
+/// A named mutex (poisoning is ignored: a panic while holding it leaves the data as it was).
+#[derive(Debug)]
+pub struct Mutex<T> {
+    name: &'static str,
+    inner: std::sync::Mutex<T>,
+}
+
+/// Guard of [`Mutex`].
+pub struct MutexGuard<'a, T> {
+    lock: &'a Mutex<T>,
+    guard: std::sync::MutexGuard<'a, T>,
+}
+
+impl<T> Mutex<T> {
+    pub fn new(name: &'static str, v: T) -> Self {
+        Mutex {
+            name,
+            inner: std::sync::Mutex::new(v),
+        }
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        on_acquire(self.name, self as *const _ as usize, false);
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        MutexGuard { lock: self, guard }
+    }
+
+    /// The underlying std mutex, for `Condvar::wait` (which must see the std guard).
+    pub fn raw(&self) -> &std::sync::Mutex<T> {
+        &self.inner
+    }
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        on_release(self.lock.name, self.lock as *const _ as usize);
+    }
+}
+
+/// A named reader-writer lock (poisoning ignored).
+#[derive(Debug)]
+pub struct RwLock<T> {
+    name: &'static str,
+    inner: std::sync::RwLock<T>,
+}
+
+/// Shared guard of [`RwLock`].
+pub struct ReadGuard<'a, T> {
+    lock: &'a RwLock<T>,
+    guard: std::sync::RwLockReadGuard<'a, T>,
+}
+
+/// Exclusive guard of [`RwLock`].
+pub struct WriteGuard<'a, T> {
+    lock: &'a RwLock<T>,
+    guard: std::sync::RwLockWriteGuard<'a, T>,
+}
+
+impl<T> RwLock<T> {
+    pub fn new(name: &'static str, v: T) -> Self {
+        RwLock {
+            name,
+            inner: std::sync::RwLock::new(v),
+        }
+    }
+
+    pub fn read(&self) -> ReadGuard<'_, T> {
+        on_acquire(self.name, self as *const _ as usize, true);
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        ReadGuard { lock: self, guard }
+    }
+
+    pub fn write(&self) -> WriteGuard<'_, T> {
+        on_acquire(self.name, self as *const _ as usize, false);
+        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        WriteGuard { lock: self, guard }
+    }
+}
+
+impl<T> Deref for ReadGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> Drop for ReadGuard<'_, T> {
+    fn drop(&mut self) {
+        on_release(self.lock.name, self.lock as *const _ as usize);
+    }
+}
+
+impl<T> Deref for WriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for WriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+impl<T> Drop for WriteGuard<'_, T> {
+    fn drop(&mut self) {
+        on_release(self.lock.name, self.lock as *const _ as usize);
+    }
+}
