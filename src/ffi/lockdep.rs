@@ -136,10 +136,10 @@ impl Record for lfe_rec_lockdep_violation {
     }
 }
 
-/// Counters of `lfe_lockdep_stats`.
+/// Counters written by `lfe_lockdep_stats`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct lfe_lockdep_stats {
+pub struct lfe_lockdep_counters {
     /// Registered locks.
     pub locks: u64,
     /// Acquisitions recorded.
@@ -461,14 +461,14 @@ pub unsafe extern "C" fn lfe_lockdep_disable(v: *const lfe_lockdep) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_stats(
     v: *const lfe_lockdep,
-    out: *mut lfe_lockdep_stats,
+    out: *mut lfe_lockdep_counters,
 ) -> i32 {
     guard::call(|| {
         // SAFETY: forwarded caller contract.
         let v = unsafe { arg_ref(v)? };
         let out = arg_out(out)?;
         let s = v.inner.stats();
-        let c = lfe_lockdep_stats {
+        let c = lfe_lockdep_counters {
             locks: s.locks,
             acquires: s.acquires,
             releases: s.releases,
@@ -521,7 +521,7 @@ mod tests {
             assert_eq!(u64::from_ne_bytes(toks[8..].try_into().unwrap()), 1);
             assert_eq!((*batch).next, 1);
             lfe_batch_free(batch);
-            let mut st = lfe_lockdep_stats::default();
+            let mut st = lfe_lockdep_counters::default();
             assert_eq!(lfe_lockdep_stats(v, &mut st), LFE_OK);
             assert_eq!((st.locks, st.edges, st.violations), (2, 1, 1));
             assert_eq!(lfe_lockdep_stats(v, std::ptr::null_mut()), LFE_E_NULL);
