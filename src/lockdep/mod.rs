@@ -378,7 +378,10 @@ impl Validator {
 
     /// The name of a registered id.
     pub fn name(&self, id: LockId) -> Option<Vec<u8>> {
-        lock(&self.registry).names.get(id as usize).map(|n| n.to_vec())
+        lock(&self.registry)
+            .names
+            .get(id as usize)
+            .map(|n| n.to_vec())
     }
 
     /// Turns checking on.
@@ -483,10 +486,11 @@ impl Validator {
                 };
                 self.report(kind, token, id, vec![id, id], vec![token], 0);
                 conflict = true;
-            } else if !self.good.test(h.lock, id) {
-                if self.bad.test(h.lock, id) || self.add_edge(token, h.lock, id) {
-                    conflict = true;
-                }
+            } else if !self.good.test(h.lock, id)
+                && (self.bad.test(h.lock, id) || self.add_edge(token, h.lock, id))
+            {
+                // Fast path above: a known edge is one relaxed load and no write.
+                conflict = true;
             }
         }
         state.held.push(Held {
@@ -626,7 +630,14 @@ impl Validator {
                     let dur = now_ns.saturating_sub(h.at_ns);
                     if dur > self.cfg.long_hold_ns {
                         found += 1;
-                        self.report(Kind::LongHold, token, h.lock, vec![h.lock], vec![token], dur);
+                        self.report(
+                            Kind::LongHold,
+                            token,
+                            h.lock,
+                            vec![h.lock],
+                            vec![token],
+                            dur,
+                        );
                     }
                 }
             }
@@ -670,7 +681,12 @@ impl Validator {
         let names: Vec<Vec<u8>> = {
             let r = lock(&self.registry);
             path.iter()
-                .map(|&id| r.names.get(id as usize).map(|n| n.to_vec()).unwrap_or_default())
+                .map(|&id| {
+                    r.names
+                        .get(id as usize)
+                        .map(|n| n.to_vec())
+                        .unwrap_or_default()
+                })
                 .collect()
         };
         let mut log = lock(&self.log);
