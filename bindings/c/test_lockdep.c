@@ -177,7 +177,7 @@ int main(void) {
     struct worker w[T];
     pthread_t th[T];
     uint32_t ids[6];
-    char name[8];
+    char name[16];
     for (int i = 0; i < 6; i++) {
         snprintf(name, sizeof name, "L%d", i);
         ids[i] = reg(v, name);
