@@ -1,8 +1,8 @@
 //! Criterion benches for lockdep: the cost an acquire/release pair adds to a real lock, in one
 //! run: a raw `std::sync::Mutex` lock/unlock with no validator; the same with a disabled
 //! validator reporting around it; with an enabled validator where the token already holds an
-//! outer lock and the edge outer -> inner is known (the lock-free fast path); and enabled with
-//! a held stack of three locks.
+//! outer lock and the edge outer -> inner is known (the lock-free fast path); enabled with no
+//! other lock held; and enabled with a held stack of three locks.
 use criterion::{criterion_group, criterion_main, Criterion};
 use lfe::lockdep::{Config, Validator};
 use std::hint::black_box;
@@ -43,6 +43,16 @@ fn bench(c: &mut Criterion) {
             on.acquire(1, inner).unwrap();
             *m.lock().unwrap() += 1;
             on.release(1, inner).unwrap();
+        })
+    });
+
+    let single = Validator::new(Config::default()).unwrap();
+    let only = single.register(b"only").unwrap();
+    g.bench_function("enabled_single_lock", |b| {
+        b.iter(|| {
+            single.acquire(1, only).unwrap();
+            *m.lock().unwrap() += 1;
+            single.release(1, only).unwrap();
         })
     });
 

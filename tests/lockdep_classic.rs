@@ -187,7 +187,7 @@ fn release_unheld_detected_once() {
 fn long_hold_on_release_and_by_scan_with_injected_time() {
     let (v, [a, b, c, _]) = validator(1_000);
     // Short hold: nothing.
-    v.acquire_at(1, a, false, 10, ).unwrap();
+    v.acquire_at(1, a, false, 10).unwrap();
     assert_eq!(v.release_at(1, a, 500), Ok(()));
     // Long hold, seen at release.
     v.acquire_at(1, a, false, 1_000).unwrap();
@@ -280,4 +280,24 @@ fn violations_since_is_a_cursor() {
     assert_eq!(second[0].lock, b);
     assert_eq!(v.violations_since(next).0.len(), 0);
     assert_eq!(v.violations_since(100).0.len(), 0);
+}
+
+#[test]
+fn idle_tokens_make_room_for_new_ones() {
+    let v = Validator::new(Config {
+        max_tokens: 2,
+        shards: 1,
+        ..Config::default()
+    })
+    .unwrap();
+    let a = v.register(b"A").unwrap();
+    // Many distinct tokens (goroutine ids), two at most holding at once: never Full.
+    for t in 0..1_000u64 {
+        assert_eq!(v.acquire(t, a), Ok(()));
+        assert_eq!(v.acquire_shared(t + 10_000, a), Ok(()));
+        assert_eq!(v.release(t, a), Ok(()));
+        assert_eq!(v.release(t + 10_000, a), Ok(()));
+    }
+    assert!(v.violations().is_empty());
+    assert_eq!(v.stats().holding_tokens, 0);
 }

@@ -55,7 +55,6 @@ use crate::sync::{AtomicBool, AtomicU32, Mutex, Ordering};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use graph::Bits;
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -244,17 +243,16 @@ impl Hasher for TokenHasher {
 
 #[derive(Default)]
 struct Shard {
+    /// Per-token state. An entry whose list became empty is kept (so a token that takes and
+    /// drops one lock at a time neither rehashes nor allocates) until the shard is full; then
+    /// every idle entry is dropped at once (amortised O(1) per token).
     tokens: HashMap<u64, TokenState, BuildHasherDefault<TokenHasher>>,
-    /// Spare held lists, so a token that comes and goes does not allocate each time.
-    pool: Vec<Vec<Held>>,
     /// Acquisitions refused with `Full` (max_tokens) whose releases must not be reported.
     untracked: u64,
     acquires: u64,
     releases: u64,
     conflicts: u64,
 }
-
-const POOL_MAX: usize = 8;
 
 #[derive(Default)]
 struct GraphState {
@@ -460,18 +458,16 @@ impl Validator {
         let mut guard = lock(self.shard(token));
         let shard = &mut *guard;
         let tps = self.tokens_per_shard;
-        let ntokens = shard.tokens.len();
-        let state = match shard.tokens.entry(token) {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => {
-                if ntokens >= tps {
-                    shard.untracked += 1;
-                    return Err(Error::Full);
-                }
-                let held = shard.pool.pop().unwrap_or_default();
-                v.insert(TokenState { held, overflow: 0 })
+        if shard.tokens.len() >= tps && !shard.tokens.contains_key(&token) {
+            shard
+                .tokens
+                .retain(|_, s| !s.held.is_empty() || s.overflow > 0);
+            if shard.tokens.len() >= tps {
+                shard.untracked += 1;
+                return Err(Error::Full);
             }
-        };
+        }
+        let state = shard.tokens.entry(token).or_default();
         if state.held.len() >= self.cfg.max_held as usize {
             state.overflow += 1;
             return Err(Error::Full);
@@ -579,33 +575,24 @@ impl Validator {
                     conflict = true;
                 }
             }
-            Some(state) => {
-                match state.held.iter().rposition(|h| h.lock == id) {
-                    None => {
-                        if state.overflow > 0 {
-                            state.overflow -= 1;
-                        } else {
-                            self.report(Kind::ReleaseUnheld, token, id, vec![id], vec![token], 0);
-                            conflict = true;
-                        }
-                    }
-                    Some(i) => {
-                        let h = state.held.remove(i);
-                        let dur = now_ns.saturating_sub(h.at_ns);
-                        if self.cfg.long_hold_ns != 0 && dur > self.cfg.long_hold_ns {
-                            self.report(Kind::LongHold, token, id, vec![id], vec![token], dur);
-                            conflict = true;
-                        }
+            Some(state) => match state.held.iter().rposition(|h| h.lock == id) {
+                None => {
+                    if state.overflow > 0 {
+                        state.overflow -= 1;
+                    } else {
+                        self.report(Kind::ReleaseUnheld, token, id, vec![id], vec![token], 0);
+                        conflict = true;
                     }
                 }
-                if state.held.is_empty() && state.overflow == 0 {
-                    if let Some(st) = shard.tokens.remove(&token) {
-                        if shard.pool.len() < POOL_MAX {
-                            shard.pool.push(st.held);
-                        }
+                Some(i) => {
+                    let h = state.held.remove(i);
+                    let dur = now_ns.saturating_sub(h.at_ns);
+                    if self.cfg.long_hold_ns != 0 && dur > self.cfg.long_hold_ns {
+                        self.report(Kind::LongHold, token, id, vec![id], vec![token], dur);
+                        conflict = true;
                     }
                 }
-            }
+            },
         }
         if conflict {
             shard.conflicts += 1;
@@ -736,7 +723,7 @@ impl Validator {
             s.acquires += sh.acquires;
             s.releases += sh.releases;
             s.conflicts += sh.conflicts;
-            s.holding_tokens += sh.tokens.len() as u64;
+            s.holding_tokens += sh.tokens.values().filter(|t| !t.held.is_empty()).count() as u64;
         }
         {
             let g = lock(&self.graph);
