@@ -76,7 +76,10 @@ fn baseline_locks_report_to_the_validator() {
     assert_eq!(
         got,
         vec![
-            (Kind::OrderInversion, "test.m2 -> test.m1 -> test.m2".to_string()),
+            (
+                Kind::OrderInversion,
+                "test.m2 -> test.m1 -> test.m2".to_string()
+            ),
             (Kind::RecursiveRead, "test.m2 -> test.m2".to_string()),
         ]
     );

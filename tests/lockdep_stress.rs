@@ -144,7 +144,10 @@ fn one_bad_thread_among_many_reported_once() {
     assert_eq!(vs.len(), 1, "{vs:?}");
     assert_eq!(vs[0].kind, Kind::OrderInversion);
     let text = vs[0].path_text();
-    assert!(text == "M5 -> M0 -> M5" || text == "M0 -> M5 -> M0", "{text}");
+    assert!(
+        text == "M5 -> M0 -> M5" || text == "M0 -> M5 -> M0",
+        "{text}"
+    );
     assert_eq!(v.stats().conflicts, conflicts);
     assert!(conflicts >= 1);
 }
