@@ -36,7 +36,7 @@ fn baseline_locks_report_to_the_validator() {
     for h in hs {
         h.join().unwrap();
     }
-    assert!(v.violations().is_empty(), "{:?}", v.violations());
+    observer::assert_clean(&v);
     let s = v.stats();
     assert_eq!(s.acquires, 8_000);
     assert_eq!(s.releases, 8_000);
@@ -84,6 +84,14 @@ fn baseline_locks_report_to_the_validator() {
         ]
     );
     assert_eq!(w.stats().holding_tokens, 0);
+    let msg = std::panic::catch_unwind(|| observer::assert_clean(&w))
+        .unwrap_err()
+        .downcast::<String>()
+        .unwrap();
+    assert!(
+        msg.contains("order_inversion: test.m2 -> test.m1 -> test.m2"),
+        "{msg}"
+    );
     // After uninstall nothing more is reported.
     {
         let _g2 = m2.write();

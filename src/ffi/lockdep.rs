@@ -492,6 +492,20 @@ mod tests {
     use crate::ffi::status::*;
 
     #[test]
+    fn kind_constants_match_the_rust_api() {
+        for k in [
+            Kind::Recursive,
+            Kind::RecursiveRead,
+            Kind::OrderInversion,
+            Kind::Cycle,
+            Kind::ReleaseUnheld,
+            Kind::LongHold,
+        ] {
+            assert_eq!(kind_code(k), k.code());
+        }
+    }
+
+    #[test]
     fn abba_through_the_abi() {
         // SAFETY: every pointer passed is valid for the call; the batch is freed once.
         unsafe {

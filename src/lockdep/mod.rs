@@ -182,6 +182,18 @@ impl Violation {
     }
 }
 
+impl std::fmt::Display for Violation {
+    /// `order_inversion: B -> A -> B (tokens [2, 1])`, `long_hold: A (held 2000 ns, token 7)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.path_text())?;
+        match self.kind {
+            Kind::OrderInversion | Kind::Cycle => write!(f, " (tokens {:?})", self.tokens),
+            Kind::LongHold => write!(f, " (held {} ns, token {})", self.held_ns, self.token),
+            _ => write!(f, " (token {})", self.token),
+        }
+    }
+}
+
 /// Counters, summed over shards at the time of the call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
