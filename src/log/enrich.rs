@@ -98,8 +98,8 @@ const LABELS: &[&str] = &[
     r"(?-u)^<[eiw]>\s",
     // DeprecationWarning: UserWarning:
     r"(?-u)\b[A-Z][A-Za-z]*Warning:",
-    // go test "ok  \tpkg\t0.1s"
-    r"(?-u)^ok\s+\S+\s+(?:[0-9]|\(cached\))",
+    // go test "ok  \tpkg\t0.1s", cargo test "test x ... ok" / "test result: ok."
+    r"(?-u)^ok\s+\S+\s+(?:[0-9]|\(cached\))|\.\.\. ok$|^test result: ok\.",
 ];
 
 /// Level hints used only when no label matched.
@@ -133,7 +133,7 @@ const TAG_BITS: &[u32] = &[
 ];
 
 /// Optional prefix before an error start: Next.js/esbuild/jest status symbols, node pid.
-const START_PREFIX: &str = r"(?-u)^(?:[ \t]*(?:⨯|✖|✗|✘|×|●|❌)[ \t]+)?(?:\(node:[0-9]+\)\s+)?";
+const START_PREFIX: &str = r"(?-u)^(?:[ \t]*(?:⨯|✖|✗|✘|✕|×|●|❌)[ \t]+)?(?:\(node:[0-9]+\)\s+)?";
 
 /// Error starts, in priority order, with their kinds.
 const STARTS: &[(ErrorKind, &str)] = &[
@@ -153,7 +153,7 @@ const STARTS: &[(ErrorKind, &str)] = &[
     ),
     (
         ErrorKind::Compiler,
-        r"(?-u)error(?:\[E[0-9]+\])?:\s|\S+\([0-9]+,[0-9]+\): error TS[0-9]+:|error TS[0-9]+:|\S+:[0-9]+(?::[0-9]+)?: (?:fatal )?error:|(?:\./)?[a-zA-Z0-9_./\-]+\.go:[0-9]+:[0-9]+: |ERROR in |Failed to compile|\[ERROR\] ",
+        r"(?-u)error(?:\[E[0-9]+\])?:\s|\S+\([0-9]+,[0-9]+\): error TS[0-9]+:|error TS[0-9]+:|\S+:[0-9]+(?::[0-9]+)?: (?:fatal )?error:|(?:\./)?[a-zA-Z0-9_./\-]+\.go:[0-9]+:[0-9]+: |ERROR in |Failed to compile",
     ),
     (
         ErrorKind::Python,
@@ -166,8 +166,17 @@ const STARTS: &[(ErrorKind, &str)] = &[
 ];
 
 /// Error starts that may appear anywhere in the line (timestamps before them).
-const STARTS_ANYWHERE: &[(ErrorKind, &str)] =
-    &[(ErrorKind::Compiler, r"(?-u)\[vite\] Internal server error")];
+/// (Not prefixed by `START_PREFIX`; checked after `STARTS`.)
+const STARTS_ANYWHERE: &[(ErrorKind, &str)] = &[
+    (ErrorKind::Compiler, r"(?-u)\[vite\] Internal server error"),
+    // esbuild
+    (ErrorKind::Compiler, r"(?-u)^\s*✘ \[ERROR\] "),
+    // A failure status symbol before any text: jest `●`/`✕`, Next.js `⨯`, eslint `✖`.
+    (
+        ErrorKind::Generic,
+        r"(?-u)^[ \t]*(?:⨯|✖|✗|✘|✕|×|●|❌)[ \t]+\S",
+    ),
+];
 
 /// Continuation patterns (besides "indented").
 const CONTINUATIONS: &[&str] = &[
@@ -273,13 +282,13 @@ impl Detector {
                 explicit = level.is_some();
             }
         }
-        if level.is_none() {
-            level = match a.error {
-                Some(ErrorKind::GoPanic | ErrorKind::RustPanic) => Some(Level::Critical),
-                Some(_) => Some(Level::Error),
-                None => None,
-            };
-        }
+        // A line that starts an error is at least at error level (panics are critical).
+        let start_level = match a.error {
+            Some(ErrorKind::GoPanic | ErrorKind::RustPanic) => Some(Level::Critical),
+            Some(_) => Some(Level::Error),
+            None => None,
+        };
+        level = level.max(start_level);
         let mut hints = PatternSet::new(self.hints.pattern_len());
         self.hints
             .which_overlapping_matches(&Input::new(text), &mut hints);
@@ -314,6 +323,13 @@ impl Detector {
             .which_overlapping_matches(&Input::new(text), &mut set);
         for pid in set.iter() {
             a.tags |= TAG_BITS[pid.as_usize()];
+        }
+        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
+        if trim_start(text).starts_with(b"at ") {
+            a.tags = 0;
+        }
+        if a.error == Some(ErrorKind::Compiler) {
+            a.tags |= tags::COMPILE;
         }
         if a.level == Level::Warn || hit(&hints, HINT_WARN_COUNT) {
             a.tags |= tags::WARNING;
@@ -382,7 +398,7 @@ fn classify(s: &[u8]) -> Option<Level> {
     } else if has("info")
         || has("notice")
         || has("pass")
-        || t.starts_with(b"ok")
+        || has("ok")
         || ["✓", "✔", "✅"].iter().any(|w| has(w))
     {
         Some(Level::Info)
