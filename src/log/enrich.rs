@@ -3,10 +3,10 @@
 //! Everything is compiled once in [`Detector::new`] (`regex-automata` meta regexes: linear time,
 //! no backtracking). `analyze` first strips ANSI escapes, then runs the URL finder only when the
 //! line contains `://`, and runs the level/tag/error/continuation regexes only when a cheap
-//! single-pass prefilter ([`needs_full_scan`]) sees a keyword-like word, a non-ASCII byte (status
-//! symbols), a leading punctuation byte, a trailing `)`/`:` or a `file.ext:N` location. The
-//! prefilter is conservative: a line it rejects gets exactly the analysis the full path would give
-//! (tested by `tests/detect_prefilter.rs`).
+//! single-pass prefilter ([`needs_full_scan`]) sees a keyword-like word, a status symbol (`✓`,
+//! `⨯`, ...), a `|`, a leading punctuation byte, a Go frame shape or a `file.ext:N` location.
+//! The prefilter is conservative: a line it rejects gets exactly the analysis the full path would
+//! give (every sample line and a random-bytes run check `analyze == analyze_stripped(.., true)`).
 //!
 //! Level precedence: a structured field (`level=warn`, `"level":50`) wins; otherwise the leftmost
 //! explicit label (`[INFO]`, `WARN`, `error:`, `✓`, `FAIL`, ...); otherwise the error start
@@ -112,11 +112,11 @@ const HINTS: &[&str] = &[
     r"(?i-u)\b[1-9][0-9]* (?:errors?|failed|failing|failures?|problems?)\b",
     r"(?i-u)\b[1-9][0-9]* warnings?\b",
     r"(?i-u)\bfailed to (?:compile|start|load|build|connect|fetch|resolve|parse|bind|listen)\b|\b(?:build|compilation|tests?|command) failed\b",
-    r"(?i-u)\bcompiled with (?:[0-9]+ )?warnings?\b",
+    r"(?i-u)\bcompiled with warnings\b",
     r"(?-u)\bCompleted 5[0-9][0-9]\b",
 ];
 
-/// Tag patterns (overlapping set); `TAG_BITS[i]` is pattern i's bit.
+/// Tag patterns (every leftmost-first match counts); `TAG_BITS[i]` is pattern i's bit.
 const TAGS: &[&str] = &[
     r"(?i-u)\b(?:re)?build(?:s|ing)?\b|\b(?:re)?built\b|\bbundl(?:e|ed|es|ing)\b|\bwebpack\b|\besbuild\b|\brollup\b|\bturbopack\b|\btarget\(s\) in\b",
     r"(?i-u)\b(?:re)?compil(?:e|ed|es|ing|ation|er)\b|\berror\[E[0-9]{4}\]|\berror TS[0-9]+|\btsc\b|\([0-9]+,[0-9]+\): (?:error|warning) TS[0-9]+|^\S+:[0-9]+:[0-9]+: (?:fatal )?(?:error|warning):",
@@ -235,8 +235,8 @@ impl Detector {
         Detector {
             structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
             labels: build_many(LABELS, MatchKind::LeftmostFirst),
-            hints: build_many(HINTS, MatchKind::All),
-            tags: build_many(TAGS, MatchKind::All),
+            hints: build_many(HINTS, MatchKind::LeftmostFirst),
+            tags: build_many(TAGS, MatchKind::LeftmostFirst),
             starts: build_many(&start_refs, MatchKind::LeftmostFirst),
             start_kinds,
             continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
@@ -290,8 +290,9 @@ impl Detector {
         };
         level = level.max(start_level);
         let mut hints = PatternSet::new(self.hints.pattern_len());
-        self.hints
-            .which_overlapping_matches(&Input::new(text), &mut hints);
+        for m in self.hints.find_iter(Input::new(text)) {
+            let _ = hints.try_insert(m.pattern());
+        }
         if level.is_none() {
             if hit(&hints, HINT_ERROR_COUNT)
                 || hit(&hints, HINT_FAILED)
@@ -318,11 +319,8 @@ impl Detector {
             }
         }
 
-        let mut set = PatternSet::new(self.tags.pattern_len());
-        self.tags
-            .which_overlapping_matches(&Input::new(text), &mut set);
-        for pid in set.iter() {
-            a.tags |= TAG_BITS[pid.as_usize()];
+        for m in self.tags.find_iter(Input::new(text)) {
+            a.tags |= TAG_BITS[m.pattern().as_usize()];
         }
         // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
         if trim_start(text).starts_with(b"at ") {
@@ -477,17 +475,36 @@ fn trim_start(s: &[u8]) -> &[u8] {
     &s[start..]
 }
 
-/// Four-byte (or shorter, whole word) lower-case prefixes of the words that can trigger a level,
-/// tag, error start or continuation.
-const KEY_PREFIXES: &[&[u8]] = &[
-    b"trac", b"debu", b"dbg", b"info", b"noti", b"warn", b"err", b"erro", b"fata", b"crit",
-    b"pani", b"seve", b"emer", b"aler", b"leve", b"lvl", b"fail", b"pass", b"ok", b"note", b"help",
-    b"buil", b"rebu", b"bund", b"webp", b"esbu", b"roll", b"turb", b"targ", b"comp", b"reco",
-    b"tsc", b"test", b"spec", b"jest", b"vite", b"pyte", b"moch", b"rspe", b"lint", b"esli",
-    b"styl", b"pyli", b"clip", b"pret", b"ruff", b"flak", b"rubo", b"mypy", b"prob", b"exce",
-    b"thre", b"goro", b"caus", b"unca", b"unha", b"crea", b"supp", b"duri", b"stac", b"logl",
-    b"skip", b"pend",
-];
+/// Lower-case prefixes (up to four bytes) of the words that can trigger a level, tag, error
+/// start or continuation, bucketed by first letter so a word costs a few comparisons.
+fn key_prefixes(first: u8) -> &'static [&'static [u8]] {
+    match first {
+        b'a' => &[b"aler"],
+        b'b' => &[b"buil", b"bund"],
+        b'c' => &[b"crit", b"comp", b"clip", b"caus", b"crea"],
+        b'd' => &[b"debu", b"dbg", b"duri"],
+        b'e' => &[b"err", b"emer", b"esbu", b"esli", b"exce"],
+        b'f' => &[b"fata", b"fail", b"flak"],
+        b'g' => &[b"goro"],
+        b'h' => &[b"help"],
+        b'i' => &[b"info"],
+        b'j' => &[b"jest"],
+        b'l' => &[b"leve", b"lvl", b"lint", b"logl"],
+        b'm' => &[b"moch", b"mypy"],
+        b'n' => &[b"noti", b"note"],
+        b'o' => &[b"ok"],
+        b'p' => &[
+            b"pani", b"pass", b"pyte", b"pyli", b"pret", b"prob", b"pend",
+        ],
+        b'r' => &[b"rebu", b"roll", b"reco", b"rspe", b"ruff", b"rubo"],
+        b's' => &[b"seve", b"spec", b"styl", b"supp", b"stac", b"skip"],
+        b't' => &[b"trac", b"turb", b"targ", b"tsc", b"test", b"thre"],
+        b'u' => &[b"unca", b"unha"],
+        b'v' => &[b"vite"],
+        b'w' => &[b"warn", b"webp"],
+        _ => &[],
+    }
+}
 
 /// Word suffixes that can make an error start (`TypeError`, `IOException`, `DeprecationWarning`).
 const KEY_SUFFIXES: &[&[u8]] = &[
@@ -512,18 +529,24 @@ pub fn needs_full_scan(text: &[u8]) -> bool {
     if first == b'E' && text.get(1).is_some_and(u8::is_ascii_whitespace) {
         return true;
     }
+    // Go frames `main.main()`, `net/http.(*conn).serve(0xc0001)`: a space-free name, then `(`,
+    // and a final `)`.
     let end = text
         .iter()
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(0, |p| p + 1);
-    if end > 0 && matches!(text[end - 1], b')' | b':') {
-        return true;
+    if end > 0 && text[end - 1] == b')' {
+        let open = text.iter().position(|&b| b == b'(').unwrap_or(end);
+        if !text[..open].iter().any(u8::is_ascii_whitespace) {
+            return true;
+        }
     }
     let mut i = 0;
     let n = text.len();
     while i < n {
         let b = text[i];
-        if b >= 0x80 || b == b'|' {
+        // Status symbols (✓ ✗ ⚠ ⨯ ● ...) are U+2xxx (lead byte 0xE2) or × (0xC3 0x97).
+        if b == 0xe2 || b == b'|' || (b == 0xc3 && text.get(i + 1) == Some(&0x97)) {
             return true;
         }
         if b.is_ascii_alphabetic() {
@@ -547,10 +570,14 @@ pub fn needs_full_scan(text: &[u8]) -> bool {
 
 fn key_word(w: &[u8]) -> bool {
     let starts = |p: &[u8]| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p);
-    if KEY_PREFIXES.iter().any(|p| starts(p)) {
+    if key_prefixes(w[0].to_ascii_lowercase())
+        .iter()
+        .any(|p| starts(p))
+    {
         return true;
     }
     w.len() >= 5
+        && matches!(w[w.len() - 1] | 0x20, b'r' | b'n' | b'g' | b't')
         && KEY_SUFFIXES
             .iter()
             .any(|s| w.len() >= s.len() && w[w.len() - s.len()..].eq_ignore_ascii_case(s))
