@@ -280,7 +280,28 @@ fn any_bytes_never_panic() {
         }
         let a = d.analyze(&line);
         let stripped = lfe::log::enrich::strip_ansi(&line);
-        assert_eq!(a, d.analyze_stripped(&stripped, true));
+        assert_eq!(a, d.analyze_stripped_full(&stripped));
         x = x.wrapping_add(0x9e37);
+    }
+}
+
+#[test]
+fn detector_is_shareable() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Detector>();
+    let d = std::sync::Arc::new(Detector::new());
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let d = d.clone();
+            std::thread::spawn(move || {
+                for _ in 0..100 {
+                    let a = d.analyze(format!("ERROR in worker {i}").as_bytes());
+                    assert_eq!(a.level, Level::Error);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
     }
 }

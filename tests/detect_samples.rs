@@ -71,7 +71,7 @@ fn check(file: &str, table: &str, groups: &[(ErrorKind, &str, &[u64])], urls: &[
         let text = strip_ansi(line);
         let mut a = d.analyze(line);
         // Fast path and full path agree.
-        assert_eq!(a, d.analyze_stripped(&text, true), "{file}:{i} prefilter");
+        assert_eq!(a, d.analyze_stripped_full(&text), "{file}:{i} prefilter");
         grouper.feed(7, i as u64, i as u64 * 1_000, &text, &a);
         for u in &a.urls {
             list.record(u, 7, i as u64);
