@@ -223,3 +223,115 @@ fn url_list_clear_process() {
     l.record(b"http://a/", 1, 9);
     assert_eq!(l.len(), 1);
 }
+
+#[test]
+fn markdown_and_mixed() {
+    assert_eq!(
+        found("[docs](http://localhost:3000/docs)"),
+        ["http://localhost:3000/docs"]
+    );
+    assert_eq!(
+        found("open http://a.test:1/x, then https://b.test/y; done"),
+        ["http://a.test:1/x", "https://b.test/y"]
+    );
+    assert_eq!(
+        found("'http://localhost:8000/'"),
+        ["http://localhost:8000/"]
+    );
+    assert_eq!(
+        found("http://localhost:3000/api?x=(1)"),
+        ["http://localhost:3000/api?x=(1)"]
+    );
+    assert_eq!(found("{http://x/a}"), ["http://x/a"]);
+    assert_eq!(found("http://x/a}}"), ["http://x/a"]);
+}
+
+/// Every reported URL is a trimmed substring of the stripped input, spans are ordered and
+/// disjoint, and normalisation is idempotent (what the fuzz target will check).
+#[test]
+fn spans_are_substrings_property() {
+    let d = Detector::new();
+    let pieces: &[&[u8]] = &[
+        b"http://",
+        b"https://",
+        b"ws://",
+        b"wss://",
+        b"HTTP://",
+        b"localhost",
+        b"127.0.0.1",
+        b"[::1]",
+        b"0.0.0.0",
+        b"example.com",
+        b":3000",
+        b":",
+        b"/",
+        b"/path",
+        b"?q=1",
+        b"#f",
+        b"(",
+        b")",
+        b"[",
+        b"]",
+        b"<",
+        b">",
+        b"{",
+        b"}",
+        b".",
+        b",",
+        b";",
+        b"!",
+        b"?",
+        b"'",
+        b"\"",
+        b" ",
+        b"\t",
+        b"\x1b[31m",
+        b"\x1b[0m",
+        b"\x1b]8;;http://h/\x07",
+        b"\xff",
+        b"\xe2\x9c\x93",
+        b"a",
+        b"Z",
+        b"-",
+        b"_",
+        b"%",
+        b"@",
+    ];
+    let mut x: u64 = 0x1234_5678_9abc_def1;
+    for _ in 0..20_000 {
+        let mut line = Vec::new();
+        for _ in 0..(x % 12) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            line.extend_from_slice(pieces[(x % pieces.len() as u64) as usize]);
+        }
+        x = x.wrapping_add(0x9e37_79b9);
+        let stripped = strip_ansi(&line);
+        let spans = find_urls(&stripped);
+        let mut last_end = 0;
+        for r in &spans {
+            assert!(r.start >= last_end && r.start < r.end && r.end <= stripped.len());
+            last_end = r.end;
+            let raw = &stripped[r.clone()];
+            let lower = raw.to_ascii_lowercase();
+            assert!(
+                [&b"http://"[..], b"https://", b"ws://", b"wss://"]
+                    .iter()
+                    .any(|s| lower.starts_with(s)),
+                "{raw:?}"
+            );
+            assert!(raw.len() > lower.iter().position(|&b| b == b':').unwrap() + 3);
+            let last = *raw.last().unwrap();
+            assert!(!b".,;:!?'\"".contains(&last), "{raw:?}");
+            let n = normalize(raw);
+            assert_eq!(normalize(&n), n);
+        }
+        let a = d.analyze(&line);
+        let want: Vec<Vec<u8>> = spans
+            .iter()
+            .map(|r| normalize(&stripped[r.clone()]))
+            .collect();
+        assert_eq!(a.urls, want);
+    }
+}
