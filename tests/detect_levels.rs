@@ -305,3 +305,38 @@ fn detector_is_shareable() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn more_formats() {
+    let d = Detector::new();
+    let e = |l: &str| d.analyze(l.as_bytes()).error;
+    assert_eq!(
+        e("ActionView::Template::Error (undefined method `x'):"),
+        Some(ErrorKind::Generic)
+    );
+    assert_eq!(
+        e("Exception: something went wrong"),
+        Some(ErrorKind::Python)
+    );
+    assert_eq!(e("java.lang.Exception: checked"), Some(ErrorKind::Java));
+    assert_eq!(
+        e("src/a.ts:3:5 - error TS2322: Type 'string'"),
+        Some(ErrorKind::Compiler)
+    );
+    assert_eq!(
+        e("10:00:00 AM [vite] Pre-transform error: Failed to resolve import"),
+        Some(ErrorKind::Compiler)
+    );
+    assert_eq!(
+        e("main.go:10:2: ineffectual assignment to err (ineffassign)"),
+        Some(ErrorKind::Compiler)
+    );
+    // Rust assert_eq! output: the aligned " right:" line continues the panic.
+    let a = d.analyze(b" right: 2");
+    assert!(a.continuation && a.error.is_none());
+    assert!(d.analyze(b"  left: 1").continuation);
+    assert_eq!(
+        d.analyze(b"src/a.ts:3:5 - error TS2322: x").tags,
+        tags::COMPILE | tags::ERROR
+    );
+}

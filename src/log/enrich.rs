@@ -145,7 +145,7 @@ const STARTS: &[(ErrorKind, &str)] = &[
     ),
     (
         ErrorKind::Java,
-        r#"(?-u)^Exception in thread "|^(?:java|javax|jdk|sun|com|org|net|io|kotlin|scala|android)\.(?:[a-zA-Z0-9_$]+\.)*[A-Z][a-zA-Z0-9_$]*(?:Exception|Error)\b(?::|$)"#,
+        r#"(?-u)^Exception in thread "|^(?:java|javax|jdk|sun|com|org|net|io|kotlin|scala|android)\.(?:[a-zA-Z0-9_$]+\.)*(?:[A-Z][a-zA-Z0-9_$]*)?(?:Exception|Error)\b(?::|$)"#,
     ),
     (
         ErrorKind::JavaScript,
@@ -153,22 +153,25 @@ const STARTS: &[(ErrorKind, &str)] = &[
     ),
     (
         ErrorKind::Compiler,
-        r"(?-u)error(?:\[E[0-9]+\])?:\s|\S+\([0-9]+,[0-9]+\): error TS[0-9]+:|error TS[0-9]+:|\S+:[0-9]+(?::[0-9]+)?: (?:fatal )?error:|(?:\./)?[a-zA-Z0-9_./\-]+\.go:[0-9]+:[0-9]+: |ERROR in |Failed to compile",
+        r"(?-u)error(?:\[E[0-9]+\])?:\s|\S+\([0-9]+,[0-9]+\): error TS[0-9]+:|error TS[0-9]+:|\S+:[0-9]+(?::[0-9]+)?: (?:fatal )?error:|(?:\./)?[a-zA-Z0-9_./\-]+\.go:[0-9]+:[0-9]+: |\S+:[0-9]+:[0-9]+ - error TS[0-9]+:|ERROR in |Failed to compile",
     ),
     (
         ErrorKind::Python,
-        r"(?-u)(?:[a-z_][a-zA-Z0-9_]*\.)*[A-Z][a-zA-Z0-9_]*(?:Error|Exception|Interrupt)(?::\s|:?$)",
+        r"(?-u)(?:[a-z_][a-zA-Z0-9_]*\.)*(?:[A-Z][a-zA-Z0-9_]*)?(?:Error|Exception|Interrupt)(?::\s|:?$)",
     ),
     (
         ErrorKind::Generic,
-        r"(?-u)(?:[A-Z][a-zA-Z0-9_]*::)+[A-Z][a-zA-Z0-9_]*(?:Error|Exception)\b|[A-Z][a-zA-Z0-9_]*(?:Error|Exception) \(.*\):$|--- FAIL: |FAILED |_{3,} .+ _{3,}$|fatal: ",
+        r"(?-u)(?:[A-Z][a-zA-Z0-9_]*::)+(?:[A-Z][a-zA-Z0-9_]*)?(?:Error|Exception)\b|(?:[A-Z][a-zA-Z0-9_]*)?(?:Error|Exception) \(.*\):$|--- FAIL: |FAILED |_{3,} .+ _{3,}$|fatal: ",
     ),
 ];
 
 /// Error starts that may appear anywhere in the line (timestamps before them).
 /// (Not prefixed by `START_PREFIX`; checked after `STARTS`.)
 const STARTS_ANYWHERE: &[(ErrorKind, &str)] = &[
-    (ErrorKind::Compiler, r"(?-u)\[vite\] Internal server error"),
+    (
+        ErrorKind::Compiler,
+        r"(?-u)\[vite\] (?:Internal server error|Pre-transform error|error while)",
+    ),
     // esbuild
     (ErrorKind::Compiler, r"(?-u)^\s*✘ \[ERROR\] "),
     // A failure status symbol before any text: jest `●`/`✕`, Next.js `⨯`, eslint `✖`.
@@ -180,7 +183,7 @@ const STARTS_ANYWHERE: &[(ErrorKind, &str)] = &[
 
 /// Continuation patterns (besides "indented").
 const CONTINUATIONS: &[&str] = &[
-    r"(?-u)^\s*(?:at\s|-->|\||[0-9]+\s*\||>\s*[0-9]+\s*\||=\s(?:note|help)|\^|~|\.\.\.\s[0-9]+\s(?:more|common frames omitted)|@\s)",
+    r"(?-u)^\s+(?:left|right)(?::|\s=)|^\s*(?:at\s|-->|\||[0-9]+\s*\||>\s*[0-9]+\s*\||=\s(?:note|help)|\^|~|\.\.\.\s[0-9]+\s(?:more|common frames omitted)|@\s)",
     r"(?-u)^(?:Caused by:|note:|help:|Suppressed:|During handling of the above exception|The above exception was the direct cause|goroutine [0-9]+ \[|created by |stack backtrace:|E\s|>\s)",
     r"(?-u)^[a-zA-Z0-9_./\-()*\[\]{}]+\([^()]*\)$",
     r"(?-u)^\S+\.(?:py|rb|go|java|kt|js|ts|jsx|tsx|mjs|cjs|rs|c|cc|cpp|h|hpp|cs|php|ex|exs):[0-9]+",
@@ -502,14 +505,16 @@ fn key_prefixes(first: u8) -> &'static [&'static [u8]] {
         b'h' => &[b"help"],
         b'i' => &[b"info"],
         b'j' => &[b"jest"],
-        b'l' => &[b"leve", b"lvl", b"lint", b"logl"],
+        b'l' => &[b"leve", b"lvl", b"lint", b"logl", b"left"],
         b'm' => &[b"moch", b"mypy"],
         b'n' => &[b"noti", b"note"],
         b'o' => &[b"ok"],
         b'p' => &[
             b"pani", b"pass", b"pyte", b"pyli", b"pret", b"prob", b"pend",
         ],
-        b'r' => &[b"rebu", b"roll", b"reco", b"rspe", b"ruff", b"rubo"],
+        b'r' => &[
+            b"rebu", b"roll", b"reco", b"rspe", b"ruff", b"rubo", b"righ",
+        ],
         b's' => &[b"seve", b"spec", b"styl", b"supp", b"stac", b"skip"],
         b't' => &[b"trac", b"turb", b"targ", b"tsc", b"test", b"thre"],
         b'u' => &[b"unca", b"unha"],
