@@ -261,3 +261,66 @@ fn java_caused_by_chain() {
         [(9, ErrorKind::Java, vec![0, 1, 2, 3, 4], true)]
     );
 }
+
+/// Random multi-process feeds: bounds hold, ids increase, every seq is in at most one group and
+/// groups' seqs increase, each process has at most one open group (its newest).
+#[test]
+fn random_feeds_keep_invariants() {
+    let lines = [
+        "Error: a",
+        "panic: b",
+        "Traceback (most recent call last):",
+        "ValueError: c",
+        "    at f (a.js:1:1)",
+        "\tmain.go:1 +0x1",
+        "",
+        "plain",
+        "thread 'main' panicked at a.rs:1:1:",
+        "ERROR in ./x.js",
+        "Caused by: y",
+    ];
+    let cfg = GroupConfig {
+        capacity: 5,
+        max_lines: 4,
+        max_gap_ns: 50,
+    };
+    let mut f = Feeder::new(cfg);
+    let mut x: u64 = 0xdead_beef_cafe_f00d;
+    let mut ts = 0u64;
+    for step in 0..5000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let pid = x % 3;
+        ts += (x >> 8) % 40;
+        f.line(pid, ts, lines[((x >> 16) % lines.len() as u64) as usize]);
+        if step % 997 == 0 {
+            f.g.clear_process((x >> 24) % 3);
+        }
+        let g = f.g.groups();
+        assert!(g.len() <= 5);
+        let mut seen = std::collections::HashSet::new();
+        for w in g.windows(2) {
+            assert!(w[0].id < w[1].id);
+        }
+        for gr in &g {
+            assert!(!gr.seqs.is_empty() && gr.seqs.len() <= 4);
+            assert!(gr.seqs.windows(2).all(|w| w[0] < w[1]));
+            assert!(gr.first_ns <= gr.last_ns);
+            for s in &gr.seqs {
+                assert!(seen.insert(*s), "seq {s} in two groups");
+            }
+        }
+        for p in 0..3 {
+            let mine: Vec<_> = g.iter().filter(|gr| gr.process_id == p).collect();
+            let open = mine.iter().filter(|gr| !gr.closed).count();
+            assert!(open <= 1);
+            if open == 1 {
+                assert!(
+                    !mine.last().unwrap().closed,
+                    "only the newest group can be open"
+                );
+            }
+        }
+    }
+}

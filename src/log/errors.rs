@@ -148,7 +148,11 @@ impl ErrorGrouper {
         }
         while self.groups.len() >= self.cfg.capacity {
             if let Some(old) = self.groups.pop_front() {
-                if !old.closed {
+                if self
+                    .open
+                    .get(&old.process_id)
+                    .is_some_and(|o| o.id == old.id)
+                {
                     self.open.remove(&old.process_id);
                 }
             }
@@ -236,7 +240,7 @@ fn is_chain_phrase(text: &[u8]) -> bool {
 
 /// Strips a leading status symbol (`⨯`, `✖`, ...) and whitespace.
 fn strip_symbol(t: &[u8]) -> &[u8] {
-    for s in ["⨯", "✖", "✗", "✘", "×", "●", "❌"] {
+    for s in ["⨯", "✖", "✗", "✘", "✕", "×", "●", "❌"] {
         if let Some(rest) = t.strip_prefix(s.as_bytes()) {
             return trim(rest);
         }
