@@ -89,11 +89,12 @@ const LABELS: &[&str] = &[
     // INFO WARN ERROR FATAL ... (upper case words; FAIL/PASS of test runners)
     r"(?-u)\b(?:TRACE|DEBUG|DBG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRIT|CRITICAL|PANIC|SEVERE|EMERG|ALERT|FAIL|FAILED|PASS|PASSED)\b",
     // error: warning: info: error[E0308]: (any case, after start/space/bracket)
-    r"(?i-u)(?:^|[\s\]\)>|])(?:trace|debug|info|notice|warn|warning|err|error|fatal|critical|crit|panic|severe)(?:\[[a-z]*[0-9]+\])?:(?:\s|$)",
+    // ("trace:" is left out: "Stack trace:" is not a debug line)
+    r"(?i-u)(?:^|[\s\]\)>|])(?:debug|info|notice|warn|warning|err|error|fatal|critical|crit|panic|severe)(?:\[[a-z]*[0-9]+\])?:(?:\s|$)",
     // eslint detail lines: "  3:10  error  'x' is defined but never used"
     r"(?-u)^\s+[0-9]+:[0-9]+\s+(?:error|warning)\s",
-    // status symbols
-    "✓|✔|✅|✗|✘|✕|✖|×|⨯|❌|⚠",
+    // status symbols (`×` only as a leading mark: "1920×1080" is not a failure)
+    r"✓|✔|✅|✗|✘|✕|✖|⨯|❌|⚠|^[ \t]*×[ \t]",
     // webpack infrastructure log prefixes
     r"(?-u)^<[eiw]>\s",
     // DeprecationWarning: UserWarning:
