@@ -166,13 +166,12 @@ const STARTS: &[(ErrorKind, &str)] = &[
     ),
 ];
 
-/// Error starts that may appear anywhere in the line (timestamps before them).
-/// (Not prefixed by `START_PREFIX`; checked after `STARTS`.)
+/// Vite errors, after its timestamp anywhere in the line (checked when no anchored start
+/// matched and the line has `[vite]`, so the `STARTS` search stays anchored and cheap).
+const VITE_ERROR: &str = r"(?-u)\[vite\] (?:Internal server error|Pre-transform error|error while)";
+
+/// Further anchored starts, not prefixed by `START_PREFIX` (checked after `STARTS`).
 const STARTS_ANYWHERE: &[(ErrorKind, &str)] = &[
-    (
-        ErrorKind::Compiler,
-        r"(?-u)\[vite\] (?:Internal server error|Pre-transform error|error while)",
-    ),
     // esbuild
     (ErrorKind::Compiler, r"(?-u)^\s*✘ \[ERROR\] "),
     // A failure status symbol before any text: jest `●`/`✕`, Next.js `⨯`, eslint `✖`.
@@ -199,6 +198,7 @@ pub struct Detector {
     tags: meta::Regex,
     starts: meta::Regex,
     start_kinds: Vec<ErrorKind>,
+    vite: meta::Regex,
     continuations: meta::Regex,
 }
 
@@ -243,6 +243,7 @@ impl Detector {
             tags: build_many(TAGS, MatchKind::LeftmostFirst),
             starts: build_many(&start_refs, MatchKind::LeftmostFirst),
             start_kinds,
+            vite: build_one(VITE_ERROR, MatchKind::LeftmostFirst),
             continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
         }
     }
@@ -366,8 +367,13 @@ impl Detector {
     }
 
     fn error_start(&self, text: &[u8]) -> Option<ErrorKind> {
-        let m = self.starts.find(Input::new(text))?;
-        Some(self.start_kinds[m.pattern().as_usize()])
+        if let Some(m) = self.starts.find(Input::new(text)) {
+            return Some(self.start_kinds[m.pattern().as_usize()]);
+        }
+        if contains(text, b"[vite] ") && self.vite.is_match(Input::new(text)) {
+            return Some(ErrorKind::Compiler);
+        }
+        None
     }
 }
 
@@ -493,37 +499,54 @@ fn trim_start(s: &[u8]) -> &[u8] {
 }
 
 /// Lower-case prefixes (up to four bytes) of the words that can trigger a level, tag, error
-/// start or continuation, bucketed by first letter so a word costs a few comparisons.
-fn key_prefixes(first: u8) -> &'static [&'static [u8]] {
-    match first {
-        b'a' => &[b"aler"],
-        b'b' => &[b"buil", b"bund"],
-        b'c' => &[b"crit", b"comp", b"clip", b"caus", b"crea"],
-        b'd' => &[b"debu", b"dbg", b"duri"],
-        b'e' => &[b"err", b"emer", b"esbu", b"esli", b"exce"],
-        b'f' => &[b"fata", b"fail", b"flak"],
-        b'g' => &[b"goro"],
-        b'h' => &[b"help"],
-        b'i' => &[b"info"],
-        b'j' => &[b"jest"],
-        b'l' => &[b"leve", b"lvl", b"lint", b"logl", b"left"],
-        b'm' => &[b"moch", b"mypy"],
-        b'n' => &[b"noti", b"note"],
-        b'o' => &[b"ok"],
-        b'p' => &[
-            b"pani", b"pass", b"pyte", b"pyli", b"pret", b"prob", b"pend",
-        ],
-        b'r' => &[
-            b"rebu", b"roll", b"reco", b"rspe", b"ruff", b"rubo", b"righ",
-        ],
-        b's' => &[b"seve", b"spec", b"styl", b"supp", b"stac", b"skip"],
-        b't' => &[b"trac", b"turb", b"targ", b"tsc", b"test", b"thre"],
-        b'u' => &[b"unca", b"unha"],
-        b'v' => &[b"vite"],
-        b'w' => &[b"warn", b"webp"],
-        _ => &[],
-    }
+/// start or continuation.
+const KEY_PREFIXES: &[&[u8]] = &[
+    b"aler", b"buil", b"bund", b"crit", b"comp", b"clip", b"caus", b"crea", b"debu", b"dbg",
+    b"duri", b"err", b"emer", b"esbu", b"esli", b"exce", b"fata", b"fail", b"flak", b"goro",
+    b"help", b"info", b"jest", b"leve", b"lvl", b"lint", b"logl", b"left", b"moch", b"mypy",
+    b"noti", b"note", b"ok", b"pani", b"pass", b"pyte", b"pyli", b"pret", b"prob", b"pend",
+    b"rebu", b"roll", b"reco", b"rspe", b"ruff", b"rubo", b"righ", b"seve", b"spec", b"styl",
+    b"supp", b"stac", b"skip", b"trac", b"turb", b"targ", b"tsc", b"test", b"thre", b"unca",
+    b"unha", b"vite", b"warn", b"webp",
+];
+
+/// A key packed for one integer compare: (bytes little-endian, mask of its length, length).
+#[derive(Clone, Copy)]
+struct PackedKey {
+    key: u32,
+    mask: u32,
 }
+
+const fn pack_key(k: &[u8]) -> PackedKey {
+    let mut key = 0u32;
+    let mut mask = 0u32;
+    let mut i = 0;
+    while i < k.len() {
+        key |= (k[i] as u32) << (8 * i);
+        mask |= 0xff << (8 * i);
+        i += 1;
+    }
+    PackedKey { key, mask }
+}
+
+/// Keys bucketed by first letter (`a`..=`z`), at most 8 per letter.
+const KEY_TABLE: [[PackedKey; 8]; 26] = {
+    let none = PackedKey {
+        key: 0,
+        mask: u32::MAX,
+    };
+    let mut t = [[none; 8]; 26];
+    let mut fill = [0usize; 26];
+    let mut i = 0;
+    while i < KEY_PREFIXES.len() {
+        let k = KEY_PREFIXES[i];
+        let b = (k[0] - b'a') as usize;
+        t[b][fill[b]] = pack_key(k);
+        fill[b] += 1;
+        i += 1;
+    }
+    t
+};
 
 /// Word suffixes that can make an error start (`TypeError`, `IOException`, `DeprecationWarning`).
 const KEY_SUFFIXES: &[&[u8]] = &[
@@ -588,12 +611,20 @@ pub fn needs_full_scan(text: &[u8]) -> bool {
 }
 
 fn key_word(w: &[u8]) -> bool {
-    let starts = |p: &[u8]| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p);
-    if key_prefixes(w[0].to_ascii_lowercase())
-        .iter()
-        .any(|p| starts(p))
-    {
-        return true;
+    let first = w[0] | 0x20;
+    if first.is_ascii_lowercase() {
+        // Lower-cased first four bytes (missing bytes stay 0, which no key byte is).
+        let mut packed = 0u32;
+        for (i, &b) in w.iter().take(4).enumerate() {
+            packed |= ((b | 0x20) as u32) << (8 * i);
+        }
+        // Unused slots have mask u32::MAX and key 0: they never match a non-empty word.
+        if KEY_TABLE[(first - b'a') as usize]
+            .iter()
+            .any(|k| packed & k.mask == k.key)
+        {
+            return true;
+        }
     }
     w.len() >= 5
         && matches!(w[w.len() - 1] | 0x20, b'r' | b'n' | b'g' | b't')
