@@ -269,6 +269,7 @@ impl Detector {
     }
 
     fn analyze_inner(&self, stripped: &[u8], force_full: bool) -> Analysis {
+        let stripped = visible_part(stripped);
         let mut a = Analysis::default();
         let spans = urls::find_urls(stripped);
         let text: Cow<'_, [u8]> = if spans.is_empty() {
@@ -379,6 +380,20 @@ impl Detector {
 
 fn hit(set: &PatternSet, i: usize) -> bool {
     set.contains(PatternID::must(i))
+}
+
+/// What a terminal would show: without a trailing `\r`/`\n`, and only the text after the last
+/// carriage return (progress bars redraw the line with `\r`).
+pub fn visible_part(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(0, |p| p + 1);
+    let text = &text[..end];
+    match text.iter().rposition(|&b| b == b'\r') {
+        Some(p) => &text[p + 1..],
+        None => text,
+    }
 }
 
 /// Maps a matched label to its level.
