@@ -33,6 +33,11 @@ pub enum Level {
 }
 
 /// Tag bits detected from a line's text (a line can carry several).
+///
+/// (Not exported to C as is: bare `BUILD`/`ERROR` macros would pollute `lfe.h`; the FFI layer
+/// should define its own `LFE_*` constants.)
+///
+/// cbindgen:ignore
 pub mod tags {
     pub const BUILD: u32 = 1 << 0;
     pub const TEST: u32 = 1 << 1;
