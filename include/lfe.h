@@ -151,30 +151,6 @@
 
 #define WARNING (1 << 4)
 
-// The state of a process. The discriminants are the C constants `LFE_PROC_*`.
-enum ProcState
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  Pending = 0,
-  Starting = 1,
-  Running = 2,
-  Stopping = 3,
-  Stopped = 4,
-  // Exited with code 0.
-  Exited = 5,
-  // Exited with a non-zero code.
-  Failed = 6,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum ProcState ProcState;
-#else
-typedef uint32_t ProcState;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
 // A process table (opaque).
 typedef struct lfe_procs lfe_procs;
 
@@ -366,9 +342,6 @@ typedef struct lfe_request_record {
   struct lfe_bytes path;
   struct lfe_bytes trace_id;
 } lfe_request_record;
-
-// Every state, in discriminant order.
-#define ProcState_ALL { Pending, Starting, Running, Stopping, Stopped, Exited, Failed, }
 
 #ifdef __cplusplus
 extern "C" {

@@ -165,7 +165,7 @@ fn stress<S: Store<ProcSnap> + 'static>() {
                     continue;
                 }
                 let from = t.get(id).unwrap().state;
-                let to = ProcState::ALL[rng.below(7) as usize];
+                let to = ProcState::all()[rng.below(7) as usize];
                 let code = match to {
                     Failed => 1 + rng.below(3) as i32,
                     Stopped => rng.below(2) as i32,

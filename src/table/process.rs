@@ -26,7 +26,6 @@ use std::sync::Arc;
 
 /// The state of a process. The discriminants are the C constants `LFE_PROC_*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u32)]
 pub enum ProcState {
     Pending = 0,
     Starting = 1,
@@ -39,21 +38,25 @@ pub enum ProcState {
     Failed = 6,
 }
 
+const ALL_STATES: [ProcState; 7] = [
+    ProcState::Pending,
+    ProcState::Starting,
+    ProcState::Running,
+    ProcState::Stopping,
+    ProcState::Stopped,
+    ProcState::Exited,
+    ProcState::Failed,
+];
+
 impl ProcState {
     /// Every state, in discriminant order.
-    pub const ALL: [ProcState; 7] = [
-        ProcState::Pending,
-        ProcState::Starting,
-        ProcState::Running,
-        ProcState::Stopping,
-        ProcState::Stopped,
-        ProcState::Exited,
-        ProcState::Failed,
-    ];
+    pub fn all() -> [ProcState; 7] {
+        ALL_STATES
+    }
 
     /// The state of a C constant, or `None` when out of range.
     pub fn from_u32(v: u32) -> Option<Self> {
-        Self::ALL.get(v as usize).copied()
+        ALL_STATES.get(v as usize).copied()
     }
 
     /// True for stopped, exited and failed.
@@ -394,8 +397,8 @@ mod tests {
             (Exited, Starting),
             (Failed, Starting),
         ];
-        for a in ProcState::ALL {
-            for b in ProcState::ALL {
+        for a in ProcState::all() {
+            for b in ProcState::all() {
                 assert_eq!(a.can_go_to(b), edges.contains(&(a, b)), "{a:?}->{b:?}");
             }
         }
