@@ -28,7 +28,10 @@ fn basics<S: Store<ProcSnap>>() {
         t.insert(ProcessSpec::new("", "x")).unwrap_err().code(),
         Error::Invalid("").code()
     );
-    assert_eq!(t.insert(ProcessSpec::new(vec![b'n'; 17], "x")), Err(Error::TooLarge));
+    assert_eq!(
+        t.insert(ProcessSpec::new(vec![b'n'; 17], "x")),
+        Err(Error::TooLarge)
+    );
     let mut many = ProcessSpec::new("l", "x");
     many.labels = vec![(vec![], vec![]); 3];
     assert_eq!(t.insert(many), Err(Error::TooLarge));
@@ -59,7 +62,10 @@ fn basics<S: Store<ProcSnap>>() {
         t.transition(a, Running, Running, 0),
         Err(Error::Invalid(_))
     ));
-    assert_eq!(t.transition(999, Pending, Starting, 0), Err(Error::NotFound));
+    assert_eq!(
+        t.transition(999, Pending, Starting, 0),
+        Err(Error::NotFound)
+    );
     t.set_pid(a, 4242).unwrap();
     t.transition(a, Starting, Running, 0).unwrap();
     assert!(t.get(a).unwrap().start_ns > 0);
@@ -81,13 +87,19 @@ fn basics<S: Store<ProcSnap>>() {
     // Restart.
     t.transition(a, Stopped, Starting, 0).unwrap();
     let p = t.get(a).unwrap();
-    assert_eq!((p.state, p.restarts, p.end_ns, p.exit_code), (Starting, 1, 0, 0));
+    assert_eq!(
+        (p.state, p.restarts, p.end_ns, p.exit_code),
+        (Starting, 1, 0, 0)
+    );
     t.transition(a, Starting, Failed, 2).unwrap();
     assert_eq!(t.get(a).unwrap().exit_code, 2);
 
     let l = t.list();
     assert_eq!(l.generation, t.generation());
-    assert_eq!(l.procs.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1, b, _c]);
+    assert_eq!(
+        l.procs.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![1, b, _c]
+    );
     t.remove(b).unwrap();
     assert_eq!(t.remove(b), Err(Error::NotFound));
     assert_eq!(t.find(b"api"), Err(Error::NotFound));
@@ -198,7 +210,10 @@ fn stress<S: Store<ProcSnap> + 'static>() {
                 last_g = g;
                 let l = t.list();
                 // The atomic may lag the slot for an instant, never lead it.
-                assert!(l.generation >= g, "snapshot older than a generation seen before");
+                assert!(
+                    l.generation >= g,
+                    "snapshot older than a generation seen before"
+                );
                 assert!(l.generation >= last_snap, "snapshots went backwards");
                 last_snap = l.generation;
                 assert_eq!(l.procs.len() as u64, PROCS);
@@ -231,7 +246,11 @@ fn stress<S: Store<ProcSnap> + 'static>() {
     let mut states: HashMap<u64, Vec<View>> = HashMap::new();
     states.insert(base_gen, model.clone());
     for (i, (g, op)) in h.iter().enumerate() {
-        assert_eq!(*g, base_gen + 1 + i as u64, "generations are dense and unique");
+        assert_eq!(
+            *g,
+            base_gen + 1 + i as u64,
+            "generations are dense and unique"
+        );
         match *op {
             Op::Pid(id, pid) => model[id as usize - 1].1 = pid,
             Op::Trans(id, from, to, code) => {
@@ -253,7 +272,11 @@ fn stress<S: Store<ProcSnap> + 'static>() {
         states.insert(*g, model.clone());
     }
     for (g, v) in &seen {
-        assert_eq!(states.get(g), Some(v), "snapshot {g} is not one a writer published");
+        assert_eq!(
+            states.get(g),
+            Some(v),
+            "snapshot {g} is not one a writer published"
+        );
     }
     let last = t.list();
     assert_eq!(states.get(&last.generation).unwrap().len(), PROCS as usize);

@@ -101,7 +101,10 @@ fn basics<L: Log>() {
     );
     let (rs, next, missed) = l.read(0, 100);
     assert_eq!((next, missed), (4, 0));
-    assert_eq!(rs.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    assert_eq!(
+        rs.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
     assert_eq!(rs[0].flags, 0);
     assert_eq!(rs[1].flags, FLAG_TRANSPORT_ERROR | FLAG_XHR | FLAG_ERROR);
     assert_eq!(rs[1].trace_id, b"trace");
@@ -112,7 +115,10 @@ fn basics<L: Log>() {
         .unwrap();
     let (rs, next, missed) = l.read(0, 100);
     assert_eq!((next, missed), (6, 2));
-    assert_eq!(rs.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+    assert_eq!(
+        rs.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![2, 3, 4, 5]
+    );
     let (rs, next, missed) = l.read(3, 1);
     assert_eq!((rs.len(), rs[0].seq, next, missed), (1, 3, 4, 0));
     assert_eq!(l.read(6, 10).0.len(), 0);
@@ -152,7 +158,11 @@ fn percentiles<L: Log>() {
         l.record(req(5, 200, i * 1000, 1)).unwrap();
     }
     let s = l.route_stats(5).unwrap();
-    for (got, want) in [(s.p50_ns, 500_000), (s.p90_ns, 900_000), (s.p99_ns, 990_000)] {
+    for (got, want) in [
+        (s.p50_ns, 500_000),
+        (s.p90_ns, 900_000),
+        (s.p99_ns, 990_000),
+    ] {
         assert!(got >= want && got <= want + want / 4, "{got} vs {want}");
     }
     assert_eq!(l.route_stats(0).unwrap(), StatsView::default());

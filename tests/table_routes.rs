@@ -32,7 +32,11 @@ fn basics<S: Store<RouteSnap>>() {
     assert_eq!(t.add(s.clone()), Err(Error::Exists));
     let mut up = s.clone();
     up.host = b"APP.LOCAL".to_vec();
-    assert_eq!(t.add(up), Err(Error::Exists), "hosts compare case-insensitively");
+    assert_eq!(
+        t.add(up),
+        Err(Error::Exists),
+        "hosts compare case-insensitively"
+    );
     assert!(matches!(
         t.add(RouteSpec::new("", "/", "x")),
         Err(Error::Invalid(_))
@@ -41,9 +45,16 @@ fn basics<S: Store<RouteSnap>>() {
         t.add(RouteSpec::new("h", "api", "x")),
         Err(Error::Invalid(_))
     ));
-    assert_eq!(t.add(RouteSpec::new("h", vec![b'/'; 65], "x")), Err(Error::TooLarge));
-    let b = t.add(RouteSpec::new("app.local", "/", "http://localhost:3001")).unwrap();
-    let w = t.add(RouteSpec::new("*", "/", "http://localhost:9000")).unwrap();
+    assert_eq!(
+        t.add(RouteSpec::new("h", vec![b'/'; 65], "x")),
+        Err(Error::TooLarge)
+    );
+    let b = t
+        .add(RouteSpec::new("app.local", "/", "http://localhost:3001"))
+        .unwrap();
+    let w = t
+        .add(RouteSpec::new("*", "/", "http://localhost:9000"))
+        .unwrap();
     assert_eq!(t.add(RouteSpec::new("x", "/", "y")), Err(Error::Full));
 
     let r = t.lookup(b"app.local", b"/api/users").unwrap();
@@ -56,18 +67,27 @@ fn basics<S: Store<RouteSnap>>() {
     assert_eq!(t.remove(w), Err(Error::NotFound));
 
     // Replace keeps the id; collisions are EXISTS; missing ids NOT_FOUND.
-    t.replace(a, RouteSpec::new("app.local", "/v2", "http://localhost:3000/v2"))
-        .unwrap();
+    t.replace(
+        a,
+        RouteSpec::new("app.local", "/v2", "http://localhost:3000/v2"),
+    )
+    .unwrap();
     assert_eq!(t.get(a).unwrap().path_prefix, b"/v2");
     assert_eq!(t.lookup(b"app.local", b"/api").unwrap().id, b);
     assert_eq!(
         t.replace(a, RouteSpec::new("app.local", "/", "x")),
         Err(Error::Exists)
     );
-    assert_eq!(t.replace(99, RouteSpec::new("h", "/", "x")), Err(Error::NotFound));
+    assert_eq!(
+        t.replace(99, RouteSpec::new("h", "/", "x")),
+        Err(Error::NotFound)
+    );
     assert_eq!(t.get(99), Err(Error::NotFound));
     let l = t.list();
-    assert_eq!(l.routes.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a, b]);
+    assert_eq!(
+        l.routes.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![a, b]
+    );
     assert_eq!(l.generation, t.generation());
     assert_eq!(t.count(), 2);
 }
@@ -96,8 +116,15 @@ fn attribution() {
     let c = t.add(s).unwrap();
     assert_eq!(t.attribute(b"http://localhost:3000/app").unwrap().id, a);
     assert_eq!(t.attribute(b"http://localhost:3000/").unwrap().id, b);
-    assert_eq!(t.attribute(b"http://localhost:3000/x/y").unwrap().id, a, "lowest id");
-    assert_eq!(t.attribute(b"https://API.dev:443/x#f").unwrap().process_id, 3);
+    assert_eq!(
+        t.attribute(b"http://localhost:3000/x/y").unwrap().id,
+        a,
+        "lowest id"
+    );
+    assert_eq!(
+        t.attribute(b"https://API.dev:443/x#f").unwrap().process_id,
+        3
+    );
     assert_eq!(t.attribute(b"http://api.dev/x"), Err(Error::NotFound));
     let _ = c;
 }
@@ -123,9 +150,27 @@ fn naive(routes: &[Route], host: &[u8], path: &[u8]) -> Option<u64> {
 
 fn differential<S: Store<RouteSnap>>(seed: u64) {
     let hosts: [&[u8]; 5] = [b"a", b"B", b"c:8080", b"*", b"b"];
-    let prefixes: [&[u8]; 8] = [b"/", b"/api", b"/api/", b"/api/v1", b"/ap", b"/x", b"/x/y", b"/api/v1/z"];
+    let prefixes: [&[u8]; 8] = [
+        b"/",
+        b"/api",
+        b"/api/",
+        b"/api/v1",
+        b"/ap",
+        b"/x",
+        b"/x/y",
+        b"/api/v1/z",
+    ];
     let paths: [&[u8]; 10] = [
-        b"/", b"/api", b"/api/", b"/api/v1", b"/api/v1/z/q", b"/apix", b"/ap", b"/x/y?z", b"/xy", b"/q",
+        b"/",
+        b"/api",
+        b"/api/",
+        b"/api/v1",
+        b"/api/v1/z/q",
+        b"/apix",
+        b"/ap",
+        b"/x/y?z",
+        b"/xy",
+        b"/q",
     ];
     let mut rng = Rng(seed);
     let t = RouteTableIn::<S>::new(RouteConfig::default());

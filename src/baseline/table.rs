@@ -103,8 +103,7 @@ impl RequestLog {
     pub fn record_batch(&self, rs: Vec<Request>) -> Result<u64> {
         let m = self.cfg.max_field;
         for r in &rs {
-            if r.method.len() > m || r.host.len() > m || r.path.len() > m || r.trace_id.len() > m
-            {
+            if r.method.len() > m || r.host.len() > m || r.path.len() > m || r.trace_id.len() > m {
                 return Err(crate::Error::TooLarge);
             }
             if r.flags & !(FLAG_ERROR | FLAG_TRANSPORT_ERROR | crate::table::requests::FLAG_XHR)

@@ -173,8 +173,8 @@ impl<S: Store<ProcSnap>> Default for ProcTableIn<S> {
 }
 
 impl<S: Store<ProcSnap>> ProcTableIn<S> {
-    /// An empty table. Zero bounds are `Error::Invalid` at insert time, so `new` cannot fail;
-    /// see [`ProcTableIn::with_config`].
+    /// An empty table (the bounds are not checked: a zero `max_procs` makes every insert
+    /// `Full`; [`ProcTableIn::with_config`] rejects zero bounds).
     pub fn new(cfg: ProcConfig) -> Self {
         ProcTableIn {
             store: S::new(ProcSnap::default()),

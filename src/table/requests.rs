@@ -425,7 +425,10 @@ mod tests {
     #[test]
     fn buckets_are_monotone_and_bound_values() {
         let mut last = 0;
-        for v in (0..20).chain((1..64).map(|s| 1u64 << s)).chain([u64::MAX, 1000, 999_999]) {
+        for v in (0..20)
+            .chain((1..64).map(|s| 1u64 << s))
+            .chain([u64::MAX, 1000, 999_999])
+        {
             let b = bucket_of(v);
             assert!(bucket_upper(b) >= v, "{v}");
             if v > 4 {

@@ -162,10 +162,9 @@ impl RouteSnap {
     }
 
     fn taken(&self, host: &[u8], prefix: &[u8], except: u64) -> bool {
-        self.by_host.get(host).is_some_and(|rs| {
-            rs.iter()
-                .any(|r| r.id != except && r.path_prefix == prefix)
-        })
+        self.by_host
+            .get(host)
+            .is_some_and(|rs| rs.iter().any(|r| r.id != except && r.path_prefix == prefix))
     }
 
     fn put(&mut self, r: Arc<Route>) {
@@ -419,9 +418,15 @@ mod tests {
     #[test]
     fn normalize() {
         let (f, h) = normalize_url(b"HTTP://LocalHost:3000/a/");
-        assert_eq!((&f[..], &h[..]), (&b"http://localhost:3000/a"[..], &b"localhost:3000"[..]));
+        assert_eq!(
+            (&f[..], &h[..]),
+            (&b"http://localhost:3000/a"[..], &b"localhost:3000"[..])
+        );
         let (f, h) = normalize_url(b"https://x.dev#frag");
-        assert_eq!((&f[..], &h[..]), (&b"https://x.dev:443/"[..], &b"x.dev:443"[..]));
+        assert_eq!(
+            (&f[..], &h[..]),
+            (&b"https://x.dev:443/"[..], &b"x.dev:443"[..])
+        );
         let (_, h) = normalize_url(b"http://[::1]/p");
         assert_eq!(&h[..], b"[::1]:80");
     }
