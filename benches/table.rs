@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 const HOSTS: usize = 10;
 const PER_HOST: usize = 10;
 
-fn routes<S: Store<RouteSnap>>() -> (RouteTableIn<S>, Vec<(Vec<u8>, Vec<u8>)>) {
+/// (host, path) pairs to look up.
+type Probes = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn routes<S: Store<RouteSnap>>() -> (RouteTableIn<S>, Probes) {
     let t = RouteTableIn::<S>::default();
     let mut probes = Vec::new();
     for h in 0..HOSTS {
