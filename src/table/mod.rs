@@ -210,14 +210,38 @@ impl<T: Send + Sync> Store<T> for Rcu<T> {
 
 /// Number of shards of a [`ShardedMap`].
 pub const SHARDS: usize = 16;
+const _: () = assert!(SHARDS.is_power_of_two());
 
-/// FNV-1a, a fixed hasher to pick a shard (the maps inside use std's randomised hasher).
-struct Fnv(u64);
+/// FNV-1a with a final mix: picks the shard (top bits) and hashes inside the shard's map (low
+/// bits). Not DoS-resistant, which is fine here: only the host's own configuration inserts keys
+/// (ids, names, hosts); request data is only looked up.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+/// Builds [`Fnv`] hashers for the shards' maps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FnvBuild;
+
+impl std::hash::BuildHasher for FnvBuild {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv::default()
+    }
+}
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
-        // Fold the high bits in: ids hash as one u64 and would otherwise spread poorly.
-        self.0 ^ (self.0 >> 29)
+        // murmur3's finaliser: spreads FNV's weak high/low bits over the whole word.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
@@ -228,16 +252,17 @@ impl Hasher for Fnv {
 }
 
 fn shard_of<Q: Hash + ?Sized>(k: &Q) -> usize {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut h = Fnv::default();
     k.hash(&mut h);
-    (h.finish() % SHARDS as u64) as usize
+    // Top bits: the maps inside use the low bits for their buckets.
+    (h.finish() >> (64 - SHARDS.trailing_zeros())) as usize
 }
 
 /// A persistent (structurally shared) hash map for snapshots: cloning it copies 16 shard
 /// pointers; a write copies only the shard it touches.
 #[derive(Debug)]
 pub struct ShardedMap<K, V> {
-    shards: [Arc<HashMap<K, V>>; SHARDS],
+    shards: [Arc<HashMap<K, V, FnvBuild>>; SHARDS],
     len: usize,
 }
 
@@ -260,7 +285,7 @@ impl<K: Hash + Eq + Clone, V: Clone> ShardedMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
         ShardedMap {
-            shards: std::array::from_fn(|_| Arc::new(HashMap::new())),
+            shards: std::array::from_fn(|_| Arc::new(HashMap::default())),
             len: 0,
         }
     }
