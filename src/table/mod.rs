@@ -212,47 +212,67 @@ impl<T: Send + Sync> Store<T> for Rcu<T> {
 pub const SHARDS: usize = 16;
 const _: () = assert!(SHARDS.is_power_of_two());
 
-/// FNV-1a with a final mix: picks the shard (top bits) and hashes inside the shard's map (low
-/// bits). Not DoS-resistant, which is fine here: only the host's own configuration inserts keys
-/// (ids, names, hosts); request data is only looked up.
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-/// Builds [`Fnv`] hashers for the shards' maps.
+/// A fast word-at-a-time hasher (FxHash's step) with murmur3's finaliser: picks the shard (top
+/// bits) and hashes inside the shard's map (low bits). Not DoS-resistant, which is fine here:
+/// only the host's own configuration inserts keys (ids, names, hosts); request data is only
+/// looked up.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FnvBuild;
+pub struct KeyHash(u64);
 
-impl std::hash::BuildHasher for FnvBuild {
-    type Hasher = Fnv;
-    fn build_hasher(&self) -> Fnv {
-        Fnv::default()
+/// Builds [`KeyHash`] hashers for the shards' maps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyHashBuild;
+
+impl std::hash::BuildHasher for KeyHashBuild {
+    type Hasher = KeyHash;
+    fn build_hasher(&self) -> KeyHash {
+        KeyHash::default()
     }
 }
 
-impl Hasher for Fnv {
+impl KeyHash {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for KeyHash {
+    #[inline]
     fn finish(&self) -> u64 {
-        // murmur3's finaliser: spreads FNV's weak high/low bits over the whole word.
+        // murmur3's finaliser: spreads the bits over the whole word.
         let mut x = self.0;
         x ^= x >> 33;
         x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
         x ^ (x >> 33)
     }
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= b as u64;
-            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
     }
 }
 
 fn shard_of<Q: Hash + ?Sized>(k: &Q) -> usize {
-    let mut h = Fnv::default();
+    let mut h = KeyHash::default();
     k.hash(&mut h);
     // Top bits: the maps inside use the low bits for their buckets.
     (h.finish() >> (64 - SHARDS.trailing_zeros())) as usize
@@ -262,7 +282,7 @@ fn shard_of<Q: Hash + ?Sized>(k: &Q) -> usize {
 /// pointers; a write copies only the shard it touches.
 #[derive(Debug)]
 pub struct ShardedMap<K, V> {
-    shards: [Arc<HashMap<K, V, FnvBuild>>; SHARDS],
+    shards: [Arc<HashMap<K, V, KeyHashBuild>>; SHARDS],
     len: usize,
 }
 
