@@ -33,15 +33,6 @@
 
 #define ERROR (1 << 5)
 
-// Set by lfe when `status >= 400` or [`FLAG_TRANSPORT_ERROR`] is set.
-#define FLAG_ERROR 1
-
-// The upstream could not be reached (set by the host; implies [`FLAG_ERROR`]).
-#define FLAG_TRANSPORT_ERROR 4
-
-// The request was an XHR/fetch (set by the host).
-#define FLAG_XHR 2
-
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
@@ -143,9 +134,6 @@
 #define LFE_VERSION_PATCH 0
 
 #define LINT (1 << 2)
-
-// Number of shards of a [`ShardedMap`].
-#define SHARDS 16
 
 #define TEST (1 << 1)
 

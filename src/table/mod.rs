@@ -209,6 +209,8 @@ impl<T: Send + Sync> Store<T> for Rcu<T> {
 }
 
 /// Number of shards of a [`ShardedMap`].
+///
+/// cbindgen:ignore
 pub const SHARDS: usize = 16;
 const _: () = assert!(SHARDS.is_power_of_two());
 

@@ -40,10 +40,16 @@ use crossbeam_utils::CachePadded;
 use std::sync::Arc;
 
 /// Set by lfe when `status >= 400` or [`FLAG_TRANSPORT_ERROR`] is set.
+///
+/// cbindgen:ignore
 pub const FLAG_ERROR: u32 = 1;
 /// The request was an XHR/fetch (set by the host).
+///
+/// cbindgen:ignore
 pub const FLAG_XHR: u32 = 2;
 /// The upstream could not be reached (set by the host; implies [`FLAG_ERROR`]).
+///
+/// cbindgen:ignore
 pub const FLAG_TRANSPORT_ERROR: u32 = 4;
 const ALL_FLAGS: u32 = FLAG_ERROR | FLAG_XHR | FLAG_TRANSPORT_ERROR;
 
