@@ -30,7 +30,6 @@ use crossbeam_utils::CachePadded;
 use std::time::Duration;
 
 /// A set of threads parked until a condition may have changed.
-#[derive(Debug, Default)]
 pub struct WaitSet {
     /// Threads between `prepare` and the end of `wait`/`cancel`. Written only by waiters.
     waiters: CachePadded<AtomicUsize>,
@@ -38,6 +37,20 @@ pub struct WaitSet {
     epoch: AtomicU64,
     lock: Mutex<()>,
     cv: Condvar,
+}
+
+impl Default for WaitSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for WaitSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitSet")
+            .field("waiters", &self.waiters())
+            .finish()
+    }
 }
 
 /// What [`WaitSet::prepare`] returns: the epoch the waiter saw.
@@ -57,7 +70,12 @@ pub enum Wake {
 impl WaitSet {
     /// An empty wait set.
     pub fn new() -> Self {
-        Self::default()
+        WaitSet {
+            waiters: CachePadded::new(AtomicUsize::new(0)),
+            epoch: AtomicU64::new(0),
+            lock: Mutex::new(()),
+            cv: Condvar::new(),
+        }
     }
 
     /// Registers the calling thread as a waiter. Re-check the condition after this, then call
@@ -177,7 +195,7 @@ pub(crate) fn spin(i: u32) {
 
 /// Runs `attempt` until it gives `Some`, spinning briefly then parking on `ws`; gives up at
 /// `deadline_ns` (then returns `None` after one last attempt). `attempt` must be re-checkable.
-pub(crate) fn block_on<T>(
+pub fn block_on<T>(
     ws: &WaitSet,
     deadline_ns: Option<u64>,
     mut attempt: impl FnMut() -> Option<T>,
