@@ -6,14 +6,15 @@
 //! are `u64` counters that only grow (they never wrap in practice: 2^64 operations), and a
 //! position `p` lives in slot `p % cap`.
 //!
-//! Invariant, for the slot of position `p`:
-//! * stamp == `p`: the slot is free for the push of position `p`;
-//! * stamp == `p + 1`: the slot holds the value pushed at position `p`, ready to pop;
-//! * the pop of position `p` sets the stamp to `p + cap` (free for the push one lap later).
+//! Invariant, for the slot of position `p` (stamps count in half-steps, `2p` and `2p + 1`, so
+//! that "filled at p" and "free for p + 1" differ even when `cap == 1`):
+//! * stamp == `2p`: the slot is free for the push of position `p`;
+//! * stamp == `2p + 1`: the slot holds the value pushed at position `p`, ready to pop;
+//! * the pop of position `p` sets the stamp to `2(p + cap)` (free for the push one lap later).
 //!
-//! A producer reads `tail = p`, checks the stamp is `p` and claims the position with a CAS on
+//! A producer reads `tail = p`, checks the stamp is `2p` and claims the position with a CAS on
 //! `tail`; only the CAS winner writes the slot, then publishes it with a Release store of the
-//! stamp `p + 1`. A stamp smaller than `p` means the slot still holds the value of the previous
+//! stamp `2p + 1`. A stamp smaller than `2p` means the slot still holds the value of the previous
 //! lap: the queue is full. Consumers mirror this on `head`. The Acquire load of the stamp pairs
 //! with the Release store of the other side, so a value is fully written before it is read and
 //! fully read before it is overwritten.
@@ -64,7 +65,7 @@ impl<T> Ring<T> {
         assert!(cap > 0);
         let slots = (0..cap as u64)
             .map(|i| Slot {
-                stamp: AtomicU64::new(i),
+                stamp: AtomicU64::new(2 * i),
                 val: UnsafeCell::new(MaybeUninit::uninit()),
             })
             .collect();
@@ -95,7 +96,7 @@ impl<T> Ring<T> {
             let slot = self.slot(pos);
             // Acquire: pairs with the Release stamp store of the pop that freed the slot.
             let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == pos {
+            if stamp == 2 * pos {
                 // Relaxed: the slot's stamp, not tail, carries the data (Acquire/Release above
                 // and below); the CAS only decides which producer owns position `pos`.
                 match self.tail.compare_exchange_weak(
@@ -105,16 +106,16 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the CAS for `pos` while stamp == pos makes us the only
-                        // writer of this slot until we publish stamp pos+1.
+                        // SAFETY: winning the CAS for `pos` while stamp == 2pos makes us the only
+                        // writer of this slot until we publish stamp 2pos+1.
                         slot.val.with_mut(|p| unsafe { (*p).write(v) });
-                        // Release: publishes the value to the consumer that Acquires pos+1.
-                        slot.stamp.store(pos + 1, Ordering::Release);
+                        // Release: publishes the value to the consumer that Acquires 2pos+1.
+                        slot.stamp.store(2 * pos + 1, Ordering::Release);
                         return Ok(());
                     }
                     Err(t) => pos = t,
                 }
-            } else if stamp < pos {
+            } else if stamp < 2 * pos {
                 // The slot still holds the previous lap's value: full (unless tail moved on).
                 // Relaxed: only a re-read of the guess.
                 let t = self.tail.load(Ordering::Relaxed);
@@ -138,7 +139,7 @@ impl<T> Ring<T> {
             let slot = self.slot(pos);
             // Acquire: pairs with the Release stamp store of the push that filled the slot.
             let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == pos + 1 {
+            if stamp == 2 * pos + 1 {
                 // Relaxed: ownership only, as in push.
                 match self.head.compare_exchange_weak(
                     pos,
@@ -147,16 +148,16 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the CAS for `pos` while stamp == pos+1 makes us the
+                        // SAFETY: winning the CAS for `pos` while stamp == 2pos+1 makes us the
                         // only reader of this slot, which holds an initialised value.
                         let v = slot.val.with(|p| unsafe { (*p).assume_init_read() });
                         // Release: the read is done before the next lap's push writes.
-                        slot.stamp.store(pos + self.cap, Ordering::Release);
+                        slot.stamp.store(2 * (pos + self.cap), Ordering::Release);
                         return Some(v);
                     }
                     Err(h) => pos = h,
                 }
-            } else if stamp <= pos {
+            } else if stamp <= 2 * pos {
                 // Not yet filled: empty (unless head moved on).
                 // Relaxed: a re-read of the guess.
                 let h = self.head.load(Ordering::Relaxed);
@@ -173,8 +174,7 @@ impl<T> Ring<T> {
 
     /// Positions: (head, tail) = (values popped, values pushed) since creation.
     pub(crate) fn positions(&self) -> (u64, u64) {
-        // SeqCst: read head first so that depth = tail - head is never negative... except that
-        // tail can only grow, so reading head first keeps tail >= head.
+        // SeqCst: head is read first and tail only grows, so tail >= head (depth >= 0).
         let h = self.head.load(Ordering::SeqCst);
         let t = self.tail.load(Ordering::SeqCst);
         (h, t.max(h))
