@@ -98,7 +98,8 @@ impl Filter {
     /// True when events of type `t` match.
     #[inline]
     pub fn matches(&self, t: u32) -> bool {
-        self.mask & Self::bit(t) != 0 || (!self.types.is_empty() && self.types.binary_search(&t).is_ok())
+        self.mask & Self::bit(t) != 0
+            || (!self.types.is_empty() && self.types.binary_search(&t).is_ok())
     }
 }
 
@@ -190,7 +191,8 @@ impl Sub {
             // Pairs with the consumer's fence in `unsignal` (module docs, eventfd).
             fence(Ordering::SeqCst);
             // Relaxed: ordered by the fence; the swap below decides.
-            if !self.signalled.load(Ordering::Relaxed) && !self.signalled.swap(true, Ordering::AcqRel)
+            if !self.signalled.load(Ordering::Relaxed)
+                && !self.signalled.swap(true, Ordering::AcqRel)
             {
                 self.efd_write();
             }
@@ -324,7 +326,9 @@ impl EventBus {
     /// configured limits.
     pub fn subscribe(&self, filter: Filter, capacity: usize) -> Result<Subscription> {
         if capacity == 0 || filter.is_empty() {
-            return Err(Error::Invalid("capacity must be > 0 and the filter select something"));
+            return Err(Error::Invalid(
+                "capacity must be > 0 and the filter select something",
+            ));
         }
         if capacity > self.inner.cfg.max_capacity {
             return Err(Error::TooLarge);
@@ -452,12 +456,14 @@ impl Subscription {
         if let Some(ev) = self.sub.take() {
             return Ok(ev);
         }
-        block_on(&self.sub.not_empty, deadline_after(timeout), || {
-            match self.sub.try_pop() {
+        block_on(
+            &self.sub.not_empty,
+            deadline_after(timeout),
+            || match self.sub.try_pop() {
                 Err(Error::Empty) => None,
                 r => Some(r),
-            }
-        })
+            },
+        )
         .unwrap_or(Err(Error::Timeout))
     }
 

@@ -467,10 +467,7 @@ impl EventQueue {
         }
         let first = self.pop_timeout(timeout)?;
         out.push(first);
-        let more = match self.try_pop_batch(out, max - 1) {
-            Ok(n) => n,
-            Err(_) => 0,
-        };
+        let more = self.try_pop_batch(out, max - 1).unwrap_or_default();
         Ok(1 + more)
     }
 

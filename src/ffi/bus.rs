@@ -167,7 +167,7 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
 pub unsafe extern "C" fn lfe_bus_publish(bus: *const lfe_bus, ev: *const lfe_event_input) -> i32 {
     guard::call(|| {
         // SAFETY: caller contract.
-        let (bus, ev) = unsafe { (arg_ref(bus)?, arg_ref(ev)?.to_input()?) };
+        let (bus, ev) = unsafe { (arg_ref(bus)?, arg_ref(ev)?.as_input()?) };
         bus.inner.publish(&ev).map_err(i32::from)?;
         Ok(())
     })
@@ -272,7 +272,10 @@ pub unsafe extern "C" fn lfe_sub_pop(sub: *const lfe_sub, out: *mut *mut lfe_bat
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let ev = unsafe { arg_ref(sub)? }.inner.try_pop().map_err(i32::from)?;
+        let ev = unsafe { arg_ref(sub)? }
+            .inner
+            .try_pop()
+            .map_err(i32::from)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, events_batch(&[ev])) };
         Ok(())

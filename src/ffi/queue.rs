@@ -95,7 +95,7 @@ impl lfe_event_input {
     ///
     /// # Safety
     /// `payload` must follow the `lfe_bytes` input rules.
-    pub(crate) unsafe fn to_input<'a>(&self) -> Result<EventInput<'a>, i32> {
+    pub(crate) unsafe fn as_input<'a>(&self) -> Result<EventInput<'a>, i32> {
         if self.reserved != 0 {
             return Err(LFE_E_INVALID);
         }
@@ -121,7 +121,7 @@ pub(crate) unsafe fn inputs<'a>(
     let raw = unsafe { arg_slice(evs, n)? };
     raw.iter()
         // SAFETY: forwarded contract.
-        .map(|e| unsafe { e.to_input() })
+        .map(|e| unsafe { e.as_input() })
         .collect()
 }
 
@@ -271,7 +271,7 @@ pub unsafe extern "C" fn lfe_queue_free(q: *mut lfe_queue) {
 pub unsafe extern "C" fn lfe_queue_push(q: *const lfe_queue, ev: *const lfe_event_input) -> i32 {
     guard::call(|| {
         // SAFETY: caller contract.
-        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.to_input()?) };
+        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.as_input()?) };
         q.inner.try_push(&ev).map_err(i32::from)?;
         Ok(())
     })
@@ -293,7 +293,7 @@ pub unsafe extern "C" fn lfe_queue_push_timeout(
 ) -> i32 {
     guard::call(|| {
         // SAFETY: caller contract.
-        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.to_input()?) };
+        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.as_input()?) };
         q.inner
             .push_timeout(&ev, timeout(timeout_ns))
             .map_err(i32::from)?;
@@ -368,7 +368,10 @@ pub unsafe extern "C" fn lfe_queue_pop_timeout(
         let out = arg_out(out)?;
         // SAFETY: caller contract.
         let q = unsafe { arg_ref(q)? };
-        let ev = q.inner.pop_timeout(timeout(timeout_ns)).map_err(i32::from)?;
+        let ev = q
+            .inner
+            .pop_timeout(timeout(timeout_ns))
+            .map_err(i32::from)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, events_batch(&[ev])) };
         Ok(())
@@ -533,7 +536,10 @@ mod tests {
             let recs = super::super::batch::batch_records::<lfe_event>(b);
             assert_eq!(recs.len(), 1);
             assert_eq!(recs[0].payload.as_slice().unwrap(), b"hello");
-            assert_eq!((recs[0].r#type, recs[0].process_id, recs[0].ts_ns), (3, 7, 5));
+            assert_eq!(
+                (recs[0].r#type, recs[0].process_id, recs[0].ts_ns),
+                (3, 7, 5)
+            );
             super::super::batch::lfe_batch_free(b);
             assert_eq!(lfe_queue_pop(q, &mut b), LFE_E_EMPTY);
             lfe_queue_free(q);
