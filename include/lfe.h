@@ -251,12 +251,12 @@ typedef struct lfe_event_input {
 } lfe_event_input;
 
 // Counters of a bus.
-typedef struct lfe_bus_stats {
+typedef struct lfe_bus_counters {
   // Events published since creation.
   uint64_t published;
   // Current number of subscriptions.
   uint64_t subscribers;
-} lfe_bus_stats;
+} lfe_bus_counters;
 
 // Configuration of `lfe_queue_new`. Set `size = sizeof(lfe_queue_config)`; NULL = defaults.
 typedef struct lfe_queue_config {
@@ -271,7 +271,7 @@ typedef struct lfe_queue_config {
 } lfe_queue_config;
 
 // Counters of a queue.
-typedef struct lfe_queue_stats {
+typedef struct lfe_queue_counters {
   // Events held now.
   uint64_t depth;
   // Events pushed since creation.
@@ -282,10 +282,10 @@ typedef struct lfe_queue_stats {
   uint64_t dropped;
   // The capacity.
   uint64_t capacity;
-} lfe_queue_stats;
+} lfe_queue_counters;
 
 // Counters of a subscription.
-typedef struct lfe_sub_stats {
+typedef struct lfe_sub_counters {
   // Events dropped (oldest first) because the subscription was full.
   uint64_t lagged;
   // Events delivered into the subscription since it started.
@@ -296,7 +296,7 @@ typedef struct lfe_sub_stats {
   uint64_t depth;
   // The subscription's capacity.
   uint64_t capacity;
-} lfe_sub_stats;
+} lfe_sub_counters;
 
 // A text record (`LFE_REC_TEXT`): one byte string.
 typedef struct lfe_rec_text {
@@ -399,7 +399,7 @@ int32_t lfe_bus_publish_batch(const struct lfe_bus *bus,
 //
 // # Safety
 // `bus` must be a live bus; `out` writable.
-int32_t lfe_bus_stats(const struct lfe_bus *bus, struct lfe_bus_stats *out);
+int32_t lfe_bus_stats(const struct lfe_bus *bus, struct lfe_bus_counters *out);
 
 // Subscribes to the events selected by `mask` and/or the list `types[0..ntypes]`, with a queue
 // of `capacity` events. Mask bit t (t < 63) selects type t, bit 63 every type >= 63;
@@ -547,7 +547,7 @@ int32_t lfe_queue_push_timeout(const struct lfe_queue *q,
 //
 // # Safety
 // `q` must be a live queue; `out` writable.
-int32_t lfe_queue_stats(const struct lfe_queue *q, struct lfe_queue_stats *out);
+int32_t lfe_queue_stats(const struct lfe_queue *q, struct lfe_queue_counters *out);
 
 // Deliberately panics inside the ABI guard and returns what the guard made of it.
 //
@@ -647,7 +647,7 @@ int32_t lfe_sub_pop_timeout(const struct lfe_sub *sub, uint64_t timeout_ns, stru
 //
 // # Safety
 // `sub` must be a live subscription; `out` writable.
-int32_t lfe_sub_stats(const struct lfe_sub *sub, struct lfe_sub_stats *out);
+int32_t lfe_sub_stats(const struct lfe_sub *sub, struct lfe_sub_counters *out);
 
 // Leaves the bus without freeing the subscription: nothing published after this starts is
 // delivered; blocked pops wake; queued events can still be popped, then pops return

@@ -101,7 +101,7 @@ static void test_queue(void) {
     CHECK_EQ(lfe_queue_pop_batch_timeout(q, 4, 1000000, &b), LFE_E_TIMEOUT);
     CHECK_EQ(lfe_queue_pop(q, &b), LFE_E_EMPTY);
 
-    lfe_queue_stats st;
+    lfe_queue_counters st;
     CHECK_EQ(lfe_queue_stats(q, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_queue_stats(q, &st), LFE_OK);
     CHECK_EQ(st.pushed, 4);
@@ -160,9 +160,9 @@ static void test_bus(void) {
     lfe_event_input e = ev_in(LFE_EVENT_LOG_LINE, "line");
     CHECK_EQ(lfe_bus_publish(NULL, &e), LFE_E_NULL);
     CHECK_EQ(lfe_bus_publish(bus, NULL), LFE_E_NULL);
-    char big[4097];
+    char big[4098];
     memset(big, 'x', sizeof big - 1);
-    big[4096] = 0;
+    big[4097] = 0;
     lfe_event_input eb = ev_in(LFE_EVENT_LOG_LINE, big);
     CHECK_EQ(lfe_bus_publish(bus, &eb), LFE_E_TOO_LARGE);
     CHECK_EQ(lfe_bus_publish(bus, &e), LFE_OK);
@@ -192,7 +192,7 @@ static void test_bus(void) {
     lfe_batch_free(b);
 
     /* The small subscription lagged: 4 published, capacity 2. */
-    lfe_sub_stats ss;
+    lfe_sub_counters ss;
     CHECK_EQ(lfe_sub_stats(small, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_sub_stats(small, &ss), LFE_OK);
     CHECK_EQ(ss.lagged, 2);
@@ -205,7 +205,7 @@ static void test_bus(void) {
     CHECK_EQ(r[0].lost_before, 2);
     lfe_batch_free(b);
 
-    lfe_bus_stats bs;
+    lfe_bus_counters bs;
     CHECK_EQ(lfe_bus_stats(bus, &bs), LFE_OK);
     CHECK_EQ(bs.published, 4);
     CHECK_EQ(bs.subscribers, 3);

@@ -42,7 +42,7 @@ unsafe impl VersionedConfig for lfe_bus_config {}
 /// Counters of a subscription.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct lfe_sub_stats {
+pub struct lfe_sub_counters {
     /// Events dropped (oldest first) because the subscription was full.
     pub lagged: u64,
     /// Events delivered into the subscription since it started.
@@ -58,7 +58,7 @@ pub struct lfe_sub_stats {
 /// Counters of a bus.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct lfe_bus_stats {
+pub struct lfe_bus_counters {
     /// Events published since creation.
     pub published: u64,
     /// Current number of subscriptions.
@@ -205,7 +205,7 @@ pub unsafe extern "C" fn lfe_bus_publish_batch(
 /// # Safety
 /// `bus` must be a live bus; `out` writable.
 #[no_mangle]
-pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_stats) -> i32 {
+pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_counters) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
@@ -214,7 +214,7 @@ pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_st
         unsafe {
             write_out(
                 out,
-                lfe_bus_stats {
+                lfe_bus_counters {
                     published: s.published,
                     subscribers: s.subscribers,
                 },
@@ -404,7 +404,7 @@ pub unsafe extern "C" fn lfe_sub_fd(sub: *const lfe_sub, out: *mut i32) -> i32 {
 /// # Safety
 /// `sub` must be a live subscription; `out` writable.
 #[no_mangle]
-pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_stats) -> i32 {
+pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_counters) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
@@ -413,7 +413,7 @@ pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_st
         unsafe {
             write_out(
                 out,
-                lfe_sub_stats {
+                lfe_sub_counters {
                     lagged: s.lagged,
                     delivered: s.delivered,
                     popped: s.popped,

@@ -189,7 +189,7 @@ unsafe impl VersionedConfig for lfe_queue_config {}
 /// Counters of a queue.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct lfe_queue_stats {
+pub struct lfe_queue_counters {
     /// Events held now.
     pub depth: u64,
     /// Events pushed since creation.
@@ -466,7 +466,7 @@ pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
 /// # Safety
 /// `q` must be a live queue; `out` writable.
 #[no_mangle]
-pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queue_stats) -> i32 {
+pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queue_counters) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
@@ -475,7 +475,7 @@ pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queu
         unsafe {
             write_out(
                 out,
-                lfe_queue_stats {
+                lfe_queue_counters {
                     depth: s.depth,
                     pushed: s.pushed,
                     popped: s.popped,
