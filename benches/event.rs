@@ -201,8 +201,12 @@ fn pingpong(cr: &mut Criterion) {
     let mut g = cr.benchmark_group("event_pingpong");
     g.sample_size(10);
     g.bench_function("lfe", |b| b.iter_custom(run_pingpong::<Lfe>));
-    g.bench_function("baseline_mutex", |b| b.iter_custom(run_pingpong::<Baseline>));
-    g.bench_function("crossbeam_channel", |b| b.iter_custom(run_pingpong::<Crossbeam>));
+    g.bench_function("baseline_mutex", |b| {
+        b.iter_custom(run_pingpong::<Baseline>)
+    });
+    g.bench_function("crossbeam_channel", |b| {
+        b.iter_custom(run_pingpong::<Crossbeam>)
+    });
     g.finish();
 }
 

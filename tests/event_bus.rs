@@ -34,14 +34,28 @@ fn filters_select_types() {
         .unwrap();
     let host = b.subscribe(Filter::mask(1 << 63), 16).unwrap();
     let all = b.subscribe(Filter::all(), 16).unwrap();
-    assert!(matches!(b.subscribe(Filter::mask(0), 16), Err(Error::Invalid(_))));
-    assert!(matches!(b.subscribe(Filter::all(), 0), Err(Error::Invalid(_))));
-    for t in [types::LOG_LINE, types::PROCESS_STARTED, types::HOST_MIN + 1, types::PROCESS_EXITED] {
+    assert!(matches!(
+        b.subscribe(Filter::mask(0), 16),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        b.subscribe(Filter::all(), 0),
+        Err(Error::Invalid(_))
+    ));
+    for t in [
+        types::LOG_LINE,
+        types::PROCESS_STARTED,
+        types::HOST_MIN + 1,
+        types::PROCESS_EXITED,
+    ] {
         b.publish(&EventInput::new(t, b"")).unwrap();
     }
     let kinds = |s| drain(s).iter().map(|e| e.kind).collect::<Vec<_>>();
     assert_eq!(kinds(&logs), vec![types::LOG_LINE]);
-    assert_eq!(kinds(&procs), vec![types::PROCESS_STARTED, types::PROCESS_EXITED]);
+    assert_eq!(
+        kinds(&procs),
+        vec![types::PROCESS_STARTED, types::PROCESS_EXITED]
+    );
     assert_eq!(kinds(&host), vec![types::HOST_MIN + 1]);
     assert_eq!(kinds(&all).len(), 4);
     assert_eq!(b.stats().published, 4);
@@ -50,7 +64,10 @@ fn filters_select_types() {
         b.publish(&EventInput::new(types::LOG_LINE, &[0; 4097])),
         Err(Error::TooLarge)
     );
-    assert!(matches!(b.publish(&EventInput::new(0, b"")), Err(Error::Invalid(_))));
+    assert!(matches!(
+        b.publish(&EventInput::new(0, b"")),
+        Err(Error::Invalid(_))
+    ));
 }
 
 #[test]
@@ -69,11 +86,16 @@ fn lagged_counts_and_gap_position() {
     assert_eq!(lost, vec![6, 0, 0, 0]);
     assert_eq!(got[0].seq, 7);
     // Batch publish: consecutive sequence numbers.
-    let ins: Vec<EventInput> = (0..3).map(|_| EventInput::new(types::TEST_PASSED, b"")).collect();
+    let ins: Vec<EventInput> = (0..3)
+        .map(|_| EventInput::new(types::TEST_PASSED, b""))
+        .collect();
     assert_eq!(b.publish_batch(&ins), Ok(11));
     let mut out = Vec::new();
     assert_eq!(s.try_pop_batch(&mut out, 10), Ok(3));
-    assert_eq!(out.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![11, 12, 13]);
+    assert_eq!(
+        out.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![11, 12, 13]
+    );
     assert_eq!(s.stats().popped, 7);
 }
 
@@ -198,7 +220,11 @@ fn stress_order_and_gaps() {
             let b = b.clone();
             thread::spawn(move || {
                 for i in 0..PER {
-                    let kind = if i % 2 == 0 { types::LOG_LINE } else { types::BUILD_EVENT };
+                    let kind = if i % 2 == 0 {
+                        types::LOG_LINE
+                    } else {
+                        types::BUILD_EVENT
+                    };
                     let bytes = i.to_le_bytes();
                     let ev = EventInput {
                         kind,

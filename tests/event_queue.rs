@@ -103,7 +103,10 @@ macro_rules! queue_tests {
                 let got: Vec<u8> = out.iter().map(|e| e.payload[0]).collect();
                 assert_eq!(got, vec![1, 2, 3]);
                 assert_eq!(q.try_pop_batch(&mut out, 10), Err(Error::Empty));
-                assert_eq!(q.pop_batch_timeout(&mut out, 10, SHORT), Err(Error::Timeout));
+                assert_eq!(
+                    q.pop_batch_timeout(&mut out, 10, SHORT),
+                    Err(Error::Timeout)
+                );
             }
 
             #[test]
@@ -154,7 +157,8 @@ macro_rules! queue_tests {
 
             #[test]
             fn stress_exactly_once_and_producer_order() {
-                for &(np, nc, cap) in &[(1usize, 1usize, 8usize), (2, 2, 16), (4, 4, 3), (3, 1, 1)] {
+                for &(np, nc, cap) in &[(1usize, 1usize, 8usize), (2, 2, 16), (4, 4, 3), (3, 1, 1)]
+                {
                     stress(np, nc, cap);
                 }
             }
@@ -252,7 +256,10 @@ fn power_of_two_and_odd_capacities_wrap() {
             assert_eq!(q.try_push(&input(0, b"")), Err(Error::Full));
             for i in 0..cap as u64 {
                 let e = q.try_pop().unwrap();
-                assert_eq!((e.process_id, &e.payload[..]), (round, &i.to_le_bytes()[..]));
+                assert_eq!(
+                    (e.process_id, &e.payload[..]),
+                    (round, &i.to_le_bytes()[..])
+                );
             }
         }
         assert_eq!(q.stats().pushed, 50 * cap as u64);

@@ -78,7 +78,13 @@ fn queue_blocking_pop_gets_push() {
 #[test]
 fn queue_close_wakes_waiter() {
     loom::model(|| {
-        let q = Arc::new(EventQueue::new(QueueConfig { capacity: 1, ..Default::default() }).unwrap());
+        let q = Arc::new(
+            EventQueue::new(QueueConfig {
+                capacity: 1,
+                ..Default::default()
+            })
+            .unwrap(),
+        );
         let q2 = q.clone();
         let c = thread::spawn(move || q2.pop_timeout(Duration::MAX).map(|e| e.seq));
         q.close();
