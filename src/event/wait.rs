@@ -35,7 +35,7 @@ pub struct WaitSet {
     waiters: CachePadded<AtomicUsize>,
     /// Bumped (under `lock`) by every notify that saw a waiter.
     epoch: AtomicU64,
-    lock: Mutex<()>,
+    lock: Mutex<Sleepers>,
     cv: Condvar,
 }
 
@@ -51,6 +51,18 @@ impl std::fmt::Debug for WaitSet {
             .field("waiters", &self.waiters())
             .finish()
     }
+}
+
+/// Under the mutex: threads inside `Condvar::wait`, and signals sent to them not yet taken.
+/// A notify skips the condvar (a syscall) when every sleeper already has a signal on its way:
+/// a burst of pushes while a woken consumer is still getting the CPU costs one wake-up, not one
+/// per push. Every signal makes at least one sleeper return, and each return takes one signal,
+/// so `signalled` never exceeds the wake-ups in flight (a spurious return only makes it lower,
+/// which costs an extra signal later, never a lost one).
+#[derive(Debug, Default)]
+struct Sleepers {
+    sleeping: usize,
+    signalled: usize,
 }
 
 /// What [`WaitSet::prepare`] returns: the epoch the waiter saw.
@@ -73,7 +85,7 @@ impl WaitSet {
         WaitSet {
             waiters: CachePadded::new(AtomicUsize::new(0)),
             epoch: AtomicU64::new(0),
-            lock: Mutex::new(()),
+            lock: Mutex::new(Sleepers::default()),
             cv: Condvar::new(),
         }
     }
@@ -102,11 +114,13 @@ impl WaitSet {
             let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             // Relaxed under the mutex: `epoch` is only written with the mutex held.
             while self.epoch.load(Ordering::Relaxed) == t.0 {
+                g.sleeping += 1;
                 match deadline_ns {
                     None => g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner()),
                     Some(d) => {
                         let now = crate::time::mono_ns();
                         if now >= d {
+                            g.sleeping -= 1;
                             wake = Wake::TimedOut;
                             break;
                         }
@@ -117,6 +131,8 @@ impl WaitSet {
                         g = g2;
                     }
                 }
+                g.sleeping -= 1;
+                g.signalled = g.signalled.saturating_sub(1);
             }
         }
         // Release: only a counter; nothing is published through it.
@@ -150,17 +166,27 @@ impl WaitSet {
 
     #[cold]
     fn notify_slow(&self, all: bool) {
-        {
-            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let signal = {
+            let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             // Relaxed: written and read under the mutex (prepare's SeqCst read is only a hint
             // that the mutex-protected check confirms).
             let e = self.epoch.load(Ordering::Relaxed);
             self.epoch.store(e.wrapping_add(1), Ordering::SeqCst);
-        }
-        if all {
-            self.cv.notify_all();
-        } else {
-            self.cv.notify_one();
+            if g.sleeping > g.signalled {
+                g.signalled = if all { g.sleeping } else { g.signalled + 1 };
+                true
+            } else {
+                false
+            }
+        };
+        // Signalling after unlocking is fine: the sleepers are counted, and a sleeper that has
+        // not reached the condvar yet will see the new epoch first.
+        if signal {
+            if all {
+                self.cv.notify_all();
+            } else {
+                self.cv.notify_one();
+            }
         }
     }
 
@@ -178,18 +204,24 @@ pub fn deadline_after(timeout: Duration) -> Option<u64> {
     crate::time::mono_ns().checked_add(ns)
 }
 
-/// How many times a blocking call retries, with growing pauses, before it parks.
+/// How many times a blocking call retries, with growing pauses (then yields), before it parks.
 #[cfg(not(loom))]
-pub(crate) const SPIN_ROUNDS: u32 = 6;
+pub(crate) const SPIN_ROUNDS: u32 = 10;
 /// Under loom spinning only adds states; park at once.
 #[cfg(loom)]
 pub(crate) const SPIN_ROUNDS: u32 = 0;
 
-/// Pause for spin round `i` (1, 2, 4, ... spin hints; bounded by [`SPIN_ROUNDS`]).
+/// Pause for spin round `i`: 1, 2, 4, ... 64 spin hints, then (rounds 7 and up) a yield of the
+/// CPU, which on an oversubscribed machine lets the thread we wait for run. Bounded by
+/// [`SPIN_ROUNDS`].
 #[inline]
 pub(crate) fn spin(i: u32) {
-    for _ in 0..(1u32 << i.min(6)) {
-        crate::sync::spin_loop();
+    if i <= 6 {
+        for _ in 0..(1u32 << i) {
+            crate::sync::spin_loop();
+        }
+    } else {
+        crate::sync::thread::yield_now();
     }
 }
 
