@@ -36,7 +36,7 @@
 //!   event is never left waiting behind an unreadable fd (the fd may be spuriously readable).
 
 use super::queue::Ring;
-use super::wait::{block_on, deadline_after, WaitSet};
+use super::wait::{block_on, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{fence, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::{Error, Result};
@@ -458,7 +458,7 @@ impl Subscription {
         }
         block_on(
             &self.sub.not_empty,
-            deadline_after(timeout),
+            Some(timeout),
             || match self.sub.try_pop() {
                 Err(Error::Empty) => None,
                 r => Some(r),

@@ -83,8 +83,9 @@ impl std::fmt::Debug for Payload {
 /// One event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// Unique, increasing in publish order (the bus: one total order; the queue: each producer's
-    /// events get increasing numbers, assigned just before the push).
+    /// Unique, increasing in publish order, starting at 1 (the queue: the ring position the push
+    /// won + 1, so exactly the order in which consumers can pop; the bus: the order of the
+    /// publish critical section).
     pub seq: u64,
     /// Wall-clock nanoseconds since the Unix epoch.
     pub ts_ns: u64,

@@ -32,7 +32,7 @@
 //! the close); its event is returned by a later pop. With [`Overflow::DropOldest`] a push into a
 //! full queue pops (and counts) the oldest event instead of failing.
 
-use super::wait::{block_on, deadline_after, WaitSet};
+use super::wait::{block_on, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{AtomicBool, AtomicU64, Ordering, UnsafeCell};
 use crate::{Error, Result};
@@ -90,6 +90,16 @@ impl<T> Ring<T> {
 
     /// Pushes `v`, or gives it back when the ring is full.
     pub(crate) fn push(&self, v: T) -> std::result::Result<(), T> {
+        self.push_with(v, |_, _| {}).map(|_| ())
+    }
+
+    /// Pushes `v`, first letting `f` see the position it won (to stamp a sequence number that
+    /// follows push order exactly); returns the position, or gives `v` back when full.
+    pub(crate) fn push_with(
+        &self,
+        mut v: T,
+        f: impl FnOnce(&mut T, u64),
+    ) -> std::result::Result<u64, T> {
         // Relaxed: a guess that the stamp check and the CAS validate.
         let mut pos = self.tail.load(Ordering::Relaxed);
         loop {
@@ -106,12 +116,13 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
+                        f(&mut v, pos);
                         // SAFETY: winning the CAS for `pos` while stamp == 2pos makes us the only
                         // writer of this slot until we publish stamp 2pos+1.
                         slot.val.with_mut(|p| unsafe { (*p).write(v) });
                         // Release: publishes the value to the consumer that Acquires 2pos+1.
                         slot.stamp.store(2 * pos + 1, Ordering::Release);
-                        return Ok(());
+                        return Ok(pos);
                     }
                     Err(t) => pos = t,
                 }
@@ -240,7 +251,6 @@ pub struct QueueStats {
 /// A bounded MPMC queue of [`Event`]s. All methods take `&self` and are safe from any thread.
 pub struct EventQueue {
     ring: Ring<Event>,
-    seq: CachePadded<AtomicU64>,
     dropped: AtomicU64,
     closed: AtomicBool,
     not_empty: WaitSet,
@@ -268,7 +278,6 @@ impl EventQueue {
         }
         Ok(EventQueue {
             ring: Ring::new(cfg.capacity),
-            seq: CachePadded::new(AtomicU64::new(1)),
             dropped: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             not_empty: WaitSet::new(),
@@ -298,21 +307,21 @@ impl EventQueue {
 
     fn make(&self, input: &EventInput<'_>) -> Result<Event> {
         input.check(self.cfg.max_payload)?;
-        let mut ev = input.to_event();
-        // Relaxed: uniqueness only needs atomicity; order per producer follows program order.
-        ev.seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        Ok(ev)
+        Ok(input.to_event())
     }
 
-    /// One attempt to push an already-made event (no waking).
-    fn push_event(&self, ev: Event) -> std::result::Result<(), Event> {
+    /// One attempt to push an already-made event (no waking). The sequence number is the ring
+    /// position + 1, stamped once the position is won, so it is unique and follows push order
+    /// exactly, at no extra cost. Returns it.
+    fn push_event(&self, ev: Event) -> std::result::Result<u64, Event> {
+        let stamp = |e: &mut Event, pos: u64| e.seq = pos + 1;
         match self.cfg.overflow {
-            Overflow::Reject => self.ring.push(ev),
+            Overflow::Reject => self.ring.push_with(ev, stamp).map(|p| p + 1),
             Overflow::DropOldest => {
                 let mut ev = ev;
                 loop {
-                    match self.ring.push(ev) {
-                        Ok(()) => return Ok(()),
+                    match self.ring.push_with(ev, stamp) {
+                        Ok(p) => return Ok(p + 1),
                         Err(back) => {
                             ev = back;
                             if self.ring.pop().is_some() {
@@ -334,8 +343,7 @@ impl EventQueue {
             return Err(Error::Closed);
         }
         let ev = self.make(input)?;
-        let seq = ev.seq;
-        self.push_event(ev).map_err(|_| Error::Full)?;
+        let seq = self.push_event(ev).map_err(|_| Error::Full)?;
         self.not_empty.notify_one();
         Ok(seq)
     }
@@ -346,15 +354,14 @@ impl EventQueue {
             return Err(Error::Closed);
         }
         let ev = self.make(input)?;
-        let seq = ev.seq;
         let mut slot = Some(ev);
-        let r = block_on(&self.not_full, deadline_after(timeout), || {
+        let r = block_on(&self.not_full, Some(timeout), || {
             if self.is_closed() {
                 return Some(Err(Error::Closed));
             }
             let ev = slot.take()?;
             match self.push_event(ev) {
-                Ok(()) => Some(Ok(())),
+                Ok(seq) => Some(Ok(seq)),
                 Err(back) => {
                     slot = Some(back);
                     None
@@ -362,7 +369,7 @@ impl EventQueue {
             }
         });
         match r {
-            Some(Ok(())) => {
+            Some(Ok(seq)) => {
                 self.not_empty.notify_one();
                 Ok(seq)
             }
@@ -420,7 +427,7 @@ impl EventQueue {
         if let Some(ev) = self.pop_raw() {
             return Ok(ev);
         }
-        block_on(&self.not_empty, deadline_after(timeout), || {
+        block_on(&self.not_empty, Some(timeout), || {
             match self.try_pop() {
                 Err(Error::Empty) => None,
                 r => Some(r),

@@ -225,11 +225,13 @@ pub(crate) fn spin(i: u32) {
     }
 }
 
-/// Runs `attempt` until it gives `Some`, spinning briefly then parking on `ws`; gives up at
-/// `deadline_ns` (then returns `None` after one last attempt). `attempt` must be re-checkable.
+/// Runs `attempt` until it gives `Some`, spinning briefly then parking on `ws`; gives up after
+/// `timeout` (`None`: never; then returns `None` after one last attempt). `attempt` must be
+/// re-checkable. The clock is read only when the call first parks, so the fast path never reads
+/// it; the timeout therefore starts after the short spin phase (a few microseconds at most).
 pub fn block_on<T>(
     ws: &WaitSet,
-    deadline_ns: Option<u64>,
+    timeout: Option<Duration>,
     mut attempt: impl FnMut() -> Option<T>,
 ) -> Option<T> {
     for i in 0..SPIN_ROUNDS {
@@ -238,6 +240,7 @@ pub fn block_on<T>(
         }
         spin(i);
     }
+    let deadline_ns = timeout.and_then(deadline_after);
     loop {
         if let Some(v) = attempt() {
             return Some(v);
