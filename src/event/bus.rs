@@ -456,14 +456,12 @@ impl Subscription {
         if let Some(ev) = self.sub.take() {
             return Ok(ev);
         }
-        block_on(
-            &self.sub.not_empty,
-            Some(timeout),
-            || match self.sub.try_pop() {
+        block_on(&self.sub.not_empty, Some(timeout), || {
+            match self.sub.try_pop() {
                 Err(Error::Empty) => None,
                 r => Some(r),
-            },
-        )
+            }
+        })
         .unwrap_or(Err(Error::Timeout))
     }
 

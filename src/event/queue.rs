@@ -427,11 +427,9 @@ impl EventQueue {
         if let Some(ev) = self.pop_raw() {
             return Ok(ev);
         }
-        block_on(&self.not_empty, Some(timeout), || {
-            match self.try_pop() {
-                Err(Error::Empty) => None,
-                r => Some(r),
-            }
+        block_on(&self.not_empty, Some(timeout), || match self.try_pop() {
+            Err(Error::Empty) => None,
+            r => Some(r),
         })
         .unwrap_or(Err(Error::Timeout))
     }
