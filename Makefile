@@ -202,14 +202,14 @@ tools-fuzz:
 fuzz: tools-fuzz
 	@for t in $(FUZZ_TARGETS); do echo "== fuzz $$t ($(FUZZ_SECONDS)s)"; mkdir -p fuzz/corpus/$$t; \
 	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run --release $$t corpus/$$t -- \
-	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1); done
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1); done
 
 # The CI smoke: each target for FUZZ_SMOKE_SECONDS on a scratch copy of the seed corpus.
 fuzz-smoke: tools-fuzz
 	@for t in $(FUZZ_TARGETS); do echo "== fuzz-smoke $$t ($(FUZZ_SMOKE_SECONDS)s)"; \
 	  tmp=$$(mktemp -d); cp -r fuzz/corpus/$$t/. $$tmp/ 2>/dev/null || true; \
 	  if ! (cd fuzz && $(FUZZ_ENV) cargo fuzz run --release $$t $$tmp -- \
-	    -max_total_time=$(FUZZ_SMOKE_SECONDS) -rss_limit_mb=2048 -print_final_stats=1) > $$tmp.log 2>&1; then \
+	    -max_total_time=$(FUZZ_SMOKE_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1) > $$tmp.log 2>&1; then \
 	    tail -n 60 $$tmp.log; rm -rf $$tmp $$tmp.log; echo "fuzz-smoke: $$t FAILED"; exit 1; fi; \
 	  grep -E "stat::number_of_executed_units|Done [0-9]+ runs" $$tmp.log || true; \
 	  rm -rf $$tmp $$tmp.log; done
