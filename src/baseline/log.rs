@@ -51,7 +51,7 @@ impl BLine {
             process_id: self.process_id,
             stream: self.stream,
             level: self.level,
-            flags: self.flags & flags::ALL,
+            flags: self.flags & flags::MASK,
             tags: self.tags,
             text: self.text.clone(),
         }

@@ -33,22 +33,22 @@ pub const LFE_LOG_LEVEL_ERROR: u32 = 4;
 pub const LFE_LOG_LEVEL_CRITICAL: u32 = 5;
 
 /// Line flag: cut at max_line_len.
-pub const LFE_LOG_FLAG_TRUNCATED: u32 = crate::log::flags::TRUNCATED;
+pub const LFE_LOG_FLAG_TRUNCATED: u32 = 1;
 /// Line flag: analysed (level, tags final).
-pub const LFE_LOG_FLAG_ENRICHED: u32 = crate::log::flags::ENRICHED;
+pub const LFE_LOG_FLAG_ENRICHED: u32 = 2;
 /// Line flag: starts an error group.
-pub const LFE_LOG_FLAG_ERROR_START: u32 = crate::log::flags::ERROR_START;
+pub const LFE_LOG_FLAG_ERROR_START: u32 = 4;
 /// Line flag: continues an error.
-pub const LFE_LOG_FLAG_CONTINUATION: u32 = crate::log::flags::CONTINUATION;
+pub const LFE_LOG_FLAG_CONTINUATION: u32 = 8;
 /// Line flag: contains a URL.
-pub const LFE_LOG_FLAG_HAS_URL: u32 = crate::log::flags::HAS_URL;
+pub const LFE_LOG_FLAG_HAS_URL: u32 = 16;
 
-pub const LFE_LOG_TAG_BUILD: u32 = crate::log::enrich::tags::BUILD;
-pub const LFE_LOG_TAG_TEST: u32 = crate::log::enrich::tags::TEST;
-pub const LFE_LOG_TAG_LINT: u32 = crate::log::enrich::tags::LINT;
-pub const LFE_LOG_TAG_COMPILE: u32 = crate::log::enrich::tags::COMPILE;
-pub const LFE_LOG_TAG_WARNING: u32 = crate::log::enrich::tags::WARNING;
-pub const LFE_LOG_TAG_ERROR: u32 = crate::log::enrich::tags::ERROR;
+pub const LFE_LOG_TAG_BUILD: u32 = 1;
+pub const LFE_LOG_TAG_TEST: u32 = 2;
+pub const LFE_LOG_TAG_LINT: u32 = 4;
+pub const LFE_LOG_TAG_COMPILE: u32 = 8;
+pub const LFE_LOG_TAG_WARNING: u32 = 16;
+pub const LFE_LOG_TAG_ERROR: u32 = 32;
 
 /// Search flag: the pattern is a literal, not a regular expression.
 pub const LFE_LOG_SEARCH_LITERAL: u32 = 1;
@@ -183,7 +183,7 @@ pub struct lfe_log_query {
 /// fields that fit in `size` bytes and sets `size` to what it wrote.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct lfe_log_stats {
+pub struct lfe_log_counters {
     pub size: usize,
     pub appended: u64,
     pub bytes: u64,
@@ -613,7 +613,7 @@ pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_
     })
 }
 
-/// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_stats)` (an
+/// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)` (an
 /// older, smaller struct gets the fields that fit); `out->size` is set to the bytes written.
 ///
 /// Ownership: nothing is allocated.
@@ -623,7 +623,7 @@ pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_
 /// # Safety
 /// `log` is a live store; `out` points to `out->size` writable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_stats) -> i32 {
+pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_counters) -> i32 {
     call(|| {
         let out = arg_out(out)?;
         // SAFETY: forwarded caller contract.
@@ -634,8 +634,8 @@ pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_st
             return Err(LFE_E_INVALID);
         }
         let s = log.inner.stats();
-        let n = size.min(std::mem::size_of::<lfe_log_stats>());
-        let v = lfe_log_stats {
+        let n = size.min(std::mem::size_of::<lfe_log_counters>());
+        let v = lfe_log_counters {
             size: n,
             appended: s.appended,
             bytes: s.bytes,
@@ -731,5 +731,19 @@ pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: 
     })
 }
 
-#[allow(dead_code)]
-const _: (u32, Level) = (LFE_REC_TEXT, Level::Unknown);
+// The C constants equal the Rust ones (checked at compile time).
+const _: () = {
+    assert!(LFE_LOG_FLAG_TRUNCATED == crate::log::flags::TRUNCATED);
+    assert!(LFE_LOG_FLAG_ENRICHED == crate::log::flags::ENRICHED);
+    assert!(LFE_LOG_FLAG_ERROR_START == crate::log::flags::ERROR_START);
+    assert!(LFE_LOG_FLAG_CONTINUATION == crate::log::flags::CONTINUATION);
+    assert!(LFE_LOG_FLAG_HAS_URL == crate::log::flags::HAS_URL);
+    assert!(LFE_LOG_TAG_BUILD == crate::log::enrich::tags::BUILD);
+    assert!(LFE_LOG_TAG_TEST == crate::log::enrich::tags::TEST);
+    assert!(LFE_LOG_TAG_LINT == crate::log::enrich::tags::LINT);
+    assert!(LFE_LOG_TAG_COMPILE == crate::log::enrich::tags::COMPILE);
+    assert!(LFE_LOG_TAG_WARNING == crate::log::enrich::tags::WARNING);
+    assert!(LFE_LOG_TAG_ERROR == crate::log::enrich::tags::ERROR);
+    assert!(LFE_LOG_LEVEL_CRITICAL == Level::Critical as u32);
+    assert!(LFE_REC_TEXT == 1);
+};

@@ -98,7 +98,7 @@ pub mod flags {
     /// The line contains at least one URL.
     pub const HAS_URL: u32 = 1 << 4;
     /// Every public flag bit.
-    pub const ALL: u32 = (1 << 5) - 1;
+    pub const MASK: u32 = (1 << 5) - 1;
     /// Internal: hidden by `clear_process` (never reported).
     pub(crate) const CLEARED: u32 = 1 << 31;
 }
@@ -438,6 +438,7 @@ impl Shared {
     }
 
     fn worker(&self) {
+        let mut chunks = 0u32;
         loop {
             let stop = self.stop.load(Ordering::Acquire);
             let n = {
@@ -445,7 +446,9 @@ impl Shared {
                 let head = self.ring.appended();
                 let until = head.min(st.cursor + CHUNK);
                 let n = self.enrich_locked(&mut st, until, false);
-                if n == 0 || head == st.cursor {
+                chunks = chunks.wrapping_add(1);
+                // Groups: publish when caught up, and every 16 chunks under sustained load.
+                if n == 0 || head == st.cursor || chunks % 16 == 0 {
                     self.publish_groups(&mut st);
                 }
                 n
@@ -476,7 +479,7 @@ impl Shared {
     fn snapshot(seq: u64, line: &Line) -> LogLine {
         // Acquire: pairs with the enricher's Release on flags, so level/tags are those of the
         // enrichment when ENRICHED is set.
-        let fl = line.flags.load(Ordering::Acquire) & flags::ALL;
+        let fl = line.flags.load(Ordering::Acquire) & flags::MASK;
         LogLine {
             seq,
             ts_ns: line.ts_ns,
