@@ -48,6 +48,8 @@ use crossbeam_utils::CachePadded;
 use enrich::{strip_ansi, Detector, Level};
 use errors::{ErrorGroup, ErrorGrouper, GroupConfig};
 use std::ops::Range;
+/// arc-swap snapshots use std's Arc in every mode (arc-swap is not loom-instrumented).
+use std::sync::Arc as StdArc;
 use urls::{UrlEntry, UrlList};
 
 /// Which stream a line came from.
@@ -349,7 +351,7 @@ impl Shared {
         // Release: as above.
         self.enriched_upto.store(st.cursor, Ordering::Release);
         if urls_changed {
-            self.urls_snap.store(Arc::new(st.urls.list()));
+            self.urls_snap.store(StdArc::new(st.urls.list()));
         }
         st.cursor - start
     }
@@ -357,7 +359,7 @@ impl Shared {
     fn publish_groups(&self, st: &mut EnrichState) {
         if st.groups_stale {
             st.groups_stale = false;
-            self.groups_snap.store(Arc::new(st.groups.groups()));
+            self.groups_snap.store(StdArc::new(st.groups.groups()));
         }
     }
 
@@ -692,7 +694,7 @@ impl LogStore {
             return out;
         }
         s.ring.for_each_rev(|seq, line| {
-            if s.visible(seq, line) && process_id.is_none_or(|p| p == line.process_id) {
+            if s.visible(seq, line) && process_id.map_or(true, |p| p == line.process_id) {
                 out.push(Shared::snapshot(seq, line));
             }
             out.len() < n
@@ -711,7 +713,7 @@ impl LogStore {
         let mut out = Vec::new();
         s.ring.for_each_rev(|seq, line| {
             if s.visible(seq, line)
-                && q.process_id.is_none_or(|p| p == line.process_id)
+                && q.process_id.map_or(true, |p| p == line.process_id)
                 && line.ts_ns >= q.since_ns
                 && (q.until_ns == 0 || line.ts_ns <= q.until_ns)
                 // Relaxed: the level is a value on its own (see snapshot()).
@@ -765,8 +767,8 @@ impl LogStore {
         let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
         st.urls.clear();
         st.groups.clear();
-        s.urls_snap.store(Arc::new(Vec::new()));
-        s.groups_snap.store(Arc::new(Vec::new()));
+        s.urls_snap.store(StdArc::new(Vec::new()));
+        s.groups_snap.store(StdArc::new(Vec::new()));
         st.groups_stale = false;
     }
 
@@ -782,8 +784,8 @@ impl LogStore {
         let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
         st.urls.clear_process(process_id);
         st.groups.clear_process(process_id);
-        s.urls_snap.store(Arc::new(st.urls.list()));
-        s.groups_snap.store(Arc::new(st.groups.groups()));
+        s.urls_snap.store(StdArc::new(st.urls.list()));
+        s.groups_snap.store(StdArc::new(st.groups.groups()));
         st.groups_stale = false;
     }
 }
