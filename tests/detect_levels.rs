@@ -343,3 +343,21 @@ fn more_formats() {
         tags::COMPILE | tags::ERROR
     );
 }
+
+#[test]
+fn carriage_returns() {
+    let d = Detector::new();
+    // CRLF line endings do not break end-anchored patterns.
+    let a = d.analyze(b"test tests::adds ... ok\r\n");
+    assert_eq!(a.level, Level::Info);
+    let a = d.analyze(b"RuntimeError (boom):\r");
+    assert_eq!(a.error, Some(ErrorKind::Generic));
+    // A progress bar redrawn with \r: only the last state counts.
+    let a =
+        d.analyze(b"building 10%\rERROR failed at 50%\rbuilt in 2s, see http://localhost:3000\r\n");
+    assert_eq!(a.level, Level::Unknown);
+    assert_eq!(a.tags, tags::BUILD);
+    assert_eq!(a.urls, [b"http://localhost:3000/".to_vec()]);
+    assert_eq!(lfe::log::enrich::visible_part(b"a\rb\r\n"), b"b");
+    assert_eq!(lfe::log::enrich::visible_part(b"\r\r"), b"");
+}

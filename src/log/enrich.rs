@@ -33,6 +33,11 @@ pub enum Level {
 }
 
 /// Tag bits detected from a line's text (a line can carry several).
+///
+/// (Not exported to C as is: bare `BUILD`/`ERROR` macros would pollute `lfe.h`; the FFI layer
+/// should define its own `LFE_*` constants.)
+///
+/// cbindgen:ignore
 pub mod tags {
     pub const BUILD: u32 = 1 << 0;
     pub const TEST: u32 = 1 << 1;
@@ -269,6 +274,7 @@ impl Detector {
     }
 
     fn analyze_inner(&self, stripped: &[u8], force_full: bool) -> Analysis {
+        let stripped = visible_part(stripped);
         let mut a = Analysis::default();
         let spans = urls::find_urls(stripped);
         let text: Cow<'_, [u8]> = if spans.is_empty() {
@@ -282,17 +288,26 @@ impl Detector {
             Cow::Owned(masked)
         };
         let text = &*text;
-        if !force_full && !needs_full_scan(text) {
+        let flags = if force_full {
+            u8::MAX
+        } else {
+            scan_flags(text)
+        };
+        if flags == 0 {
             a.continuation = is_indented_continuation(text);
             return a;
         }
-        self.full(text, &mut a);
+        self.full(text, flags, &mut a);
         a
     }
 
-    fn full(&self, text: &[u8], a: &mut Analysis) {
+    fn full(&self, text: &[u8], flags: u8, a: &mut Analysis) {
         a.error = self.error_start(text);
-        let mut level = self.structured_level(text);
+        let mut level = if flags & SCAN_STRUCT != 0 {
+            self.structured_level(text)
+        } else {
+            None
+        };
         let mut explicit = level.is_some();
         if level.is_none() {
             if let Some(m) = self.labels.find(Input::new(text)) {
@@ -308,8 +323,10 @@ impl Detector {
         };
         level = level.max(start_level);
         let mut hints = PatternSet::new(self.hints.pattern_len());
-        for m in self.hints.find_iter(Input::new(text)) {
-            let _ = hints.try_insert(m.pattern());
+        if flags & SCAN_HINT != 0 {
+            for m in self.hints.find_iter(Input::new(text)) {
+                let _ = hints.try_insert(m.pattern());
+            }
         }
         if level.is_none() {
             if hit(&hints, HINT_ERROR_COUNT)
@@ -379,6 +396,20 @@ impl Detector {
 
 fn hit(set: &PatternSet, i: usize) -> bool {
     set.contains(PatternID::must(i))
+}
+
+/// What a terminal would show: without a trailing `\r`/`\n`, and only the text after the last
+/// carriage return (progress bars redraw the line with `\r`).
+pub fn visible_part(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(0, |p| p + 1);
+    let text = &text[..end];
+    match text.iter().rposition(|&b| b == b'\r') {
+        Some(p) => &text[p + 1..],
+        None => text,
+    }
 }
 
 /// Maps a matched label to its level.
@@ -510,11 +541,47 @@ const KEY_PREFIXES: &[&[u8]] = &[
     b"unha", b"vite", b"warn", b"webp",
 ];
 
-/// A key packed for one integer compare: (bytes little-endian, mask of its length, length).
+/// `scan_flags` bits: the full scan is needed / a structured level field may match / a level
+/// hint (`3 errors`, `failed to`, `compiled with warnings`, `Completed 500`) may match.
+const SCAN_ANY: u8 = 1;
+const SCAN_STRUCT: u8 = 2;
+const SCAN_HINT: u8 = 4;
+
+/// Keys whose words the structured-level and hint regexes need.
+const STRUCT_KEYS: &[&[u8]] = &[b"leve", b"lvl", b"seve", b"logl"];
+const HINT_KEYS: &[&[u8]] = &[b"err", b"fail", b"prob", b"warn", b"comp"];
+
+/// A key packed for one integer compare: bytes little-endian, a mask of its length, its flags.
 #[derive(Clone, Copy)]
 struct PackedKey {
     key: u32,
     mask: u32,
+    flags: u8,
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn listed(k: &[u8], list: &[&[u8]]) -> bool {
+    let mut i = 0;
+    while i < list.len() {
+        if same(k, list[i]) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 const fn pack_key(k: &[u8]) -> PackedKey {
@@ -526,7 +593,14 @@ const fn pack_key(k: &[u8]) -> PackedKey {
         mask |= 0xff << (8 * i);
         i += 1;
     }
-    PackedKey { key, mask }
+    let mut flags = SCAN_ANY;
+    if listed(k, STRUCT_KEYS) {
+        flags |= SCAN_STRUCT;
+    }
+    if listed(k, HINT_KEYS) {
+        flags |= SCAN_HINT;
+    }
+    PackedKey { key, mask, flags }
 }
 
 /// Keys bucketed by first letter (`a`..=`z`), at most 8 per letter.
@@ -534,6 +608,7 @@ const KEY_TABLE: [[PackedKey; 8]; 26] = {
     let none = PackedKey {
         key: 0,
         mask: u32::MAX,
+        flags: 0,
     };
     let mut t = [[none; 8]; 26];
     let mut fill = [0usize; 26];
@@ -559,17 +634,23 @@ const KEY_SUFFIXES: &[&[u8]] = &[
 
 /// Cheap single pass: false means no level, tag, error start or non-indent continuation can match.
 pub fn needs_full_scan(text: &[u8]) -> bool {
+    scan_flags(text) != 0
+}
+
+/// The single pass behind [`needs_full_scan`]: `SCAN_*` bits (0: nothing can match).
+fn scan_flags(text: &[u8]) -> u8 {
     let rest = trim_start(text);
     let Some(&first) = rest.first() else {
-        return false;
+        return 0;
     };
+    let mut flags = 0;
     // Code frames, carets, `-->`, `at frame`, brackets, JSON, ...
     if first.is_ascii_punctuation() || rest.starts_with(b"at ") || rest.starts_with(b"at\t") {
-        return true;
+        flags |= SCAN_ANY;
     }
     // pytest "E   assert" lines; eslint "  1:2  error" is caught by its keyword.
     if first == b'E' && text.get(1).is_some_and(u8::is_ascii_whitespace) {
-        return true;
+        flags |= SCAN_ANY;
     }
     // Go frames `main.main()`, `net/http.(*conn).serve(0xc0001)`: a space-free name, then `(`,
     // and a final `)`.
@@ -580,7 +661,7 @@ pub fn needs_full_scan(text: &[u8]) -> bool {
     if end > 0 && text[end - 1] == b')' {
         let open = text.iter().position(|&b| b == b'(').unwrap_or(end);
         if !text[..open].iter().any(u8::is_ascii_whitespace) {
-            return true;
+            flags |= SCAN_ANY;
         }
     }
     let mut i = 0;
@@ -589,48 +670,53 @@ pub fn needs_full_scan(text: &[u8]) -> bool {
         let b = text[i];
         // Status symbols (✓ ✗ ⚠ ⨯ ● ...) are U+2xxx (lead byte 0xE2) or × (0xC3 0x97).
         if b == 0xe2 || b == b'|' || (b == 0xc3 && text.get(i + 1) == Some(&0x97)) {
-            return true;
-        }
-        if b.is_ascii_alphabetic() {
+            flags |= SCAN_ANY;
+        } else if b.is_ascii_alphabetic() {
             let start = i;
             while i < n && text[i].is_ascii_alphabetic() {
                 i += 1;
             }
-            if key_word(&text[start..i]) {
-                return true;
-            }
+            flags |= key_word(&text[start..i]);
             continue;
-        }
-        // `file.ext:N` source locations.
-        if b == b':' && text.get(i + 1).is_some_and(u8::is_ascii_digit) && has_ext_before(text, i) {
-            return true;
+        } else if b == b':'
+            && flags == 0
+            && text.get(i + 1).is_some_and(u8::is_ascii_digit)
+            && has_ext_before(text, i)
+        {
+            // `file.ext:N` source locations.
+            flags |= SCAN_ANY;
         }
         i += 1;
     }
-    false
+    flags
 }
 
-fn key_word(w: &[u8]) -> bool {
+/// `SCAN_*` flags of one ASCII-alphabetic word (0 when it is no keyword).
+fn key_word(w: &[u8]) -> u8 {
     let first = w[0] | 0x20;
+    let mut flags = 0;
     if first.is_ascii_lowercase() {
         // Lower-cased first four bytes (missing bytes stay 0, which no key byte is).
         let mut packed = 0u32;
         for (i, &b) in w.iter().take(4).enumerate() {
             packed |= ((b | 0x20) as u32) << (8 * i);
         }
-        // Unused slots have mask u32::MAX and key 0: they never match a non-empty word.
-        if KEY_TABLE[(first - b'a') as usize]
-            .iter()
-            .any(|k| packed & k.mask == k.key)
-        {
-            return true;
+        // Unused slots have mask u32::MAX, key 0 and no flags: they never match a word.
+        for k in &KEY_TABLE[(first - b'a') as usize] {
+            if packed & k.mask == k.key {
+                flags |= k.flags;
+            }
         }
     }
-    w.len() >= 5
+    if w.len() >= 5
         && matches!(w[w.len() - 1] | 0x20, b'r' | b'n' | b'g' | b't')
         && KEY_SUFFIXES
             .iter()
             .any(|s| w.len() >= s.len() && w[w.len() - s.len()..].eq_ignore_ascii_case(s))
+    {
+        flags |= SCAN_ANY;
+    }
+    flags
 }
 
 /// `text[colon]` is `:`; true when it follows `.ext` with a 1-4 letter extension.

@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::enrich::{Analysis, ErrorKind};
+use super::enrich::{visible_part, Analysis, ErrorKind};
 
 /// Bounds of error grouping.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +100,10 @@ impl ErrorGrouper {
     }
 
     /// Feeds one analysed line (`text` is the ANSI-stripped line).
+    /// `first_line` keeps the visible part (`enrich::visible_part`: no trailing CR/LF, text
+    /// after the last `\r`).
     pub fn feed(&mut self, process_id: u64, seq: u64, ts_ns: u64, text: &[u8], a: &Analysis) {
+        let text = visible_part(text);
         // The open group may have been evicted by capacity.
         if let Some(o) = self.open.get(&process_id).copied() {
             if self.index_of(o.id).is_none() {
