@@ -391,11 +391,11 @@ fn stress_model() {
                     let r = s.read(cursor, 50);
                     let mut prev = None;
                     for l in &r.lines {
-                        assert!(l.seq >= cursor && prev.map_or(true, |p| p < l.seq));
+                        assert!(l.seq >= cursor && prev.is_none_or(|p| p < l.seq));
                         prev = Some(l.seq);
                         let (p, n) = parse(&l.text);
                         assert_eq!(p, l.process_id);
-                        assert!(last[p as usize].map_or(true, |x| x < n), "order");
+                        assert!(last[p as usize].is_none_or(|x| x < n), "order");
                         last[p as usize] = Some(n);
                     }
                     seen += r.lines.len() as u64;

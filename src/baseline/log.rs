@@ -356,7 +356,7 @@ impl LogStore {
             .lines
             .iter()
             .rev()
-            .filter(|l| g.visible(l) && process_id.map_or(true, |p| p == l.process_id))
+            .filter(|l| g.visible(l) && process_id.is_none_or(|p| p == l.process_id))
             .take(n)
             .map(BLine::out)
             .collect();
@@ -374,7 +374,7 @@ impl LogStore {
             .rev()
             .filter(|l| {
                 g.visible(l)
-                    && q.process_id.map_or(true, |p| p == l.process_id)
+                    && q.process_id.is_none_or(|p| p == l.process_id)
                     && l.ts_ns >= q.since_ns
                     && (q.until_ns == 0 || l.ts_ns <= q.until_ns)
                     && l.level >= q.min_level
