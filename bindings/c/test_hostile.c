@@ -43,6 +43,7 @@ static void test_status_and_free(void) {
     lfe_routes_free(NULL);
     lfe_requests_free(NULL);
     lfe_lockdep_free(NULL);
+    lfe_log_free(NULL);
     CHECK(1);
 }
 
@@ -558,6 +559,123 @@ static void test_lockdep(void) {
     lfe_lockdep_free(v);
 }
 
+static void test_log(void) {
+    lfe_log *l = NULL;
+    lfe_batch *b = NULL, *err = NULL;
+    lfe_log_input in[2];
+    lfe_log_query q;
+    lfe_log_counters st;
+    uint64_t seq = 77;
+    size_t done = 77;
+    CONFIG_RULES(lfe_log_new, lfe_log, lfe_log_config, lfe_log_free,
+                 (((lfe_log_config *)&cb)->capacity = 4, ((lfe_log_config *)&cb)->manual = 1));
+    {
+        lfe_log_config c;
+        memset(&c, 0, sizeof c);
+        c.size = sizeof c;
+        c.manual = 2; /* not 0/1 */
+        CHECK_EQ(lfe_log_new(&c, &l), LFE_E_INVALID);
+        c.manual = 1;
+        c.capacity = UINT64_MAX;
+        CHECK_EQ(lfe_log_new(&c, &l), LFE_E_INVALID);
+        c.capacity = 4;
+        c.max_line_len = UINT64_MAX;
+        CHECK_EQ(lfe_log_new(&c, &l), LFE_E_INVALID);
+        CHECK(l == NULL);
+        c.max_line_len = 16;
+        c.max_pattern_len = 8;
+        CHECK_EQ(lfe_log_new(&c, &l), LFE_OK);
+    }
+    CHECK_EQ(lfe_log_append(NULL, 1, LFE_LOG_STDOUT, 0, XB, 1, &seq), LFE_E_NULL);
+    CHECK_EQ(lfe_log_append(l, 1, LFE_LOG_STDOUT, 0, NULL, 1, &seq), LFE_E_NULL);
+    CHECK_EQ(lfe_log_append(l, 1, 3, 0, XB, 1, &seq), LFE_E_INVALID);
+    CHECK_EQ(lfe_log_append(l, 1, UINT32_MAX, 0, XB, 1, &seq), LFE_E_INVALID);
+    CHECK_EQ(lfe_log_append(l, 1, LFE_LOG_STDOUT, 0, XB, ABSURD, &seq), LFE_E_TOO_LARGE);
+    CHECK_EQ(seq, 77);
+    CHECK_EQ(lfe_log_append(l, 1, LFE_LOG_STDOUT, 0, NULL, 0, NULL), LFE_OK); /* seq_out may be NULL */
+    memset(in, 0, sizeof in);
+    in[0].text.ptr = XB;
+    in[0].text.len = 1;
+    in[1] = in[0];
+    in[1].stream = 9;
+    CHECK_EQ(lfe_log_append_batch(NULL, in, 1, &seq), LFE_E_NULL);
+    CHECK_EQ(lfe_log_append_batch(l, NULL, 1, &seq), LFE_E_NULL);
+    CHECK_EQ(lfe_log_append_batch(l, in, ABSURD, &seq), LFE_E_TOO_LARGE);
+    CHECK_EQ(lfe_log_append_batch(l, in, 2, &seq), LFE_E_INVALID);
+    in[1].stream = LFE_LOG_STDERR;
+    in[1].text.ptr = NULL;
+    in[1].text.len = 3;
+    CHECK_EQ(lfe_log_append_batch(l, in, 2, &seq), LFE_E_NULL);
+    CHECK_EQ(seq, 77);
+    CHECK_EQ(lfe_log_read(NULL, 0, 1, &b), LFE_E_NULL);
+    CHECK_EQ(lfe_log_read(l, 0, 1, NULL), LFE_E_NULL);
+    CHECK_EQ(lfe_log_read(l, UINT64_MAX, ABSURD, &b), LFE_OK);
+    lfe_batch_free(b);
+    b = NULL;
+    CHECK_EQ(lfe_log_tail(NULL, 1, 0, 0, &b), LFE_E_NULL);
+    CHECK_EQ(lfe_log_tail(l, 1, 2, 0, &b), LFE_E_INVALID); /* has_process not 0/1 */
+    CHECK_EQ(lfe_log_tail(l, ABSURD, 0, 0, &b), LFE_OK);
+    lfe_batch_free(b);
+    b = NULL;
+    /* Search: query size, flags, level, pattern length, bad pattern with and without err_out. */
+    memset(&q, 0, sizeof q);
+    q.size = sizeof q;
+    q.pattern.ptr = (const uint8_t *)"(";
+    q.pattern.len = 1;
+    CHECK_EQ(lfe_log_search(NULL, &q, &b, NULL), LFE_E_NULL);
+    CHECK_EQ(lfe_log_search(l, NULL, &b, NULL), LFE_E_NULL);
+    CHECK_EQ(lfe_log_search(l, &q, NULL, NULL), LFE_E_NULL);
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_BAD_PATTERN);
+    CHECK(b == NULL);
+    CHECK_EQ(lfe_log_search(l, &q, &b, &err), LFE_E_BAD_PATTERN);
+    CHECK(b == NULL && err != NULL && err->kind == LFE_REC_TEXT && err->count == 1);
+    lfe_batch_free(err);
+    q.flags = LFE_LOG_SEARCH_LITERAL; /* a literal "(" always compiles */
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_OK);
+    lfe_batch_free(b);
+    b = NULL;
+    q.flags = 8;
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_INVALID);
+    q.flags = UINT32_MAX;
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_INVALID);
+    q.flags = 0;
+    q.min_level = LFE_LOG_LEVEL_CRITICAL + 1;
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_INVALID);
+    q.min_level = 0;
+    q.size = 3;
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_INVALID);
+    q.size = sizeof q;
+    q.pattern.len = 9; /* over max_pattern_len 8: never read past the check */
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_TOO_LARGE);
+    q.pattern.len = ABSURD;
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_TOO_LARGE);
+    q.pattern.ptr = NULL;
+    q.pattern.len = 2;
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_NULL);
+    CHECK(b == NULL);
+    CHECK_EQ(lfe_log_urls(NULL, &b), LFE_E_NULL);
+    CHECK_EQ(lfe_log_urls(l, NULL), LFE_E_NULL);
+    CHECK_EQ(lfe_log_errors(NULL, &b), LFE_E_NULL);
+    CHECK_EQ(lfe_log_errors(l, NULL), LFE_E_NULL);
+    memset(&st, 0, sizeof st);
+    st.size = 3;
+    CHECK_EQ(lfe_log_stats(l, &st), LFE_E_INVALID);
+    CHECK_EQ(lfe_log_stats(NULL, &st), LFE_E_NULL);
+    CHECK_EQ(lfe_log_stats(l, NULL), LFE_E_NULL);
+    st.size = sizeof(size_t) + sizeof(uint64_t); /* an older, smaller struct: only what fits */
+    CHECK_EQ(lfe_log_stats(l, &st), LFE_OK);
+    CHECK_EQ(st.size, sizeof(size_t) + sizeof(uint64_t));
+    CHECK_EQ(st.appended, 1);
+    CHECK_EQ(st.bytes, 0); /* not written */
+    CHECK_EQ(lfe_log_enrich(NULL, 1, &done), LFE_E_NULL);
+    CHECK_EQ(done, 77);
+    CHECK_EQ(lfe_log_enrich(l, ABSURD, NULL), LFE_OK);
+    CHECK_EQ(lfe_log_sync(NULL), LFE_E_NULL);
+    CHECK_EQ(lfe_log_clear(NULL), LFE_E_NULL);
+    CHECK_EQ(lfe_log_clear_process(NULL, 1), LFE_E_NULL);
+    lfe_log_free(l);
+}
+
 int main(void) {
     test_status_and_free();
     test_queue();
@@ -566,5 +684,6 @@ int main(void) {
     test_routes();
     test_requests();
     test_lockdep();
+    test_log();
     return t_finish("test_hostile");
 }

@@ -11,6 +11,7 @@ use common::Bytes;
 use lfe::ffi::batch::{lfe_batch, lfe_batch_free, lfe_bytes};
 use lfe::ffi::bus::*;
 use lfe::ffi::lockdep::*;
+use lfe::ffi::log::*;
 use lfe::ffi::procs::*;
 use lfe::ffi::queue::*;
 use lfe::ffi::requests::*;
@@ -190,7 +191,8 @@ fuzz_target!(|data: &[u8]| {
     // here, or a (pointer, length) pair that is either valid or rejected before any read
     // (NULL with len > 0, len > isize::MAX); handles are freed once, at the end.
     unsafe {
-        match which % 6 {
+        match which % 7 {
+            6 => fuzz_log(&mut b),
             0 => fuzz_queue(&mut b),
             1 => fuzz_bus(&mut b),
             2 => fuzz_procs(&mut b),
@@ -550,4 +552,106 @@ unsafe fn fuzz_lockdep(b: &mut Bytes<'_>) {
         }
     }
     lfe_lockdep_free(v);
+}
+
+unsafe fn fuzz_log(b: &mut Bytes<'_>) {
+    let Some(mut cfg) = config(b, std::mem::size_of::<lfe_log_config>()) else { return };
+    // Keep it small and manual (no worker thread per input): capacity (word 1) <= 64,
+    // manual (word 3) 0/1 or a bad value.
+    if cfg[1] != u64::MAX {
+        cfg[1] %= 64;
+    }
+    cfg[3] = [1, 1, 1, 2][cfg[3] as usize % 4];
+    let mut l: *mut lfe_log = null_mut();
+    if check("lfe_log_new", lfe_log_new(cfg.as_ptr().cast(), &mut l)) != LFE_OK {
+        assert!(l.is_null());
+        return;
+    }
+    while let Some(op) = b.u8() {
+        let mut out: *mut lfe_batch = null_mut();
+        match op % 9 {
+            0 => {
+                let (tp, tl, _) = bytes_arg(b);
+                let stream = u32::from(b.u8().unwrap_or(0) % 4);
+                let mut seq = u64::MAX;
+                let sp = if op & 0x80 != 0 { null_mut() } else { &mut seq as *mut u64 };
+                let rc = check("lfe_log_append", lfe_log_append(l, 1, stream, 0, tp, tl, sp));
+                if stream > 2 {
+                    assert_eq!(rc, LFE_E_INVALID);
+                }
+            }
+            1 => {
+                let ins: Vec<lfe_log_input> = (0..b.u8().unwrap_or(0) % 4)
+                    .map(|_| lfe_log_input { process_id: 2, stream: u32::from(b.u8().unwrap_or(0) % 4), ts_ns: 0, text: lb(b) })
+                    .collect();
+                let mut first = 0;
+                drop(check("lfe_log_append_batch", lfe_log_append_batch(l, ins.as_ptr(), ins.len(), &mut first)));
+                assert_eq!(lfe_log_append_batch(l, null(), 1, &mut first), LFE_E_NULL);
+            }
+            2 => {
+                let rc = check("lfe_log_read", lfe_log_read(l, b.u64().unwrap_or(0) % 100, b.u8().unwrap_or(0) as usize * 7, &mut out));
+                assert_eq!(rc == LFE_OK, !out.is_null());
+                eat(out, &[100]);
+            }
+            3 => {
+                let hp = u32::from(b.u8().unwrap_or(0) % 3);
+                let rc = check("lfe_log_tail", lfe_log_tail(l, b.u8().unwrap_or(0) as usize, hp, 1, &mut out));
+                if hp > 1 {
+                    assert_eq!(rc, LFE_E_INVALID);
+                }
+                eat(out, &[100]);
+            }
+            4 => {
+                let pat = lb(b);
+                let q = lfe_log_query {
+                    size: if b.u8().unwrap_or(1) == 0 { 8 } else { std::mem::size_of::<lfe_log_query>() },
+                    pattern: pat,
+                    flags: u32::from(b.u8().unwrap_or(0) % 10),
+                    min_level: u32::from(b.u8().unwrap_or(0) % 7),
+                    process_id: 1,
+                    since_ns: 0,
+                    until_ns: 0,
+                    limit: u64::from(b.u8().unwrap_or(0)),
+                };
+                let mut err: *mut lfe_batch = null_mut();
+                let ep = if op & 0x80 != 0 { null_mut() } else { &mut err as *mut _ };
+                let rc = check("lfe_log_search", lfe_log_search(l, &q, &mut out, ep));
+                assert_eq!(rc == LFE_OK, !out.is_null());
+                assert!(err.is_null() || rc == LFE_E_BAD_PATTERN);
+                eat(out, &[100]);
+                eat(err, &[1]);
+            }
+            5 => {
+                assert_eq!(check("lfe_log_urls", lfe_log_urls(l, &mut out)), LFE_OK);
+                eat(out, &[101]);
+                assert_eq!(check("lfe_log_errors", lfe_log_errors(l, &mut out)), LFE_OK);
+                eat(out, &[102]);
+            }
+            6 => {
+                let mut done = usize::MAX;
+                let dp = if op & 0x80 != 0 { null_mut() } else { &mut done as *mut usize };
+                assert_eq!(check("lfe_log_enrich", lfe_log_enrich(l, b.u8().unwrap_or(0) as usize, dp)), LFE_OK);
+                if op & 0x40 != 0 {
+                    assert_eq!(check("lfe_log_sync", lfe_log_sync(l)), LFE_OK);
+                }
+            }
+            7 => {
+                if op & 0x80 != 0 {
+                    assert_eq!(check("lfe_log_clear", lfe_log_clear(l)), LFE_OK);
+                } else {
+                    assert_eq!(check("lfe_log_clear_process", lfe_log_clear_process(l, 1)), LFE_OK);
+                }
+            }
+            _ => {
+                let mut st = std::mem::zeroed::<lfe_log_counters>();
+                st.size = [0, 8, 24, std::mem::size_of::<lfe_log_counters>()][b.u8().unwrap_or(3) as usize % 4];
+                let want = st.size;
+                let rc = check("lfe_log_stats", lfe_log_stats(l, &mut st));
+                assert_eq!(rc == LFE_OK, want >= 8);
+                assert_eq!(lfe_log_stats(null(), &mut st), LFE_E_NULL);
+                assert_eq!(lfe_log_read(l, 0, 1, null_mut()), LFE_E_NULL);
+            }
+        }
+    }
+    lfe_log_free(l);
 }
