@@ -19,3 +19,34 @@ fn bus_subscribe_absurd_capacity_is_too_large() {
     assert!(matches!(bus.subscribe(Filter::all(), (1 << 30) + 1), Err(Error::TooLarge)));
     assert!(bus.subscribe(Filter::all(), 4).is_ok());
 }
+
+/// A literal search escaped punctuation with a backslash, and regex-syntax reads `\<` / `\>` as
+/// word-boundary assertions: a literal search for `<` matched every line with a word start and
+/// `<tag>` matched a bare `tag`. Found by reviewing for the `search` fuzz target (which checks
+/// literal searches against a substring model).
+#[test]
+fn literal_search_for_angle_brackets_is_literal() {
+    use lfe::log::{Config, LogStore, Query, Stream};
+    let s = LogStore::new(Config {
+        capacity: 8,
+        manual: true,
+        ..Default::default()
+    })
+    .unwrap();
+    s.append(1, Stream::Stdout, 1, b"plain words, a tag here");
+    s.append(2, Stream::Stdout, 1, b"<tag> x->y a<b");
+    let ids = |pat: &[u8]| -> Vec<u64> {
+        let q = Query {
+            pattern: pat,
+            literal: true,
+            ..Default::default()
+        };
+        s.search(&q).unwrap().iter().map(|l| l.process_id).collect()
+    };
+    assert_eq!(ids(b"<"), vec![2]);
+    assert_eq!(ids(b">"), vec![2]);
+    assert_eq!(ids(b"<tag>"), vec![2]);
+    assert_eq!(ids(b"->"), vec![2]);
+    assert_eq!(ids(b"a<b"), vec![2]);
+    assert_eq!(ids(b", a"), vec![1]);
+}

@@ -524,12 +524,12 @@ pub(crate) fn compile(q: &Query<'_>, max_len: usize) -> Result<regex_automata::m
         let mut p = String::with_capacity(q.pattern.len() * 2);
         for chunk in q.pattern.utf8_chunks() {
             for c in chunk.valid().chars() {
+                // Punctuation and whitespace as `\x{..}` escapes, never `\c`: regex-syntax
+                // gives `\<` and `\>` a meaning (word-boundary assertions), so a backslash
+                // escape would turn a literal `<` into an assertion.
                 if c.is_ascii_punctuation() || c.is_whitespace() {
-                    if c.is_whitespace() {
-                        p.push_str(&format!("\\x{{{:x}}}", c as u32));
-                        continue;
-                    }
-                    p.push('\\');
+                    p.push_str(&format!("\\x{{{:x}}}", c as u32));
+                    continue;
                 }
                 p.push(c);
             }
