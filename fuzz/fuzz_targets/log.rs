@@ -64,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
     let mut cursor = 0u64;
     let mut urls: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut urls_exact = true; // false after clear_process (its URL rules are not modelled)
-    let mut push = |m: &mut VecDeque<M>, head: &mut u64, pid: u64, text: &[u8]| {
+    let push = |m: &mut VecDeque<M>, head: &mut u64, pid: u64, text: &[u8]| {
         let t = &text[..text.len().min(max_line_len)];
         m.push_back(M { seq: *head, pid, text: t.to_vec(), truncated: text.len() > max_line_len, hidden: false });
         *head += 1;
@@ -141,8 +141,8 @@ fuzz_target!(|data: &[u8]| {
             }
             7 => {
                 // Literal search, case-sensitive: the model is a substring test.
-                let pat = b.bytes(6).unwrap_or(&[]);
                 let limit = b.u8().unwrap_or(0) as usize % 4;
+                let pat = b.bytes(6).unwrap_or(&[]);
                 let q = Query { pattern: pat, literal: true, limit, ..Default::default() };
                 let got: Vec<u64> = store.search(&q).expect("a literal always compiles").iter().map(|l| l.seq).collect();
                 let vis: Vec<u64> = m.iter().filter(|l| !l.hidden && contains(&l.text, pat)).map(|l| l.seq).collect();

@@ -3,7 +3,7 @@
 
 pub struct Bytes<'a>(pub &'a [u8]);
 
-impl Bytes<'_> {
+impl<'a> Bytes<'a> {
     pub fn u8(&mut self) -> Option<u8> {
         let (&b, rest) = self.0.split_first()?;
         self.0 = rest;
@@ -19,7 +19,7 @@ impl Bytes<'_> {
         Some(u64::from(self.u32()?) | (u64::from(self.u32()?) << 32))
     }
     /// Up to `max` bytes (length from one byte).
-    pub fn bytes(&mut self, max: usize) -> Option<&[u8]> {
+    pub fn bytes(&mut self, max: usize) -> Option<&'a [u8]> {
         let n = (self.u8()? as usize) % (max + 1);
         let n = n.min(self.0.len());
         let (a, b) = self.0.split_at(n);
