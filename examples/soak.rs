@@ -186,6 +186,8 @@ fn main() {
 
     // --- queue: 2 producers, 2 consumers, nothing lost -------------------------------------
     let produced = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+    // Per producer, a bitset of the counters popped (1 bit per item, so the checker's own
+    // memory stays small next to the structures').
     let consumed: Arc<Mutex<Vec<Vec<u64>>>> = Arc::new(Mutex::new(vec![Vec::new(), Vec::new()]));
     let mut producers = Vec::new();
     for p in 0..2u64 {
@@ -210,6 +212,7 @@ fn main() {
         let (q, consumed, ops) = (queue.clone(), consumed.clone(), ops.clone());
         consumers.push(thread::spawn(move || {
             let mut mine: Vec<Vec<u64>> = vec![Vec::new(), Vec::new()];
+            let mut last: [Option<u64>; 2] = [None, None];
             let mut last_seq = 0u64;
             loop {
                 match q.pop_timeout(Duration::from_millis(50)) {
@@ -218,8 +221,13 @@ fn main() {
                         last_seq = ev.seq;
                         let p = u64::from_le_bytes(ev.payload[..8].try_into().unwrap()) as usize;
                         let i = u64::from_le_bytes(ev.payload[8..16].try_into().unwrap());
-                        ensure!(mine[p].last().is_none_or(|&l| i > l), "queue per-producer order broken");
-                        mine[p].push(i);
+                        ensure!(last[p].is_none_or(|l| i > l), "queue per-producer order broken");
+                        last[p] = Some(i);
+                        let (w, bit) = ((i / 64) as usize, 1u64 << (i % 64));
+                        if mine[p].len() <= w {
+                            mine[p].resize(w + 1, 0);
+                        }
+                        mine[p][w] |= bit;
                         ops.fetch_add(1, Relaxed);
                     }
                     Err(Error::Timeout) => {}
@@ -229,7 +237,13 @@ fn main() {
             }
             let mut c = consumed.lock().unwrap();
             for p in 0..2 {
-                c[p].extend_from_slice(&mine[p]);
+                if c[p].len() < mine[p].len() {
+                    c[p].resize(mine[p].len(), 0);
+                }
+                for (w, bits) in mine[p].iter().enumerate() {
+                    ensure!(c[p][w] & bits == 0, "queue: an item popped twice");
+                    c[p][w] |= bits;
+                }
             }
         }));
     }
@@ -340,11 +354,11 @@ fn main() {
     // Queue: exactly 0..n from each producer, once.
     let c = consumed.lock().unwrap();
     for p in 0..2 {
-        let mut got = c[p].clone();
-        got.sort_unstable();
         let n = produced[p].load(SeqCst);
-        ensure!(got.len() as u64 == n, "queue: producer {p} pushed {n}, {} popped", got.len());
-        ensure!(got.iter().enumerate().all(|(i, &v)| v == i as u64), "queue: lost or duplicated items");
+        let popped: u64 = c[p].iter().map(|w| u64::from(w.count_ones())).sum();
+        ensure!(popped == n, "queue: producer {p} pushed {n}, {popped} popped");
+        let all_low = (0..n).all(|i| c[p][(i / 64) as usize] & (1 << (i % 64)) != 0);
+        ensure!(all_low, "queue: an item was lost");
     }
     let qs = queue.stats();
     ensure!(qs.depth == 0 && qs.pushed == qs.popped, "queue stats {qs:?}");
