@@ -50,3 +50,29 @@ fn literal_search_for_angle_brackets_is_literal() {
     assert_eq!(ids(b"a<b"), vec![2]);
     assert_eq!(ids(b", a"), vec![1]);
 }
+
+/// `clear()` (and `clear_process`) emptied the URL list and error groups, but lines appended
+/// before the clear and not yet enriched were enriched afterwards and put their URLs and error
+/// groups back. Found by the `log` fuzz target (URL list after `sync` vs the model).
+#[test]
+fn cleared_lines_enriched_later_do_not_resurface() {
+    use lfe::log::{Config, LogStore, Stream};
+    let s = LogStore::new(Config {
+        capacity: 8,
+        manual: true,
+        ..Default::default()
+    })
+    .unwrap();
+    s.append(1, Stream::Stdout, 1, b"listening on http://a.test:1/");
+    s.append(2, Stream::Stdout, 1, b"Error: boom at http://b.test:2/");
+    s.clear();
+    s.sync();
+    assert!(s.urls().is_empty(), "{:?}", s.urls());
+    assert!(s.error_groups().is_empty(), "{:?}", s.error_groups());
+    s.append(1, Stream::Stdout, 1, b"listening on http://c.test:3/");
+    s.append(2, Stream::Stdout, 1, b"see http://d.test:4/");
+    s.clear_process(2);
+    s.sync();
+    let urls: Vec<Vec<u8>> = s.urls().into_iter().map(|u| u.url).collect();
+    assert_eq!(urls, vec![b"http://c.test:3/".to_vec()]);
+}

@@ -320,6 +320,12 @@ impl Shared {
                 line.level.store(a.level as u32, Ordering::Relaxed);
                 line.tags.store(a.tags, Ordering::Relaxed);
                 line.flags.fetch_or(fl, Ordering::Release);
+                // A line hidden by `clear`/`clear_process` before it was enriched must not bring
+                // its URLs and error group back into the lists those calls emptied. (The
+                // enrichment mutex orders this after the clear that took it.)
+                if !self.visible(seq, line) {
+                    return;
+                }
                 for u in &a.urls {
                     st.urls.record(u, line.process_id, line.ts_ns);
                     urls_changed = true;
