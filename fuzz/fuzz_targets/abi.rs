@@ -47,6 +47,8 @@ fn documented() -> &'static HashMap<String, Vec<i32>> {
             }
         };
         let mut m = HashMap::new();
+        let mut refs: HashMap<String, Vec<String>> = HashMap::new();
+        let mut cur_refs: Vec<String> = Vec::new();
         let mut errs: Vec<i32> = Vec::new();
         let mut in_errors = false;
         for line in h.lines() {
@@ -60,18 +62,32 @@ fn documented() -> &'static HashMap<String, Vec<i32>> {
                 {
                     in_errors = false;
                 }
+                if c.trim_start().starts_with("Errors:") {
+                    cur_refs.clear();
+                }
                 if in_errors {
                     for w in c.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')) {
                         if w.starts_with("LFE_E_") {
                             errs.push(code(w));
+                        } else if w.starts_with("lfe_") {
+                            // "Errors: as `lfe_other`, plus ...": inherits lfe_other's codes.
+                            cur_refs.push(w.to_string());
                         }
                     }
                 }
             } else if let Some(p) = line.find(" lfe_") {
                 if let Some(end) = line[p + 1..].find('(') {
-                    m.insert(line[p + 1..p + 1 + end].to_string(), std::mem::take(&mut errs));
+                    let name = line[p + 1..p + 1 + end].to_string();
+                    refs.insert(name.clone(), std::mem::take(&mut cur_refs));
+                    m.insert(name, std::mem::take(&mut errs));
                 }
                 in_errors = false;
+            }
+        }
+        for (f, rs) in refs {
+            for r in rs {
+                let extra = m.get(&r).cloned().unwrap_or_default();
+                m.get_mut(&f).unwrap().extend(extra);
             }
         }
         m

@@ -92,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
                     }
                     Err(Error::Closed) => assert!(closed),
                     Err(Error::Full) => assert!(overflow == Overflow::Reject && m.len() == cap),
+                    Err(Error::TooLarge) => assert!(n > 0 && max_payload == 0),
                     Err(e) => panic!("undocumented batch error {e:?}"),
                 }
             }
