@@ -53,20 +53,72 @@ macro_rules! ensure {
 }
 
 fn main() {
-    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(15);
+    let secs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
     let stop = Arc::new(AtomicBool::new(false));
     let mut hs: Vec<thread::JoinHandle<()>> = Vec::new();
     let ops = Arc::new(AtomicU64::new(0));
 
     // --- structures, with their capacities -------------------------------------------------
-    let procs = Arc::new(ProcTable::with_config(ProcConfig { max_procs: 64, max_labels: 4, max_field: 64 }).unwrap());
-    let routes = Arc::new(RouteTable::with_config(RouteConfig { max_routes: 64, max_field: 64 }).unwrap());
-    let fixed = routes.add(RouteSpec::new(&b"fixed"[..], &b"/"[..], &b"http://fixed:1"[..])).unwrap();
-    let reqs = Arc::new(RequestLog::new(RequestsConfig { capacity: 4096, max_routes: 64, max_field: 64 }).unwrap());
-    let queue = Arc::new(EventQueue::new(QueueConfig { capacity: 1024, max_payload: 64, overflow: Overflow::Reject }).unwrap());
-    let bus = Arc::new(EventBus::new(BusConfig { max_payload: 64, max_subscribers: 8, max_capacity: 4096 }).unwrap());
-    let lockdep = Arc::new(Validator::new(LockdepConfig { max_locks: 16, long_hold_ns: 0, ..Default::default() }).unwrap());
-    let locks: Vec<_> = (0..4).map(|i| lockdep.register(format!("L{i}").as_bytes()).unwrap()).collect();
+    let procs = Arc::new(
+        ProcTable::with_config(ProcConfig {
+            max_procs: 64,
+            max_labels: 4,
+            max_field: 64,
+        })
+        .unwrap(),
+    );
+    let routes = Arc::new(
+        RouteTable::with_config(RouteConfig {
+            max_routes: 64,
+            max_field: 64,
+        })
+        .unwrap(),
+    );
+    let fixed = routes
+        .add(RouteSpec::new(
+            &b"fixed"[..],
+            &b"/"[..],
+            &b"http://fixed:1"[..],
+        ))
+        .unwrap();
+    let reqs = Arc::new(
+        RequestLog::new(RequestsConfig {
+            capacity: 4096,
+            max_routes: 64,
+            max_field: 64,
+        })
+        .unwrap(),
+    );
+    let queue = Arc::new(
+        EventQueue::new(QueueConfig {
+            capacity: 1024,
+            max_payload: 64,
+            overflow: Overflow::Reject,
+        })
+        .unwrap(),
+    );
+    let bus = Arc::new(
+        EventBus::new(BusConfig {
+            max_payload: 64,
+            max_subscribers: 8,
+            max_capacity: 4096,
+        })
+        .unwrap(),
+    );
+    let lockdep = Arc::new(
+        Validator::new(LockdepConfig {
+            max_locks: 16,
+            long_hold_ns: 0,
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    let locks: Vec<_> = (0..4)
+        .map(|i| lockdep.register(format!("L{i}").as_bytes()).unwrap())
+        .collect();
 
     // --- process table ---------------------------------------------------------------------
     {
@@ -102,7 +154,10 @@ fn main() {
                 ensure!(l.generation >= last, "proc generation went back");
                 last = l.generation;
                 ensure!(l.procs.len() <= 64, "proc table over max_procs");
-                ensure!(l.procs.windows(2).all(|w| w[0].id < w[1].id), "proc list unsorted");
+                ensure!(
+                    l.procs.windows(2).all(|w| w[0].id < w[1].id),
+                    "proc list unsorted"
+                );
                 for q in &l.procs {
                     if let Ok(g) = p.get(q.id) {
                         ensure!(g.name == q.name, "proc record changed name");
@@ -120,7 +175,11 @@ fn main() {
             let mut i = 0u64;
             let mut live: Vec<u64> = Vec::new();
             while !stop.load(Relaxed) {
-                let spec = RouteSpec::new(&b"app"[..], format!("/p{}", i % 50).into_bytes(), &b"http://u:2"[..]);
+                let spec = RouteSpec::new(
+                    &b"app"[..],
+                    format!("/p{}", i % 50).into_bytes(),
+                    &b"http://u:2"[..],
+                );
                 match r.add(spec) {
                     Ok(id) => live.push(id),
                     Err(Error::Exists) | Err(Error::Full) => {
@@ -144,7 +203,10 @@ fn main() {
                 let g = r.generation();
                 ensure!(g >= last, "route generation went back");
                 last = g;
-                ensure!(r.lookup(b"fixed", b"/x").map(|x| x.id) == Ok(fixed), "fixed route lost");
+                ensure!(
+                    r.lookup(b"fixed", b"/x").map(|x| x.id) == Ok(fixed),
+                    "fixed route lost"
+                );
                 let _ = r.lookup(b"app", b"/p7/deep");
                 ensure!(r.count() <= 64, "route table over max_routes");
                 ops.fetch_add(1, Relaxed);
@@ -158,7 +220,13 @@ fn main() {
         hs.push(thread::spawn(move || {
             let mut i = 0u64;
             while !stop.load(Relaxed) {
-                let r = Request { process_id: w, bytes: i, route_id: i % 8, status: 200, ..Default::default() };
+                let r = Request {
+                    process_id: w,
+                    bytes: i,
+                    route_id: i % 8,
+                    status: 200,
+                    ..Default::default()
+                };
                 l.record(r).unwrap();
                 i += 1;
                 ops.fetch_add(1, Relaxed);
@@ -171,10 +239,16 @@ fn main() {
             let mut cursor = 0u64;
             while !stop.load(Relaxed) {
                 let r = l.read(cursor, 256);
-                ensure!(r.next == cursor + r.requests.len() as u64 + r.missed, "request cursor arithmetic");
+                ensure!(
+                    r.next == cursor + r.requests.len() as u64 + r.missed,
+                    "request cursor arithmetic"
+                );
                 let mut prev = None;
                 for q in &r.requests {
-                    ensure!(prev.is_none_or(|p| q.seq > p) && q.seq >= cursor, "request seqs not increasing");
+                    ensure!(
+                        prev.is_none_or(|p| q.seq > p) && q.seq >= cursor,
+                        "request seqs not increasing"
+                    );
                     prev = Some(q.seq);
                 }
                 cursor = r.next;
@@ -217,11 +291,17 @@ fn main() {
             loop {
                 match q.pop_timeout(Duration::from_millis(50)) {
                     Ok(ev) => {
-                        ensure!(ev.seq > last_seq, "queue seqs not increasing for one consumer");
+                        ensure!(
+                            ev.seq > last_seq,
+                            "queue seqs not increasing for one consumer"
+                        );
                         last_seq = ev.seq;
                         let p = u64::from_le_bytes(ev.payload[..8].try_into().unwrap()) as usize;
                         let i = u64::from_le_bytes(ev.payload[8..16].try_into().unwrap());
-                        ensure!(last[p].is_none_or(|l| i > l), "queue per-producer order broken");
+                        ensure!(
+                            last[p].is_none_or(|l| i > l),
+                            "queue per-producer order broken"
+                        );
                         last[p] = Some(i);
                         let (w, bit) = ((i / 64) as usize, 1u64 << (i % 64));
                         if mine[p].len() <= w {
@@ -271,7 +351,11 @@ fn main() {
             loop {
                 match sub.pop_timeout(Duration::from_millis(20)) {
                     Ok(ev) => {
-                        ensure!(ev.seq > last, "bus seqs not increasing ({} after {last})", ev.seq);
+                        ensure!(
+                            ev.seq > last,
+                            "bus seqs not increasing ({} after {last})",
+                            ev.seq
+                        );
                         last = ev.seq;
                         lost += ev.lost_before;
                         popped += 1;
@@ -297,9 +381,19 @@ fn main() {
                 popped += 1;
             }
             let st = sub.stats();
-            ensure!(st.delivered == st.popped + st.lagged + st.depth, "bus accounting: {st:?}");
-            ensure!(st.popped == popped && st.depth == 0, "bus popped count: {st:?} vs {popped}");
-            ensure!(lost == st.lagged, "bus lost_before sum {lost} != lagged {}", st.lagged);
+            ensure!(
+                st.delivered == st.popped + st.lagged + st.depth,
+                "bus accounting: {st:?}"
+            );
+            ensure!(
+                st.popped == popped && st.depth == 0,
+                "bus popped count: {st:?} vs {popped}"
+            );
+            ensure!(
+                lost == st.lagged,
+                "bus lost_before sum {lost} != lagged {}",
+                st.lagged
+            );
             (popped, st.lagged)
         }));
     }
@@ -329,7 +423,10 @@ fn main() {
     while start.elapsed() < Duration::from_secs(secs) {
         thread::sleep(Duration::from_millis(250));
         let r = rss_kb();
-        ensure!(r <= limit, "RSS {r} kB over the bound {limit} kB (base {base} kB)");
+        ensure!(
+            r <= limit,
+            "RSS {r} kB over the bound {limit} kB (base {base} kB)"
+        );
         if start.elapsed() < Duration::from_secs(secs) / 2 {
             peak1 = peak1.max(r);
         } else {
@@ -356,15 +453,28 @@ fn main() {
     for p in 0..2 {
         let n = produced[p].load(SeqCst);
         let popped: u64 = c[p].iter().map(|w| u64::from(w.count_ones())).sum();
-        ensure!(popped == n, "queue: producer {p} pushed {n}, {popped} popped");
+        ensure!(
+            popped == n,
+            "queue: producer {p} pushed {n}, {popped} popped"
+        );
         let all_low = (0..n).all(|i| c[p][(i / 64) as usize] & (1 << (i % 64)) != 0);
         ensure!(all_low, "queue: an item was lost");
     }
     let qs = queue.stats();
-    ensure!(qs.depth == 0 && qs.pushed == qs.popped, "queue stats {qs:?}");
-    ensure!(lockdep.violations().is_empty(), "lockdep reported {:?}", lockdep.violations());
+    ensure!(
+        qs.depth == 0 && qs.pushed == qs.popped,
+        "queue stats {qs:?}"
+    );
+    ensure!(
+        lockdep.violations().is_empty(),
+        "lockdep reported {:?}",
+        lockdep.violations()
+    );
     if secs >= 4 {
-        ensure!(peak2 <= peak1 + GROWTH_MB * 1024, "RSS keeps growing: {peak1} kB then {peak2} kB");
+        ensure!(
+            peak2 <= peak1 + GROWTH_MB * 1024,
+            "RSS keeps growing: {peak1} kB then {peak2} kB"
+        );
     }
     println!(
         "soak: {secs}s ok: {} ops; queue {}+{} items; bus fast {:?} slow {:?} (popped, lagged); \

@@ -39,7 +39,11 @@ fn bus_fanout_order_and_lagged() {
         assert!(got.windows(2).all(|w| w[0] < w[1]), "out of order: {got:?}");
         let st = sub.stats();
         assert_eq!(st.delivered, 2);
-        assert_eq!(got.len() as u64 + st.lagged, 2, "lost or duplicated: {got:?} {st:?}");
+        assert_eq!(
+            got.len() as u64 + st.lagged,
+            2,
+            "lost or duplicated: {got:?} {st:?}"
+        );
         assert_eq!(st.popped, got.len() as u64);
         assert_eq!(st.depth, 0);
         // The last event published is never the one evicted.

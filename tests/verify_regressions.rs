@@ -15,8 +15,14 @@ fn bus_subscribe_absurd_capacity_is_too_large() {
         ..Default::default()
     })
     .unwrap();
-    assert!(matches!(bus.subscribe(Filter::all(), usize::MAX), Err(Error::TooLarge)));
-    assert!(matches!(bus.subscribe(Filter::all(), (1 << 30) + 1), Err(Error::TooLarge)));
+    assert!(matches!(
+        bus.subscribe(Filter::all(), usize::MAX),
+        Err(Error::TooLarge)
+    ));
+    assert!(matches!(
+        bus.subscribe(Filter::all(), (1 << 30) + 1),
+        Err(Error::TooLarge)
+    ));
     assert!(bus.subscribe(Filter::all(), 4).is_ok());
 }
 

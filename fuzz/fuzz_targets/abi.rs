@@ -98,7 +98,10 @@ fn documented() -> &'static HashMap<String, Vec<i32>> {
 fn check(f: &str, rc: i32) -> i32 {
     if rc != LFE_OK {
         let docs = documented().get(f).unwrap_or_else(|| panic!("{f}: no doc"));
-        assert!(docs.contains(&rc), "{f} returned undocumented {rc} (documents {docs:?})");
+        assert!(
+            docs.contains(&rc),
+            "{f} returned undocumented {rc} (documents {docs:?})"
+        );
     }
     rc
 }
@@ -110,7 +113,11 @@ fn eat(b: *mut lfe_batch, kinds: &[u32]) {
     }
     // SAFETY: a batch returned by lfe, not yet freed.
     let bt = unsafe { &*b };
-    assert!(kinds.contains(&bt.kind) || bt.count == 0, "kind {}", bt.kind);
+    assert!(
+        kinds.contains(&bt.kind) || bt.count == 0,
+        "kind {}",
+        bt.kind
+    );
     assert!(bt.count == 0 || !bt.records.is_null());
     let (lo, hi) = (bt.bytes as usize, bt.bytes as usize + bt.bytes_len);
     // Every lfe_bytes field of every record lies in the byte buffer: scan the records as
@@ -120,7 +127,10 @@ fn eat(b: *mut lfe_batch, kinds: &[u32]) {
     let w = unsafe { std::slice::from_raw_parts(bt.records as *const usize, words) };
     for p in w.windows(2) {
         if p[0] >= lo && p[0] < hi && p[0] != 0 {
-            assert!(p[0] + p[1] <= hi || p[1] > hi - lo, "a byte string runs past the buffer");
+            assert!(
+                p[0] + p[1] <= hi || p[1] > hi - lo,
+                "a byte string runs past the buffer"
+            );
         }
     }
     // SAFETY: freed exactly once.
@@ -220,9 +230,15 @@ fuzz_target!(|data: &[u8]| {
 });
 
 unsafe fn fuzz_queue(b: &mut Bytes<'_>) {
-    let Some(cfg) = config(b, std::mem::size_of::<lfe_queue_config>()) else { return };
+    let Some(cfg) = config(b, std::mem::size_of::<lfe_queue_config>()) else {
+        return;
+    };
     let mut q: *mut lfe_queue = null_mut();
-    let cp = if cfg[0] == 0 && b.u8().unwrap_or(0) % 2 == 0 { null() } else { cfg.as_ptr().cast() };
+    let cp = if cfg[0] == 0 && b.u8().unwrap_or(0) % 2 == 0 {
+        null()
+    } else {
+        cfg.as_ptr().cast()
+    };
     if check("lfe_queue_new", lfe_queue_new(cp, &mut q)) != LFE_OK {
         assert!(q.is_null(), "out written on failure");
         return;
@@ -231,12 +247,24 @@ unsafe fn fuzz_queue(b: &mut Bytes<'_>) {
         let mut out: *mut lfe_batch = null_mut();
         match op % 9 {
             0 => drop(check("lfe_queue_push", lfe_queue_push(q, &event_input(b)))),
-            1 => drop(check("lfe_queue_push_timeout", lfe_queue_push_timeout(q, &event_input(b), timeout(b)))),
+            1 => drop(check(
+                "lfe_queue_push_timeout",
+                lfe_queue_push_timeout(q, &event_input(b), timeout(b)),
+            )),
             2 => {
-                let evs: Vec<lfe_event_input> = (0..b.u8().unwrap_or(0) % 4).map(|_| event_input(b)).collect();
+                let evs: Vec<lfe_event_input> = (0..b.u8().unwrap_or(0) % 4)
+                    .map(|_| event_input(b))
+                    .collect();
                 let mut n = usize::MAX;
-                let (p, c) = if evs.is_empty() && op & 0x80 != 0 { (null(), 3) } else { (evs.as_ptr(), evs.len()) };
-                let rc = check("lfe_queue_push_batch", lfe_queue_push_batch(q, p, c, &mut n));
+                let (p, c) = if evs.is_empty() && op & 0x80 != 0 {
+                    (null(), 3)
+                } else {
+                    (evs.as_ptr(), evs.len())
+                };
+                let rc = check(
+                    "lfe_queue_push_batch",
+                    lfe_queue_push_batch(q, p, c, &mut n),
+                );
                 if rc == LFE_OK {
                     assert!(n <= c);
                 }
@@ -247,17 +275,26 @@ unsafe fn fuzz_queue(b: &mut Bytes<'_>) {
                 eat(out, &[300]);
             }
             4 => {
-                let rc = check("lfe_queue_pop_batch", lfe_queue_pop_batch(q, b.u8().unwrap_or(0) as usize * 1000, &mut out));
+                let rc = check(
+                    "lfe_queue_pop_batch",
+                    lfe_queue_pop_batch(q, b.u8().unwrap_or(0) as usize * 1000, &mut out),
+                );
                 assert_eq!(rc == LFE_OK, !out.is_null());
                 eat(out, &[300]);
             }
             5 => {
-                let rc = check("lfe_queue_pop_timeout", lfe_queue_pop_timeout(q, timeout(b), &mut out));
+                let rc = check(
+                    "lfe_queue_pop_timeout",
+                    lfe_queue_pop_timeout(q, timeout(b), &mut out),
+                );
                 assert_eq!(rc == LFE_OK, !out.is_null());
                 eat(out, &[300]);
             }
             6 => {
-                let rc = check("lfe_queue_pop_batch_timeout", lfe_queue_pop_batch_timeout(q, usize::MAX, timeout(b), &mut out));
+                let rc = check(
+                    "lfe_queue_pop_batch_timeout",
+                    lfe_queue_pop_batch_timeout(q, usize::MAX, timeout(b), &mut out),
+                );
                 eat(out, &[300]);
                 let _ = rc;
             }
@@ -271,7 +308,16 @@ unsafe fn fuzz_queue(b: &mut Bytes<'_>) {
             }
             _ => {
                 assert_eq!(check("lfe_queue_close", lfe_queue_close(q)), LFE_OK);
-                let ev = lfe_event_input { r#type: 3, reserved: 0, process_id: 0, ts_ns: 0, payload: lfe_bytes { ptr: null(), len: 0 } };
+                let ev = lfe_event_input {
+                    r#type: 3,
+                    reserved: 0,
+                    process_id: 0,
+                    ts_ns: 0,
+                    payload: lfe_bytes {
+                        ptr: null(),
+                        len: 0,
+                    },
+                };
                 assert_eq!(lfe_queue_push(q, &ev), LFE_E_CLOSED, "push after close");
             }
         }
@@ -280,7 +326,9 @@ unsafe fn fuzz_queue(b: &mut Bytes<'_>) {
 }
 
 unsafe fn fuzz_bus(b: &mut Bytes<'_>) {
-    let Some(cfg) = config(b, std::mem::size_of::<lfe_bus_config>()) else { return };
+    let Some(cfg) = config(b, std::mem::size_of::<lfe_bus_config>()) else {
+        return;
+    };
     let mut bus: *mut lfe_bus = null_mut();
     if check("lfe_bus_new", lfe_bus_new(cfg.as_ptr().cast(), &mut bus)) != LFE_OK {
         assert!(bus.is_null());
@@ -291,7 +339,9 @@ unsafe fn fuzz_bus(b: &mut Bytes<'_>) {
         let mut out: *mut lfe_batch = null_mut();
         match op % 8 {
             0 => {
-                let types: Vec<u32> = (0..b.u8().unwrap_or(0) % 3).map(|_| u32::from(b.u16().unwrap_or(0))).collect();
+                let types: Vec<u32> = (0..b.u8().unwrap_or(0) % 3)
+                    .map(|_| u32::from(b.u16().unwrap_or(0)))
+                    .collect();
                 let (tp, nt) = match b.u8().unwrap_or(0) % 4 {
                     0 => (null(), 0),
                     1 => (null(), 2), // LFE_E_NULL
@@ -300,34 +350,61 @@ unsafe fn fuzz_bus(b: &mut Bytes<'_>) {
                 let mask = [0, 1 << 3, u64::MAX, 1 << 63][b.u8().unwrap_or(0) as usize % 4];
                 let cap = [0, 1, 3, usize::MAX][b.u8().unwrap_or(0) as usize % 4];
                 let mut s: *mut lfe_sub = null_mut();
-                if check("lfe_bus_subscribe", lfe_bus_subscribe(bus, mask, tp, nt, cap, &mut s)) == LFE_OK {
+                if check(
+                    "lfe_bus_subscribe",
+                    lfe_bus_subscribe(bus, mask, tp, nt, cap, &mut s),
+                ) == LFE_OK
+                {
                     subs.push((s, false));
                 } else {
                     assert!(s.is_null());
                 }
             }
-            1 => drop(check("lfe_bus_publish", lfe_bus_publish(bus, &event_input(b)))),
+            1 => drop(check(
+                "lfe_bus_publish",
+                lfe_bus_publish(bus, &event_input(b)),
+            )),
             2 => {
-                let evs: Vec<lfe_event_input> = (0..b.u8().unwrap_or(0) % 4).map(|_| event_input(b)).collect();
-                drop(check("lfe_bus_publish_batch", lfe_bus_publish_batch(bus, evs.as_ptr(), evs.len())));
+                let evs: Vec<lfe_event_input> = (0..b.u8().unwrap_or(0) % 4)
+                    .map(|_| event_input(b))
+                    .collect();
+                drop(check(
+                    "lfe_bus_publish_batch",
+                    lfe_bus_publish_batch(bus, evs.as_ptr(), evs.len()),
+                ));
                 assert_eq!(lfe_bus_publish_batch(bus, null(), 1), LFE_E_NULL);
             }
             3 | 4 if !subs.is_empty() => {
                 let (s, unsub) = subs[b.u8().unwrap_or(0) as usize % subs.len()];
                 let rc = match b.u8().unwrap_or(0) % 4 {
                     0 => check("lfe_sub_pop", lfe_sub_pop(s, &mut out)),
-                    1 => check("lfe_sub_pop_batch", lfe_sub_pop_batch(s, b.u8().unwrap_or(0) as usize, &mut out)),
-                    2 => check("lfe_sub_pop_timeout", lfe_sub_pop_timeout(s, timeout(b), &mut out)),
-                    _ => check("lfe_sub_pop_batch_timeout", lfe_sub_pop_batch_timeout(s, 5, timeout(b), &mut out)),
+                    1 => check(
+                        "lfe_sub_pop_batch",
+                        lfe_sub_pop_batch(s, b.u8().unwrap_or(0) as usize, &mut out),
+                    ),
+                    2 => check(
+                        "lfe_sub_pop_timeout",
+                        lfe_sub_pop_timeout(s, timeout(b), &mut out),
+                    ),
+                    _ => check(
+                        "lfe_sub_pop_batch_timeout",
+                        lfe_sub_pop_batch_timeout(s, 5, timeout(b), &mut out),
+                    ),
                 };
                 if unsub {
-                    assert!(rc == LFE_OK || rc == LFE_E_CLOSED, "pop after unsubscribe: {rc}");
+                    assert!(
+                        rc == LFE_OK || rc == LFE_E_CLOSED,
+                        "pop after unsubscribe: {rc}"
+                    );
                 }
                 eat(out, &[300]);
             }
             5 if !subs.is_empty() => {
                 let i = b.u8().unwrap_or(0) as usize % subs.len();
-                assert_eq!(check("lfe_sub_unsubscribe", lfe_sub_unsubscribe(subs[i].0)), LFE_OK);
+                assert_eq!(
+                    check("lfe_sub_unsubscribe", lfe_sub_unsubscribe(subs[i].0)),
+                    LFE_OK
+                );
                 subs[i].1 = true;
                 let mut fd = -1;
                 let _ = check("lfe_sub_fd", lfe_sub_fd(subs[i].0, &mut fd));
@@ -335,7 +412,10 @@ unsafe fn fuzz_bus(b: &mut Bytes<'_>) {
             6 if !subs.is_empty() => {
                 let i = b.u8().unwrap_or(0) as usize % subs.len();
                 let mut st = std::mem::zeroed::<lfe_sub_counters>();
-                assert_eq!(check("lfe_sub_stats", lfe_sub_stats(subs[i].0, &mut st)), LFE_OK);
+                assert_eq!(
+                    check("lfe_sub_stats", lfe_sub_stats(subs[i].0, &mut st)),
+                    LFE_OK
+                );
                 assert!(st.depth <= st.capacity);
                 let (s, _) = subs.swap_remove(i);
                 lfe_sub_free(s);
@@ -355,7 +435,9 @@ unsafe fn fuzz_bus(b: &mut Bytes<'_>) {
 }
 
 unsafe fn fuzz_procs(b: &mut Bytes<'_>) {
-    let Some(cfg) = config(b, std::mem::size_of::<lfe_procs_config>()) else { return };
+    let Some(cfg) = config(b, std::mem::size_of::<lfe_procs_config>()) else {
+        return;
+    };
     let mut p: *mut lfe_procs = null_mut();
     if check("lfe_procs_new", lfe_procs_new(cfg.as_ptr().cast(), &mut p)) != LFE_OK {
         assert!(p.is_null());
@@ -366,16 +448,37 @@ unsafe fn fuzz_procs(b: &mut Bytes<'_>) {
         let id = u64::from(b.u8().unwrap_or(0) % 5);
         match op % 8 {
             0 => {
-                let labels: Vec<lfe_label> = (0..b.u8().unwrap_or(0) % 3).map(|_| lfe_label { key: lb(b), value: lb(b) }).collect();
-                let (lp, lc) = if b.u8().unwrap_or(0) % 5 == 0 { (null(), 2) } else { (labels.as_ptr(), labels.len()) };
-                let spec = lfe_proc_spec { name: lb(b), command: lb(b), cwd: lb(b), labels: lp, label_count: lc };
+                let labels: Vec<lfe_label> = (0..b.u8().unwrap_or(0) % 3)
+                    .map(|_| lfe_label {
+                        key: lb(b),
+                        value: lb(b),
+                    })
+                    .collect();
+                let (lp, lc) = if b.u8().unwrap_or(0) % 5 == 0 {
+                    (null(), 2)
+                } else {
+                    (labels.as_ptr(), labels.len())
+                };
+                let spec = lfe_proc_spec {
+                    name: lb(b),
+                    command: lb(b),
+                    cwd: lb(b),
+                    labels: lp,
+                    label_count: lc,
+                };
                 let mut nid = 0u64;
                 let rc = check("lfe_procs_insert", lfe_procs_insert(p, &spec, &mut nid));
                 assert_eq!(rc == LFE_OK, nid != 0);
             }
             1 => {
-                let (e, t) = (u32::from(b.u8().unwrap_or(0) % 9), u32::from(b.u8().unwrap_or(0) % 9));
-                let rc = check("lfe_procs_transition", lfe_procs_transition(p, id, e, t, i32::from(b.u8().unwrap_or(0) % 2)));
+                let (e, t) = (
+                    u32::from(b.u8().unwrap_or(0) % 9),
+                    u32::from(b.u8().unwrap_or(0) % 9),
+                );
+                let rc = check(
+                    "lfe_procs_transition",
+                    lfe_procs_transition(p, id, e, t, i32::from(b.u8().unwrap_or(0) % 2)),
+                );
                 if e > 6 || t > 6 {
                     assert_eq!(rc, LFE_E_INVALID, "state out of range");
                 }
@@ -399,7 +502,10 @@ unsafe fn fuzz_procs(b: &mut Bytes<'_>) {
             _ => {
                 let (mut n, mut g) = (0usize, 0u64);
                 assert_eq!(check("lfe_procs_count", lfe_procs_count(p, &mut n)), LFE_OK);
-                assert_eq!(check("lfe_procs_generation", lfe_procs_generation(p, &mut g)), LFE_OK);
+                assert_eq!(
+                    check("lfe_procs_generation", lfe_procs_generation(p, &mut g)),
+                    LFE_OK
+                );
                 assert_eq!(lfe_procs_count(p, null_mut()), LFE_E_NULL);
                 assert_eq!(lfe_procs_insert(p, null(), &mut g), LFE_E_NULL);
             }
@@ -409,9 +515,15 @@ unsafe fn fuzz_procs(b: &mut Bytes<'_>) {
 }
 
 unsafe fn fuzz_routes(b: &mut Bytes<'_>) {
-    let Some(cfg) = config(b, std::mem::size_of::<lfe_routes_config>()) else { return };
+    let Some(cfg) = config(b, std::mem::size_of::<lfe_routes_config>()) else {
+        return;
+    };
     let mut r: *mut lfe_routes = null_mut();
-    if check("lfe_routes_new", lfe_routes_new(cfg.as_ptr().cast(), &mut r)) != LFE_OK {
+    if check(
+        "lfe_routes_new",
+        lfe_routes_new(cfg.as_ptr().cast(), &mut r),
+    ) != LFE_OK
+    {
         assert!(r.is_null());
         return;
     }
@@ -432,31 +544,49 @@ unsafe fn fuzz_routes(b: &mut Bytes<'_>) {
                     let mut nid = 0;
                     drop(check("lfe_routes_add", lfe_routes_add(r, &spec, &mut nid)));
                 } else {
-                    drop(check("lfe_routes_replace", lfe_routes_replace(r, id, &spec)));
+                    drop(check(
+                        "lfe_routes_replace",
+                        lfe_routes_replace(r, id, &spec),
+                    ));
                 }
             }
             2 => drop(check("lfe_routes_remove", lfe_routes_remove(r, id))),
             3 => {
                 let (hp, hl, _) = bytes_arg(b);
                 let (pp, pl, _) = bytes_arg(b);
-                drop(check("lfe_routes_lookup", lfe_routes_lookup(r, hp, hl, pp, pl, &mut out)));
+                drop(check(
+                    "lfe_routes_lookup",
+                    lfe_routes_lookup(r, hp, hl, pp, pl, &mut out),
+                ));
                 eat(out, &[201]);
             }
             4 => {
                 let (up, ul, _) = bytes_arg(b);
-                drop(check("lfe_routes_attribute", lfe_routes_attribute(r, up, ul, &mut out)));
+                drop(check(
+                    "lfe_routes_attribute",
+                    lfe_routes_attribute(r, up, ul, &mut out),
+                ));
                 eat(out, &[201]);
             }
             5 => {
                 drop(check("lfe_routes_get", lfe_routes_get(r, id, &mut out)));
                 eat(out, &[201]);
-                assert_eq!(check("lfe_routes_list", lfe_routes_list(r, &mut out)), LFE_OK);
+                assert_eq!(
+                    check("lfe_routes_list", lfe_routes_list(r, &mut out)),
+                    LFE_OK
+                );
                 eat(out, &[201]);
             }
             _ => {
                 let (mut n, mut g) = (0usize, 0u64);
-                assert_eq!(check("lfe_routes_count", lfe_routes_count(r, &mut n)), LFE_OK);
-                assert_eq!(check("lfe_routes_generation", lfe_routes_generation(r, &mut g)), LFE_OK);
+                assert_eq!(
+                    check("lfe_routes_count", lfe_routes_count(r, &mut n)),
+                    LFE_OK
+                );
+                assert_eq!(
+                    check("lfe_routes_generation", lfe_routes_generation(r, &mut g)),
+                    LFE_OK
+                );
                 assert_eq!(lfe_routes_add(r, null(), &mut g), LFE_E_NULL);
             }
         }
@@ -465,9 +595,15 @@ unsafe fn fuzz_routes(b: &mut Bytes<'_>) {
 }
 
 unsafe fn fuzz_requests(b: &mut Bytes<'_>) {
-    let Some(cfg) = config(b, std::mem::size_of::<lfe_requests_config>()) else { return };
+    let Some(cfg) = config(b, std::mem::size_of::<lfe_requests_config>()) else {
+        return;
+    };
     let mut l: *mut lfe_requests = null_mut();
-    if check("lfe_requests_new", lfe_requests_new(cfg.as_ptr().cast(), &mut l)) != LFE_OK {
+    if check(
+        "lfe_requests_new",
+        lfe_requests_new(cfg.as_ptr().cast(), &mut l),
+    ) != LFE_OK
+    {
         assert!(l.is_null());
         return;
     }
@@ -489,30 +625,57 @@ unsafe fn fuzz_requests(b: &mut Bytes<'_>) {
         match op % 6 {
             0 => {
                 let mut s = 0;
-                drop(check("lfe_requests_record", lfe_requests_record(l, &req(b), &mut s)));
+                drop(check(
+                    "lfe_requests_record",
+                    lfe_requests_record(l, &req(b), &mut s),
+                ));
             }
             1 => {
-                let rs: Vec<lfe_request_in> = (0..b.u8().unwrap_or(0) % 4).map(|_| req(b)).collect();
+                let rs: Vec<lfe_request_in> =
+                    (0..b.u8().unwrap_or(0) % 4).map(|_| req(b)).collect();
                 let mut s = 0;
-                drop(check("lfe_requests_record_batch", lfe_requests_record_batch(l, rs.as_ptr(), rs.len(), &mut s)));
+                drop(check(
+                    "lfe_requests_record_batch",
+                    lfe_requests_record_batch(l, rs.as_ptr(), rs.len(), &mut s),
+                ));
                 assert_eq!(lfe_requests_record_batch(l, null(), 2, &mut s), LFE_E_NULL);
             }
             2 => {
-                let rc = check("lfe_requests_read", lfe_requests_read(l, b.u64().unwrap_or(0), b.u8().unwrap_or(0) as usize * 1000, &mut out));
+                let rc = check(
+                    "lfe_requests_read",
+                    lfe_requests_read(
+                        l,
+                        b.u64().unwrap_or(0),
+                        b.u8().unwrap_or(0) as usize * 1000,
+                        &mut out,
+                    ),
+                );
                 assert_eq!(rc == LFE_OK, !out.is_null());
                 eat(out, &[202]);
             }
             3 => {
-                drop(check("lfe_requests_recent", lfe_requests_recent(l, usize::MAX >> (b.u8().unwrap_or(0) % 64), &mut out)));
+                drop(check(
+                    "lfe_requests_recent",
+                    lfe_requests_recent(l, usize::MAX >> (b.u8().unwrap_or(0) % 64), &mut out),
+                ));
                 eat(out, &[202]);
             }
             4 => {
                 let mut s = std::mem::zeroed::<lfe_request_stats>();
-                drop(check("lfe_requests_route_stats", lfe_requests_route_stats(l, u64::from(b.u8().unwrap_or(0) % 5), &mut s)));
+                drop(check(
+                    "lfe_requests_route_stats",
+                    lfe_requests_route_stats(l, u64::from(b.u8().unwrap_or(0) % 5), &mut s),
+                ));
             }
             _ => {
                 let mut s = std::mem::zeroed::<lfe_request_stats>();
-                assert_eq!(check("lfe_requests_global_stats", lfe_requests_global_stats(l, &mut s)), LFE_OK);
+                assert_eq!(
+                    check(
+                        "lfe_requests_global_stats",
+                        lfe_requests_global_stats(l, &mut s)
+                    ),
+                    LFE_OK
+                );
                 assert_eq!(lfe_requests_global_stats(l, null_mut()), LFE_E_NULL);
             }
         }
@@ -521,12 +684,18 @@ unsafe fn fuzz_requests(b: &mut Bytes<'_>) {
 }
 
 unsafe fn fuzz_lockdep(b: &mut Bytes<'_>) {
-    let Some(mut cfg) = config(b, std::mem::size_of::<lfe_lockdep_config>()) else { return };
+    let Some(mut cfg) = config(b, std::mem::size_of::<lfe_lockdep_config>()) else {
+        return;
+    };
     // Keep the graph small: max_locks (the first u32 after size) at most 64.
     let w = cfg[1];
     cfg[1] = (w & !0xffff_ffff) | (w & 63);
     let mut v: *mut lfe_lockdep = null_mut();
-    if check("lfe_lockdep_new", lfe_lockdep_new(cfg.as_ptr().cast(), &mut v)) != LFE_OK {
+    if check(
+        "lfe_lockdep_new",
+        lfe_lockdep_new(cfg.as_ptr().cast(), &mut v),
+    ) != LFE_OK
+    {
         assert!(v.is_null());
         return;
     }
@@ -539,18 +708,39 @@ unsafe fn fuzz_lockdep(b: &mut Bytes<'_>) {
             0 => {
                 let (np, nl, _) = bytes_arg(b);
                 let mut lid = u32::MAX;
-                let rc = check("lfe_lockdep_register", lfe_lockdep_register(v, np, nl, &mut lid));
+                let rc = check(
+                    "lfe_lockdep_register",
+                    lfe_lockdep_register(v, np, nl, &mut lid),
+                );
                 assert_eq!(rc == LFE_OK, lid != u32::MAX);
             }
-            1 => drop(check("lfe_lockdep_acquire", lfe_lockdep_acquire(v, tok, id, now))),
-            2 => drop(check("lfe_lockdep_acquire_shared", lfe_lockdep_acquire_shared(v, tok, id, now))),
-            3 => drop(check("lfe_lockdep_release", lfe_lockdep_release(v, tok, id, now))),
+            1 => drop(check(
+                "lfe_lockdep_acquire",
+                lfe_lockdep_acquire(v, tok, id, now),
+            )),
+            2 => drop(check(
+                "lfe_lockdep_acquire_shared",
+                lfe_lockdep_acquire_shared(v, tok, id, now),
+            )),
+            3 => drop(check(
+                "lfe_lockdep_release",
+                lfe_lockdep_release(v, tok, id, now),
+            )),
             4 => {
                 let mut n = 0;
-                drop(check("lfe_lockdep_scan", lfe_lockdep_scan(v, now * 1_000_000, &mut n)));
+                drop(check(
+                    "lfe_lockdep_scan",
+                    lfe_lockdep_scan(v, now * 1_000_000, &mut n),
+                ));
             }
             5 => {
-                assert_eq!(check("lfe_lockdep_violations", lfe_lockdep_violations(v, now, &mut out)), LFE_OK);
+                assert_eq!(
+                    check(
+                        "lfe_lockdep_violations",
+                        lfe_lockdep_violations(v, now, &mut out)
+                    ),
+                    LFE_OK
+                );
                 eat(out, &[400]);
             }
             6 => {
@@ -562,7 +752,10 @@ unsafe fn fuzz_lockdep(b: &mut Bytes<'_>) {
             }
             _ => {
                 let mut s = std::mem::zeroed::<lfe_lockdep_counters>();
-                assert_eq!(check("lfe_lockdep_stats", lfe_lockdep_stats(v, &mut s)), LFE_OK);
+                assert_eq!(
+                    check("lfe_lockdep_stats", lfe_lockdep_stats(v, &mut s)),
+                    LFE_OK
+                );
                 assert_eq!(lfe_lockdep_stats(null(), &mut s), LFE_E_NULL);
             }
         }
@@ -571,7 +764,9 @@ unsafe fn fuzz_lockdep(b: &mut Bytes<'_>) {
 }
 
 unsafe fn fuzz_log(b: &mut Bytes<'_>) {
-    let Some(mut cfg) = config(b, std::mem::size_of::<lfe_log_config>()) else { return };
+    let Some(mut cfg) = config(b, std::mem::size_of::<lfe_log_config>()) else {
+        return;
+    };
     // Keep it small and manual (no worker thread per input): capacity (word 1) <= 64,
     // manual (word 3) 0/1 or a bad value.
     if cfg[1] != u64::MAX {
@@ -590,28 +785,54 @@ unsafe fn fuzz_log(b: &mut Bytes<'_>) {
                 let (tp, tl, _) = bytes_arg(b);
                 let stream = u32::from(b.u8().unwrap_or(0) % 4);
                 let mut seq = u64::MAX;
-                let sp = if op & 0x80 != 0 { null_mut() } else { &mut seq as *mut u64 };
-                let rc = check("lfe_log_append", lfe_log_append(l, 1, stream, 0, tp, tl, sp));
+                let sp = if op & 0x80 != 0 {
+                    null_mut()
+                } else {
+                    &mut seq as *mut u64
+                };
+                let rc = check(
+                    "lfe_log_append",
+                    lfe_log_append(l, 1, stream, 0, tp, tl, sp),
+                );
                 if stream > 2 {
                     assert_eq!(rc, LFE_E_INVALID);
                 }
             }
             1 => {
                 let ins: Vec<lfe_log_input> = (0..b.u8().unwrap_or(0) % 4)
-                    .map(|_| lfe_log_input { process_id: 2, stream: u32::from(b.u8().unwrap_or(0) % 4), ts_ns: 0, text: lb(b) })
+                    .map(|_| lfe_log_input {
+                        process_id: 2,
+                        stream: u32::from(b.u8().unwrap_or(0) % 4),
+                        ts_ns: 0,
+                        text: lb(b),
+                    })
                     .collect();
                 let mut first = 0;
-                drop(check("lfe_log_append_batch", lfe_log_append_batch(l, ins.as_ptr(), ins.len(), &mut first)));
+                drop(check(
+                    "lfe_log_append_batch",
+                    lfe_log_append_batch(l, ins.as_ptr(), ins.len(), &mut first),
+                ));
                 assert_eq!(lfe_log_append_batch(l, null(), 1, &mut first), LFE_E_NULL);
             }
             2 => {
-                let rc = check("lfe_log_read", lfe_log_read(l, b.u64().unwrap_or(0) % 100, b.u8().unwrap_or(0) as usize * 7, &mut out));
+                let rc = check(
+                    "lfe_log_read",
+                    lfe_log_read(
+                        l,
+                        b.u64().unwrap_or(0) % 100,
+                        b.u8().unwrap_or(0) as usize * 7,
+                        &mut out,
+                    ),
+                );
                 assert_eq!(rc == LFE_OK, !out.is_null());
                 eat(out, &[100]);
             }
             3 => {
                 let hp = u32::from(b.u8().unwrap_or(0) % 3);
-                let rc = check("lfe_log_tail", lfe_log_tail(l, b.u8().unwrap_or(0) as usize, hp, 1, &mut out));
+                let rc = check(
+                    "lfe_log_tail",
+                    lfe_log_tail(l, b.u8().unwrap_or(0) as usize, hp, 1, &mut out),
+                );
                 if hp > 1 {
                     assert_eq!(rc, LFE_E_INVALID);
                 }
@@ -620,7 +841,11 @@ unsafe fn fuzz_log(b: &mut Bytes<'_>) {
             4 => {
                 let pat = lb(b);
                 let q = lfe_log_query {
-                    size: if b.u8().unwrap_or(1) == 0 { 8 } else { std::mem::size_of::<lfe_log_query>() },
+                    size: if b.u8().unwrap_or(1) == 0 {
+                        8
+                    } else {
+                        std::mem::size_of::<lfe_log_query>()
+                    },
                     pattern: pat,
                     flags: u32::from(b.u8().unwrap_or(0) % 10),
                     min_level: u32::from(b.u8().unwrap_or(0) % 7),
@@ -630,7 +855,11 @@ unsafe fn fuzz_log(b: &mut Bytes<'_>) {
                     limit: u64::from(b.u8().unwrap_or(0)),
                 };
                 let mut err: *mut lfe_batch = null_mut();
-                let ep = if op & 0x80 != 0 { null_mut() } else { &mut err as *mut _ };
+                let ep = if op & 0x80 != 0 {
+                    null_mut()
+                } else {
+                    &mut err as *mut _
+                };
                 let rc = check("lfe_log_search", lfe_log_search(l, &q, &mut out, ep));
                 assert_eq!(rc == LFE_OK, !out.is_null());
                 assert!(err.is_null() || rc == LFE_E_BAD_PATTERN);
@@ -645,8 +874,18 @@ unsafe fn fuzz_log(b: &mut Bytes<'_>) {
             }
             6 => {
                 let mut done = usize::MAX;
-                let dp = if op & 0x80 != 0 { null_mut() } else { &mut done as *mut usize };
-                assert_eq!(check("lfe_log_enrich", lfe_log_enrich(l, b.u8().unwrap_or(0) as usize, dp)), LFE_OK);
+                let dp = if op & 0x80 != 0 {
+                    null_mut()
+                } else {
+                    &mut done as *mut usize
+                };
+                assert_eq!(
+                    check(
+                        "lfe_log_enrich",
+                        lfe_log_enrich(l, b.u8().unwrap_or(0) as usize, dp)
+                    ),
+                    LFE_OK
+                );
                 if op & 0x40 != 0 {
                     assert_eq!(check("lfe_log_sync", lfe_log_sync(l)), LFE_OK);
                 }
@@ -655,12 +894,16 @@ unsafe fn fuzz_log(b: &mut Bytes<'_>) {
                 if op & 0x80 != 0 {
                     assert_eq!(check("lfe_log_clear", lfe_log_clear(l)), LFE_OK);
                 } else {
-                    assert_eq!(check("lfe_log_clear_process", lfe_log_clear_process(l, 1)), LFE_OK);
+                    assert_eq!(
+                        check("lfe_log_clear_process", lfe_log_clear_process(l, 1)),
+                        LFE_OK
+                    );
                 }
             }
             _ => {
                 let mut st = std::mem::zeroed::<lfe_log_counters>();
-                st.size = [0, 8, 24, std::mem::size_of::<lfe_log_counters>()][b.u8().unwrap_or(3) as usize % 4];
+                st.size = [0, 8, 24, std::mem::size_of::<lfe_log_counters>()]
+                    [b.u8().unwrap_or(3) as usize % 4];
                 let want = st.size;
                 let rc = check("lfe_log_stats", lfe_log_stats(l, &mut st));
                 assert_eq!(rc == LFE_OK, want >= 8);

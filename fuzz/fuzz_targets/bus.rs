@@ -71,7 +71,11 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             1 | 2 => {
-                let n = if op % 5 == 1 { 1 } else { b.u8().unwrap_or(0) as usize % 4 };
+                let n = if op % 5 == 1 {
+                    1
+                } else {
+                    b.u8().unwrap_or(0) as usize % 4
+                };
                 let mut kinds = Vec::new();
                 for _ in 0..n {
                     kinds.push(TYPES[b.u8().unwrap_or(1) as usize % 5]);

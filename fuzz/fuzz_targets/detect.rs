@@ -37,16 +37,26 @@ fuzz_target!(|data: &[u8]| {
         let spans = find_urls(vis);
         let mut last_end = 0;
         for s in &spans {
-            assert!(s.start >= last_end && s.end <= vis.len(), "span out of order/range");
+            assert!(
+                s.start >= last_end && s.end <= vis.len(),
+                "span out of order/range"
+            );
             last_end = s.end;
             let raw = &vis[s.clone()];
             assert!(contains(raw, b"://"), "a URL span without ://");
-            assert!(contains(&stripped, raw), "URL not a substring of the stripped input");
+            assert!(
+                contains(&stripped, raw),
+                "URL not a substring of the stripped input"
+            );
             let n = normalize(raw);
             assert_eq!(normalize(&n), n, "normalize is not idempotent");
         }
         let a = d.analyze_stripped(&stripped);
-        assert_eq!(a, d.analyze_stripped_full(&stripped), "prefilter not conservative");
+        assert_eq!(
+            a,
+            d.analyze_stripped_full(&stripped),
+            "prefilter not conservative"
+        );
         assert_eq!(a, d.analyze(line));
         assert_eq!(a.urls.len(), spans.len());
         for (u, s) in a.urls.iter().zip(&spans) {

@@ -54,11 +54,19 @@ fuzz_target!(|data: &[u8]| {
     while let Some(op) = b.u8() {
         let tok = u64::from(op >> 6); // 4 tokens
         let which = b.u8().unwrap_or(0);
-        let id = if which as u32 % 8 < N { ids[(which as u32 % 8) as usize] } else { 1000 + u32::from(which) };
+        let id = if which as u32 % 8 < N {
+            ids[(which as u32 % 8) as usize]
+        } else {
+            1000 + u32::from(which)
+        };
         let known = ids.contains(&id);
         if op & 1 == 0 {
             let shared = op & 2 != 0;
-            let got = if shared { v.acquire_shared(tok, id) } else { v.acquire(tok, id) };
+            let got = if shared {
+                v.acquire_shared(tok, id)
+            } else {
+                v.acquire(tok, id)
+            };
             let want = if !known {
                 Err(Error::NotFound)
             } else {
@@ -83,7 +91,11 @@ fuzz_target!(|data: &[u8]| {
                         }
                     }
                     t.held.push(id);
-                    if conflict { Err(Error::Conflict) } else { Ok(()) }
+                    if conflict {
+                        Err(Error::Conflict)
+                    } else {
+                        Ok(())
+                    }
                 }
             };
             assert_eq!(got, want, "acquire(tok {tok}, id {id}, shared {shared})");
@@ -109,7 +121,10 @@ fuzz_target!(|data: &[u8]| {
         }
         let st = v.stats();
         assert_eq!(st.edges, good.len() as u64, "edge count");
-        assert_eq!(st.holding_tokens, toks.values().filter(|t| !t.held.is_empty()).count() as u64);
+        assert_eq!(
+            st.holding_tokens,
+            toks.values().filter(|t| !t.held.is_empty()).count() as u64
+        );
     }
     // Every kept report names registered locks; cycles are real cycles of the edge sets.
     for r in v.violations() {

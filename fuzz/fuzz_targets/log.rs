@@ -66,7 +66,13 @@ fuzz_target!(|data: &[u8]| {
     let mut urls_exact = true; // false after clear_process (its URL rules are not modelled)
     let push = |m: &mut VecDeque<M>, head: &mut u64, pid: u64, text: &[u8]| {
         let t = &text[..text.len().min(max_line_len)];
-        m.push_back(M { seq: *head, pid, text: t.to_vec(), truncated: text.len() > max_line_len, hidden: false });
+        m.push_back(M {
+            seq: *head,
+            pid,
+            text: t.to_vec(),
+            truncated: text.len() > max_line_len,
+            hidden: false,
+        });
         *head += 1;
         if m.len() > cap {
             m.pop_front();
@@ -86,10 +92,17 @@ fuzz_target!(|data: &[u8]| {
             }
             2 => {
                 let n = b.u8().unwrap_or(0) as usize % 4;
-                let texts: Vec<Vec<u8>> = (0..n).map(|_| b.word(&WORDS).unwrap_or(b"").to_vec()).collect();
+                let texts: Vec<Vec<u8>> = (0..n)
+                    .map(|_| b.word(&WORDS).unwrap_or(b"").to_vec())
+                    .collect();
                 let inputs: Vec<Input<'_>> = texts
                     .iter()
-                    .map(|t| Input { process_id: 1, stream: Stream::Stderr, ts_ns: 1 + head, text: t })
+                    .map(|t| Input {
+                        process_id: 1,
+                        stream: Stream::Stderr,
+                        ts_ns: 1 + head,
+                        text: t,
+                    })
                     .collect();
                 let r = store.append_batch(&inputs);
                 assert_eq!(r, head..head + n as u64);
@@ -113,7 +126,11 @@ fuzz_target!(|data: &[u8]| {
                 let start = cursor.max(oldest);
                 if max > 0 {
                     assert_eq!(r.missed, start - cursor, "missed");
-                    let want: Vec<&M> = m.iter().filter(|l| l.seq >= start && !l.hidden).take(max).collect();
+                    let want: Vec<&M> = m
+                        .iter()
+                        .filter(|l| l.seq >= start && !l.hidden)
+                        .take(max)
+                        .collect();
                     assert_eq!(r.lines.len(), want.len(), "read count");
                     for (g, w) in r.lines.iter().zip(&want) {
                         assert_eq!((g.seq, g.process_id, &g.text), (w.seq, w.pid, &w.text));
@@ -135,7 +152,11 @@ fuzz_target!(|data: &[u8]| {
                     p => Some(u64::from(p)),
                 };
                 let got: Vec<u64> = store.tail(n, pid).iter().map(|l| l.seq).collect();
-                let vis: Vec<u64> = m.iter().filter(|l| !l.hidden && pid.is_none_or(|p| p == l.pid)).map(|l| l.seq).collect();
+                let vis: Vec<u64> = m
+                    .iter()
+                    .filter(|l| !l.hidden && pid.is_none_or(|p| p == l.pid))
+                    .map(|l| l.seq)
+                    .collect();
                 let want = vis[vis.len().saturating_sub(n)..].to_vec();
                 assert_eq!(got, want, "tail({n}, {pid:?})");
             }
@@ -143,11 +164,34 @@ fuzz_target!(|data: &[u8]| {
                 // Literal search, case-sensitive: the model is a substring test.
                 let limit = b.u8().unwrap_or(0) as usize % 4;
                 let pat = b.bytes(6).unwrap_or(&[]);
-                let q = Query { pattern: pat, literal: true, limit, ..Default::default() };
-                let got: Vec<u64> = store.search(&q).expect("a literal always compiles").iter().map(|l| l.seq).collect();
-                let vis: Vec<u64> = m.iter().filter(|l| !l.hidden && contains(&l.text, pat)).map(|l| l.seq).collect();
-                let want = if limit == 0 { vis } else { vis[vis.len().saturating_sub(limit)..].to_vec() };
-                assert_eq!(got, want, "literal search for {:?}", String::from_utf8_lossy(pat));
+                let q = Query {
+                    pattern: pat,
+                    literal: true,
+                    limit,
+                    ..Default::default()
+                };
+                let got: Vec<u64> = store
+                    .search(&q)
+                    .expect("a literal always compiles")
+                    .iter()
+                    .map(|l| l.seq)
+                    .collect();
+                let vis: Vec<u64> = m
+                    .iter()
+                    .filter(|l| !l.hidden && contains(&l.text, pat))
+                    .map(|l| l.seq)
+                    .collect();
+                let want = if limit == 0 {
+                    vis
+                } else {
+                    vis[vis.len().saturating_sub(limit)..].to_vec()
+                };
+                assert_eq!(
+                    got,
+                    want,
+                    "literal search for {:?}",
+                    String::from_utf8_lossy(pat)
+                );
             }
             _ => {
                 if b.u8().unwrap_or(0) % 2 == 0 {
@@ -169,11 +213,18 @@ fuzz_target!(|data: &[u8]| {
         }
         let st = store.stats();
         assert_eq!(st.appended, head);
-        assert!(st.enriched + cap as u64 >= head, "a line was evicted unenriched: {st:?}");
+        assert!(
+            st.enriched + cap as u64 >= head,
+            "a line was evicted unenriched: {st:?}"
+        );
         assert_eq!(st.evicted, head.saturating_sub(cap as u64));
         for l in store.read(0, usize::MAX).lines {
             if l.seq < st.enriched {
-                assert!(l.flags & flags::ENRICHED != 0, "line {} below the cursor not enriched", l.seq);
+                assert!(
+                    l.flags & flags::ENRICHED != 0,
+                    "line {} below the cursor not enriched",
+                    l.seq
+                );
             }
         }
     }

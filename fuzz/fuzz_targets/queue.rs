@@ -14,11 +14,21 @@ use std::time::Duration;
 
 fuzz_target!(|data: &[u8]| {
     let mut b = Bytes(data);
-    let (Some(c), Some(p)) = (b.u8(), b.u8()) else { return };
+    let (Some(c), Some(p)) = (b.u8(), b.u8()) else {
+        return;
+    };
     let cap = (c % 9) as usize; // 0 is invalid
-    let overflow = if p & 1 == 0 { Overflow::Reject } else { Overflow::DropOldest };
+    let overflow = if p & 1 == 0 {
+        Overflow::Reject
+    } else {
+        Overflow::DropOldest
+    };
     let max_payload = (p >> 1) as usize % 16;
-    let q = match EventQueue::new(QueueConfig { capacity: cap, max_payload, overflow }) {
+    let q = match EventQueue::new(QueueConfig {
+        capacity: cap,
+        max_payload,
+        overflow,
+    }) {
         Ok(q) => q,
         Err(e) => {
             assert_eq!(cap, 0);
@@ -75,8 +85,9 @@ fuzz_target!(|data: &[u8]| {
             }
             2 => {
                 let n = b.u8().unwrap_or(0) as usize % 4;
-                let inputs: Vec<EventInput<'_>> =
-                    (0..n).map(|i| EventInput::new(1 + i as u32, b"x")).collect();
+                let inputs: Vec<EventInput<'_>> = (0..n)
+                    .map(|i| EventInput::new(1 + i as u32, b"x"))
+                    .collect();
                 match q.try_push_batch(&inputs) {
                     Ok(k) => {
                         assert!(!closed);
@@ -97,7 +108,11 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             3 | 4 => {
-                let r = if op % 6 == 3 { q.try_pop() } else { q.pop_timeout(Duration::ZERO) };
+                let r = if op % 6 == 3 {
+                    q.try_pop()
+                } else {
+                    q.pop_timeout(Duration::ZERO)
+                };
                 match (r, m.pop_front()) {
                     (Ok(ev), Some((seq, kind, pl))) => {
                         assert_eq!((ev.kind, &ev.payload[..]), (kind, &pl[..]));

@@ -48,7 +48,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, pat)) = data.split_first() else { return };
+    let Some((&mode, pat)) = data.split_first() else {
+        return;
+    };
     let q = Query {
         pattern: pat,
         literal: mode & 1 != 0,
@@ -75,9 +77,17 @@ fuzz_target!(|data: &[u8]| {
                     .map(|(i, _)| i as u64)
                     .collect();
                 if q.case_insensitive {
-                    assert!(want.iter().all(|w| got.contains(w)), "literal {pat:?} ci: {got:?} vs {want:?}");
+                    assert!(
+                        want.iter().all(|w| got.contains(w)),
+                        "literal {pat:?} ci: {got:?} vs {want:?}"
+                    );
                 } else {
-                    assert_eq!(got, want, "literal search {:?}", String::from_utf8_lossy(pat));
+                    assert_eq!(
+                        got,
+                        want,
+                        "literal search {:?}",
+                        String::from_utf8_lossy(pat)
+                    );
                 }
             }
         }

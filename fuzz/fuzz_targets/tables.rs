@@ -20,7 +20,15 @@ use std::collections::{HashMap, VecDeque};
 const NAMES: [&[u8]; 5] = [b"web", b"api", b"db", b"", b"worker-with-a-long-name"];
 const HOSTS: [&[u8]; 5] = [b"app", b"APP", b"*", b"app:3000", b""];
 const PREFIXES: [&[u8]; 6] = [b"/", b"/api", b"/api/", b"/api/v1", b"x", b"/a"];
-const PATHS: [&[u8]; 7] = [b"/", b"/api", b"/api/v1/x", b"/apix", b"/api?q", b"/a#f", b""];
+const PATHS: [&[u8]; 7] = [
+    b"/",
+    b"/api",
+    b"/api/v1/x",
+    b"/apix",
+    b"/api?q",
+    b"/a#f",
+    b"",
+];
 
 #[derive(Clone)]
 struct MRoute {
@@ -148,7 +156,8 @@ fuzz_target!(|data: &[u8]| {
                 let lhost = host.to_ascii_lowercase();
                 let valid = !host.is_empty() && prefix.first() == Some(&b'/');
                 let taken = |except: u64| {
-                    mr.iter().any(|r| r.id != except && r.host == lhost && r.prefix == prefix)
+                    mr.iter()
+                        .any(|r| r.id != except && r.host == lhost && r.prefix == prefix)
                 };
                 if replace {
                     let id = rids[b.u8().unwrap_or(0) as usize % rids.len()];
@@ -171,7 +180,11 @@ fuzz_target!(|data: &[u8]| {
                             assert!(valid && !taken(0) && mr.len() < 4);
                             assert!(!rids.contains(&id), "route id reused");
                             rids.push(id);
-                            mr.push(MRoute { id, host: lhost, prefix: prefix.to_vec() });
+                            mr.push(MRoute {
+                                id,
+                                host: lhost,
+                                prefix: prefix.to_vec(),
+                            });
                         }
                         Err(Error::Invalid(_)) => assert!(!valid),
                         Err(Error::Exists) => assert!(valid && taken(0)),
@@ -192,7 +205,11 @@ fuzz_target!(|data: &[u8]| {
                 let host = b.word(&HOSTS).unwrap_or(b"app");
                 let path = b.word(&PATHS).unwrap_or(b"/");
                 let got = routes.lookup(host, path).map(|r| r.id).ok();
-                assert_eq!(got, model_lookup(&mr, host, path), "lookup {host:?} {path:?}");
+                assert_eq!(
+                    got,
+                    model_lookup(&mr, host, path),
+                    "lookup {host:?} {path:?}"
+                );
             }
             7 | 8 => {
                 let n = b.u8().unwrap_or(0) as usize % 4;
@@ -242,7 +259,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(list.procs.len(), mp.len());
         for p in &list.procs {
             let m = &mp[&p.id];
-            assert_eq!((&p.name, p.state, p.pid, p.exit_code, p.restarts), (&m.0, m.1, m.2, m.3, m.4));
+            assert_eq!(
+                (&p.name, p.state, p.pid, p.exit_code, p.restarts),
+                (&m.0, m.1, m.2, m.3, m.4)
+            );
             assert_eq!(procs.find(&p.name).map(|q| q.id), Ok(p.id));
         }
         assert!(list.procs.windows(2).all(|w| w[0].id < w[1].id));

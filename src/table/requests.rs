@@ -445,8 +445,14 @@ mod tests {
             capacity,
             ..Default::default()
         };
-        assert!(matches!(RequestLog::new(cfg(usize::MAX)), Err(Error::TooLarge)));
-        assert!(matches!(RequestLog::new(cfg(MAX_CAPACITY + 1)), Err(Error::TooLarge)));
+        assert!(matches!(
+            RequestLog::new(cfg(usize::MAX)),
+            Err(Error::TooLarge)
+        ));
+        assert!(matches!(
+            RequestLog::new(cfg(MAX_CAPACITY + 1)),
+            Err(Error::TooLarge)
+        ));
         assert!(RequestLog::new(cfg(4)).is_ok());
     }
 

@@ -13,7 +13,12 @@ impl<'a> Bytes<'a> {
         Some(u16::from_le_bytes([self.u8()?, self.u8()?]))
     }
     pub fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes([self.u8()?, self.u8()?, self.u8()?, self.u8()?]))
+        Some(u32::from_le_bytes([
+            self.u8()?,
+            self.u8()?,
+            self.u8()?,
+            self.u8()?,
+        ]))
     }
     pub fn u64(&mut self) -> Option<u64> {
         Some(u64::from(self.u32()?) | (u64::from(self.u32()?) << 32))
