@@ -196,7 +196,9 @@ static void test_bus(void) {
     lfe_event_input e = ev(LFE_EVENT_LOG_LINE);
     uint32_t types[2] = {LFE_EVENT_LOG_LINE, 0};
     int32_t fd = -7;
-    CONFIG_RULES(lfe_bus_new, lfe_bus, lfe_bus_config, lfe_bus_free, (void)0);
+    CONFIG_RULES(lfe_bus_new, lfe_bus, lfe_bus_config, lfe_bus_free,
+                 (((lfe_bus_config *)&cb)->max_payload = 8, ((lfe_bus_config *)&cb)->max_subscribers = 2,
+                  ((lfe_bus_config *)&cb)->max_capacity = 4));
     {
         lfe_bus_config c;
         memset(&c, 0, sizeof c);
@@ -544,7 +546,10 @@ static void test_lockdep(void) {
     CHECK_EQ(lfe_lockdep_release(v, 1, 999, 0), LFE_E_NOT_FOUND);
     CHECK_EQ(lfe_lockdep_release(v, 1, id, 0), LFE_E_CONFLICT); /* never held */
     CHECK_EQ(lfe_lockdep_acquire(v, 1, id, 0), LFE_OK);
-    CHECK_EQ(lfe_lockdep_acquire(v, 1, id, 0), LFE_E_CONFLICT); /* recursive (or full: max_held 1) */
+    CHECK_EQ(lfe_lockdep_acquire(v, 1, id, 0), LFE_E_FULL); /* max_held 1: not tracked */
+    CHECK_EQ(lfe_lockdep_release(v, 1, id, 0), LFE_OK);     /* the untracked one */
+    CHECK_EQ(lfe_lockdep_release(v, 1, id, 0), LFE_OK);
+    CHECK_EQ(lfe_lockdep_acquire(v, 2, id, 0), LFE_OK);
     CHECK_EQ(lfe_lockdep_scan(NULL, 0, &n), LFE_E_NULL);
     CHECK_EQ(lfe_lockdep_scan(v, 0, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_lockdep_scan(v, UINT64_MAX, &n), LFE_OK);
