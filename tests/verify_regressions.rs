@@ -82,3 +82,25 @@ fn cleared_lines_enriched_later_do_not_resurface() {
     let urls: Vec<Vec<u8>> = s.urls().into_iter().map(|u| u.url).collect();
     assert_eq!(urls, vec![b"http://c.test:3/".to_vec()]);
 }
+
+/// The enrichment prefilter treated only `u8::is_ascii_whitespace` as space, but the detector
+/// regexes' `\s` also matches vertical tab (0x0B): `E\x0b...` (a pytest-style continuation) and
+/// `\x0bat foo` skipped the full scan and lost their `continuation` flag. Found by the `detect`
+/// fuzz target (prefilter vs full scan).
+#[test]
+fn prefilter_treats_vertical_tab_as_space() {
+    use lfe::log::enrich::Detector;
+    let d = Detector::new();
+    for line in [
+        &b"E\x0b\0\0\0\0\0\0\0["[..],
+        b"E\x0bassert x == 1",
+        b"\x0bat foo (a.js:1:2)",
+        b"\x0b\x0b--> src/main.rs:1:1",
+    ] {
+        assert_eq!(
+            d.analyze_stripped(line),
+            d.analyze_stripped_full(line),
+            "{line:?}"
+        );
+    }
+}
