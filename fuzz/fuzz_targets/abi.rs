@@ -246,11 +246,15 @@ unsafe fn fuzz_queue(b: &mut Bytes<'_>) {
     while let Some(op) = b.u8() {
         let mut out: *mut lfe_batch = null_mut();
         match op % 9 {
-            0 => drop(check("lfe_queue_push", lfe_queue_push(q, &event_input(b)))),
-            1 => drop(check(
-                "lfe_queue_push_timeout",
-                lfe_queue_push_timeout(q, &event_input(b), timeout(b)),
-            )),
+            0 => {
+                check("lfe_queue_push", lfe_queue_push(q, &event_input(b)));
+            }
+            1 => {
+                check(
+                    "lfe_queue_push_timeout",
+                    lfe_queue_push_timeout(q, &event_input(b), timeout(b)),
+                );
+            }
             2 => {
                 let evs: Vec<lfe_event_input> = (0..b.u8().unwrap_or(0) % 4)
                     .map(|_| event_input(b))
@@ -360,18 +364,19 @@ unsafe fn fuzz_bus(b: &mut Bytes<'_>) {
                     assert!(s.is_null());
                 }
             }
-            1 => drop(check(
-                "lfe_bus_publish",
-                lfe_bus_publish(bus, &event_input(b)),
-            )),
+            1 => {
+                check("lfe_bus_publish", lfe_bus_publish(bus, &event_input(b)));
+            }
             2 => {
                 let evs: Vec<lfe_event_input> = (0..b.u8().unwrap_or(0) % 4)
                     .map(|_| event_input(b))
                     .collect();
-                drop(check(
-                    "lfe_bus_publish_batch",
-                    lfe_bus_publish_batch(bus, evs.as_ptr(), evs.len()),
-                ));
+                {
+                    check(
+                        "lfe_bus_publish_batch",
+                        lfe_bus_publish_batch(bus, evs.as_ptr(), evs.len()),
+                    );
+                };
                 assert_eq!(lfe_bus_publish_batch(bus, null(), 1), LFE_E_NULL);
             }
             3 | 4 if !subs.is_empty() => {
@@ -483,8 +488,12 @@ unsafe fn fuzz_procs(b: &mut Bytes<'_>) {
                     assert_eq!(rc, LFE_E_INVALID, "state out of range");
                 }
             }
-            2 => drop(check("lfe_procs_set_pid", lfe_procs_set_pid(p, id, 42))),
-            3 => drop(check("lfe_procs_remove", lfe_procs_remove(p, id))),
+            2 => {
+                check("lfe_procs_set_pid", lfe_procs_set_pid(p, id, 42));
+            }
+            3 => {
+                check("lfe_procs_remove", lfe_procs_remove(p, id));
+            }
             4 => {
                 let rc = check("lfe_procs_get", lfe_procs_get(p, id, &mut out));
                 assert_eq!(rc == LFE_OK, !out.is_null());
@@ -492,7 +501,9 @@ unsafe fn fuzz_procs(b: &mut Bytes<'_>) {
             }
             5 => {
                 let (np, nl, _) = bytes_arg(b);
-                drop(check("lfe_procs_find", lfe_procs_find(p, np, nl, &mut out)));
+                {
+                    check("lfe_procs_find", lfe_procs_find(p, np, nl, &mut out));
+                };
                 eat(out, &[200]);
             }
             6 => {
@@ -542,34 +553,43 @@ unsafe fn fuzz_routes(b: &mut Bytes<'_>) {
                 };
                 if op % 7 == 0 {
                     let mut nid = 0;
-                    drop(check("lfe_routes_add", lfe_routes_add(r, &spec, &mut nid)));
+                    {
+                        check("lfe_routes_add", lfe_routes_add(r, &spec, &mut nid));
+                    };
                 } else {
-                    drop(check(
-                        "lfe_routes_replace",
-                        lfe_routes_replace(r, id, &spec),
-                    ));
+                    {
+                        check("lfe_routes_replace", lfe_routes_replace(r, id, &spec));
+                    };
                 }
             }
-            2 => drop(check("lfe_routes_remove", lfe_routes_remove(r, id))),
+            2 => {
+                check("lfe_routes_remove", lfe_routes_remove(r, id));
+            }
             3 => {
                 let (hp, hl, _) = bytes_arg(b);
                 let (pp, pl, _) = bytes_arg(b);
-                drop(check(
-                    "lfe_routes_lookup",
-                    lfe_routes_lookup(r, hp, hl, pp, pl, &mut out),
-                ));
+                {
+                    check(
+                        "lfe_routes_lookup",
+                        lfe_routes_lookup(r, hp, hl, pp, pl, &mut out),
+                    );
+                };
                 eat(out, &[201]);
             }
             4 => {
                 let (up, ul, _) = bytes_arg(b);
-                drop(check(
-                    "lfe_routes_attribute",
-                    lfe_routes_attribute(r, up, ul, &mut out),
-                ));
+                {
+                    check(
+                        "lfe_routes_attribute",
+                        lfe_routes_attribute(r, up, ul, &mut out),
+                    );
+                };
                 eat(out, &[201]);
             }
             5 => {
-                drop(check("lfe_routes_get", lfe_routes_get(r, id, &mut out)));
+                {
+                    check("lfe_routes_get", lfe_routes_get(r, id, &mut out));
+                };
                 eat(out, &[201]);
                 assert_eq!(
                     check("lfe_routes_list", lfe_routes_list(r, &mut out)),
@@ -625,19 +645,23 @@ unsafe fn fuzz_requests(b: &mut Bytes<'_>) {
         match op % 6 {
             0 => {
                 let mut s = 0;
-                drop(check(
-                    "lfe_requests_record",
-                    lfe_requests_record(l, &req(b), &mut s),
-                ));
+                {
+                    check(
+                        "lfe_requests_record",
+                        lfe_requests_record(l, &req(b), &mut s),
+                    );
+                };
             }
             1 => {
                 let rs: Vec<lfe_request_in> =
                     (0..b.u8().unwrap_or(0) % 4).map(|_| req(b)).collect();
                 let mut s = 0;
-                drop(check(
-                    "lfe_requests_record_batch",
-                    lfe_requests_record_batch(l, rs.as_ptr(), rs.len(), &mut s),
-                ));
+                {
+                    check(
+                        "lfe_requests_record_batch",
+                        lfe_requests_record_batch(l, rs.as_ptr(), rs.len(), &mut s),
+                    );
+                };
                 assert_eq!(lfe_requests_record_batch(l, null(), 2, &mut s), LFE_E_NULL);
             }
             2 => {
@@ -654,18 +678,22 @@ unsafe fn fuzz_requests(b: &mut Bytes<'_>) {
                 eat(out, &[202]);
             }
             3 => {
-                drop(check(
-                    "lfe_requests_recent",
-                    lfe_requests_recent(l, usize::MAX >> (b.u8().unwrap_or(0) % 64), &mut out),
-                ));
+                {
+                    check(
+                        "lfe_requests_recent",
+                        lfe_requests_recent(l, usize::MAX >> (b.u8().unwrap_or(0) % 64), &mut out),
+                    );
+                };
                 eat(out, &[202]);
             }
             4 => {
                 let mut s = std::mem::zeroed::<lfe_request_stats>();
-                drop(check(
-                    "lfe_requests_route_stats",
-                    lfe_requests_route_stats(l, u64::from(b.u8().unwrap_or(0) % 5), &mut s),
-                ));
+                {
+                    check(
+                        "lfe_requests_route_stats",
+                        lfe_requests_route_stats(l, u64::from(b.u8().unwrap_or(0) % 5), &mut s),
+                    );
+                };
             }
             _ => {
                 let mut s = std::mem::zeroed::<lfe_request_stats>();
@@ -714,24 +742,26 @@ unsafe fn fuzz_lockdep(b: &mut Bytes<'_>) {
                 );
                 assert_eq!(rc == LFE_OK, lid != u32::MAX);
             }
-            1 => drop(check(
-                "lfe_lockdep_acquire",
-                lfe_lockdep_acquire(v, tok, id, now),
-            )),
-            2 => drop(check(
-                "lfe_lockdep_acquire_shared",
-                lfe_lockdep_acquire_shared(v, tok, id, now),
-            )),
-            3 => drop(check(
-                "lfe_lockdep_release",
-                lfe_lockdep_release(v, tok, id, now),
-            )),
+            1 => {
+                check("lfe_lockdep_acquire", lfe_lockdep_acquire(v, tok, id, now));
+            }
+            2 => {
+                check(
+                    "lfe_lockdep_acquire_shared",
+                    lfe_lockdep_acquire_shared(v, tok, id, now),
+                );
+            }
+            3 => {
+                check("lfe_lockdep_release", lfe_lockdep_release(v, tok, id, now));
+            }
             4 => {
                 let mut n = 0;
-                drop(check(
-                    "lfe_lockdep_scan",
-                    lfe_lockdep_scan(v, now * 1_000_000, &mut n),
-                ));
+                {
+                    check(
+                        "lfe_lockdep_scan",
+                        lfe_lockdep_scan(v, now * 1_000_000, &mut n),
+                    );
+                };
             }
             5 => {
                 assert_eq!(
@@ -745,9 +775,13 @@ unsafe fn fuzz_lockdep(b: &mut Bytes<'_>) {
             }
             6 => {
                 if now % 2 == 0 {
-                    drop(check("lfe_lockdep_disable", lfe_lockdep_disable(v)));
+                    {
+                        check("lfe_lockdep_disable", lfe_lockdep_disable(v));
+                    };
                 } else {
-                    drop(check("lfe_lockdep_enable", lfe_lockdep_enable(v)));
+                    {
+                        check("lfe_lockdep_enable", lfe_lockdep_enable(v));
+                    };
                 }
             }
             _ => {
@@ -808,10 +842,12 @@ unsafe fn fuzz_log(b: &mut Bytes<'_>) {
                     })
                     .collect();
                 let mut first = 0;
-                drop(check(
-                    "lfe_log_append_batch",
-                    lfe_log_append_batch(l, ins.as_ptr(), ins.len(), &mut first),
-                ));
+                {
+                    check(
+                        "lfe_log_append_batch",
+                        lfe_log_append_batch(l, ins.as_ptr(), ins.len(), &mut first),
+                    );
+                };
                 assert_eq!(lfe_log_append_batch(l, null(), 1, &mut first), LFE_E_NULL);
             }
             2 => {

@@ -70,9 +70,9 @@ fuzz_target!(|data: &[u8]| {
     .unwrap();
     // Models.
     let mut mp: HashMap<u64, (Vec<u8>, ProcState, u32, i32, u32)> = HashMap::new(); // name, state, pid, exit, restarts
-    let mut ids: Vec<u64> = vec![0, 99];
+    let mut ids: Vec<u64> = vec![0, u64::MAX]; // never handed out
     let mut mr: Vec<MRoute> = Vec::new();
-    let mut rids: Vec<u64> = vec![0, 77];
+    let mut rids: Vec<u64> = vec![0, u64::MAX];
     let mut ml: VecDeque<(u64, u64)> = VecDeque::new(); // (seq, bytes)
     let mut head = 0u64;
     let mut cursor = 0u64;
