@@ -487,6 +487,9 @@ where
         let start = Instant::now();
         std::thread::sleep(dur);
         stop.store(true, Ordering::Relaxed);
+        // The measured span ends at the stop signal (not after the joins): a thread finishes at
+        // most its current loop iteration after it, which the workloads keep short.
+        let elapsed = start.elapsed();
         let mut ops = 0;
         let mut lats = Vec::new();
         for h in handles {
@@ -494,12 +497,36 @@ where
             ops += o;
             lats.extend(l);
         }
-        (ops, lats, start.elapsed())
+        (ops, lats, elapsed)
     });
     Sample {
         ops,
         elapsed,
         latencies_ns: lats,
         extra: Vec::new(),
+    }
+}
+
+/// Calls `f` `per_sec` times per second (on a fixed schedule, so a late call does not shift the
+/// next ones) until `stop` is raised.
+pub fn paced(stop: &std::sync::atomic::AtomicBool, per_sec: f64, mut f: impl FnMut()) {
+    use std::sync::atomic::Ordering;
+    let period = Duration::from_secs_f64(1.0 / per_sec);
+    let mut next = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        f();
+        next += period;
+        loop {
+            let now = Instant::now();
+            if now >= next || stop.load(Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep((next - now).min(Duration::from_millis(5)));
+        }
+        let now = Instant::now();
+        if now > next + period * 100 {
+            // Far behind (the machine was busy): do not burst to catch up.
+            next = now;
+        }
     }
 }
