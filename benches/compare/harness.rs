@@ -177,12 +177,14 @@ impl Progress {
 
 /// Runs the workloads and returns one row per variant.
 pub fn run_all(workloads: Vec<Workload>, opts: &Options) -> Vec<Row> {
+    let names: Vec<&str> = workloads.iter().map(|w| w.name).collect();
+    let names = names.join(", ");
     let mut workloads: Vec<Workload> = workloads
         .into_iter()
         .filter(|w| opts.only.as_deref().is_none_or(|o| o == w.name))
         .collect();
     if workloads.is_empty() {
-        eprintln!("no workload named {:?}", opts.only);
+        eprintln!("no workload named {:?}; the workloads are: {names}", opts.only);
         std::process::exit(2);
     }
     let total: usize = workloads
