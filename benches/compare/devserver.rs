@@ -1,7 +1,7 @@
 //! `devserver`: a realistic mixed day of a dev-tool host (a process runner with a log view and a
 //! reverse proxy), every structure at once.
 //!
-//! Threads (5, on the 2-core machine: oversubscribed, as a real host is):
+//! Threads (6, on the 2-core machine: oversubscribed, as a real host is):
 //! * 3 **process** threads replay the corpus (`benches/data/`: vite, next, webpack, jest, cargo,
 //!   go test, pytest, uvicorn, rails output), each as its own process, in bursts of 96 lines
 //!   100 times a second (28,800 lines/s in all: a very busy session, but a rate the detectors
@@ -9,9 +9,9 @@
 //!   appended to the log store; every 16th line is also published on the event bus (a
 //!   `LOG_LINE` event carrying the line's first 120 bytes); every 512th line the process
 //!   "restarts" (a process-table write, and a `PROCESS_STARTED` event).
-//! * 1 **proxy** thread serves requests as fast as it can (a load test through the dev proxy):
-//!   route lookup for (host, path), then a request record (status, duration, bytes) in the
-//!   request log.
+//! * 2 **proxy** threads serve requests as fast as they can (a load test through the dev proxy,
+//!   which like any HTTP server handles requests concurrently): route lookup for (host, path),
+//!   then a request record (status, duration, bytes) in the request log.
 //! * 1 **UI** thread draws 250 frames per second: each frame reads the new log lines (up to
 //!   1,024), drains its bus subscription, and every 10th frame runs the error search over the
 //!   log, lists the process table and reads the 50 most recent requests.
@@ -37,6 +37,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 const PROCS: usize = 3;
+/// Proxy threads (an HTTP server handles requests concurrently).
+const PROXIES: usize = 2;
 /// Lines per burst of a process's output.
 const BURST: usize = 96;
 /// Bursts per second per process: 3 processes x 96 x 100 = 28,800 lines/s, a very busy session
@@ -214,7 +216,7 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
     let reqs = request_pairs();
     let heads: Vec<CachePadded<AtomicU64>> = (0..PROCS).map(|_| CachePadded::default()).collect();
     let ui = Mutex::new((0.0f64, 0u64));
-    let mut s = timed_threads(PROCS + 2, dur, 16, |t, stop, lat| {
+    let mut s = timed_threads(PROCS + PROXIES + 1, dur, 16, |t, stop, lat| {
         if t < PROCS {
             let lines = &corpora[t];
             let pid = t as u64 + 1;
@@ -241,11 +243,12 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
                 }
             });
             n
-        } else if t == PROCS {
+        } else if t < PROCS + PROXIES {
             let mut n = 0u64;
+            let off = (t - PROCS) * 31;
             while !stop.load(Ordering::Relaxed) {
                 for _ in 0..16 {
-                    let (h, p) = &reqs[(n as usize * 7 + 3) % reqs.len()];
+                    let (h, p) = &reqs[(n as usize * 7 + off) % reqs.len()];
                     lat.run(|| day.request(h, p, n));
                     n += 1;
                 }
@@ -277,7 +280,7 @@ pub fn workloads() -> Vec<Workload> {
         .into_iter()
         .map(|imp| Variant {
             imp,
-            threads: PROCS + 2,
+            threads: PROCS + PROXIES + 1,
             run: Box::new(move |dur| day_run(imp, dur)),
         })
         .collect();
