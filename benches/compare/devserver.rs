@@ -18,7 +18,9 @@
 //!
 //! Ops: everything the process and proxy threads do, each counted once (a line appended, an
 //! event published, a restart recorded, a request proxied = lookup + record); latency: one such
-//! op. Extras: the UI's mean lag behind the log (lines) and the frames it managed per second.
+//! op. Extras: the process threads' p99 and worst append latency in µs (every append timed: what
+//! the UI's searches cost the processes printing), the UI's mean lag behind the log (lines) and
+//! the frames it managed per second.
 //!
 //! Implementations: `lfe` (log store, tables, request log, bus) and `mutex` (the
 //! `lfe::baseline` version of each; the bench's `MutexBus` for the bus), same config.
@@ -34,7 +36,7 @@ use lfe::log::{Query, Stream};
 use lfe::table::requests::Request;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PROCS: usize = 3;
 /// Proxy threads (an HTTP server handles requests concurrently).
@@ -59,7 +61,11 @@ trait Day: Send + Sync {
 fn request(host: &[u8], path: &[u8], n: u64, route: Option<(u64, u64)>) -> Request {
     let (route_id, process_id) = route.unwrap_or((0, 0));
     Request {
-        method: if n % 5 == 0 { b"POST".to_vec() } else { b"GET".to_vec() },
+        method: if n % 5 == 0 {
+            b"POST".to_vec()
+        } else {
+            b"GET".to_vec()
+        },
         host: host.to_vec(),
         path: path.to_vec(),
         status: if n % 23 == 0 { 500 } else { 200 },
@@ -99,7 +105,9 @@ impl Day for LfeDay {
         self.bus.publish(&e).unwrap();
     }
     fn restart(&self, proc_id: u64, os_pid: u32) {
-        self.procs.set_pid(self.ids[proc_id as usize - 1], os_pid).unwrap();
+        self.procs
+            .set_pid(self.ids[proc_id as usize - 1], os_pid)
+            .unwrap();
     }
     fn request(&self, host: &[u8], path: &[u8], n: u64) {
         let route = self
@@ -140,7 +148,9 @@ impl Day for MutexDay {
         self.bus.publish(&e).unwrap();
     }
     fn restart(&self, proc_id: u64, os_pid: u32) {
-        self.procs.set_pid(self.ids[proc_id as usize - 1], os_pid).unwrap();
+        self.procs
+            .set_pid(self.ids[proc_id as usize - 1], os_pid)
+            .unwrap();
     }
     fn request(&self, host: &[u8], path: &[u8], n: u64) {
         let route = self
@@ -207,27 +217,27 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
     let day = new_day(imp);
     // Process t replays tools t, t+3 and t+6 in turn.
     let corpora: Vec<Vec<&'static [u8]>> = (0..PROCS)
-        .map(|t| {
-            (0..3)
-                .flat_map(|k| corpus::lines(t + 3 * k))
-                .collect()
-        })
+        .map(|t| (0..3).flat_map(|k| corpus::lines(t + 3 * k)).collect())
         .collect();
     let reqs = request_pairs();
     let heads: Vec<CachePadded<AtomicU64>> = (0..PROCS).map(|_| CachePadded::default()).collect();
     let ui = Mutex::new((0.0f64, 0u64));
+    let appends = Mutex::new(Vec::new());
     let mut s = timed_threads(PROCS + PROXIES + 1, dur, 16, |t, stop, lat| {
         if t < PROCS {
             let lines = &corpora[t];
             let pid = t as u64 + 1;
             let (mut n, mut i, mut k) = (0u64, 0usize, 0u64);
+            let mut alat = Vec::new();
             // Output comes in bursts (a rebuild, a test file): BURST lines every 1/BURSTS_PER_S.
             paced(stop, BURSTS_PER_S, || {
                 for _ in 0..BURST / 16 {
                     for _ in 0..16 {
                         let l = lines[i];
                         i = (i + 1) % lines.len();
+                        let t0 = Instant::now();
                         let seq = lat.run(|| day.append(pid, l));
+                        alat.push(t0.elapsed().as_nanos() as u64);
                         // Relaxed: a progress estimate for the UI's lag.
                         heads[t].store(seq + 1, Ordering::Relaxed);
                     }
@@ -242,6 +252,7 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
                     }
                 }
             });
+            appends.lock().unwrap().extend(alat);
             n
         } else if t < PROCS + PROXIES {
             let mut n = 0u64;
@@ -260,7 +271,11 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
                 cursor = day.frame(cursor, frames % 10 == 0);
                 frames += 1;
                 // Relaxed: a progress estimate.
-                let head = heads.iter().map(|h| h.load(Ordering::Relaxed)).max().unwrap_or(0);
+                let head = heads
+                    .iter()
+                    .map(|h| h.load(Ordering::Relaxed))
+                    .max()
+                    .unwrap_or(0);
                 lag += head.saturating_sub(cursor);
             });
             *ui.lock().unwrap() = (lag as f64 / frames.max(1) as f64, frames);
@@ -268,7 +283,16 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
         }
     });
     let (lag, frames) = *ui.lock().unwrap();
+    let mut a = appends.into_inner().unwrap();
+    a.sort_unstable();
+    let pct = |p: f64| {
+        a.get(((a.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0) as f64
+    };
     s.extra = vec![
+        ("append_p99_us", pct(0.99) / 1e3),
+        ("append_max_us", pct(1.0) / 1e3),
         ("ui_lag_lines", lag),
         ("ui_frames_per_s", frames as f64 / s.elapsed.as_secs_f64()),
     ];

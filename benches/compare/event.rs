@@ -236,7 +236,10 @@ impl MutexSub {
 
 /// The crossbeam bus: one bounded channel per subscriber, drop-oldest through a receiver clone.
 struct ChannelBus {
-    subs: Vec<(crossbeam_channel::Sender<Event>, crossbeam_channel::Receiver<Event>)>,
+    subs: Vec<(
+        crossbeam_channel::Sender<Event>,
+        crossbeam_channel::Receiver<Event>,
+    )>,
     lost: Vec<AtomicU64>,
     seq: AtomicU64,
 }
@@ -279,7 +282,9 @@ fn fanout_run(imp: &'static str, dur: Duration) -> Sample {
         ts_ns: 0,
         payload: PAYLOAD,
     };
-    let consume = |pop: &dyn Fn(&mut Vec<Event>) -> usize, slow: bool, stop: &std::sync::atomic::AtomicBool| {
+    let consume = |pop: &dyn Fn(&mut Vec<Event>) -> usize,
+                   slow: bool,
+                   stop: &std::sync::atomic::AtomicBool| {
         let mut buf = Vec::with_capacity(64);
         let mut n = 0u64;
         while !stop.load(Ordering::Relaxed) {
@@ -369,7 +374,10 @@ fn fanout_run(imp: &'static str, dur: Duration) -> Sample {
                 );
                 0
             });
-            (s, bus.lost.iter().map(|l| l.load(Ordering::Relaxed)).collect())
+            (
+                s,
+                bus.lost.iter().map(|l| l.load(Ordering::Relaxed)).collect(),
+            )
         }
     };
     let p = published.load(Ordering::Relaxed).max(1) as f64;

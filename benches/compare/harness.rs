@@ -184,7 +184,10 @@ pub fn run_all(workloads: Vec<Workload>, opts: &Options) -> Vec<Row> {
         .filter(|w| opts.only.as_deref().is_none_or(|o| o == w.name))
         .collect();
     if workloads.is_empty() {
-        eprintln!("no workload named {:?}; the workloads are: {names}", opts.only);
+        eprintln!(
+            "no workload named {:?}; the workloads are: {names}",
+            opts.only
+        );
         std::process::exit(2);
     }
     let total: usize = workloads

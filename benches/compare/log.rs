@@ -147,7 +147,11 @@ fn tail_run(imp: &str, dur: std::time::Duration) -> Sample {
                 cursor = next;
                 missed += m;
                 // Relaxed: a progress estimate.
-                let head = heads.iter().map(|h| h.load(Ordering::Relaxed)).max().unwrap_or(0);
+                let head = heads
+                    .iter()
+                    .map(|h| h.load(Ordering::Relaxed))
+                    .max()
+                    .unwrap_or(0);
                 lag_sum += head.saturating_sub(cursor);
                 reads += 1;
                 if n == 0 {
@@ -175,7 +179,10 @@ fn tail_run(imp: &str, dur: std::time::Duration) -> Sample {
     let (lag, missed) = *reader.lock().unwrap();
     s.extra = vec![
         ("reader_lag_lines", lag),
-        ("reader_missed_%", 100.0 * missed as f64 / s.ops.max(1) as f64),
+        (
+            "reader_missed_%",
+            100.0 * missed as f64 / s.ops.max(1) as f64,
+        ),
     ];
     s
 }
@@ -236,7 +243,10 @@ fn search_run(imp: &str, dur: std::time::Duration) -> Sample {
     });
     let mut w = wlat.into_inner().unwrap();
     w.sort_unstable();
-    let p99 = w.get((w.len() * 99 / 100).min(w.len().saturating_sub(1))).copied().unwrap_or(0);
+    let p99 = w
+        .get((w.len() * 99 / 100).min(w.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0);
     s.extra = vec![("writer_p99_us", p99 as f64 / 1000.0)];
     s
 }
@@ -258,5 +268,10 @@ fn log_search() -> Workload {
 }
 
 pub fn workloads() -> Vec<Workload> {
-    vec![log_append(), log_append_detect(), log_tail_read(), log_search()]
+    vec![
+        log_append(),
+        log_append_detect(),
+        log_tail_read(),
+        log_search(),
+    ]
 }

@@ -105,7 +105,8 @@ fn proc_tables() -> Vec<(&'static str, Arc<dyn Procs>)> {
         ids.push(lfe_t.insert(proc_spec(i)).unwrap());
         mutex_t.insert(proc_spec(i)).unwrap();
     }
-    let records: HashMap<u64, Process> = ids.iter().map(|&id| (id, lfe_t.get(id).unwrap())).collect();
+    let records: HashMap<u64, Process> =
+        ids.iter().map(|&id| (id, lfe_t.get(id).unwrap())).collect();
     let rw = RwProcs(RwLock::new(records.clone()));
     let sw = SwapProcs(ArcSwap::from_pointee(
         records.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
@@ -316,15 +317,29 @@ fn route_tables() -> Vec<(&'static str, Arc<dyn Routes>)> {
         lids.push((lfe_t.add(s.clone()).unwrap(), s.clone()));
         mids.push((mutex_t.add(s.clone()).unwrap(), s));
     }
-    let routes: Vec<Route> = lfe_t.list().routes.iter().map(|r| Route::clone(r)).collect();
+    let routes: Vec<Route> = lfe_t
+        .list()
+        .routes
+        .iter()
+        .map(|r| Route::clone(r))
+        .collect();
     let rw = RwRoutes(RwLock::new(host_map(&routes)), routes.clone());
     let sw = SwapRoutes(ArcSwap::from_pointee(host_map(&routes)), routes);
     vec![
         (
             "lfe",
-            Arc::new(LfeRoutes { t: lfe_t, ids: lids }) as Arc<dyn Routes>,
+            Arc::new(LfeRoutes {
+                t: lfe_t,
+                ids: lids,
+            }) as Arc<dyn Routes>,
         ),
-        ("mutex", Arc::new(LfeRoutes { t: mutex_t, ids: mids })),
+        (
+            "mutex",
+            Arc::new(LfeRoutes {
+                t: mutex_t,
+                ids: mids,
+            }),
+        ),
         ("rwlock", Arc::new(rw)),
         ("arc_swap_raw", Arc::new(sw)),
     ]
@@ -349,7 +364,10 @@ fn route_lookup() -> Workload {
                             let mut n = 0usize;
                             paced(stop, 100.0, || {
                                 n += 1;
-                                t.retarget(n, format!("http://localhost:{}", 4000 + n % 1000).into_bytes());
+                                t.retarget(
+                                    n,
+                                    format!("http://localhost:{}", 4000 + n % 1000).into_bytes(),
+                                );
                             });
                             return 0;
                         }
