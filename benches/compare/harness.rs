@@ -115,7 +115,7 @@ impl Options {
         let (r, run, warm) = if quick {
             (3, Duration::from_millis(150), Duration::from_millis(50))
         } else {
-            (5, Duration::from_millis(400), Duration::from_millis(150))
+            (7, Duration::from_millis(300), Duration::from_millis(150))
         };
         Options {
             quick,
