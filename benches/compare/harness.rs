@@ -113,7 +113,7 @@ impl Options {
             }
         }
         let (r, run, warm) = if quick {
-            (3, Duration::from_millis(150), Duration::from_millis(50))
+            (3, Duration::from_millis(120), Duration::from_millis(40))
         } else {
             (7, Duration::from_millis(300), Duration::from_millis(150))
         };
