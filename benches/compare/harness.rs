@@ -143,10 +143,14 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The progress bar on stderr; when stderr is not a terminal (piped to a file), one line per
+/// workload instead of a redrawn bar.
 struct Progress {
     total: usize,
     done: usize,
     start: Instant,
+    tty: bool,
+    last: String,
 }
 
 impl Progress {
@@ -161,6 +165,18 @@ impl Progress {
             0.0
         };
         let mut err = std::io::stderr();
+        if !self.tty {
+            let workload = label.split(' ').next().unwrap_or("").to_string();
+            if workload != self.last {
+                let _ = writeln!(
+                    err,
+                    "[{:>3}/{}, ~{:.0}s left] {workload}",
+                    self.done, self.total, eta
+                );
+                self.last = workload;
+            }
+            return;
+        }
         let _ = write!(
             err,
             "\r[{}{}] {:>3}/{} ~{:>3.0}s left  {:<40}",
@@ -198,6 +214,8 @@ pub fn run_all(workloads: Vec<Workload>, opts: &Options) -> Vec<Row> {
         total,
         done: 0,
         start: Instant::now(),
+        tty: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        last: String::new(),
     };
     let mut rows = Vec::new();
     for w in workloads.iter_mut() {
