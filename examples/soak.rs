@@ -215,7 +215,9 @@ fn main() {
     }
 
     // --- request log -----------------------------------------------------------------------
-    for w in 0..2u64 {
+    // LFE_SOAK_SKIP=requests (diagnostic): leave the request writers out, to bisect RSS growth.
+    let skip_requests = std::env::var("LFE_SOAK_SKIP").is_ok_and(|v| v.contains("requests"));
+    for w in 0..(if skip_requests { 0 } else { 2u64 }) {
         let (l, stop, ops) = (reqs.clone(), stop.clone(), ops.clone());
         hs.push(thread::spawn(move || {
             let mut i = 0u64;
