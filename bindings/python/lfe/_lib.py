@@ -26,28 +26,16 @@ import ctypes.util
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import errors
-from ._types import (
-    ABI_VERSION,
-    POINTER,
-    batch_p,
-    batch_pp,
-    c_char_p,
-    c_int32,
-    c_size_t,
-    c_uint32,
-    c_uint64,
-    c_void_p,
-    handle_p,
-    lfe_bytes,
-)
+from ._types import ABI_VERSION, batch_p, c_char_p, c_int32, c_uint32
 
 Signature = Tuple[object, Sequence[object]]
 
-#: ``name -> (restype, argtypes)`` for every C function of include/lfe.h. A test parses the
-#: header and fails when it declares a function missing here (or with other parameter shapes).
+#: ``name -> (restype, argtypes)`` for every C function of include/lfe.h: the foundation's here,
+#: each structure module adds its own with :func:`register`. A test parses the header and fails
+#: when it declares a function missing here (or with other parameter shapes).
 SIGNATURES: Dict[str, Signature] = {
     # --- foundation -----------------------------------------------------------------------
     "lfe_abi_version": (c_uint32, []),
@@ -57,8 +45,6 @@ SIGNATURES: Dict[str, Signature] = {
     "lfe_batch_free": (None, [batch_p]),
 }
 
-# Keep the names used by the structure sections below importable from one place.
-_ = (POINTER, batch_pp, c_size_t, c_uint64, c_void_p, handle_p, lfe_bytes)
 
 
 def _lib_names() -> List[str]:
@@ -161,6 +147,12 @@ def _status_text(code: int) -> str:
     return raw.decode("utf-8", "replace") if raw else "unknown status code"
 
 
-errors._status_text = _status_text  # type: ignore[attr-defined]
+errors._status_text = _status_text
 
-Caller = Callable[..., int]
+
+def register(signatures: Dict[str, Signature]) -> None:
+    """Declares a structure module's functions on the loaded library and records them in
+    :data:`SIGNATURES` (raises :class:`~lfe.errors.LibraryError` if the library lacks one)."""
+    declare(lib, signatures)
+    SIGNATURES.update(signatures)  # type: ignore[attr-defined]
+
