@@ -203,9 +203,9 @@ fuzz-smoke: tools-fuzz
 HOST_TARGET := $(shell rustc -vV | sed -n 's/^host: //p')
 SAN_TESTS ?= --lib --tests
 sanitize:
-	RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=address" CARGO_TARGET_DIR=target/asan \
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=address -Cunsafe-allow-abi-mismatch=sanitizer" CARGO_TARGET_DIR=target/asan \
 	  ASAN_OPTIONS=detect_leaks=1 $(CARGO) test --target $(HOST_TARGET) $(SAN_TESTS)
-	RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=thread" CARGO_TARGET_DIR=target/tsan \
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer" CARGO_TARGET_DIR=target/tsan \
 	  TSAN_OPTIONS="suppressions=$(abspath scripts/tsan.supp)" \
 	  $(CARGO) test --target $(HOST_TARGET) $(SAN_TESTS)
 
