@@ -36,6 +36,15 @@ from .errors import (
     Unsupported,
 )
 
+from .lockdep import (
+    LockdepStats,
+    LockValidator,
+    TrackedLock,
+    Violation,
+    ViolationKind,
+    ViolationPage,
+)
+
 __version__ = "0.1.0"
 
 
@@ -85,4 +94,11 @@ __all__ = [
     "Exists",
     "Unsupported",
     "UnknownStatus",
+    # lock-order validator
+    "LockValidator",
+    "TrackedLock",
+    "Violation",
+    "ViolationKind",
+    "ViolationPage",
+    "LockdepStats",
 ]

@@ -150,9 +150,17 @@ def _status_text(code: int) -> str:
 errors._status_text = _status_text
 
 
-def register(signatures: Dict[str, Signature]) -> None:
+#: Every ``#define LFE_*`` integer constant of the header the binding knows (C name -> value),
+#: other than the ``LFE_E_*`` codes (in :mod:`lfe.errors`) and ``LFE_VERSION_*`` (the loaded
+#: library's, see ``lfe.version()``). A test checks it against include/lfe.h.
+CONSTANTS: Dict[str, int] = {"LFE_OK": 0, "LFE_ABI_VERSION": ABI_VERSION, "LFE_REC_TEXT": 1}
+
+
+def register(signatures: Dict[str, Signature], constants: Optional[Dict[str, int]] = None) -> None:
     """Declares a structure module's functions on the loaded library and records them in
-    :data:`SIGNATURES` (raises :class:`~lfe.errors.LibraryError` if the library lacks one)."""
+    :data:`SIGNATURES` (raises :class:`~lfe.errors.LibraryError` if the library lacks one);
+    records its C constants in :data:`CONSTANTS`."""
     declare(lib, signatures)
-    SIGNATURES.update(signatures)  # type: ignore[attr-defined]
+    SIGNATURES.update(signatures)
+    CONSTANTS.update(constants or {})  # type: ignore[attr-defined]
 

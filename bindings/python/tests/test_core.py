@@ -204,3 +204,10 @@ def test_found_without_env_from_a_checkout(tmp_path):
                        capture_output=True, text=True, cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().endswith(f"liblfe.so.{lfe.ABI_VERSION}")
+
+
+def test_every_header_constant_is_known_with_its_value():
+    skip = ("LFE_E_", "LFE_VERSION_")
+    defs = {k: v for k, v in header_defines().items() if not k.startswith(skip)}
+    missing = {k: v for k, v in defs.items() if _lib.CONSTANTS.get(k) != v}
+    assert not missing, f"header constants unknown to the binding (or with other values): {missing}"
