@@ -91,11 +91,50 @@
 // Success.
 #define LFE_OK 0
 
+// Process state: exited with code 0.
+#define LFE_PROC_EXITED 5
+
+// Process state: exited with a non-zero code.
+#define LFE_PROC_FAILED 6
+
+// Process state: registered, not started.
+#define LFE_PROC_PENDING 0
+
+// Process state: running.
+#define LFE_PROC_RUNNING 2
+
+// Process state: being started.
+#define LFE_PROC_STARTING 1
+
+// Process state: stopped on request.
+#define LFE_PROC_STOPPED 4
+
+// Process state: being stopped.
+#define LFE_PROC_STOPPING 3
+
 // Record kind of `lfe_rec_lockdep_violation`.
 #define LFE_REC_LOCKDEP_VIOLATION 400
 
+// Record kind of `lfe_proc_record`.
+#define LFE_REC_PROC 200
+
+// Record kind of `lfe_request_record`.
+#define LFE_REC_REQUEST 202
+
+// Record kind of `lfe_route_record`.
+#define LFE_REC_ROUTE 201
+
 // `lfe_rec_text`: a single byte string (messages, names).
 #define LFE_REC_TEXT 1
+
+// Request flag, set by lfe: status >= 400 or a transport error.
+#define LFE_REQ_ERROR 1
+
+// Request flag, set by the host: the upstream could not be reached (implies LFE_REQ_ERROR).
+#define LFE_REQ_TRANSPORT_ERROR 4
+
+// Request flag, set by the host: an XHR / fetch request.
+#define LFE_REQ_XHR 2
 
 // Major version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_MAJOR 0
@@ -108,6 +147,15 @@
 
 // An opaque lock-order validator.
 typedef struct lfe_lockdep lfe_lockdep;
+
+// A process table (opaque).
+typedef struct lfe_procs lfe_procs;
+
+// A request log (opaque).
+typedef struct lfe_requests lfe_requests;
+
+// A route table (opaque).
+typedef struct lfe_routes lfe_routes;
 
 // The result of a query: records plus the bytes they point into. Free with `lfe_batch_free`.
 //
@@ -182,10 +230,159 @@ typedef struct lfe_bytes {
   size_t len;
 } lfe_bytes;
 
+// One label of an `lfe_proc_spec`.
+typedef struct lfe_label {
+  struct lfe_bytes key;
+  struct lfe_bytes value;
+} lfe_label;
+
+// A process to register (input of `lfe_procs_insert`).
+typedef struct lfe_proc_spec {
+  struct lfe_bytes name;
+  struct lfe_bytes command;
+  struct lfe_bytes cwd;
+  // `label_count` labels (may be NULL when `label_count` is 0).
+  const struct lfe_label *labels;
+  size_t label_count;
+} lfe_proc_spec;
+
+// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`; zero fields are
+// `LFE_E_INVALID`.
+typedef struct lfe_procs_config {
+  size_t size;
+  // Most records at once (default 4096).
+  size_t max_procs;
+  // Most labels per record (default 16).
+  size_t max_labels;
+  // Longest name, command, working dir, label key or value in bytes (default 4096).
+  size_t max_field;
+} lfe_procs_config;
+
+// Counters of a route (or of every request). Percentiles are log-bucket upper bounds (at most
+// 25% above the true value), 0 when there is no request.
+typedef struct lfe_request_stats {
+  uint64_t requests;
+  uint64_t errors;
+  uint64_t bytes;
+  uint64_t p50_ns;
+  uint64_t p90_ns;
+  uint64_t p99_ns;
+} lfe_request_stats;
+
+// Configuration of `lfe_requests_new`. Set `size = sizeof(lfe_requests_config)`; zero
+// `capacity` or `max_field` is `LFE_E_INVALID`.
+typedef struct lfe_requests_config {
+  size_t size;
+  // Ring capacity in records (default 1000).
+  size_t capacity;
+  // Most routes with their own stats (default 1024); route 0 ("unrouted") is extra.
+  size_t max_routes;
+  // Longest method, host, path or trace id in bytes (default 4096).
+  size_t max_field;
+} lfe_requests_config;
+
+// A request to record.
+typedef struct lfe_request_in {
+  // Wall clock ns; 0 means "now".
+  uint64_t time_ns;
+  uint64_t duration_ns;
+  uint64_t bytes;
+  uint64_t process_id;
+  // 0: unrouted.
+  uint64_t route_id;
+  // HTTP status (0: no response).
+  uint32_t status;
+  // `LFE_REQ_XHR` / `LFE_REQ_TRANSPORT_ERROR` (lfe sets `LFE_REQ_ERROR`).
+  uint32_t flags;
+  struct lfe_bytes method;
+  struct lfe_bytes host;
+  struct lfe_bytes path;
+  // Optional trace / session id (len 0: none).
+  struct lfe_bytes trace_id;
+} lfe_request_in;
+
+// A route to add or replace.
+typedef struct lfe_route_spec {
+  // `name` or `name:port` (case-insensitive), or `*` for every host.
+  struct lfe_bytes host;
+  // Must start with `/`.
+  struct lfe_bytes path_prefix;
+  // Upstream URL.
+  struct lfe_bytes target;
+  struct lfe_bytes label;
+  // Owning process id (0: none).
+  uint64_t process_id;
+  // 0..=65535.
+  uint32_t proxy_port;
+} lfe_route_spec;
+
+// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`; zero fields are
+// `LFE_E_INVALID`.
+typedef struct lfe_routes_config {
+  size_t size;
+  // Most routes at once (default 1024).
+  size_t max_routes;
+  // Longest host, prefix, target or label in bytes (default 2048).
+  size_t max_field;
+} lfe_routes_config;
+
 // A text record (`LFE_REC_TEXT`): one byte string.
 typedef struct lfe_rec_text {
   struct lfe_bytes text;
 } lfe_rec_text;
+
+// A process record in a batch (`LFE_REC_PROC`).
+typedef struct lfe_proc_record {
+  uint64_t id;
+  // Wall clock ns of the last start (0 before the first).
+  uint64_t start_ns;
+  // Wall clock ns of the last end (0 while live).
+  uint64_t end_ns;
+  // One of `LFE_PROC_*`.
+  uint32_t state;
+  int32_t exit_code;
+  // OS pid (0 when unknown).
+  uint32_t pid;
+  uint32_t restarts;
+  uint32_t label_count;
+  // Always 0.
+  uint32_t reserved;
+  struct lfe_bytes name;
+  struct lfe_bytes command;
+  struct lfe_bytes cwd;
+  // Labels encoded as described in the module docs.
+  struct lfe_bytes labels;
+} lfe_proc_record;
+
+// A route in a batch (`LFE_REC_ROUTE`).
+typedef struct lfe_route_record {
+  uint64_t id;
+  uint64_t process_id;
+  uint32_t proxy_port;
+  // Always 0.
+  uint32_t reserved;
+  // Lowercased.
+  struct lfe_bytes host;
+  struct lfe_bytes path_prefix;
+  struct lfe_bytes target;
+  struct lfe_bytes label;
+} lfe_route_record;
+
+// A recorded request in a batch (`LFE_REC_REQUEST`).
+typedef struct lfe_request_record {
+  uint64_t seq;
+  uint64_t time_ns;
+  uint64_t duration_ns;
+  uint64_t bytes;
+  uint64_t process_id;
+  uint64_t route_id;
+  uint32_t status;
+  uint32_t flags;
+  struct lfe_bytes method;
+  struct lfe_bytes host;
+  struct lfe_bytes path;
+  struct lfe_bytes trace_id;
+} lfe_request_record;
 
 // One violation report (`LFE_REC_LOCKDEP_VIOLATION`).
 //
@@ -379,6 +576,366 @@ int32_t lfe_lockdep_stats(const struct lfe_lockdep *v, struct lfe_lockdep_counte
 // # Safety
 // `v` is NULL or a live handle; `out` is NULL or writable.
 int32_t lfe_lockdep_violations(const struct lfe_lockdep *v, uint64_t since, struct lfe_batch **out);
+
+// The number of records.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_count(const struct lfe_procs *p, size_t *out);
+
+// Finds the record named `(name, name_len)`; a batch of one `lfe_proc_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `name` readable for `name_len` bytes; `out` writable.
+int32_t lfe_procs_find(const struct lfe_procs *p,
+                       const uint8_t *name,
+                       size_t name_len,
+                       struct lfe_batch **out);
+
+// Frees a process table. NULL is a no-op.
+//
+// Ownership: takes back the table; batches already returned stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on the same table.
+//
+// # Safety
+// `p` must be NULL or a table from `lfe_procs_new` not yet freed.
+void lfe_procs_free(struct lfe_procs *p);
+
+// The table's generation: changes on every write and never goes backwards, so "changed since
+// G?" costs one atomic load. Starts at 1.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_generation(const struct lfe_procs *p, uint64_t *out);
+
+// Gets a copy of record `id` as a batch of one `lfe_proc_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`
+// (wait-free).
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_get(const struct lfe_procs *p, uint64_t id, struct lfe_batch **out);
+
+// Registers a process in state `LFE_PROC_PENDING` and returns its id (ids start at 1 and are
+// never reused).
+//
+// Ownership: the spec's bytes are copied; the caller keeps them.
+// Errors: `LFE_E_NULL` (p, spec or out_id NULL, or NULL bytes with a non-zero length),
+// `LFE_E_INVALID` (empty name), `LFE_E_TOO_LARGE` (a field or the label count over its bound),
+// `LFE_E_EXISTS` (name taken), `LFE_E_FULL` (max_procs records).
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `spec` must point to a valid spec whose bytes and labels are
+// readable; `out_id` must be writable.
+int32_t lfe_procs_insert(const struct lfe_procs *p,
+                         const struct lfe_proc_spec *spec,
+                         uint64_t *out_id);
+
+// Every record from one consistent snapshot, sorted by id. The batch's `next` field holds the
+// snapshot's generation.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_list(const struct lfe_procs *p, struct lfe_batch **out);
+
+// Creates a process table.
+//
+// Ownership: `*out` receives a new table; release it with `lfe_procs_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` must be
+// writable.
+int32_t lfe_procs_new(const struct lfe_procs_config *cfg, struct lfe_procs **out);
+
+// Removes record `id` (its id is not reused).
+//
+// Ownership: nothing is allocated; batches already returned stay valid.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table.
+int32_t lfe_procs_remove(const struct lfe_procs *p, uint64_t id);
+
+// Records the OS pid of process `id`.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table.
+int32_t lfe_procs_set_pid(const struct lfe_procs *p, uint64_t id, uint32_t pid);
+
+// Compare-and-set of a record's state from `expected` to `new_state` (`LFE_PROC_*`). Legal
+// edges: pending->starting|stopped; starting->running|stopping|exited|failed;
+// running->stopping|exited|failed; stopping->stopped|exited|failed;
+// stopped|exited|failed->starting (a restart: restart count + 1). `exit_code` must be 0 for
+// exited and non-zero for failed; it is recorded for stopped and ignored otherwise.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (a state out of range, not an edge, or a wrong exit
+// code), `LFE_E_NOT_FOUND`, `LFE_E_CONFLICT` (the state is no longer `expected`).
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table.
+int32_t lfe_procs_transition(const struct lfe_procs *p,
+                             uint64_t id,
+                             uint32_t expected,
+                             uint32_t new_state,
+                             int32_t exit_code);
+
+// Frees a request log. NULL is a no-op.
+//
+// Ownership: takes back the log; batches already returned stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on the same log.
+//
+// # Safety
+// `l` must be NULL or a log from `lfe_requests_new` not yet freed.
+void lfe_requests_free(struct lfe_requests *l);
+
+// Counters and p50/p90/p99 latency over every request.
+//
+// Ownership: fills the caller's struct.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_global_stats(const struct lfe_requests *l, struct lfe_request_stats *out);
+
+// Creates a request log.
+//
+// Ownership: `*out` receives a new log; release it with `lfe_requests_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero capacity or
+// max_field).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` writable.
+int32_t lfe_requests_new(const struct lfe_requests_config *cfg, struct lfe_requests **out);
+
+// Reads up to `max` requests after `cursor` (start with 0), oldest first. The batch's `next`
+// is the cursor for the next call; `missed` counts requests after `cursor` that were evicted
+// before this call reached them.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_read(const struct lfe_requests *l,
+                          uint64_t cursor,
+                          size_t max,
+                          struct lfe_batch **out);
+
+// The last `n` requests still in the ring, oldest first; the batch's `next` is the cursor
+// after the newest.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_recent(const struct lfe_requests *l, size_t n, struct lfe_batch **out);
+
+// Records one request and returns its sequence number (0, 1, 2, ...). Never blocks.
+//
+// Ownership: the request's bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over max_field), `LFE_E_INVALID` (unknown
+// flag bits).
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `req` valid with readable bytes; `out_seq` writable.
+int32_t lfe_requests_record(const struct lfe_requests *l,
+                            const struct lfe_request_in *req,
+                            uint64_t *out_seq);
+
+// Records `count` requests with consecutive sequence numbers, in order; `*out_first_seq` gets
+// the first (for count 0: the next sequence number). All or nothing: if one is invalid,
+// none is recorded.
+//
+// Ownership: the requests' bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the ring capacity, or a field over
+// max_field), `LFE_E_INVALID` (unknown flag bits).
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `reqs` must point to `count` valid requests; `out_first_seq`
+// writable.
+int32_t lfe_requests_record_batch(const struct lfe_requests *l,
+                                  const struct lfe_request_in *reqs,
+                                  size_t count,
+                                  uint64_t *out_first_seq);
+
+// Counters and p50/p90/p99 latency of route `route_id` (0: unrouted requests).
+//
+// Ownership: fills the caller's struct.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND` (no request recorded for that route).
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_route_stats(const struct lfe_requests *l,
+                                 uint64_t route_id,
+                                 struct lfe_request_stats *out);
+
+// Adds a route and returns its id (ids start at 1 and are never reused).
+//
+// Ownership: the spec's bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (empty host, prefix not starting with '/', proxy_port
+// over 65535), `LFE_E_TOO_LARGE`, `LFE_E_EXISTS` (same host and prefix), `LFE_E_FULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `spec` valid with readable bytes; `out_id` writable.
+int32_t lfe_routes_add(const struct lfe_routes *r,
+                       const struct lfe_route_spec *spec,
+                       uint64_t *out_id);
+
+// Attributes a URL to a route (and so to its process): the route whose normalised target
+// equals the normalised URL, else the lowest-id route whose target has the same host:port.
+// A batch of one `lfe_route_record` (read its `process_id`).
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `url` readable for `url_len` bytes; `out` writable.
+int32_t lfe_routes_attribute(const struct lfe_routes *r,
+                             const uint8_t *url,
+                             size_t url_len,
+                             struct lfe_batch **out);
+
+// The number of routes.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_count(const struct lfe_routes *r, size_t *out);
+
+// Frees a route table. NULL is a no-op.
+//
+// Ownership: takes back the table; batches already returned stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on the same table.
+//
+// # Safety
+// `r` must be NULL or a table from `lfe_routes_new` not yet freed.
+void lfe_routes_free(struct lfe_routes *r);
+
+// The table's generation (starts at 1, changes on every write, never goes backwards).
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_generation(const struct lfe_routes *r, uint64_t *out);
+
+// Gets route `id` as a batch of one `lfe_route_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_get(const struct lfe_routes *r, uint64_t id, struct lfe_batch **out);
+
+// Every route from one consistent snapshot, sorted by id; the batch's `next` field holds the
+// snapshot's generation.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_list(const struct lfe_routes *r, struct lfe_batch **out);
+
+// The route for a request to `(host, path)`: the longest matching prefix among that host's
+// routes, else among the wildcard (`*`) routes. A batch of one `lfe_route_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`
+// (wait-free).
+//
+// # Safety
+// `r` must be a live table; the byte ranges readable; `out` writable.
+int32_t lfe_routes_lookup(const struct lfe_routes *r,
+                          const uint8_t *host,
+                          size_t host_len,
+                          const uint8_t *path,
+                          size_t path_len,
+                          struct lfe_batch **out);
+
+// Creates a route table.
+//
+// Ownership: `*out` receives a new table; release it with `lfe_routes_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` writable.
+int32_t lfe_routes_new(const struct lfe_routes_config *cfg, struct lfe_routes **out);
+
+// Removes route `id`.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table.
+int32_t lfe_routes_remove(const struct lfe_routes *r, uint64_t id);
+
+// Replaces route `id` with `spec` (the id stays).
+//
+// Ownership: the spec's bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`, `LFE_E_EXISTS`
+// (another route has that host and prefix).
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `spec` valid with readable bytes.
+int32_t lfe_routes_replace(const struct lfe_routes *r,
+                           uint64_t id,
+                           const struct lfe_route_spec *spec);
 
 // Deliberately panics inside the ABI guard and returns what the guard made of it.
 //
