@@ -44,6 +44,20 @@ from .lockdep import (
     ViolationKind,
     ViolationPage,
 )
+from .tables import (
+    REQ_ERROR,
+    REQ_TRANSPORT_ERROR,
+    REQ_XHR,
+    Process,
+    ProcessTable,
+    ProcState,
+    Request,
+    RequestLog,
+    RequestPage,
+    RequestStats,
+    Route,
+    RouteTable,
+)
 
 __version__ = "0.1.0"
 
@@ -101,4 +115,17 @@ __all__ = [
     "ViolationKind",
     "ViolationPage",
     "LockdepStats",
+    # process table, route table, request log
+    "ProcessTable",
+    "ProcState",
+    "Process",
+    "RouteTable",
+    "Route",
+    "RequestLog",
+    "Request",
+    "RequestPage",
+    "RequestStats",
+    "REQ_ERROR",
+    "REQ_XHR",
+    "REQ_TRANSPORT_ERROR",
 ]
