@@ -24,9 +24,62 @@
 #include <stdlib.h>
 
 
+#define BUILD_EVENT 6
+
+// Default bound on an event's payload, in bytes.
+#define DEFAULT_MAX_PAYLOAD 4096
+
+#define ERROR_DETECTED 5
+
+// The first host-defined type.
+#define HOST_MIN 1024
+
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
+
+// Event type: a build event.
+#define LFE_EVENT_BUILD_EVENT 6
+
+// Default bound on an event's payload, in bytes.
+#define LFE_EVENT_DEFAULT_MAX_PAYLOAD 4096
+
+// Event type: an error was detected.
+#define LFE_EVENT_ERROR_DETECTED 5
+
+// The first host-defined event type; types `LFE_EVENT_HOST_MIN..=UINT32_MAX` are the host's.
+// Type 0 and `12..LFE_EVENT_HOST_MIN` are invalid (reserved).
+#define LFE_EVENT_HOST_MIN 1024
+
+// Event type: a log line.
+#define LFE_EVENT_LOG_LINE 3
+
+// Mask bit selecting every event type (`lfe_bus_subscribe`).
+#define LFE_EVENT_MASK_ALL UINT64_MAX
+
+// Event type: a process exited.
+#define LFE_EVENT_PROCESS_EXITED 2
+
+// Event type: a process started.
+#define LFE_EVENT_PROCESS_STARTED 1
+
+// Event type: a proxied request.
+#define LFE_EVENT_PROXY_REQUEST 11
+
+// Event type: a proxy route was added.
+#define LFE_EVENT_ROUTE_ADDED 9
+
+// Event type: a proxy route was removed.
+#define LFE_EVENT_ROUTE_REMOVED 10
+
+// Event type: a test failed.
+#define LFE_EVENT_TEST_FAILED 7
+
+// Event type: a test passed.
+#define LFE_EVENT_TEST_PASSED 8
+
+// Event type: a URL was detected.
+#define LFE_EVENT_URL_DETECTED 4
 
 // A search pattern failed to compile.
 #define LFE_E_BAD_PATTERN -10
@@ -91,6 +144,12 @@
 // Success.
 #define LFE_OK 0
 
+// Overflow policy: a push into a full queue drops the oldest event (counted in `dropped`).
+#define LFE_OVERFLOW_DROP_OLDEST 1
+
+// Overflow policy: a push into a full queue fails (`LFE_E_FULL`) or waits (timeout forms).
+#define LFE_OVERFLOW_REJECT 0
+
 // Process state: exited with code 0.
 #define LFE_PROC_EXITED 5
 
@@ -111,6 +170,9 @@
 
 // Process state: being stopped.
 #define LFE_PROC_STOPPING 3
+
+// Record kind of `lfe_event`.
+#define LFE_REC_EVENT 300
 
 // Record kind of `lfe_rec_lockdep_violation`.
 #define LFE_REC_LOCKDEP_VIOLATION 400
@@ -136,6 +198,9 @@
 // Request flag, set by the host: an XHR / fetch request.
 #define LFE_REQ_XHR 2
 
+// A timeout meaning "wait forever".
+#define LFE_TIMEOUT_INFINITE UINT64_MAX
+
 // Major version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_MAJOR 0
 
@@ -145,17 +210,47 @@
 // Patch version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_PATCH 0
 
+#define LOG_LINE 3
+
+#define PROCESS_EXITED 2
+
+#define PROCESS_STARTED 1
+
+#define PROXY_REQUEST 11
+
+#define ROUTE_ADDED 9
+
+#define ROUTE_REMOVED 10
+
+// The last standard type defined so far.
+#define STANDARD_MAX 11
+
+#define TEST_FAILED 7
+
+#define TEST_PASSED 8
+
+#define URL_DETECTED 4
+
+// Opaque handle of a fan-out event bus.
+typedef struct lfe_bus lfe_bus;
+
 // An opaque lock-order validator.
 typedef struct lfe_lockdep lfe_lockdep;
 
 // A process table (opaque).
 typedef struct lfe_procs lfe_procs;
 
+// Opaque handle of a bounded MPMC event queue.
+typedef struct lfe_queue lfe_queue;
+
 // A request log (opaque).
 typedef struct lfe_requests lfe_requests;
 
 // A route table (opaque).
 typedef struct lfe_routes lfe_routes;
+
+// Opaque handle of one bus subscription.
+typedef struct lfe_sub lfe_sub;
 
 // The result of a query: records plus the bytes they point into. Free with `lfe_batch_free`.
 //
@@ -178,6 +273,47 @@ typedef struct lfe_batch {
   // Length of `bytes`.
   size_t bytes_len;
 } lfe_batch;
+
+// Configuration of `lfe_bus_new`. Set `size = sizeof(lfe_bus_config)`; NULL = defaults.
+typedef struct lfe_bus_config {
+  // `sizeof(lfe_bus_config)`.
+  size_t size;
+  // Maximum payload bytes (default 4096).
+  size_t max_payload;
+  // Maximum subscriptions at once (default 1024).
+  size_t max_subscribers;
+  // Maximum capacity of one subscription (default 2^20).
+  size_t max_capacity;
+} lfe_bus_config;
+
+// A byte string inside an `lfe_batch` (or a caller's input): `len` bytes at `ptr`, not
+// NUL-terminated, any bytes (not necessarily UTF-8). `ptr` may be NULL when `len` is 0.
+typedef struct lfe_bytes {
+  const uint8_t *ptr;
+  size_t len;
+} lfe_bytes;
+
+// An event to push or publish.
+typedef struct lfe_event_input {
+  // The event type (`LFE_EVENT_*` or `>= LFE_EVENT_HOST_MIN`).
+  uint32_t type;
+  // Must be 0.
+  uint32_t reserved;
+  // The process the event is about (0: none).
+  uint64_t process_id;
+  // Nanoseconds since the Unix epoch; 0 means "now".
+  uint64_t ts_ns;
+  // The payload, copied (at most the structure's `max_payload` bytes).
+  struct lfe_bytes payload;
+} lfe_event_input;
+
+// Counters of a bus.
+typedef struct lfe_bus_counters {
+  // Events published since creation.
+  uint64_t published;
+  // Current number of subscriptions.
+  uint64_t subscribers;
+} lfe_bus_counters;
 
 // Configuration of `lfe_lockdep_new`. Set `size = sizeof(lfe_lockdep_config)`; a field left 0
 // takes its default.
@@ -223,13 +359,6 @@ typedef struct lfe_lockdep_counters {
   uint64_t holding_tokens;
 } lfe_lockdep_counters;
 
-// A byte string inside an `lfe_batch` (or a caller's input): `len` bytes at `ptr`, not
-// NUL-terminated, any bytes (not necessarily UTF-8). `ptr` may be NULL when `len` is 0.
-typedef struct lfe_bytes {
-  const uint8_t *ptr;
-  size_t len;
-} lfe_bytes;
-
 // One label of an `lfe_proc_spec`.
 typedef struct lfe_label {
   struct lfe_bytes key;
@@ -257,6 +386,32 @@ typedef struct lfe_procs_config {
   // Longest name, command, working dir, label key or value in bytes (default 4096).
   size_t max_field;
 } lfe_procs_config;
+
+// Configuration of `lfe_queue_new`. Set `size = sizeof(lfe_queue_config)`; NULL = defaults.
+typedef struct lfe_queue_config {
+  // `sizeof(lfe_queue_config)`.
+  size_t size;
+  // Maximum events held (default 1024; 1..=2^30).
+  size_t capacity;
+  // Maximum payload bytes (default 4096).
+  size_t max_payload;
+  // `LFE_OVERFLOW_REJECT` (default) or `LFE_OVERFLOW_DROP_OLDEST`.
+  uint32_t overflow;
+} lfe_queue_config;
+
+// Counters of a queue.
+typedef struct lfe_queue_counters {
+  // Events held now.
+  uint64_t depth;
+  // Events pushed since creation.
+  uint64_t pushed;
+  // Events popped by consumers.
+  uint64_t popped;
+  // Events dropped by `LFE_OVERFLOW_DROP_OLDEST`.
+  uint64_t dropped;
+  // The capacity.
+  uint64_t capacity;
+} lfe_queue_counters;
 
 // Counters of a route (or of every request). Percentiles are log-bucket upper bounds (at most
 // 25% above the true value), 0 when there is no request.
@@ -326,6 +481,20 @@ typedef struct lfe_routes_config {
   size_t max_field;
 } lfe_routes_config;
 
+// Counters of a subscription.
+typedef struct lfe_sub_counters {
+  // Events dropped (oldest first) because the subscription was full.
+  uint64_t lagged;
+  // Events delivered into the subscription since it started.
+  uint64_t delivered;
+  // Events popped by the subscriber.
+  uint64_t popped;
+  // Events waiting now.
+  uint64_t depth;
+  // The subscription's capacity.
+  uint64_t capacity;
+} lfe_sub_counters;
+
 // A text record (`LFE_REC_TEXT`): one byte string.
 typedef struct lfe_rec_text {
   struct lfe_bytes text;
@@ -384,6 +553,24 @@ typedef struct lfe_request_record {
   struct lfe_bytes trace_id;
 } lfe_request_record;
 
+// One event, as returned in an `lfe_batch` of kind `LFE_REC_EVENT`.
+typedef struct lfe_event {
+  // Sequence number: unique, increasing in publish order.
+  uint64_t seq;
+  // Wall-clock nanoseconds since the Unix epoch.
+  uint64_t ts_ns;
+  // Bus only: events of this subscription dropped (lagged) just before this one; 0 otherwise.
+  uint64_t lost_before;
+  // The process the event is about (0: none).
+  uint64_t process_id;
+  // The event type (`LFE_EVENT_*` or host-defined).
+  uint32_t type;
+  // Always 0.
+  uint32_t reserved;
+  // The payload (any bytes).
+  struct lfe_bytes payload;
+} lfe_event;
+
 // One violation report (`LFE_REC_LOCKDEP_VIOLATION`).
 //
 // `path` is text, the lock names joined by `" -> "`: for a cycle `"A -> B -> A"`, starting with
@@ -441,6 +628,83 @@ uint32_t lfe_abi_version(void);
 // # Safety
 // `batch` must be NULL or a batch returned by lfe and not yet freed.
 void lfe_batch_free(struct lfe_batch *batch);
+
+// Frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need alive) and
+// must still be freed with `lfe_sub_free`; they simply receive nothing more.
+//
+// Ownership: takes back the bus.
+// Errors: none.
+// Thread safety: no other thread may use the bus during or after this call.
+//
+// # Safety
+// `bus` must be NULL or a bus from `lfe_bus_new` not yet freed.
+void lfe_bus_free(struct lfe_bus *bus);
+
+// Creates an event bus.
+//
+// Ownership: on success `*out` is a new bus owned by the caller (`lfe_bus_free`).
+// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, bad config size).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or a valid config; `out` writable.
+int32_t lfe_bus_new(const struct lfe_bus_config *cfg, struct lfe_bus **out);
+
+// Publishes one event to every matching subscription; never waits on a subscriber (a full
+// subscription drops its oldest event and counts it in `lagged`).
+//
+// Ownership: the payload is copied once and shared by the subscriptions.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
+// `LFE_E_TOO_LARGE` (payload over max_payload).
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `bus` must be a live bus; `ev` a valid input.
+int32_t lfe_bus_publish(const struct lfe_bus *bus, const struct lfe_event_input *ev);
+
+// Publishes `n` events in order, with consecutive sequence numbers. Every input is checked
+// first: on an error nothing is published.
+//
+// Ownership: payloads are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `bus` must be a live bus; `evs` must point to `n` valid inputs (or be NULL with n == 0).
+int32_t lfe_bus_publish_batch(const struct lfe_bus *bus,
+                              const struct lfe_event_input *evs,
+                              size_t n);
+
+// Reads the bus counters.
+//
+// Ownership: writes `*out` (caller-owned).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `bus` must be a live bus; `out` writable.
+int32_t lfe_bus_stats(const struct lfe_bus *bus, struct lfe_bus_counters *out);
+
+// Subscribes to the events selected by `mask` and/or the list `types[0..ntypes]`, with a queue
+// of `capacity` events. Mask bit t (t < 63) selects type t, bit 63 every type >= 63;
+// `LFE_EVENT_MASK_ALL` selects everything. The subscription receives matching events published
+// after this call returns.
+//
+// Ownership: on success `*out` is a new subscription owned by the caller (`lfe_sub_free`); the
+// type list is copied.
+// Errors: `LFE_E_NULL` (bus, out, types with ntypes > 0), `LFE_E_INVALID` (capacity 0, empty
+// filter), `LFE_E_TOO_LARGE` (capacity or subscriber count over the bus limits),
+// `LFE_E_UNSUPPORTED` (no eventfd could be made).
+// Thread safety: safe to call concurrently with every bus call except `lfe_bus_free`.
+//
+// # Safety
+// `bus` must be a live bus; `types` NULL or `ntypes` readable u32s; `out` writable.
+int32_t lfe_bus_subscribe(const struct lfe_bus *bus,
+                          uint64_t mask,
+                          const uint32_t *types,
+                          size_t ntypes,
+                          size_t capacity,
+                          struct lfe_sub **out);
 
 // Reports that `token` is about to take lock `id` exclusively (mutex, write lock). `now_ns` 0
 // reads the library clock.
@@ -709,6 +973,133 @@ int32_t lfe_procs_transition(const struct lfe_procs *p,
                              uint32_t new_state,
                              int32_t exit_code);
 
+// Closes the queue: wakes every waiter; pushes then fail with `LFE_E_CLOSED`; pops return what
+// is left, then `LFE_E_CLOSED`. Idempotent.
+//
+// Ownership: the queue stays owned by the caller (still free it).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every other call except `lfe_queue_free`.
+//
+// # Safety
+// `q` must be a live queue.
+int32_t lfe_queue_close(const struct lfe_queue *q);
+
+// Frees a queue. NULL is a no-op. Events still held are freed.
+//
+// Ownership: takes back the queue.
+// Errors: none.
+// Thread safety: no other thread may use the queue during or after this call (close it and
+// join the users first).
+//
+// # Safety
+// `q` must be NULL or a queue from `lfe_queue_new` not yet freed.
+void lfe_queue_free(struct lfe_queue *q);
+
+// Creates an event queue.
+//
+// Ownership: on success `*out` is a new queue owned by the caller; free it with
+// `lfe_queue_free`.
+// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (capacity 0, unknown overflow policy, bad config
+// size), `LFE_E_TOO_LARGE` (capacity over 2^30).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or a valid config; `out` must be writable.
+int32_t lfe_queue_new(const struct lfe_queue_config *cfg, struct lfe_queue **out);
+
+// Pops one event without waiting, as a batch of one `lfe_event`.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_EMPTY`, `LFE_E_CLOSED` (closed and drained).
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop(const struct lfe_queue *q, struct lfe_batch **out);
+
+// Pops up to `max` events without waiting, into one batch.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_EMPTY`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop_batch(const struct lfe_queue *q, size_t max, struct lfe_batch **out);
+
+// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop_batch_timeout(const struct lfe_queue *q,
+                                    size_t max,
+                                    uint64_t timeout_ns,
+                                    struct lfe_batch **out);
+
+// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
+//
+// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
+// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (closed and drained).
+// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop_timeout(const struct lfe_queue *q,
+                              uint64_t timeout_ns,
+                              struct lfe_batch **out);
+
+// Pushes one event without waiting.
+//
+// Ownership: the payload is copied; the caller keeps `ev`.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
+// `LFE_E_TOO_LARGE` (payload over max_payload), `LFE_E_FULL` (reject policy), `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `ev` a valid input.
+int32_t lfe_queue_push(const struct lfe_queue *q, const struct lfe_event_input *ev);
+
+// Pushes `n` events in order without waiting, stopping at the first that does not fit;
+// `*pushed` is how many went in. Every input is checked before anything is pushed.
+//
+// Ownership: payloads are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE` (nothing pushed), `LFE_E_FULL`
+// (none fitted), `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently; other pushes may interleave with the batch.
+//
+// # Safety
+// `q` must be a live queue; `evs` must point to `n` valid inputs (or be NULL with n == 0).
+int32_t lfe_queue_push_batch(const struct lfe_queue *q,
+                             const struct lfe_event_input *evs,
+                             size_t n,
+                             size_t *pushed);
+
+// Pushes one event, waiting up to `timeout_ns` for room (`LFE_TIMEOUT_INFINITE`: forever).
+//
+// Ownership: the payload is copied.
+// Errors: as `lfe_queue_push`, plus `LFE_E_TIMEOUT` instead of `LFE_E_FULL`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `ev` a valid input.
+int32_t lfe_queue_push_timeout(const struct lfe_queue *q,
+                               const struct lfe_event_input *ev,
+                               uint64_t timeout_ns);
+
+// Reads the queue's counters.
+//
+// Ownership: writes `*out` (caller-owned).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently; the counters are a near-instant snapshot.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_stats(const struct lfe_queue *q, struct lfe_queue_counters *out);
+
 // Frees a request log. NULL is a no-op.
 //
 // Ownership: takes back the log; batches already returned stay valid.
@@ -957,6 +1348,97 @@ int32_t lfe_selftest_panic(void);
 // Errors: none.
 // Thread safety: safe to call from any thread at any time.
 const char *lfe_status_str(int32_t code);
+
+// Gives the subscription's eventfd: readable (poll/epoll `POLLIN`) while events may be
+// waiting. Pop until `LFE_E_EMPTY` after each wake-up; the fd may occasionally be readable with
+// nothing left (a spurious wake-up), never unreadable with events waiting.
+//
+// Ownership: the fd belongs to the subscription: do not read, write or close it;
+// `lfe_sub_free` closes it.
+// Errors: `LFE_E_NULL`, `LFE_E_UNSUPPORTED` (not Linux).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_fd(const struct lfe_sub *sub, int32_t *out);
+
+// Unsubscribes (if not done yet) and frees the subscription, its queued events and its
+// eventfd. NULL is a no-op.
+//
+// Ownership: takes back the subscription; its fd is closed.
+// Errors: none.
+// Thread safety: no other thread may use the subscription during or after this call.
+//
+// # Safety
+// `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
+void lfe_sub_free(struct lfe_sub *sub);
+
+// Pops the oldest waiting event without waiting, as a batch of one `lfe_event`. The batch's
+// `missed` (and the record's `lost_before`) counts events dropped just before it.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_EMPTY`, `LFE_E_CLOSED` (unsubscribed and drained).
+// Thread safety: safe to call concurrently (gap reporting is exact with one consumer).
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop(const struct lfe_sub *sub, struct lfe_batch **out);
+
+// Pops up to `max` waiting events without waiting, into one batch (`missed` = events dropped
+// within the range it covers).
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_EMPTY`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently (gap reporting is exact with one consumer).
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop_batch(const struct lfe_sub *sub, size_t max, struct lfe_batch **out);
+
+// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop_batch_timeout(const struct lfe_sub *sub,
+                                  size_t max,
+                                  uint64_t timeout_ns,
+                                  struct lfe_batch **out);
+
+// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
+//
+// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
+// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (unsubscribed and drained).
+// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop_timeout(const struct lfe_sub *sub, uint64_t timeout_ns, struct lfe_batch **out);
+
+// Reads the subscription's counters (lagged, delivered, popped, depth, capacity).
+//
+// Ownership: writes `*out` (caller-owned).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_stats(const struct lfe_sub *sub, struct lfe_sub_counters *out);
+
+// Leaves the bus without freeing the subscription: nothing published after this starts is
+// delivered; blocked pops wake; queued events can still be popped, then pops return
+// `LFE_E_CLOSED`. Idempotent.
+//
+// Ownership: the subscription stays owned by the caller (still free it).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call except `lfe_sub_free`.
+//
+// # Safety
+// `sub` must be a live subscription.
+int32_t lfe_sub_unsubscribe(const struct lfe_sub *sub);
 
 // Returns the library version as a static NUL-terminated string, e.g. "0.1.0".
 //

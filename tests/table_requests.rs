@@ -206,10 +206,10 @@ fn concurrent<L: Log>(capacity: usize) {
                 assert_eq!(next - cursor, rs.len() as u64 + missed);
                 let mut prev = None;
                 for r in &rs {
-                    assert!(prev.map_or(true, |p| r.seq > p));
+                    assert!(prev.is_none_or(|p| r.seq > p));
                     prev = Some(r.seq);
                     let w = r.process_id as usize;
-                    assert!(last_per[w].map_or(true, |x| r.bytes > x), "writer order");
+                    assert!(last_per[w].is_none_or(|x| r.bytes > x), "writer order");
                     last_per[w] = Some(r.bytes);
                 }
                 got += rs.len() as u64;

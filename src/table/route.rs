@@ -381,7 +381,7 @@ impl<S: Store<RouteSnap>> RouteTableIn<S> {
             let mut same_host: Option<&Arc<Route>> = None;
             for (_, r) in s.value.by_id.iter() {
                 let (f, h) = normalize_url(&r.target);
-                let better = |cur: Option<&Arc<Route>>| cur.map_or(true, |c| r.id < c.id);
+                let better = |cur: Option<&Arc<Route>>| cur.is_none_or(|c| r.id < c.id);
                 if f == full && better(exact) {
                     exact = Some(r);
                 } else if h == hostport && better(same_host) {
