@@ -40,12 +40,23 @@ def header_functions() -> Dict[str, Tuple[str, List[str]]]:
     return out
 
 
+_NAMED = {"UINT64_MAX": (1 << 64) - 1, "UINT32_MAX": (1 << 32) - 1, "SIZE_MAX": (1 << 64) - 1,
+          "INT32_MAX": (1 << 31) - 1}
+
+
 def header_defines() -> Dict[str, int]:
+    """Every ``#define LFE_* <integer>`` of the header (also ``UINT64_MAX`` and friends)."""
     text = HEADER.read_text() if HEADER.exists() else ""
-    return {
-        m.group(1): int(m.group(2))
-        for m in re.finditer(r"^#define\s+(LFE_\w+)\s+\(?(-?\d+)\)?", text, re.M)
-    }
+    out = {}
+    for m in re.finditer(r"^#define\s+(LFE_\w+)\s+(.+?)\s*$", text, re.M):
+        v = m.group(2).strip("() ")
+        if re.fullmatch(r"-?\d+", v):
+            out[m.group(1)] = int(v)
+        elif v in _NAMED:
+            out[m.group(1)] = _NAMED[v]
+        elif not m.group(1) == "LFE_H":
+            raise AssertionError(f"cannot parse #define {m.group(1)} {v}")
+    return out
 
 
 def header_structs() -> Dict[str, List[str]]:
