@@ -1,23 +1,27 @@
 """Shared machinery of the Python classes: handles, bytes in, batches out.
 
-* :class:`Handle` owns one opaque C handle. Every call goes through :meth:`Handle._use`, which
-  counts the calls in flight; :meth:`Handle.close` marks the object closed (later calls raise
+* :class:`Handle` owns one opaque C handle. Every call goes through :meth:`Handle._call` (or
+  ``_enter``/``_leave``), which counts the calls in flight; :meth:`Handle.close` marks the object closed (later calls raise
   :class:`~lfe.errors.Closed`), waits for the calls in flight to return, and only then frees the
   C handle, so a close racing with calls on other threads can never free memory under them.
   ``__del__`` is a backstop for objects that are never closed.
 * :func:`as_bytes` accepts ``bytes``, ``bytearray``, ``memoryview`` and ``str`` (encoded UTF-8)
   and rejects anything else with ``TypeError``.
 * :func:`read_batch` turns one ``lfe_batch`` into Python objects, checking its ``kind`` and
-  ``record_size`` against the ctypes record type, and always frees it.
+  ``record_size`` against the ctypes record type, and always frees it; records are decoded with
+  :mod:`struct` from one copy of the record array (:class:`RecordLayout`).
 * :func:`pack_bytes_array` builds an ``lfe_bytes[]`` for batch writes from one joined buffer.
 """
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import math
+import struct
 import threading
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar
+import time
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar
 
 from . import errors
 from ._lib import lib
@@ -93,11 +97,100 @@ def pack_bytes_array(items: Sequence[bytes]) -> Tuple[Any, bytes]:
     return arr, blob
 
 
-def bytes_at(b: lfe_bytes) -> bytes:
-    """Copies the bytes an ``lfe_bytes`` record field points to."""
+def bytes_at(b: Any) -> bytes:
+    """The bytes of a record's byte-string field: rows made by :func:`read_batch` already hold
+    ``bytes`` (returned as is); a ctypes ``lfe_bytes`` is copied out."""
+    if isinstance(b, bytes):
+        return b
     if not b.len:
         return b""
     return ctypes.string_at(b.ptr, b.len)
+
+
+_CT_CODES = {
+    ctypes.c_uint8: "B",
+    ctypes.c_uint16: "H",
+    ctypes.c_uint32: "I",
+    ctypes.c_int32: "i",
+    ctypes.c_uint64: "Q",
+    ctypes.c_int64: "q",
+    ctypes.c_size_t: "N",
+    ctypes.c_void_p: "P",
+}
+
+
+class RecordLayout:
+    """How to read a ``#[repr(C)]`` record type from raw batch memory with :mod:`struct`.
+
+    Built from the ctypes mirror's ``_fields_`` (``lfe_bytes`` fields are a pointer and a
+    length); every field offset is checked against ctypes' own layout. Rows are namedtuples with
+    the ctypes field names, byte-string fields already copied out as ``bytes``.
+    """
+
+    def __init__(self, record: Type[ctypes.Structure]) -> None:
+        fmt = "@"
+        names: List[str] = []
+        pairs: List[int] = []  # positions (in unpacked values) of lfe_bytes pointers
+        pos = 0
+        for name, t in record._fields_:  # type: ignore[attr-defined]
+            code = "PN" if t is lfe_bytes else _CT_CODES[t]
+            first = code[0]
+            off = struct.calcsize(fmt + first) - struct.calcsize("@" + first)
+            if off != getattr(record, name).offset:
+                raise errors.LibraryError(f"{record.__name__}.{name}: layout mismatch")
+            fmt += code
+            names.append(name)
+            if t is lfe_bytes:
+                pairs.append(pos)
+                pos += 2
+            else:
+                pos += 1
+        self.record = record
+        self.struct = struct.Struct(fmt)
+        self.size = ctypes.sizeof(record)
+        if self.struct.size > self.size:
+            raise errors.LibraryError(f"{record.__name__}: struct layout larger than ctypes'")
+        self.pairs = pairs[::-1]  # collapsed from the end so earlier positions stay valid
+        self.row = collections.namedtuple(record.__name__ + "_row", names)  # type: ignore[misc]
+
+    def rows(self, recs: bytes, count: int, buf: bytes, base: int, raw: bool = False) -> List[Any]:
+        """The ``count`` records in ``recs`` as rows; byte fields are sliced from ``buf``.
+        With ``raw`` the rows are plain sequences in field order (no namedtuple)."""
+        unpack = self.struct.unpack_from
+        size = self.size
+        make = (lambda v: v) if raw else self.row._make
+        pairs = self.pairs
+        blen = len(buf)
+        out = []
+        if not pairs:
+            for i in range(count):
+                out.append(make(unpack(recs, i * size)))
+            return out
+        for i in range(count):
+            v = list(unpack(recs, i * size))
+            for j in pairs:
+                n = v[j + 1]
+                if n:
+                    o = v[j] - base
+                    if o < 0 or o + n > blen:
+                        raise errors.LibraryError("batch byte field points outside its buffer")
+                    v[j] = buf[o : o + n]
+                else:
+                    v[j] = b""
+                del v[j + 1]
+            out.append(make(v))
+        return out
+
+
+_LAYOUTS: Dict[type, RecordLayout] = {}
+
+
+def layout(record: Type[ctypes.Structure]) -> RecordLayout:
+    """The (cached) :class:`RecordLayout` of a ctypes record type."""
+    lay = _LAYOUTS.get(record)
+    if lay is None:
+        lay = _LAYOUTS[record] = RecordLayout(record)
+    return lay
 
 
 def read_batch(
@@ -105,14 +198,17 @@ def read_batch(
     record: Type[ctypes.Structure],
     kind: int,
     convert: Callable[[Any], T],
+    raw: bool = False,
 ) -> Tuple[List[T], int, int]:
     """Reads and frees one batch: returns ``(items, next, missed)``.
 
     ``ptr`` is a ``POINTER(lfe_batch)`` filled by a query. The batch's ``kind`` must equal
     ``kind`` and its ``record_size`` must equal ``ctypes.sizeof(record)``; otherwise the binding
     and library disagree on the layout and :class:`~lfe.errors.LibraryError` is raised rather
-    than reading garbage. ``convert`` turns one ctypes record into a Python object; it runs while
-    the batch is alive and must copy what it needs (see :func:`bytes_at`).
+    than reading garbage. The records and the byte buffer are each copied out with one
+    ``memcpy`` and decoded with :mod:`struct`; ``convert`` gets one row per record (a
+    namedtuple with the record's field names, byte-string fields as ``bytes``; with ``raw``, a
+    plain sequence of the same values, for hot paths).
     """
     if not ptr:
         raise errors.LibraryError("lfe query returned OK but no batch")
@@ -131,8 +227,10 @@ def read_batch(
         if n == 0:
             items: List[T] = []
         else:
-            arr = ctypes.cast(h.records, ctypes.POINTER(record * n)).contents
-            items = [convert(r) for r in arr]
+            lay = layout(record)
+            recs = ctypes.string_at(h.records, n * lay.size)
+            buf = ctypes.string_at(h.bytes, h.bytes_len) if h.bytes_len else b""
+            items = [convert(r) for r in lay.rows(recs, n, buf, h.bytes or 0, raw)]
         return items, h.next, h.missed
     finally:
         lib.lfe_batch_free(ptr)
@@ -146,6 +244,12 @@ def new_batch() -> Any:
 class Handle:
     """Owner of one opaque C handle (base class of every lfe object).
 
+    Calls in flight are counted without a lock: a call appends to ``_busy`` and *then* checks
+    ``_closed``; :meth:`close` sets ``_closed`` and *then* waits for ``_busy`` to drain. Both
+    list operations are atomic in CPython, so either the call sees the object closed (and
+    raises :class:`~lfe.errors.Closed`) or ``close`` sees the call and waits for it: the C
+    handle is freed only when no call can still be using it.
+
     Subclasses set ``_free_fn`` (the C ``lfe_<type>_free``) and may override
     :meth:`_before_close` (e.g. to wake blocked waiters with ``lfe_<type>_close``).
     """
@@ -154,45 +258,39 @@ class Handle:
     _what = "lfe object"
 
     def __init__(self, ptr: Optional[int]) -> None:
-        self._cv = threading.Condition(threading.Lock())
-        self._busy = 0
+        self._busy: List[None] = []
         self._closed = False
         self._ptr = ptr
+        self._close_lock = threading.Lock()
         if not ptr:
             self._closed = True
             raise errors.LibraryError(f"{self._what}: constructor returned a NULL handle")
 
     # -- use and close ----------------------------------------------------------------------
     def _enter(self) -> int:
-        with self._cv:
-            if self._closed:
-                raise errors.Closed(f"{self._what} is closed", errors.LFE_E_CLOSED)
-            self._busy += 1
-            return self._ptr  # type: ignore[return-value]
+        """Marks a call in flight and returns the handle (raises ``Closed`` once closed); pair
+        with :meth:`_leave`."""
+        self._busy.append(None)
+        if self._closed:
+            self._busy.pop()
+            raise errors.Closed(f"{self._what} is closed", errors.LFE_E_CLOSED)
+        return self._ptr  # type: ignore[return-value]
 
     def _leave(self) -> None:
-        with self._cv:
-            self._busy -= 1
-            if self._busy == 0 and self._closed:
-                self._cv.notify_all()
+        self._busy.pop()
 
     def _call(self, fn: Callable[..., int], *args: Any, what: str = "") -> None:
         """Calls ``fn(handle, *args)`` and raises the status as an exception."""
-        p = self._enter()
+        busy = self._busy
+        busy.append(None)
         try:
-            rc = fn(p, *args)
+            if self._closed:
+                raise errors.Closed(f"{self._what} is closed", errors.LFE_E_CLOSED)
+            rc = fn(self._ptr, *args)
         finally:
-            self._leave()
-        if rc != 0:
+            busy.pop()
+        if rc:
             raise errors.make_error(rc, what or getattr(fn, "__name__", ""))
-
-    def _call_value(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Calls ``fn(handle, *args)`` and returns its raw result (for non-status returns)."""
-        p = self._enter()
-        try:
-            return fn(p, *args)
-        finally:
-            self._leave()
 
     def _before_close(self, ptr: int) -> None:
         """Hook run once, before waiting for calls in flight (e.g. wake blocked waiters)."""
@@ -204,18 +302,19 @@ class Handle:
 
     def close(self) -> None:
         """Releases the C object. Idempotent; later calls on this object raise
-        :class:`~lfe.errors.Closed`. Waits for calls running on other threads to return."""
-        with self._cv:
+        :class:`~lfe.errors.Closed`. Waits for calls running on other threads to return (a
+        structure with blocking calls wakes them first)."""
+        with self._close_lock:
             if self._closed:
                 return
             self._closed = True
             ptr = self._ptr
-            busy = self._busy
-        if busy:
-            self._before_close(ptr)  # type: ignore[arg-type]
-        with self._cv:
+            if self._busy:
+                self._before_close(ptr)  # type: ignore[arg-type]
+            delay = 0.0001
             while self._busy:
-                self._cv.wait()
+                time.sleep(delay)
+                delay = min(delay * 2, 0.01)
             self._ptr = None
         if ptr and self._free_fn is not None:
             type(self)._free_fn(ptr)  # type: ignore[misc]

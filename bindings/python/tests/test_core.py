@@ -211,3 +211,12 @@ def test_every_header_constant_is_known_with_its_value():
     defs = {k: v for k, v in header_defines().items() if not k.startswith(skip)}
     missing = {k: v for k, v in defs.items() if _lib.CONSTANTS.get(k) != v}
     assert not missing, f"header constants unknown to the binding (or with other values): {missing}"
+
+
+def test_struct_layouts_match_ctypes_for_every_mirror():
+    from lfe._core import RecordLayout
+
+    for name, cls in _ctypes_structs().items():
+        lay = RecordLayout(cls)  # raises on any offset mismatch
+        assert lay.struct.size <= lay.size == ctypes.sizeof(cls), name
+        assert lay.row._fields == tuple(f[0] for f in cls._fields_)
