@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Deque, Iterable, List, Tuple
+from typing import Deque, Iterable, List, Optional, Tuple
 
 #: URL detection of the pure-Python store: http(s) URLs up to whitespace, quotes or brackets.
 URL_RE = re.compile(rb"https?://[^\s\"'<>()\[\]{}]+")
@@ -68,15 +68,15 @@ class PyLogStore:
             k = min(n, len(self._lines))
             return [self._lines[i] for i in range(len(self._lines) - k, len(self._lines))]
 
-    def search(self, pattern: bytes, limit: int = 1000) -> List[PyLine]:
-        """Lines matching ``pattern`` (a regex), newest first, at most ``limit``."""
+    def search(self, pattern: bytes, limit: Optional[int] = 1000) -> List[PyLine]:
+        """Lines matching ``pattern`` (a regex), newest first, at most ``limit`` (None: all)."""
         rx = re.compile(pattern)
         out: List[PyLine] = []
         with self._lock:
             for line in reversed(self._lines):
                 if rx.search(line.text):
                     out.append(line)
-                    if len(out) >= limit:
+                    if limit is not None and len(out) >= limit:
                         break
         return out
 
