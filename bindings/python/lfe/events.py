@@ -426,6 +426,15 @@ class Subscription(_Popper):
     _pop_batch = lib.lfe_sub_pop_batch
     _pop_batch_timeout = lib.lfe_sub_pop_batch_timeout
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("Subscription objects are made by Bus.subscribe()")
+
+    @classmethod
+    def _wrap(cls, ptr: int) -> "Subscription":
+        self = cls.__new__(cls)
+        Handle.__init__(self, ptr)
+        return self
+
     def unsubscribe(self) -> None:
         """Leaves the bus and wakes blocked pops. Idempotent."""
         self._call(lib.lfe_sub_unsubscribe)
@@ -491,7 +500,7 @@ class Bus(Handle):
         out = c_void_p()
         self._call(lib.lfe_bus_subscribe, m, arr if tl else None, len(tl),
                    as_int(capacity, "capacity", 0, (1 << 63) - 1), ctypes.byref(out))
-        return Subscription(out.value)
+        return Subscription._wrap(out.value)
 
     def publish(self, type: int, payload: Any = b"", process_id: int = 0, ts_ns: int = 0) -> None:
         """Publishes one event to every matching subscription (never waits)."""

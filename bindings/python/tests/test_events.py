@@ -289,3 +289,10 @@ def test_bus_threads_every_subscriber_gets_every_event_in_order():
         for s in subs:
             assert s.stats().lagged == 0
             s.close()
+
+
+def test_subscription_cannot_be_made_from_an_address():
+    with pytest.raises(TypeError):
+        lfe.Subscription(12345)
+    with pytest.raises(TypeError):
+        lfe.Subscription(None)
