@@ -58,6 +58,18 @@ from .events import (
     Subscription,
     SubStats,
 )
+from .log import (
+    ErrorGroup,
+    Level,
+    LineFlag,
+    LogLine,
+    LogPage,
+    LogStats,
+    LogStore,
+    LogUrl,
+    Stream,
+    Tag,
+)
 from .lockdep import (
     LockdepStats,
     LockValidator,
@@ -130,6 +142,17 @@ __all__ = [
     "Exists",
     "Unsupported",
     "UnknownStatus",
+    # log store
+    "LogStore",
+    "LogLine",
+    "LogPage",
+    "LogUrl",
+    "ErrorGroup",
+    "LogStats",
+    "Stream",
+    "Level",
+    "LineFlag",
+    "Tag",
     # lock-order validator
     "LockValidator",
     "TrackedLock",
