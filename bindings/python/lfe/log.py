@@ -17,7 +17,7 @@ import enum
 import struct
 from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Optional, Tuple, Union
 
 from . import errors
 from ._core import (
@@ -318,7 +318,7 @@ def _url(r: lfe_log_url) -> LogUrl:
 def _group(r: lfe_log_error_group) -> ErrorGroup:
     raw = bytes_at(r.seqs)
     n = min(r.line_count, len(raw) // 8)
-    seqs = tuple(int.from_bytes(raw[8 * i : 8 * i + 8], "little" if _LE else "big") for i in range(n))
+    seqs = struct.unpack_from(f"={n}Q", raw) if n else ()  # native-endian u64s
     return ErrorGroup(
         id=r.id,
         process_id=r.process_id,
@@ -333,10 +333,6 @@ def _group(r: lfe_log_error_group) -> ErrorGroup:
         seqs=seqs,
     )
 
-
-import sys as _sys  # noqa: E402
-
-_LE = _sys.byteorder == "little"
 
 LineIn = Union[bytes, bytearray, memoryview, str]
 _append = lib.lfe_log_append

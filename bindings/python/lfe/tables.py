@@ -16,7 +16,7 @@ import ctypes
 import enum
 from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import errors
 from ._core import U32_MAX, Handle, as_bytes, as_int, bytes_at, iter_items, new_batch, read_batch
