@@ -186,3 +186,20 @@ def test_bench_runs_small():
     res = bench.run(n_lines=600, rounds=1)
     assert set(res) == {"append", "append_batch", "append_4thr", "tail(100)", "search", "search_all"}
     assert all(r["lfe_ns"] > 0 and r["python_ns"] > 0 for r in res.values())
+
+
+def test_batch_kind_and_record_size_are_checked():
+    from lfe import _core
+    from lfe.events import lfe_event
+    from lfe.log import LFE_REC_LOG_LINE, lfe_log_line
+
+    class Bigger(ctypes.Structure):
+        _fields_ = lfe_log_line._fields_ + [("extra", ctypes.c_uint64)]
+
+    with LogStore(capacity=8) as s:
+        s.append("x")
+        for record, kind, msg in ((lfe_event, 300, "kind"), (Bigger, LFE_REC_LOG_LINE, "record_size")):
+            b = _core.new_batch()
+            s._call(_lib.lib.lfe_log_tail, 1, 0, 0, ctypes.byref(b))
+            with pytest.raises(lfe.LibraryError, match=msg):
+                _core.read_batch(b, record, kind, lambda r: r)  # the batch is freed anyway
