@@ -24,16 +24,6 @@
 #include <stdlib.h>
 
 
-#define BUILD_EVENT 6
-
-// Default bound on an event's payload, in bytes.
-#define DEFAULT_MAX_PAYLOAD 4096
-
-#define ERROR_DETECTED 5
-
-// The first host-defined type.
-#define HOST_MIN 1024
-
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
@@ -275,27 +265,6 @@
 
 // Patch version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_PATCH 0
-
-#define LOG_LINE 3
-
-#define PROCESS_EXITED 2
-
-#define PROCESS_STARTED 1
-
-#define PROXY_REQUEST 11
-
-#define ROUTE_ADDED 9
-
-#define ROUTE_REMOVED 10
-
-// The last standard type defined so far.
-#define STANDARD_MAX 11
-
-#define TEST_FAILED 7
-
-#define TEST_PASSED 8
-
-#define URL_DETECTED 4
 
 // Opaque handle of a fan-out event bus.
 typedef struct lfe_bus lfe_bus;

@@ -74,11 +74,11 @@ fn run(cap: usize, producers: u32, per: u64, batch: bool) {
                 let r = ring.read_from(cursor, 64, |s, v: &V| {
                     check(v);
                     // Delivered in increasing sequence order, no duplicates.
-                    assert!(s >= cursor && prev.map_or(true, |p| p < s));
+                    assert!(s >= cursor && prev.is_none_or(|p| p < s));
                     prev = Some(s);
                     // A producer's values arrive in its order.
                     let l = &mut last[v.producer as usize];
-                    assert!(l.map_or(true, |x| x < v.n), "producer order broken");
+                    assert!(l.is_none_or(|x| x < v.n), "producer order broken");
                     *l = Some(v.n);
                     seen += 1;
                 });
@@ -117,7 +117,7 @@ fn run(cap: usize, producers: u32, per: u64, batch: bool) {
     let mut prev = None;
     ring.for_each(|s, v| {
         check(v);
-        assert!(prev.map_or(true, |p| p < s));
+        assert!(prev.is_none_or(|p| p < s));
         prev = Some(s);
     });
 }

@@ -5,7 +5,10 @@
 //! Two modes ([`Mode`]):
 //! * **Fair** — detection runs in a worker thread *outside* the lock: the worker copies the
 //!   unenriched lines under the lock, analyses them unlocked, and writes results back under the
-//!   lock. Lines evicted before the worker reached them are not enriched (no helping).
+//!   lock. Like the lock-free store, it never evicts a line before it is enriched: an append
+//!   that would evict a line the worker has not reached enriches that line itself, under the
+//!   lock (counted in `inline_enriched`), so both stores give the same guarantee and the
+//!   comparison is like for like.
 //! * **Naive** — detection runs inside the lock on every append (regex inside the lock).
 //!
 //! Both keep the same bounds as the lock-free store (capacity, max line length).
@@ -136,7 +139,7 @@ impl Shared {
             let mut g = self.inner.lock();
             let first = g.first_seq();
             if g.cursor < first {
-                g.cursor = first; // evicted before enrichment: missed (no helping here)
+                g.cursor = first; // only after a clear: appends never evict unenriched lines
             }
             let end = g.next_seq.min(g.cursor + max);
             (g.cursor..end)
@@ -219,6 +222,14 @@ impl Shared {
         let seq = g.next_seq;
         g.next_seq += 1;
         if g.lines.len() == self.cfg.capacity {
+            if self.mode == Mode::Fair && g.cursor <= g.lines[0].seq {
+                // The same guarantee as the lock-free store: a line is never evicted before it
+                // is enriched. A mutex store can only keep it by enriching the line here, under
+                // its lock (the naive cost, for the lines the worker did not reach in time).
+                apply(g, self.detector, 0);
+                g.cursor = g.lines[0].seq + 1;
+                g.inline_enriched += 1;
+            }
             g.lines.pop_front();
             g.evicted += 1;
         }
@@ -356,7 +367,7 @@ impl LogStore {
             .lines
             .iter()
             .rev()
-            .filter(|l| g.visible(l) && process_id.map_or(true, |p| p == l.process_id))
+            .filter(|l| g.visible(l) && process_id.is_none_or(|p| p == l.process_id))
             .take(n)
             .map(BLine::out)
             .collect();
@@ -374,7 +385,7 @@ impl LogStore {
             .rev()
             .filter(|l| {
                 g.visible(l)
-                    && q.process_id.map_or(true, |p| p == l.process_id)
+                    && q.process_id.is_none_or(|p| p == l.process_id)
                     && l.ts_ns >= q.since_ns
                     && (q.until_ns == 0 || l.ts_ns <= q.until_ns)
                     && l.level >= q.min_level

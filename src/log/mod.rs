@@ -694,7 +694,7 @@ impl LogStore {
             return out;
         }
         s.ring.for_each_rev(|seq, line| {
-            if s.visible(seq, line) && process_id.map_or(true, |p| p == line.process_id) {
+            if s.visible(seq, line) && process_id.is_none_or(|p| p == line.process_id) {
                 out.push(Shared::snapshot(seq, line));
             }
             out.len() < n
@@ -713,7 +713,7 @@ impl LogStore {
         let mut out = Vec::new();
         s.ring.for_each_rev(|seq, line| {
             if s.visible(seq, line)
-                && q.process_id.map_or(true, |p| p == line.process_id)
+                && q.process_id.is_none_or(|p| p == line.process_id)
                 && line.ts_ns >= q.since_ns
                 && (q.until_ns == 0 || line.ts_ns <= q.until_ns)
                 // Relaxed: the level is a value on its own (see snapshot()).
