@@ -26,7 +26,6 @@ from ._core import (
     Handle,
     as_bytes,
     as_int,
-    bytes_at,
     iter_items,
     new_batch,
     read_batch,
@@ -236,8 +235,9 @@ class SubStats:
 EventLike = Union[EventIn, Tuple[Any, ...]]
 
 
-def _event(r: lfe_event) -> Event:
-    return Event(r.seq, r.ts_ns, r.type, r.process_id, r.lost_before, bytes_at(r.payload))
+def _event(r: Any) -> Event:
+    # r: raw row (seq, ts_ns, lost_before, process_id, type, reserved, payload)
+    return Event(r[0], r[1], r[4], r[3], r[2], r[6])
 
 
 def timeout_ns(timeout: Optional[float]) -> int:
@@ -304,7 +304,7 @@ class _Popper(Handle):
     def _events(self, fn: Any, *args: Any) -> List[Event]:
         b = new_batch()
         self._call(fn, *args, ctypes.byref(b))
-        return read_batch(b, lfe_event, LFE_REC_EVENT, _event)[0]
+        return read_batch(b, lfe_event, LFE_REC_EVENT, _event, raw=True)[0]
 
     def try_pop(self) -> Event:
         """Pops one event without waiting; raises ``Empty`` (or ``Closed`` once closed and
