@@ -26,6 +26,7 @@ from ._core import (
     Handle,
     as_bytes,
     as_int,
+    frozen_factory,
     iter_items,
     new_batch,
     read_batch,
@@ -235,9 +236,12 @@ class SubStats:
 EventLike = Union[EventIn, Tuple[Any, ...]]
 
 
+_new_event = frozen_factory(Event)
+
+
 def _event(r: Any) -> Event:
     # r: raw row (seq, ts_ns, lost_before, process_id, type, reserved, payload)
-    return Event(r[0], r[1], r[4], r[3], r[2], r[6])
+    return _new_event(r[0], r[1], r[4], r[3], r[2], r[6])
 
 
 def timeout_ns(timeout: Optional[float]) -> int:

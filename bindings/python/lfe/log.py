@@ -27,6 +27,7 @@ from ._core import (
     as_bytes,
     as_int,
     bytes_at,
+    frozen_factory,
     iter_items,
     new_batch,
     read_batch,
@@ -211,18 +212,12 @@ register(
 
 
 # --- Python values ----------------------------------------------------------------------------
+# Decoding tables (building enum/flag members per line is slow; values repeat). A value outside
+# them (a newer library) stays a plain int.
 _STREAMS = {int(x): x for x in Stream}
 _LEVELS = {int(x): x for x in Level}
-_FLAGS: dict = {}
-_TAGS: dict = {}
-
-
-def _flag(cache: dict, cls: Any, v: int) -> Any:
-    """``cls(v)`` for an IntFlag, memoised (building flags is slow and values repeat)."""
-    f = cache.get(v)
-    if f is None:
-        f = cache[v] = cls(v)
-    return f
+_FLAGS = {v: LineFlag(v) for v in range(32)}
+_TAGS = {v: Tag(v) for v in range(64)}
 
 
 @dataclass(frozen=True)
@@ -296,18 +291,14 @@ class LogStats:
     capacity: int
 
 
-def _line(r: Any) -> LogLine:
+_new_line = frozen_factory(LogLine)
+
+
+def _line(r: Any, sg: Any = _STREAMS.get, lg: Any = _LEVELS.get, fg: Any = _FLAGS.get,
+          tg: Any = _TAGS.get) -> LogLine:
     # r: raw row (seq, ts_ns, process_id, stream, level, flags, tags, text) - see read_batch
-    return LogLine(
-        r[0],
-        r[1],
-        r[2],
-        _STREAMS.get(r[3], r[3]),
-        _LEVELS.get(r[4], r[4]),
-        _flag(_FLAGS, LineFlag, r[5]),
-        _flag(_TAGS, Tag, r[6]),
-        r[7],
-    )
+    return _new_line(r[0], r[1], r[2], sg(r[3], r[3]), lg(r[4], r[4]), fg(r[5], r[5]),
+                     tg(r[6], r[6]), r[7])
 
 
 def _url(r: lfe_log_url) -> LogUrl:

@@ -127,3 +127,19 @@ def test_close_waits_for_calls_in_flight():
     t.join(10)
     closer.join(10)
     assert seen == [("call", 99, [])] and _Fake.freed == [99]
+
+
+def test_frozen_factory_makes_the_same_object_as_the_constructor():
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class P:
+        a: int
+        b: bytes
+
+    make = _core.frozen_factory(P)
+    p = make(1, b"x")
+    assert p == P(1, b"x") and hash(p) == hash(P(1, b"x")) and repr(p) == repr(P(1, b"x"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.a = 2
+    assert dataclasses.asdict(p) == {"a": 1, "b": b"x"}
