@@ -184,7 +184,7 @@ def test_bench_runs_small():
     from lfe import bench
 
     res = bench.run(n_lines=600, rounds=1)
-    assert set(res) == {"append", "append_batch", "append_4thr", "tail(100)", "search", "search_all"}
+    assert set(res) == {"append", "append_batch", "batch+enrich", "append_4thr", "tail(100)", "search", "search_all"}
     assert all(r["lfe_ns"] > 0 and r["python_ns"] > 0 for r in res.values())
 
 
