@@ -153,12 +153,20 @@ class RecordLayout:
         self.pairs = pairs[::-1]  # collapsed from the end so earlier positions stay valid
         self.row = collections.namedtuple(record.__name__ + "_row", names)  # type: ignore[misc]
 
-    def rows(self, recs: bytes, count: int, buf: bytes, base: int, raw: bool = False) -> List[Any]:
-        """The ``count`` records in ``recs`` as rows; byte fields are sliced from ``buf``.
-        With ``raw`` the rows are plain sequences in field order (no namedtuple)."""
+    def unpacked(self, recs: bytes, count: int) -> Any:
+        """Iterates the ``count`` records in ``recs`` as the raw ``struct`` tuples (a byte-string
+        field is two items: its pointer and its length)."""
+        if self.struct.size == self.size:
+            return self.struct.iter_unpack(recs[: count * self.size])
         unpack = self.struct.unpack_from
         size = self.size
-        make = (lambda v: v) if raw else self.row._make
+        return (unpack(recs, i * size) for i in range(count))
+
+    def rows(self, recs: bytes, count: int, buf: bytes, base: int) -> List[Any]:
+        """The ``count`` records in ``recs`` as rows; byte fields are sliced from ``buf``."""
+        unpack = self.struct.unpack_from
+        size = self.size
+        make = self.row._make
         pairs = self.pairs
         blen = len(buf)
         out = []
@@ -227,8 +235,10 @@ def read_batch(
     and library disagree on the layout and :class:`~lfe.errors.LibraryError` is raised rather
     than reading garbage. The records and the byte buffer are each copied out with one
     ``memcpy`` and decoded with :mod:`struct`; ``convert`` gets one row per record (a
-    namedtuple with the record's field names, byte-string fields as ``bytes``; with ``raw``, a
-    plain sequence of the same values, for hot paths).
+    namedtuple with the record's field names, byte-string fields as ``bytes``). With ``raw``
+    (hot paths) ``convert(t, buf, base)`` gets the raw ``struct`` tuple instead (a byte-string
+    field is a pointer and a length: its bytes are ``buf[ptr - base : ptr - base + len]``);
+    ``buf`` is a Python copy, so a wrong offset can only give wrong bytes, never touch memory.
     """
     if not ptr:
         raise errors.LibraryError("lfe query returned OK but no batch")
@@ -250,7 +260,11 @@ def read_batch(
             lay = layout(record)
             recs = ctypes.string_at(h.records, n * lay.size)
             buf = ctypes.string_at(h.bytes, h.bytes_len) if h.bytes_len else b""
-            items = [convert(r) for r in lay.rows(recs, n, buf, h.bytes or 0, raw)]
+            base = h.bytes or 0
+            if raw:
+                items = [convert(t, buf, base) for t in lay.unpacked(recs, n)]  # type: ignore[call-arg]
+            else:
+                items = [convert(r) for r in lay.rows(recs, n, buf, base)]
         return items, h.next, h.missed
     finally:
         lib.lfe_batch_free(ptr)

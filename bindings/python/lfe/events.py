@@ -239,9 +239,12 @@ EventLike = Union[EventIn, Tuple[Any, ...]]
 _new_event = frozen_factory(Event)
 
 
-def _event(r: Any) -> Event:
-    # r: raw row (seq, ts_ns, lost_before, process_id, type, reserved, payload)
-    return _new_event(r[0], r[1], r[4], r[3], r[2], r[6])
+def _event(t: Any, buf: bytes, base: int) -> Event:
+    # t: raw struct tuple (seq, ts_ns, lost_before, process_id, type, reserved, payload ptr,
+    # payload len)
+    n = t[7]
+    o = t[6] - base
+    return _new_event(t[0], t[1], t[4], t[3], t[2], buf[o : o + n] if n else b"")
 
 
 def timeout_ns(timeout: Optional[float]) -> int:

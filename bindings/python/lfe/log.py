@@ -294,11 +294,13 @@ class LogStats:
 _new_line = frozen_factory(LogLine)
 
 
-def _line(r: Any, sg: Any = _STREAMS.get, lg: Any = _LEVELS.get, fg: Any = _FLAGS.get,
-          tg: Any = _TAGS.get) -> LogLine:
-    # r: raw row (seq, ts_ns, process_id, stream, level, flags, tags, text) - see read_batch
-    return _new_line(r[0], r[1], r[2], sg(r[3], r[3]), lg(r[4], r[4]), fg(r[5], r[5]),
-                     tg(r[6], r[6]), r[7])
+def _line(t: Any, buf: bytes, base: int, sg: Any = _STREAMS.get, lg: Any = _LEVELS.get,
+          fg: Any = _FLAGS.get, tg: Any = _TAGS.get) -> LogLine:
+    # t: raw struct tuple (seq, ts_ns, process_id, stream, level, flags, tags, text ptr, text len)
+    n = t[8]
+    o = t[7] - base
+    return _new_line(t[0], t[1], t[2], sg(t[3], t[3]), lg(t[4], t[4]), fg(t[5], t[5]),
+                     tg(t[6], t[6]), buf[o : o + n] if n else b"")
 
 
 def _url(r: lfe_log_url) -> LogUrl:
