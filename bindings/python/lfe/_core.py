@@ -132,7 +132,8 @@ class RecordLayout:
         names: List[str] = []
         pairs: List[int] = []  # positions (in unpacked values) of lfe_bytes pointers
         pos = 0
-        for name, t in record._fields_:  # type: ignore[attr-defined]
+        for field in record._fields_:  # type: ignore[attr-defined]
+            name, t = field[0], field[1]
             code = "PN" if t is lfe_bytes else _CT_CODES[t]
             first = code[0]
             off = struct.calcsize(fmt + first) - struct.calcsize("@" + first)
@@ -151,7 +152,7 @@ class RecordLayout:
         if self.struct.size > self.size:
             raise errors.LibraryError(f"{record.__name__}: struct layout larger than ctypes'")
         self.pairs = pairs[::-1]  # collapsed from the end so earlier positions stay valid
-        self.row = collections.namedtuple(record.__name__ + "_row", names)  # type: ignore[misc]
+        self.row: Any = collections.namedtuple(record.__name__ + "_row", names)  # type: ignore[misc]
 
     def unpacked(self, recs: bytes, count: int) -> Any:
         """Iterates the ``count`` records in ``recs`` as the raw ``struct`` tuples (a byte-string
@@ -225,7 +226,7 @@ def read_batch(
     ptr: Any,
     record: Type[ctypes.Structure],
     kind: int,
-    convert: Callable[[Any], T],
+    convert: Callable[..., T],
     raw: bool = False,
 ) -> Tuple[List[T], int, int]:
     """Reads and frees one batch: returns ``(items, next, missed)``.
@@ -262,7 +263,7 @@ def read_batch(
             buf = ctypes.string_at(h.bytes, h.bytes_len) if h.bytes_len else b""
             base = h.bytes or 0
             if raw:
-                items = [convert(t, buf, base) for t in lay.unpacked(recs, n)]  # type: ignore[call-arg]
+                items = [convert(t, buf, base) for t in lay.unpacked(recs, n)]
             else:
                 items = [convert(r) for r in lay.rows(recs, n, buf, base)]
         return items, h.next, h.missed

@@ -13,7 +13,7 @@ ordinary Python code can catch it: ``Invalid``/``TooLarge``/``BadPattern``/``Nul
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
+from typing import Callable, Dict, Optional, Type
 
 # The status codes (mirrors of the LFE_E_* macros in include/lfe.h; a test checks they agree).
 LFE_OK = 0
@@ -192,7 +192,7 @@ ERRORS: Dict[int, Type[LfeError]] = {
     )
 }
 
-_status_text = None  # set by lfe._lib once the library is loaded
+_status_text: Optional[Callable[[int], str]] = None  # set by lfe._lib once loaded
 
 
 def status_text(code: int) -> str:

@@ -437,7 +437,7 @@ class Subscription(_Popper):
         raise TypeError("Subscription objects are made by Bus.subscribe()")
 
     @classmethod
-    def _wrap(cls, ptr: int) -> "Subscription":
+    def _wrap(cls, ptr: Optional[int]) -> "Subscription":
         self = cls.__new__(cls)
         Handle.__init__(self, ptr)
         return self

@@ -256,7 +256,7 @@ class LockValidator(Handle):
         """The validator's counters."""
         s = lfe_lockdep_counters()
         self._call(lib.lfe_lockdep_stats, ctypes.byref(s))
-        return LockdepStats(*(getattr(s, f) for f, _ in lfe_lockdep_counters._fields_))
+        return LockdepStats(*(getattr(s, f[0]) for f in lfe_lockdep_counters._fields_))
 
     def lock(self, name: Any, lock: Optional[Any] = None, strict: bool = False) -> "TrackedLock":
         """A ``threading.Lock`` (or the given lock) that reports its acquires and releases."""

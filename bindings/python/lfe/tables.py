@@ -94,7 +94,7 @@ class lfe_requests_config(ctypes.Structure):
                 ("max_field", c_size_t)]
 
 
-_REQ_COMMON = [
+_REQ_COMMON: List[Tuple[str, Any]] = [
     ("time_ns", c_uint64),
     ("duration_ns", c_uint64),
     ("bytes", c_uint64),
