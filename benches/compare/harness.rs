@@ -113,9 +113,9 @@ impl Options {
             }
         }
         let (r, run, warm) = if quick {
-            (3, Duration::from_millis(150), Duration::from_millis(50))
+            (3, Duration::from_millis(120), Duration::from_millis(40))
         } else {
-            (5, Duration::from_millis(400), Duration::from_millis(150))
+            (7, Duration::from_millis(300), Duration::from_millis(150))
         };
         Options {
             quick,
@@ -143,10 +143,14 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The progress bar on stderr; when stderr is not a terminal (piped to a file), one line per
+/// workload instead of a redrawn bar.
 struct Progress {
     total: usize,
     done: usize,
     start: Instant,
+    tty: bool,
+    last: String,
 }
 
 impl Progress {
@@ -161,6 +165,18 @@ impl Progress {
             0.0
         };
         let mut err = std::io::stderr();
+        if !self.tty {
+            let workload = label.split(' ').next().unwrap_or("").to_string();
+            if workload != self.last {
+                let _ = writeln!(
+                    err,
+                    "[{:>3}/{}, ~{:.0}s left] {workload}",
+                    self.done, self.total, eta
+                );
+                self.last = workload;
+            }
+            return;
+        }
         let _ = write!(
             err,
             "\r[{}{}] {:>3}/{} ~{:>3.0}s left  {:<40}",
@@ -177,12 +193,17 @@ impl Progress {
 
 /// Runs the workloads and returns one row per variant.
 pub fn run_all(workloads: Vec<Workload>, opts: &Options) -> Vec<Row> {
+    let names: Vec<&str> = workloads.iter().map(|w| w.name).collect();
+    let names = names.join(", ");
     let mut workloads: Vec<Workload> = workloads
         .into_iter()
         .filter(|w| opts.only.as_deref().is_none_or(|o| o == w.name))
         .collect();
     if workloads.is_empty() {
-        eprintln!("no workload named {:?}", opts.only);
+        eprintln!(
+            "no workload named {:?}; the workloads are: {names}",
+            opts.only
+        );
         std::process::exit(2);
     }
     let total: usize = workloads
@@ -193,6 +214,8 @@ pub fn run_all(workloads: Vec<Workload>, opts: &Options) -> Vec<Row> {
         total,
         done: 0,
         start: Instant::now(),
+        tty: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        last: String::new(),
     };
     let mut rows = Vec::new();
     for w in workloads.iter_mut() {
@@ -487,6 +510,9 @@ where
         let start = Instant::now();
         std::thread::sleep(dur);
         stop.store(true, Ordering::Relaxed);
+        // The measured span ends at the stop signal (not after the joins): a thread finishes at
+        // most its current loop iteration after it, which the workloads keep short.
+        let elapsed = start.elapsed();
         let mut ops = 0;
         let mut lats = Vec::new();
         for h in handles {
@@ -494,12 +520,36 @@ where
             ops += o;
             lats.extend(l);
         }
-        (ops, lats, start.elapsed())
+        (ops, lats, elapsed)
     });
     Sample {
         ops,
         elapsed,
         latencies_ns: lats,
         extra: Vec::new(),
+    }
+}
+
+/// Calls `f` `per_sec` times per second (on a fixed schedule, so a late call does not shift the
+/// next ones) until `stop` is raised.
+pub fn paced(stop: &std::sync::atomic::AtomicBool, per_sec: f64, mut f: impl FnMut()) {
+    use std::sync::atomic::Ordering;
+    let period = Duration::from_secs_f64(1.0 / per_sec);
+    let mut next = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        f();
+        next += period;
+        loop {
+            let now = Instant::now();
+            if now >= next || stop.load(Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep((next - now).min(Duration::from_millis(5)));
+        }
+        let now = Instant::now();
+        if now > next + period * 100 {
+            // Far behind (the machine was busy): do not burst to catch up.
+            next = now;
+        }
     }
 }

@@ -22,7 +22,14 @@
 //! no URL and no error line is missed because the ring wrapped. An append whose line will
 //! overwrite line `s - capacity` checks the published enrichment cursor; if that line is not
 //! enriched yet, the appender *helps*: it takes the enrichment mutex and enriches up to that
-//! line inline (counted in [`Stats::inline_enriched`]) before publishing. This is the only
+//! line inline (counted in [`Stats::inline_enriched`]) before publishing.
+//!
+//! Enrichment is split in two so helpers do not serialise on the expensive part: *analysis*
+//! (the detectors' regexes; a pure function of the line's bytes) is done outside the mutex, by
+//! whichever thread claims the line first (the worker analysing ahead, or the appender about to
+//! evict it), and stored in the line; *applying* it (level/tags/flags, URL list, error groups)
+//! happens in sequence order under the mutex and is cheap. So under sustained overload every
+//! appender analyses the line it evicts in parallel with the others. This is the only
 //! place where an append can wait: when enrichment is a full ring behind (the worker starved,
 //! or manual mode without `enrich` calls), appenders pay for enrichment themselves and
 //! serialise on the enrichment mutex, and a helper waits for a line that was claimed but not yet
@@ -103,6 +110,9 @@ pub mod flags {
     pub const MASK: u32 = (1 << 5) - 1;
     /// Internal: hidden by `clear_process` (never reported).
     pub(crate) const CLEARED: u32 = 1 << 31;
+    /// Internal: a thread has claimed this line's analysis (so two threads rarely analyse the
+    /// same line).
+    pub(crate) const CLAIMED: u32 = 1 << 30;
 }
 
 /// Configuration of a [`LogStore`].
@@ -157,6 +167,11 @@ struct Line {
     tags: AtomicU32,
     flags: AtomicU32,
     text: Box<[u8]>,
+    /// The detectors' result, computed once by whichever thread gets there first (an enricher
+    /// analysing ahead outside the mutex, or an appender about to evict the line) and applied
+    /// in sequence order under the enrichment mutex. `get`/`set` never block; a lost `set`
+    /// race only wastes one analysis.
+    analysis: std::sync::OnceLock<enrich::Analysis>,
 }
 
 /// A copy of one stored line, as returned by reads.
@@ -230,6 +245,8 @@ struct EnrichState {
     groups: ErrorGrouper,
     /// Lines processed since the groups snapshot was last published.
     groups_stale: bool,
+    /// The URL list changed since its snapshot was last published.
+    urls_stale: bool,
 }
 
 struct Shared {
@@ -303,7 +320,7 @@ impl Shared {
             let seq = st.cursor;
             let r = self.visit(seq, |line| {
                 let stripped = strip_ansi(&line.text);
-                let a = self.detector.analyze_stripped(&stripped);
+                let a = self.analysis(line);
                 let mut fl = flags::ENRICHED;
                 if a.error.is_some() {
                     fl |= flags::ERROR_START;
@@ -325,7 +342,7 @@ impl Shared {
                     urls_changed = true;
                 }
                 st.groups
-                    .feed(line.process_id, seq, line.ts_ns, &stripped, &a);
+                    .feed(line.process_id, seq, line.ts_ns, &stripped, a);
             });
             match r {
                 Visit::Present(()) | Visit::Evicted => {
@@ -351,12 +368,56 @@ impl Shared {
         // Release: as above.
         self.enriched_upto.store(st.cursor, Ordering::Release);
         if urls_changed {
-            self.urls_snap.store(StdArc::new(st.urls.list()));
+            st.urls_stale = true;
         }
         st.cursor - start
     }
 
+    /// The line's analysis: the stored one, or computed now (and stored). When another thread
+    /// claimed it and is computing it, waits briefly for its result, then computes it itself
+    /// (bounded: a preempted claimer costs one duplicate analysis, never a stall).
+    fn analysis<'a>(&self, line: &'a Line) -> &'a enrich::Analysis {
+        if let Some(a) = line.analysis.get() {
+            return a;
+        }
+        // Relaxed: the claim bit only avoids duplicate work; the result itself is published
+        // through the OnceLock (which synchronises).
+        if line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED != 0 {
+            let mut spins = 0u32;
+            while spins < 200 {
+                if let Some(a) = line.analysis.get() {
+                    return a;
+                }
+                backoff(&mut spins);
+            }
+        }
+        let a = self.detector.analyze_stripped(&strip_ansi(&line.text));
+        let _ = line.analysis.set(a);
+        // Set by us or by a racing thread a moment ago: present either way.
+        line.analysis.get().expect("analysis was just set")
+    }
+
+    /// Analyses lines `from..until` that are published and not analysed yet, *without* the
+    /// enrichment mutex: this is the expensive part of enrichment (the regexes), and it runs in
+    /// parallel on every thread that enriches. Applying the results (URL list, error groups,
+    /// level/flags) stays in sequence order under the mutex and is cheap.
+    fn analyze_ahead(&self, from: u64, until: u64) {
+        for seq in from..until {
+            let _ = self.ring.get(seq, |line| {
+                // Relaxed: see `analysis`. A line another thread claimed is left to it.
+                if line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED == 0 {
+                    let a = self.detector.analyze_stripped(&strip_ansi(&line.text));
+                    let _ = line.analysis.set(a);
+                }
+            });
+        }
+    }
+
     fn publish_groups(&self, st: &mut EnrichState) {
+        if st.urls_stale {
+            st.urls_stale = false;
+            self.urls_snap.store(StdArc::new(st.urls.list()));
+        }
         if st.groups_stale {
             st.groups_stale = false;
             self.groups_snap.store(StdArc::new(st.groups.groups()));
@@ -367,6 +428,9 @@ impl Shared {
     /// enriched first.
     #[cold]
     fn help(&self, target: u64) {
+        // The expensive part first, outside the mutex and in parallel with other helpers: each
+        // helper analyses the line it is about to evict. Then apply in order under the mutex.
+        self.analyze_ahead(target, target + 1);
         let mut spins = 0u32;
         loop {
             // Acquire: pairs with the enricher's Release store.
@@ -376,10 +440,24 @@ impl Shared {
             if let Ok(mut st) = self.enrich.try_lock() {
                 let before = st.cursor;
                 self.enrich_locked(&mut st, target + 1, true);
-                // Go a little further without waiting, so the next appenders need not help.
+                // Go a little further over lines already analysed (cheap to apply), so the
+                // next appenders need not help.
                 let more = (target + 1 + CHUNK).min(self.ring.appended());
-                self.enrich_locked(&mut st, more, false);
-                self.publish_groups(&mut st);
+                let mut upto = target + 1;
+                while upto < more
+                    && self
+                        .ring
+                        .get(upto, |l| l.analysis.get().is_some())
+                        .unwrap_or(false)
+                {
+                    upto += 1;
+                }
+                self.enrich_locked(&mut st, upto, false);
+                // Snapshots for readers: at least every 64 lines applied by helpers (the worker,
+                // `enrich` and `sync` publish after every chunk).
+                if st.cursor / 64 != before / 64 {
+                    self.publish_groups(&mut st);
+                }
                 let done = st.cursor - before;
                 drop(st);
                 // Relaxed: a statistic.
@@ -436,6 +514,7 @@ impl Shared {
             tags: AtomicU32::new(0),
             flags: AtomicU32::new(fl),
             text: text.into(),
+            analysis: std::sync::OnceLock::new(),
         }
     }
 
@@ -443,6 +522,10 @@ impl Shared {
         let mut chunks = 0u32;
         loop {
             let stop = self.stop.load(Ordering::Acquire);
+            // Analyse the next chunk outside the mutex (helpers can apply meanwhile).
+            // Acquire: pairs with enrichers' Release; only a starting point, rechecked below.
+            let from = self.enriched_upto.load(Ordering::Acquire);
+            self.analyze_ahead(from, self.ring.appended().min(from + CHUNK));
             let n = {
                 let mut st = self.enrich.lock().unwrap_or_else(|e| e.into_inner());
                 let head = self.ring.appended();
@@ -580,6 +663,7 @@ impl LogStore {
                 urls: UrlList::new(cfg.url_capacity),
                 groups: ErrorGrouper::new(cfg.groups),
                 groups_stale: false,
+                urls_stale: false,
             }),
             enriched_upto: CachePadded::new(AtomicU64::new(0)),
             urls_snap: ArcSwap::from_pointee(Vec::new()),
