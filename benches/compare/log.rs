@@ -3,8 +3,10 @@
 //! Implementations:
 //! * `lfe` — `lfe::log::LogStore` with its enrichment worker (default config: 10,000 lines);
 //! * `mutex` — `lfe::baseline::log::LogStore`, a `VecDeque` behind one mutex, in **fair** mode
-//!   (detection in a worker outside the lock) except in `log_append_detect`, which uses the
-//!   **naive** mode (detection inside the lock on every append, as Go hosts typically do).
+//!   (detection in a worker outside the lock; like lfe it never evicts a line unanalysed: an
+//!   append that would do so analyses that line under the lock) except in
+//!   `log_append_detect`, which uses the **naive** mode (detection inside the lock on every
+//!   append, as Go hosts typically do).
 //!
 //! Lines come from the dev-server corpus (`benches/data/`), each thread replaying one tool's
 //! output as its own process. Same config, same lines, same thread counts for both.
