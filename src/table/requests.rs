@@ -280,7 +280,11 @@ impl RequestLog {
     ///
     /// Errors: `TooLarge` (a field over `max_field`), `Invalid` (unknown flag bits).
     pub fn record(&self, r: Request) -> Result<u64> {
-        self.record_batch(vec![r])
+        self.check(&r)?;
+        // Relaxed: as in `record_batch`.
+        let seq = self.head.fetch_add(1, Ordering::Relaxed);
+        self.store(seq, r, 0);
+        Ok(seq)
     }
 
     /// Appends requests as one contiguous, ordered range of sequence numbers; returns the first
@@ -293,19 +297,24 @@ impl RequestLog {
         // never infer publication from `head`.
         let first = self.head.fetch_add(rs.len() as u64, Ordering::Relaxed);
         let now = crate::time::now_ns();
-        for (i, mut r) in rs.into_iter().enumerate() {
-            let seq = first + i as u64;
-            r.seq = seq;
-            if r.time_ns == 0 {
-                r.time_ns = now;
-            }
-            if r.status >= 400 || r.flags & FLAG_TRANSPORT_ERROR != 0 {
-                r.flags |= FLAG_ERROR;
-            }
-            self.count(&r);
-            self.publish(Arc::new(Entry { seq, req: r }));
+        for (i, r) in rs.into_iter().enumerate() {
+            self.store(first + i as u64, r, now);
         }
         Ok(first)
+    }
+
+    /// Stamps, counts and publishes one checked request at its claimed `seq` (`now` = 0: read
+    /// the clock if the request has no time).
+    fn store(&self, seq: u64, mut r: Request, now: u64) {
+        r.seq = seq;
+        if r.time_ns == 0 {
+            r.time_ns = if now == 0 { crate::time::now_ns() } else { now };
+        }
+        if r.status >= 400 || r.flags & FLAG_TRANSPORT_ERROR != 0 {
+            r.flags |= FLAG_ERROR;
+        }
+        self.count(&r);
+        self.publish(Arc::new(Entry { seq, req: r }));
     }
 
     fn publish(&self, e: Arc<Entry>) {
@@ -327,8 +336,11 @@ impl RequestLog {
             self.unrouted.add(r);
             return;
         }
-        if let Some(s) = self.routes.read(|m| m.value.get(&r.route_id).cloned()) {
-            s.add(r);
+        // Count inside the read: no clone of the stats' Arc, so no shared refcount write.
+        if self
+            .routes
+            .read(|m| m.value.get(&r.route_id).map(|s| s.add(r)).is_some())
+        {
             return;
         }
         let max = self.cfg.max_routes;
