@@ -53,13 +53,13 @@ pub struct StripedCounter {
     stripes: Box<[CachePadded<AtomicU64>]>,
 }
 
-const STRIPES: usize = 8;
+pub(crate) const STRIPES: usize = 8;
 
 thread_local! {
     static STRIPE_HINT: u8 = const { 0 };
 }
 
-fn stripe_index() -> usize {
+pub(crate) fn stripe_index() -> usize {
     // The address of a thread-local differs per thread: a cheap, lock-free per-thread hint.
     STRIPE_HINT.with(|x| {
         let a = x as *const u8 as usize;

@@ -1,29 +1,14 @@
 //! The request log: a bounded ring of the proxy's requests plus per-route and global counters
 //! and latency histograms.
 //!
-//! The shared sequence ring (`src/ring.rs`, branch `log`) was not committed when this was
-//! written, so the log uses its own small lock-free ring, below.
+//! # The ring
 //!
-//! # The ring protocol (the invariant this module keeps)
-//!
-//! `capacity` slots; slot `i` holds an immutable `Arc<Entry>` stamped with the sequence number
-//! it was written for (or `EMPTY`). A writer claims sequence numbers with one `fetch_add` on
-//! `head` (a batch claims a contiguous range, so its records stay in order), builds the entry,
-//! and publishes it into slot `seq % capacity` with a compare-and-swap that only replaces an
-//! entry with a *smaller* stamp: a writer that was overtaken by one a whole lap ahead drops its
-//! record (it counts as evicted) instead of overwriting newer data.
-//!
-//! **Invariant: a slot read for sequence `s` either holds stamp `s` (then the entry is the
-//! complete record `s`), a larger stamp (record `s` was evicted), or a smaller stamp / `EMPTY`
-//! (record `s` is claimed but not yet published).** A reader at cursor `c` reads
-//! `max(c, head - capacity) .. head`, takes entries whose stamp matches, counts larger stamps as
-//! missed, and stops at the first unpublished one (its next cursor), so it never sees a record
-//! twice, never out of order, and never a half-written one. Readers never write shared memory.
-//! A writer stalled between claim and publish holds readers back at its sequence until it
-//! publishes or falls a lap behind (then it is skipped as missed).
-//!
-//! The slots are the same snapshot cells as the RCU tables (arc-swap; an `AtomicPtr` under
-//! loom), so `tests/loom_table.rs` model-checks this protocol.
+//! Records live in the shared lock-free sequence ring ([`crate::ring::Ring`], the same one the
+//! log store uses; its publish/read/eviction protocol and invariant are written at the top of
+//! `src/ring.rs` and model-checked by `tests/loom_ring.rs`): a record or a batch claims its
+//! sequence numbers with one `fetch_add` (a batch gets a contiguous range, so its records stay
+//! in order) and is published with one CAS; readers see each record whole, once, in sequence
+//! order, and count evicted ones as missed. The record's `seq` field is the ring's sequence.
 //!
 //! # Counters
 //!
@@ -32,8 +17,8 @@
 //! bounded by `max_routes`; route id 0 is the "unrouted" bucket. Requests for further routes
 //! are still counted in the global stats (and in `stats_overflow`).
 
-use super::slot::Slot;
 use super::{check_len, Rcu, ShardedMap, Store};
+use crate::ring::Ring;
 use crate::sync::{AtomicU64, Ordering};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
@@ -167,12 +152,16 @@ impl RouteStats {
 
     /// Reads the counters (each exact; concurrent updates may land between two of them).
     pub fn view(&self) -> StatsView {
+        Self::view_of(&[self])
+    }
+
+    /// The sum of several stats objects (the global stats are striped per thread).
+    fn view_of(parts: &[impl std::ops::Deref<Target = RouteStats>]) -> StatsView {
         // Relaxed: statistics, see `add`.
-        let counts: Vec<u64> = self
-            .hist
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .collect();
+        let sum = |f: &dyn Fn(&RouteStats) -> &AtomicU64| -> u64 {
+            parts.iter().map(|p| f(p).load(Ordering::Relaxed)).sum()
+        };
+        let counts: Vec<u64> = (0..BUCKETS).map(|i| sum(&|p| &p.hist[i])).collect();
         let total: u64 = counts.iter().sum();
         let pct = |p: u64| -> u64 {
             if total == 0 {
@@ -189,23 +178,14 @@ impl RouteStats {
             bucket_upper(BUCKETS - 1)
         };
         StatsView {
-            requests: self.requests.load(Ordering::Relaxed),
-            errors: self.errors.load(Ordering::Relaxed),
-            bytes: self.bytes.load(Ordering::Relaxed),
+            requests: sum(&|p| &p.requests),
+            errors: sum(&|p| &p.errors),
+            bytes: sum(&|p| &p.bytes),
             p50_ns: pct(50),
             p90_ns: pct(90),
             p99_ns: pct(99),
         }
     }
-}
-
-const EMPTY: u64 = u64::MAX;
-
-#[derive(Debug)]
-struct Entry {
-    /// The sequence this slot content was written for, or `EMPTY`.
-    seq: u64,
-    req: Request,
 }
 
 /// The result of a cursor read.
@@ -221,9 +201,10 @@ pub struct ReadResult {
 
 /// The lock-free request log.
 pub struct RequestLog {
-    head: CachePadded<AtomicU64>,
-    slots: Box<[Slot<Entry>]>,
-    global: CachePadded<RouteStats>,
+    ring: Ring<Request>,
+    /// Global stats, striped per thread (`ring::stripe_index`) so that concurrent recorders do
+    /// not all write the same cache lines; read as their sum.
+    global: Box<[CachePadded<RouteStats>]>,
     unrouted: CachePadded<RouteStats>,
     routes: Rcu<ShardedMap<u64, Arc<RouteStats>>>,
     overflow: CachePadded<AtomicU64>,
@@ -242,16 +223,11 @@ impl RequestLog {
         if cfg.capacity == 0 || cfg.max_field == 0 {
             return Err(Error::Invalid("capacity and max_field must be > 0"));
         }
-        let empty = Arc::new(Entry {
-            seq: EMPTY,
-            req: Request::default(),
-        });
         Ok(RequestLog {
-            head: CachePadded::new(AtomicU64::new(0)),
-            slots: (0..cfg.capacity)
-                .map(|_| Slot::new(empty.clone()))
+            ring: Ring::new(cfg.capacity)?,
+            global: (0..crate::ring::STRIPES)
+                .map(|_| CachePadded::new(RouteStats::default()))
                 .collect(),
-            global: CachePadded::new(RouteStats::default()),
             unrouted: CachePadded::new(RouteStats::default()),
             routes: Rcu::new(ShardedMap::new()),
             overflow: CachePadded::new(AtomicU64::new(0)),
@@ -281,10 +257,7 @@ impl RequestLog {
     /// Errors: `TooLarge` (a field over `max_field`), `Invalid` (unknown flag bits).
     pub fn record(&self, r: Request) -> Result<u64> {
         self.check(&r)?;
-        // Relaxed: as in `record_batch`.
-        let seq = self.head.fetch_add(1, Ordering::Relaxed);
-        self.store(seq, r, 0);
-        Ok(seq)
+        Ok(self.ring.push(self.prepare(r, 0)))
     }
 
     /// Appends requests as one contiguous, ordered range of sequence numbers; returns the first
@@ -293,20 +266,16 @@ impl RequestLog {
         for r in &rs {
             self.check(r)?;
         }
-        // Relaxed: the claim only needs uniqueness; readers validate each slot's stamp and
-        // never infer publication from `head`.
-        let first = self.head.fetch_add(rs.len() as u64, Ordering::Relaxed);
         let now = crate::time::now_ns();
-        for (i, r) in rs.into_iter().enumerate() {
-            self.store(first + i as u64, r, now);
-        }
-        Ok(first)
+        let r = self
+            .ring
+            .push_batch(rs.into_iter().map(|r| self.prepare(r, now)));
+        Ok(r.start)
     }
 
-    /// Stamps, counts and publishes one checked request at its claimed `seq` (`now` = 0: read
-    /// the clock if the request has no time).
-    fn store(&self, seq: u64, mut r: Request, now: u64) {
-        r.seq = seq;
+    /// Stamps and counts one checked request before it is pushed (`now` = 0: read the clock if
+    /// the request has no time). Its `seq` is filled in from the ring when it is read.
+    fn prepare(&self, mut r: Request, now: u64) -> Request {
         if r.time_ns == 0 {
             r.time_ns = if now == 0 { crate::time::now_ns() } else { now };
         }
@@ -314,24 +283,11 @@ impl RequestLog {
             r.flags |= FLAG_ERROR;
         }
         self.count(&r);
-        self.publish(Arc::new(Entry { seq, req: r }));
-    }
-
-    fn publish(&self, e: Arc<Entry>) {
-        let slot = &self.slots[(e.seq % self.cfg.capacity as u64) as usize];
-        loop {
-            let cur = slot.load_full();
-            if cur.seq != EMPTY && cur.seq > e.seq {
-                return; // overtaken by a writer a lap ahead: ours counts as evicted
-            }
-            if slot.cas(&cur, e.clone()) {
-                return;
-            }
-        }
+        r
     }
 
     fn count(&self, r: &Request) {
-        self.global.add(r);
+        self.global[crate::ring::stripe_index()].add(r);
         if r.route_id == 0 {
             self.unrouted.add(r);
             return;
@@ -367,51 +323,31 @@ impl RequestLog {
     /// Reads up to `max` records after `cursor` (start at 0; pass back `next`). See the module
     /// docs for what `missed` counts.
     pub fn read(&self, cursor: u64, max: usize) -> ReadResult {
-        // Relaxed: bounds the scan only; each slot's stamp is validated after an Acquire load.
-        let head = self.head.load(Ordering::Relaxed);
-        let cap = self.cfg.capacity as u64;
-        let start = cursor.max(head.saturating_sub(cap));
-        let mut out = ReadResult {
-            requests: Vec::new(),
-            next: start,
-            missed: start.saturating_sub(cursor),
-        };
-        let mut s = start;
-        while s < head && out.requests.len() < max {
-            let e = self.slots[(s % cap) as usize].load_full();
-            if e.seq == s {
-                out.requests.push(e.req.clone());
-            } else if e.seq != EMPTY && e.seq > s {
-                out.missed += 1;
-            } else {
-                break; // claimed, not yet published
-            }
-            s += 1;
+        let mut requests = Vec::new();
+        let r = self.ring.read_from(cursor, max, |seq, req| {
+            let mut c = req.clone();
+            c.seq = seq;
+            requests.push(c);
+        });
+        ReadResult {
+            requests,
+            next: r.next,
+            missed: r.missed,
         }
-        out.next = s;
-        out
     }
 
     /// The last `n` published records still in the ring, oldest first.
     pub fn recent(&self, n: usize) -> Vec<Request> {
-        // Relaxed: as in `read`.
-        let head = self.head.load(Ordering::Relaxed);
-        let cap = self.cfg.capacity as u64;
-        let n = (n as u64).min(cap);
-        let mut v = Vec::new();
-        for s in head.saturating_sub(n)..head {
-            let e = self.slots[(s % cap) as usize].load_full();
-            if e.seq == s {
-                v.push(e.req.clone());
-            }
-        }
-        v
+        self.ring.last_n(n, |seq, req| {
+            let mut c = req.clone();
+            c.seq = seq;
+            c
+        })
     }
 
     /// The next sequence number to be claimed (= records ever recorded).
     pub fn head(&self) -> u64 {
-        // Relaxed: a statistic.
-        self.head.load(Ordering::Relaxed)
+        self.ring.appended()
     }
 
     /// Stats of route `id` (0: unrouted); `NotFound` if it never had a request.
@@ -426,7 +362,7 @@ impl RequestLog {
 
     /// Stats over every request.
     pub fn global_stats(&self) -> StatsView {
-        self.global.view()
+        RouteStats::view_of(&self.global)
     }
 
     /// Requests whose route had no stats slot left (`max_routes` reached).
