@@ -22,7 +22,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
         install-check test install uninstall clean tools tools-cbindgen tools-pytest \
-        fuzz fuzz-smoke soak sanitize verify bench loom
+        fuzz fuzz-smoke soak soak-smoke sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
 # Libraries: build/lib/liblfe.so.<version> (SONAME liblfe.so.<ABI>) and build/lib/liblfe.a
@@ -125,8 +125,15 @@ loom:
 	  RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=$(LOOM_MAX_PREEMPTIONS) CARGO_TARGET_DIR=target/loom \
 	    $(CARGO) test --release --test $$t -- --test-threads=1; done
 
+# The deeper run (not part of `make test`): loom with one more preemption, every fuzz target for
+# VERIFY_FUZZ_SECONDS, a VERIFY_SOAK_SECONDS soak, and the Rust suite under ASan and TSan.
+VERIFY_FUZZ_SECONDS ?= 60
+VERIFY_SOAK_SECONDS ?= 120
 verify:
 	$(MAKE) loom LOOM_MAX_PREEMPTIONS=3
+	$(MAKE) fuzz FUZZ_SECONDS=$(VERIFY_FUZZ_SECONDS)
+	$(MAKE) soak SECONDS=$(VERIFY_SOAK_SECONDS)
+	$(MAKE) sanitize
 
 # ---------------------------------------------------------------------------------------------
 # Bindings
@@ -146,7 +153,7 @@ install-check: lib
 
 # ---------------------------------------------------------------------------------------------
 test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
-      install-check python-test go-test fuzz-smoke
+      install-check python-test go-test fuzz-smoke soak-smoke
 	@echo "make test: all suites passed"
 
 install: lib
@@ -167,6 +174,16 @@ bench:
 	$(CARGO) bench --bench compare
 
 # ---------------------------------------------------------------------------------------------
+# Soak (examples/soak.rs): every structure under a mixed concurrent workload for SECONDS, checking
+# invariants and that VmRSS stays within the bound stated at the top of examples/soak.rs.
+SECONDS ?= 60
+soak:
+	$(CARGO) run --release --example soak -- $(SECONDS)
+
+soak-smoke:
+	$(CARGO) run --release --example soak -- 15
+
+# ---------------------------------------------------------------------------------------------
 # Fuzzing (cargo-fuzz, libFuzzer). A stable compiler needs RUSTC_BOOTSTRAP=1 for -Zsanitizer.
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 300
@@ -185,14 +202,14 @@ tools-fuzz:
 fuzz: tools-fuzz
 	@for t in $(FUZZ_TARGETS); do echo "== fuzz $$t ($(FUZZ_SECONDS)s)"; mkdir -p fuzz/corpus/$$t; \
 	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run --release $$t corpus/$$t -- \
-	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1); done
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1); done
 
 # The CI smoke: each target for FUZZ_SMOKE_SECONDS on a scratch copy of the seed corpus.
 fuzz-smoke: tools-fuzz
 	@for t in $(FUZZ_TARGETS); do echo "== fuzz-smoke $$t ($(FUZZ_SMOKE_SECONDS)s)"; \
 	  tmp=$$(mktemp -d); cp -r fuzz/corpus/$$t/. $$tmp/ 2>/dev/null || true; \
 	  if ! (cd fuzz && $(FUZZ_ENV) cargo fuzz run --release $$t $$tmp -- \
-	    -max_total_time=$(FUZZ_SMOKE_SECONDS) -rss_limit_mb=2048 -print_final_stats=1) > $$tmp.log 2>&1; then \
+	    -max_total_time=$(FUZZ_SMOKE_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1) > $$tmp.log 2>&1; then \
 	    tail -n 60 $$tmp.log; rm -rf $$tmp $$tmp.log; echo "fuzz-smoke: $$t FAILED"; exit 1; fi; \
 	  grep -E "stat::number_of_executed_units|Done [0-9]+ runs" $$tmp.log || true; \
 	  rm -rf $$tmp $$tmp.log; done

@@ -531,7 +531,7 @@ typedef struct lfe_request_stats {
 // `capacity` or `max_field` is `LFE_E_INVALID`.
 typedef struct lfe_requests_config {
   size_t size;
-  // Ring capacity in records (default 1000).
+  // Ring capacity in records (default 1000; at most 2^24).
   size_t capacity;
   // Most routes with their own stats (default 1024); route 0 ("unrouted") is extra.
   size_t max_routes;
@@ -1455,7 +1455,7 @@ int32_t lfe_requests_global_stats(const struct lfe_requests *l, struct lfe_reque
 //
 // Ownership: `*out` receives a new log; release it with `lfe_requests_free`.
 // Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero capacity or
-// max_field).
+// max_field), `LFE_E_TOO_LARGE` (capacity over 2^24 records).
 // Thread safety: safe to call from any thread.
 //
 // # Safety

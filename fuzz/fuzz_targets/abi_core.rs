@@ -2,8 +2,8 @@
 //! versioned configs of any size and content. Only documented outcomes are allowed.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use lfe::ffi::status::*;
+use libfuzzer_sys::fuzz_target;
 use std::ffi::CStr;
 
 fuzz_target!(|data: &[u8]| {

@@ -44,6 +44,10 @@ use arc_swap::ArcSwap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Largest capacity of one subscription, whatever `BusConfig::max_capacity` says (the same
+/// bound as `EventQueue`'s).
+const MAX_SUB_CAPACITY: usize = 1 << 30;
+
 /// Which event types a subscription receives: a bit mask and/or a list of types.
 ///
 /// Mask bit `t` (for `t < 63`) selects type `t`; bit 63 selects every type `>= 63` (so it covers
@@ -330,7 +334,9 @@ impl EventBus {
                 "capacity must be > 0 and the filter select something",
             ));
         }
-        if capacity > self.inner.cfg.max_capacity {
+        // The ring is allocated up front: beyond the queue's own limit (2^30) refuse rather
+        // than panic or abort in the allocation, whatever `max_capacity` allows.
+        if capacity > self.inner.cfg.max_capacity || capacity > MAX_SUB_CAPACITY {
             return Err(Error::TooLarge);
         }
         let efd = make_eventfd()?;

@@ -117,7 +117,8 @@ pub unsafe trait VersionedConfig: Copy + Default {}
 /// Reads a versioned config (ABI rule 1: configs start with `size` so they can grow).
 ///
 /// * NULL gives the defaults.
-/// * `size` smaller than the `size` field itself is `LFE_E_INVALID`.
+/// * `size` smaller than the `size` field itself, or over `isize::MAX` (no object is that
+///   large), is `LFE_E_INVALID` (every constructor documents "bad config size" as that code).
 /// * An older, shorter struct: the fields it has are read, the rest keep their defaults.
 /// * A newer, longer struct: accepted only if every byte past the fields this library knows is
 ///   zero (a newer host asking for a feature this library lacks gets `LFE_E_INVALID`, not a
@@ -134,7 +135,7 @@ pub unsafe fn arg_config<T: VersionedConfig>(p: *const T) -> Result<T, i32> {
     // SAFETY: p is non-NULL and points to a config starting with a size_t (caller contract);
     // read_unaligned makes no alignment assumption.
     let size = unsafe { (p as *const usize).read_unaligned() };
-    if size < head {
+    if size < head || size > isize::MAX as usize {
         return Err(LFE_E_INVALID);
     }
     let ours = std::mem::size_of::<T>();
@@ -259,5 +260,20 @@ mod tests {
         // Newer host asking for something we do not know: refused.
         assert_eq!(cfg(&[40, 5, 6, 0, 1]), Err(LFE_E_INVALID));
         assert_eq!(cfg(&[3]), Err(LFE_E_INVALID));
+    }
+
+    /// Regression (fuzz target `abi`): a config whose `size` is absurd (SIZE_MAX) gave
+    /// `LFE_E_TOO_LARGE` from the tail check, a code no constructor documents; it is a bad
+    /// config size, `LFE_E_INVALID`, and nothing past the struct is read.
+    #[test]
+    fn config_absurd_size_is_invalid() {
+        let words = [usize::MAX, 1, 2];
+        // SAFETY: arg_config rejects the size before reading past the first word.
+        let got = unsafe { arg_config::<Cfg>(words.as_ptr() as *const Cfg) };
+        assert_eq!(got, Err(LFE_E_INVALID));
+        let words = [isize::MAX as usize + 1, 1, 2];
+        // SAFETY: as above.
+        let got = unsafe { arg_config::<Cfg>(words.as_ptr() as *const Cfg) };
+        assert_eq!(got, Err(LFE_E_INVALID));
     }
 }

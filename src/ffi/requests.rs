@@ -29,7 +29,7 @@ pub struct lfe_requests {
 #[derive(Debug, Clone, Copy)]
 pub struct lfe_requests_config {
     pub size: usize,
-    /// Ring capacity in records (default 1000).
+    /// Ring capacity in records (default 1000; at most 2^24).
     pub capacity: usize,
     /// Most routes with their own stats (default 1024); route 0 ("unrouted") is extra.
     pub max_routes: usize,
@@ -178,7 +178,7 @@ fn batch_of(rs: &[Request], next: u64, missed: u64) -> *mut lfe_batch {
 ///
 /// Ownership: `*out` receives a new log; release it with `lfe_requests_free`.
 /// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero capacity or
-/// max_field).
+/// max_field), `LFE_E_TOO_LARGE` (capacity over 2^24 records).
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety

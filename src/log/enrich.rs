@@ -639,7 +639,11 @@ pub fn needs_full_scan(text: &[u8]) -> bool {
 
 /// The single pass behind [`needs_full_scan`]: `SCAN_*` bits (0: nothing can match).
 fn scan_flags(text: &[u8]) -> u8 {
-    let rest = trim_start(text);
+    let start = text
+        .iter()
+        .position(|b| !is_regex_space(b))
+        .unwrap_or(text.len());
+    let rest = &text[start..];
     let Some(&first) = rest.first() else {
         return 0;
     };
@@ -649,7 +653,7 @@ fn scan_flags(text: &[u8]) -> u8 {
         flags |= SCAN_ANY;
     }
     // pytest "E   assert" lines; eslint "  1:2  error" is caught by its keyword.
-    if first == b'E' && text.get(1).is_some_and(u8::is_ascii_whitespace) {
+    if first == b'E' && text.get(1).is_some_and(is_regex_space) {
         flags |= SCAN_ANY;
     }
     // Go frames `main.main()`, `net/http.(*conn).serve(0xc0001)`: a space-free name, then `(`,
@@ -689,6 +693,12 @@ fn scan_flags(text: &[u8]) -> u8 {
         i += 1;
     }
     flags
+}
+
+/// `\s` of the `(?-u)` regexes: ASCII whitespace *including* vertical tab (0x0B), which
+/// `u8::is_ascii_whitespace` leaves out. The prefilter uses it to stay conservative.
+fn is_regex_space(b: &u8) -> bool {
+    b.is_ascii_whitespace() || *b == 0x0b
 }
 
 /// `SCAN_*` flags of one ASCII-alphabetic word (0 when it is no keyword).

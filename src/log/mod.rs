@@ -337,6 +337,12 @@ impl Shared {
                 line.level.store(a.level as u32, Ordering::Relaxed);
                 line.tags.store(a.tags, Ordering::Relaxed);
                 line.flags.fetch_or(fl, Ordering::Release);
+                // A line hidden by `clear`/`clear_process` before it was enriched must not bring
+                // its URLs and error group back into the lists those calls emptied. (The
+                // enrichment mutex orders this after the clear that took it.)
+                if !self.visible(seq, line) {
+                    return;
+                }
                 for u in &a.urls {
                     st.urls.record(u, line.process_id, line.ts_ns);
                     urls_changed = true;
@@ -607,12 +613,12 @@ pub(crate) fn compile(q: &Query<'_>, max_len: usize) -> Result<regex_automata::m
         let mut p = String::with_capacity(q.pattern.len() * 2);
         for chunk in q.pattern.utf8_chunks() {
             for c in chunk.valid().chars() {
+                // Punctuation and whitespace as `\x{..}` escapes, never `\c`: regex-syntax
+                // gives `\<` and `\>` a meaning (word-boundary assertions), so a backslash
+                // escape would turn a literal `<` into an assertion.
                 if c.is_ascii_punctuation() || c.is_whitespace() {
-                    if c.is_whitespace() {
-                        p.push_str(&format!("\\x{{{:x}}}", c as u32));
-                        continue;
-                    }
-                    p.push('\\');
+                    p.push_str(&format!("\\x{{{:x}}}", c as u32));
+                    continue;
                 }
                 p.push(c);
             }

@@ -217,11 +217,19 @@ impl Default for RequestLog {
     }
 }
 
+/// Largest ring capacity (2^24 records): the slots are allocated up front, so an absurd
+/// capacity must be refused, not attempted (an allocation failure aborts the host).
+const MAX_CAPACITY: usize = 1 << 24;
+
 impl RequestLog {
-    /// A log with `cfg`; zero `capacity` or `max_field` is `Invalid`.
+    /// A log with `cfg`; zero `capacity` or `max_field` is `Invalid`, a capacity over 2^24
+    /// records is `TooLarge`.
     pub fn new(cfg: RequestsConfig) -> Result<Self> {
         if cfg.capacity == 0 || cfg.max_field == 0 {
             return Err(Error::Invalid("capacity and max_field must be > 0"));
+        }
+        if cfg.capacity > MAX_CAPACITY {
+            return Err(Error::TooLarge);
         }
         Ok(RequestLog {
             ring: Ring::new(cfg.capacity)?,
@@ -375,6 +383,26 @@ impl RequestLog {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    /// Regression (found by the `abi` fuzz target / test_hostile.c): capacity = SIZE_MAX from
+    /// C panicked in the slot allocation (LFE_E_PANIC), and a large but not overflowing one
+    /// would abort on allocation failure. Now refused up front.
+    #[test]
+    fn absurd_capacity_is_too_large() {
+        let cfg = |capacity| RequestsConfig {
+            capacity,
+            ..Default::default()
+        };
+        assert!(matches!(
+            RequestLog::new(cfg(usize::MAX)),
+            Err(Error::TooLarge)
+        ));
+        assert!(matches!(
+            RequestLog::new(cfg(MAX_CAPACITY + 1)),
+            Err(Error::TooLarge)
+        ));
+        assert!(RequestLog::new(cfg(4)).is_ok());
+    }
 
     #[test]
     fn buckets_are_monotone_and_bound_values() {

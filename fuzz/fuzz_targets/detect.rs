@@ -1,0 +1,74 @@
+//! The log-line detectors on arbitrary bytes: no panic; every URL span `find_urls` returns is a
+//! sub-range of the ANSI-stripped input that contains `://`; `normalize` is idempotent; every
+//! URL the analysis reports is the normalised text of one such span; the prefilter is
+//! conservative (`analyze_stripped` equals `analyze_stripped_full`); the error grouper takes
+//! any line sequence and keeps its bound.
+#![no_main]
+
+use lfe::log::enrich::{strip_ansi, visible_part, Detector};
+use lfe::log::errors::{ErrorGrouper, GroupConfig};
+use lfe::log::urls::{find_urls, normalize, UrlList};
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn detector() -> &'static Detector {
+    static D: OnceLock<Detector> = OnceLock::new();
+    D.get_or_init(Detector::new)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let d = detector();
+    let mut grouper = ErrorGrouper::new(GroupConfig {
+        capacity: 4,
+        max_lines: 3,
+        max_gap_ns: 10,
+    });
+    let mut urls = UrlList::new(3);
+    // Up to 8 lines, split at '\n' (kept, as a log line may carry its newline).
+    for (i, line) in data.split_inclusive(|&b| b == b'\n').take(8).enumerate() {
+        let stripped = strip_ansi(line);
+        assert!(stripped.len() <= line.len(), "stripping never grows a line");
+        assert!(!stripped.contains(&0x1b) || line.contains(&0x1b));
+        let vis = visible_part(&stripped);
+        let spans = find_urls(vis);
+        let mut last_end = 0;
+        for s in &spans {
+            assert!(
+                s.start >= last_end && s.end <= vis.len(),
+                "span out of order/range"
+            );
+            last_end = s.end;
+            let raw = &vis[s.clone()];
+            assert!(contains(raw, b"://"), "a URL span without ://");
+            assert!(
+                contains(&stripped, raw),
+                "URL not a substring of the stripped input"
+            );
+            let n = normalize(raw);
+            assert_eq!(normalize(&n), n, "normalize is not idempotent");
+        }
+        let a = d.analyze_stripped(&stripped);
+        assert_eq!(
+            a,
+            d.analyze_stripped_full(&stripped),
+            "prefilter not conservative"
+        );
+        assert_eq!(a, d.analyze(line));
+        assert_eq!(a.urls.len(), spans.len());
+        for (u, s) in a.urls.iter().zip(&spans) {
+            assert_eq!(u, &normalize(&vis[s.clone()]));
+            urls.record(u, i as u64 % 2, i as u64);
+        }
+        grouper.feed(i as u64 % 2, i as u64, i as u64 * 3, &stripped, &a);
+        assert!(grouper.len() <= 4, "error groups over capacity");
+        assert!(urls.len() <= 3, "url list over capacity");
+    }
+    for g in grouper.groups() {
+        assert!(!g.seqs.is_empty() && g.seqs.len() <= 3);
+        assert!(g.seqs.windows(2).all(|w| w[0] < w[1]));
+    }
+});

@@ -1,0 +1,106 @@
+//! Regression tests for bugs found by the verification work (fuzz targets, test_hostile.c,
+//! sanitizers, soak). Each names what it guards against.
+
+use lfe::event::{BusConfig, EventBus, Filter};
+use lfe::Error;
+
+/// A bus whose `max_capacity` is huge let `subscribe(.., usize::MAX)` through to the ring
+/// allocation: a capacity-overflow panic (LFE_E_PANIC over the ABI, after an eventfd was already
+/// made and leaked) or, for a large non-overflowing capacity, an allocation-failure abort.
+/// It is now `TooLarge` beyond 2^30, the queue's limit.
+#[test]
+fn bus_subscribe_absurd_capacity_is_too_large() {
+    let bus = EventBus::new(BusConfig {
+        max_capacity: usize::MAX,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(matches!(
+        bus.subscribe(Filter::all(), usize::MAX),
+        Err(Error::TooLarge)
+    ));
+    assert!(matches!(
+        bus.subscribe(Filter::all(), (1 << 30) + 1),
+        Err(Error::TooLarge)
+    ));
+    assert!(bus.subscribe(Filter::all(), 4).is_ok());
+}
+
+/// A literal search escaped punctuation with a backslash, and regex-syntax reads `\<` / `\>` as
+/// word-boundary assertions: a literal search for `<` matched every line with a word start and
+/// `<tag>` matched a bare `tag`. Found by reviewing for the `search` fuzz target (which checks
+/// literal searches against a substring model).
+#[test]
+fn literal_search_for_angle_brackets_is_literal() {
+    use lfe::log::{Config, LogStore, Query, Stream};
+    let s = LogStore::new(Config {
+        capacity: 8,
+        manual: true,
+        ..Default::default()
+    })
+    .unwrap();
+    s.append(1, Stream::Stdout, 1, b"plain words, a tag here");
+    s.append(2, Stream::Stdout, 1, b"<tag> x->y a<b");
+    let ids = |pat: &[u8]| -> Vec<u64> {
+        let q = Query {
+            pattern: pat,
+            literal: true,
+            ..Default::default()
+        };
+        s.search(&q).unwrap().iter().map(|l| l.process_id).collect()
+    };
+    assert_eq!(ids(b"<"), vec![2]);
+    assert_eq!(ids(b">"), vec![2]);
+    assert_eq!(ids(b"<tag>"), vec![2]);
+    assert_eq!(ids(b"->"), vec![2]);
+    assert_eq!(ids(b"a<b"), vec![2]);
+    assert_eq!(ids(b", a"), vec![1]);
+}
+
+/// `clear()` (and `clear_process`) emptied the URL list and error groups, but lines appended
+/// before the clear and not yet enriched were enriched afterwards and put their URLs and error
+/// groups back. Found by the `log` fuzz target (URL list after `sync` vs the model).
+#[test]
+fn cleared_lines_enriched_later_do_not_resurface() {
+    use lfe::log::{Config, LogStore, Stream};
+    let s = LogStore::new(Config {
+        capacity: 8,
+        manual: true,
+        ..Default::default()
+    })
+    .unwrap();
+    s.append(1, Stream::Stdout, 1, b"listening on http://a.test:1/");
+    s.append(2, Stream::Stdout, 1, b"Error: boom at http://b.test:2/");
+    s.clear();
+    s.sync();
+    assert!(s.urls().is_empty(), "{:?}", s.urls());
+    assert!(s.error_groups().is_empty(), "{:?}", s.error_groups());
+    s.append(1, Stream::Stdout, 1, b"listening on http://c.test:3/");
+    s.append(2, Stream::Stdout, 1, b"see http://d.test:4/");
+    s.clear_process(2);
+    s.sync();
+    let urls: Vec<Vec<u8>> = s.urls().into_iter().map(|u| u.url).collect();
+    assert_eq!(urls, vec![b"http://c.test:3/".to_vec()]);
+}
+
+/// The enrichment prefilter treated only `u8::is_ascii_whitespace` as space, but the detector
+/// regexes' `\s` also matches vertical tab (0x0B): `E\x0b...` (a pytest-style continuation) and
+/// `\x0bat foo` skipped the full scan and lost their `continuation` flag. Found by the `detect`
+/// fuzz target (prefilter vs full scan).
+#[test]
+fn prefilter_treats_vertical_tab_as_space() {
+    use lfe::log::enrich::Detector;
+    let d = Detector::new();
+    for line in [
+        &b"E\x0b\0\0\0\0\0\0\0["[..],
+        b"E\x0bassert x == 1",
+        b"\x0bat foo (a.js:1:2)",
+        b"\x0b\x0b--> src/main.rs:1:1",
+    ] {
+        assert_eq!(
+            d.analyze_stripped(line),
+            d.analyze_stripped_full(line),
+            "{line:?}"
+        );
+    }
+}
