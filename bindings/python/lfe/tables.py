@@ -609,7 +609,7 @@ class RequestLog(Handle):
     """A request log (``lfe_requests``): a bounded ring plus per-route counters.
 
     Args:
-        capacity: requests kept (library default 1000).
+        capacity: requests kept (library default 1000; at most 2**24, more is ``TooLarge``).
         max_routes: routes with their own counters (default 1024).
         max_field: longest method/host/path/trace id in bytes (default 4096).
 

@@ -241,6 +241,8 @@ def test_request_log_hostile():
         assert log.recent((1 << 63) - 1) == []
     with pytest.raises(lfe.Invalid):
         RequestLog(capacity=0)
+    with pytest.raises(lfe.TooLarge):
+        RequestLog(capacity=1 << 30)
 
 
 def test_request_log_threads_record_while_a_reader_follows():
