@@ -1,0 +1,221 @@
+"""Status codes of the C ABI as Python exceptions.
+
+Every fallible C function returns ``LFE_OK`` (0) or a negative ``LFE_E_*`` code. The binding
+turns a non-zero code into an instance of one :class:`LfeError` subclass, one class per code
+(``Full`` for ``LFE_E_FULL``, ``BadPattern`` for ``LFE_E_BAD_PATTERN``, ...). Each exception
+carries ``code`` (the integer) and ``message`` (the library's ``lfe_status_str`` text, plus
+what the binding knows about the call).
+
+Where a Python built-in exception means the same thing, the class also derives from it, so
+ordinary Python code can catch it: ``Invalid``/``TooLarge``/``BadPattern``/``Null`` are
+``ValueError``, ``NotFound`` is ``LookupError``, ``Timeout`` is ``TimeoutError``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Optional, Type
+
+# The status codes (mirrors of the LFE_E_* macros in include/lfe.h; a test checks they agree).
+LFE_OK = 0
+LFE_E_NULL = -1
+LFE_E_INVALID = -2
+LFE_E_FULL = -3
+LFE_E_EMPTY = -4
+LFE_E_TIMEOUT = -5
+LFE_E_NOT_FOUND = -6
+LFE_E_BUFFER_TOO_SMALL = -7
+LFE_E_CONFLICT = -8
+LFE_E_CLOSED = -9
+LFE_E_BAD_PATTERN = -10
+LFE_E_TOO_LARGE = -11
+LFE_E_PANIC = -12
+LFE_E_EXISTS = -13
+LFE_E_UNSUPPORTED = -14
+
+
+class LfeError(Exception):
+    """Base class of every error reported by lfe.
+
+    Attributes:
+        code: the ``LFE_E_*`` status code (a negative integer).
+        message: human-readable text (the library's description of the code, and context).
+    """
+
+    code: int = 0
+    #: Name of the C constant, e.g. ``"LFE_E_FULL"``.
+    constant: str = ""
+
+    def __init__(self, message: Optional[str] = None, code: Optional[int] = None) -> None:
+        if code is None:
+            code = type(self).code
+        self.code = code
+        if message is None:
+            message = status_text(code)
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.constant or 'code'} {self.code})"
+
+    def __reduce__(self):  # keep pickling/copying working with the two-argument constructor
+        return (type(self), (self.message, self.code))
+
+
+class Null(LfeError, ValueError):
+    """``LFE_E_NULL``: a required pointer argument was NULL."""
+
+    code = LFE_E_NULL
+    constant = "LFE_E_NULL"
+
+
+class Invalid(LfeError, ValueError):
+    """``LFE_E_INVALID``: an argument is out of its documented range."""
+
+    code = LFE_E_INVALID
+    constant = "LFE_E_INVALID"
+
+
+class Full(LfeError):
+    """``LFE_E_FULL``: the structure is full; the operation would block."""
+
+    code = LFE_E_FULL
+    constant = "LFE_E_FULL"
+
+
+class Empty(LfeError):
+    """``LFE_E_EMPTY``: the structure is empty; the operation would block."""
+
+    code = LFE_E_EMPTY
+    constant = "LFE_E_EMPTY"
+
+
+class Timeout(LfeError, TimeoutError):
+    """``LFE_E_TIMEOUT``: a blocking call reached its timeout."""
+
+    code = LFE_E_TIMEOUT
+    constant = "LFE_E_TIMEOUT"
+
+
+class NotFound(LfeError, LookupError):
+    """``LFE_E_NOT_FOUND``: the id, name or key is not present."""
+
+    code = LFE_E_NOT_FOUND
+    constant = "LFE_E_NOT_FOUND"
+
+
+class BufferTooSmall(LfeError):
+    """``LFE_E_BUFFER_TOO_SMALL``: a caller-supplied buffer is too small."""
+
+    code = LFE_E_BUFFER_TOO_SMALL
+    constant = "LFE_E_BUFFER_TOO_SMALL"
+
+
+class Conflict(LfeError):
+    """``LFE_E_CONFLICT``: a compare-and-set lost, or a lock-order violation was found."""
+
+    code = LFE_E_CONFLICT
+    constant = "LFE_E_CONFLICT"
+
+
+class Closed(LfeError):
+    """``LFE_E_CLOSED``: the structure was closed (also raised by the binding for a Python object
+    used after ``close()``)."""
+
+    code = LFE_E_CLOSED
+    constant = "LFE_E_CLOSED"
+
+
+class BadPattern(LfeError, ValueError):
+    """``LFE_E_BAD_PATTERN``: a search pattern failed to compile."""
+
+    code = LFE_E_BAD_PATTERN
+    constant = "LFE_E_BAD_PATTERN"
+
+
+class TooLarge(LfeError, ValueError):
+    """``LFE_E_TOO_LARGE``: an input exceeds a configured bound."""
+
+    code = LFE_E_TOO_LARGE
+    constant = "LFE_E_TOO_LARGE"
+
+
+class Panic(LfeError):
+    """``LFE_E_PANIC``: a Rust panic was caught at the ABI boundary; the call had no reliable
+    effect."""
+
+    code = LFE_E_PANIC
+    constant = "LFE_E_PANIC"
+
+
+class Exists(LfeError):
+    """``LFE_E_EXISTS``: the key already exists."""
+
+    code = LFE_E_EXISTS
+    constant = "LFE_E_EXISTS"
+
+
+class Unsupported(LfeError):
+    """``LFE_E_UNSUPPORTED``: not supported on this platform or in this mode."""
+
+    code = LFE_E_UNSUPPORTED
+    constant = "LFE_E_UNSUPPORTED"
+
+
+class UnknownStatus(LfeError):
+    """A status code this binding does not know (a newer library); ``code`` holds it."""
+
+    constant = "LFE_E_?"
+
+
+class LibraryError(ImportError):
+    """The shared library could not be found or loaded, or its ABI version does not match."""
+
+
+#: Exception class of each status code.
+ERRORS: Dict[int, Type[LfeError]] = {
+    cls.code: cls
+    for cls in (
+        Null,
+        Invalid,
+        Full,
+        Empty,
+        Timeout,
+        NotFound,
+        BufferTooSmall,
+        Conflict,
+        Closed,
+        BadPattern,
+        TooLarge,
+        Panic,
+        Exists,
+        Unsupported,
+    )
+}
+
+_status_text: Optional[Callable[[int], str]] = None  # set by lfe._lib once loaded
+
+
+def status_text(code: int) -> str:
+    """The library's static description of ``code`` (``lfe_status_str``)."""
+    if _status_text is not None:
+        return _status_text(code)
+    return "unknown status code"
+
+
+def error_class(code: int) -> Type[LfeError]:
+    """The exception class of status ``code`` (:class:`UnknownStatus` for unknown codes)."""
+    return ERRORS.get(code, UnknownStatus)
+
+
+def make_error(code: int, context: str = "") -> LfeError:
+    """An exception instance for a non-zero status ``code``; ``context`` names the call."""
+    text = status_text(code)
+    if context:
+        text = f"{context}: {text}"
+    return error_class(code)(text, code)
+
+
+def check(code: int, context: str = "") -> None:
+    """Raises the exception of ``code`` unless it is ``LFE_OK``."""
+    if code != LFE_OK:
+        raise make_error(code, context)

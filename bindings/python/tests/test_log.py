@@ -1,0 +1,205 @@
+"""LogStore: appends, reads, search, enrichment, hostile input, and Python threads at once."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import pytest
+
+import lfe
+from lfe import Level, LineFlag, LogStore, Stream
+from lfe import _lib
+from lfe._core import SIZE_MAX
+
+
+def test_append_read_tail_search_urls_errors():
+    with LogStore(capacity=64) as s:
+        assert s.append("server at http://localhost:3000 ready", process_id=1) == 0
+        assert s.append(b"ERROR: TypeError: x is undefined", process_id=2, stream=Stream.STDERR) == 1
+        assert s.append_batch([b"one", bytearray(b"two"), memoryview(b"three"), "four"], process_id=3) == 2
+        s.sync()
+        tail = s.tail(3)
+        assert [l.text for l in tail] == [b"two", b"three", b"four"]
+        assert all(isinstance(l, lfe.LogLine) for l in tail)
+        with pytest.raises(Exception):
+            tail[0].text = b"x"  # frozen
+        assert [l.seq for l in s.tail(10, process_id=3)] == [2, 3, 4, 5]
+        err = s.read(1, 1).lines[0]
+        assert err.stream == Stream.STDERR and err.level == Level.ERROR
+        assert err.flags & LineFlag.ENRICHED and err.flags & LineFlag.ERROR_START
+        page = s.read(0, 4)
+        assert [l.seq for l in page.lines] == [0, 1, 2, 3] and page.next == 4 and page.missed == 0
+        assert [l.seq for l in s.read(page.next).lines] == [4, 5]
+        assert [l.seq for l in s.search("t[wh]")] == [3, 4]
+        assert [l.seq for l in s.search("TWO", ignore_case=True)] == [3]
+        assert [l.seq for l in s.search(".", literal=True)] == []
+        assert [l.seq for l in s.search("o", process_id=3, limit=2)] == [3, 5]
+        assert [l.seq for l in s.search("", min_level=Level.ERROR)] == [1]
+        urls = s.urls()
+        assert [u.url for u in urls] == ["http://localhost:3000/"] and urls[0].process_id == 1
+        groups = s.errors()
+        assert len(groups) == 1 and groups[0].first_seq == 1 and groups[0].seqs[0] == 1
+        st = s.stats()
+        assert st.appended == 6 and st.capacity == 64
+        s.clear_process(3)
+        assert [l.seq for l in s.tail(10)] == [0, 1]
+        s.clear()
+        assert s.tail(10) == [] and s.urls() == []
+        assert s.append("after") == 6  # sequences keep increasing
+
+
+def test_manual_enrichment_and_eviction():
+    with LogStore(capacity=4, manual=True) as s:
+        s.append_batch([f"line {i}" for i in range(10)])
+        assert s.enrich() >= 1
+        s.sync()
+        page = s.read(0, 100)
+        assert [l.seq for l in page.lines] == [6, 7, 8, 9] and page.missed == 6
+        assert all(l.flags & LineFlag.ENRICHED for l in page.lines)
+
+
+def test_bytes_round_trip_invalid_utf8_nul_and_truncation():
+    with LogStore(capacity=16, max_line_len=8) as s:
+        raw = b"\xff\x00\xfe bad"
+        s.append(raw)
+        s.append("0123456789")
+        s.append(b"")
+        lines = s.tail(3)
+        assert lines[0].text == raw and "\ufffd" in lines[0].string
+        assert lines[1].text == b"01234567" and lines[1].flags & LineFlag.TRUNCATED
+        assert lines[2].text == b""
+        assert [l.seq for l in s.search(b"\x00", literal=True)] == [0]
+
+
+def test_hostile_input():
+    with LogStore(capacity=8, max_pattern_len=16) as s:
+        for bad in (None, 1, 2.5, ["x"], object()):
+            with pytest.raises(TypeError):
+                s.append(bad)
+        with pytest.raises(TypeError):
+            s.append_batch(None)
+        with pytest.raises(TypeError):
+            s.append_batch(b"not a list")
+        with pytest.raises(TypeError):
+            s.append_batch([b"ok", None])
+        with pytest.raises(lfe.Invalid):
+            s.append("x", stream=9)
+        for bad in (-1, 1 << 64):
+            with pytest.raises(ValueError):
+                s.append("x", process_id=bad)
+            with pytest.raises(ValueError):
+                s.tail(bad)
+            with pytest.raises(ValueError):
+                s.read(bad)
+        with pytest.raises(lfe.BadPattern) as ei:
+            s.search("(unclosed")
+        assert ei.value.code == lfe.BadPattern.code and isinstance(ei.value, ValueError)
+        assert "unclosed" in ei.value.message
+        with pytest.raises(lfe.TooLarge):
+            s.search("a" * 17)
+        with pytest.raises(lfe.Invalid):
+            s.search("a", min_level=99)
+        assert s.stats().appended == 0  # nothing got in from the refused calls
+        assert s.append_batch([]) == 0
+        assert s.tail(0) == [] and s.tail((1 << 63) - 1) == []
+        # Raw C: an absurd length is refused before any byte is read.
+        h = s._enter()
+        try:
+            seq = ctypes.c_uint64()
+            rc = _lib.lib.lfe_log_append(h, 0, 0, 0, b"x", SIZE_MAX, ctypes.byref(seq))
+            assert rc == lfe.TooLarge.code
+            rc = _lib.lib.lfe_log_append(h, 0, 0, 0, None, 5, ctypes.byref(seq))
+            assert rc == lfe.Null.code
+        finally:
+            s._leave()
+    with pytest.raises(lfe.Closed):
+        s.append("x")
+    with pytest.raises(lfe.Closed):
+        s.tail(1)
+    with pytest.raises(ValueError):
+        LogStore(capacity=-1)
+    with pytest.raises(TypeError):
+        LogStore(capacity="big")
+
+
+def test_python_threads_append_and_read_at_once():
+    """ctypes drops the GIL in each call: writers and readers really run together in lfe.
+    Nothing is lost, each writer's lines keep their order, readers see increasing sequences."""
+    n_writers, per = 4, 2000
+    with LogStore(capacity=n_writers * per + 16) as s:
+        stop = threading.Event()
+        problems = []
+        followed = []
+
+        def writer(k):
+            i = 0
+            while i < per:
+                if i % 3 == 0:
+                    s.append_batch([f"w{k} {j}" for j in range(i, min(i + 10, per))], process_id=k + 1)
+                    i = min(i + 10, per)
+                else:
+                    s.append(f"w{k} {i}", process_id=k + 1)
+                    i += 1
+
+        def follower():  # cursor reader: sees every line exactly once, in sequence order
+            cur = 0
+            while True:
+                done = stop.is_set()
+                page = s.read(cur, 500)
+                if page.missed:
+                    problems.append(("missed", page.missed))
+                followed.extend(l.seq for l in page.lines)
+                cur = page.next
+                if done and not page.lines:
+                    return
+
+        def tailer():
+            while not stop.is_set():
+                seqs = [l.seq for l in s.tail(50)]
+                if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+                    problems.append(("tail", seqs))
+
+        readers = [threading.Thread(target=follower), threading.Thread(target=tailer)]
+        writers = [threading.Thread(target=writer, args=(k,)) for k in range(n_writers)]
+        for t in readers + writers:
+            t.start()
+        for t in writers:
+            t.join()
+        stop.set()
+        for t in readers:
+            t.join()
+        assert problems == []
+        total = n_writers * per
+        assert followed == list(range(total))
+        lines = s.read(0, total).lines
+        assert len(lines) == total
+        for k in range(n_writers):
+            mine = [int(l.text.split()[1]) for l in lines if l.process_id == k + 1]
+            assert mine == list(range(per))
+            assert all(l.text.startswith(f"w{k} ".encode()) for l in lines if l.process_id == k + 1)
+
+
+def test_bench_runs_small():
+    from lfe import bench
+
+    res = bench.run(n_lines=600, rounds=1)
+    assert set(res) == {"append", "append_batch", "batch+enrich", "append_4thr", "tail(100)", "search", "search_all"}
+    assert all(r["lfe_ns"] > 0 and r["python_ns"] > 0 for r in res.values())
+
+
+def test_batch_kind_and_record_size_are_checked():
+    from lfe import _core
+    from lfe.events import lfe_event
+    from lfe.log import LFE_REC_LOG_LINE, lfe_log_line
+
+    class Bigger(ctypes.Structure):
+        _fields_ = lfe_log_line._fields_ + [("extra", ctypes.c_uint64)]
+
+    with LogStore(capacity=8) as s:
+        s.append("x")
+        for record, kind, msg in ((lfe_event, 300, "kind"), (Bigger, LFE_REC_LOG_LINE, "record_size")):
+            b = _core.new_batch()
+            s._call(_lib.lib.lfe_log_tail, 1, 0, 0, ctypes.byref(b))
+            with pytest.raises(lfe.LibraryError, match=msg):
+                _core.read_batch(b, record, kind, lambda r: r)  # the batch is freed anyway
