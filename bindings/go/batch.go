@@ -1,0 +1,111 @@
+package lfe
+
+/*
+#include <lfe.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// batchView is a Go view of one lfe_batch while it is alive. The records are read in place;
+// every byte field is copied out through the batch's single byte buffer: the whole buffer is
+// copied once into one Go string, and each field is a substring of it (no copy per field).
+type batchView struct {
+	b    *C.lfe_batch
+	base uintptr
+	buf  string
+}
+
+// openBatch checks the batch's record kind and size and copies its byte buffer.
+func openBatch(b *C.lfe_batch, kind C.uint32_t, size uintptr) (*batchView, error) {
+	if b.count > 0 && (b.kind != kind || uintptr(b.record_size) != size) {
+		return nil, fmt.Errorf("lfe: batch holds record kind %d size %d, binding expects kind %d size %d",
+			b.kind, b.record_size, kind, size)
+	}
+	v := &batchView{b: b, base: uintptr(unsafe.Pointer(b.bytes))}
+	if b.bytes_len > 0 {
+		v.buf = C.GoStringN((*C.char)(unsafe.Pointer(b.bytes)), C.int(b.bytes_len))
+	}
+	return v, nil
+}
+
+// str returns the Go copy of an lfe_bytes field of a record of this batch.
+func (v *batchView) str(f C.lfe_bytes) string {
+	if f.len == 0 {
+		return ""
+	}
+	off := uintptr(unsafe.Pointer(f.ptr)) - v.base
+	return v.buf[off : off+uintptr(f.len)]
+}
+
+// records returns the batch's records as a slice of R (valid until lfe_batch_free).
+func records[R any](b *C.lfe_batch) []R {
+	if b.count == 0 || b.records == nil {
+		return nil
+	}
+	return unsafe.Slice((*R)(b.records), int(b.count))
+}
+
+// cBytes is the lfe_bytes view of a Go byte slice or string for the duration of one cgo call
+// (the cgo rules allow passing Go memory without Go pointers in it; C does not keep it).
+func cBytesPtr(p []byte) (*C.uint8_t, C.size_t) {
+	if len(p) == 0 {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p))
+}
+
+// cStrPtr is cBytesPtr for a string (C never writes through it).
+func cStrPtr(s string) (*C.uint8_t, C.size_t) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
+}
+
+// cByteArray is a C-allocated array of lfe_bytes plus the bytes they point to, built from Go
+// values for one batch call (so no Go pointer is stored in memory that C reads).
+type cByteArray struct {
+	mem   unsafe.Pointer
+	items *C.lfe_bytes
+	n     int
+}
+
+// newCByteArray copies items into one C allocation: n lfe_bytes headers followed by the data.
+func newCByteArray[S ~string | ~[]byte](items []S) cByteArray {
+	n := len(items)
+	if n == 0 {
+		return cByteArray{}
+	}
+	hdr := uintptr(n) * unsafe.Sizeof(C.lfe_bytes{})
+	total := hdr
+	for _, it := range items {
+		total += uintptr(len(it))
+	}
+	mem := C.malloc(C.size_t(total))
+	if mem == nil {
+		panic("lfe: out of C memory")
+	}
+	hs := unsafe.Slice((*C.lfe_bytes)(mem), n)
+	data := unsafe.Slice((*byte)(unsafe.Add(mem, hdr)), int(total-hdr))
+	off := 0
+	for i, it := range items {
+		l := copy(data[off:], it)
+		if l == 0 {
+			hs[i] = C.lfe_bytes{ptr: nil, len: 0}
+		} else {
+			hs[i] = C.lfe_bytes{ptr: (*C.uint8_t)(unsafe.Pointer(&data[off])), len: C.size_t(l)}
+		}
+		off += l
+	}
+	return cByteArray{mem: mem, items: (*C.lfe_bytes)(mem), n: n}
+}
+
+func (a cByteArray) free() {
+	if a.mem != nil {
+		C.free(a.mem)
+	}
+}
