@@ -15,7 +15,11 @@ pub struct GroupConfig {
 
 impl Default for GroupConfig {
     fn default() -> Self {
-        GroupConfig { capacity: 256, max_lines: 64, max_gap_ns: 2_000_000_000 }
+        GroupConfig {
+            capacity: 256,
+            max_lines: 64,
+            max_gap_ns: 2_000_000_000,
+        }
     }
 }
 
@@ -45,7 +49,10 @@ pub struct ErrorGrouper {
 
 impl ErrorGrouper {
     pub fn new(cfg: GroupConfig) -> ErrorGrouper {
-        ErrorGrouper { cfg, groups: Vec::new() }
+        ErrorGrouper {
+            cfg,
+            groups: Vec::new(),
+        }
     }
 
     /// Feeds one analysed line (`text` is the ANSI-stripped line).

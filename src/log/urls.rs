@@ -23,7 +23,10 @@ pub struct UrlList {
 
 impl UrlList {
     pub fn new(capacity: usize) -> UrlList {
-        UrlList { capacity, entries: Vec::new() }
+        UrlList {
+            capacity,
+            entries: Vec::new(),
+        }
     }
 
     /// Records one sighting of an already normalised URL.
