@@ -109,3 +109,57 @@ func (a cByteArray) free() {
 		C.free(a.mem)
 	}
 }
+
+// cArena is one C allocation that input structs and the bytes they point to are laid out in,
+// for one cgo call: C reads only C memory, so no Go pointer is ever stored where C can see it
+// (cgo pointer rules). The caller sizes it with arenaSize and frees it after the call.
+type cArena struct {
+	base unsafe.Pointer
+	off  uintptr
+	size uintptr
+}
+
+// arenaSize is the room needed for structs of the given total size plus byte strings of the
+// given total length (with alignment slack for each of n structs).
+func arenaSize(structBytes, strBytes uintptr, n int) uintptr {
+	return structBytes + strBytes + uintptr(n+1)*16
+}
+
+func newCArena(size uintptr) *cArena {
+	if size == 0 {
+		size = 16
+	}
+	mem := C.malloc(C.size_t(size))
+	if mem == nil {
+		panic("lfe: out of C memory")
+	}
+	return &cArena{base: mem, size: size}
+}
+
+// alloc returns n zeroed bytes aligned to 16.
+func (a *cArena) alloc(n uintptr) unsafe.Pointer {
+	a.off = (a.off + 15) &^ 15
+	if a.off+n > a.size {
+		panic("lfe: internal error: C arena too small")
+	}
+	p := unsafe.Add(a.base, a.off)
+	clear(unsafe.Slice((*byte)(p), n))
+	a.off += n
+	return p
+}
+
+// bytes copies s into the arena and returns its lfe_bytes (NULL pointer when empty).
+func (a *cArena) bytes(s string) C.lfe_bytes {
+	if len(s) == 0 {
+		return C.lfe_bytes{}
+	}
+	if a.off+uintptr(len(s)) > a.size {
+		panic("lfe: internal error: C arena too small")
+	}
+	p := unsafe.Add(a.base, a.off)
+	copy(unsafe.Slice((*byte)(p), len(s)), s)
+	a.off += uintptr(len(s))
+	return C.lfe_bytes{ptr: (*C.uint8_t)(p), len: C.size_t(len(s))}
+}
+
+func (a *cArena) free() { C.free(a.base) }

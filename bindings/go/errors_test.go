@@ -77,15 +77,3 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("abi %d vs %d", LibraryABIVersion(), ABIVersion)
 	}
 }
-
-func ExampleError() {
-	err := SelftestPanic() // lfe returns every failure as a status code; here LFE_E_PANIC
-	fmt.Println(errors.Is(err, ErrPanic), errors.Is(err, ErrFull))
-	var le *Error
-	if errors.As(err, &le) {
-		fmt.Println(le.Name(), le.Code())
-	}
-	// Output:
-	// true false
-	// LFE_E_PANIC -12
-}
