@@ -146,7 +146,7 @@ install-check: lib
 
 # ---------------------------------------------------------------------------------------------
 test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
-      install-check python-test go-test
+      install-check python-test go-test fuzz-smoke
 	@echo "make test: all suites passed"
 
 install: lib
@@ -165,6 +165,49 @@ uninstall:
 
 bench:
 	$(CARGO) bench --bench compare
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzing (cargo-fuzz, libFuzzer). A stable compiler needs RUSTC_BOOTSTRAP=1 for -Zsanitizer.
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs)))
+FUZZ_ENV := RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(abspath fuzz/target)
+
+tools-fuzz:
+	@if ! cargo fuzz --version 2>/dev/null | grep -q "$(CARGO_FUZZ_VERSION)"; then \
+	  echo "installing cargo-fuzz $(CARGO_FUZZ_VERSION)"; \
+	  $(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked --force; \
+	fi
+
+# Each target for FUZZ_SECONDS (default 300), starting from the committed seed corpus; new
+# corpus entries go to fuzz/corpus/<target>/ (git-ignored dot files aside, commit useful seeds).
+fuzz: tools-fuzz
+	@for t in $(FUZZ_TARGETS); do echo "== fuzz $$t ($(FUZZ_SECONDS)s)"; mkdir -p fuzz/corpus/$$t; \
+	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run --release $$t corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1); done
+
+# The CI smoke: each target for FUZZ_SMOKE_SECONDS on a scratch copy of the seed corpus.
+fuzz-smoke: tools-fuzz
+	@for t in $(FUZZ_TARGETS); do echo "== fuzz-smoke $$t ($(FUZZ_SMOKE_SECONDS)s)"; \
+	  tmp=$$(mktemp -d); cp -r fuzz/corpus/$$t/. $$tmp/ 2>/dev/null || true; \
+	  if ! (cd fuzz && $(FUZZ_ENV) cargo fuzz run --release $$t $$tmp -- \
+	    -max_total_time=$(FUZZ_SMOKE_SECONDS) -rss_limit_mb=2048 -print_final_stats=1) > $$tmp.log 2>&1; then \
+	    tail -n 60 $$tmp.log; rm -rf $$tmp $$tmp.log; echo "fuzz-smoke: $$t FAILED"; exit 1; fi; \
+	  grep -E "stat::number_of_executed_units|Done [0-9]+ runs" $$tmp.log || true; \
+	  rm -rf $$tmp $$tmp.log; done
+
+# ---------------------------------------------------------------------------------------------
+# Sanitizers over the Rust test suite (nightly flags via RUSTC_BOOTSTRAP=1). --target keeps
+# build scripts and proc-macros uninstrumented.
+HOST_TARGET := $(shell rustc -vV | sed -n 's/^host: //p')
+SAN_TESTS ?= --lib --tests
+sanitize:
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=address -Cunsafe-allow-abi-mismatch=sanitizer" CARGO_TARGET_DIR=target/asan \
+	  ASAN_OPTIONS=detect_leaks=1 $(CARGO) test --target $(HOST_TARGET) $(SAN_TESTS)
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer" CARGO_TARGET_DIR=target/tsan \
+	  TSAN_OPTIONS="suppressions=$(abspath scripts/tsan.supp)" \
+	  $(CARGO) test --target $(HOST_TARGET) $(SAN_TESTS)
 
 clean:
 	$(CARGO) clean

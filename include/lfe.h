@@ -24,6 +24,15 @@
 #include <stdlib.h>
 
 
+// Every tag bit.
+#define ALL ((1 << 6) - 1)
+
+#define BUILD (1 << 0)
+
+#define COMPILE (1 << 3)
+
+#define ERROR (1 << 5)
+
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
@@ -70,8 +79,29 @@
 // The operation is not supported on this platform or in this mode.
 #define LFE_E_UNSUPPORTED -14
 
+// A lock-order cycle of three or more locks.
+#define LFE_LOCKDEP_CYCLE 4
+
+// A hold longer than the configured `long_hold_ns`.
+#define LFE_LOCKDEP_LONG_HOLD 6
+
+// Two locks taken in both orders (a 2-cycle, AB/BA).
+#define LFE_LOCKDEP_ORDER_INVERSION 3
+
+// A lock taken again by its holder: write under write, read under write, write under read.
+#define LFE_LOCKDEP_RECURSIVE 1
+
+// A read lock taken again under itself by its holder (Go: deadlocks if a writer queues between).
+#define LFE_LOCKDEP_RECURSIVE_READ 2
+
+// A release of a lock the token does not hold.
+#define LFE_LOCKDEP_RELEASE_UNHELD 5
+
 // Success.
 #define LFE_OK 0
+
+// Record kind of `lfe_rec_lockdep_violation`.
+#define LFE_REC_LOCKDEP_VIOLATION 400
 
 // `lfe_rec_text`: a single byte string (messages, names).
 #define LFE_REC_TEXT 1
@@ -84,6 +114,18 @@
 
 // Patch version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_PATCH 0
+
+#define LINT (1 << 2)
+
+// The largest `max_locks` accepted (the graph is `2 × max_locks²` bits: 16 MiB at this bound).
+#define MAX_LOCKS_LIMIT 8192
+
+#define TEST (1 << 1)
+
+#define WARNING (1 << 4)
+
+// An opaque lock-order validator.
+typedef struct lfe_lockdep lfe_lockdep;
 
 // The result of a query: records plus the bytes they point into. Free with `lfe_batch_free`.
 //
@@ -107,6 +149,50 @@ typedef struct lfe_batch {
   size_t bytes_len;
 } lfe_batch;
 
+// Configuration of `lfe_lockdep_new`. Set `size = sizeof(lfe_lockdep_config)`; a field left 0
+// takes its default.
+typedef struct lfe_lockdep_config {
+  // `sizeof(lfe_lockdep_config)`.
+  size_t size;
+  // Lock classes that can be registered, 1..=8192 (default 1024). The order graph takes
+  // `2 * max_locks^2` bits.
+  uint32_t max_locks;
+  // Locks one token may hold at once (default 64); more gives `LFE_E_FULL`.
+  uint32_t max_held;
+  // Tokens holding locks at once (default 65536); more gives `LFE_E_FULL`.
+  uint32_t max_tokens;
+  // Reports kept (default 1024); later ones are counted as dropped.
+  uint32_t max_violations;
+  // Shards of the token map, 1..=1024 (default 64).
+  uint32_t shards;
+  // Non-zero: start disabled (call `lfe_lockdep_enable`).
+  uint32_t start_disabled;
+  // Report holds longer than this many nanoseconds; 0 turns the check off.
+  uint64_t long_hold_ns;
+} lfe_lockdep_config;
+
+// Counters written by `lfe_lockdep_stats`.
+typedef struct lfe_lockdep_counters {
+  // Registered locks.
+  uint64_t locks;
+  // Acquisitions recorded.
+  uint64_t acquires;
+  // Releases seen.
+  uint64_t releases;
+  // Edges in the (acyclic) order graph.
+  uint64_t edges;
+  // Acquisitions that met an unknown edge and took the graph lock.
+  uint64_t slow_paths;
+  // Calls that returned `LFE_E_CONFLICT`.
+  uint64_t conflicts;
+  // Reports made (kept or dropped).
+  uint64_t violations;
+  // Reports dropped because `max_violations` were kept.
+  uint64_t violations_dropped;
+  // Tokens holding at least one lock now.
+  uint64_t holding_tokens;
+} lfe_lockdep_counters;
+
 // A byte string inside an `lfe_batch` (or a caller's input): `len` bytes at `ptr`, not
 // NUL-terminated, any bytes (not necessarily UTF-8). `ptr` may be NULL when `len` is 0.
 typedef struct lfe_bytes {
@@ -118,6 +204,40 @@ typedef struct lfe_bytes {
 typedef struct lfe_rec_text {
   struct lfe_bytes text;
 } lfe_rec_text;
+
+// One violation report (`LFE_REC_LOCKDEP_VIOLATION`).
+//
+// `path` is text, the lock names joined by `" -> "`: for a cycle `"A -> B -> A"`, starting with
+// the closing edge (the lock held, then the lock being taken); for a recursive acquisition
+// `"A -> A"`; for release-unheld and long-hold just `"A"`. `path_ids` holds the same locks as
+// `path_len` `uint32_t` ids and `tokens` holds `token_count` `uint64_t` tokens, both in native
+// byte order and not necessarily aligned (copy them out with `memcpy`). For a cycle, `tokens[i]`
+// is the token that first took `path_ids[i+1]` while holding `path_ids[i]` (`tokens[0] ==
+// token`); otherwise `tokens` is just `token`.
+typedef struct lfe_rec_lockdep_violation {
+  // Report number (dense from 0); pass `seq + 1` as `since` to read only newer reports.
+  uint64_t seq;
+  // One of the `LFE_LOCKDEP_*` kinds.
+  uint32_t kind;
+  // The lock of the call that found it (acquired or released).
+  uint32_t lock_id;
+  // The token of the call that found it.
+  uint64_t token;
+  // Long hold: nanoseconds held (at release, or so far at a scan); otherwise 0.
+  uint64_t held_ns;
+  // Number of ids in `path_ids`.
+  uint32_t path_len;
+  // Number of tokens in `tokens`.
+  uint32_t token_count;
+  // Name of `lock_id`.
+  struct lfe_bytes lock_name;
+  // The path as text (`"A -> B -> A"`).
+  struct lfe_bytes path;
+  // `path_len` native-endian `uint32_t` lock ids.
+  struct lfe_bytes path_ids;
+  // `token_count` native-endian `uint64_t` tokens.
+  struct lfe_bytes tokens;
+} lfe_rec_lockdep_violation;
 
 #ifdef __cplusplus
 extern "C" {
@@ -142,6 +262,141 @@ uint32_t lfe_abi_version(void);
 // # Safety
 // `batch` must be NULL or a batch returned by lfe and not yet freed.
 void lfe_batch_free(struct lfe_batch *batch);
+
+// Reports that `token` is about to take lock `id` exclusively (mutex, write lock). `now_ns` 0
+// reads the library clock.
+//
+// Ownership: nothing is allocated for the caller.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND` (id not registered), `LFE_E_CONFLICT` (recursive
+// acquisition or lock-order cycle: read the report with `lfe_lockdep_violations`; the hold is
+// recorded anyway), `LFE_E_FULL` (max_held or max_tokens reached: not tracked).
+// Thread safety: safe to call concurrently; one token is used by one thread at a time.
+//
+// # Safety
+// `v` is NULL or a live handle.
+int32_t lfe_lockdep_acquire(const struct lfe_lockdep *v,
+                            uint64_t token,
+                            uint32_t id,
+                            uint64_t now_ns);
+
+// Reports that `token` is about to take lock `id` shared (read lock). `now_ns` 0 reads the
+// library clock.
+//
+// Ownership: nothing is allocated for the caller.
+// Errors: as `lfe_lockdep_acquire` (`LFE_E_NULL`, `LFE_E_NOT_FOUND`, `LFE_E_CONFLICT`,
+// `LFE_E_FULL`).
+// Thread safety: safe to call concurrently; one token is used by one thread at a time.
+//
+// # Safety
+// `v` is NULL or a live handle.
+int32_t lfe_lockdep_acquire_shared(const struct lfe_lockdep *v,
+                                   uint64_t token,
+                                   uint32_t id,
+                                   uint64_t now_ns);
+
+// Turns checking off: every call then costs one relaxed load and records nothing.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently; toggle at quiet points.
+//
+// # Safety
+// `v` is NULL or a live handle.
+int32_t lfe_lockdep_disable(const struct lfe_lockdep *v);
+
+// Turns checking on.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently; toggle at quiet points (a lock taken while
+// disabled and released after enabling is reported as release-unheld).
+//
+// # Safety
+// `v` is NULL or a live handle.
+int32_t lfe_lockdep_enable(const struct lfe_lockdep *v);
+
+// Frees a validator. NULL is a no-op.
+//
+// Ownership: takes back `v`; batches already returned stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on `v`.
+//
+// # Safety
+// `v` is NULL or a handle from `lfe_lockdep_new` not yet freed.
+void lfe_lockdep_free(struct lfe_lockdep *v);
+
+// Creates a validator. `cfg` may be NULL for the defaults.
+//
+// Ownership: the caller owns `*out` and frees it with `lfe_lockdep_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (a bound out of range, or an unknown
+// non-zero config tail).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` is NULL or points to `cfg->size` readable bytes; `out` is NULL or writable.
+int32_t lfe_lockdep_new(const struct lfe_lockdep_config *cfg, struct lfe_lockdep **out);
+
+// Registers a lock class by name (any bytes) and writes its id. Registering the same name
+// again gives the same id.
+//
+// Ownership: the name is copied.
+// Errors: `LFE_E_NULL` (v or out NULL, or name NULL with len > 0), `LFE_E_TOO_LARGE`,
+// `LFE_E_FULL` (max_locks names registered).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `v` is a live handle; `name` points to `len` readable bytes (or is NULL with len 0).
+int32_t lfe_lockdep_register(const struct lfe_lockdep *v,
+                             const uint8_t *name,
+                             size_t len,
+                             uint32_t *out_id);
+
+// Reports that `token` released lock `id`. `now_ns` 0 reads the library clock.
+//
+// Ownership: nothing is allocated for the caller.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND` (id not registered), `LFE_E_CONFLICT` (the token did
+// not hold it, or held it longer than long_hold_ns: reported).
+// Thread safety: safe to call concurrently; one token is used by one thread at a time.
+//
+// # Safety
+// `v` is NULL or a live handle.
+int32_t lfe_lockdep_release(const struct lfe_lockdep *v,
+                            uint64_t token,
+                            uint32_t id,
+                            uint64_t now_ns);
+
+// Reports holds still open longer than `long_hold_ns` at `now_ns` (0: the library clock) and
+// writes how many there are (each lock is reported once; later scans count it again).
+//
+// Ownership: nothing is allocated for the caller.
+// Errors: `LFE_E_NULL` (v or out_count NULL).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `v` is NULL or a live handle; `out_count` is NULL or writable.
+int32_t lfe_lockdep_scan(const struct lfe_lockdep *v, uint64_t now_ns, size_t *out_count);
+
+// Writes the validator's counters.
+//
+// Ownership: `*out` is the caller's struct, filled in.
+// Errors: `LFE_E_NULL` (v or out NULL).
+// Thread safety: safe to call concurrently (the counters are summed at the time of the call).
+//
+// # Safety
+// `v` is NULL or a live handle; `out` is NULL or writable.
+int32_t lfe_lockdep_stats(const struct lfe_lockdep *v, struct lfe_lockdep_counters *out);
+
+// Returns the kept reports with `seq >= since` as one batch of `lfe_rec_lockdep_violation`
+// (`LFE_REC_LOCKDEP_VIOLATION`), oldest first. `batch->next` is the `since` for the next call;
+// `batch->missed` is the number of reports dropped so far (max_violations reached).
+//
+// Ownership: the caller owns `*out` and frees it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL` (v or out NULL).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `v` is NULL or a live handle; `out` is NULL or writable.
+int32_t lfe_lockdep_violations(const struct lfe_lockdep *v, uint64_t since, struct lfe_batch **out);
 
 // Deliberately panics inside the ABI guard and returns what the guard made of it.
 //

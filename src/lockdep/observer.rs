@@ -1,0 +1,104 @@
+//! Adapter from the baseline locks' observer hook (`crate::baseline::lock`) to a [`Validator`].
+//!
+//! Each baseline lock name is registered once as a lock class (names are classes: two instances
+//! with the same name are one lock to the validator); the token is the current OS thread (the
+//! address of a thread-local, unique among live threads). Baseline locks report before they
+//! block, so an inversion is caught even in a run that would deadlock.
+
+use super::{LockId, Validator};
+use crate::baseline::lock::{set_observer, LockObserver};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// A [`LockObserver`] that reports to a [`Validator`].
+pub struct LockdepObserver {
+    v: Arc<Validator>,
+    ids: RwLock<HashMap<&'static str, LockId>>,
+}
+
+thread_local! {
+    static TOKEN_ANCHOR: u8 = const { 0 };
+}
+
+/// The token of the calling OS thread, as the adapter uses it.
+pub fn current_token() -> u64 {
+    TOKEN_ANCHOR.with(|a| a as *const u8 as usize as u64)
+}
+
+impl LockdepObserver {
+    /// An adapter reporting to `v`.
+    pub fn new(v: Arc<Validator>) -> Self {
+        LockdepObserver {
+            v,
+            ids: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The validator it reports to.
+    pub fn validator(&self) -> &Arc<Validator> {
+        &self.v
+    }
+
+    /// The id of `name`, registering it on first use; None when the validator is full.
+    fn id(&self, name: &'static str) -> Option<LockId> {
+        if let Some(&id) = self.ids.read().unwrap_or_else(|e| e.into_inner()).get(name) {
+            return Some(id);
+        }
+        let id = self.v.register(name.as_bytes()).ok()?;
+        self.ids
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, id);
+        Some(id)
+    }
+}
+
+impl LockObserver for LockdepObserver {
+    fn acquire(&self, name: &'static str, _addr: usize, shared: bool) {
+        if !self.v.is_enabled() {
+            return;
+        }
+        if let Some(id) = self.id(name) {
+            // The status is in the validator's reports; a baseline lock cannot act on it.
+            let now = if self.v.config().long_hold_ns == 0 {
+                0
+            } else {
+                crate::time::mono_ns()
+            };
+            let _ = self.v.acquire_at(current_token(), id, shared, now);
+        }
+    }
+
+    fn release(&self, name: &'static str, _addr: usize) {
+        if !self.v.is_enabled() {
+            return;
+        }
+        if let Some(id) = self.id(name) {
+            let _ = self.v.release(current_token(), id);
+        }
+    }
+}
+
+/// Installs an adapter for `v` as the process-wide observer of baseline locks.
+pub fn install(v: Arc<Validator>) {
+    set_observer(Some(Box::new(LockdepObserver::new(v))));
+}
+
+/// Removes the process-wide observer of baseline locks.
+pub fn uninstall() {
+    set_observer(None);
+}
+
+/// Panics listing every report of `v`, if there is any. For tests that ran with the observer
+/// installed: call it at the end (not from inside a lock's drop).
+pub fn assert_clean(v: &Validator) {
+    let vs = v.violations();
+    if !vs.is_empty() {
+        let lines: Vec<String> = vs.iter().map(|x| format!("  {x}")).collect();
+        panic!(
+            "lock-order validator found {} problem(s):\n{}",
+            vs.len(),
+            lines.join("\n")
+        );
+    }
+}
