@@ -2,6 +2,7 @@ package lfe
 
 import (
 	"sync"
+	"unsafe"
 )
 
 // handle guards one C handle against use-after-free.
@@ -11,18 +12,21 @@ import (
 // and leaves ptr nil, after which acquire returns ErrClosed. Blocking calls wait in short C
 // timeouts and release the lock between them, so close is never delayed by more than one slice.
 // Nested acquires on the same handle are not allowed (a pending close would deadlock them).
-type handle[T any] struct {
+//
+// The pointer is kept as unsafe.Pointer because cgo's opaque handle types are incomplete and
+// cannot be type arguments; each wrapper converts it back to its C type.
+type handle struct {
 	mu   sync.RWMutex
-	ptr  *T
-	free func(*T)
+	ptr  unsafe.Pointer
+	free func(unsafe.Pointer)
 }
 
-func newHandle[T any](ptr *T, free func(*T)) *handle[T] {
-	return &handle[T]{ptr: ptr, free: free}
+func newHandle(ptr unsafe.Pointer, free func(unsafe.Pointer)) *handle {
+	return &handle{ptr: ptr, free: free}
 }
 
 // acquire returns the live C pointer with the read lock held, or ErrClosed.
-func (h *handle[T]) acquire() (*T, error) {
+func (h *handle) acquire() (unsafe.Pointer, error) {
 	h.mu.RLock()
 	if h.ptr == nil {
 		h.mu.RUnlock()
@@ -31,11 +35,10 @@ func (h *handle[T]) acquire() (*T, error) {
 	return h.ptr, nil
 }
 
-func (h *handle[T]) release() { h.mu.RUnlock() }
+func (h *handle) release() { h.mu.RUnlock() }
 
-// close frees the C object once; later calls are no-ops. before, if not nil, runs under the
-// write lock just before the free (e.g. to mark the structure closed in C).
-func (h *handle[T]) close() {
+// close frees the C object once; later calls are no-ops.
+func (h *handle) close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ptr == nil {
