@@ -24,15 +24,6 @@
 #include <stdlib.h>
 
 
-// Every tag bit.
-#define ALL ((1 << 6) - 1)
-
-#define BUILD (1 << 0)
-
-#define COMPILE (1 << 3)
-
-#define ERROR (1 << 5)
-
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
@@ -114,15 +105,6 @@
 
 // Patch version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_PATCH 0
-
-#define LINT (1 << 2)
-
-// The largest `max_locks` accepted (the graph is `2 × max_locks²` bits: 16 MiB at this bound).
-#define MAX_LOCKS_LIMIT 8192
-
-#define TEST (1 << 1)
-
-#define WARNING (1 << 4)
 
 // An opaque lock-order validator.
 typedef struct lfe_lockdep lfe_lockdep;

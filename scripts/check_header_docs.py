@@ -39,11 +39,18 @@ def main(path: str) -> int:
                 missing.append(f"{m.group(1)}: missing {', '.join(lack)}")
         decl = ""
         comment = []
+    # Every name the header defines is in lfe's namespace: a pub const elsewhere in the crate
+    # must not leak into C as a bare macro (mark it `/// cbindgen:ignore`).
+    for line in lines:
+        m = re.match(r"#define (\w+)", line) or re.match(r"typedef \w+ \w+ (\w+);", line) \
+            or re.match(r"typedef struct (\w+) \{", line)
+        if m and m.group(1) != "LFE_H" and not m.group(1).lower().startswith("lfe_"):
+            missing.append(f"{m.group(1)}: defined outside the lfe_/LFE_ namespace")
     if count == 0:
         print(f"{path}: no functions found", file=sys.stderr)
         return 1
     if missing:
-        print("functions whose header docs lack required sections:")
+        print("header problems (missing doc sections or names outside the namespace):")
         print("\n".join("  " + m for m in missing))
         return 1
     print(f"header docs: {count} functions, each documents ownership, errors and thread safety")

@@ -62,6 +62,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub type LockId = u32;
 
 /// The largest `max_locks` accepted (the graph is `2 × max_locks²` bits: 16 MiB at this bound).
+///
+/// cbindgen:ignore
 pub const MAX_LOCKS_LIMIT: u32 = 8192;
 
 /// Validator configuration. Every bound is a hard memory bound.

@@ -1,4 +1,19 @@
-//! The bounded, de-duplicated URL list (INTERFACE STUB: filled in by the detection work).
+//! URL finding, normalisation and the bounded, de-duplicated URL list.
+//!
+//! `find_urls` returns the raw spans (byte ranges into the ANSI-stripped line) so every URL the
+//! detector reports is provably a substring of its input; `normalize` turns a span into the
+//! canonical form stored in `Analysis::urls` and `UrlList`.
+//!
+//! `UrlList` invariant: `index` maps every live entry's normalised URL to its slot; the live slots
+//! form one doubly linked recency list (`head` = most recently seen, `tail` = least); free slots
+//! are on `free`. `record` is O(1) expected (one hash lookup plus list splicing), eviction takes
+//! the tail. Memory is bounded by `capacity` entries.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex_automata::{meta, util::syntax, Input};
 
 /// One URL seen in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,52 +28,294 @@ pub struct UrlEntry {
     pub count: u64,
 }
 
+const NIL: usize = usize::MAX;
+
+#[derive(Debug)]
+struct Slot {
+    entry: UrlEntry,
+    prev: usize,
+    next: usize,
+}
+
 /// Bounded list of distinct URLs; when full, the least recently seen entry is dropped.
 /// Single-threaded: the log store owns it inside its enrichment state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UrlList {
     capacity: usize,
-    entries: Vec<UrlEntry>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    index: HashMap<Vec<u8>, usize>,
+    head: usize,
+    tail: usize,
+}
+
+impl Default for UrlList {
+    fn default() -> Self {
+        UrlList::new(0)
+    }
 }
 
 impl UrlList {
     pub fn new(capacity: usize) -> UrlList {
         UrlList {
             capacity,
-            entries: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: HashMap::new(),
+            head: NIL,
+            tail: NIL,
         }
+    }
+
+    /// Maximum number of entries kept.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    fn slot(&self, i: usize) -> &Slot {
+        self.slots[i].as_ref().expect("live url slot")
+    }
+
+    fn slot_mut(&mut self, i: usize) -> &mut Slot {
+        self.slots[i].as_mut().expect("live url slot")
+    }
+
+    fn unlink(&mut self, i: usize) {
+        let (prev, next) = {
+            let s = self.slot(i);
+            (s.prev, s.next)
+        };
+        if prev == NIL {
+            self.head = next;
+        } else {
+            self.slot_mut(prev).next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            self.slot_mut(next).prev = prev;
+        }
+    }
+
+    fn push_front(&mut self, i: usize) {
+        let old = self.head;
+        {
+            let s = self.slot_mut(i);
+            s.prev = NIL;
+            s.next = old;
+        }
+        if old == NIL {
+            self.tail = i;
+        } else {
+            self.slot_mut(old).prev = i;
+        }
+        self.head = i;
     }
 
     /// Records one sighting of an already normalised URL.
     pub fn record(&mut self, url: &[u8], process_id: u64, ts_ns: u64) {
-        let _ = (url, process_id, ts_ns, self.capacity);
+        if self.capacity == 0 {
+            return;
+        }
+        if let Some(&i) = self.index.get(url) {
+            {
+                let e = &mut self.slot_mut(i).entry;
+                e.count = e.count.saturating_add(1);
+                e.last_seen_ns = e.last_seen_ns.max(ts_ns);
+            }
+            if self.head != i {
+                self.unlink(i);
+                self.push_front(i);
+            }
+            return;
+        }
+        if self.index.len() >= self.capacity {
+            let victim = self.tail;
+            self.unlink(victim);
+            let old = self.slots[victim].take().expect("live url slot");
+            self.index.remove(&old.entry.url);
+            self.free.push(victim);
+        }
+        let slot = Slot {
+            entry: UrlEntry {
+                url: url.to_vec(),
+                process_id,
+                first_seen_ns: ts_ns,
+                last_seen_ns: ts_ns,
+                count: 1,
+            },
+            prev: NIL,
+            next: NIL,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = Some(slot);
+                i
+            }
+            None => {
+                self.slots.push(Some(slot));
+                self.slots.len() - 1
+            }
+        };
+        self.index.insert(url.to_vec(), i);
+        self.push_front(i);
     }
 
     /// The entries, most recently seen first.
     pub fn list(&self) -> Vec<UrlEntry> {
-        self.entries.clone()
+        let mut out = Vec::with_capacity(self.index.len());
+        let mut i = self.head;
+        while i != NIL {
+            let s = self.slot(i);
+            out.push(s.entry.clone());
+            i = s.next;
+        }
+        out
+    }
+
+    /// The entry for an already normalised URL.
+    pub fn get(&self, url: &[u8]) -> Option<UrlEntry> {
+        self.index.get(url).map(|&i| self.slot(i).entry.clone())
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.index.is_empty()
     }
 
     pub fn clear(&mut self) {
-        self.entries.clear();
+        self.slots.clear();
+        self.free.clear();
+        self.index.clear();
+        self.head = NIL;
+        self.tail = NIL;
     }
 
     /// Drops the entries first printed by `process_id`.
     pub fn clear_process(&mut self, process_id: u64) {
-        self.entries.retain(|e| e.process_id != process_id);
+        let mut i = self.head;
+        while i != NIL {
+            let (next, pid) = {
+                let s = self.slot(i);
+                (s.next, s.entry.process_id)
+            };
+            if pid == process_id {
+                self.unlink(i);
+                let old = self.slots[i].take().expect("live url slot");
+                self.index.remove(&old.entry.url);
+                self.free.push(i);
+            }
+            i = next;
+        }
     }
 }
 
 /// Normalises a URL: lower-case scheme and host, default path `/` so that
 /// `http://localhost:3000` and `http://localhost:3000/` are one entry. Idempotent.
+///
+/// Path, query and fragment are kept byte for byte. Input without `://` is returned unchanged.
 pub fn normalize(url: &[u8]) -> Vec<u8> {
-    url.to_vec()
+    let Some(sep) = find_sub(url, b"://") else {
+        return url.to_vec();
+    };
+    let mut out = Vec::with_capacity(url.len() + 1);
+    out.extend(url[..sep].iter().map(u8::to_ascii_lowercase));
+    out.extend_from_slice(b"://");
+    let rest = &url[sep + 3..];
+    let auth_end = rest
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let (auth, tail) = rest.split_at(auth_end);
+    // Lower-case the host (and port), keep any user info as written.
+    let host_start = auth.iter().rposition(|&b| b == b'@').map_or(0, |p| p + 1);
+    out.extend_from_slice(&auth[..host_start]);
+    out.extend(auth[host_start..].iter().map(u8::to_ascii_lowercase));
+    if !tail.starts_with(b"/") {
+        out.push(b'/');
+    }
+    out.extend_from_slice(tail);
+    out
+}
+
+fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// True when `line` may contain a URL (cheap prefilter: a `://`).
+pub fn may_contain_url(line: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = line[i..].iter().position(|&b| b == b':') {
+        let at = i + p;
+        if line.len() >= at + 3 && line[at + 1] == b'/' && line[at + 2] == b'/' {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
+}
+
+const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]+)?\]|[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9_\-])?|[a-z0-9])(?::[0-9]{1,5})?(?:[/?#][^\s"'<>`\x00-\x1f\x7f]*)?"#;
+
+fn url_regex() -> &'static meta::Regex {
+    static RE: OnceLock<meta::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        meta::Regex::builder()
+            .syntax(syntax::Config::new().utf8(false))
+            .configure(meta::Config::new().utf8_empty(false))
+            .build(URL_PATTERN)
+            .expect("url regex compiles")
+    })
+}
+
+/// Finds the URLs in an ANSI-stripped line: the trimmed raw spans, in order of appearance.
+/// Each span is a sub-range of `stripped`; normalise it with [`normalize`].
+pub fn find_urls(stripped: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    if !may_contain_url(stripped) {
+        return out;
+    }
+    for m in url_regex().find_iter(Input::new(stripped)) {
+        let start = m.start();
+        let end = trim_end(&stripped[start..m.end()]) + start;
+        // A URL needs at least "x://h".
+        if let Some(sep) = find_sub(&stripped[start..end], b"://") {
+            if end > start + sep + 3 {
+                out.push(start..end);
+            }
+        }
+    }
+    out
+}
+
+/// Length of `url` after trimming trailing punctuation and unbalanced closing brackets.
+fn trim_end(url: &[u8]) -> usize {
+    let mut end = url.len();
+    loop {
+        let Some(&last) = url[..end].last() else {
+            return end;
+        };
+        let open = match last {
+            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' => {
+                end -= 1;
+                continue;
+            }
+            b')' => b'(',
+            b']' => b'[',
+            b'}' => b'{',
+            b'>' => b'<',
+            _ => return end,
+        };
+        let body = &url[..end];
+        let opens = body.iter().filter(|&&b| b == open).count();
+        let closes = body.iter().filter(|&&b| b == last).count();
+        if closes > opens {
+            end -= 1;
+        } else {
+            return end;
+        }
+    }
 }

@@ -1,0 +1,459 @@
+//! Realistic tool output (with ANSI colours) from `tests/data/*.log`, line by line: exact level,
+//! tags, error start and continuation for every line (lines not listed detect nothing), the
+//! normalised URLs in order, and the error groups (kind, first line, the seqs that joined).
+
+use lfe::log::enrich::{strip_ansi, tags, Analysis, Detector, ErrorKind, Level};
+use lfe::log::errors::{ErrorGrouper, GroupConfig};
+use lfe::log::urls::UrlList;
+
+fn level(s: &str) -> Level {
+    match s {
+        "Unknown" => Level::Unknown,
+        "Debug" => Level::Debug,
+        "Info" => Level::Info,
+        "Warn" => Level::Warn,
+        "Error" => Level::Error,
+        "Critical" => Level::Critical,
+        _ => panic!("bad level {s}"),
+    }
+}
+
+fn tag_bits(s: &str) -> u32 {
+    s.chars()
+        .map(|c| match c {
+            '-' => 0,
+            'B' => tags::BUILD,
+            'T' => tags::TEST,
+            'L' => tags::LINT,
+            'C' => tags::COMPILE,
+            'W' => tags::WARNING,
+            'E' => tags::ERROR,
+            _ => panic!("bad tag {c}"),
+        })
+        .fold(0, |a, b| a | b)
+}
+
+fn kind(s: &str) -> Option<ErrorKind> {
+    Some(match s {
+        "-" => return None,
+        "JavaScript" => ErrorKind::JavaScript,
+        "GoPanic" => ErrorKind::GoPanic,
+        "Python" => ErrorKind::Python,
+        "RustPanic" => ErrorKind::RustPanic,
+        "Java" => ErrorKind::Java,
+        "Compiler" => ErrorKind::Compiler,
+        "Generic" => ErrorKind::Generic,
+        _ => panic!("bad kind {s}"),
+    })
+}
+
+/// `table`: one row per line that detects something: `index level tags kind continuation`.
+fn check(file: &str, table: &str, groups: &[(ErrorKind, &str, &[u64])], urls: &[&str]) {
+    let data = std::fs::read(format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let d = Detector::new();
+    let mut grouper = ErrorGrouper::new(GroupConfig::default());
+    let mut list = UrlList::new(16);
+    let mut expected = std::collections::HashMap::new();
+    for row in table.lines().map(str::trim).filter(|r| !r.is_empty()) {
+        let f: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(f.len(), 5, "bad row {row:?}");
+        let a = Analysis {
+            level: level(f[1]),
+            tags: tag_bits(f[2]),
+            urls: Vec::new(),
+            error: kind(f[3]),
+            continuation: f[4] == "c",
+        };
+        expected.insert(f[0].parse::<usize>().unwrap(), a);
+    }
+    let mut seen_urls = Vec::new();
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        let text = strip_ansi(line);
+        let mut a = d.analyze(line);
+        // Fast path and full path agree.
+        assert_eq!(a, d.analyze_stripped_full(&text), "{file}:{i} prefilter");
+        grouper.feed(7, i as u64, i as u64 * 1_000, &text, &a);
+        for u in &a.urls {
+            list.record(u, 7, i as u64);
+            seen_urls.push(String::from_utf8(u.clone()).unwrap());
+        }
+        a.urls.clear();
+        let want = expected.remove(&i).unwrap_or_default();
+        assert_eq!(a, want, "{file}:{i} {:?}", String::from_utf8_lossy(&text));
+    }
+    assert!(
+        expected.is_empty(),
+        "{file}: rows past the end {expected:?}"
+    );
+    assert_eq!(seen_urls, urls, "{file} urls");
+    let got: Vec<(ErrorKind, String, Vec<u64>)> = grouper
+        .groups()
+        .into_iter()
+        .map(|g| (g.kind, String::from_utf8(g.first_line).unwrap(), g.seqs))
+        .collect();
+    let want: Vec<(ErrorKind, String, Vec<u64>)> = groups
+        .iter()
+        .map(|(k, l, s)| (*k, l.to_string(), s.to_vec()))
+        .collect();
+    assert_eq!(got, want, "{file} groups");
+    let mut distinct: Vec<&str> = Vec::new();
+    for u in urls.iter().rev() {
+        if !distinct.contains(u) {
+            distinct.push(u);
+        }
+    }
+    let listed: Vec<String> = list
+        .list()
+        .into_iter()
+        .map(|e| String::from_utf8(e.url).unwrap())
+        .collect();
+    assert_eq!(listed, distinct, "{file} url list");
+}
+
+#[test]
+fn cargo() {
+    check(
+        "cargo.log",
+        "
+0 Unknown C - -
+1 Warn W - -
+2 Unknown - - c
+3 Unknown - - c
+4 Unknown - - c
+5 Unknown - - c
+6 Unknown - - c
+7 Unknown - - c
+9 Error CE Compiler -
+10 Unknown - - c
+11 Unknown - - c
+12 Unknown - - c
+13 Unknown - - c
+16 Warn W - -
+17 Error CWE Compiler -
+18 Unknown B - -
+20 Critical E RustPanic -
+22 Unknown - - c
+23 Info T - -
+24 Error TE - -
+25 Error TE - -
+",
+        &[
+            (ErrorKind::Compiler, "error[E0308]: mismatched types", &[9, 10, 11, 12, 13]),
+            (ErrorKind::Compiler, "error: could not compile `demo` (bin \"demo\") due to 1 previous error; 1 warning emitted", &[17]),
+            (ErrorKind::RustPanic, "thread 'main' panicked at src/main.rs:4:5:", &[20, 21, 22]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn eslint() {
+    check(
+        "eslint.log",
+        "
+2 Error LE - c
+3 Warn LW - c
+5 Error LWE Generic -
+",
+        &[(
+            ErrorKind::Generic,
+            "✖ 2 problems (1 error, 1 warning)",
+            &[5],
+        )],
+        &[],
+    );
+}
+
+#[test]
+fn go_test() {
+    check(
+        "go_test.log",
+        "
+0 Unknown T - -
+1 Info T - -
+2 Unknown T - -
+3 Error TE Generic -
+4 Unknown T - c
+5 Error TE - -
+6 Error TE - -
+7 Info T - -
+8 Info T - -
+9 Critical E GoPanic -
+11 Unknown - - c
+12 Unknown - - c
+13 Unknown - - c
+15 Error CE Compiler -
+",
+        &[
+            (ErrorKind::Generic, "--- FAIL: TestSub (0.00s)", &[3, 4]),
+            (
+                ErrorKind::GoPanic,
+                "panic: runtime error: index out of range [5] with length 3",
+                &[9, 11, 12, 13],
+            ),
+            (ErrorKind::Compiler, "./main.go:5:2: undefined: foo", &[15]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn java() {
+    check(
+        "java.log",
+        "
+0 Error E Java -
+1 Unknown - - c
+2 Unknown - - c
+3 Unknown - - c
+4 Unknown - - c
+5 Unknown - - c
+",
+        &[(
+            ErrorKind::Java,
+            "Exception in thread \"main\" java.lang.IllegalStateException: boom",
+            &[0, 1, 2, 3, 4, 5],
+        )],
+        &[],
+    );
+}
+
+#[test]
+fn jest() {
+    check(
+        "jest.log",
+        "
+0 Error TE - -
+1 Unknown - - c
+2 Info - - -
+3 Error E Generic -
+5 Error E Generic -
+7 Unknown - - c
+9 Unknown - - c
+10 Unknown - - c
+12 Unknown T - c
+13 Unknown - - c
+14 Unknown - - c
+16 Unknown - - c
+18 Error TE - -
+19 Error TE - -
+22 Unknown T - -
+23 Info T - -
+",
+        &[
+            (ErrorKind::Generic, "    ✕ subtracts (3 ms)", &[3]),
+            (
+                ErrorKind::Generic,
+                "  ● Calculator › subtracts",
+                &[5, 7, 9, 10, 12, 13, 14, 16],
+            ),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn next() {
+    check(
+        "next.log",
+        "
+3 Info - - -
+4 Unknown C - -
+5 Info C - -
+6 Warn W - -
+7 Error E Generic -
+11 Error E JavaScript -
+12 Unknown - - c
+13 Unknown - - c
+14 Info C - -
+",
+        &[
+            (ErrorKind::Generic, " ⨯ ./app/page.tsx:3:1", &[7, 8]),
+            (ErrorKind::JavaScript, " ⨯ Error: boom", &[11, 12, 13]),
+        ],
+        &[
+            "http://localhost:3000/",
+            "https://nextjs.org/docs/messages/module-not-found",
+        ],
+    );
+}
+
+#[test]
+fn node() {
+    check(
+        "node.log",
+        "
+1 Unknown - - c
+2 Unknown - - c
+3 Unknown - - c
+5 Error E JavaScript -
+6 Unknown - - c
+7 Unknown - - c
+10 Error E JavaScript -
+11 Error E JavaScript -
+12 Warn W - -
+13 Info - - -
+14 Error E Generic -
+15 Warn W - -
+16 Debug - - -
+17 Critical E Generic -
+18 Info - - -
+19 Error E Generic -
+20 Debug - - -
+21 Info - - -
+22 Warn W - -
+23 Critical E Generic -
+24 Error CE Compiler -
+25 Error CE Compiler -
+27 Error E - -
+28 Unknown B - -
+",
+        &[
+            (ErrorKind::JavaScript, "Error: boom", &[5, 6, 7]),
+            (ErrorKind::JavaScript, "Uncaught ReferenceError: foo is not defined", &[10]),
+            (ErrorKind::JavaScript, "(node:4242) UnhandledPromiseRejectionWarning: TypeError: Cannot read properties of undefined (reading 'x')", &[11]),
+            (ErrorKind::Generic, "{\"level\":50,\"time\":1700000000001,\"pid\":4242,\"msg\":\"db down\"}", &[14]),
+            (ErrorKind::Generic, "{\"level\":60,\"msg\":\"out of memory\"}", &[17]),
+            (ErrorKind::Generic, "time=2024-01-01T10:00:01Z level=error msg=\"connect failed\" err=\"dial tcp\"", &[19]),
+            (ErrorKind::Generic, "CRITICAL: out of disk", &[23]),
+            (ErrorKind::Compiler, "src/a.ts(3,5): error TS2322: Type 'string' is not assignable to type 'number'.", &[24]),
+            (ErrorKind::Compiler, "src/lib.c:1:2: error: expected ';' before '}' token", &[25]),
+        ],
+        &["http://localhost:4000/", "http://localhost:4000/error"],
+    );
+}
+
+#[test]
+fn pytest() {
+    check(
+        "pytest.log",
+        "
+0 Unknown T - -
+1 Unknown T - -
+5 Unknown T - -
+8 Error TE Generic -
+10 Unknown T - c
+11 Unknown - - c
+12 Unknown - - c
+13 Unknown - - c
+15 Unknown T - c
+16 Unknown T - -
+17 Error TE Generic -
+18 Error TE - -
+",
+        &[
+            (
+                ErrorKind::Generic,
+                "___________________________________ test_sub ___________________________________",
+                &[8, 10, 11, 12, 13, 15],
+            ),
+            (
+                ErrorKind::Generic,
+                "FAILED tests/test_calc.py::test_sub - assert 1 == 2",
+                &[17],
+            ),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn rails() {
+    check(
+        "rails.log",
+        "
+9 Error E - -
+13 Error E Generic -
+15 Unknown - - c
+18 Error E Generic -
+",
+        &[
+            (ErrorKind::Generic, "RuntimeError (boom):", &[13, 15]),
+            (
+                ErrorKind::Generic,
+                "E, [2024-01-01T10:00:06.123456 #4242] ERROR -- : Redis connection refused",
+                &[18],
+            ),
+        ],
+        &["http://127.0.0.1:3000/", "http://[::1]:3000/"],
+    );
+}
+
+#[test]
+fn uvicorn() {
+    check(
+        "uvicorn.log",
+        "
+0 Info - - -
+1 Info - - -
+2 Info - - -
+3 Info - - -
+4 Error E Generic -
+5 Error E Python -
+6 Unknown - - c
+7 Unknown - - c
+8 Unknown - - c
+9 Error E Python -
+10 Warn W - -
+11 Info - - -
+",
+        &[
+            (
+                ErrorKind::Generic,
+                "ERROR:    Exception in ASGI application",
+                &[4],
+            ),
+            (
+                ErrorKind::Python,
+                "Traceback (most recent call last):",
+                &[5, 6, 7, 8, 9],
+            ),
+        ],
+        &["http://127.0.0.1:8000/"],
+    );
+}
+
+#[test]
+fn vite() {
+    check(
+        "vite.log",
+        "
+1 Unknown - - c
+6 Error CE Compiler -
+7 Unknown - - c
+8 Unknown - - c
+9 Unknown - - c
+10 Unknown - - c
+11 Unknown - - c
+",
+        &[
+            (ErrorKind::Compiler, "10:21:09 AM [vite] Internal server error: Failed to resolve import \"./Missing\" from \"src/App.tsx\". Does the file exist?", &[6, 7, 8, 9, 10, 11]),
+        ],
+        &["http://localhost:5173/"],
+    );
+}
+
+#[test]
+fn webpack() {
+    check(
+        "webpack.log",
+        "
+0 Info B - -
+1 Info B - -
+2 Info B - -
+4 Error CE Compiler -
+5 Error E Generic -
+6 Unknown - - c
+8 Error BCE - -
+9 Unknown BC - -
+10 Warn W - -
+11 Warn BCW - -
+",
+        &[(
+            ErrorKind::Compiler,
+            "ERROR in ./src/index.js 3:0-28",
+            &[4, 5, 6],
+        )],
+        &["http://localhost:8080/", "http://192.168.1.23:8080/"],
+    );
+}
