@@ -1,2 +1,157 @@
-//! Criterion benches for table, lfe against its baseline in the same run (filled in by its issue).
-fn main() {}
+//! Table lookups with 1 and 2 reader threads while a writer updates the table ~1,000 times per
+//! second: lfe (RCU) against the `RwLock` baseline, in the same run. Throughput is reported in
+//! lookups per second; compare `lfe` and `baseline` of the same group and thread count.
+//!
+//! `cargo bench --bench table -- --warm-up-time 1 --measurement-time 3`
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use lfe::table::process::{ProcSnap, ProcTableIn, ProcessSpec};
+use lfe::table::route::{RouteSnap, RouteSpec, RouteTableIn};
+use lfe::table::Store;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+const HOSTS: usize = 10;
+const PER_HOST: usize = 10;
+
+/// (host, path) pairs to look up.
+type Probes = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn routes<S: Store<RouteSnap>>() -> (RouteTableIn<S>, Probes) {
+    let t = RouteTableIn::<S>::default();
+    let mut probes = Vec::new();
+    for h in 0..HOSTS {
+        for p in 0..PER_HOST {
+            let host = format!("app{h}.local");
+            let prefix = format!("/svc{p}");
+            let mut s = RouteSpec::new(
+                host.clone(),
+                prefix.clone(),
+                format!("http://localhost:{}", 3000 + h),
+            );
+            s.process_id = (h * PER_HOST + p) as u64;
+            t.add(s).unwrap();
+            probes.push((host.into_bytes(), format!("{prefix}/items/42").into_bytes()));
+        }
+    }
+    t.add(RouteSpec::new("*", "/", "http://localhost:9000"))
+        .unwrap();
+    (t, probes)
+}
+
+/// Runs `readers` threads doing `iters` reads each while a writer writes every millisecond;
+/// returns the wall time.
+fn run(
+    readers: usize,
+    iters: u64,
+    read: Arc<dyn Fn(usize) -> u64 + Send + Sync>,
+    write: Arc<dyn Fn(u64) + Send + Sync>,
+) -> Duration {
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (stop, write) = (stop.clone(), write.clone());
+        std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                write(i);
+                i += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let start = Arc::new(Barrier::new(readers + 1));
+    let hs: Vec<_> = (0..readers)
+        .map(|r| {
+            let (start, read) = (start.clone(), read.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let t = Instant::now();
+                let mut acc = 0u64;
+                for i in 0..iters {
+                    acc = acc.wrapping_add(read(r * 7919 + i as usize));
+                }
+                black_box(acc);
+                t.elapsed()
+            })
+        })
+        .collect();
+    start.wait();
+    let took = hs.into_iter().map(|h| h.join().unwrap()).max().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    took
+}
+
+fn route_lookup(c: &mut Criterion) {
+    let mut g = c.benchmark_group("table/route_lookup_with_writer");
+    for readers in [1usize, 2] {
+        g.throughput(Throughput::Elements(readers as u64));
+        macro_rules! case {
+            ($name:expr, $store:ty) => {
+                let (t, probes) = routes::<$store>();
+                let t = Arc::new(t);
+                let probes = Arc::new(probes);
+                let read: Arc<dyn Fn(usize) -> u64 + Send + Sync> = {
+                    let (t, probes) = (t.clone(), probes.clone());
+                    Arc::new(move |i| {
+                        let (h, p) = &probes[i % probes.len()];
+                        t.lookup_with(h, p, |r| r.process_id).unwrap_or(0)
+                    })
+                };
+                let write: Arc<dyn Fn(u64) + Send + Sync> = {
+                    let t = t.clone();
+                    Arc::new(move |i| {
+                        let mut s = RouteSpec::new("app0.local", "/svc0", "http://localhost:3000");
+                        s.process_id = i;
+                        t.replace(1, s).unwrap();
+                    })
+                };
+                g.bench_with_input(BenchmarkId::new($name, readers), &readers, |b, &n| {
+                    b.iter_custom(|iters| run(n, iters, read.clone(), write.clone()))
+                });
+            };
+        }
+        case!("lfe", lfe::table::Rcu<RouteSnap>);
+        case!("baseline", lfe::baseline::table::Locked<RouteSnap>);
+    }
+    g.finish();
+}
+
+fn proc_get(c: &mut Criterion) {
+    let mut g = c.benchmark_group("table/proc_get_with_writer");
+    for readers in [1usize, 2] {
+        g.throughput(Throughput::Elements(readers as u64));
+        macro_rules! case {
+            ($name:expr, $store:ty) => {
+                let t = Arc::new(ProcTableIn::<$store>::default());
+                for i in 0..200 {
+                    t.insert(ProcessSpec::new(format!("p{i}"), "cmd")).unwrap();
+                }
+                let read: Arc<dyn Fn(usize) -> u64 + Send + Sync> = {
+                    let t = t.clone();
+                    Arc::new(move |i| {
+                        t.get_with(1 + (i % 200) as u64, |p| p.pid as u64)
+                            .unwrap_or(0)
+                    })
+                };
+                let write: Arc<dyn Fn(u64) + Send + Sync> = {
+                    let t = t.clone();
+                    Arc::new(move |i| {
+                        t.set_pid(1 + i % 200, i as u32).unwrap();
+                    })
+                };
+                g.bench_with_input(BenchmarkId::new($name, readers), &readers, |b, &n| {
+                    b.iter_custom(|iters| run(n, iters, read.clone(), write.clone()))
+                });
+            };
+        }
+        case!("lfe", lfe::table::Rcu<ProcSnap>);
+        case!("baseline", lfe::baseline::table::Locked<ProcSnap>);
+    }
+    g.finish();
+}
+
+criterion_group!(benches, route_lookup, proc_get);
+criterion_main!(benches);

@@ -24,9 +24,62 @@
 #include <stdlib.h>
 
 
+#define BUILD_EVENT 6
+
+// Default bound on an event's payload, in bytes.
+#define DEFAULT_MAX_PAYLOAD 4096
+
+#define ERROR_DETECTED 5
+
+// The first host-defined type.
+#define HOST_MIN 1024
+
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
+
+// Event type: a build event.
+#define LFE_EVENT_BUILD_EVENT 6
+
+// Default bound on an event's payload, in bytes.
+#define LFE_EVENT_DEFAULT_MAX_PAYLOAD 4096
+
+// Event type: an error was detected.
+#define LFE_EVENT_ERROR_DETECTED 5
+
+// The first host-defined event type; types `LFE_EVENT_HOST_MIN..=UINT32_MAX` are the host's.
+// Type 0 and `12..LFE_EVENT_HOST_MIN` are invalid (reserved).
+#define LFE_EVENT_HOST_MIN 1024
+
+// Event type: a log line.
+#define LFE_EVENT_LOG_LINE 3
+
+// Mask bit selecting every event type (`lfe_bus_subscribe`).
+#define LFE_EVENT_MASK_ALL UINT64_MAX
+
+// Event type: a process exited.
+#define LFE_EVENT_PROCESS_EXITED 2
+
+// Event type: a process started.
+#define LFE_EVENT_PROCESS_STARTED 1
+
+// Event type: a proxied request.
+#define LFE_EVENT_PROXY_REQUEST 11
+
+// Event type: a proxy route was added.
+#define LFE_EVENT_ROUTE_ADDED 9
+
+// Event type: a proxy route was removed.
+#define LFE_EVENT_ROUTE_REMOVED 10
+
+// Event type: a test failed.
+#define LFE_EVENT_TEST_FAILED 7
+
+// Event type: a test passed.
+#define LFE_EVENT_TEST_PASSED 8
+
+// Event type: a URL was detected.
+#define LFE_EVENT_URL_DETECTED 4
 
 // A search pattern failed to compile.
 #define LFE_E_BAD_PATTERN -10
@@ -91,11 +144,62 @@
 // Success.
 #define LFE_OK 0
 
+// Overflow policy: a push into a full queue drops the oldest event (counted in `dropped`).
+#define LFE_OVERFLOW_DROP_OLDEST 1
+
+// Overflow policy: a push into a full queue fails (`LFE_E_FULL`) or waits (timeout forms).
+#define LFE_OVERFLOW_REJECT 0
+
+// Process state: exited with code 0.
+#define LFE_PROC_EXITED 5
+
+// Process state: exited with a non-zero code.
+#define LFE_PROC_FAILED 6
+
+// Process state: registered, not started.
+#define LFE_PROC_PENDING 0
+
+// Process state: running.
+#define LFE_PROC_RUNNING 2
+
+// Process state: being started.
+#define LFE_PROC_STARTING 1
+
+// Process state: stopped on request.
+#define LFE_PROC_STOPPED 4
+
+// Process state: being stopped.
+#define LFE_PROC_STOPPING 3
+
+// Record kind of `lfe_event`.
+#define LFE_REC_EVENT 300
+
 // Record kind of `lfe_rec_lockdep_violation`.
 #define LFE_REC_LOCKDEP_VIOLATION 400
 
+// Record kind of `lfe_proc_record`.
+#define LFE_REC_PROC 200
+
+// Record kind of `lfe_request_record`.
+#define LFE_REC_REQUEST 202
+
+// Record kind of `lfe_route_record`.
+#define LFE_REC_ROUTE 201
+
 // `lfe_rec_text`: a single byte string (messages, names).
 #define LFE_REC_TEXT 1
+
+// Request flag, set by lfe: status >= 400 or a transport error.
+#define LFE_REQ_ERROR 1
+
+// Request flag, set by the host: the upstream could not be reached (implies LFE_REQ_ERROR).
+#define LFE_REQ_TRANSPORT_ERROR 4
+
+// Request flag, set by the host: an XHR / fetch request.
+#define LFE_REQ_XHR 2
+
+// A timeout meaning "wait forever".
+#define LFE_TIMEOUT_INFINITE UINT64_MAX
 
 // Major version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_MAJOR 0
@@ -106,8 +210,47 @@
 // Patch version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_PATCH 0
 
+#define LOG_LINE 3
+
+#define PROCESS_EXITED 2
+
+#define PROCESS_STARTED 1
+
+#define PROXY_REQUEST 11
+
+#define ROUTE_ADDED 9
+
+#define ROUTE_REMOVED 10
+
+// The last standard type defined so far.
+#define STANDARD_MAX 11
+
+#define TEST_FAILED 7
+
+#define TEST_PASSED 8
+
+#define URL_DETECTED 4
+
+// Opaque handle of a fan-out event bus.
+typedef struct lfe_bus lfe_bus;
+
 // An opaque lock-order validator.
 typedef struct lfe_lockdep lfe_lockdep;
+
+// A process table (opaque).
+typedef struct lfe_procs lfe_procs;
+
+// Opaque handle of a bounded MPMC event queue.
+typedef struct lfe_queue lfe_queue;
+
+// A request log (opaque).
+typedef struct lfe_requests lfe_requests;
+
+// A route table (opaque).
+typedef struct lfe_routes lfe_routes;
+
+// Opaque handle of one bus subscription.
+typedef struct lfe_sub lfe_sub;
 
 // The result of a query: records plus the bytes they point into. Free with `lfe_batch_free`.
 //
@@ -130,6 +273,47 @@ typedef struct lfe_batch {
   // Length of `bytes`.
   size_t bytes_len;
 } lfe_batch;
+
+// Configuration of `lfe_bus_new`. Set `size = sizeof(lfe_bus_config)`; NULL = defaults.
+typedef struct lfe_bus_config {
+  // `sizeof(lfe_bus_config)`.
+  size_t size;
+  // Maximum payload bytes (default 4096).
+  size_t max_payload;
+  // Maximum subscriptions at once (default 1024).
+  size_t max_subscribers;
+  // Maximum capacity of one subscription (default 2^20).
+  size_t max_capacity;
+} lfe_bus_config;
+
+// A byte string inside an `lfe_batch` (or a caller's input): `len` bytes at `ptr`, not
+// NUL-terminated, any bytes (not necessarily UTF-8). `ptr` may be NULL when `len` is 0.
+typedef struct lfe_bytes {
+  const uint8_t *ptr;
+  size_t len;
+} lfe_bytes;
+
+// An event to push or publish.
+typedef struct lfe_event_input {
+  // The event type (`LFE_EVENT_*` or `>= LFE_EVENT_HOST_MIN`).
+  uint32_t type;
+  // Must be 0.
+  uint32_t reserved;
+  // The process the event is about (0: none).
+  uint64_t process_id;
+  // Nanoseconds since the Unix epoch; 0 means "now".
+  uint64_t ts_ns;
+  // The payload, copied (at most the structure's `max_payload` bytes).
+  struct lfe_bytes payload;
+} lfe_event_input;
+
+// Counters of a bus.
+typedef struct lfe_bus_counters {
+  // Events published since creation.
+  uint64_t published;
+  // Current number of subscriptions.
+  uint64_t subscribers;
+} lfe_bus_counters;
 
 // Configuration of `lfe_lockdep_new`. Set `size = sizeof(lfe_lockdep_config)`; a field left 0
 // takes its default.
@@ -175,17 +359,217 @@ typedef struct lfe_lockdep_counters {
   uint64_t holding_tokens;
 } lfe_lockdep_counters;
 
-// A byte string inside an `lfe_batch` (or a caller's input): `len` bytes at `ptr`, not
-// NUL-terminated, any bytes (not necessarily UTF-8). `ptr` may be NULL when `len` is 0.
-typedef struct lfe_bytes {
-  const uint8_t *ptr;
-  size_t len;
-} lfe_bytes;
+// One label of an `lfe_proc_spec`.
+typedef struct lfe_label {
+  struct lfe_bytes key;
+  struct lfe_bytes value;
+} lfe_label;
+
+// A process to register (input of `lfe_procs_insert`).
+typedef struct lfe_proc_spec {
+  struct lfe_bytes name;
+  struct lfe_bytes command;
+  struct lfe_bytes cwd;
+  // `label_count` labels (may be NULL when `label_count` is 0).
+  const struct lfe_label *labels;
+  size_t label_count;
+} lfe_proc_spec;
+
+// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`; zero fields are
+// `LFE_E_INVALID`.
+typedef struct lfe_procs_config {
+  size_t size;
+  // Most records at once (default 4096).
+  size_t max_procs;
+  // Most labels per record (default 16).
+  size_t max_labels;
+  // Longest name, command, working dir, label key or value in bytes (default 4096).
+  size_t max_field;
+} lfe_procs_config;
+
+// Configuration of `lfe_queue_new`. Set `size = sizeof(lfe_queue_config)`; NULL = defaults.
+typedef struct lfe_queue_config {
+  // `sizeof(lfe_queue_config)`.
+  size_t size;
+  // Maximum events held (default 1024; 1..=2^30).
+  size_t capacity;
+  // Maximum payload bytes (default 4096).
+  size_t max_payload;
+  // `LFE_OVERFLOW_REJECT` (default) or `LFE_OVERFLOW_DROP_OLDEST`.
+  uint32_t overflow;
+} lfe_queue_config;
+
+// Counters of a queue.
+typedef struct lfe_queue_counters {
+  // Events held now.
+  uint64_t depth;
+  // Events pushed since creation.
+  uint64_t pushed;
+  // Events popped by consumers.
+  uint64_t popped;
+  // Events dropped by `LFE_OVERFLOW_DROP_OLDEST`.
+  uint64_t dropped;
+  // The capacity.
+  uint64_t capacity;
+} lfe_queue_counters;
+
+// Counters of a route (or of every request). Percentiles are log-bucket upper bounds (at most
+// 25% above the true value), 0 when there is no request.
+typedef struct lfe_request_stats {
+  uint64_t requests;
+  uint64_t errors;
+  uint64_t bytes;
+  uint64_t p50_ns;
+  uint64_t p90_ns;
+  uint64_t p99_ns;
+} lfe_request_stats;
+
+// Configuration of `lfe_requests_new`. Set `size = sizeof(lfe_requests_config)`; zero
+// `capacity` or `max_field` is `LFE_E_INVALID`.
+typedef struct lfe_requests_config {
+  size_t size;
+  // Ring capacity in records (default 1000).
+  size_t capacity;
+  // Most routes with their own stats (default 1024); route 0 ("unrouted") is extra.
+  size_t max_routes;
+  // Longest method, host, path or trace id in bytes (default 4096).
+  size_t max_field;
+} lfe_requests_config;
+
+// A request to record.
+typedef struct lfe_request_in {
+  // Wall clock ns; 0 means "now".
+  uint64_t time_ns;
+  uint64_t duration_ns;
+  uint64_t bytes;
+  uint64_t process_id;
+  // 0: unrouted.
+  uint64_t route_id;
+  // HTTP status (0: no response).
+  uint32_t status;
+  // `LFE_REQ_XHR` / `LFE_REQ_TRANSPORT_ERROR` (lfe sets `LFE_REQ_ERROR`).
+  uint32_t flags;
+  struct lfe_bytes method;
+  struct lfe_bytes host;
+  struct lfe_bytes path;
+  // Optional trace / session id (len 0: none).
+  struct lfe_bytes trace_id;
+} lfe_request_in;
+
+// A route to add or replace.
+typedef struct lfe_route_spec {
+  // `name` or `name:port` (case-insensitive), or `*` for every host.
+  struct lfe_bytes host;
+  // Must start with `/`.
+  struct lfe_bytes path_prefix;
+  // Upstream URL.
+  struct lfe_bytes target;
+  struct lfe_bytes label;
+  // Owning process id (0: none).
+  uint64_t process_id;
+  // 0..=65535.
+  uint32_t proxy_port;
+} lfe_route_spec;
+
+// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`; zero fields are
+// `LFE_E_INVALID`.
+typedef struct lfe_routes_config {
+  size_t size;
+  // Most routes at once (default 1024).
+  size_t max_routes;
+  // Longest host, prefix, target or label in bytes (default 2048).
+  size_t max_field;
+} lfe_routes_config;
+
+// Counters of a subscription.
+typedef struct lfe_sub_counters {
+  // Events dropped (oldest first) because the subscription was full.
+  uint64_t lagged;
+  // Events delivered into the subscription since it started.
+  uint64_t delivered;
+  // Events popped by the subscriber.
+  uint64_t popped;
+  // Events waiting now.
+  uint64_t depth;
+  // The subscription's capacity.
+  uint64_t capacity;
+} lfe_sub_counters;
 
 // A text record (`LFE_REC_TEXT`): one byte string.
 typedef struct lfe_rec_text {
   struct lfe_bytes text;
 } lfe_rec_text;
+
+// A process record in a batch (`LFE_REC_PROC`).
+typedef struct lfe_proc_record {
+  uint64_t id;
+  // Wall clock ns of the last start (0 before the first).
+  uint64_t start_ns;
+  // Wall clock ns of the last end (0 while live).
+  uint64_t end_ns;
+  // One of `LFE_PROC_*`.
+  uint32_t state;
+  int32_t exit_code;
+  // OS pid (0 when unknown).
+  uint32_t pid;
+  uint32_t restarts;
+  uint32_t label_count;
+  // Always 0.
+  uint32_t reserved;
+  struct lfe_bytes name;
+  struct lfe_bytes command;
+  struct lfe_bytes cwd;
+  // Labels encoded as described in the module docs.
+  struct lfe_bytes labels;
+} lfe_proc_record;
+
+// A route in a batch (`LFE_REC_ROUTE`).
+typedef struct lfe_route_record {
+  uint64_t id;
+  uint64_t process_id;
+  uint32_t proxy_port;
+  // Always 0.
+  uint32_t reserved;
+  // Lowercased.
+  struct lfe_bytes host;
+  struct lfe_bytes path_prefix;
+  struct lfe_bytes target;
+  struct lfe_bytes label;
+} lfe_route_record;
+
+// A recorded request in a batch (`LFE_REC_REQUEST`).
+typedef struct lfe_request_record {
+  uint64_t seq;
+  uint64_t time_ns;
+  uint64_t duration_ns;
+  uint64_t bytes;
+  uint64_t process_id;
+  uint64_t route_id;
+  uint32_t status;
+  uint32_t flags;
+  struct lfe_bytes method;
+  struct lfe_bytes host;
+  struct lfe_bytes path;
+  struct lfe_bytes trace_id;
+} lfe_request_record;
+
+// One event, as returned in an `lfe_batch` of kind `LFE_REC_EVENT`.
+typedef struct lfe_event {
+  // Sequence number: unique, increasing in publish order.
+  uint64_t seq;
+  // Wall-clock nanoseconds since the Unix epoch.
+  uint64_t ts_ns;
+  // Bus only: events of this subscription dropped (lagged) just before this one; 0 otherwise.
+  uint64_t lost_before;
+  // The process the event is about (0: none).
+  uint64_t process_id;
+  // The event type (`LFE_EVENT_*` or host-defined).
+  uint32_t type;
+  // Always 0.
+  uint32_t reserved;
+  // The payload (any bytes).
+  struct lfe_bytes payload;
+} lfe_event;
 
 // One violation report (`LFE_REC_LOCKDEP_VIOLATION`).
 //
@@ -244,6 +628,83 @@ uint32_t lfe_abi_version(void);
 // # Safety
 // `batch` must be NULL or a batch returned by lfe and not yet freed.
 void lfe_batch_free(struct lfe_batch *batch);
+
+// Frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need alive) and
+// must still be freed with `lfe_sub_free`; they simply receive nothing more.
+//
+// Ownership: takes back the bus.
+// Errors: none.
+// Thread safety: no other thread may use the bus during or after this call.
+//
+// # Safety
+// `bus` must be NULL or a bus from `lfe_bus_new` not yet freed.
+void lfe_bus_free(struct lfe_bus *bus);
+
+// Creates an event bus.
+//
+// Ownership: on success `*out` is a new bus owned by the caller (`lfe_bus_free`).
+// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, bad config size).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or a valid config; `out` writable.
+int32_t lfe_bus_new(const struct lfe_bus_config *cfg, struct lfe_bus **out);
+
+// Publishes one event to every matching subscription; never waits on a subscriber (a full
+// subscription drops its oldest event and counts it in `lagged`).
+//
+// Ownership: the payload is copied once and shared by the subscriptions.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
+// `LFE_E_TOO_LARGE` (payload over max_payload).
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `bus` must be a live bus; `ev` a valid input.
+int32_t lfe_bus_publish(const struct lfe_bus *bus, const struct lfe_event_input *ev);
+
+// Publishes `n` events in order, with consecutive sequence numbers. Every input is checked
+// first: on an error nothing is published.
+//
+// Ownership: payloads are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `bus` must be a live bus; `evs` must point to `n` valid inputs (or be NULL with n == 0).
+int32_t lfe_bus_publish_batch(const struct lfe_bus *bus,
+                              const struct lfe_event_input *evs,
+                              size_t n);
+
+// Reads the bus counters.
+//
+// Ownership: writes `*out` (caller-owned).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `bus` must be a live bus; `out` writable.
+int32_t lfe_bus_stats(const struct lfe_bus *bus, struct lfe_bus_counters *out);
+
+// Subscribes to the events selected by `mask` and/or the list `types[0..ntypes]`, with a queue
+// of `capacity` events. Mask bit t (t < 63) selects type t, bit 63 every type >= 63;
+// `LFE_EVENT_MASK_ALL` selects everything. The subscription receives matching events published
+// after this call returns.
+//
+// Ownership: on success `*out` is a new subscription owned by the caller (`lfe_sub_free`); the
+// type list is copied.
+// Errors: `LFE_E_NULL` (bus, out, types with ntypes > 0), `LFE_E_INVALID` (capacity 0, empty
+// filter), `LFE_E_TOO_LARGE` (capacity or subscriber count over the bus limits),
+// `LFE_E_UNSUPPORTED` (no eventfd could be made).
+// Thread safety: safe to call concurrently with every bus call except `lfe_bus_free`.
+//
+// # Safety
+// `bus` must be a live bus; `types` NULL or `ntypes` readable u32s; `out` writable.
+int32_t lfe_bus_subscribe(const struct lfe_bus *bus,
+                          uint64_t mask,
+                          const uint32_t *types,
+                          size_t ntypes,
+                          size_t capacity,
+                          struct lfe_sub **out);
 
 // Reports that `token` is about to take lock `id` exclusively (mutex, write lock). `now_ns` 0
 // reads the library clock.
@@ -380,6 +841,493 @@ int32_t lfe_lockdep_stats(const struct lfe_lockdep *v, struct lfe_lockdep_counte
 // `v` is NULL or a live handle; `out` is NULL or writable.
 int32_t lfe_lockdep_violations(const struct lfe_lockdep *v, uint64_t since, struct lfe_batch **out);
 
+// The number of records.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_count(const struct lfe_procs *p, size_t *out);
+
+// Finds the record named `(name, name_len)`; a batch of one `lfe_proc_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `name` readable for `name_len` bytes; `out` writable.
+int32_t lfe_procs_find(const struct lfe_procs *p,
+                       const uint8_t *name,
+                       size_t name_len,
+                       struct lfe_batch **out);
+
+// Frees a process table. NULL is a no-op.
+//
+// Ownership: takes back the table; batches already returned stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on the same table.
+//
+// # Safety
+// `p` must be NULL or a table from `lfe_procs_new` not yet freed.
+void lfe_procs_free(struct lfe_procs *p);
+
+// The table's generation: changes on every write and never goes backwards, so "changed since
+// G?" costs one atomic load. Starts at 1.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_generation(const struct lfe_procs *p, uint64_t *out);
+
+// Gets a copy of record `id` as a batch of one `lfe_proc_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`
+// (wait-free).
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_get(const struct lfe_procs *p, uint64_t id, struct lfe_batch **out);
+
+// Registers a process in state `LFE_PROC_PENDING` and returns its id (ids start at 1 and are
+// never reused).
+//
+// Ownership: the spec's bytes are copied; the caller keeps them.
+// Errors: `LFE_E_NULL` (p, spec or out_id NULL, or NULL bytes with a non-zero length),
+// `LFE_E_INVALID` (empty name), `LFE_E_TOO_LARGE` (a field or the label count over its bound),
+// `LFE_E_EXISTS` (name taken), `LFE_E_FULL` (max_procs records).
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `spec` must point to a valid spec whose bytes and labels are
+// readable; `out_id` must be writable.
+int32_t lfe_procs_insert(const struct lfe_procs *p,
+                         const struct lfe_proc_spec *spec,
+                         uint64_t *out_id);
+
+// Every record from one consistent snapshot, sorted by id. The batch's `next` field holds the
+// snapshot's generation.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table; `out` writable.
+int32_t lfe_procs_list(const struct lfe_procs *p, struct lfe_batch **out);
+
+// Creates a process table.
+//
+// Ownership: `*out` receives a new table; release it with `lfe_procs_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` must be
+// writable.
+int32_t lfe_procs_new(const struct lfe_procs_config *cfg, struct lfe_procs **out);
+
+// Removes record `id` (its id is not reused).
+//
+// Ownership: nothing is allocated; batches already returned stay valid.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table.
+int32_t lfe_procs_remove(const struct lfe_procs *p, uint64_t id);
+
+// Records the OS pid of process `id`.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table.
+int32_t lfe_procs_set_pid(const struct lfe_procs *p, uint64_t id, uint32_t pid);
+
+// Compare-and-set of a record's state from `expected` to `new_state` (`LFE_PROC_*`). Legal
+// edges: pending->starting|stopped; starting->running|stopping|exited|failed;
+// running->stopping|exited|failed; stopping->stopped|exited|failed;
+// stopped|exited|failed->starting (a restart: restart count + 1). `exit_code` must be 0 for
+// exited and non-zero for failed; it is recorded for stopped and ignored otherwise.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (a state out of range, not an edge, or a wrong exit
+// code), `LFE_E_NOT_FOUND`, `LFE_E_CONFLICT` (the state is no longer `expected`).
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `p` must be a live table.
+int32_t lfe_procs_transition(const struct lfe_procs *p,
+                             uint64_t id,
+                             uint32_t expected,
+                             uint32_t new_state,
+                             int32_t exit_code);
+
+// Closes the queue: wakes every waiter; pushes then fail with `LFE_E_CLOSED`; pops return what
+// is left, then `LFE_E_CLOSED`. Idempotent.
+//
+// Ownership: the queue stays owned by the caller (still free it).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every other call except `lfe_queue_free`.
+//
+// # Safety
+// `q` must be a live queue.
+int32_t lfe_queue_close(const struct lfe_queue *q);
+
+// Frees a queue. NULL is a no-op. Events still held are freed.
+//
+// Ownership: takes back the queue.
+// Errors: none.
+// Thread safety: no other thread may use the queue during or after this call (close it and
+// join the users first).
+//
+// # Safety
+// `q` must be NULL or a queue from `lfe_queue_new` not yet freed.
+void lfe_queue_free(struct lfe_queue *q);
+
+// Creates an event queue.
+//
+// Ownership: on success `*out` is a new queue owned by the caller; free it with
+// `lfe_queue_free`.
+// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (capacity 0, unknown overflow policy, bad config
+// size), `LFE_E_TOO_LARGE` (capacity over 2^30).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or a valid config; `out` must be writable.
+int32_t lfe_queue_new(const struct lfe_queue_config *cfg, struct lfe_queue **out);
+
+// Pops one event without waiting, as a batch of one `lfe_event`.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_EMPTY`, `LFE_E_CLOSED` (closed and drained).
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop(const struct lfe_queue *q, struct lfe_batch **out);
+
+// Pops up to `max` events without waiting, into one batch.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_EMPTY`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop_batch(const struct lfe_queue *q, size_t max, struct lfe_batch **out);
+
+// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop_batch_timeout(const struct lfe_queue *q,
+                                    size_t max,
+                                    uint64_t timeout_ns,
+                                    struct lfe_batch **out);
+
+// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
+//
+// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
+// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (closed and drained).
+// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_pop_timeout(const struct lfe_queue *q,
+                              uint64_t timeout_ns,
+                              struct lfe_batch **out);
+
+// Pushes one event without waiting.
+//
+// Ownership: the payload is copied; the caller keeps `ev`.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
+// `LFE_E_TOO_LARGE` (payload over max_payload), `LFE_E_FULL` (reject policy), `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `ev` a valid input.
+int32_t lfe_queue_push(const struct lfe_queue *q, const struct lfe_event_input *ev);
+
+// Pushes `n` events in order without waiting, stopping at the first that does not fit;
+// `*pushed` is how many went in. Every input is checked before anything is pushed.
+//
+// Ownership: payloads are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE` (nothing pushed), `LFE_E_FULL`
+// (none fitted), `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently; other pushes may interleave with the batch.
+//
+// # Safety
+// `q` must be a live queue; `evs` must point to `n` valid inputs (or be NULL with n == 0).
+int32_t lfe_queue_push_batch(const struct lfe_queue *q,
+                             const struct lfe_event_input *evs,
+                             size_t n,
+                             size_t *pushed);
+
+// Pushes one event, waiting up to `timeout_ns` for room (`LFE_TIMEOUT_INFINITE`: forever).
+//
+// Ownership: the payload is copied.
+// Errors: as `lfe_queue_push`, plus `LFE_E_TIMEOUT` instead of `LFE_E_FULL`.
+// Thread safety: safe to call concurrently from any number of threads.
+//
+// # Safety
+// `q` must be a live queue; `ev` a valid input.
+int32_t lfe_queue_push_timeout(const struct lfe_queue *q,
+                               const struct lfe_event_input *ev,
+                               uint64_t timeout_ns);
+
+// Reads the queue's counters.
+//
+// Ownership: writes `*out` (caller-owned).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently; the counters are a near-instant snapshot.
+//
+// # Safety
+// `q` must be a live queue; `out` writable.
+int32_t lfe_queue_stats(const struct lfe_queue *q, struct lfe_queue_counters *out);
+
+// Frees a request log. NULL is a no-op.
+//
+// Ownership: takes back the log; batches already returned stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on the same log.
+//
+// # Safety
+// `l` must be NULL or a log from `lfe_requests_new` not yet freed.
+void lfe_requests_free(struct lfe_requests *l);
+
+// Counters and p50/p90/p99 latency over every request.
+//
+// Ownership: fills the caller's struct.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_global_stats(const struct lfe_requests *l, struct lfe_request_stats *out);
+
+// Creates a request log.
+//
+// Ownership: `*out` receives a new log; release it with `lfe_requests_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero capacity or
+// max_field).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` writable.
+int32_t lfe_requests_new(const struct lfe_requests_config *cfg, struct lfe_requests **out);
+
+// Reads up to `max` requests after `cursor` (start with 0), oldest first. The batch's `next`
+// is the cursor for the next call; `missed` counts requests after `cursor` that were evicted
+// before this call reached them.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_read(const struct lfe_requests *l,
+                          uint64_t cursor,
+                          size_t max,
+                          struct lfe_batch **out);
+
+// The last `n` requests still in the ring, oldest first; the batch's `next` is the cursor
+// after the newest.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_recent(const struct lfe_requests *l, size_t n, struct lfe_batch **out);
+
+// Records one request and returns its sequence number (0, 1, 2, ...). Never blocks.
+//
+// Ownership: the request's bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over max_field), `LFE_E_INVALID` (unknown
+// flag bits).
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `req` valid with readable bytes; `out_seq` writable.
+int32_t lfe_requests_record(const struct lfe_requests *l,
+                            const struct lfe_request_in *req,
+                            uint64_t *out_seq);
+
+// Records `count` requests with consecutive sequence numbers, in order; `*out_first_seq` gets
+// the first (for count 0: the next sequence number). All or nothing: if one is invalid,
+// none is recorded.
+//
+// Ownership: the requests' bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the ring capacity, or a field over
+// max_field), `LFE_E_INVALID` (unknown flag bits).
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `reqs` must point to `count` valid requests; `out_first_seq`
+// writable.
+int32_t lfe_requests_record_batch(const struct lfe_requests *l,
+                                  const struct lfe_request_in *reqs,
+                                  size_t count,
+                                  uint64_t *out_first_seq);
+
+// Counters and p50/p90/p99 latency of route `route_id` (0: unrouted requests).
+//
+// Ownership: fills the caller's struct.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND` (no request recorded for that route).
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_route_stats(const struct lfe_requests *l,
+                                 uint64_t route_id,
+                                 struct lfe_request_stats *out);
+
+// Adds a route and returns its id (ids start at 1 and are never reused).
+//
+// Ownership: the spec's bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (empty host, prefix not starting with '/', proxy_port
+// over 65535), `LFE_E_TOO_LARGE`, `LFE_E_EXISTS` (same host and prefix), `LFE_E_FULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `spec` valid with readable bytes; `out_id` writable.
+int32_t lfe_routes_add(const struct lfe_routes *r,
+                       const struct lfe_route_spec *spec,
+                       uint64_t *out_id);
+
+// Attributes a URL to a route (and so to its process): the route whose normalised target
+// equals the normalised URL, else the lowest-id route whose target has the same host:port.
+// A batch of one `lfe_route_record` (read its `process_id`).
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `url` readable for `url_len` bytes; `out` writable.
+int32_t lfe_routes_attribute(const struct lfe_routes *r,
+                             const uint8_t *url,
+                             size_t url_len,
+                             struct lfe_batch **out);
+
+// The number of routes.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_count(const struct lfe_routes *r, size_t *out);
+
+// Frees a route table. NULL is a no-op.
+//
+// Ownership: takes back the table; batches already returned stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on the same table.
+//
+// # Safety
+// `r` must be NULL or a table from `lfe_routes_new` not yet freed.
+void lfe_routes_free(struct lfe_routes *r);
+
+// The table's generation (starts at 1, changes on every write, never goes backwards).
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_generation(const struct lfe_routes *r, uint64_t *out);
+
+// Gets route `id` as a batch of one `lfe_route_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_get(const struct lfe_routes *r, uint64_t id, struct lfe_batch **out);
+
+// Every route from one consistent snapshot, sorted by id; the batch's `next` field holds the
+// snapshot's generation.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `out` writable.
+int32_t lfe_routes_list(const struct lfe_routes *r, struct lfe_batch **out);
+
+// The route for a request to `(host, path)`: the longest matching prefix among that host's
+// routes, else among the wildcard (`*`) routes. A batch of one `lfe_route_record`.
+//
+// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`
+// (wait-free).
+//
+// # Safety
+// `r` must be a live table; the byte ranges readable; `out` writable.
+int32_t lfe_routes_lookup(const struct lfe_routes *r,
+                          const uint8_t *host,
+                          size_t host_len,
+                          const uint8_t *path,
+                          size_t path_len,
+                          struct lfe_batch **out);
+
+// Creates a route table.
+//
+// Ownership: `*out` receives a new table; release it with `lfe_routes_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` writable.
+int32_t lfe_routes_new(const struct lfe_routes_config *cfg, struct lfe_routes **out);
+
+// Removes route `id`.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table.
+int32_t lfe_routes_remove(const struct lfe_routes *r, uint64_t id);
+
+// Replaces route `id` with `spec` (the id stays).
+//
+// Ownership: the spec's bytes are copied.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`, `LFE_E_EXISTS`
+// (another route has that host and prefix).
+// Thread safety: safe to call concurrently with every call on the table except `_free`.
+//
+// # Safety
+// `r` must be a live table; `spec` valid with readable bytes.
+int32_t lfe_routes_replace(const struct lfe_routes *r,
+                           uint64_t id,
+                           const struct lfe_route_spec *spec);
+
 // Deliberately panics inside the ABI guard and returns what the guard made of it.
 //
 // Always returns `LFE_E_PANIC`. It exists so that hosts and tests can check, on their own
@@ -400,6 +1348,97 @@ int32_t lfe_selftest_panic(void);
 // Errors: none.
 // Thread safety: safe to call from any thread at any time.
 const char *lfe_status_str(int32_t code);
+
+// Gives the subscription's eventfd: readable (poll/epoll `POLLIN`) while events may be
+// waiting. Pop until `LFE_E_EMPTY` after each wake-up; the fd may occasionally be readable with
+// nothing left (a spurious wake-up), never unreadable with events waiting.
+//
+// Ownership: the fd belongs to the subscription: do not read, write or close it;
+// `lfe_sub_free` closes it.
+// Errors: `LFE_E_NULL`, `LFE_E_UNSUPPORTED` (not Linux).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_fd(const struct lfe_sub *sub, int32_t *out);
+
+// Unsubscribes (if not done yet) and frees the subscription, its queued events and its
+// eventfd. NULL is a no-op.
+//
+// Ownership: takes back the subscription; its fd is closed.
+// Errors: none.
+// Thread safety: no other thread may use the subscription during or after this call.
+//
+// # Safety
+// `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
+void lfe_sub_free(struct lfe_sub *sub);
+
+// Pops the oldest waiting event without waiting, as a batch of one `lfe_event`. The batch's
+// `missed` (and the record's `lost_before`) counts events dropped just before it.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_EMPTY`, `LFE_E_CLOSED` (unsubscribed and drained).
+// Thread safety: safe to call concurrently (gap reporting is exact with one consumer).
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop(const struct lfe_sub *sub, struct lfe_batch **out);
+
+// Pops up to `max` waiting events without waiting, into one batch (`missed` = events dropped
+// within the range it covers).
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_EMPTY`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently (gap reporting is exact with one consumer).
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop_batch(const struct lfe_sub *sub, size_t max, struct lfe_batch **out);
+
+// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
+//
+// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop_batch_timeout(const struct lfe_sub *sub,
+                                  size_t max,
+                                  uint64_t timeout_ns,
+                                  struct lfe_batch **out);
+
+// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
+//
+// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
+// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (unsubscribed and drained).
+// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_pop_timeout(const struct lfe_sub *sub, uint64_t timeout_ns, struct lfe_batch **out);
+
+// Reads the subscription's counters (lagged, delivered, popped, depth, capacity).
+//
+// Ownership: writes `*out` (caller-owned).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `sub` must be a live subscription; `out` writable.
+int32_t lfe_sub_stats(const struct lfe_sub *sub, struct lfe_sub_counters *out);
+
+// Leaves the bus without freeing the subscription: nothing published after this starts is
+// delivered; blocked pops wake; queued events can still be popped, then pops return
+// `LFE_E_CLOSED`. Idempotent.
+//
+// Ownership: the subscription stays owned by the caller (still free it).
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call except `lfe_sub_free`.
+//
+// # Safety
+// `sub` must be a live subscription.
+int32_t lfe_sub_unsubscribe(const struct lfe_sub *sub);
 
 // Returns the library version as a static NUL-terminated string, e.g. "0.1.0".
 //

@@ -1,1 +1,150 @@
-//! (filled in by its issue)
+//! Events: a bounded MPMC [`EventQueue`] (each event to exactly one consumer) and a fan-out
+//! [`EventBus`] (each subscription gets every event it asked for, in publish order).
+//!
+//! * [`queue`] — the MPMC ring (a Vyukov-style bounded ring whose head/tail positions double as
+//!   the pushed/popped counters) with try, batch and blocking forms, close and overflow policy;
+//! * [`bus`] — publish/subscribe with per-subscription bounded queues, drop-oldest with a
+//!   `lagged` count, and an eventfd per subscription;
+//! * [`wait`] — the spin-then-park layer both use (an event count over a mutex/condvar).
+//!
+//! An [`Event`] carries a sequence number, a timestamp, a type ([`types`]), a process id and a
+//! bounded payload (default [`DEFAULT_MAX_PAYLOAD`] bytes; more is [`Error::TooLarge`]).
+
+pub mod bus;
+pub mod queue;
+pub mod wait;
+
+pub use bus::{BusConfig, BusStats, EventBus, Filter, SubStats, Subscription};
+pub use queue::{EventQueue, Overflow, QueueConfig, QueueStats};
+
+use crate::{Error, Result};
+use std::sync::Arc;
+
+/// Default bound on an event's payload, in bytes.
+pub const DEFAULT_MAX_PAYLOAD: usize = 4096;
+
+/// Standard event types, and the range left to hosts.
+///
+/// Types `1..=11` are the standard ones below; `12..=1023` are reserved for future standard
+/// types (rejected today with [`Error::Invalid`]); [`HOST_MIN`](types::HOST_MIN)`..=u32::MAX`
+/// are host-defined. Type 0 is invalid.
+pub mod types {
+    pub const PROCESS_STARTED: u32 = 1;
+    pub const PROCESS_EXITED: u32 = 2;
+    pub const LOG_LINE: u32 = 3;
+    pub const URL_DETECTED: u32 = 4;
+    pub const ERROR_DETECTED: u32 = 5;
+    pub const BUILD_EVENT: u32 = 6;
+    pub const TEST_FAILED: u32 = 7;
+    pub const TEST_PASSED: u32 = 8;
+    pub const ROUTE_ADDED: u32 = 9;
+    pub const ROUTE_REMOVED: u32 = 10;
+    pub const PROXY_REQUEST: u32 = 11;
+    /// The last standard type defined so far.
+    pub const STANDARD_MAX: u32 = 11;
+    /// The first host-defined type.
+    pub const HOST_MIN: u32 = 1024;
+
+    /// True when `t` is a standard or a host-defined type.
+    pub fn is_valid(t: u32) -> bool {
+        (1..=STANDARD_MAX).contains(&t) || t >= HOST_MIN
+    }
+}
+
+/// An event's payload: immutable bytes, shared (not copied) between the subscriptions that
+/// receive the same event. The empty payload does not allocate.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Payload(Option<Arc<[u8]>>);
+
+impl Payload {
+    /// Copies `b` into a new payload.
+    pub fn copy_from(b: &[u8]) -> Self {
+        if b.is_empty() {
+            Payload(None)
+        } else {
+            Payload(Some(Arc::from(b)))
+        }
+    }
+}
+
+impl std::ops::Deref for Payload {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self))
+    }
+}
+
+/// One event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Unique, increasing in publish order, starting at 1 (the queue: the ring position the push
+    /// won + 1, so exactly the order in which consumers can pop; the bus: the order of the
+    /// publish critical section).
+    pub seq: u64,
+    /// Wall-clock nanoseconds since the Unix epoch.
+    pub ts_ns: u64,
+    /// The event type ([`types`]).
+    pub kind: u32,
+    /// The process the event is about (0: none).
+    pub process_id: u64,
+    /// Bus only: how many events of this subscription were dropped (lagged) just before this
+    /// one. Exact when one thread at a time consumes the subscription; always 0 for the queue.
+    pub lost_before: u64,
+    /// The payload bytes (any bytes).
+    pub payload: Payload,
+}
+
+/// What a producer supplies; the structure fills in `seq` (and `ts_ns` when 0).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventInput<'a> {
+    pub kind: u32,
+    pub process_id: u64,
+    /// 0: now.
+    pub ts_ns: u64,
+    pub payload: &'a [u8],
+}
+
+impl<'a> EventInput<'a> {
+    /// An input of type `kind` with payload `payload`, no process, timestamp "now".
+    pub fn new(kind: u32, payload: &'a [u8]) -> Self {
+        EventInput {
+            kind,
+            process_id: 0,
+            ts_ns: 0,
+            payload,
+        }
+    }
+
+    /// Checks the type and payload bound.
+    pub(crate) fn check(&self, max_payload: usize) -> Result<()> {
+        if !types::is_valid(self.kind) {
+            return Err(Error::Invalid("event type"));
+        }
+        if self.payload.len() > max_payload {
+            return Err(Error::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// Builds the event (sequence 0; the structure sets it).
+    pub(crate) fn to_event(&self) -> Event {
+        Event {
+            seq: 0,
+            ts_ns: if self.ts_ns == 0 {
+                crate::time::now_ns()
+            } else {
+                self.ts_ns
+            },
+            kind: self.kind,
+            process_id: self.process_id,
+            lost_before: 0,
+            payload: Payload::copy_from(self.payload),
+        }
+    }
+}

@@ -1,1 +1,427 @@
-//! C ABI for the bus structure (filled in by its issue).
+//! C ABI for the fan-out event bus (`lfe_bus_*`) and its subscriptions (`lfe_sub_*`).
+//! Records and inputs are shared with the queue (`lfe_event`, `lfe_event_input`).
+
+use super::batch::lfe_batch;
+use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
+use super::queue::{events_batch, inputs, lfe_event_input, timeout};
+use super::status::*;
+use crate::event::{BusConfig, EventBus, Filter, Subscription};
+
+/// Mask bit selecting every event type (`lfe_bus_subscribe`).
+pub const LFE_EVENT_MASK_ALL: u64 = u64::MAX;
+
+/// Configuration of `lfe_bus_new`. Set `size = sizeof(lfe_bus_config)`; NULL = defaults.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_bus_config {
+    /// `sizeof(lfe_bus_config)`.
+    pub size: usize,
+    /// Maximum payload bytes (default 4096).
+    pub max_payload: usize,
+    /// Maximum subscriptions at once (default 1024).
+    pub max_subscribers: usize,
+    /// Maximum capacity of one subscription (default 2^20).
+    pub max_capacity: usize,
+}
+
+impl Default for lfe_bus_config {
+    fn default() -> Self {
+        let d = BusConfig::default();
+        lfe_bus_config {
+            size: std::mem::size_of::<Self>(),
+            max_payload: d.max_payload,
+            max_subscribers: d.max_subscribers,
+            max_capacity: d.max_capacity,
+        }
+    }
+}
+
+// SAFETY: repr(C), starts with `size: usize`, only integer fields.
+unsafe impl VersionedConfig for lfe_bus_config {}
+
+/// Counters of a subscription.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct lfe_sub_counters {
+    /// Events dropped (oldest first) because the subscription was full.
+    pub lagged: u64,
+    /// Events delivered into the subscription since it started.
+    pub delivered: u64,
+    /// Events popped by the subscriber.
+    pub popped: u64,
+    /// Events waiting now.
+    pub depth: u64,
+    /// The subscription's capacity.
+    pub capacity: u64,
+}
+
+/// Counters of a bus.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct lfe_bus_counters {
+    /// Events published since creation.
+    pub published: u64,
+    /// Current number of subscriptions.
+    pub subscribers: u64,
+}
+
+/// Opaque handle of a fan-out event bus.
+pub struct lfe_bus {
+    inner: EventBus,
+}
+
+/// Opaque handle of one bus subscription.
+pub struct lfe_sub {
+    inner: Subscription,
+}
+
+/// Creates an event bus.
+///
+/// Ownership: on success `*out` is a new bus owned by the caller (`lfe_bus_free`).
+/// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, bad config size).
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `cfg` must be NULL or a valid config; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut lfe_bus) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let c = unsafe { arg_config(cfg)? };
+        let bus = EventBus::new(BusConfig {
+            max_payload: c.max_payload,
+            max_subscribers: c.max_subscribers,
+            max_capacity: c.max_capacity,
+        })
+        .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, guard::into_handle(lfe_bus { inner: bus })) };
+        Ok(())
+    })
+}
+
+/// Frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need alive) and
+/// must still be freed with `lfe_sub_free`; they simply receive nothing more.
+///
+/// Ownership: takes back the bus.
+/// Errors: none.
+/// Thread safety: no other thread may use the bus during or after this call.
+///
+/// # Safety
+/// `bus` must be NULL or a bus from `lfe_bus_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_bus_free(bus: *mut lfe_bus) {
+    // SAFETY: caller contract.
+    guard::call_or((), || unsafe { guard::free_handle(bus) })
+}
+
+/// Subscribes to the events selected by `mask` and/or the list `types[0..ntypes]`, with a queue
+/// of `capacity` events. Mask bit t (t < 63) selects type t, bit 63 every type >= 63;
+/// `LFE_EVENT_MASK_ALL` selects everything. The subscription receives matching events published
+/// after this call returns.
+///
+/// Ownership: on success `*out` is a new subscription owned by the caller (`lfe_sub_free`); the
+/// type list is copied.
+/// Errors: `LFE_E_NULL` (bus, out, types with ntypes > 0), `LFE_E_INVALID` (capacity 0, empty
+/// filter), `LFE_E_TOO_LARGE` (capacity or subscriber count over the bus limits),
+/// `LFE_E_UNSUPPORTED` (no eventfd could be made).
+/// Thread safety: safe to call concurrently with every bus call except `lfe_bus_free`.
+///
+/// # Safety
+/// `bus` must be a live bus; `types` NULL or `ntypes` readable u32s; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_bus_subscribe(
+    bus: *const lfe_bus,
+    mask: u64,
+    types: *const u32,
+    ntypes: usize,
+    capacity: usize,
+    out: *mut *mut lfe_sub,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let (bus, types) = unsafe { (arg_ref(bus)?, arg_slice(types, ntypes)?) };
+        let sub = bus
+            .inner
+            .subscribe(Filter::new(mask, types), capacity)
+            .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, guard::into_handle(lfe_sub { inner: sub })) };
+        Ok(())
+    })
+}
+
+/// Publishes one event to every matching subscription; never waits on a subscriber (a full
+/// subscription drops its oldest event and counts it in `lagged`).
+///
+/// Ownership: the payload is copied once and shared by the subscriptions.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
+/// `LFE_E_TOO_LARGE` (payload over max_payload).
+/// Thread safety: safe to call concurrently from any number of threads.
+///
+/// # Safety
+/// `bus` must be a live bus; `ev` a valid input.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_bus_publish(bus: *const lfe_bus, ev: *const lfe_event_input) -> i32 {
+    guard::call(|| {
+        // SAFETY: caller contract.
+        let (bus, ev) = unsafe { (arg_ref(bus)?, arg_ref(ev)?.as_input()?) };
+        bus.inner.publish(&ev).map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Publishes `n` events in order, with consecutive sequence numbers. Every input is checked
+/// first: on an error nothing is published.
+///
+/// Ownership: payloads are copied.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE`.
+/// Thread safety: safe to call concurrently from any number of threads.
+///
+/// # Safety
+/// `bus` must be a live bus; `evs` must point to `n` valid inputs (or be NULL with n == 0).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_bus_publish_batch(
+    bus: *const lfe_bus,
+    evs: *const lfe_event_input,
+    n: usize,
+) -> i32 {
+    guard::call(|| {
+        // SAFETY: caller contract.
+        let (bus, evs) = unsafe { (arg_ref(bus)?, inputs(evs, n)?) };
+        bus.inner.publish_batch(&evs).map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Reads the bus counters.
+///
+/// Ownership: writes `*out` (caller-owned).
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `bus` must be a live bus; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_counters) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let s = unsafe { arg_ref(bus)? }.inner.stats();
+        // SAFETY: checked by arg_out.
+        unsafe {
+            write_out(
+                out,
+                lfe_bus_counters {
+                    published: s.published,
+                    subscribers: s.subscribers,
+                },
+            )
+        };
+        Ok(())
+    })
+}
+
+/// Leaves the bus without freeing the subscription: nothing published after this starts is
+/// delivered; blocked pops wake; queued events can still be popped, then pops return
+/// `LFE_E_CLOSED`. Idempotent.
+///
+/// Ownership: the subscription stays owned by the caller (still free it).
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call except `lfe_sub_free`.
+///
+/// # Safety
+/// `sub` must be a live subscription.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
+    guard::call(|| {
+        // SAFETY: caller contract.
+        unsafe { arg_ref(sub)? }.inner.unsubscribe();
+        Ok(())
+    })
+}
+
+/// Unsubscribes (if not done yet) and frees the subscription, its queued events and its
+/// eventfd. NULL is a no-op.
+///
+/// Ownership: takes back the subscription; its fd is closed.
+/// Errors: none.
+/// Thread safety: no other thread may use the subscription during or after this call.
+///
+/// # Safety
+/// `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_free(sub: *mut lfe_sub) {
+    // SAFETY: caller contract.
+    guard::call_or((), || unsafe { guard::free_handle(sub) })
+}
+
+/// Pops the oldest waiting event without waiting, as a batch of one `lfe_event`. The batch's
+/// `missed` (and the record's `lost_before`) counts events dropped just before it.
+///
+/// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+/// Errors: `LFE_E_NULL`, `LFE_E_EMPTY`, `LFE_E_CLOSED` (unsubscribed and drained).
+/// Thread safety: safe to call concurrently (gap reporting is exact with one consumer).
+///
+/// # Safety
+/// `sub` must be a live subscription; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_pop(sub: *const lfe_sub, out: *mut *mut lfe_batch) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let ev = unsafe { arg_ref(sub)? }
+            .inner
+            .try_pop()
+            .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&[ev])) };
+        Ok(())
+    })
+}
+
+/// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
+///
+/// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
+/// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (unsubscribed and drained).
+/// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+///
+/// # Safety
+/// `sub` must be a live subscription; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_pop_timeout(
+    sub: *const lfe_sub,
+    timeout_ns: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let sub = unsafe { arg_ref(sub)? };
+        let ev = sub
+            .inner
+            .pop_timeout(timeout(timeout_ns))
+            .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&[ev])) };
+        Ok(())
+    })
+}
+
+/// Pops up to `max` waiting events without waiting, into one batch (`missed` = events dropped
+/// within the range it covers).
+///
+/// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_EMPTY`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently (gap reporting is exact with one consumer).
+///
+/// # Safety
+/// `sub` must be a live subscription; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_pop_batch(
+    sub: *const lfe_sub,
+    max: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let sub = unsafe { arg_ref(sub)? };
+        if max == 0 {
+            return Err(LFE_E_INVALID);
+        }
+        let mut v = Vec::with_capacity(max.min(1024));
+        sub.inner.try_pop_batch(&mut v, max).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&v)) };
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
+///
+/// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+///
+/// # Safety
+/// `sub` must be a live subscription; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_pop_batch_timeout(
+    sub: *const lfe_sub,
+    max: usize,
+    timeout_ns: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let sub = unsafe { arg_ref(sub)? };
+        if max == 0 {
+            return Err(LFE_E_INVALID);
+        }
+        let mut v = Vec::with_capacity(max.min(1024));
+        sub.inner
+            .pop_batch_timeout(&mut v, max, timeout(timeout_ns))
+            .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&v)) };
+        Ok(())
+    })
+}
+
+/// Gives the subscription's eventfd: readable (poll/epoll `POLLIN`) while events may be
+/// waiting. Pop until `LFE_E_EMPTY` after each wake-up; the fd may occasionally be readable with
+/// nothing left (a spurious wake-up), never unreadable with events waiting.
+///
+/// Ownership: the fd belongs to the subscription: do not read, write or close it;
+/// `lfe_sub_free` closes it.
+/// Errors: `LFE_E_NULL`, `LFE_E_UNSUPPORTED` (not Linux).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `sub` must be a live subscription; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_fd(sub: *const lfe_sub, out: *mut i32) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let fd = unsafe { arg_ref(sub)? }.inner.fd().map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, fd) };
+        Ok(())
+    })
+}
+
+/// Reads the subscription's counters (lagged, delivered, popped, depth, capacity).
+///
+/// Ownership: writes `*out` (caller-owned).
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `sub` must be a live subscription; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_counters) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let s = unsafe { arg_ref(sub)? }.inner.stats();
+        // SAFETY: checked by arg_out.
+        unsafe {
+            write_out(
+                out,
+                lfe_sub_counters {
+                    lagged: s.lagged,
+                    delivered: s.delivered,
+                    popped: s.popped,
+                    depth: s.depth,
+                    capacity: s.capacity,
+                },
+            )
+        };
+        Ok(())
+    })
+}

@@ -1,1 +1,436 @@
-//! C ABI for the procs structure (filled in by its issue).
+//! C ABI for the process table (`lfe::table::process`).
+//!
+//! Records come back as `lfe_proc_record` in an `lfe_batch` (`LFE_REC_PROC`). A record's
+//! `labels` field holds its `label_count` labels encoded back to back as
+//! `u32 key_len (little-endian), key bytes, u32 value_len (little-endian), value bytes`.
+
+use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use super::guard::{
+    arg_bytes, arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle,
+    write_out, VersionedConfig,
+};
+use super::status::LFE_E_INVALID;
+use crate::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
+
+/// Record kind of `lfe_proc_record`.
+pub const LFE_REC_PROC: u32 = 200;
+
+/// Process state: registered, not started.
+pub const LFE_PROC_PENDING: u32 = 0;
+/// Process state: being started.
+pub const LFE_PROC_STARTING: u32 = 1;
+/// Process state: running.
+pub const LFE_PROC_RUNNING: u32 = 2;
+/// Process state: being stopped.
+pub const LFE_PROC_STOPPING: u32 = 3;
+/// Process state: stopped on request.
+pub const LFE_PROC_STOPPED: u32 = 4;
+/// Process state: exited with code 0.
+pub const LFE_PROC_EXITED: u32 = 5;
+/// Process state: exited with a non-zero code.
+pub const LFE_PROC_FAILED: u32 = 6;
+
+/// A process table (opaque).
+pub struct lfe_procs {
+    inner: ProcTable,
+}
+
+/// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`; zero fields are
+/// `LFE_E_INVALID`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_procs_config {
+    pub size: usize,
+    /// Most records at once (default 4096).
+    pub max_procs: usize,
+    /// Most labels per record (default 16).
+    pub max_labels: usize,
+    /// Longest name, command, working dir, label key or value in bytes (default 4096).
+    pub max_field: usize,
+}
+
+impl Default for lfe_procs_config {
+    fn default() -> Self {
+        let d = ProcConfig::default();
+        lfe_procs_config {
+            size: std::mem::size_of::<Self>(),
+            max_procs: d.max_procs,
+            max_labels: d.max_labels,
+            max_field: d.max_field,
+        }
+    }
+}
+
+// SAFETY: repr(C), starts with `size: usize`, only integer fields.
+unsafe impl VersionedConfig for lfe_procs_config {}
+
+/// One label of an `lfe_proc_spec`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_label {
+    pub key: lfe_bytes,
+    pub value: lfe_bytes,
+}
+
+/// A process to register (input of `lfe_procs_insert`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_proc_spec {
+    pub name: lfe_bytes,
+    pub command: lfe_bytes,
+    pub cwd: lfe_bytes,
+    /// `label_count` labels (may be NULL when `label_count` is 0).
+    pub labels: *const lfe_label,
+    pub label_count: usize,
+}
+
+/// A process record in a batch (`LFE_REC_PROC`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_proc_record {
+    pub id: u64,
+    /// Wall clock ns of the last start (0 before the first).
+    pub start_ns: u64,
+    /// Wall clock ns of the last end (0 while live).
+    pub end_ns: u64,
+    /// One of `LFE_PROC_*`.
+    pub state: u32,
+    pub exit_code: i32,
+    /// OS pid (0 when unknown).
+    pub pid: u32,
+    pub restarts: u32,
+    pub label_count: u32,
+    /// Always 0.
+    pub reserved: u32,
+    pub name: lfe_bytes,
+    pub command: lfe_bytes,
+    pub cwd: lfe_bytes,
+    /// Labels encoded as described in the module docs.
+    pub labels: lfe_bytes,
+}
+
+impl Record for lfe_proc_record {
+    const KIND: u32 = LFE_REC_PROC;
+    fn rebase(&mut self, base: *const u8) {
+        self.name.rebase(base);
+        self.command.rebase(base);
+        self.cwd.rebase(base);
+        self.labels.rebase(base);
+    }
+}
+
+fn push(b: &mut BatchBuilder<lfe_proc_record>, p: &Process) {
+    let mut enc = Vec::new();
+    for (k, v) in &p.labels {
+        enc.extend_from_slice(&(k.len() as u32).to_le_bytes());
+        enc.extend_from_slice(k);
+        enc.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        enc.extend_from_slice(v);
+    }
+    let rec = lfe_proc_record {
+        id: p.id,
+        start_ns: p.start_ns,
+        end_ns: p.end_ns,
+        state: p.state as u32,
+        exit_code: p.exit_code,
+        pid: p.pid,
+        restarts: p.restarts,
+        label_count: p.labels.len() as u32,
+        reserved: 0,
+        name: b.bytes(&p.name),
+        command: b.bytes(&p.command),
+        cwd: b.bytes(&p.cwd),
+        labels: b.bytes(&enc),
+    };
+    b.push(rec);
+}
+
+fn one(p: &Process) -> *mut lfe_batch {
+    let mut b = BatchBuilder::new();
+    push(&mut b, p);
+    b.finish()
+}
+
+fn state(v: u32) -> Result<ProcState, i32> {
+    ProcState::from_u32(v).ok_or(LFE_E_INVALID)
+}
+
+/// Creates a process table.
+///
+/// Ownership: `*out` receives a new table; release it with `lfe_procs_free`.
+/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` must be
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_new(
+    cfg: *const lfe_procs_config,
+    out: *mut *mut lfe_procs,
+) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let c = unsafe { arg_config(cfg)? };
+        let inner = ProcTable::with_config(ProcConfig {
+            max_procs: c.max_procs,
+            max_labels: c.max_labels,
+            max_field: c.max_field,
+        })
+        .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, into_handle(lfe_procs { inner })) };
+        Ok(())
+    })
+}
+
+/// Frees a process table. NULL is a no-op.
+///
+/// Ownership: takes back the table; batches already returned stay valid.
+/// Errors: none.
+/// Thread safety: not concurrently with any other call on the same table.
+///
+/// # Safety
+/// `p` must be NULL or a table from `lfe_procs_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_free(p: *mut lfe_procs) {
+    // SAFETY: forwarded caller contract.
+    call_or((), || unsafe { free_handle(p) })
+}
+
+/// Registers a process in state `LFE_PROC_PENDING` and returns its id (ids start at 1 and are
+/// never reused).
+///
+/// Ownership: the spec's bytes are copied; the caller keeps them.
+/// Errors: `LFE_E_NULL` (p, spec or out_id NULL, or NULL bytes with a non-zero length),
+/// `LFE_E_INVALID` (empty name), `LFE_E_TOO_LARGE` (a field or the label count over its bound),
+/// `LFE_E_EXISTS` (name taken), `LFE_E_FULL` (max_procs records).
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table; `spec` must point to a valid spec whose bytes and labels are
+/// readable; `out_id` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_insert(
+    p: *const lfe_procs,
+    spec: *const lfe_proc_spec,
+    out_id: *mut u64,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { arg_ref(spec)? };
+        let out = arg_out(out_id)?;
+        // SAFETY: forwarded caller contract.
+        let labels = unsafe { arg_slice(s.labels, s.label_count)? };
+        let mut spec = ProcessSpec {
+            // SAFETY: forwarded caller contract (readable bytes).
+            name: unsafe { s.name.as_slice()? }.to_vec(),
+            // SAFETY: as above.
+            command: unsafe { s.command.as_slice()? }.to_vec(),
+            // SAFETY: as above.
+            cwd: unsafe { s.cwd.as_slice()? }.to_vec(),
+            labels: Vec::with_capacity(labels.len().min(64)),
+        };
+        for l in labels {
+            // SAFETY: as above.
+            let (k, v) = unsafe { (l.key.as_slice()?, l.value.as_slice()?) };
+            spec.labels.push((k.to_vec(), v.to_vec()));
+        }
+        let id = t.inner.insert(spec).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, id) };
+        Ok(())
+    })
+}
+
+/// Gets a copy of record `id` as a batch of one `lfe_proc_record`.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`
+/// (wait-free).
+///
+/// # Safety
+/// `p` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_get(
+    p: *const lfe_procs,
+    id: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        let out = arg_out(out)?;
+        let b = t.inner.get_with(id, one).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, b) };
+        Ok(())
+    })
+}
+
+/// Finds the record named `(name, name_len)`; a batch of one `lfe_proc_record`.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table; `name` readable for `name_len` bytes; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_find(
+    p: *const lfe_procs,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { arg_bytes(name, name_len)? };
+        let out = arg_out(out)?;
+        let rec = t.inner.find(name).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, one(&rec)) };
+        Ok(())
+    })
+}
+
+/// Every record from one consistent snapshot, sorted by id. The batch's `next` field holds the
+/// snapshot's generation.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_list(p: *const lfe_procs, out: *mut *mut lfe_batch) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        let out = arg_out(out)?;
+        let l = t.inner.list();
+        let mut b = BatchBuilder::with_capacity(l.procs.len(), 0);
+        for r in &l.procs {
+            push(&mut b, r);
+        }
+        b.set_next(l.generation);
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, b.finish()) };
+        Ok(())
+    })
+}
+
+/// Compare-and-set of a record's state from `expected` to `new_state` (`LFE_PROC_*`). Legal
+/// edges: pending->starting|stopped; starting->running|stopping|exited|failed;
+/// running->stopping|exited|failed; stopping->stopped|exited|failed;
+/// stopped|exited|failed->starting (a restart: restart count + 1). `exit_code` must be 0 for
+/// exited and non-zero for failed; it is recorded for stopped and ignored otherwise.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (a state out of range, not an edge, or a wrong exit
+/// code), `LFE_E_NOT_FOUND`, `LFE_E_CONFLICT` (the state is no longer `expected`).
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_transition(
+    p: *const lfe_procs,
+    id: u64,
+    expected: u32,
+    new_state: u32,
+    exit_code: i32,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        t.inner
+            .transition(id, state(expected)?, state(new_state)?, exit_code)
+            .map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Records the OS pid of process `id`.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_set_pid(p: *const lfe_procs, id: u64, pid: u32) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        t.inner.set_pid(id, pid).map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Removes record `id` (its id is not reused).
+///
+/// Ownership: nothing is allocated; batches already returned stay valid.
+/// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_remove(p: *const lfe_procs, id: u64) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        t.inner.remove(id).map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// The number of records.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_count(p: *const lfe_procs, out: *mut usize) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        let out = arg_out(out)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, t.inner.count()) };
+        Ok(())
+    })
+}
+
+/// The table's generation: changes on every write and never goes backwards, so "changed since
+/// G?" costs one atomic load. Starts at 1.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `p` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_generation(p: *const lfe_procs, out: *mut u64) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(p)? };
+        let out = arg_out(out)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, t.inner.generation()) };
+        Ok(())
+    })
+}

@@ -1,1 +1,548 @@
-//! C ABI for the queue structure (filled in by its issue).
+//! C ABI for the event queue (`lfe_queue_*`), plus the event records shared with the bus
+//! (`lfe_event`, `lfe_event_input`, the `LFE_EVENT_*` type constants).
+
+use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
+use super::status::*;
+use crate::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
+use std::time::Duration;
+
+/// Record kind of `lfe_event`.
+pub const LFE_REC_EVENT: u32 = 300;
+
+/// Event type: a process started.
+pub const LFE_EVENT_PROCESS_STARTED: u32 = 1;
+/// Event type: a process exited.
+pub const LFE_EVENT_PROCESS_EXITED: u32 = 2;
+/// Event type: a log line.
+pub const LFE_EVENT_LOG_LINE: u32 = 3;
+/// Event type: a URL was detected.
+pub const LFE_EVENT_URL_DETECTED: u32 = 4;
+/// Event type: an error was detected.
+pub const LFE_EVENT_ERROR_DETECTED: u32 = 5;
+/// Event type: a build event.
+pub const LFE_EVENT_BUILD_EVENT: u32 = 6;
+/// Event type: a test failed.
+pub const LFE_EVENT_TEST_FAILED: u32 = 7;
+/// Event type: a test passed.
+pub const LFE_EVENT_TEST_PASSED: u32 = 8;
+/// Event type: a proxy route was added.
+pub const LFE_EVENT_ROUTE_ADDED: u32 = 9;
+/// Event type: a proxy route was removed.
+pub const LFE_EVENT_ROUTE_REMOVED: u32 = 10;
+/// Event type: a proxied request.
+pub const LFE_EVENT_PROXY_REQUEST: u32 = 11;
+/// The first host-defined event type; types `LFE_EVENT_HOST_MIN..=UINT32_MAX` are the host's.
+/// Type 0 and `12..LFE_EVENT_HOST_MIN` are invalid (reserved).
+pub const LFE_EVENT_HOST_MIN: u32 = 1024;
+/// Default bound on an event's payload, in bytes.
+pub const LFE_EVENT_DEFAULT_MAX_PAYLOAD: usize = 4096;
+
+/// Overflow policy: a push into a full queue fails (`LFE_E_FULL`) or waits (timeout forms).
+pub const LFE_OVERFLOW_REJECT: u32 = 0;
+/// Overflow policy: a push into a full queue drops the oldest event (counted in `dropped`).
+pub const LFE_OVERFLOW_DROP_OLDEST: u32 = 1;
+
+/// A timeout meaning "wait forever".
+pub const LFE_TIMEOUT_INFINITE: u64 = u64::MAX;
+
+/// One event, as returned in an `lfe_batch` of kind `LFE_REC_EVENT`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_event {
+    /// Sequence number: unique, increasing in publish order.
+    pub seq: u64,
+    /// Wall-clock nanoseconds since the Unix epoch.
+    pub ts_ns: u64,
+    /// Bus only: events of this subscription dropped (lagged) just before this one; 0 otherwise.
+    pub lost_before: u64,
+    /// The process the event is about (0: none).
+    pub process_id: u64,
+    /// The event type (`LFE_EVENT_*` or host-defined).
+    pub r#type: u32,
+    /// Always 0.
+    pub reserved: u32,
+    /// The payload (any bytes).
+    pub payload: lfe_bytes,
+}
+
+impl Record for lfe_event {
+    const KIND: u32 = LFE_REC_EVENT;
+    fn rebase(&mut self, base: *const u8) {
+        self.payload.rebase(base);
+    }
+}
+
+/// An event to push or publish.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_event_input {
+    /// The event type (`LFE_EVENT_*` or `>= LFE_EVENT_HOST_MIN`).
+    pub r#type: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// The process the event is about (0: none).
+    pub process_id: u64,
+    /// Nanoseconds since the Unix epoch; 0 means "now".
+    pub ts_ns: u64,
+    /// The payload, copied (at most the structure's `max_payload` bytes).
+    pub payload: lfe_bytes,
+}
+
+impl lfe_event_input {
+    /// Borrows as a Rust input (checks the payload pointer; type and size are checked by the
+    /// structure).
+    ///
+    /// # Safety
+    /// `payload` must follow the `lfe_bytes` input rules.
+    pub(crate) unsafe fn as_input<'a>(&self) -> Result<EventInput<'a>, i32> {
+        if self.reserved != 0 {
+            return Err(LFE_E_INVALID);
+        }
+        Ok(EventInput {
+            kind: self.r#type,
+            process_id: self.process_id,
+            ts_ns: self.ts_ns,
+            // SAFETY: forwarded contract.
+            payload: unsafe { self.payload.as_slice()? },
+        })
+    }
+}
+
+/// Borrows an array of inputs.
+///
+/// # Safety
+/// `evs` must be NULL (with n == 0) or point to `n` inputs whose payloads are valid.
+pub(crate) unsafe fn inputs<'a>(
+    evs: *const lfe_event_input,
+    n: usize,
+) -> Result<Vec<EventInput<'a>>, i32> {
+    // SAFETY: forwarded contract.
+    let raw = unsafe { arg_slice(evs, n)? };
+    raw.iter()
+        // SAFETY: forwarded contract.
+        .map(|e| unsafe { e.as_input() })
+        .collect()
+}
+
+/// Builds one `lfe_batch` of `LFE_REC_EVENT` records; `missed` is the sum of `lost_before`.
+pub(crate) fn events_batch(evs: &[Event]) -> *mut lfe_batch {
+    let total: usize = evs.iter().map(|e| e.payload.len()).sum();
+    let mut b = BatchBuilder::<lfe_event>::with_capacity(evs.len(), total);
+    let mut missed = 0u64;
+    for e in evs {
+        let payload = b.bytes(&e.payload);
+        missed += e.lost_before;
+        b.push(lfe_event {
+            seq: e.seq,
+            ts_ns: e.ts_ns,
+            lost_before: e.lost_before,
+            process_id: e.process_id,
+            r#type: e.kind,
+            reserved: 0,
+            payload,
+        });
+    }
+    b.set_missed(missed);
+    b.finish()
+}
+
+/// Converts a C timeout to a Duration (`LFE_TIMEOUT_INFINITE`: as long as it can be).
+pub(crate) fn timeout(ns: u64) -> Duration {
+    if ns == LFE_TIMEOUT_INFINITE {
+        Duration::MAX
+    } else {
+        Duration::from_nanos(ns)
+    }
+}
+
+/// Configuration of `lfe_queue_new`. Set `size = sizeof(lfe_queue_config)`; NULL = defaults.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_queue_config {
+    /// `sizeof(lfe_queue_config)`.
+    pub size: usize,
+    /// Maximum events held (default 1024; 1..=2^30).
+    pub capacity: usize,
+    /// Maximum payload bytes (default 4096).
+    pub max_payload: usize,
+    /// `LFE_OVERFLOW_REJECT` (default) or `LFE_OVERFLOW_DROP_OLDEST`.
+    pub overflow: u32,
+}
+
+impl Default for lfe_queue_config {
+    fn default() -> Self {
+        let d = QueueConfig::default();
+        lfe_queue_config {
+            size: std::mem::size_of::<Self>(),
+            capacity: d.capacity,
+            max_payload: d.max_payload,
+            overflow: LFE_OVERFLOW_REJECT,
+        }
+    }
+}
+
+// SAFETY: repr(C), starts with `size: usize`, only integer fields (padding is zero in C
+// initialisers and never read as a field).
+unsafe impl VersionedConfig for lfe_queue_config {}
+
+/// Counters of a queue.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct lfe_queue_counters {
+    /// Events held now.
+    pub depth: u64,
+    /// Events pushed since creation.
+    pub pushed: u64,
+    /// Events popped by consumers.
+    pub popped: u64,
+    /// Events dropped by `LFE_OVERFLOW_DROP_OLDEST`.
+    pub dropped: u64,
+    /// The capacity.
+    pub capacity: u64,
+}
+
+/// Opaque handle of a bounded MPMC event queue.
+pub struct lfe_queue {
+    inner: EventQueue,
+}
+
+/// Creates an event queue.
+///
+/// Ownership: on success `*out` is a new queue owned by the caller; free it with
+/// `lfe_queue_free`.
+/// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (capacity 0, unknown overflow policy, bad config
+/// size), `LFE_E_TOO_LARGE` (capacity over 2^30).
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `cfg` must be NULL or a valid config; `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_new(
+    cfg: *const lfe_queue_config,
+    out: *mut *mut lfe_queue,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let c = unsafe { arg_config(cfg)? };
+        let overflow = match c.overflow {
+            LFE_OVERFLOW_REJECT => Overflow::Reject,
+            LFE_OVERFLOW_DROP_OLDEST => Overflow::DropOldest,
+            _ => return Err(LFE_E_INVALID),
+        };
+        let q = EventQueue::new(QueueConfig {
+            capacity: c.capacity,
+            max_payload: c.max_payload,
+            overflow,
+        })
+        .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, guard::into_handle(lfe_queue { inner: q })) };
+        Ok(())
+    })
+}
+
+/// Frees a queue. NULL is a no-op. Events still held are freed.
+///
+/// Ownership: takes back the queue.
+/// Errors: none.
+/// Thread safety: no other thread may use the queue during or after this call (close it and
+/// join the users first).
+///
+/// # Safety
+/// `q` must be NULL or a queue from `lfe_queue_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_free(q: *mut lfe_queue) {
+    // SAFETY: caller contract.
+    guard::call_or((), || unsafe { guard::free_handle(q) })
+}
+
+/// Pushes one event without waiting.
+///
+/// Ownership: the payload is copied; the caller keeps `ev`.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
+/// `LFE_E_TOO_LARGE` (payload over max_payload), `LFE_E_FULL` (reject policy), `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently from any number of threads.
+///
+/// # Safety
+/// `q` must be a live queue; `ev` a valid input.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_push(q: *const lfe_queue, ev: *const lfe_event_input) -> i32 {
+    guard::call(|| {
+        // SAFETY: caller contract.
+        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.as_input()?) };
+        q.inner.try_push(&ev).map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Pushes one event, waiting up to `timeout_ns` for room (`LFE_TIMEOUT_INFINITE`: forever).
+///
+/// Ownership: the payload is copied.
+/// Errors: as `lfe_queue_push`, plus `LFE_E_TIMEOUT` instead of `LFE_E_FULL`.
+/// Thread safety: safe to call concurrently from any number of threads.
+///
+/// # Safety
+/// `q` must be a live queue; `ev` a valid input.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_push_timeout(
+    q: *const lfe_queue,
+    ev: *const lfe_event_input,
+    timeout_ns: u64,
+) -> i32 {
+    guard::call(|| {
+        // SAFETY: caller contract.
+        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.as_input()?) };
+        q.inner
+            .push_timeout(&ev, timeout(timeout_ns))
+            .map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Pushes `n` events in order without waiting, stopping at the first that does not fit;
+/// `*pushed` is how many went in. Every input is checked before anything is pushed.
+///
+/// Ownership: payloads are copied.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE` (nothing pushed), `LFE_E_FULL`
+/// (none fitted), `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently; other pushes may interleave with the batch.
+///
+/// # Safety
+/// `q` must be a live queue; `evs` must point to `n` valid inputs (or be NULL with n == 0).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_push_batch(
+    q: *const lfe_queue,
+    evs: *const lfe_event_input,
+    n: usize,
+    pushed: *mut usize,
+) -> i32 {
+    guard::call(|| {
+        let pushed = arg_out(pushed)?;
+        // SAFETY: caller contract.
+        let (q, evs) = unsafe { (arg_ref(q)?, inputs(evs, n)?) };
+        let k = q.inner.try_push_batch(&evs).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(pushed, k) };
+        Ok(())
+    })
+}
+
+/// Pops one event without waiting, as a batch of one `lfe_event`.
+///
+/// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+/// Errors: `LFE_E_NULL`, `LFE_E_EMPTY`, `LFE_E_CLOSED` (closed and drained).
+/// Thread safety: safe to call concurrently from any number of threads.
+///
+/// # Safety
+/// `q` must be a live queue; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_pop(q: *const lfe_queue, out: *mut *mut lfe_batch) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let q = unsafe { arg_ref(q)? };
+        let ev = q.inner.try_pop().map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&[ev])) };
+        Ok(())
+    })
+}
+
+/// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
+///
+/// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
+/// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (closed and drained).
+/// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+///
+/// # Safety
+/// `q` must be a live queue; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_pop_timeout(
+    q: *const lfe_queue,
+    timeout_ns: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let q = unsafe { arg_ref(q)? };
+        let ev = q
+            .inner
+            .pop_timeout(timeout(timeout_ns))
+            .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&[ev])) };
+        Ok(())
+    })
+}
+
+/// Pops up to `max` events without waiting, into one batch.
+///
+/// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_EMPTY`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently from any number of threads.
+///
+/// # Safety
+/// `q` must be a live queue; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_pop_batch(
+    q: *const lfe_queue,
+    max: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let q = unsafe { arg_ref(q)? };
+        if max == 0 {
+            return Err(LFE_E_INVALID);
+        }
+        let mut v = Vec::with_capacity(max.min(1024));
+        q.inner.try_pop_batch(&mut v, max).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&v)) };
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
+///
+/// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+///
+/// # Safety
+/// `q` must be a live queue; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
+    q: *const lfe_queue,
+    max: usize,
+    timeout_ns: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let q = unsafe { arg_ref(q)? };
+        if max == 0 {
+            return Err(LFE_E_INVALID);
+        }
+        let mut v = Vec::with_capacity(max.min(1024));
+        q.inner
+            .pop_batch_timeout(&mut v, max, timeout(timeout_ns))
+            .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, events_batch(&v)) };
+        Ok(())
+    })
+}
+
+/// Closes the queue: wakes every waiter; pushes then fail with `LFE_E_CLOSED`; pops return what
+/// is left, then `LFE_E_CLOSED`. Idempotent.
+///
+/// Ownership: the queue stays owned by the caller (still free it).
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every other call except `lfe_queue_free`.
+///
+/// # Safety
+/// `q` must be a live queue.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
+    guard::call(|| {
+        // SAFETY: caller contract.
+        unsafe { arg_ref(q)? }.inner.close();
+        Ok(())
+    })
+}
+
+/// Reads the queue's counters.
+///
+/// Ownership: writes `*out` (caller-owned).
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently; the counters are a near-instant snapshot.
+///
+/// # Safety
+/// `q` must be a live queue; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queue_counters) -> i32 {
+    guard::call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: caller contract.
+        let s = unsafe { arg_ref(q)? }.inner.stats();
+        // SAFETY: checked by arg_out.
+        unsafe {
+            write_out(
+                out,
+                lfe_queue_counters {
+                    depth: s.depth,
+                    pushed: s.pushed,
+                    popped: s.popped,
+                    dropped: s.dropped,
+                    capacity: s.capacity,
+                },
+            )
+        };
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::types;
+
+    #[test]
+    fn constants_match_rust() {
+        assert_eq!(LFE_EVENT_PROCESS_STARTED, types::PROCESS_STARTED);
+        assert_eq!(LFE_EVENT_PROCESS_EXITED, types::PROCESS_EXITED);
+        assert_eq!(LFE_EVENT_LOG_LINE, types::LOG_LINE);
+        assert_eq!(LFE_EVENT_URL_DETECTED, types::URL_DETECTED);
+        assert_eq!(LFE_EVENT_ERROR_DETECTED, types::ERROR_DETECTED);
+        assert_eq!(LFE_EVENT_BUILD_EVENT, types::BUILD_EVENT);
+        assert_eq!(LFE_EVENT_TEST_FAILED, types::TEST_FAILED);
+        assert_eq!(LFE_EVENT_TEST_PASSED, types::TEST_PASSED);
+        assert_eq!(LFE_EVENT_ROUTE_ADDED, types::ROUTE_ADDED);
+        assert_eq!(LFE_EVENT_ROUTE_REMOVED, types::ROUTE_REMOVED);
+        assert_eq!(LFE_EVENT_PROXY_REQUEST, types::PROXY_REQUEST);
+        assert_eq!(LFE_EVENT_HOST_MIN, types::HOST_MIN);
+        assert_eq!(
+            LFE_EVENT_DEFAULT_MAX_PAYLOAD,
+            crate::event::DEFAULT_MAX_PAYLOAD
+        );
+    }
+
+    #[test]
+    fn queue_round_trip_through_abi() {
+        let mut q = std::ptr::null_mut();
+        // SAFETY: valid out-params, live handles, inputs pointing to live bytes.
+        unsafe {
+            assert_eq!(lfe_queue_new(std::ptr::null(), &mut q), LFE_OK);
+            let payload = b"hello";
+            let ev = lfe_event_input {
+                r#type: LFE_EVENT_LOG_LINE,
+                reserved: 0,
+                process_id: 7,
+                ts_ns: 5,
+                payload: lfe_bytes {
+                    ptr: payload.as_ptr(),
+                    len: payload.len(),
+                },
+            };
+            assert_eq!(lfe_queue_push(q, &ev), LFE_OK);
+            let mut b = std::ptr::null_mut();
+            assert_eq!(lfe_queue_pop_batch(q, 8, &mut b), LFE_OK);
+            let recs = super::super::batch::batch_records::<lfe_event>(b);
+            assert_eq!(recs.len(), 1);
+            assert_eq!(recs[0].payload.as_slice().unwrap(), b"hello");
+            assert_eq!(
+                (recs[0].r#type, recs[0].process_id, recs[0].ts_ns),
+                (3, 7, 5)
+            );
+            super::super::batch::lfe_batch_free(b);
+            assert_eq!(lfe_queue_pop(q, &mut b), LFE_E_EMPTY);
+            lfe_queue_free(q);
+        }
+    }
+}

@@ -1,1 +1,390 @@
-//! C ABI for the requests structure (filled in by its issue).
+//! C ABI for the request log (`lfe::table::requests`). Records come back as
+//! `lfe_request_record` in an `lfe_batch` (`LFE_REC_REQUEST`).
+
+use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use super::guard::{
+    arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
+    VersionedConfig,
+};
+use super::status::LFE_E_TOO_LARGE;
+use crate::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
+
+/// Record kind of `lfe_request_record`.
+pub const LFE_REC_REQUEST: u32 = 202;
+/// Request flag, set by lfe: status >= 400 or a transport error.
+pub const LFE_REQ_ERROR: u32 = 1;
+/// Request flag, set by the host: an XHR / fetch request.
+pub const LFE_REQ_XHR: u32 = 2;
+/// Request flag, set by the host: the upstream could not be reached (implies LFE_REQ_ERROR).
+pub const LFE_REQ_TRANSPORT_ERROR: u32 = 4;
+
+/// A request log (opaque).
+pub struct lfe_requests {
+    inner: RequestLog,
+}
+
+/// Configuration of `lfe_requests_new`. Set `size = sizeof(lfe_requests_config)`; zero
+/// `capacity` or `max_field` is `LFE_E_INVALID`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_requests_config {
+    pub size: usize,
+    /// Ring capacity in records (default 1000).
+    pub capacity: usize,
+    /// Most routes with their own stats (default 1024); route 0 ("unrouted") is extra.
+    pub max_routes: usize,
+    /// Longest method, host, path or trace id in bytes (default 4096).
+    pub max_field: usize,
+}
+
+impl Default for lfe_requests_config {
+    fn default() -> Self {
+        let d = RequestsConfig::default();
+        lfe_requests_config {
+            size: std::mem::size_of::<Self>(),
+            capacity: d.capacity,
+            max_routes: d.max_routes,
+            max_field: d.max_field,
+        }
+    }
+}
+
+// SAFETY: repr(C), starts with `size: usize`, only integer fields.
+unsafe impl VersionedConfig for lfe_requests_config {}
+
+/// A request to record.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_request_in {
+    /// Wall clock ns; 0 means "now".
+    pub time_ns: u64,
+    pub duration_ns: u64,
+    pub bytes: u64,
+    pub process_id: u64,
+    /// 0: unrouted.
+    pub route_id: u64,
+    /// HTTP status (0: no response).
+    pub status: u32,
+    /// `LFE_REQ_XHR` / `LFE_REQ_TRANSPORT_ERROR` (lfe sets `LFE_REQ_ERROR`).
+    pub flags: u32,
+    pub method: lfe_bytes,
+    pub host: lfe_bytes,
+    pub path: lfe_bytes,
+    /// Optional trace / session id (len 0: none).
+    pub trace_id: lfe_bytes,
+}
+
+/// A recorded request in a batch (`LFE_REC_REQUEST`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_request_record {
+    pub seq: u64,
+    pub time_ns: u64,
+    pub duration_ns: u64,
+    pub bytes: u64,
+    pub process_id: u64,
+    pub route_id: u64,
+    pub status: u32,
+    pub flags: u32,
+    pub method: lfe_bytes,
+    pub host: lfe_bytes,
+    pub path: lfe_bytes,
+    pub trace_id: lfe_bytes,
+}
+
+impl Record for lfe_request_record {
+    const KIND: u32 = LFE_REC_REQUEST;
+    fn rebase(&mut self, base: *const u8) {
+        self.method.rebase(base);
+        self.host.rebase(base);
+        self.path.rebase(base);
+        self.trace_id.rebase(base);
+    }
+}
+
+/// Counters of a route (or of every request). Percentiles are log-bucket upper bounds (at most
+/// 25% above the true value), 0 when there is no request.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct lfe_request_stats {
+    pub requests: u64,
+    pub errors: u64,
+    pub bytes: u64,
+    pub p50_ns: u64,
+    pub p90_ns: u64,
+    pub p99_ns: u64,
+}
+
+impl From<StatsView> for lfe_request_stats {
+    fn from(v: StatsView) -> Self {
+        lfe_request_stats {
+            requests: v.requests,
+            errors: v.errors,
+            bytes: v.bytes,
+            p50_ns: v.p50_ns,
+            p90_ns: v.p90_ns,
+            p99_ns: v.p99_ns,
+        }
+    }
+}
+
+/// # Safety
+/// The byte fields of `r` must be readable.
+unsafe fn request_of(r: &lfe_request_in) -> Result<Request, i32> {
+    // SAFETY: forwarded caller contract, for the four byte fields.
+    unsafe {
+        Ok(Request {
+            seq: 0,
+            time_ns: r.time_ns,
+            method: r.method.as_slice()?.to_vec(),
+            host: r.host.as_slice()?.to_vec(),
+            path: r.path.as_slice()?.to_vec(),
+            status: r.status,
+            duration_ns: r.duration_ns,
+            bytes: r.bytes,
+            process_id: r.process_id,
+            route_id: r.route_id,
+            flags: r.flags,
+            trace_id: r.trace_id.as_slice()?.to_vec(),
+        })
+    }
+}
+
+fn batch_of(rs: &[Request], next: u64, missed: u64) -> *mut lfe_batch {
+    let mut b = BatchBuilder::with_capacity(rs.len(), 0);
+    for r in rs {
+        let rec = lfe_request_record {
+            seq: r.seq,
+            time_ns: r.time_ns,
+            duration_ns: r.duration_ns,
+            bytes: r.bytes,
+            process_id: r.process_id,
+            route_id: r.route_id,
+            status: r.status,
+            flags: r.flags,
+            method: b.bytes(&r.method),
+            host: b.bytes(&r.host),
+            path: b.bytes(&r.path),
+            trace_id: b.bytes(&r.trace_id),
+        };
+        b.push(rec);
+    }
+    b.set_next(next);
+    b.set_missed(missed);
+    b.finish()
+}
+
+/// Creates a request log.
+///
+/// Ownership: `*out` receives a new log; release it with `lfe_requests_free`.
+/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero capacity or
+/// max_field).
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_new(
+    cfg: *const lfe_requests_config,
+    out: *mut *mut lfe_requests,
+) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let c = unsafe { arg_config(cfg)? };
+        let inner = RequestLog::new(RequestsConfig {
+            capacity: c.capacity,
+            max_routes: c.max_routes,
+            max_field: c.max_field,
+        })
+        .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, into_handle(lfe_requests { inner })) };
+        Ok(())
+    })
+}
+
+/// Frees a request log. NULL is a no-op.
+///
+/// Ownership: takes back the log; batches already returned stay valid.
+/// Errors: none.
+/// Thread safety: not concurrently with any other call on the same log.
+///
+/// # Safety
+/// `l` must be NULL or a log from `lfe_requests_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_free(l: *mut lfe_requests) {
+    // SAFETY: forwarded caller contract.
+    call_or((), || unsafe { free_handle(l) })
+}
+
+/// Records one request and returns its sequence number (0, 1, 2, ...). Never blocks.
+///
+/// Ownership: the request's bytes are copied.
+/// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over max_field), `LFE_E_INVALID` (unknown
+/// flag bits).
+/// Thread safety: safe to call concurrently with every call on the log except `_free`.
+///
+/// # Safety
+/// `l` must be a live log; `req` valid with readable bytes; `out_seq` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_record(
+    l: *const lfe_requests,
+    req: *const lfe_request_in,
+    out_seq: *mut u64,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(l)? };
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { request_of(arg_ref(req)?)? };
+        let out = arg_out(out_seq)?;
+        let seq = t.inner.record(r).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, seq) };
+        Ok(())
+    })
+}
+
+/// Records `count` requests with consecutive sequence numbers, in order; `*out_first_seq` gets
+/// the first (for count 0: the next sequence number). All or nothing: if one is invalid,
+/// none is recorded.
+///
+/// Ownership: the requests' bytes are copied.
+/// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the ring capacity, or a field over
+/// max_field), `LFE_E_INVALID` (unknown flag bits).
+/// Thread safety: safe to call concurrently with every call on the log except `_free`.
+///
+/// # Safety
+/// `l` must be a live log; `reqs` must point to `count` valid requests; `out_first_seq`
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_record_batch(
+    l: *const lfe_requests,
+    reqs: *const lfe_request_in,
+    count: usize,
+    out_first_seq: *mut u64,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(l)? };
+        // SAFETY: forwarded caller contract.
+        let rs = unsafe { arg_slice(reqs, count)? };
+        let out = arg_out(out_first_seq)?;
+        if rs.len() > t.inner.capacity() {
+            return Err(LFE_E_TOO_LARGE);
+        }
+        let mut v = Vec::with_capacity(rs.len());
+        for r in rs {
+            // SAFETY: forwarded caller contract.
+            v.push(unsafe { request_of(r)? });
+        }
+        let first = t.inner.record_batch(v).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, first) };
+        Ok(())
+    })
+}
+
+/// Reads up to `max` requests after `cursor` (start with 0), oldest first. The batch's `next`
+/// is the cursor for the next call; `missed` counts requests after `cursor` that were evicted
+/// before this call reached them.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the log except `_free`.
+///
+/// # Safety
+/// `l` must be a live log; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_read(
+    l: *const lfe_requests,
+    cursor: u64,
+    max: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(l)? };
+        let out = arg_out(out)?;
+        let r = t.inner.read(cursor, max);
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, batch_of(&r.requests, r.next, r.missed)) };
+        Ok(())
+    })
+}
+
+/// The last `n` requests still in the ring, oldest first; the batch's `next` is the cursor
+/// after the newest.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the log except `_free`.
+///
+/// # Safety
+/// `l` must be a live log; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_recent(
+    l: *const lfe_requests,
+    n: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(l)? };
+        let out = arg_out(out)?;
+        let rs = t.inner.recent(n);
+        let next = rs.last().map_or(0, |r| r.seq + 1);
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, batch_of(&rs, next, 0)) };
+        Ok(())
+    })
+}
+
+/// Counters and p50/p90/p99 latency of route `route_id` (0: unrouted requests).
+///
+/// Ownership: fills the caller's struct.
+/// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND` (no request recorded for that route).
+/// Thread safety: safe to call concurrently with every call on the log except `_free`.
+///
+/// # Safety
+/// `l` must be a live log; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_route_stats(
+    l: *const lfe_requests,
+    route_id: u64,
+    out: *mut lfe_request_stats,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(l)? };
+        let out = arg_out(out)?;
+        let s = t.inner.route_stats(route_id).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, s.into()) };
+        Ok(())
+    })
+}
+
+/// Counters and p50/p90/p99 latency over every request.
+///
+/// Ownership: fills the caller's struct.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the log except `_free`.
+///
+/// # Safety
+/// `l` must be a live log; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_global_stats(
+    l: *const lfe_requests,
+    out: *mut lfe_request_stats,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(l)? };
+        let out = arg_out(out)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, t.inner.global_stats().into()) };
+        Ok(())
+    })
+}

@@ -1,1 +1,393 @@
-//! C ABI for the routes structure (filled in by its issue).
+//! C ABI for the route table (`lfe::table::route`). Routes come back as `lfe_route_record` in
+//! an `lfe_batch` (`LFE_REC_ROUTE`).
+
+use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use super::guard::{
+    arg_bytes, arg_config, arg_out, arg_ref, call, call_or, free_handle, into_handle, write_out,
+    VersionedConfig,
+};
+use super::status::LFE_E_INVALID;
+use crate::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
+
+/// Record kind of `lfe_route_record`.
+pub const LFE_REC_ROUTE: u32 = 201;
+
+/// A route table (opaque).
+pub struct lfe_routes {
+    inner: RouteTable,
+}
+
+/// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`; zero fields are
+/// `LFE_E_INVALID`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_routes_config {
+    pub size: usize,
+    /// Most routes at once (default 1024).
+    pub max_routes: usize,
+    /// Longest host, prefix, target or label in bytes (default 2048).
+    pub max_field: usize,
+}
+
+impl Default for lfe_routes_config {
+    fn default() -> Self {
+        let d = RouteConfig::default();
+        lfe_routes_config {
+            size: std::mem::size_of::<Self>(),
+            max_routes: d.max_routes,
+            max_field: d.max_field,
+        }
+    }
+}
+
+// SAFETY: repr(C), starts with `size: usize`, only integer fields.
+unsafe impl VersionedConfig for lfe_routes_config {}
+
+/// A route to add or replace.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_route_spec {
+    /// `name` or `name:port` (case-insensitive), or `*` for every host.
+    pub host: lfe_bytes,
+    /// Must start with `/`.
+    pub path_prefix: lfe_bytes,
+    /// Upstream URL.
+    pub target: lfe_bytes,
+    pub label: lfe_bytes,
+    /// Owning process id (0: none).
+    pub process_id: u64,
+    /// 0..=65535.
+    pub proxy_port: u32,
+}
+
+/// A route in a batch (`LFE_REC_ROUTE`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_route_record {
+    pub id: u64,
+    pub process_id: u64,
+    pub proxy_port: u32,
+    /// Always 0.
+    pub reserved: u32,
+    /// Lowercased.
+    pub host: lfe_bytes,
+    pub path_prefix: lfe_bytes,
+    pub target: lfe_bytes,
+    pub label: lfe_bytes,
+}
+
+impl Record for lfe_route_record {
+    const KIND: u32 = LFE_REC_ROUTE;
+    fn rebase(&mut self, base: *const u8) {
+        self.host.rebase(base);
+        self.path_prefix.rebase(base);
+        self.target.rebase(base);
+        self.label.rebase(base);
+    }
+}
+
+fn push(b: &mut BatchBuilder<lfe_route_record>, r: &Route) {
+    let rec = lfe_route_record {
+        id: r.id,
+        process_id: r.process_id,
+        proxy_port: r.proxy_port as u32,
+        reserved: 0,
+        host: b.bytes(&r.host),
+        path_prefix: b.bytes(&r.path_prefix),
+        target: b.bytes(&r.target),
+        label: b.bytes(&r.label),
+    };
+    b.push(rec);
+}
+
+fn one(r: &Route) -> *mut lfe_batch {
+    let mut b = BatchBuilder::new();
+    push(&mut b, r);
+    b.finish()
+}
+
+/// # Safety
+/// `spec` must be NULL or valid with readable bytes.
+unsafe fn spec_of(spec: *const lfe_route_spec) -> Result<RouteSpec, i32> {
+    // SAFETY: forwarded caller contract.
+    let s = unsafe { arg_ref(spec)? };
+    let proxy_port = u16::try_from(s.proxy_port).map_err(|_| LFE_E_INVALID)?;
+    // SAFETY: forwarded caller contract (readable bytes) for the four fields.
+    unsafe {
+        Ok(RouteSpec {
+            host: s.host.as_slice()?.to_vec(),
+            path_prefix: s.path_prefix.as_slice()?.to_vec(),
+            target: s.target.as_slice()?.to_vec(),
+            process_id: s.process_id,
+            label: s.label.as_slice()?.to_vec(),
+            proxy_port,
+        })
+    }
+}
+
+/// Creates a route table.
+///
+/// Ownership: `*out` receives a new table; release it with `lfe_routes_free`.
+/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `cfg` must be NULL or point to a valid config of at least `cfg->size` bytes; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_new(
+    cfg: *const lfe_routes_config,
+    out: *mut *mut lfe_routes,
+) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let c = unsafe { arg_config(cfg)? };
+        let inner = RouteTable::with_config(RouteConfig {
+            max_routes: c.max_routes,
+            max_field: c.max_field,
+        })
+        .map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, into_handle(lfe_routes { inner })) };
+        Ok(())
+    })
+}
+
+/// Frees a route table. NULL is a no-op.
+///
+/// Ownership: takes back the table; batches already returned stay valid.
+/// Errors: none.
+/// Thread safety: not concurrently with any other call on the same table.
+///
+/// # Safety
+/// `r` must be NULL or a table from `lfe_routes_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_free(r: *mut lfe_routes) {
+    // SAFETY: forwarded caller contract.
+    call_or((), || unsafe { free_handle(r) })
+}
+
+/// Adds a route and returns its id (ids start at 1 and are never reused).
+///
+/// Ownership: the spec's bytes are copied.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (empty host, prefix not starting with '/', proxy_port
+/// over 65535), `LFE_E_TOO_LARGE`, `LFE_E_EXISTS` (same host and prefix), `LFE_E_FULL`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table; `spec` valid with readable bytes; `out_id` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_add(
+    r: *const lfe_routes,
+    spec: *const lfe_route_spec,
+    out_id: *mut u64,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { spec_of(spec)? };
+        let out = arg_out(out_id)?;
+        let id = t.inner.add(s).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, id) };
+        Ok(())
+    })
+}
+
+/// Replaces route `id` with `spec` (the id stays).
+///
+/// Ownership: the spec's bytes are copied.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`, `LFE_E_EXISTS`
+/// (another route has that host and prefix).
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table; `spec` valid with readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_replace(
+    r: *const lfe_routes,
+    id: u64,
+    spec: *const lfe_route_spec,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { spec_of(spec)? };
+        t.inner.replace(id, s).map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Removes route `id`.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_remove(r: *const lfe_routes, id: u64) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        t.inner.remove(id).map_err(i32::from)?;
+        Ok(())
+    })
+}
+
+/// Gets route `id` as a batch of one `lfe_route_record`.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_get(
+    r: *const lfe_routes,
+    id: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        let out = arg_out(out)?;
+        let rec = t.inner.get(id).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, one(&rec)) };
+        Ok(())
+    })
+}
+
+/// The route for a request to `(host, path)`: the longest matching prefix among that host's
+/// routes, else among the wildcard (`*`) routes. A batch of one `lfe_route_record`.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`
+/// (wait-free).
+///
+/// # Safety
+/// `r` must be a live table; the byte ranges readable; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_lookup(
+    r: *const lfe_routes,
+    host: *const u8,
+    host_len: usize,
+    path: *const u8,
+    path_len: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        // SAFETY: forwarded caller contract.
+        let (host, path) = unsafe { (arg_bytes(host, host_len)?, arg_bytes(path, path_len)?) };
+        let out = arg_out(out)?;
+        let b = t.inner.lookup_with(host, path, one).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, b) };
+        Ok(())
+    })
+}
+
+/// Attributes a URL to a route (and so to its process): the route whose normalised target
+/// equals the normalised URL, else the lowest-id route whose target has the same host:port.
+/// A batch of one `lfe_route_record` (read its `process_id`).
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE`, `LFE_E_NOT_FOUND`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table; `url` readable for `url_len` bytes; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_attribute(
+    r: *const lfe_routes,
+    url: *const u8,
+    url_len: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        // SAFETY: forwarded caller contract.
+        let url = unsafe { arg_bytes(url, url_len)? };
+        let out = arg_out(out)?;
+        let rec = t.inner.attribute(url).map_err(i32::from)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, one(&rec)) };
+        Ok(())
+    })
+}
+
+/// Every route from one consistent snapshot, sorted by id; the batch's `next` field holds the
+/// snapshot's generation.
+///
+/// Ownership: `*out` receives a batch; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_list(r: *const lfe_routes, out: *mut *mut lfe_batch) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        let out = arg_out(out)?;
+        let l = t.inner.list();
+        let mut b = BatchBuilder::with_capacity(l.routes.len(), 0);
+        for x in &l.routes {
+            push(&mut b, x);
+        }
+        b.set_next(l.generation);
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, b.finish()) };
+        Ok(())
+    })
+}
+
+/// The number of routes.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_count(r: *const lfe_routes, out: *mut usize) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        let out = arg_out(out)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, t.inner.count()) };
+        Ok(())
+    })
+}
+
+/// The table's generation (starts at 1, changes on every write, never goes backwards).
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the table except `_free`.
+///
+/// # Safety
+/// `r` must be a live table; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_generation(r: *const lfe_routes, out: *mut u64) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(r)? };
+        let out = arg_out(out)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, t.inner.generation()) };
+        Ok(())
+    })
+}

@@ -1,0 +1,517 @@
+//! The bounded MPMC event queue: each event goes to exactly one consumer.
+//!
+//! # The ring (Vyukov's bounded MPMC queue)
+//!
+//! `cap` slots; each slot has a stamp. Positions `head` (next to pop) and `tail` (next to push)
+//! are `u64` counters that only grow (they never wrap in practice: 2^64 operations), and a
+//! position `p` lives in slot `p % cap`.
+//!
+//! Invariant, for the slot of position `p` (stamps count in half-steps, `2p` and `2p + 1`, so
+//! that "filled at p" and "free for p + 1" differ even when `cap == 1`):
+//! * stamp == `2p`: the slot is free for the push of position `p`;
+//! * stamp == `2p + 1`: the slot holds the value pushed at position `p`, ready to pop;
+//! * the pop of position `p` sets the stamp to `2(p + cap)` (free for the push one lap later).
+//!
+//! A producer reads `tail = p`, checks the stamp is `2p` and claims the position with a CAS on
+//! `tail`; only the CAS winner writes the slot, then publishes it with a Release store of the
+//! stamp `2p + 1`. A stamp smaller than `2p` means the slot still holds the value of the previous
+//! lap: the queue is full. Consumers mirror this on `head`. The Acquire load of the stamp pairs
+//! with the Release store of the other side, so a value is fully written before it is read and
+//! fully read before it is overwritten.
+//!
+//! Why our own ring and not `crossbeam_queue::ArrayQueue` (which is the same algorithm): the
+//! positions *are* the `pushed` and `popped` statistics, so stats cost nothing on the hot path
+//! (with `ArrayQueue` each push and pop would need one more contended counter).
+//!
+//! # Blocking, close, overflow
+//!
+//! Blocking forms spin briefly then park on a [`WaitSet`] (`not_empty` for consumers, `not_full`
+//! for producers; see `wait.rs` for the no-lost-wake-up protocol). `close()` sets `closed` and
+//! wakes both sets: pushes then fail with `Closed`; pops return what is left, then `Closed`. A
+//! push that checked `closed` just before `close()` may still land after it (it linearizes before
+//! the close); its event is returned by a later pop. With [`Overflow::DropOldest`] a push into a
+//! full queue pops (and counts) the oldest event instead of failing.
+
+use super::wait::{block_on, WaitSet};
+use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
+use crate::sync::{AtomicBool, AtomicU64, Ordering, UnsafeCell};
+use crate::{Error, Result};
+use crossbeam_utils::CachePadded;
+use std::mem::MaybeUninit;
+use std::time::Duration;
+
+struct Slot<T> {
+    stamp: AtomicU64,
+    val: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// Vyukov's bounded MPMC ring (see the module docs for the invariant).
+pub(crate) struct Ring<T> {
+    head: CachePadded<AtomicU64>,
+    tail: CachePadded<AtomicU64>,
+    slots: Box<[Slot<T>]>,
+    cap: u64,
+    mask: Option<u64>,
+}
+
+// SAFETY: values move between threads through the ring (T: Send); the stamp protocol gives each
+// slot a single owner at a time, so &Ring only hands out exclusive access to a slot's value.
+unsafe impl<T: Send> Send for Ring<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Ring<T> {}
+
+impl<T> Ring<T> {
+    pub(crate) fn new(cap: usize) -> Self {
+        assert!(cap > 0);
+        let slots = (0..cap as u64)
+            .map(|i| Slot {
+                stamp: AtomicU64::new(2 * i),
+                val: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
+        let cap = cap as u64;
+        Ring {
+            head: CachePadded::new(AtomicU64::new(0)),
+            tail: CachePadded::new(AtomicU64::new(0)),
+            slots,
+            cap,
+            mask: cap.is_power_of_two().then(|| cap - 1),
+        }
+    }
+
+    #[inline]
+    fn slot(&self, pos: u64) -> &Slot<T> {
+        let i = match self.mask {
+            Some(m) => pos & m,
+            None => pos % self.cap,
+        };
+        &self.slots[i as usize]
+    }
+
+    /// Pushes `v`, or gives it back when the ring is full.
+    pub(crate) fn push(&self, v: T) -> std::result::Result<(), T> {
+        self.push_with(v, |_, _| {}).map(|_| ())
+    }
+
+    /// Pushes `v`, first letting `f` see the position it won (to stamp a sequence number that
+    /// follows push order exactly); returns the position, or gives `v` back when full.
+    pub(crate) fn push_with(
+        &self,
+        mut v: T,
+        f: impl FnOnce(&mut T, u64),
+    ) -> std::result::Result<u64, T> {
+        // Relaxed: a guess that the stamp check and the CAS validate.
+        let mut pos = self.tail.load(Ordering::Relaxed);
+        loop {
+            let slot = self.slot(pos);
+            // Acquire: pairs with the Release stamp store of the pop that freed the slot.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == 2 * pos {
+                // Relaxed: the slot's stamp, not tail, carries the data (Acquire/Release above
+                // and below); the CAS only decides which producer owns position `pos`.
+                match self.tail.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        f(&mut v, pos);
+                        // SAFETY: winning the CAS for `pos` while stamp == 2pos makes us the only
+                        // writer of this slot until we publish stamp 2pos+1.
+                        slot.val.with_mut(|p| unsafe { (*p).write(v) });
+                        // Release: publishes the value to the consumer that Acquires 2pos+1.
+                        slot.stamp.store(2 * pos + 1, Ordering::Release);
+                        return Ok(pos);
+                    }
+                    Err(t) => pos = t,
+                }
+            } else if stamp < 2 * pos {
+                // The slot still holds the previous lap's value: full (unless tail moved on).
+                // Relaxed: only a re-read of the guess.
+                let t = self.tail.load(Ordering::Relaxed);
+                if t == pos {
+                    return Err(v);
+                }
+                pos = t;
+            } else {
+                // Another producer took `pos`; catch up.
+                // Relaxed: a guess, validated as above.
+                pos = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Pops the oldest value, or `None` when the ring is empty.
+    pub(crate) fn pop(&self) -> Option<T> {
+        // Relaxed: a guess that the stamp check and the CAS validate.
+        let mut pos = self.head.load(Ordering::Relaxed);
+        loop {
+            let slot = self.slot(pos);
+            // Acquire: pairs with the Release stamp store of the push that filled the slot.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == 2 * pos + 1 {
+                // Relaxed: ownership only, as in push.
+                match self.head.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: winning the CAS for `pos` while stamp == 2pos+1 makes us the
+                        // only reader of this slot, which holds an initialised value.
+                        let v = slot.val.with(|p| unsafe { (*p).assume_init_read() });
+                        // Release: the read is done before the next lap's push writes.
+                        slot.stamp.store(2 * (pos + self.cap), Ordering::Release);
+                        return Some(v);
+                    }
+                    Err(h) => pos = h,
+                }
+            } else if stamp <= 2 * pos {
+                // Not yet filled: empty (unless head moved on).
+                // Relaxed: a re-read of the guess.
+                let h = self.head.load(Ordering::Relaxed);
+                if h == pos {
+                    return None;
+                }
+                pos = h;
+            } else {
+                // Relaxed: a guess, validated as above.
+                pos = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Positions: (head, tail) = (values popped, values pushed) since creation.
+    pub(crate) fn positions(&self) -> (u64, u64) {
+        // SeqCst: head is read first and tail only grows, so tail >= head (depth >= 0).
+        let h = self.head.load(Ordering::SeqCst);
+        let t = self.tail.load(Ordering::SeqCst);
+        (h, t.max(h))
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap as usize
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        while self.pop().is_some() {}
+    }
+}
+
+/// What a push into a full queue does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// Fail with [`Error::Full`] (the try form) or wait (the blocking form).
+    #[default]
+    Reject,
+    /// Drop the oldest event (counted in [`QueueStats::dropped`]) and push.
+    DropOldest,
+}
+
+/// Configuration of an [`EventQueue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// Maximum number of events held (> 0).
+    pub capacity: usize,
+    /// Maximum payload size in bytes.
+    pub max_payload: usize,
+    /// What a push into a full queue does.
+    pub overflow: Overflow,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            capacity: 1024,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            overflow: Overflow::Reject,
+        }
+    }
+}
+
+/// Counters of an [`EventQueue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueStats {
+    /// Events held now.
+    pub depth: u64,
+    /// Events pushed since creation.
+    pub pushed: u64,
+    /// Events popped by consumers since creation.
+    pub popped: u64,
+    /// Events dropped by [`Overflow::DropOldest`].
+    pub dropped: u64,
+    /// Capacity.
+    pub capacity: u64,
+}
+
+/// A bounded MPMC queue of [`Event`]s. All methods take `&self` and are safe from any thread.
+pub struct EventQueue {
+    ring: Ring<Event>,
+    dropped: AtomicU64,
+    closed: AtomicBool,
+    not_empty: WaitSet,
+    not_full: WaitSet,
+    cfg: QueueConfig,
+}
+
+impl std::fmt::Debug for EventQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventQueue")
+            .field("cfg", &self.cfg)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl EventQueue {
+    /// A queue with `cfg`; capacity 0 is [`Error::Invalid`].
+    pub fn new(cfg: QueueConfig) -> Result<Self> {
+        if cfg.capacity == 0 {
+            return Err(Error::Invalid("capacity must be > 0"));
+        }
+        if cfg.capacity > (1 << 30) {
+            return Err(Error::TooLarge);
+        }
+        Ok(EventQueue {
+            ring: Ring::new(cfg.capacity),
+            dropped: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            not_empty: WaitSet::new(),
+            not_full: WaitSet::new(),
+            cfg,
+        })
+    }
+
+    /// A queue of `capacity` events with the other settings at their defaults.
+    pub fn with_capacity(capacity: usize) -> Result<Self> {
+        Self::new(QueueConfig {
+            capacity,
+            ..QueueConfig::default()
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> QueueConfig {
+        self.cfg
+    }
+
+    fn is_closed(&self) -> bool {
+        // SeqCst: the close flag is read after a failed pop to decide "closed and drained";
+        // it must not be reordered before that pop's loads.
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    fn make(&self, input: &EventInput<'_>) -> Result<Event> {
+        input.check(self.cfg.max_payload)?;
+        Ok(input.to_event())
+    }
+
+    /// One attempt to push an already-made event (no waking). The sequence number is the ring
+    /// position + 1, stamped once the position is won, so it is unique and follows push order
+    /// exactly, at no extra cost. Returns it.
+    fn push_event(&self, ev: Event) -> std::result::Result<u64, Event> {
+        let stamp = |e: &mut Event, pos: u64| e.seq = pos + 1;
+        match self.cfg.overflow {
+            Overflow::Reject => self.ring.push_with(ev, stamp).map(|p| p + 1),
+            Overflow::DropOldest => {
+                let mut ev = ev;
+                loop {
+                    match self.ring.push_with(ev, stamp) {
+                        Ok(p) => return Ok(p + 1),
+                        Err(back) => {
+                            ev = back;
+                            if self.ring.pop().is_some() {
+                                // Relaxed: a statistic.
+                                self.dropped.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pushes one event without waiting: [`Error::Full`] when full (reject policy),
+    /// [`Error::Closed`] after close, [`Error::TooLarge`] / [`Error::Invalid`] for bad input.
+    /// Returns the event's sequence number.
+    pub fn try_push(&self, input: &EventInput<'_>) -> Result<u64> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let ev = self.make(input)?;
+        let seq = self.push_event(ev).map_err(|_| Error::Full)?;
+        self.not_empty.notify_one();
+        Ok(seq)
+    }
+
+    /// Pushes one event, waiting up to `timeout` for room ([`Error::Timeout`]).
+    pub fn push_timeout(&self, input: &EventInput<'_>, timeout: Duration) -> Result<u64> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let ev = self.make(input)?;
+        let mut slot = Some(ev);
+        let r = block_on(&self.not_full, Some(timeout), || {
+            if self.is_closed() {
+                return Some(Err(Error::Closed));
+            }
+            let ev = slot.take()?;
+            match self.push_event(ev) {
+                Ok(seq) => Some(Ok(seq)),
+                Err(back) => {
+                    slot = Some(back);
+                    None
+                }
+            }
+        });
+        match r {
+            Some(Ok(seq)) => {
+                self.not_empty.notify_one();
+                Ok(seq)
+            }
+            Some(Err(e)) => Err(e),
+            None => Err(Error::Timeout),
+        }
+    }
+
+    /// Pushes events in order without waiting; stops at the first that does not fit. Returns
+    /// how many were pushed; [`Error::Full`] if none. Every input is checked before any push.
+    pub fn try_push_batch(&self, inputs: &[EventInput<'_>]) -> Result<usize> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        for i in inputs {
+            i.check(self.cfg.max_payload)?;
+        }
+        let mut n = 0;
+        for i in inputs {
+            let ev = self.make(i)?;
+            if self.push_event(ev).is_err() {
+                break;
+            }
+            n += 1;
+        }
+        if n > 0 {
+            self.not_empty.notify_all();
+        } else if !inputs.is_empty() {
+            return Err(Error::Full);
+        }
+        Ok(n)
+    }
+
+    fn pop_raw(&self) -> Option<Event> {
+        let ev = self.ring.pop()?;
+        self.not_full.notify_one();
+        Some(ev)
+    }
+
+    /// Pops one event without waiting: [`Error::Empty`], or [`Error::Closed`] once closed and
+    /// drained.
+    pub fn try_pop(&self) -> Result<Event> {
+        if let Some(ev) = self.pop_raw() {
+            return Ok(ev);
+        }
+        if self.is_closed() {
+            // A last look: events pushed before the close are still returned.
+            return self.pop_raw().ok_or(Error::Closed);
+        }
+        Err(Error::Empty)
+    }
+
+    /// Pops one event, waiting up to `timeout` ([`Error::Timeout`]).
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<Event> {
+        if let Some(ev) = self.pop_raw() {
+            return Ok(ev);
+        }
+        block_on(&self.not_empty, Some(timeout), || match self.try_pop() {
+            Err(Error::Empty) => None,
+            r => Some(r),
+        })
+        .unwrap_or(Err(Error::Timeout))
+    }
+
+    /// Pops up to `max` events into `out` without waiting. Returns how many;
+    /// [`Error::Empty`] / [`Error::Closed`] when none.
+    pub fn try_pop_batch(&self, out: &mut Vec<Event>, max: usize) -> Result<usize> {
+        let mut n = 0;
+        while n < max {
+            match self.ring.pop() {
+                Some(ev) => {
+                    out.push(ev);
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        if n > 0 {
+            self.not_full.notify_all();
+            return Ok(n);
+        }
+        if max == 0 {
+            return Ok(0);
+        }
+        self.try_pop().map(|ev| {
+            out.push(ev);
+            1
+        })
+    }
+
+    /// Waits up to `timeout` for at least one event, then pops up to `max` into `out`.
+    pub fn pop_batch_timeout(
+        &self,
+        out: &mut Vec<Event>,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<usize> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let first = self.pop_timeout(timeout)?;
+        out.push(first);
+        let more = self.try_pop_batch(out, max - 1).unwrap_or_default();
+        Ok(1 + more)
+    }
+
+    /// Closes the queue: wakes every waiter; pushes fail with [`Error::Closed`]; pops drain what
+    /// is left, then fail with [`Error::Closed`]. Idempotent.
+    pub fn close(&self) {
+        // SeqCst: pairs with the SeqCst reads in is_closed (and the waiters' fences).
+        self.closed.store(true, Ordering::SeqCst);
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+
+    /// True after [`close`](Self::close).
+    pub fn closed(&self) -> bool {
+        self.is_closed()
+    }
+
+    /// Number of events held now.
+    pub fn len(&self) -> usize {
+        let (h, t) = self.ring.positions();
+        (t - h) as usize
+    }
+
+    /// True when no event is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> QueueStats {
+        // Relaxed: a statistic.
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        let (h, t) = self.ring.positions();
+        QueueStats {
+            depth: t - h,
+            pushed: t,
+            popped: h.saturating_sub(dropped),
+            dropped,
+            capacity: self.ring.capacity() as u64,
+        }
+    }
+}

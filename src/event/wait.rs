@@ -1,0 +1,257 @@
+//! Spin-then-park waiting: an event count (waiter count + epoch) over a `Mutex`/`Condvar`.
+//!
+//! # Protocol (the invariant the code keeps)
+//!
+//! A waiter wants "condition C holds" (the queue is not empty, not full, or closed). A notifier
+//! makes C true and then calls [`WaitSet::notify_one`] / [`WaitSet::notify_all`].
+//!
+//! * Waiter: `prepare()` (increments `waiters`, then a SeqCst fence, then reads `epoch`), re-checks
+//!   C, and only if C is still false calls `wait(token)`, which sleeps on the condvar while
+//!   `epoch` equals the token read in `prepare` (checked under the mutex).
+//! * Notifier: after making C true, a SeqCst fence, then one relaxed load of `waiters`; only when
+//!   it is non-zero does it take the mutex, bump `epoch` and signal the condvar.
+//!
+//! **No lost wake-up.** The two fences order "notifier made C true → notifier reads `waiters`"
+//! against "waiter incremented `waiters` → waiter re-checks C" (the store-buffering pattern): at
+//! least one side sees the other. Either the waiter's re-check sees C (it does not sleep), or the
+//! notifier sees `waiters > 0` and bumps `epoch` under the mutex; then the waiter either reads the
+//! new epoch before sleeping (it does not sleep) or is already inside `Condvar::wait`, which
+//! released the mutex atomically, and is woken by the signal. `tests/loom_event.rs` checks this
+//! with loom.
+//!
+//! **Fast path.** When nobody waits, a notify costs one fence and one relaxed load of a
+//! cache-padded counter that only waiters write; no lock, no syscall.
+//!
+//! A woken waiter re-checks C and may wait again (another consumer may have taken the item);
+//! wake-ups can be spurious, never lost.
+
+use crate::sync::{fence, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
+use crossbeam_utils::CachePadded;
+use std::time::Duration;
+
+/// A set of threads parked until a condition may have changed.
+pub struct WaitSet {
+    /// Threads between `prepare` and the end of `wait`/`cancel`. Written only by waiters.
+    waiters: CachePadded<AtomicUsize>,
+    /// Bumped (under `lock`) by every notify that saw a waiter.
+    epoch: AtomicU64,
+    lock: Mutex<Sleepers>,
+    cv: Condvar,
+}
+
+impl Default for WaitSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for WaitSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitSet")
+            .field("waiters", &self.waiters())
+            .finish()
+    }
+}
+
+/// Under the mutex: threads inside `Condvar::wait`, and signals sent to them not yet taken.
+/// A notify skips the condvar (a syscall) when every sleeper already has a signal on its way:
+/// a burst of pushes while a woken consumer is still getting the CPU costs one wake-up, not one
+/// per push. Every signal makes at least one sleeper return, and each return takes one signal,
+/// so `signalled` never exceeds the wake-ups in flight (a spurious return only makes it lower,
+/// which costs an extra signal later, never a lost one).
+#[derive(Debug, Default)]
+struct Sleepers {
+    sleeping: usize,
+    signalled: usize,
+}
+
+/// What [`WaitSet::prepare`] returns: the epoch the waiter saw.
+#[derive(Debug, Clone, Copy)]
+#[must_use = "a prepared wait must end with wait() or cancel()"]
+pub struct WaitToken(u64);
+
+/// Why [`WaitSet::wait`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// A notify happened after `prepare` (or the wake was spurious): re-check the condition.
+    Notified,
+    /// The deadline passed with no notify.
+    TimedOut,
+}
+
+impl WaitSet {
+    /// An empty wait set.
+    pub fn new() -> Self {
+        WaitSet {
+            waiters: CachePadded::new(AtomicUsize::new(0)),
+            epoch: AtomicU64::new(0),
+            lock: Mutex::new(Sleepers::default()),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Registers the calling thread as a waiter. Re-check the condition after this, then call
+    /// [`wait`](Self::wait) or [`cancel`](Self::cancel).
+    pub fn prepare(&self) -> WaitToken {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        // Pairs with the notifier's fence: our increment is visible to it, or its change of the
+        // condition is visible to our re-check (see the module protocol).
+        fence(Ordering::SeqCst);
+        WaitToken(self.epoch.load(Ordering::SeqCst))
+    }
+
+    /// Ends a prepared wait without sleeping (the re-check found the condition true).
+    pub fn cancel(&self, _t: WaitToken) {
+        // Release: only a counter; nothing is published through it.
+        self.waiters.fetch_sub(1, Ordering::Release);
+    }
+
+    /// Sleeps until a notify that happened after `prepare`, or until `deadline_ns` on
+    /// [`crate::time::mono_ns`]'s clock (`None`: no deadline).
+    pub fn wait(&self, t: WaitToken, deadline_ns: Option<u64>) -> Wake {
+        let mut wake = Wake::Notified;
+        {
+            let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            // Relaxed under the mutex: `epoch` is only written with the mutex held.
+            while self.epoch.load(Ordering::Relaxed) == t.0 {
+                g.sleeping += 1;
+                match deadline_ns {
+                    None => g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner()),
+                    Some(d) => {
+                        let now = crate::time::mono_ns();
+                        if now >= d {
+                            g.sleeping -= 1;
+                            wake = Wake::TimedOut;
+                            break;
+                        }
+                        let (g2, _) = self
+                            .cv
+                            .wait_timeout(g, Duration::from_nanos(d - now))
+                            .unwrap_or_else(|e| e.into_inner());
+                        g = g2;
+                    }
+                }
+                g.sleeping -= 1;
+                g.signalled = g.signalled.saturating_sub(1);
+            }
+        }
+        // Release: only a counter; nothing is published through it.
+        self.waiters.fetch_sub(1, Ordering::Release);
+        wake
+    }
+
+    /// Wakes one waiter, if any (after making the condition true for one waiter).
+    #[inline]
+    pub fn notify_one(&self) {
+        if self.has_waiters() {
+            self.notify_slow(false);
+        }
+    }
+
+    /// Wakes every waiter, if any (after a batch, or on close).
+    #[inline]
+    pub fn notify_all(&self) {
+        if self.has_waiters() {
+            self.notify_slow(true);
+        }
+    }
+
+    #[inline]
+    fn has_waiters(&self) -> bool {
+        // Pairs with the fence in `prepare` (module protocol).
+        fence(Ordering::SeqCst);
+        // Relaxed: ordered by the fence above.
+        self.waiters.load(Ordering::Relaxed) != 0
+    }
+
+    #[cold]
+    fn notify_slow(&self, all: bool) {
+        let signal = {
+            let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            // Relaxed: written and read under the mutex (prepare's SeqCst read is only a hint
+            // that the mutex-protected check confirms).
+            let e = self.epoch.load(Ordering::Relaxed);
+            self.epoch.store(e.wrapping_add(1), Ordering::SeqCst);
+            if g.sleeping > g.signalled {
+                g.signalled = if all { g.sleeping } else { g.signalled + 1 };
+                true
+            } else {
+                false
+            }
+        };
+        // Signalling after unlocking is fine: the sleepers are counted, and a sleeper that has
+        // not reached the condvar yet will see the new epoch first.
+        if signal {
+            if all {
+                self.cv.notify_all();
+            } else {
+                self.cv.notify_one();
+            }
+        }
+    }
+
+    /// Number of threads currently waiting (for stats and tests).
+    pub fn waiters(&self) -> usize {
+        // Relaxed: a snapshot for reporting.
+        self.waiters.load(Ordering::Relaxed)
+    }
+}
+
+/// Deadline on the [`crate::time::mono_ns`] clock for a timeout (`None` when it is too far to
+/// matter, i.e. wait forever).
+pub fn deadline_after(timeout: Duration) -> Option<u64> {
+    let ns = u64::try_from(timeout.as_nanos()).ok()?;
+    crate::time::mono_ns().checked_add(ns)
+}
+
+/// How many times a blocking call retries, with growing pauses (then yields), before it parks.
+#[cfg(not(loom))]
+pub(crate) const SPIN_ROUNDS: u32 = 10;
+/// Under loom spinning only adds states; park at once.
+#[cfg(loom)]
+pub(crate) const SPIN_ROUNDS: u32 = 0;
+
+/// Pause for spin round `i`: 1, 2, 4, ... 64 spin hints, then (rounds 7 and up) a yield of the
+/// CPU, which on an oversubscribed machine lets the thread we wait for run. Bounded by
+/// [`SPIN_ROUNDS`].
+#[inline]
+pub(crate) fn spin(i: u32) {
+    if i <= 6 {
+        for _ in 0..(1u32 << i) {
+            crate::sync::spin_loop();
+        }
+    } else {
+        crate::sync::thread::yield_now();
+    }
+}
+
+/// Runs `attempt` until it gives `Some`, spinning briefly then parking on `ws`; gives up after
+/// `timeout` (`None`: never; then returns `None` after one last attempt). `attempt` must be
+/// re-checkable. The clock is read only when the call first parks, so the fast path never reads
+/// it; the timeout therefore starts after the short spin phase (a few microseconds at most).
+pub fn block_on<T>(
+    ws: &WaitSet,
+    timeout: Option<Duration>,
+    mut attempt: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    for i in 0..SPIN_ROUNDS {
+        if let Some(v) = attempt() {
+            return Some(v);
+        }
+        spin(i);
+    }
+    let deadline_ns = timeout.and_then(deadline_after);
+    loop {
+        if let Some(v) = attempt() {
+            return Some(v);
+        }
+        let t = ws.prepare();
+        if let Some(v) = attempt() {
+            ws.cancel(t);
+            return Some(v);
+        }
+        if ws.wait(t, deadline_ns) == Wake::TimedOut {
+            return attempt();
+        }
+    }
+}

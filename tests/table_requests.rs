@@ -1,0 +1,274 @@
+//! Request log: order, eviction accounting, batches, stats and percentiles (lfe and baseline),
+//! and a concurrent test checking nothing is lost, duplicated or reordered.
+
+use lfe::table::requests::{
+    Request, RequestsConfig, StatsView, FLAG_ERROR, FLAG_TRANSPORT_ERROR, FLAG_XHR,
+};
+use lfe::Error;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The API both logs share, so one test body checks both.
+trait Log: Send + Sync + 'static {
+    fn make(cfg: RequestsConfig) -> lfe::Result<Self>
+    where
+        Self: Sized;
+    fn record(&self, r: Request) -> lfe::Result<u64>;
+    fn record_batch(&self, rs: Vec<Request>) -> lfe::Result<u64>;
+    fn read(&self, cursor: u64, max: usize) -> (Vec<Request>, u64, u64);
+    fn recent(&self, n: usize) -> Vec<Request>;
+    fn route_stats(&self, id: u64) -> lfe::Result<StatsView>;
+    fn global_stats(&self) -> StatsView;
+    fn overflow(&self) -> u64;
+}
+
+macro_rules! impl_log {
+    ($t:ty) => {
+        impl Log for $t {
+            fn make(cfg: RequestsConfig) -> lfe::Result<Self> {
+                <$t>::new(cfg)
+            }
+            fn record(&self, r: Request) -> lfe::Result<u64> {
+                <$t>::record(self, r)
+            }
+            fn record_batch(&self, rs: Vec<Request>) -> lfe::Result<u64> {
+                <$t>::record_batch(self, rs)
+            }
+            fn read(&self, cursor: u64, max: usize) -> (Vec<Request>, u64, u64) {
+                let r = <$t>::read(self, cursor, max);
+                (r.requests, r.next, r.missed)
+            }
+            fn recent(&self, n: usize) -> Vec<Request> {
+                <$t>::recent(self, n)
+            }
+            fn route_stats(&self, id: u64) -> lfe::Result<StatsView> {
+                <$t>::route_stats(self, id)
+            }
+            fn global_stats(&self) -> StatsView {
+                <$t>::global_stats(self)
+            }
+            fn overflow(&self) -> u64 {
+                <$t>::stats_overflow(self)
+            }
+        }
+    };
+}
+impl_log!(lfe::table::requests::RequestLog);
+impl_log!(lfe::baseline::table::RequestLog);
+
+fn req(route: u64, status: u32, dur: u64, bytes: u64) -> Request {
+    Request {
+        method: b"GET".to_vec(),
+        host: b"app".to_vec(),
+        path: b"/x".to_vec(),
+        status,
+        duration_ns: dur,
+        bytes,
+        route_id: route,
+        ..Default::default()
+    }
+}
+
+fn basics<L: Log>() {
+    assert!(matches!(
+        L::make(RequestsConfig {
+            capacity: 0,
+            ..Default::default()
+        }),
+        Err(Error::Invalid(_))
+    ));
+    let l = L::make(RequestsConfig {
+        capacity: 4,
+        max_routes: 2,
+        max_field: 8,
+    })
+    .unwrap();
+    assert_eq!(l.record(req(1, 200, 1000, 10)).unwrap(), 0);
+    let mut bad = req(1, 200, 1, 1);
+    bad.path = vec![b'/'; 9];
+    assert_eq!(l.record(bad), Err(Error::TooLarge));
+    let mut bad = req(1, 200, 1, 1);
+    bad.flags = 64;
+    assert!(matches!(l.record(bad), Err(Error::Invalid(_))));
+    let mut t = req(1, 0, 5000, 0);
+    t.flags = FLAG_TRANSPORT_ERROR | FLAG_XHR;
+    t.trace_id = b"trace".to_vec();
+    assert_eq!(l.record(t).unwrap(), 1);
+    assert_eq!(
+        l.record_batch(vec![req(2, 404, 100, 1), req(0, 200, 100, 1)])
+            .unwrap(),
+        2
+    );
+    let (rs, next, missed) = l.read(0, 100);
+    assert_eq!((next, missed), (4, 0));
+    assert_eq!(
+        rs.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
+    assert_eq!(rs[0].flags, 0);
+    assert_eq!(rs[1].flags, FLAG_TRANSPORT_ERROR | FLAG_XHR | FLAG_ERROR);
+    assert_eq!(rs[1].trace_id, b"trace");
+    assert_eq!(rs[2].flags, FLAG_ERROR);
+    assert!(rs[0].time_ns > 0);
+    // Wrap around: 2 evicted.
+    l.record_batch(vec![req(1, 200, 1, 1), req(1, 200, 1, 1)])
+        .unwrap();
+    let (rs, next, missed) = l.read(0, 100);
+    assert_eq!((next, missed), (6, 2));
+    assert_eq!(
+        rs.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![2, 3, 4, 5]
+    );
+    let (rs, next, missed) = l.read(3, 1);
+    assert_eq!((rs.len(), rs[0].seq, next, missed), (1, 3, 4, 0));
+    assert_eq!(l.read(6, 10).0.len(), 0);
+    assert_eq!(
+        l.recent(3).iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![3, 4, 5]
+    );
+
+    let s1 = l.route_stats(1).unwrap();
+    assert_eq!((s1.requests, s1.errors, s1.bytes), (4, 1, 12));
+    let s2 = l.route_stats(2).unwrap();
+    assert_eq!((s2.requests, s2.errors), (1, 1));
+    assert_eq!(l.route_stats(0).unwrap().requests, 1);
+    assert_eq!(l.route_stats(9), Err(Error::NotFound));
+    // A third routed id exceeds max_routes = 2: counted globally and as overflow.
+    l.record(req(3, 200, 1, 1)).unwrap();
+    assert_eq!(l.route_stats(3), Err(Error::NotFound));
+    assert_eq!(l.overflow(), 1);
+    let g = l.global_stats();
+    assert_eq!((g.requests, g.errors), (7, 2));
+}
+
+#[test]
+fn basics_lfe() {
+    basics::<lfe::table::requests::RequestLog>();
+}
+
+#[test]
+fn basics_baseline() {
+    basics::<lfe::baseline::table::RequestLog>();
+}
+
+fn percentiles<L: Log>() {
+    let l = L::make(RequestsConfig::default()).unwrap();
+    // 1..=1000 µs: p50 ~ 500 µs, p90 ~ 900 µs, p99 ~ 990 µs (bucket bounds: <= 25% over).
+    for i in 1..=1000u64 {
+        l.record(req(5, 200, i * 1000, 1)).unwrap();
+    }
+    let s = l.route_stats(5).unwrap();
+    for (got, want) in [
+        (s.p50_ns, 500_000),
+        (s.p90_ns, 900_000),
+        (s.p99_ns, 990_000),
+    ] {
+        assert!(got >= want && got <= want + want / 4, "{got} vs {want}");
+    }
+    assert_eq!(l.route_stats(0).unwrap(), StatsView::default());
+}
+
+#[test]
+fn percentiles_lfe() {
+    percentiles::<lfe::table::requests::RequestLog>();
+}
+
+#[test]
+fn percentiles_baseline() {
+    percentiles::<lfe::baseline::table::RequestLog>();
+}
+
+/// Writers tag records (process_id = writer, bytes = the writer's counter); a reader follows
+/// the log with a cursor. Checks: sequences strictly increase, each writer's records arrive in
+/// its order, nothing twice, and records + missed account for every sequence read past.
+fn concurrent<L: Log>(capacity: usize) {
+    let per = if cfg!(debug_assertions) { 3000 } else { 20_000 };
+    let writers = 3u64;
+    let l = Arc::new(
+        L::make(RequestsConfig {
+            capacity,
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (l, stop) = (l.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut cursor = 0;
+            let mut got = 0u64;
+            let mut missed_total = 0;
+            let mut last_per = vec![None::<u64>; writers as usize];
+            loop {
+                let done = stop.load(Ordering::Acquire);
+                let (rs, next, missed) = l.read(cursor, 64);
+                assert!(next >= cursor);
+                assert_eq!(next - cursor, rs.len() as u64 + missed);
+                let mut prev = None;
+                for r in &rs {
+                    assert!(prev.is_none_or(|p| r.seq > p));
+                    prev = Some(r.seq);
+                    let w = r.process_id as usize;
+                    assert!(last_per[w].is_none_or(|x| r.bytes > x), "writer order");
+                    last_per[w] = Some(r.bytes);
+                }
+                got += rs.len() as u64;
+                missed_total += missed;
+                cursor = next;
+                if done && rs.is_empty() && missed == 0 {
+                    return (cursor, got, missed_total);
+                }
+            }
+        })
+    };
+    let hs: Vec<_> = (0..writers)
+        .map(|w| {
+            let l = l.clone();
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while i < per {
+                    let n = 1 + (i % 3);
+                    let batch: Vec<Request> = (i..(i + n).min(per))
+                        .map(|k| {
+                            let mut r = req(w % 2, 200, k, k);
+                            r.process_id = w;
+                            r
+                        })
+                        .collect();
+                    i += batch.len() as u64;
+                    l.record_batch(batch).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    stop.store(true, Ordering::Release);
+    let (cursor, got, missed) = reader.join().unwrap();
+    let total = writers * per;
+    assert_eq!(cursor, total);
+    assert_eq!(got + missed, total);
+    if capacity as u64 >= total {
+        assert_eq!(missed, 0, "nothing is lost when the ring holds everything");
+    }
+    assert_eq!(l.global_stats().requests, total);
+    let r0 = l.route_stats(0).unwrap().requests;
+    let r1 = l.route_stats(1).unwrap().requests;
+    assert_eq!(r0 + r1, total);
+}
+
+#[test]
+fn concurrent_lfe_small_ring() {
+    concurrent::<lfe::table::requests::RequestLog>(128);
+}
+
+#[test]
+fn concurrent_lfe_big_ring() {
+    concurrent::<lfe::table::requests::RequestLog>(1 << 17);
+}
+
+#[test]
+fn concurrent_baseline() {
+    concurrent::<lfe::baseline::table::RequestLog>(128);
+}
