@@ -1,6 +1,8 @@
 package lfe
 
 /*
+#cgo nocallback lfe_status_str
+#cgo noescape lfe_status_str
 #include <lfe.h>
 */
 import "C"

@@ -1,6 +1,30 @@
 package lfe
 
 /*
+#cgo nocallback lfe_batch_free
+#cgo noescape lfe_batch_free
+#cgo nocallback lfe_lockdep_acquire
+#cgo noescape lfe_lockdep_acquire
+#cgo nocallback lfe_lockdep_acquire_shared
+#cgo noescape lfe_lockdep_acquire_shared
+#cgo nocallback lfe_lockdep_disable
+#cgo noescape lfe_lockdep_disable
+#cgo nocallback lfe_lockdep_enable
+#cgo noescape lfe_lockdep_enable
+#cgo nocallback lfe_lockdep_free
+#cgo noescape lfe_lockdep_free
+#cgo nocallback lfe_lockdep_new
+#cgo noescape lfe_lockdep_new
+#cgo nocallback lfe_lockdep_register
+#cgo noescape lfe_lockdep_register
+#cgo nocallback lfe_lockdep_release
+#cgo noescape lfe_lockdep_release
+#cgo nocallback lfe_lockdep_scan
+#cgo noescape lfe_lockdep_scan
+#cgo nocallback lfe_lockdep_stats
+#cgo noescape lfe_lockdep_stats
+#cgo nocallback lfe_lockdep_violations
+#cgo noescape lfe_lockdep_violations
 #include <lfe.h>
 */
 import "C"

@@ -1,6 +1,10 @@
 package lfe
 
 /*
+#cgo nocallback lfe_abi_version
+#cgo noescape lfe_abi_version
+#cgo nocallback lfe_version
+#cgo noescape lfe_version
 #include <lfe.h>
 */
 import "C"
