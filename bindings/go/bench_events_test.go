@@ -32,8 +32,13 @@ func BenchmarkQueue(b *testing.B) {
 			q, _ := NewQueue(QueueOptions{Capacity: 4096})
 			run("lfe", func(next func() bool) {
 				for next() {
-					if err := q.TryPush(ev); err != nil {
-						panic(err)
+					// A concurrent pop may miss an element whose push is still in flight, so
+					// under RunParallel the queue can fill up: drain and retry.
+					for err := q.TryPush(ev); err != nil; err = q.TryPush(ev) {
+						if !errors.Is(err, ErrFull) {
+							panic(err)
+						}
+						_, _ = q.TryPopBatch(1024)
 					}
 					if _, err := q.TryPop(); err != nil && !errors.Is(err, ErrEmpty) {
 						panic(err)
@@ -56,8 +61,11 @@ func BenchmarkQueue(b *testing.B) {
 							return
 						}
 					}
-					if _, err := q.PushBatch(batch); err != nil {
-						panic(err)
+					for _, err := q.PushBatch(batch); err != nil; _, err = q.PushBatch(batch) {
+						if !errors.Is(err, ErrFull) {
+							panic(err)
+						}
+						_, _ = q.TryPopBatch(4096)
 					}
 					if _, err := q.TryPopBatch(k); err != nil && !errors.Is(err, ErrEmpty) {
 						panic(err)

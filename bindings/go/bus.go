@@ -217,7 +217,7 @@ func (s *Subscription) Pop(ctx context.Context) (Event, error) {
 		}
 		if useFD {
 			err := s.waitReadable(ctx, fdWaitMax)
-			if err == nil {
+			if err == nil || err == errFDWaitMax {
 				continue
 			}
 			if err != errFDWait {
@@ -292,7 +292,7 @@ func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error)
 		}
 		if useFD {
 			err := s.waitReadable(ctx, fdWaitMax)
-			if err == nil {
+			if err == nil || err == errFDWaitMax {
 				continue
 			}
 			if err != errFDWait {
@@ -310,8 +310,12 @@ func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error)
 // wake-up were missed.
 const fdWaitMax = 250 * time.Millisecond
 
-// errFDWait: the eventfd cannot be waited on here; wait in C instead.
-var errFDWait = errors.New("lfe: eventfd wait unavailable")
+var (
+	// errFDWait: the eventfd cannot be waited on here; wait in C instead.
+	errFDWait = errors.New("lfe: eventfd wait unavailable")
+	// errFDWaitMax: an eventfd wait reached its bound; look again.
+	errFDWaitMax = errors.New("lfe: eventfd wait bound reached")
+)
 
 // popBatchC waits in C for at most one slice; ErrTimeout means "nothing yet".
 func (s *Subscription) popBatchC(ctx context.Context, limit int) ([]Event, error) {
