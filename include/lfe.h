@@ -24,16 +24,6 @@
 #include <stdlib.h>
 
 
-#define BUILD_EVENT 6
-
-// Default bound on an event's payload, in bytes.
-#define DEFAULT_MAX_PAYLOAD 4096
-
-#define ERROR_DETECTED 5
-
-// The first host-defined type.
-#define HOST_MIN 1024
-
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
@@ -141,6 +131,63 @@
 // A release of a lock the token does not hold.
 #define LFE_LOCKDEP_RELEASE_UNHELD 5
 
+// Line flag: continues an error.
+#define LFE_LOG_FLAG_CONTINUATION 8
+
+// Line flag: analysed (level, tags final).
+#define LFE_LOG_FLAG_ENRICHED 2
+
+// Line flag: starts an error group.
+#define LFE_LOG_FLAG_ERROR_START 4
+
+// Line flag: contains a URL.
+#define LFE_LOG_FLAG_HAS_URL 16
+
+// Line flag: cut at max_line_len.
+#define LFE_LOG_FLAG_TRUNCATED 1
+
+#define LFE_LOG_LEVEL_CRITICAL 5
+
+#define LFE_LOG_LEVEL_DEBUG 1
+
+#define LFE_LOG_LEVEL_ERROR 4
+
+#define LFE_LOG_LEVEL_INFO 2
+
+#define LFE_LOG_LEVEL_UNKNOWN 0
+
+#define LFE_LOG_LEVEL_WARN 3
+
+// Search flag: case-insensitive.
+#define LFE_LOG_SEARCH_CASE_INSENSITIVE 2
+
+// Search flag: only lines of `process_id`.
+#define LFE_LOG_SEARCH_HAS_PROCESS 4
+
+// Search flag: the pattern is a literal, not a regular expression.
+#define LFE_LOG_SEARCH_LITERAL 1
+
+// Stream: standard error.
+#define LFE_LOG_STDERR 1
+
+// Stream: standard output.
+#define LFE_LOG_STDOUT 0
+
+// Stream: lines written by the host itself.
+#define LFE_LOG_SYSTEM 2
+
+#define LFE_LOG_TAG_BUILD 1
+
+#define LFE_LOG_TAG_COMPILE 8
+
+#define LFE_LOG_TAG_ERROR 32
+
+#define LFE_LOG_TAG_LINT 4
+
+#define LFE_LOG_TAG_TEST 2
+
+#define LFE_LOG_TAG_WARNING 16
+
 // Success.
 #define LFE_OK 0
 
@@ -177,6 +224,15 @@
 // Record kind of `lfe_rec_lockdep_violation`.
 #define LFE_REC_LOCKDEP_VIOLATION 400
 
+// Record kind of [`lfe_log_error_group`].
+#define LFE_REC_LOG_ERROR_GROUP 102
+
+// Record kind of [`lfe_log_line`].
+#define LFE_REC_LOG_LINE 100
+
+// Record kind of [`lfe_log_url`].
+#define LFE_REC_LOG_URL 101
+
 // Record kind of `lfe_proc_record`.
 #define LFE_REC_PROC 200
 
@@ -210,32 +266,14 @@
 // Patch version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_PATCH 0
 
-#define LOG_LINE 3
-
-#define PROCESS_EXITED 2
-
-#define PROCESS_STARTED 1
-
-#define PROXY_REQUEST 11
-
-#define ROUTE_ADDED 9
-
-#define ROUTE_REMOVED 10
-
-// The last standard type defined so far.
-#define STANDARD_MAX 11
-
-#define TEST_FAILED 7
-
-#define TEST_PASSED 8
-
-#define URL_DETECTED 4
-
 // Opaque handle of a fan-out event bus.
 typedef struct lfe_bus lfe_bus;
 
 // An opaque lock-order validator.
 typedef struct lfe_lockdep lfe_lockdep;
+
+// Opaque log store handle.
+typedef struct lfe_log lfe_log;
 
 // A process table (opaque).
 typedef struct lfe_procs lfe_procs;
@@ -358,6 +396,71 @@ typedef struct lfe_lockdep_counters {
   // Tokens holding at least one lock now.
   uint64_t holding_tokens;
 } lfe_lockdep_counters;
+
+// One line for `lfe_log_append_batch`.
+typedef struct lfe_log_input {
+  uint64_t process_id;
+  // LFE_LOG_STDOUT, LFE_LOG_STDERR or LFE_LOG_SYSTEM.
+  uint32_t stream;
+  // ns since the Unix epoch; 0 = now.
+  uint64_t ts_ns;
+  struct lfe_bytes text;
+} lfe_log_input;
+
+// Configuration of `lfe_log_new`. Set `size = sizeof(lfe_log_config)`; a field left 0 takes
+// its default.
+typedef struct lfe_log_config {
+  size_t size;
+  // Lines kept (default 10000).
+  uint64_t capacity;
+  // Longer lines are cut and flagged TRUNCATED (default 16384).
+  uint64_t max_line_len;
+  // 1: no background worker, enrich with lfe_log_enrich; 0: worker (default).
+  uint64_t manual;
+  // Distinct URLs kept (default 256).
+  uint64_t url_capacity;
+  // Error groups kept (default 256).
+  uint64_t error_group_capacity;
+  // Lines per error group (default 64).
+  uint64_t error_group_max_lines;
+  // An error group closes after this gap in ns (default 2 s).
+  uint64_t error_group_max_gap_ns;
+  // Longest search pattern in bytes (default 4096).
+  uint64_t max_pattern_len;
+} lfe_log_config;
+
+// A search for `lfe_log_search`. Set `size = sizeof(lfe_log_query)`.
+typedef struct lfe_log_query {
+  size_t size;
+  // Regular expression (UTF-8, regex-automata syntax) or literal bytes.
+  struct lfe_bytes pattern;
+  // LFE_LOG_SEARCH_* bits.
+  uint32_t flags;
+  // Only lines whose detected level is at least this (LFE_LOG_LEVEL_*).
+  uint32_t min_level;
+  // With LFE_LOG_SEARCH_HAS_PROCESS: only this process's lines.
+  uint64_t process_id;
+  // Only lines with since_ns <= ts_ns.
+  uint64_t since_ns;
+  // Only lines with ts_ns <= until_ns (0: no bound).
+  uint64_t until_ns;
+  // At most this many lines, the newest matches (0: no limit).
+  uint64_t limit;
+} lfe_log_query;
+
+// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes the
+// fields that fit in `size` bytes and sets `size` to what it wrote.
+typedef struct lfe_log_counters {
+  size_t size;
+  uint64_t appended;
+  uint64_t bytes;
+  uint64_t evicted;
+  uint64_t truncated;
+  uint64_t enriched;
+  uint64_t enrich_lag;
+  uint64_t inline_enriched;
+  uint64_t capacity;
+} lfe_log_counters;
 
 // One label of an `lfe_proc_spec`.
 typedef struct lfe_label {
@@ -499,6 +602,56 @@ typedef struct lfe_sub_counters {
 typedef struct lfe_rec_text {
   struct lfe_bytes text;
 } lfe_rec_text;
+
+// A log line (`LFE_REC_LOG_LINE`).
+typedef struct lfe_log_line {
+  uint64_t seq;
+  uint64_t ts_ns;
+  uint64_t process_id;
+  // LFE_LOG_STDOUT / STDERR / SYSTEM.
+  uint32_t stream;
+  // LFE_LOG_LEVEL_*.
+  uint32_t level;
+  // LFE_LOG_FLAG_* bits.
+  uint32_t flags;
+  // LFE_LOG_TAG_* bits.
+  uint32_t tags;
+  struct lfe_bytes text;
+} lfe_log_line;
+
+// A URL seen in the log (`LFE_REC_LOG_URL`).
+typedef struct lfe_log_url {
+  // Normalised URL.
+  struct lfe_bytes url;
+  // Process that printed it first.
+  uint64_t process_id;
+  uint64_t first_seen_ns;
+  uint64_t last_seen_ns;
+  uint64_t count;
+} lfe_log_url;
+
+// An error group (`LFE_REC_LOG_ERROR_GROUP`).
+//
+// `seqs` holds `line_count` native-endian `uint64_t` sequences (first is the starting line).
+// Its bytes are not guaranteed to be 8-byte aligned: copy them out with `memcpy`.
+typedef struct lfe_log_error_group {
+  uint64_t id;
+  uint64_t process_id;
+  // Error kind (1 JavaScript, 2 Go panic, 3 Python, 4 Rust panic, 5 Java, 6 compiler,
+  // 7 generic).
+  uint32_t kind;
+  // 1 when the group can take no more lines.
+  uint32_t closed;
+  uint64_t first_ns;
+  uint64_t last_ns;
+  uint64_t first_seq;
+  uint64_t last_seq;
+  uint64_t line_count;
+  // Text of the first line (ANSI stripped).
+  struct lfe_bytes first_line;
+  // `line_count * 8` bytes: the sequences, as native-endian u64.
+  struct lfe_bytes seqs;
+} lfe_log_error_group;
 
 // A process record in a batch (`LFE_REC_PROC`).
 typedef struct lfe_proc_record {
@@ -840,6 +993,184 @@ int32_t lfe_lockdep_stats(const struct lfe_lockdep *v, struct lfe_lockdep_counte
 // # Safety
 // `v` is NULL or a live handle; `out` is NULL or writable.
 int32_t lfe_lockdep_violations(const struct lfe_lockdep *v, uint64_t since, struct lfe_batch **out);
+
+// Appends one line. Lines longer than max_line_len are cut and flagged TRUNCATED.
+//
+// Ownership: the bytes are copied; the caller keeps its buffer.
+// Errors: `LFE_E_NULL` (log NULL, or text NULL with len > 0), `LFE_E_INVALID` (stream out of
+// range), `LFE_E_TOO_LARGE` (len over isize::MAX).
+// Thread safety: safe to call concurrently; lock-free unless enrichment is a full ring behind.
+//
+// # Safety
+// `log` is a live store; `text` points to `len` readable bytes (or is NULL with len 0);
+// `seq_out` is NULL or writable.
+int32_t lfe_log_append(const struct lfe_log *log,
+                       uint64_t process_id,
+                       uint32_t stream,
+                       uint64_t ts_ns,
+                       const uint8_t *text,
+                       size_t len,
+                       uint64_t *seq_out);
+
+// Appends `count` lines in order with one sequence claim (their sequences are consecutive).
+//
+// Ownership: the bytes are copied.
+// Errors: `LFE_E_NULL` (log NULL, inputs NULL with count > 0, a text NULL with len > 0),
+// `LFE_E_INVALID` (a stream out of range, misaligned inputs), `LFE_E_TOO_LARGE`. Nothing is
+// appended on error.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `inputs` points to `count` valid `lfe_log_input`s whose texts are readable; `first_seq_out`
+// is NULL or writable.
+int32_t lfe_log_append_batch(const struct lfe_log *log,
+                             const struct lfe_log_input *inputs,
+                             size_t count,
+                             uint64_t *first_seq_out);
+
+// Hides every line appended before this call and forgets URLs and error groups. Sequences
+// keep increasing.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL` (log NULL).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store.
+int32_t lfe_log_clear(const struct lfe_log *log);
+
+// Hides the retained lines of `process_id` and forgets its URLs and error groups.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL` (log NULL).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store.
+int32_t lfe_log_clear_process(const struct lfe_log *log, uint64_t process_id);
+
+// Enriches up to `max_lines` published lines now (manual mode; allowed with a worker too).
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL` (log NULL). `done` may be NULL; otherwise it receives the count.
+// Thread safety: safe to call concurrently (enrichers serialise on an internal mutex).
+//
+// # Safety
+// `log` is a live store; `done` is NULL or writable.
+int32_t lfe_log_enrich(const struct lfe_log *log, size_t max_lines, size_t *done);
+
+// Recent error groups, oldest first.
+//
+// Ownership: `*out` receives a batch of `lfe_log_error_group`; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL` (log or out NULL).
+// Thread safety: safe to call concurrently; never waits on appends or enrichment.
+//
+// # Safety
+// `log` is a live store; `out` is writable.
+int32_t lfe_log_errors(const struct lfe_log *log, struct lfe_batch **out);
+
+// Frees a log store: stops and joins its worker after it enriched what was appended. NULL is a
+// no-op.
+//
+// Ownership: takes back the store; batches returned earlier stay valid.
+// Errors: none.
+// Thread safety: not concurrently with any other call on the same store.
+//
+// # Safety
+// `log` is NULL or a store from `lfe_log_new` not yet freed.
+void lfe_log_free(struct lfe_log *log);
+
+// Creates a log store.
+//
+// Ownership: on success `*out` receives a new store; free it with `lfe_log_free`.
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config: size, manual not 0/1,
+// values too large), `LFE_E_UNSUPPORTED` (the worker thread could not be started).
+// Thread safety: safe to call from any thread.
+//
+// # Safety
+// `cfg` is NULL (defaults) or points to a config of `cfg->size` readable bytes; `out` is NULL
+// or writable.
+int32_t lfe_log_new(const struct lfe_log_config *cfg, struct lfe_log **out);
+
+// Cursor read: up to `max` lines with seq >= `cursor` (start with 0), oldest first.
+// `batch->next` is the cursor for the next call; `batch->missed` counts lines evicted before
+// they could be read.
+//
+// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL` (log or out NULL).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store; `out` is writable.
+int32_t lfe_log_read(const struct lfe_log *log,
+                     uint64_t cursor,
+                     size_t max,
+                     struct lfe_batch **out);
+
+// Searches the retained lines; returns the newest `limit` matches, oldest first.
+//
+// Ownership: on success `*out` receives a batch of `lfe_log_line`. On `LFE_E_BAD_PATTERN`
+// only, and only if `err_out` is not NULL, `*err_out` receives a batch with one
+// `LFE_REC_TEXT` record: the compiler's message (free it with `lfe_batch_free`). This is the
+// one exception to "out-params only on success".
+// Errors: `LFE_E_NULL` (log, query or out NULL; pattern NULL with len > 0), `LFE_E_INVALID`
+// (query size, unknown flag bits, min_level out of range), `LFE_E_TOO_LARGE` (pattern longer
+// than max_pattern_len), `LFE_E_BAD_PATTERN` (does not compile).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store; `q` points to a valid `lfe_log_query`; `out` is writable; `err_out`
+// is NULL or writable.
+int32_t lfe_log_search(const struct lfe_log *log,
+                       const struct lfe_log_query *q,
+                       struct lfe_batch **out,
+                       struct lfe_batch **err_out);
+
+// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)` (an
+// older, smaller struct gets the fields that fit); `out->size` is set to the bytes written.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size smaller than a size_t).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store; `out` points to `out->size` writable bytes.
+int32_t lfe_log_stats(const struct lfe_log *log, struct lfe_log_counters *out);
+
+// Enriches every line appended before this call (waits for the enrichment mutex), so URLs,
+// error groups and levels reflect them.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL` (log NULL).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store.
+int32_t lfe_log_sync(const struct lfe_log *log);
+
+// The newest `n` lines (only of `process_id` when `has_process` is 1), oldest first.
+//
+// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (has_process not 0/1).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store; `out` is writable.
+int32_t lfe_log_tail(const struct lfe_log *log,
+                     size_t n,
+                     uint32_t has_process,
+                     uint64_t process_id,
+                     struct lfe_batch **out);
+
+// The URLs seen so far, most recently seen first.
+//
+// Ownership: `*out` receives a batch of `lfe_log_url`; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL` (log or out NULL).
+// Thread safety: safe to call concurrently; never waits on appends or enrichment.
+//
+// # Safety
+// `log` is a live store; `out` is writable.
+int32_t lfe_log_urls(const struct lfe_log *log, struct lfe_batch **out);
 
 // The number of records.
 //

@@ -1,1 +1,539 @@
-//! Sequence ring shared by the log store and the request log (filled in by the log store issue).
+//! A lock-free, bounded sequence ring: the core of the log store and the request log.
+//!
+//! # Protocol (the invariant the code keeps)
+//!
+//! * `next_seq` hands out sequence numbers with one `fetch_add`: every pushed value gets a
+//!   unique sequence, and sequences increase in the order pushes claim them, so the values one
+//!   thread pushes keep their order.
+//! * The ring has `capacity` slots. Each slot holds a pointer to a heap [`Entry`]
+//!   `{ seq, value }` (or NULL). The value with sequence `s` lives in slot `s % capacity`.
+//! * A push builds its entry *before* claiming its sequence (so the window between claim and
+//!   publish is short), writes the sequence into the still-private entry, then publishes it
+//!   with a CAS loop that only ever replaces an entry of a **lower** sequence. So the sequence
+//!   held by a slot only grows. If a slow pusher finds a newer entry already in its slot, its
+//!   own entry is dropped at once and counted as evicted: it is never visible.
+//! * Every entry that leaves the ring is counted exactly once in `evicted` (the one replaced
+//!   by a CAS, or the one that lost to a newer entry). Hence, once pushes are quiescent:
+//!   `evicted + retained == appended` (`appended` = `next_seq`). Nothing is dropped silently.
+//! * A reader wanting sequence `s` loads slot `s % capacity` (Acquire, pairing with the
+//!   publishing CAS's Release) and accepts the entry only if its `seq == s`. A larger seq means
+//!   `s` was evicted (the reader *missed* it); a smaller seq or NULL means `s` is claimed but
+//!   not yet published. Cursor reads ([`Ring::read_from`]) stop at the first unpublished
+//!   sequence, so a reader never skips a line that is merely late: the first unpublished
+//!   sequence is the published watermark of that read.
+//! * Reclamation: a replaced entry may still be read by a reader that loaded the pointer
+//!   before the CAS. Readers and pushers pin a `crossbeam-epoch` guard while they touch
+//!   entries, and a replaced entry is destroyed through `defer_unchecked`, i.e. only after every
+//!   thread pinned at that time has unpinned. Memory is bounded by `capacity` live entries plus
+//!   the garbage of the current epochs.
+//!
+//! Under `cfg(loom)` the atomics come from loom (via `crate::sync`), but crossbeam-epoch is not
+//! loom-instrumented; so the reclamation step is swapped for a simpler one that is trivially
+//! safe — retired entries go to a per-ring list freed when the ring is dropped. The publish /
+//! read protocol above is the same code in both modes; only *when* a retired entry is freed
+//! differs.
+
+use crate::sync::{AtomicPtr, AtomicU64, Ordering};
+use crossbeam_utils::CachePadded;
+use std::ops::Range;
+
+/// One published value and its sequence.
+#[derive(Debug)]
+pub struct Entry<T> {
+    pub seq: u64,
+    pub value: T,
+}
+
+/// A counter striped over several cache lines: writers from different threads add to
+/// different stripes (picked from the thread's address space), readers sum the stripes.
+/// Exact once writers are quiescent; a read during writes is a value between the true counts
+/// at its start and end.
+#[derive(Debug)]
+pub struct StripedCounter {
+    stripes: Box<[CachePadded<AtomicU64>]>,
+}
+
+const STRIPES: usize = 8;
+
+thread_local! {
+    static STRIPE_HINT: u8 = const { 0 };
+}
+
+fn stripe_index() -> usize {
+    // The address of a thread-local differs per thread: a cheap, lock-free per-thread hint.
+    STRIPE_HINT.with(|x| {
+        let a = x as *const u8 as usize;
+        (a >> 6 ^ a >> 12 ^ a >> 20) % STRIPES
+    })
+}
+
+impl Default for StripedCounter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StripedCounter {
+    pub fn new() -> Self {
+        StripedCounter {
+            stripes: (0..STRIPES)
+                .map(|_| CachePadded::new(AtomicU64::new(0)))
+                .collect(),
+        }
+    }
+
+    #[inline]
+    pub fn add(&self, n: u64) {
+        // Relaxed: a statistic; no other memory is published through it.
+        self.stripes[stripe_index()].fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        // Relaxed: a statistic; see the type's docs for what a concurrent read means.
+        self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// Result of a cursor read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadResult {
+    /// The cursor to pass to the next read: the first sequence not delivered nor missed.
+    pub next: u64,
+    /// Sequences at or after the caller's cursor that were evicted before this read reached
+    /// them.
+    pub missed: u64,
+    /// Entries delivered.
+    pub delivered: usize,
+}
+
+#[cfg(not(loom))]
+mod reclaim {
+    pub(super) type Guard = crossbeam_epoch::Guard;
+    pub(super) struct Graveyard;
+
+    impl Graveyard {
+        pub(super) fn new() -> Self {
+            Graveyard
+        }
+    }
+
+    #[inline]
+    pub(super) fn pin() -> Guard {
+        crossbeam_epoch::pin()
+    }
+
+    /// Destroys `p` once no thread pinned now can still hold it.
+    ///
+    /// # Safety
+    /// `p` came from `Box::into_raw`, was unlinked from the ring by the caller (so no *new*
+    /// reader can load it), and is retired exactly once.
+    #[inline]
+    pub(super) unsafe fn retire<E>(_yard: &Graveyard, guard: &Guard, p: *mut E) {
+        struct SendPtr<E>(*mut E);
+        // SAFETY: the pointer is only used to free the entry once, by whichever thread runs the
+        // deferred function; the ring requires `T: Send`, so dropping it elsewhere is fine.
+        unsafe impl<E> Send for SendPtr<E> {}
+        let sp = SendPtr(p);
+        // SAFETY: per the function contract, and crossbeam runs the closure only after all
+        // guards pinned before this call are dropped, so no reader still references `p`.
+        unsafe {
+            guard.defer_unchecked(move || {
+                let sp = sp;
+                drop(Box::from_raw(sp.0));
+            })
+        };
+    }
+
+    pub(super) fn flush() {
+        crossbeam_epoch::pin().flush();
+    }
+}
+
+#[cfg(loom)]
+mod reclaim {
+    use crate::sync::Mutex;
+
+    pub(super) struct Guard;
+    /// Retired entries (as raw addresses and their drop functions) freed when the ring drops.
+    pub(super) struct Graveyard(pub(super) Mutex<Vec<(usize, unsafe fn(usize))>>);
+
+    impl Graveyard {
+        pub(super) fn new() -> Self {
+            Graveyard(Mutex::new(Vec::new()))
+        }
+    }
+
+    pub(super) fn pin() -> Guard {
+        Guard
+    }
+
+    /// # Safety
+    /// As in the non-loom version.
+    pub(super) unsafe fn retire<E>(yard: &Graveyard, _guard: &Guard, p: *mut E) {
+        unsafe fn free<E>(a: usize) {
+            // SAFETY: `a` is the address of a retired `Box<E>`, freed once, at ring drop.
+            drop(unsafe { Box::from_raw(a as *mut E) });
+        }
+        yard.0.lock().unwrap().push((p as usize, free::<E>));
+    }
+
+    pub(super) fn flush() {}
+
+    impl Drop for Graveyard {
+        fn drop(&mut self) {
+            for (a, f) in self.0.lock().unwrap().drain(..) {
+                // SAFETY: every address was retired exactly once and nobody reads it any more
+                // (the ring is being dropped, so no reader or pusher is left).
+                unsafe { f(a) };
+            }
+        }
+    }
+}
+
+/// A bounded, lock-free ring of values addressed by sequence number. See the module docs for
+/// the protocol.
+pub struct Ring<T> {
+    next_seq: CachePadded<AtomicU64>,
+    evicted: StripedCounter,
+    slots: Box<[AtomicPtr<Entry<T>>]>,
+    yard: reclaim::Graveyard,
+}
+
+// SAFETY: the ring owns its entries (heap `Entry<T>`), hands out only `&T` to callers on any
+// thread, and may drop a `T` on any thread: so it is Send/Sync when T is Send + Sync.
+unsafe impl<T: Send + Sync> Send for Ring<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for Ring<T> {}
+
+impl<T: Send + Sync> std::fmt::Debug for Ring<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &self.slots.len())
+            .field("appended", &self.appended())
+            .field("evicted", &self.evicted())
+            .finish()
+    }
+}
+
+impl<T: Send + Sync> Ring<T> {
+    /// A ring of `capacity` slots (`capacity >= 1`, else [`crate::Error::Invalid`]).
+    pub fn new(capacity: usize) -> crate::Result<Self> {
+        if capacity == 0 {
+            return Err(crate::Error::Invalid("capacity must be at least 1"));
+        }
+        Ok(Ring {
+            next_seq: CachePadded::new(AtomicU64::new(0)),
+            evicted: StripedCounter::new(),
+            slots: (0..capacity)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
+            yard: reclaim::Graveyard::new(),
+        })
+    }
+
+    /// Number of slots.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Sequences claimed so far (values appended, counting those still being published).
+    pub fn appended(&self) -> u64 {
+        // Relaxed: a count; entries are published through the slots, not through this.
+        self.next_seq.load(Ordering::Relaxed)
+    }
+
+    /// The sequence the next push will get (= [`appended`](Self::appended)).
+    pub fn next_seq(&self) -> u64 {
+        self.appended()
+    }
+
+    /// Values that left the ring (overwritten, or lost to a newer value in their slot).
+    pub fn evicted(&self) -> u64 {
+        self.evicted.get()
+    }
+
+    #[inline]
+    fn slot(&self, seq: u64) -> &AtomicPtr<Entry<T>> {
+        &self.slots[(seq % self.slots.len() as u64) as usize]
+    }
+
+    /// Appends `value`; returns its sequence.
+    pub fn push(&self, value: T) -> u64 {
+        self.push_hook(value, |_| {})
+    }
+
+    /// Appends `value`, calling `hook(seq)` after the sequence is claimed and before the value
+    /// is published (the log store uses it to enrich the line about to be evicted).
+    pub fn push_hook(&self, value: T, hook: impl FnOnce(u64)) -> u64 {
+        let new = Box::into_raw(Box::new(Entry { seq: 0, value }));
+        // Relaxed: uniqueness and per-thread order come from the RMW itself; the entry is
+        // published by the slot CAS (Release), not by this counter.
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `new` is private to this thread until published below.
+        unsafe { (*new).seq = seq };
+        hook(seq);
+        let guard = reclaim::pin();
+        // SAFETY: `new` is a fresh Box carrying `seq`, published at most once.
+        unsafe { self.publish(&guard, seq, new) };
+        seq
+    }
+
+    /// Appends every value in order with one sequence claim; returns the sequences given.
+    pub fn push_batch(&self, values: impl IntoIterator<Item = T>) -> Range<u64> {
+        self.push_batch_hook(values, |_| {})
+    }
+
+    /// [`push_batch`](Self::push_batch) with a hook called before each value is published.
+    pub fn push_batch_hook(
+        &self,
+        values: impl IntoIterator<Item = T>,
+        mut hook: impl FnMut(u64),
+    ) -> Range<u64> {
+        let entries: Vec<*mut Entry<T>> = values
+            .into_iter()
+            .map(|value| Box::into_raw(Box::new(Entry { seq: 0, value })))
+            .collect();
+        let n = entries.len() as u64;
+        // Relaxed: as in push_hook.
+        let first = self.next_seq.fetch_add(n, Ordering::Relaxed);
+        let guard = reclaim::pin();
+        for (i, &e) in entries.iter().enumerate() {
+            let seq = first + i as u64;
+            // SAFETY: `e` is private until published.
+            unsafe { (*e).seq = seq };
+            hook(seq);
+            // SAFETY: fresh Box carrying `seq`, published once.
+            unsafe { self.publish(&guard, seq, e) };
+        }
+        first..first + n
+    }
+
+    /// Publishes `new` (sequence `seq`) into its slot, replacing only a lower sequence.
+    ///
+    /// # Safety
+    /// `new` is a `Box::into_raw` pointer whose `seq` field is `seq`, not yet shared.
+    unsafe fn publish(&self, guard: &reclaim::Guard, seq: u64, new: *mut Entry<T>) {
+        let slot = self.slot(seq);
+        // Acquire: we read the current entry's seq.
+        let mut cur = slot.load(Ordering::Acquire);
+        loop {
+            // SAFETY: `cur` was loaded from the slot while pinned, so it is not freed yet.
+            if !cur.is_null() && unsafe { (*cur).seq } > seq {
+                // A newer value owns the slot: ours is evicted at once, never seen.
+                // SAFETY: `new` was never shared.
+                drop(unsafe { Box::from_raw(new) });
+                self.evicted.add(1);
+                return;
+            }
+            // AcqRel on success: Release publishes the entry's contents to readers; Acquire
+            // on failure: we read the seq of the entry that won.
+            match slot.compare_exchange(cur, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    if !cur.is_null() {
+                        self.evicted.add(1);
+                        // SAFETY: `cur` is unlinked by our CAS (only one CAS can unlink it),
+                        // so it is retired exactly once.
+                        unsafe { reclaim::retire(&self.yard, guard, cur) };
+                    }
+                    return;
+                }
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Looks at slot of `seq`: Ok(Some(entry)) if it holds `seq`, Ok(None) if `seq` is not yet
+    /// published, Err(()) if it was evicted.
+    #[inline]
+    fn look<'g>(&self, _g: &'g reclaim::Guard, seq: u64) -> Result<Option<&'g Entry<T>>, ()> {
+        // Acquire: pairs with the publishing CAS, so the entry's contents are visible.
+        let p = self.slot(seq).load(Ordering::Acquire);
+        if p.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: loaded while pinned: not freed before the guard is dropped.
+        let e = unsafe { &*p };
+        match e.seq.cmp(&seq) {
+            std::cmp::Ordering::Equal => Ok(Some(e)),
+            std::cmp::Ordering::Less => Ok(None),
+            std::cmp::Ordering::Greater => Err(()),
+        }
+    }
+
+    /// Calls `f` with the value of sequence `seq` if it is retained and published.
+    pub fn get<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let g = reclaim::pin();
+        match self.look(&g, seq) {
+            Ok(Some(e)) => Some(f(&e.value)),
+            _ => None,
+        }
+    }
+
+    /// Whether `seq` is published and still retained (`Some(true)`), evicted (`Some(false)`),
+    /// or claimed/unclaimed but not yet published (`None`).
+    pub fn state(&self, seq: u64) -> Option<bool> {
+        let g = reclaim::pin();
+        match self.look(&g, seq) {
+            Ok(Some(_)) => Some(true),
+            Ok(None) => None,
+            Err(()) => Some(false),
+        }
+    }
+
+    /// Reads up to `max` values in sequence order starting at `cursor`, calling `f(seq, &v)`.
+    /// Stops at the first sequence not yet published. Sequences that were evicted are
+    /// counted in `missed`, never delivered. `missed` does not count toward `max`.
+    pub fn read_from(&self, cursor: u64, max: usize, mut f: impl FnMut(u64, &T)) -> ReadResult {
+        self.read_from_until(cursor, max, |s, v| {
+            f(s, v);
+            true
+        })
+    }
+
+    /// Like [`read_from`](Self::read_from); `f` returns false to stop after that value.
+    pub fn read_from_until(
+        &self,
+        cursor: u64,
+        max: usize,
+        mut f: impl FnMut(u64, &T) -> bool,
+    ) -> ReadResult {
+        let head = self.appended();
+        let cap = self.capacity() as u64;
+        let mut missed = 0;
+        let mut s = cursor;
+        // Everything older than head - cap is gone (or going): skip it without scanning.
+        let floor = head.saturating_sub(cap);
+        if s < floor {
+            missed += floor - s;
+            s = floor;
+        }
+        let g = reclaim::pin();
+        let mut delivered = 0;
+        while s < head && delivered < max {
+            match self.look(&g, s) {
+                Ok(Some(e)) => {
+                    delivered += 1;
+                    s += 1;
+                    if !f(e.seq, &e.value) {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(()) => {
+                    missed += 1;
+                    s += 1;
+                }
+            }
+        }
+        ReadResult {
+            next: s,
+            missed,
+            delivered,
+        }
+    }
+
+    /// Calls `f(seq, &v)` for retained values from newest to oldest (skipping sequences not yet
+    /// published) until `f` returns false.
+    pub fn for_each_rev(&self, mut f: impl FnMut(u64, &T) -> bool) {
+        let head = self.appended();
+        let floor = head.saturating_sub(self.capacity() as u64);
+        let g = reclaim::pin();
+        let mut s = head;
+        while s > floor {
+            s -= 1;
+            if let Ok(Some(e)) = self.look(&g, s) {
+                if !f(e.seq, &e.value) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Calls `f(seq, &v)` for every retained, published value, oldest first.
+    pub fn for_each(&self, mut f: impl FnMut(u64, &T)) {
+        let head = self.appended();
+        let floor = head.saturating_sub(self.capacity() as u64);
+        let g = reclaim::pin();
+        for s in floor..head {
+            if let Ok(Some(e)) = self.look(&g, s) {
+                f(e.seq, &e.value);
+            }
+        }
+    }
+
+    /// The newest `n` retained values, oldest first (as `(seq, R)` mapped by `f`).
+    pub fn last_n<R>(&self, n: usize, mut f: impl FnMut(u64, &T) -> R) -> Vec<R> {
+        let mut out = Vec::with_capacity(n.min(self.capacity()));
+        if n == 0 {
+            return out;
+        }
+        self.for_each_rev(|s, v| {
+            out.push(f(s, v));
+            out.len() < n
+        });
+        out.reverse();
+        out
+    }
+
+    /// Number of values currently retained (scans the slots: O(capacity)).
+    pub fn retained(&self) -> usize {
+        let mut n = 0;
+        self.for_each(|_, _| n += 1);
+        n
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        for slot in self.slots.iter() {
+            // Relaxed: `&mut self` means no other thread touches the ring any more.
+            let p = slot.load(Ordering::Relaxed);
+            if !p.is_null() {
+                // SAFETY: exclusive access; the live entry is owned by the slot and freed once.
+                drop(unsafe { Box::from_raw(p) });
+            }
+        }
+        reclaim::flush();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_read_evict() {
+        let r = Ring::new(4).unwrap();
+        for i in 0..10u64 {
+            assert_eq!(r.push(i * 10), i);
+        }
+        assert_eq!(r.evicted(), 6);
+        assert_eq!(r.retained(), 4);
+        assert_eq!(r.get(9, |v| *v), Some(90));
+        assert_eq!(r.get(5, |v| *v), None);
+        let mut got = vec![];
+        let res = r.read_from(0, 100, |s, v| got.push((s, *v)));
+        assert_eq!(res.missed, 6);
+        assert_eq!(res.next, 10);
+        assert_eq!(got, vec![(6, 60), (7, 70), (8, 80), (9, 90)]);
+        assert_eq!(r.last_n(2, |s, _| s), vec![8, 9]);
+        let b = r.push_batch(vec![1, 2, 3]);
+        assert_eq!(b, 10..13);
+        assert_eq!(r.evicted(), 9);
+        assert!(Ring::<u8>::new(0).is_err());
+    }
+
+    #[test]
+    fn late_publisher_is_evicted_not_overwriting() {
+        let r = Ring::new(2).unwrap();
+        // Claim seq 0 but publish only after seq 2 (same slot) is published.
+        r.push_hook(0u64, |s| {
+            assert_eq!(s, 0);
+            r.push(1);
+            r.push(2);
+        });
+        assert_eq!(r.get(2, |v| *v), Some(2));
+        assert_eq!(r.get(0, |v| *v), None);
+        assert_eq!(r.evicted() + r.retained() as u64, 3);
+    }
+}

@@ -2,6 +2,8 @@
 //! queue (`lfe::event::EventQueue`) and the mutex baseline (`lfe::baseline::event::EventQueue`)
 //! with the same checks.
 
+mod common;
+
 use lfe::event::{types, Event, EventInput, Overflow, QueueConfig};
 use lfe::Error;
 use std::collections::HashMap;
@@ -38,6 +40,7 @@ macro_rules! queue_tests {
 
             #[test]
             fn try_forms_and_errors() {
+                let _lockdep = common::lockdep_on();
                 assert!(matches!(Q::with_capacity(0), Err(Error::Invalid(_))));
                 let q = mkq(2, Overflow::Reject);
                 assert_eq!(q.try_pop(), Err(Error::Empty));
@@ -73,6 +76,7 @@ macro_rules! queue_tests {
 
             #[test]
             fn drop_oldest_counts() {
+                let _lockdep = common::lockdep_on();
                 let q = mkq(3, Overflow::DropOldest);
                 for i in 0..10u8 {
                     q.try_push(&input(0, &[i])).unwrap();
@@ -86,6 +90,7 @@ macro_rules! queue_tests {
 
             #[test]
             fn batches() {
+                let _lockdep = common::lockdep_on();
                 let q = mkq(4, Overflow::Reject);
                 let data: Vec<[u8; 1]> = (0..6u8).map(|i| [i]).collect();
                 let ins: Vec<EventInput> = data.iter().map(|d| input(0, d)).collect();
@@ -111,6 +116,7 @@ macro_rules! queue_tests {
 
             #[test]
             fn timeouts() {
+                let _lockdep = common::lockdep_on();
                 let q = mkq(1, Overflow::Reject);
                 assert_eq!(q.pop_timeout(SHORT), Err(Error::Timeout));
                 assert_eq!(q.pop_timeout(Duration::ZERO), Err(Error::Timeout));
@@ -121,6 +127,7 @@ macro_rules! queue_tests {
 
             #[test]
             fn close_wakes_every_waiter_and_drains() {
+                let _lockdep = common::lockdep_on();
                 let q = Arc::new(mkq(1, Overflow::Reject));
                 // Blocked consumers.
                 let cons: Vec<_> = (0..3)
@@ -157,6 +164,7 @@ macro_rules! queue_tests {
 
             #[test]
             fn stress_exactly_once_and_producer_order() {
+                let _lockdep = common::lockdep_on();
                 for &(np, nc, cap) in &[(1usize, 1usize, 8usize), (2, 2, 16), (4, 4, 3), (3, 1, 1)]
                 {
                     stress(np, nc, cap);

@@ -1,6 +1,8 @@
 //! Process table: API behaviour and exact errors (lfe and baseline), and a stress test whose
 //! readers check every snapshot against a sequential replay of the writers' history.
 
+mod common;
+
 use lfe::baseline::table::Locked;
 use lfe::table::process::{ProcConfig, ProcSnap, ProcState, ProcTableIn, ProcessSpec};
 use lfe::table::{Rcu, Store};
@@ -114,6 +116,7 @@ fn basics_lfe() {
 
 #[test]
 fn basics_baseline() {
+    let _lockdep = common::lockdep_on();
     basics::<Locked<ProcSnap>>();
 }
 
@@ -289,5 +292,6 @@ fn stress_lfe() {
 
 #[test]
 fn stress_baseline() {
+    let _lockdep = common::lockdep_on();
     stress::<Locked<ProcSnap>>();
 }

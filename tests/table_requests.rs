@@ -1,6 +1,8 @@
 //! Request log: order, eviction accounting, batches, stats and percentiles (lfe and baseline),
 //! and a concurrent test checking nothing is lost, duplicated or reordered.
 
+mod common;
+
 use lfe::table::requests::{
     Request, RequestsConfig, StatsView, FLAG_ERROR, FLAG_TRANSPORT_ERROR, FLAG_XHR,
 };
@@ -148,6 +150,7 @@ fn basics_lfe() {
 
 #[test]
 fn basics_baseline() {
+    let _lockdep = common::lockdep_on();
     basics::<lfe::baseline::table::RequestLog>();
 }
 
@@ -175,6 +178,7 @@ fn percentiles_lfe() {
 
 #[test]
 fn percentiles_baseline() {
+    let _lockdep = common::lockdep_on();
     percentiles::<lfe::baseline::table::RequestLog>();
 }
 
@@ -270,5 +274,6 @@ fn concurrent_lfe_big_ring() {
 
 #[test]
 fn concurrent_baseline() {
+    let _lockdep = common::lockdep_on();
     concurrent::<lfe::baseline::table::RequestLog>(128);
 }

@@ -1,6 +1,8 @@
 //! Route table: behaviour and exact errors (lfe and baseline), a differential test of lookup
 //! against a naive linear scan on random tables, and URL attribution.
 
+mod common;
+
 use lfe::baseline::table::Locked;
 use lfe::table::route::{prefix_matches, Route, RouteConfig, RouteSnap, RouteSpec, RouteTableIn};
 use lfe::table::{Rcu, Store};
@@ -99,6 +101,7 @@ fn basics_lfe() {
 
 #[test]
 fn basics_baseline() {
+    let _lockdep = common::lockdep_on();
     basics::<Locked<RouteSnap>>();
 }
 
@@ -238,5 +241,6 @@ fn differential_lfe() {
 
 #[test]
 fn differential_baseline() {
+    let _lockdep = common::lockdep_on();
     differential::<Locked<RouteSnap>>(0x1234_5678);
 }

@@ -21,6 +21,8 @@ use crate::{Error, Result};
 use std::sync::Arc;
 
 /// Default bound on an event's payload, in bytes.
+///
+/// cbindgen:ignore
 pub const DEFAULT_MAX_PAYLOAD: usize = 4096;
 
 /// Standard event types, and the range left to hosts.
@@ -28,6 +30,8 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 4096;
 /// Types `1..=11` are the standard ones below; `12..=1023` are reserved for future standard
 /// types (rejected today with [`Error::Invalid`]); [`HOST_MIN`](types::HOST_MIN)`..=u32::MAX`
 /// are host-defined. Type 0 is invalid.
+///
+/// cbindgen:ignore
 pub mod types {
     pub const PROCESS_STARTED: u32 = 1;
     pub const PROCESS_EXITED: u32 = 2;

@@ -1,1 +1,749 @@
-//! C ABI for the log structure (filled in by its issue).
+//! C ABI of the log store (`lfe::log`): `lfe_log_*`.
+//!
+//! A thin layer over [`crate::log::LogStore`]: argument checks, enum range checks and copying
+//! results into one `lfe_batch` per call. Records: [`lfe_log_line`] (`LFE_REC_LOG_LINE`),
+//! [`lfe_log_url`] (`LFE_REC_LOG_URL`), [`lfe_log_error_group`] (`LFE_REC_LOG_ERROR_GROUP`).
+//!
+//! One documented exception to "out-params are written only on success": `lfe_log_search`'s
+//! optional `err_out` is written only when the call fails with `LFE_E_BAD_PATTERN`, with one
+//! `LFE_REC_TEXT` record holding the pattern compiler's message (no thread-local last error).
+
+use super::batch::{kinds::LFE_REC_TEXT, lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
+use super::guard::{
+    arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
+    VersionedConfig,
+};
+use super::status::*;
+use crate::log::enrich::Level;
+use crate::log::errors::GroupConfig;
+use crate::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};
+
+/// Stream: standard output.
+pub const LFE_LOG_STDOUT: u32 = 0;
+/// Stream: standard error.
+pub const LFE_LOG_STDERR: u32 = 1;
+/// Stream: lines written by the host itself.
+pub const LFE_LOG_SYSTEM: u32 = 2;
+
+pub const LFE_LOG_LEVEL_UNKNOWN: u32 = 0;
+pub const LFE_LOG_LEVEL_DEBUG: u32 = 1;
+pub const LFE_LOG_LEVEL_INFO: u32 = 2;
+pub const LFE_LOG_LEVEL_WARN: u32 = 3;
+pub const LFE_LOG_LEVEL_ERROR: u32 = 4;
+pub const LFE_LOG_LEVEL_CRITICAL: u32 = 5;
+
+/// Line flag: cut at max_line_len.
+pub const LFE_LOG_FLAG_TRUNCATED: u32 = 1;
+/// Line flag: analysed (level, tags final).
+pub const LFE_LOG_FLAG_ENRICHED: u32 = 2;
+/// Line flag: starts an error group.
+pub const LFE_LOG_FLAG_ERROR_START: u32 = 4;
+/// Line flag: continues an error.
+pub const LFE_LOG_FLAG_CONTINUATION: u32 = 8;
+/// Line flag: contains a URL.
+pub const LFE_LOG_FLAG_HAS_URL: u32 = 16;
+
+pub const LFE_LOG_TAG_BUILD: u32 = 1;
+pub const LFE_LOG_TAG_TEST: u32 = 2;
+pub const LFE_LOG_TAG_LINT: u32 = 4;
+pub const LFE_LOG_TAG_COMPILE: u32 = 8;
+pub const LFE_LOG_TAG_WARNING: u32 = 16;
+pub const LFE_LOG_TAG_ERROR: u32 = 32;
+
+/// Search flag: the pattern is a literal, not a regular expression.
+pub const LFE_LOG_SEARCH_LITERAL: u32 = 1;
+/// Search flag: case-insensitive.
+pub const LFE_LOG_SEARCH_CASE_INSENSITIVE: u32 = 2;
+/// Search flag: only lines of `process_id`.
+pub const LFE_LOG_SEARCH_HAS_PROCESS: u32 = 4;
+
+/// Record kind of [`lfe_log_line`].
+pub const LFE_REC_LOG_LINE: u32 = 100;
+/// Record kind of [`lfe_log_url`].
+pub const LFE_REC_LOG_URL: u32 = 101;
+/// Record kind of [`lfe_log_error_group`].
+pub const LFE_REC_LOG_ERROR_GROUP: u32 = 102;
+
+/// Opaque log store handle.
+pub struct lfe_log {
+    inner: LogStore,
+}
+
+/// Configuration of `lfe_log_new`. Set `size = sizeof(lfe_log_config)`; a field left 0 takes
+/// its default.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_log_config {
+    pub size: usize,
+    /// Lines kept (default 10000).
+    pub capacity: u64,
+    /// Longer lines are cut and flagged TRUNCATED (default 16384).
+    pub max_line_len: u64,
+    /// 1: no background worker, enrich with lfe_log_enrich; 0: worker (default).
+    pub manual: u64,
+    /// Distinct URLs kept (default 256).
+    pub url_capacity: u64,
+    /// Error groups kept (default 256).
+    pub error_group_capacity: u64,
+    /// Lines per error group (default 64).
+    pub error_group_max_lines: u64,
+    /// An error group closes after this gap in ns (default 2 s).
+    pub error_group_max_gap_ns: u64,
+    /// Longest search pattern in bytes (default 4096).
+    pub max_pattern_len: u64,
+}
+
+impl Default for lfe_log_config {
+    fn default() -> Self {
+        lfe_log_config {
+            size: std::mem::size_of::<lfe_log_config>(),
+            capacity: 0,
+            max_line_len: 0,
+            manual: 0,
+            url_capacity: 0,
+            error_group_capacity: 0,
+            error_group_max_lines: 0,
+            error_group_max_gap_ns: 0,
+            max_pattern_len: 0,
+        }
+    }
+}
+
+// SAFETY: repr(C), starts with `size: usize`, only integer fields.
+unsafe impl VersionedConfig for lfe_log_config {}
+
+fn to_usize(v: u64, default: usize) -> Result<usize, i32> {
+    if v == 0 {
+        Ok(default)
+    } else {
+        usize::try_from(v).map_err(|_| LFE_E_INVALID)
+    }
+}
+
+impl lfe_log_config {
+    fn to_config(self) -> Result<Config, i32> {
+        let d = Config::default();
+        let g = GroupConfig::default();
+        if self.manual > 1 {
+            return Err(LFE_E_INVALID);
+        }
+        Ok(Config {
+            capacity: to_usize(self.capacity, d.capacity)?,
+            max_line_len: to_usize(self.max_line_len, d.max_line_len)?,
+            manual: self.manual == 1,
+            url_capacity: to_usize(self.url_capacity, d.url_capacity)?,
+            groups: GroupConfig {
+                capacity: to_usize(self.error_group_capacity, g.capacity)?,
+                max_lines: to_usize(self.error_group_max_lines, g.max_lines)?,
+                max_gap_ns: if self.error_group_max_gap_ns == 0 {
+                    g.max_gap_ns
+                } else {
+                    self.error_group_max_gap_ns
+                },
+            },
+            max_pattern_len: to_usize(self.max_pattern_len, d.max_pattern_len)?,
+        })
+    }
+}
+
+/// One line for `lfe_log_append_batch`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_log_input {
+    pub process_id: u64,
+    /// LFE_LOG_STDOUT, LFE_LOG_STDERR or LFE_LOG_SYSTEM.
+    pub stream: u32,
+    /// ns since the Unix epoch; 0 = now.
+    pub ts_ns: u64,
+    pub text: lfe_bytes,
+}
+
+/// A search for `lfe_log_search`. Set `size = sizeof(lfe_log_query)`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_log_query {
+    pub size: usize,
+    /// Regular expression (UTF-8, regex-automata syntax) or literal bytes.
+    pub pattern: lfe_bytes,
+    /// LFE_LOG_SEARCH_* bits.
+    pub flags: u32,
+    /// Only lines whose detected level is at least this (LFE_LOG_LEVEL_*).
+    pub min_level: u32,
+    /// With LFE_LOG_SEARCH_HAS_PROCESS: only this process's lines.
+    pub process_id: u64,
+    /// Only lines with since_ns <= ts_ns.
+    pub since_ns: u64,
+    /// Only lines with ts_ns <= until_ns (0: no bound).
+    pub until_ns: u64,
+    /// At most this many lines, the newest matches (0: no limit).
+    pub limit: u64,
+}
+
+/// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes the
+/// fields that fit in `size` bytes and sets `size` to what it wrote.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct lfe_log_counters {
+    pub size: usize,
+    pub appended: u64,
+    pub bytes: u64,
+    pub evicted: u64,
+    pub truncated: u64,
+    pub enriched: u64,
+    pub enrich_lag: u64,
+    pub inline_enriched: u64,
+    pub capacity: u64,
+}
+
+/// A log line (`LFE_REC_LOG_LINE`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_log_line {
+    pub seq: u64,
+    pub ts_ns: u64,
+    pub process_id: u64,
+    /// LFE_LOG_STDOUT / STDERR / SYSTEM.
+    pub stream: u32,
+    /// LFE_LOG_LEVEL_*.
+    pub level: u32,
+    /// LFE_LOG_FLAG_* bits.
+    pub flags: u32,
+    /// LFE_LOG_TAG_* bits.
+    pub tags: u32,
+    pub text: lfe_bytes,
+}
+
+impl Record for lfe_log_line {
+    const KIND: u32 = LFE_REC_LOG_LINE;
+    fn rebase(&mut self, base: *const u8) {
+        self.text.rebase(base);
+    }
+}
+
+/// A URL seen in the log (`LFE_REC_LOG_URL`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_log_url {
+    /// Normalised URL.
+    pub url: lfe_bytes,
+    /// Process that printed it first.
+    pub process_id: u64,
+    pub first_seen_ns: u64,
+    pub last_seen_ns: u64,
+    pub count: u64,
+}
+
+impl Record for lfe_log_url {
+    const KIND: u32 = LFE_REC_LOG_URL;
+    fn rebase(&mut self, base: *const u8) {
+        self.url.rebase(base);
+    }
+}
+
+/// An error group (`LFE_REC_LOG_ERROR_GROUP`).
+///
+/// `seqs` holds `line_count` native-endian `uint64_t` sequences (first is the starting line).
+/// Its bytes are not guaranteed to be 8-byte aligned: copy them out with `memcpy`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lfe_log_error_group {
+    pub id: u64,
+    pub process_id: u64,
+    /// Error kind (1 JavaScript, 2 Go panic, 3 Python, 4 Rust panic, 5 Java, 6 compiler,
+    /// 7 generic).
+    pub kind: u32,
+    /// 1 when the group can take no more lines.
+    pub closed: u32,
+    pub first_ns: u64,
+    pub last_ns: u64,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub line_count: u64,
+    /// Text of the first line (ANSI stripped).
+    pub first_line: lfe_bytes,
+    /// `line_count * 8` bytes: the sequences, as native-endian u64.
+    pub seqs: lfe_bytes,
+}
+
+impl Record for lfe_log_error_group {
+    const KIND: u32 = LFE_REC_LOG_ERROR_GROUP;
+    fn rebase(&mut self, base: *const u8) {
+        self.first_line.rebase(base);
+        self.seqs.rebase(base);
+    }
+}
+
+fn stream_of(v: u32) -> Result<Stream, i32> {
+    Stream::from_u32(v).ok_or(LFE_E_INVALID)
+}
+
+fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
+    let total: usize = lines.iter().map(|l| l.text.len()).sum();
+    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
+    for l in lines {
+        let text = b.bytes(&l.text);
+        b.push(lfe_log_line {
+            seq: l.seq,
+            ts_ns: l.ts_ns,
+            process_id: l.process_id,
+            stream: l.stream as u32,
+            level: l.level as u32,
+            flags: l.flags,
+            tags: l.tags,
+            text,
+        });
+    }
+    b.set_next(next);
+    b.set_missed(missed);
+    b.finish()
+}
+
+/// Creates a log store.
+///
+/// Ownership: on success `*out` receives a new store; free it with `lfe_log_free`.
+/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config: size, manual not 0/1,
+/// values too large), `LFE_E_UNSUPPORTED` (the worker thread could not be started).
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `cfg` is NULL (defaults) or points to a config of `cfg->size` readable bytes; `out` is NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut lfe_log) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let c = unsafe { arg_config(cfg)? }.to_config()?;
+        let store = LogStore::new(c).map_err(i32::from)?;
+        // SAFETY: checked non-NULL by arg_out.
+        unsafe { write_out(out, into_handle(lfe_log { inner: store })) };
+        Ok(())
+    })
+}
+
+/// Frees a log store: stops and joins its worker after it enriched what was appended. NULL is a
+/// no-op.
+///
+/// Ownership: takes back the store; batches returned earlier stay valid.
+/// Errors: none.
+/// Thread safety: not concurrently with any other call on the same store.
+///
+/// # Safety
+/// `log` is NULL or a store from `lfe_log_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_free(log: *mut lfe_log) {
+    // SAFETY: forwarded caller contract.
+    call_or((), || unsafe { free_handle(log) })
+}
+
+/// Appends one line. Lines longer than max_line_len are cut and flagged TRUNCATED.
+///
+/// Ownership: the bytes are copied; the caller keeps its buffer.
+/// Errors: `LFE_E_NULL` (log NULL, or text NULL with len > 0), `LFE_E_INVALID` (stream out of
+/// range), `LFE_E_TOO_LARGE` (len over isize::MAX).
+/// Thread safety: safe to call concurrently; lock-free unless enrichment is a full ring behind.
+///
+/// # Safety
+/// `log` is a live store; `text` points to `len` readable bytes (or is NULL with len 0);
+/// `seq_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_append(
+    log: *const lfe_log,
+    process_id: u64,
+    stream: u32,
+    ts_ns: u64,
+    text: *const u8,
+    len: usize,
+    seq_out: *mut u64,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        let stream = stream_of(stream)?;
+        // SAFETY: forwarded caller contract.
+        let text = unsafe { super::guard::arg_bytes(text, len)? };
+        let seq = log.inner.append(process_id, stream, ts_ns, text);
+        if !seq_out.is_null() {
+            // SAFETY: non-NULL and writable per the contract.
+            unsafe { write_out(seq_out, seq) };
+        }
+        Ok(())
+    })
+}
+
+/// Appends `count` lines in order with one sequence claim (their sequences are consecutive).
+///
+/// Ownership: the bytes are copied.
+/// Errors: `LFE_E_NULL` (log NULL, inputs NULL with count > 0, a text NULL with len > 0),
+/// `LFE_E_INVALID` (a stream out of range, misaligned inputs), `LFE_E_TOO_LARGE`. Nothing is
+/// appended on error.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `inputs` points to `count` valid `lfe_log_input`s whose texts are readable; `first_seq_out`
+/// is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_append_batch(
+    log: *const lfe_log,
+    inputs: *const lfe_log_input,
+    count: usize,
+    first_seq_out: *mut u64,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        // SAFETY: forwarded caller contract.
+        let ins = unsafe { arg_slice(inputs, count)? };
+        let mut v = Vec::with_capacity(ins.len());
+        for i in ins {
+            v.push(Input {
+                process_id: i.process_id,
+                stream: stream_of(i.stream)?,
+                ts_ns: i.ts_ns,
+                // SAFETY: forwarded caller contract.
+                text: unsafe { i.text.as_slice()? },
+            });
+        }
+        let r = log.inner.append_batch(&v);
+        if !first_seq_out.is_null() {
+            // SAFETY: non-NULL and writable per the contract.
+            unsafe { write_out(first_seq_out, r.start) };
+        }
+        Ok(())
+    })
+}
+
+/// Cursor read: up to `max` lines with seq >= `cursor` (start with 0), oldest first.
+/// `batch->next` is the cursor for the next call; `batch->missed` counts lines evicted before
+/// they could be read.
+///
+/// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL` (log or out NULL).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_read(
+    log: *const lfe_log,
+    cursor: u64,
+    max: usize,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        let r = log.inner.read(cursor, max);
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, lines_batch(&r.lines, r.next, r.missed)) };
+        Ok(())
+    })
+}
+
+/// The newest `n` lines (only of `process_id` when `has_process` is 1), oldest first.
+///
+/// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (has_process not 0/1).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_tail(
+    log: *const lfe_log,
+    n: usize,
+    has_process: u32,
+    process_id: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        let p = match has_process {
+            0 => None,
+            1 => Some(process_id),
+            _ => return Err(LFE_E_INVALID),
+        };
+        let lines = log.inner.tail(n, p);
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, lines_batch(&lines, 0, 0)) };
+        Ok(())
+    })
+}
+
+/// Searches the retained lines; returns the newest `limit` matches, oldest first.
+///
+/// Ownership: on success `*out` receives a batch of `lfe_log_line`. On `LFE_E_BAD_PATTERN`
+/// only, and only if `err_out` is not NULL, `*err_out` receives a batch with one
+/// `LFE_REC_TEXT` record: the compiler's message (free it with `lfe_batch_free`). This is the
+/// one exception to "out-params only on success".
+/// Errors: `LFE_E_NULL` (log, query or out NULL; pattern NULL with len > 0), `LFE_E_INVALID`
+/// (query size, unknown flag bits, min_level out of range), `LFE_E_TOO_LARGE` (pattern longer
+/// than max_pattern_len), `LFE_E_BAD_PATTERN` (does not compile).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `q` points to a valid `lfe_log_query`; `out` is writable; `err_out`
+/// is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_search(
+    log: *const lfe_log,
+    q: *const lfe_log_query,
+    out: *mut *mut lfe_batch,
+    err_out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        // SAFETY: forwarded caller contract.
+        let q = unsafe { arg_ref(q)? };
+        if q.size != std::mem::size_of::<lfe_log_query>() {
+            return Err(LFE_E_INVALID);
+        }
+        let all =
+            LFE_LOG_SEARCH_LITERAL | LFE_LOG_SEARCH_CASE_INSENSITIVE | LFE_LOG_SEARCH_HAS_PROCESS;
+        if q.flags & !all != 0 || q.min_level > LFE_LOG_LEVEL_CRITICAL {
+            return Err(LFE_E_INVALID);
+        }
+        // SAFETY: forwarded caller contract.
+        let pattern = unsafe { q.pattern.as_slice()? };
+        let query = Query {
+            pattern,
+            literal: q.flags & LFE_LOG_SEARCH_LITERAL != 0,
+            case_insensitive: q.flags & LFE_LOG_SEARCH_CASE_INSENSITIVE != 0,
+            process_id: (q.flags & LFE_LOG_SEARCH_HAS_PROCESS != 0).then_some(q.process_id),
+            min_level: level_from_u8(q.min_level as u8),
+            since_ns: q.since_ns,
+            until_ns: q.until_ns,
+            limit: usize::try_from(q.limit).unwrap_or(usize::MAX),
+        };
+        match log.inner.search(&query) {
+            Ok(lines) => {
+                // SAFETY: checked by arg_out.
+                unsafe { write_out(out, lines_batch(&lines, 0, 0)) };
+                Ok(())
+            }
+            Err(crate::Error::BadPattern(msg)) => {
+                if !err_out.is_null() {
+                    let mut b = BatchBuilder::<lfe_rec_text>::new();
+                    let t = b.bytes(msg.as_bytes());
+                    b.push(lfe_rec_text { text: t });
+                    // SAFETY: non-NULL and writable per the contract.
+                    unsafe { write_out(err_out, b.finish()) };
+                }
+                Err(LFE_E_BAD_PATTERN)
+            }
+            Err(e) => Err(e.code()),
+        }
+    })
+}
+
+/// The URLs seen so far, most recently seen first.
+///
+/// Ownership: `*out` receives a batch of `lfe_log_url`; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL` (log or out NULL).
+/// Thread safety: safe to call concurrently; never waits on appends or enrichment.
+///
+/// # Safety
+/// `log` is a live store; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_urls(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        let urls = log.inner.urls();
+        let mut b = BatchBuilder::<lfe_log_url>::new();
+        for u in &urls {
+            let url = b.bytes(&u.url);
+            b.push(lfe_log_url {
+                url,
+                process_id: u.process_id,
+                first_seen_ns: u.first_seen_ns,
+                last_seen_ns: u.last_seen_ns,
+                count: u.count,
+            });
+        }
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, b.finish()) };
+        Ok(())
+    })
+}
+
+/// Recent error groups, oldest first.
+///
+/// Ownership: `*out` receives a batch of `lfe_log_error_group`; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL` (log or out NULL).
+/// Thread safety: safe to call concurrently; never waits on appends or enrichment.
+///
+/// # Safety
+/// `log` is a live store; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        let groups = log.inner.error_groups();
+        let mut b = BatchBuilder::<lfe_log_error_group>::new();
+        for g in &groups {
+            let first_line = b.bytes(&g.first_line);
+            let raw: Vec<u8> = g.seqs.iter().flat_map(|s| s.to_ne_bytes()).collect();
+            let seqs = b.bytes(&raw);
+            b.push(lfe_log_error_group {
+                id: g.id,
+                process_id: g.process_id,
+                kind: g.kind as u32,
+                closed: g.closed as u32,
+                first_ns: g.first_ns,
+                last_ns: g.last_ns,
+                first_seq: g.seqs.first().copied().unwrap_or(0),
+                last_seq: g.seqs.last().copied().unwrap_or(0),
+                line_count: g.seqs.len() as u64,
+                first_line,
+                seqs,
+            });
+        }
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, b.finish()) };
+        Ok(())
+    })
+}
+
+/// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)` (an
+/// older, smaller struct gets the fields that fit); `out->size` is set to the bytes written.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size smaller than a size_t).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `out` points to `out->size` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_counters) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        // SAFETY: out is non-NULL and starts with a size_t (caller contract).
+        let size = unsafe { (out as *const usize).read_unaligned() };
+        if size < std::mem::size_of::<usize>() {
+            return Err(LFE_E_INVALID);
+        }
+        let s = log.inner.stats();
+        let n = size.min(std::mem::size_of::<lfe_log_counters>());
+        let v = lfe_log_counters {
+            size: n,
+            appended: s.appended,
+            bytes: s.bytes,
+            evicted: s.evicted,
+            truncated: s.truncated,
+            enriched: s.enriched,
+            enrich_lag: s.enrich_lag,
+            inline_enriched: s.inline_enriched,
+            capacity: s.capacity,
+        };
+        // SAFETY: the caller provides `size >= n` writable bytes at out; v is plain integers.
+        unsafe { std::ptr::copy_nonoverlapping(&v as *const _ as *const u8, out as *mut u8, n) };
+        Ok(())
+    })
+}
+
+/// Enriches up to `max_lines` published lines now (manual mode; allowed with a worker too).
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL` (log NULL). `done` may be NULL; otherwise it receives the count.
+/// Thread safety: safe to call concurrently (enrichers serialise on an internal mutex).
+///
+/// # Safety
+/// `log` is a live store; `done` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_enrich(
+    log: *const lfe_log,
+    max_lines: usize,
+    done: *mut usize,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        let n = log.inner.enrich(max_lines);
+        if !done.is_null() {
+            // SAFETY: non-NULL and writable per the contract.
+            unsafe { write_out(done, n) };
+        }
+        Ok(())
+    })
+}
+
+/// Enriches every line appended before this call (waits for the enrichment mutex), so URLs,
+/// error groups and levels reflect them.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL` (log NULL).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        unsafe { arg_ref(log)? }.inner.sync();
+        Ok(())
+    })
+}
+
+/// Hides every line appended before this call and forgets URLs and error groups. Sequences
+/// keep increasing.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL` (log NULL).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        unsafe { arg_ref(log)? }.inner.clear();
+        Ok(())
+    })
+}
+
+/// Hides the retained lines of `process_id` and forgets its URLs and error groups.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL` (log NULL).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: u64) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        unsafe { arg_ref(log)? }.inner.clear_process(process_id);
+        Ok(())
+    })
+}
+
+// The C constants equal the Rust ones (checked at compile time).
+const _: () = {
+    assert!(LFE_LOG_FLAG_TRUNCATED == crate::log::flags::TRUNCATED);
+    assert!(LFE_LOG_FLAG_ENRICHED == crate::log::flags::ENRICHED);
+    assert!(LFE_LOG_FLAG_ERROR_START == crate::log::flags::ERROR_START);
+    assert!(LFE_LOG_FLAG_CONTINUATION == crate::log::flags::CONTINUATION);
+    assert!(LFE_LOG_FLAG_HAS_URL == crate::log::flags::HAS_URL);
+    assert!(LFE_LOG_TAG_BUILD == crate::log::enrich::tags::BUILD);
+    assert!(LFE_LOG_TAG_TEST == crate::log::enrich::tags::TEST);
+    assert!(LFE_LOG_TAG_LINT == crate::log::enrich::tags::LINT);
+    assert!(LFE_LOG_TAG_COMPILE == crate::log::enrich::tags::COMPILE);
+    assert!(LFE_LOG_TAG_WARNING == crate::log::enrich::tags::WARNING);
+    assert!(LFE_LOG_TAG_ERROR == crate::log::enrich::tags::ERROR);
+    assert!(LFE_LOG_LEVEL_CRITICAL == Level::Critical as u32);
+    assert!(LFE_REC_TEXT == 1);
+};

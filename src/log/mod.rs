@@ -1,5 +1,808 @@
-//! The log store (filled in by its issue). Detection lives in `enrich`, `urls`, `errors`.
+//! The log store: a lock-free ring of log lines with asynchronous enrichment.
+//!
+//! # Design
+//!
+//! * Lines live in a [`Ring`](crate::ring::Ring) (see `src/ring.rs` for the publish/read
+//!   protocol): [`LogStore::append`] and [`LogStore::append_batch`] claim a sequence with one
+//!   `fetch_add` and publish with one CAS; they never take a lock on the common path. A
+//!   producer's lines keep their order; memory is bounded by `capacity` lines of at most
+//!   `max_line_len` bytes (longer lines are cut and flagged [`flags::TRUNCATED`]).
+//! * Enrichment (level, tags, URL list, error groups) is done by *enrichers* that follow the
+//!   ring in sequence order: a background worker thread (started by [`LogStore::new`], stopped
+//!   and joined by `Drop` after it has drained what was published), or the caller in manual
+//!   mode ([`LogStore::enrich`]). The enrichment state (cursor, [`UrlList`], [`ErrorGrouper`])
+//!   sits behind one mutex taken only by enrichers. Level, tags and flags are atomics inside
+//!   each line, so an enricher writes them after the line is published.
+//! * URL list and error groups are published to readers as `arc-swap` snapshots after each
+//!   enrichment chunk that changed them, so reads never wait on enrichment or appends.
+//!
+//! # The no-miss guarantee (helping) and the one place append can wait
+//!
+//! **Every published line is enriched before it is evicted**, in worker and manual mode alike:
+//! no URL and no error line is missed because the ring wrapped. An append whose line will
+//! overwrite line `s - capacity` checks the published enrichment cursor; if that line is not
+//! enriched yet, the appender *helps*: it takes the enrichment mutex and enriches up to that
+//! line inline (counted in [`Stats::inline_enriched`]) before publishing. This is the only
+//! place where an append can wait: when enrichment is a full ring behind (the worker starved,
+//! or manual mode without `enrich` calls), appenders pay for enrichment themselves and
+//! serialise on the enrichment mutex, and a helper waits for a line that was claimed but not yet
+//! published by another appender (which itself never waits for the helper: it polls the
+//! cursor with `try_lock`, so there is no deadlock). When enrichment keeps up, appends never
+//! touch the mutex.
+//!
+//! # Clearing
+//!
+//! [`LogStore::clear`] hides every line appended before it (a sequence floor);
+//! [`LogStore::clear_process`] flags that process's retained lines hidden. Sequences stay
+//! monotonic; hidden lines are skipped by reads (not reported as missed).
 
 pub mod enrich;
 pub mod errors;
 pub mod urls;
+
+use crate::ring::{Ring, StripedCounter};
+use crate::sync::{Arc, AtomicBool, AtomicU32, AtomicU64, Condvar, Mutex, Ordering};
+use crate::{Error, Result};
+use arc_swap::ArcSwap;
+use crossbeam_utils::CachePadded;
+use enrich::{strip_ansi, Detector, Level};
+use errors::{ErrorGroup, ErrorGrouper, GroupConfig};
+use std::ops::Range;
+/// arc-swap snapshots use std's Arc in every mode (arc-swap is not loom-instrumented).
+use std::sync::Arc as StdArc;
+use urls::{UrlEntry, UrlList};
+
+/// Which stream a line came from.
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Stream {
+    #[default]
+    Stdout = 0,
+    Stderr = 1,
+    /// Lines the host writes itself (process started, exited, ...).
+    System = 2,
+}
+
+impl Stream {
+    /// The stream with this number (0 stdout, 1 stderr, 2 system).
+    pub fn from_u32(v: u32) -> Option<Stream> {
+        match v {
+            0 => Some(Stream::Stdout),
+            1 => Some(Stream::Stderr),
+            2 => Some(Stream::System),
+            _ => None,
+        }
+    }
+}
+
+/// Converts a level number (as stored) back to a [`Level`]; unknown numbers give `Unknown`.
+pub fn level_from_u8(v: u8) -> Level {
+    match v {
+        1 => Level::Debug,
+        2 => Level::Info,
+        3 => Level::Warn,
+        4 => Level::Error,
+        5 => Level::Critical,
+        _ => Level::Unknown,
+    }
+}
+
+/// Line flag bits.
+pub mod flags {
+    /// The line was longer than `max_line_len` and was cut.
+    pub const TRUNCATED: u32 = 1 << 0;
+    /// The line was analysed (level, tags, URLs, errors are final).
+    pub const ENRICHED: u32 = 1 << 1;
+    /// The line starts an error group.
+    pub const ERROR_START: u32 = 1 << 2;
+    /// The line continues an error (stack frame, context line).
+    pub const CONTINUATION: u32 = 1 << 3;
+    /// The line contains at least one URL.
+    pub const HAS_URL: u32 = 1 << 4;
+    /// Every public flag bit.
+    pub const MASK: u32 = (1 << 5) - 1;
+    /// Internal: hidden by `clear_process` (never reported).
+    pub(crate) const CLEARED: u32 = 1 << 31;
+}
+
+/// Configuration of a [`LogStore`].
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// Lines kept (default 10,000).
+    pub capacity: usize,
+    /// Longer lines are cut to this many bytes and flagged `TRUNCATED` (default 16 KiB).
+    pub max_line_len: usize,
+    /// No background worker: the caller enriches with [`LogStore::enrich`] (appends still help
+    /// when enrichment is a full ring behind).
+    pub manual: bool,
+    /// Distinct URLs kept (default 256).
+    pub url_capacity: usize,
+    /// Error grouping bounds.
+    pub groups: GroupConfig,
+    /// Longest accepted search pattern in bytes (default 4096); longer is `Error::TooLarge`.
+    pub max_pattern_len: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            capacity: 10_000,
+            max_line_len: 16 * 1024,
+            manual: false,
+            url_capacity: 256,
+            groups: GroupConfig::default(),
+            max_pattern_len: 4096,
+        }
+    }
+}
+
+/// One line to append ([`LogStore::append_batch`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub process_id: u64,
+    pub stream: Stream,
+    /// Timestamp in ns since the Unix epoch; 0 means "now".
+    pub ts_ns: u64,
+    pub text: &'a [u8],
+}
+
+/// A line as stored in the ring. Level, tags and flags are set by the enricher after publish.
+#[derive(Debug)]
+struct Line {
+    ts_ns: u64,
+    process_id: u64,
+    stream: Stream,
+    /// A `Level` as u32 (`crate::sync` has no AtomicU8).
+    level: AtomicU32,
+    tags: AtomicU32,
+    flags: AtomicU32,
+    text: Box<[u8]>,
+}
+
+/// A copy of one stored line, as returned by reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub seq: u64,
+    pub ts_ns: u64,
+    pub process_id: u64,
+    pub stream: Stream,
+    pub level: Level,
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// [`enrich::tags`] bits.
+    pub tags: u32,
+    pub text: Vec<u8>,
+}
+
+/// Result of a cursor read ([`LogStore::read`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBatch {
+    pub lines: Vec<LogLine>,
+    /// Cursor for the next read.
+    pub next: u64,
+    /// Lines at or after the cursor that were evicted before this read reached them.
+    pub missed: u64,
+}
+
+/// A search ([`LogStore::search`]).
+#[derive(Debug, Clone, Default)]
+pub struct Query<'a> {
+    /// A regular expression (regex-automata syntax), or a literal when `literal`.
+    pub pattern: &'a [u8],
+    pub literal: bool,
+    pub case_insensitive: bool,
+    pub process_id: Option<u64>,
+    /// Only lines whose (detected) level is at least this.
+    pub min_level: Level,
+    /// Only lines with `since_ns <= ts_ns`.
+    pub since_ns: u64,
+    /// Only lines with `ts_ns <= until_ns` (0: no upper bound).
+    pub until_ns: u64,
+    /// At most this many lines, the newest matches (0: no limit other than capacity).
+    pub limit: usize,
+}
+
+/// Counters of a store. Exact when no append runs concurrently.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Lines appended since creation (sequences handed out).
+    pub appended: u64,
+    /// Bytes stored (after truncation).
+    pub bytes: u64,
+    /// Lines evicted from the ring.
+    pub evicted: u64,
+    /// Lines cut at `max_line_len`.
+    pub truncated: u64,
+    /// Lines enriched (all lines with seq below the enrichment cursor).
+    pub enriched: u64,
+    /// `appended - enriched`: how far enrichment is behind.
+    pub enrich_lag: u64,
+    /// Lines enriched inline by appenders that had to help.
+    pub inline_enriched: u64,
+    /// Ring capacity.
+    pub capacity: u64,
+}
+
+/// Enrichment state; only enrichers take its mutex.
+struct EnrichState {
+    cursor: u64,
+    urls: UrlList,
+    groups: ErrorGrouper,
+    /// Lines processed since the groups snapshot was last published.
+    groups_stale: bool,
+}
+
+struct Shared {
+    ring: Ring<Line>,
+    cfg: Config,
+    detector: &'static Detector,
+    enrich: Mutex<EnrichState>,
+    /// Every seq below this is enriched (or was evicted before enrichment, which helping
+    /// prevents). Written by enrichers (Release), read by appenders and stats (Acquire).
+    enriched_upto: CachePadded<AtomicU64>,
+    urls_snap: ArcSwap<Vec<UrlEntry>>,
+    groups_snap: ArcSwap<Vec<ErrorGroup>>,
+    bytes: StripedCounter,
+    truncated: StripedCounter,
+    inline_enriched: AtomicU64,
+    /// Lines with seq below this were cleared.
+    clear_floor: AtomicU64,
+    // Worker wake-up.
+    stop: AtomicBool,
+    sleeping: AtomicBool,
+    wake_lock: Mutex<()>,
+    wake: Condvar,
+}
+
+/// The lock-free log store. See the module docs.
+pub struct LogStore {
+    shared: Arc<Shared>,
+    worker: Option<crate::sync::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for LogStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogStore")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// Lines an enricher processes per mutex hold.
+const CHUNK: u64 = 256;
+/// The worker's idle sleep between polls (it is also woken when enrichment falls behind).
+const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
+
+enum Visit<R> {
+    Present(R),
+    Evicted,
+    Pending,
+}
+
+impl Shared {
+    fn visit<R>(&self, seq: u64, f: impl FnOnce(&Line) -> R) -> Visit<R> {
+        match self.ring.get(seq, f) {
+            Some(r) => Visit::Present(r),
+            None => match self.ring.state(seq) {
+                Some(false) => Visit::Evicted,
+                // Published between the two looks: only possible if it is now visible or
+                // evicted; treat as pending and look again.
+                _ => Visit::Pending,
+            },
+        }
+    }
+
+    /// Enriches lines from the state's cursor up to `until` (exclusive). With `wait`, waits for
+    /// lines claimed but not yet published; without, stops at the first one. Returns lines
+    /// processed.
+    fn enrich_locked(&self, st: &mut EnrichState, until: u64, wait: bool) -> u64 {
+        let start = st.cursor;
+        let mut urls_changed = false;
+        let mut spins = 0u32;
+        while st.cursor < until {
+            let seq = st.cursor;
+            let r = self.visit(seq, |line| {
+                let stripped = strip_ansi(&line.text);
+                let a = self.detector.analyze_stripped(&stripped);
+                let mut fl = flags::ENRICHED;
+                if a.error.is_some() {
+                    fl |= flags::ERROR_START;
+                }
+                if a.continuation {
+                    fl |= flags::CONTINUATION;
+                }
+                if !a.urls.is_empty() {
+                    fl |= flags::HAS_URL;
+                }
+                // Relaxed: readers of these fields only need each value itself (no other data
+                // is published through them); ENRICHED is set last with Release so a reader
+                // that sees it (Acquire) sees level and tags too.
+                line.level.store(a.level as u32, Ordering::Relaxed);
+                line.tags.store(a.tags, Ordering::Relaxed);
+                line.flags.fetch_or(fl, Ordering::Release);
+                for u in &a.urls {
+                    st.urls.record(u, line.process_id, line.ts_ns);
+                    urls_changed = true;
+                }
+                st.groups
+                    .feed(line.process_id, seq, line.ts_ns, &stripped, &a);
+            });
+            match r {
+                Visit::Present(()) | Visit::Evicted => {
+                    st.cursor += 1;
+                    st.groups_stale = true;
+                    if st.cursor % 64 == 0 {
+                        // Release: appenders that read this know those lines are enriched.
+                        self.enriched_upto.store(st.cursor, Ordering::Release);
+                    }
+                    spins = 0;
+                }
+                Visit::Pending => {
+                    if !wait {
+                        break;
+                    }
+                    // Publish progress before waiting: the appender we wait for may be polling
+                    // the cursor to decide whether it must help.
+                    self.enriched_upto.store(st.cursor, Ordering::Release);
+                    backoff(&mut spins);
+                }
+            }
+        }
+        // Release: as above.
+        self.enriched_upto.store(st.cursor, Ordering::Release);
+        if urls_changed {
+            self.urls_snap.store(StdArc::new(st.urls.list()));
+        }
+        st.cursor - start
+    }
+
+    fn publish_groups(&self, st: &mut EnrichState) {
+        if st.groups_stale {
+            st.groups_stale = false;
+            self.groups_snap.store(StdArc::new(st.groups.groups()));
+        }
+    }
+
+    /// Called by an appender that is about to overwrite line `target`: make sure it is
+    /// enriched first.
+    #[cold]
+    fn help(&self, target: u64) {
+        let mut spins = 0u32;
+        loop {
+            // Acquire: pairs with the enricher's Release store.
+            if self.enriched_upto.load(Ordering::Acquire) > target {
+                return;
+            }
+            if let Ok(mut st) = self.enrich.try_lock() {
+                let before = st.cursor;
+                self.enrich_locked(&mut st, target + 1, true);
+                // Go a little further without waiting, so the next appenders need not help.
+                let more = (target + 1 + CHUNK).min(self.ring.appended());
+                self.enrich_locked(&mut st, more, false);
+                self.publish_groups(&mut st);
+                let done = st.cursor - before;
+                drop(st);
+                // Relaxed: a statistic.
+                self.inline_enriched.fetch_add(done, Ordering::Relaxed);
+                return;
+            }
+            backoff(&mut spins);
+        }
+    }
+
+    #[inline]
+    fn before_publish(&self, seq: u64) {
+        let cap = self.ring.capacity() as u64;
+        if seq >= cap {
+            let target = seq - cap;
+            // Acquire: pairs with the enricher's Release store of the cursor.
+            if self.enriched_upto.load(Ordering::Acquire) <= target {
+                self.help(target);
+            }
+        }
+    }
+
+    fn after_publish(&self, seq: u64) {
+        // Relaxed: a hint; a missed wake-up costs at most IDLE_WAIT of latency.
+        if self.sleeping.load(Ordering::Relaxed) {
+            let lag = seq.saturating_sub(self.enriched_upto.load(Ordering::Relaxed));
+            if lag >= (self.ring.capacity() as u64 / 4).max(1)
+                && self.sleeping.swap(false, Ordering::Relaxed)
+            {
+                let _g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.wake.notify_one();
+            }
+        }
+    }
+
+    fn make_line(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> Line {
+        let max = self.cfg.max_line_len;
+        let (text, fl) = if text.len() > max {
+            self.truncated.add(1);
+            (&text[..max], flags::TRUNCATED)
+        } else {
+            (text, 0)
+        };
+        self.bytes.add(text.len() as u64);
+        Line {
+            ts_ns: if ts_ns == 0 {
+                crate::time::now_ns()
+            } else {
+                ts_ns
+            },
+            process_id,
+            stream,
+            level: AtomicU32::new(0),
+            tags: AtomicU32::new(0),
+            flags: AtomicU32::new(fl),
+            text: text.into(),
+        }
+    }
+
+    fn worker(&self) {
+        let mut chunks = 0u32;
+        loop {
+            let stop = self.stop.load(Ordering::Acquire);
+            let n = {
+                let mut st = self.enrich.lock().unwrap_or_else(|e| e.into_inner());
+                let head = self.ring.appended();
+                let until = head.min(st.cursor + CHUNK);
+                let n = self.enrich_locked(&mut st, until, false);
+                chunks = chunks.wrapping_add(1);
+                // Groups: publish when caught up, and every 16 chunks under sustained load.
+                if n == 0 || head == st.cursor || chunks % 16 == 0 {
+                    self.publish_groups(&mut st);
+                }
+                n
+            };
+            if n > 0 {
+                continue;
+            }
+            if stop {
+                // Drained: everything published before stop was set is enriched.
+                return;
+            }
+            let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.sleeping.store(true, Ordering::Relaxed);
+            if !self.stop.load(Ordering::Acquire) {
+                let _ = self.wake.wait_timeout(g, IDLE_WAIT);
+            }
+            self.sleeping.store(false, Ordering::Relaxed);
+        }
+    }
+
+    fn visible(&self, seq: u64, line: &Line) -> bool {
+        // Relaxed: clear is best-effort against concurrent appends; a clear that completed
+        // before the read started is seen through the caller's synchronisation.
+        seq >= self.clear_floor.load(Ordering::Relaxed)
+            && line.flags.load(Ordering::Relaxed) & flags::CLEARED == 0
+    }
+
+    fn snapshot(seq: u64, line: &Line) -> LogLine {
+        // Acquire: pairs with the enricher's Release on flags, so level/tags are those of the
+        // enrichment when ENRICHED is set.
+        let fl = line.flags.load(Ordering::Acquire) & flags::MASK;
+        LogLine {
+            seq,
+            ts_ns: line.ts_ns,
+            process_id: line.process_id,
+            stream: line.stream,
+            // Relaxed: see above.
+            level: level_from_u8(line.level.load(Ordering::Relaxed) as u8),
+            tags: line.tags.load(Ordering::Relaxed),
+            flags: fl,
+            text: line.text.to_vec(),
+        }
+    }
+}
+
+/// The detectors, compiled once per process (compiling them costs milliseconds; a host may
+/// create many stores). `Detector` is `Send + Sync` and stateless per call.
+pub(crate) fn shared_detector() -> &'static Detector {
+    static D: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
+    D.get_or_init(Detector::new)
+}
+
+fn backoff(spins: &mut u32) {
+    *spins += 1;
+    if *spins < 64 {
+        crate::sync::spin_loop();
+    } else if *spins < 256 {
+        crate::sync::thread::yield_now();
+    } else {
+        std::thread::sleep(std::time::Duration::from_micros(50));
+    }
+}
+
+/// Compiles a search pattern.
+pub(crate) fn compile(q: &Query<'_>, max_len: usize) -> Result<regex_automata::meta::Regex> {
+    use regex_automata::{meta, util::syntax};
+    if q.pattern.len() > max_len {
+        return Err(Error::TooLarge);
+    }
+    let pat = if q.literal {
+        let mut p = String::with_capacity(q.pattern.len() * 2);
+        for chunk in q.pattern.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c.is_ascii_punctuation() || c.is_whitespace() {
+                    if c.is_whitespace() {
+                        p.push_str(&format!("\\x{{{:x}}}", c as u32));
+                        continue;
+                    }
+                    p.push('\\');
+                }
+                p.push(c);
+            }
+            for b in chunk.invalid() {
+                p.push_str(&format!("(?-u:\\x{b:02x})"));
+            }
+        }
+        p
+    } else {
+        std::str::from_utf8(q.pattern)
+            .map_err(|_| Error::BadPattern("pattern is not valid UTF-8".into()))?
+            .to_string()
+    };
+    meta::Regex::builder()
+        .syntax(
+            syntax::Config::new()
+                .case_insensitive(q.case_insensitive)
+                .utf8(false),
+        )
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(8 << 20))
+                .hybrid_cache_capacity(2 << 20),
+        )
+        .build(&pat)
+        .map_err(|e| Error::BadPattern(e.to_string()))
+}
+
+impl LogStore {
+    /// A store with `cfg`; starts the enrichment worker unless `cfg.manual`.
+    pub fn new(cfg: Config) -> Result<LogStore> {
+        if cfg.capacity == 0 {
+            return Err(Error::Invalid("capacity must be at least 1"));
+        }
+        if cfg.max_line_len == 0 {
+            return Err(Error::Invalid("max_line_len must be at least 1"));
+        }
+        if cfg.capacity > (1 << 28) || cfg.max_line_len > (1 << 30) {
+            return Err(Error::Invalid("capacity or max_line_len too large"));
+        }
+        let shared = Arc::new(Shared {
+            ring: Ring::new(cfg.capacity)?,
+            cfg,
+            detector: shared_detector(),
+            enrich: Mutex::new(EnrichState {
+                cursor: 0,
+                urls: UrlList::new(cfg.url_capacity),
+                groups: ErrorGrouper::new(cfg.groups),
+                groups_stale: false,
+            }),
+            enriched_upto: CachePadded::new(AtomicU64::new(0)),
+            urls_snap: ArcSwap::from_pointee(Vec::new()),
+            groups_snap: ArcSwap::from_pointee(Vec::new()),
+            bytes: StripedCounter::new(),
+            truncated: StripedCounter::new(),
+            inline_enriched: AtomicU64::new(0),
+            clear_floor: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
+            wake_lock: Mutex::new(()),
+            wake: Condvar::new(),
+        });
+        let worker = if cfg.manual {
+            None
+        } else {
+            let s = shared.clone();
+            Some(
+                crate::sync::thread::Builder::new()
+                    .name("lfe-log-enrich".into())
+                    .spawn(move || s.worker())
+                    .map_err(|_| Error::Unsupported)?,
+            )
+        };
+        Ok(LogStore { shared, worker })
+    }
+
+    /// The configuration the store was made with.
+    pub fn config(&self) -> &Config {
+        &self.shared.cfg
+    }
+
+    /// Appends one line; `ts_ns == 0` means now. Returns its sequence. Lock-free unless
+    /// enrichment is a full ring behind (see the module docs, "helping").
+    pub fn append(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> u64 {
+        let s = &*self.shared;
+        let line = s.make_line(process_id, stream, ts_ns, text);
+        let seq = s.ring.push_hook(line, |seq| s.before_publish(seq));
+        s.after_publish(seq);
+        seq
+    }
+
+    /// Appends lines in order with one sequence claim; returns their sequences.
+    pub fn append_batch(&self, lines: &[Input<'_>]) -> Range<u64> {
+        let s = &*self.shared;
+        let r = s.ring.push_batch_hook(
+            lines
+                .iter()
+                .map(|i| s.make_line(i.process_id, i.stream, i.ts_ns, i.text)),
+            |seq| s.before_publish(seq),
+        );
+        if !r.is_empty() {
+            s.after_publish(r.end - 1);
+        }
+        r
+    }
+
+    /// Enriches up to `max_lines` published lines now (manual mode; also allowed with a
+    /// worker). Returns how many were processed. Takes the enrichment mutex.
+    pub fn enrich(&self, max_lines: usize) -> usize {
+        let s = &*self.shared;
+        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        let until = s
+            .ring
+            .appended()
+            .min(st.cursor.saturating_add(max_lines as u64));
+        let n = s.enrich_locked(&mut st, until, false);
+        s.publish_groups(&mut st);
+        n as usize
+    }
+
+    /// Enriches every line published so far (waits for lines claimed before this call). After
+    /// it returns, URLs, error groups and levels reflect every append that returned before.
+    pub fn sync(&self) {
+        let s = &*self.shared;
+        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        let head = s.ring.appended();
+        s.enrich_locked(&mut st, head, true);
+        s.publish_groups(&mut st);
+    }
+
+    /// Reads up to `max` visible lines at or after `cursor` (start with 0). Returns them with
+    /// the cursor for the next read and the number of lines evicted before they were read.
+    pub fn read(&self, cursor: u64, max: usize) -> ReadBatch {
+        let s = &*self.shared;
+        let mut lines = Vec::new();
+        let res = s.ring.read_from_until(cursor, usize::MAX, |seq, line| {
+            if s.visible(seq, line) {
+                lines.push(Shared::snapshot(seq, line));
+            }
+            lines.len() < max
+        });
+        if max == 0 {
+            return ReadBatch {
+                lines: Vec::new(),
+                next: cursor,
+                missed: 0,
+            };
+        }
+        ReadBatch {
+            lines,
+            next: res.next,
+            missed: res.missed,
+        }
+    }
+
+    /// The newest `n` visible lines (of `process_id` only, when given), oldest first.
+    pub fn tail(&self, n: usize, process_id: Option<u64>) -> Vec<LogLine> {
+        let s = &*self.shared;
+        let mut out = Vec::new();
+        if n == 0 {
+            return out;
+        }
+        s.ring.for_each_rev(|seq, line| {
+            if s.visible(seq, line) && process_id.is_none_or(|p| p == line.process_id) {
+                out.push(Shared::snapshot(seq, line));
+            }
+            out.len() < n
+        });
+        out.reverse();
+        out
+    }
+
+    /// Searches the retained lines; returns the newest `limit` matches, oldest first.
+    /// Errors: `TooLarge` for a pattern over `max_pattern_len`, `BadPattern(msg)` when it does
+    /// not compile.
+    pub fn search(&self, q: &Query<'_>) -> Result<Vec<LogLine>> {
+        let s = &*self.shared;
+        let re = compile(q, s.cfg.max_pattern_len)?;
+        let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+        let mut out = Vec::new();
+        s.ring.for_each_rev(|seq, line| {
+            if s.visible(seq, line)
+                && q.process_id.is_none_or(|p| p == line.process_id)
+                && line.ts_ns >= q.since_ns
+                && (q.until_ns == 0 || line.ts_ns <= q.until_ns)
+                // Relaxed: the level is a value on its own (see snapshot()).
+                && level_from_u8(line.level.load(Ordering::Relaxed) as u8) >= q.min_level
+                && re.is_match(&line.text[..])
+            {
+                out.push(Shared::snapshot(seq, line));
+            }
+            out.len() < limit
+        });
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The URLs seen so far (most recently seen first), as of the last enrichment chunk.
+    pub fn urls(&self) -> Vec<UrlEntry> {
+        self.shared.urls_snap.load().as_ref().clone()
+    }
+
+    /// Recent error groups (oldest first), as of the last enrichment chunk.
+    pub fn error_groups(&self) -> Vec<ErrorGroup> {
+        self.shared.groups_snap.load().as_ref().clone()
+    }
+
+    /// The store's counters.
+    pub fn stats(&self) -> Stats {
+        let s = &*self.shared;
+        let appended = s.ring.appended();
+        // Acquire: pairs with the enricher's Release (a consistent lower bound).
+        let enriched = s.enriched_upto.load(Ordering::Acquire).min(appended);
+        Stats {
+            appended,
+            bytes: s.bytes.get(),
+            evicted: s.ring.evicted(),
+            truncated: s.truncated.get(),
+            enriched,
+            enrich_lag: appended - enriched,
+            // Relaxed: a statistic.
+            inline_enriched: s.inline_enriched.load(Ordering::Relaxed),
+            capacity: s.ring.capacity() as u64,
+        }
+    }
+
+    /// Hides every line appended before this call and forgets URLs and error groups.
+    /// Sequences keep increasing. Takes the enrichment mutex (not a hot path).
+    pub fn clear(&self) {
+        let s = &*self.shared;
+        let head = s.ring.appended();
+        // Relaxed: see visible().
+        s.clear_floor.fetch_max(head, Ordering::Relaxed);
+        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        st.urls.clear();
+        st.groups.clear();
+        s.urls_snap.store(StdArc::new(Vec::new()));
+        s.groups_snap.store(StdArc::new(Vec::new()));
+        st.groups_stale = false;
+    }
+
+    /// Hides the retained lines of `process_id` and forgets its URLs and error groups.
+    pub fn clear_process(&self, process_id: u64) {
+        let s = &*self.shared;
+        s.ring.for_each(|_, line| {
+            if line.process_id == process_id {
+                // Relaxed: see visible().
+                line.flags.fetch_or(flags::CLEARED, Ordering::Relaxed);
+            }
+        });
+        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        st.urls.clear_process(process_id);
+        st.groups.clear_process(process_id);
+        s.urls_snap.store(StdArc::new(st.urls.list()));
+        s.groups_snap.store(StdArc::new(st.groups.groups()));
+        st.groups_stale = false;
+    }
+}
+
+impl Drop for LogStore {
+    fn drop(&mut self) {
+        if let Some(w) = self.worker.take() {
+            self.shared.stop.store(true, Ordering::Release);
+            {
+                let _g = self
+                    .shared
+                    .wake_lock
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                self.shared.wake.notify_one();
+            }
+            let _ = w.join();
+        }
+    }
+}

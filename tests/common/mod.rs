@@ -1,0 +1,35 @@
+//! Shared test helpers (`mod common;` in a test file).
+#![allow(dead_code)]
+
+use lfe::lockdep::{observer, Config, Validator};
+use std::sync::{Arc, OnceLock};
+
+/// The validator every baseline lock in this test binary reports to (installed on first use).
+pub fn validator() -> Arc<Validator> {
+    static V: OnceLock<Arc<Validator>> = OnceLock::new();
+    V.get_or_init(|| {
+        let v = Arc::new(Validator::new(Config::default()).expect("validator"));
+        observer::install(v.clone());
+        v
+    })
+    .clone()
+}
+
+/// Turns the lock-order validator on for the baseline locks; when the returned guard drops at
+/// the end of the test, the test fails if any violation (order inversion, cycle, recursion,
+/// unheld release) was reported by any baseline lock in this binary.
+#[must_use]
+pub fn lockdep_on() -> LockdepCheck {
+    validator();
+    LockdepCheck
+}
+
+pub struct LockdepCheck;
+
+impl Drop for LockdepCheck {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            observer::assert_clean(&validator());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Loom model of the log store's helping protocol (`src/log/mod.rs`): in manual mode with a
+//! one-line ring, two appenders race; the second to publish must enrich the first line before
+//! overwriting it, so every URL is found. Exercises claim/publish, the enrichment cursor and the
+//! try_lock helping loop under loom's scheduler (the ring uses loom atomics; reclamation is the
+//! loom variant, see `src/ring.rs`).
+#![cfg(loom)]
+
+use lfe::log::{Config, LogStore, Stream};
+use loom::sync::Arc;
+use loom::thread;
+
+/// The detectors' regexes need more stack than loom's default coroutine stack.
+const STACK: usize = 16 << 20;
+
+#[test]
+fn helping_never_misses_a_line() {
+    loom::model(|| {
+        let main = thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(|| {
+                let s = Arc::new(
+                    LogStore::new(Config {
+                        capacity: 1,
+                        manual: true,
+                        ..Config::default()
+                    })
+                    .unwrap(),
+                );
+                let s2 = s.clone();
+                let t = thread::Builder::new()
+                    .stack_size(STACK)
+                    .spawn(move || {
+                        s2.append(1, Stream::Stdout, 1, b"http://a.test/");
+                    })
+                    .unwrap();
+                s.append(2, Stream::Stdout, 1, b"http://b.test/");
+                t.join().unwrap();
+                s.sync();
+                let st = s.stats();
+                assert_eq!(st.appended, 2);
+                assert_eq!(st.enriched, 2);
+                assert_eq!(st.evicted, 1);
+                assert_eq!(s.urls().len(), 2);
+            })
+            .unwrap();
+        main.join().unwrap();
+    });
+}
