@@ -66,50 +66,6 @@ func cStrPtr(s string) (*C.uint8_t, C.size_t) {
 	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
 }
 
-// cByteArray is a C-allocated array of lfe_bytes plus the bytes they point to, built from Go
-// values for one batch call (so no Go pointer is stored in memory that C reads).
-type cByteArray struct {
-	mem   unsafe.Pointer
-	items *C.lfe_bytes
-	n     int
-}
-
-// newCByteArray copies items into one C allocation: n lfe_bytes headers followed by the data.
-func newCByteArray[S ~string | ~[]byte](items []S) cByteArray {
-	n := len(items)
-	if n == 0 {
-		return cByteArray{}
-	}
-	hdr := uintptr(n) * unsafe.Sizeof(C.lfe_bytes{})
-	total := hdr
-	for _, it := range items {
-		total += uintptr(len(it))
-	}
-	mem := C.malloc(C.size_t(total))
-	if mem == nil {
-		panic("lfe: out of C memory")
-	}
-	hs := unsafe.Slice((*C.lfe_bytes)(mem), n)
-	data := unsafe.Slice((*byte)(unsafe.Add(mem, hdr)), int(total-hdr))
-	off := 0
-	for i, it := range items {
-		l := copy(data[off:], it)
-		if l == 0 {
-			hs[i] = C.lfe_bytes{ptr: nil, len: 0}
-		} else {
-			hs[i] = C.lfe_bytes{ptr: (*C.uint8_t)(unsafe.Pointer(&data[off])), len: C.size_t(l)}
-		}
-		off += l
-	}
-	return cByteArray{mem: mem, items: (*C.lfe_bytes)(mem), n: n}
-}
-
-func (a cByteArray) free() {
-	if a.mem != nil {
-		C.free(a.mem)
-	}
-}
-
 // cArena is one C allocation that input structs and the bytes they point to are laid out in,
 // for one cgo call: C reads only C memory, so no Go pointer is ever stored where C can see it
 // (cgo pointer rules). The caller sizes it with arenaSize and frees it after the call.

@@ -3,6 +3,7 @@ package lfe
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,5 +65,28 @@ func closeRace(t *testing.T, c io.Closer, op func() error) {
 	}
 	if err := op(); !errors.Is(err, ErrClosed) {
 		t.Errorf("op after close: %v", err)
+	}
+}
+
+// Handles dropped without Close are freed by their cleanup (the backstop); nothing crashes and
+// handles still in use are not affected.
+func TestCleanupBackstop(t *testing.T) {
+	keep, err := NewQueue(QueueOptions{Capacity: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keep.Close()
+	for range 50 {
+		q, _ := NewQueue(QueueOptions{Capacity: 4})
+		_ = q.TryPush(EventInput{Type: EventLogLine, Payload: []byte("dropped")})
+		l, _ := NewLogStore(LogStoreOptions{Capacity: 16})
+		_, _ = l.AppendString(1, Stdout, "dropped")
+		_, _ = NewRouteTable(RouteTableOptions{})
+	}
+	for range 3 {
+		runtime.GC()
+	}
+	if err := keep.TryPush(EventInput{Type: EventLogLine}); err != nil {
+		t.Fatal(err)
 	}
 }
