@@ -1,0 +1,372 @@
+package lfe
+
+/*
+#cgo nocallback lfe_batch_free
+#cgo noescape lfe_batch_free
+#cgo nocallback lfe_bus_free
+#cgo noescape lfe_bus_free
+#cgo nocallback lfe_bus_new
+#cgo noescape lfe_bus_new
+#cgo nocallback lfe_bus_publish_batch
+#cgo noescape lfe_bus_publish_batch
+#cgo nocallback lfe_bus_subscribe
+#cgo noescape lfe_bus_subscribe
+#cgo nocallback lfe_sub_fd
+#cgo noescape lfe_sub_fd
+#cgo nocallback lfe_sub_free
+#cgo noescape lfe_sub_free
+#cgo nocallback lfe_sub_pop_batch
+#cgo noescape lfe_sub_pop_batch
+#cgo nocallback lfe_sub_pop_batch_timeout
+#cgo noescape lfe_sub_pop_batch_timeout
+#cgo nocallback lfe_sub_unsubscribe
+#cgo noescape lfe_sub_unsubscribe
+#cgo nocallback lfego_bus_publish1
+#cgo noescape lfego_bus_publish1
+#cgo nocallback lfego_sub_pop1
+#cgo noescape lfego_sub_pop1
+#include "lfego.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// MaskAll selects every event type (Filter.Mask).
+const MaskAll uint64 = C.LFE_EVENT_MASK_ALL
+
+// MaskOf returns the mask bit of event type t: bit t for t < 63, bit 63 for every t >= 63.
+func MaskOf(t EventType) uint64 { return 1 << min(uint32(t), 63) }
+
+// Filter selects the events a subscription receives: those whose mask bit is set (see MaskOf)
+// or whose type is listed. An empty filter is ErrInvalid.
+type Filter struct {
+	Mask  uint64
+	Types []EventType
+}
+
+// BusOptions bounds a Bus; zero fields take the library defaults.
+type BusOptions struct {
+	MaxPayload     int // most payload bytes per event (default 4096)
+	MaxSubscribers int // most subscriptions at once (default 1024)
+	MaxCapacity    int // largest subscription capacity (default 2^20)
+}
+
+// BusStats are a bus's counters.
+type BusStats struct {
+	Published, Subscribers uint64
+}
+
+// Bus is a fan-out event bus: Publish never waits on a subscriber; a full subscription drops
+// its oldest event and counts it (SubStats.Lagged, Event.LostBefore). All methods are safe for
+// concurrent use.
+type Bus struct {
+	h       *handle
+	cleanup runtime.Cleanup
+}
+
+// NewBus creates an event bus (lfe_bus_new).
+func NewBus(opts BusOptions) (*Bus, error) {
+	cfg := C.lfe_bus_config{
+		size:            C.size_t(unsafe.Sizeof(C.lfe_bus_config{})),
+		max_payload:     C.size_t(orDefault(opts.MaxPayload, C.LFE_EVENT_DEFAULT_MAX_PAYLOAD)),
+		max_subscribers: C.size_t(orDefault(opts.MaxSubscribers, 1024)),
+		max_capacity:    C.size_t(orDefault(opts.MaxCapacity, 1<<20)),
+	}
+	var p *C.lfe_bus
+	if err := statusError(C.lfe_bus_new(&cfg, &p)); err != nil {
+		return nil, err
+	}
+	b := &Bus{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })}
+	b.cleanup = runtime.AddCleanup(b, func(h *handle) { h.close() }, b.h)
+	return b, nil
+}
+
+// Close frees the bus after calls in flight. Subscriptions stay valid (they receive nothing
+// more) and must still be closed. Later calls return ErrClosed; Close twice is harmless.
+func (b *Bus) Close() error {
+	b.h.close()
+	b.cleanup.Stop()
+	return nil
+}
+
+// Publish publishes one event to every matching subscription without waiting. Errors:
+// ErrInvalid (bad type), ErrTooLarge (payload).
+func (b *Bus) Publish(ev EventInput) error {
+	p, err := b.h.acquire()
+	if err != nil {
+		return err
+	}
+	pp, pl := cBytesPtr(ev.Payload)
+	rc := C.lfego_bus_publish1((*C.lfe_bus)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID), tsOf(ev.Time), pp, pl)
+	b.h.release()
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(ev.Payload)
+	return statusError(rc)
+}
+
+// PublishBatch publishes events in order with consecutive sequence numbers, crossing cgo once.
+// Every input is checked first: on an error nothing is published.
+func (b *Bus) PublishBatch(evs []EventInput) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	a, arr := eventInputs(evs)
+	defer a.free()
+	p, err := b.h.acquire()
+	if err != nil {
+		return err
+	}
+	rc := C.lfe_bus_publish_batch((*C.lfe_bus)(p), arr, C.size_t(len(evs)))
+	b.h.release()
+	runtime.KeepAlive(b)
+	return statusError(rc)
+}
+
+// Subscribe creates a subscription receiving the matching events published after it returns,
+// holding at most capacity events. Errors: ErrInvalid (capacity 0, empty filter), ErrTooLarge
+// (over the bus limits).
+func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
+	var tp *C.uint32_t
+	var types []uint32
+	if len(f.Types) > 0 {
+		// Go memory without Go pointers, passed only for the call's duration.
+		types = make([]uint32, len(f.Types))
+		for i, t := range f.Types {
+			types[i] = uint32(t)
+		}
+		tp = (*C.uint32_t)(unsafe.Pointer(&types[0]))
+	}
+	if capacity < 0 {
+		return nil, ErrInvalid
+	}
+	p, err := b.h.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var sp *C.lfe_sub
+	rc := C.lfe_bus_subscribe((*C.lfe_bus)(p), C.uint64_t(f.Mask), tp, C.size_t(len(types)), C.size_t(capacity), &sp)
+	b.h.release()
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(types)
+	if err := statusError(rc); err != nil {
+		return nil, err
+	}
+	s := &Subscription{h: newHandle(unsafe.Pointer(sp), func(p unsafe.Pointer) {
+		C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
+		C.lfe_sub_free((*C.lfe_sub)(p))
+	})}
+	s.cleanup = runtime.AddCleanup(s, func(h *handle) { h.close() }, s.h)
+	return s, nil
+}
+
+// SubStats are a subscription's counters.
+type SubStats struct {
+	Lagged, Delivered, Popped, Depth, Capacity uint64
+}
+
+// Subscription is one subscriber's bounded queue on a Bus. Its methods are safe for concurrent
+// use (LostBefore is exact with one consumer).
+type Subscription struct {
+	h       *handle
+	cleanup runtime.Cleanup
+}
+
+// Unsubscribe leaves the bus: nothing more is delivered, blocked pops wake, queued events can
+// still be popped, then pops return ErrClosed.
+func (s *Subscription) Unsubscribe() error {
+	p, err := s.h.acquire()
+	if err != nil {
+		return err
+	}
+	rc := C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
+	s.h.release()
+	runtime.KeepAlive(s)
+	return statusError(rc)
+}
+
+// Close unsubscribes (waking blocked pops), waits for calls in flight and frees the
+// subscription. Later calls return ErrClosed; Close twice is harmless.
+func (s *Subscription) Close() error {
+	_ = s.Unsubscribe()
+	s.h.close()
+	s.cleanup.Stop()
+	return nil
+}
+
+// TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed.
+func (s *Subscription) TryPop() (Event, error) { return s.pop1(false, 0) }
+
+// Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
+// Waiting is as in PopBatch.
+func (s *Subscription) Pop(ctx context.Context) (Event, error) {
+	useFD := true
+	for {
+		ev, err := s.pop1(false, 0)
+		if !errors.Is(err, ErrEmpty) {
+			return ev, err
+		}
+		if err := ctx.Err(); err != nil {
+			return Event{}, err
+		}
+		if useFD {
+			err := s.waitReadable(ctx, fdWaitMax)
+			if err == nil || err == errFDWaitMax {
+				continue
+			}
+			if err != errFDWait {
+				return Event{}, err
+			}
+			useFD = false
+		}
+		if ev, err := s.pop1(true, sliceFor(ctx)); !errors.Is(err, ErrTimeout) {
+			return ev, err
+		}
+	}
+}
+
+func (s *Subscription) pop1(wait bool, timeout C.uint64_t) (Event, error) {
+	p, err := s.h.acquire()
+	if err != nil {
+		return Event{}, err
+	}
+	var ev C.lfe_event
+	var buf [pop1Buf]byte
+	var keep *C.lfe_batch
+	w := C.int(0)
+	if wait {
+		w = 1
+	}
+	rc := C.lfego_sub_pop1((*C.lfe_sub)(p), w, timeout, &ev, (*C.uint8_t)(&buf[0]), pop1Buf, &keep)
+	s.h.release()
+	runtime.KeepAlive(s)
+	if rc != C.LFE_OK {
+		if keep != nil {
+			C.lfe_batch_free(keep)
+		}
+		return Event{}, statusError(rc)
+	}
+	return event1(&ev, buf[:], keep), nil
+}
+
+// TryPopBatch pops up to limit waiting events without waiting, crossing cgo once.
+func (s *Subscription) TryPopBatch(limit int) ([]Event, error) {
+	if limit < 1 {
+		return nil, ErrInvalid
+	}
+	p, err := s.h.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var b *C.lfe_batch
+	rc := C.lfe_sub_pop_batch((*C.lfe_sub)(p), C.size_t(limit), &b)
+	s.h.release()
+	runtime.KeepAlive(s)
+	if err := statusError(rc); err != nil {
+		return nil, err
+	}
+	return batchEvents(b)
+}
+
+// PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
+// On Linux it parks the goroutine on the subscription's eventfd through Go's netpoller (no OS
+// thread blocked in C, cancellation immediate); elsewhere it waits in C in short slices.
+func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error) {
+	if limit < 1 {
+		return nil, ErrInvalid
+	}
+	useFD := true
+	for {
+		evs, err := s.TryPopBatch(limit)
+		if err == nil || !errors.Is(err, ErrEmpty) {
+			return evs, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if useFD {
+			err := s.waitReadable(ctx, fdWaitMax)
+			if err == nil || err == errFDWaitMax {
+				continue
+			}
+			if err != errFDWait {
+				return nil, err
+			}
+			useFD = false
+		}
+		if evs, err := s.popBatchC(ctx, limit); !errors.Is(err, ErrTimeout) {
+			return evs, err
+		}
+	}
+}
+
+// fdWaitMax bounds one eventfd wait, so a waiter re-checks the subscription's state even if a
+// wake-up were missed.
+const fdWaitMax = 250 * time.Millisecond
+
+var (
+	// errFDWait: the eventfd cannot be waited on here; wait in C instead.
+	errFDWait = errors.New("lfe: eventfd wait unavailable")
+	// errFDWaitMax: an eventfd wait reached its bound; look again.
+	errFDWaitMax = errors.New("lfe: eventfd wait bound reached")
+)
+
+// popBatchC waits in C for at most one slice; ErrTimeout means "nothing yet".
+func (s *Subscription) popBatchC(ctx context.Context, limit int) ([]Event, error) {
+	p, err := s.h.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var b *C.lfe_batch
+	rc := C.lfe_sub_pop_batch_timeout((*C.lfe_sub)(p), C.size_t(limit), sliceFor(ctx), &b)
+	s.h.release()
+	runtime.KeepAlive(s)
+	if err := statusError(rc); err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	return batchEvents(b)
+}
+
+// Events yields events as they arrive until ctx is done or the subscription is unsubscribed
+// and drained. Other errors are yielded once, then the iteration stops.
+func (s *Subscription) Events(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for {
+			evs, err := s.PopBatch(ctx, 256)
+			if err != nil {
+				if !errors.Is(err, ErrClosed) {
+					yield(Event{}, err)
+				}
+				return
+			}
+			for _, e := range evs {
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// FD returns the subscription's eventfd (readable while events may be waiting), for hosts that
+// multiplex with poll/epoll. The fd belongs to the subscription: do not read, write or close it.
+func (s *Subscription) FD() (int, error) {
+	p, err := s.h.acquire()
+	if err != nil {
+		return -1, err
+	}
+	var fd C.int32_t
+	rc := C.lfe_sub_fd((*C.lfe_sub)(p), &fd)
+	s.h.release()
+	runtime.KeepAlive(s)
+	if err := statusError(rc); err != nil {
+		return -1, err
+	}
+	return int(fd), nil
+}

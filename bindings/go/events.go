@@ -1,0 +1,415 @@
+package lfe
+
+/*
+#cgo nocallback lfe_batch_free
+#cgo noescape lfe_batch_free
+#cgo nocallback lfe_queue_close
+#cgo noescape lfe_queue_close
+#cgo nocallback lfe_queue_free
+#cgo noescape lfe_queue_free
+#cgo nocallback lfe_queue_new
+#cgo noescape lfe_queue_new
+#cgo nocallback lfe_queue_pop_batch
+#cgo noescape lfe_queue_pop_batch
+#cgo nocallback lfe_queue_pop_batch_timeout
+#cgo noescape lfe_queue_pop_batch_timeout
+#cgo nocallback lfe_queue_push_batch
+#cgo noescape lfe_queue_push_batch
+#cgo nocallback lfego_queue_pop1
+#cgo noescape lfego_queue_pop1
+#cgo nocallback lfego_queue_push
+#cgo noescape lfego_queue_push
+#cgo nocallback lfego_queue_push_timeout
+#cgo noescape lfego_queue_push_timeout
+#include "lfego.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// EventType is the type of an event: one of the EventXxx constants or a host-defined type
+// >= EventHostMin. Type 0 and 12..EventHostMin-1 are reserved (ErrInvalid).
+type EventType uint32
+
+// Standard event types (LFE_EVENT_*).
+const (
+	EventProcessStarted EventType = C.LFE_EVENT_PROCESS_STARTED
+	EventProcessExited  EventType = C.LFE_EVENT_PROCESS_EXITED
+	EventLogLine        EventType = C.LFE_EVENT_LOG_LINE
+	EventURLDetected    EventType = C.LFE_EVENT_URL_DETECTED
+	EventErrorDetected  EventType = C.LFE_EVENT_ERROR_DETECTED
+	EventBuildEvent     EventType = C.LFE_EVENT_BUILD_EVENT
+	EventTestFailed     EventType = C.LFE_EVENT_TEST_FAILED
+	EventTestPassed     EventType = C.LFE_EVENT_TEST_PASSED
+	EventRouteAdded     EventType = C.LFE_EVENT_ROUTE_ADDED
+	EventRouteRemoved   EventType = C.LFE_EVENT_ROUTE_REMOVED
+	EventProxyRequest   EventType = C.LFE_EVENT_PROXY_REQUEST
+	// EventHostMin is the first host-defined type.
+	EventHostMin EventType = C.LFE_EVENT_HOST_MIN
+)
+
+// EventInput is an event to push or publish.
+type EventInput struct {
+	Type      EventType
+	ProcessID uint64    // the process the event is about (0: none)
+	Time      time.Time // zero: now
+	Payload   []byte    // copied; at most the structure's MaxPayload bytes
+}
+
+// Event is an event popped from a Queue or a Subscription.
+type Event struct {
+	Seq        uint64 // unique, increasing in publish order
+	Time       time.Time
+	LostBefore uint64 // Subscription only: events dropped (lagged) just before this one
+	ProcessID  uint64
+	Type       EventType
+	Payload    []byte
+}
+
+// waitSlice bounds one wait inside C, so a blocking call checks its context (and lets Close
+// proceed) at least this often.
+const waitSlice = 20 * time.Millisecond
+
+func tsOf(t time.Time) C.uint64_t {
+	if t.IsZero() {
+		return 0
+	}
+	return C.uint64_t(t.UnixNano())
+}
+
+// sliceFor is the C timeout of the next wait: waitSlice, or less when ctx's deadline is nearer.
+func sliceFor(ctx context.Context) C.uint64_t {
+	d := waitSlice
+	if dl, ok := ctx.Deadline(); ok {
+		if r := time.Until(dl); r < d {
+			d = max(r, 0)
+		}
+	}
+	return C.uint64_t(d.Nanoseconds())
+}
+
+// ctxErr maps the end of a wait: the context's error if it is done, else err.
+func ctxErr(ctx context.Context, err error) error {
+	if e := ctx.Err(); e != nil {
+		return e
+	}
+	return err
+}
+
+// eventInputs copies inputs into one C allocation (lfe_event_input array + payloads).
+func eventInputs(evs []EventInput) (*cArena, *C.lfe_event_input) {
+	var pl uintptr
+	for i := range evs {
+		pl += uintptr(len(evs[i].Payload))
+	}
+	sz := uintptr(len(evs)) * unsafe.Sizeof(C.lfe_event_input{})
+	a := newCArena(arenaSize(sz, pl, 1))
+	arr := unsafe.Slice((*C.lfe_event_input)(a.alloc(sz)), len(evs))
+	for i := range evs {
+		e := &evs[i]
+		arr[i]._type = C.uint32_t(e.Type)
+		arr[i].process_id = C.uint64_t(e.ProcessID)
+		arr[i].ts_ns = tsOf(e.Time)
+		arr[i].payload = a.bytes(unsafe.String(unsafe.SliceData(e.Payload), len(e.Payload)))
+	}
+	if len(evs) == 0 {
+		return a, nil
+	}
+	return a, &arr[0]
+}
+
+// eventsOf copies the events of a batch into Go values (one copy of the byte buffer; each
+// payload is a capacity-limited sub-slice of it).
+func eventsOf(b *C.lfe_batch) ([]Event, error) {
+	if b.count > 0 && (b.kind != C.LFE_REC_EVENT || uintptr(b.record_size) != unsafe.Sizeof(C.lfe_event{})) {
+		return nil, errors.New("lfe: batch does not hold lfe_event records")
+	}
+	var buf []byte
+	if b.bytes_len > 0 {
+		buf = C.GoBytes(unsafe.Pointer(b.bytes), C.int(b.bytes_len))
+	}
+	base := uintptr(unsafe.Pointer(b.bytes))
+	recs := records[C.lfe_event](b)
+	out := make([]Event, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		ev := Event{Seq: uint64(r.seq), Time: nsTime(uint64(r.ts_ns)), LostBefore: uint64(r.lost_before),
+			ProcessID: uint64(r.process_id), Type: EventType(r._type)}
+		if n := uintptr(r.payload.len); n > 0 {
+			off := uintptr(unsafe.Pointer(r.payload.ptr)) - base
+			ev.Payload = buf[off : off+n : off+n]
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+// pop1Buf is the payload room of the single-event pop paths (larger payloads take a second
+// crossing to free their batch).
+const pop1Buf = 512
+
+// event1 converts what lfego_*_pop1 wrote into an Event.
+func event1(ev *C.lfe_event, buf []byte, keep *C.lfe_batch) Event {
+	e := Event{Seq: uint64(ev.seq), Time: nsTime(uint64(ev.ts_ns)), LostBefore: uint64(ev.lost_before),
+		ProcessID: uint64(ev.process_id), Type: EventType(ev._type)}
+	if n := int(ev.payload.len); n > 0 {
+		if keep != nil {
+			e.Payload = C.GoBytes(unsafe.Pointer(ev.payload.ptr), C.int(n))
+		} else {
+			e.Payload = append([]byte(nil), buf[:n]...)
+		}
+	}
+	if keep != nil {
+		C.lfe_batch_free(keep)
+	}
+	return e
+}
+
+func batchEvents(b *C.lfe_batch) ([]Event, error) {
+	defer C.lfe_batch_free(b)
+	return eventsOf(b)
+}
+
+// Overflow is what a full Queue does with a push.
+type Overflow uint32
+
+const (
+	// OverflowReject: the push fails with ErrFull (TryPush) or waits (Push).
+	OverflowReject Overflow = C.LFE_OVERFLOW_REJECT
+	// OverflowDropOldest: the oldest event is dropped (counted in QueueStats.Dropped).
+	OverflowDropOldest Overflow = C.LFE_OVERFLOW_DROP_OLDEST
+)
+
+// QueueOptions configures a Queue; zero fields take the library defaults.
+type QueueOptions struct {
+	Capacity   int // most events held (default 1024; at most 2^30)
+	MaxPayload int // most payload bytes per event (default 4096)
+	Overflow   Overflow
+}
+
+// QueueStats are a queue's counters.
+type QueueStats struct {
+	Depth, Pushed, Popped, Dropped, Capacity uint64
+}
+
+// Queue is a bounded multi-producer multi-consumer event queue. All methods are safe for
+// concurrent use.
+type Queue struct {
+	h       *handle
+	cleanup runtime.Cleanup
+}
+
+// NewQueue creates an event queue (lfe_queue_new).
+func NewQueue(opts QueueOptions) (*Queue, error) {
+	cfg := C.lfe_queue_config{
+		size:        C.size_t(unsafe.Sizeof(C.lfe_queue_config{})),
+		capacity:    C.size_t(orDefault(opts.Capacity, 1024)),
+		max_payload: C.size_t(orDefault(opts.MaxPayload, C.LFE_EVENT_DEFAULT_MAX_PAYLOAD)),
+		overflow:    C.uint32_t(opts.Overflow),
+	}
+	var p *C.lfe_queue
+	if err := statusError(C.lfe_queue_new(&cfg, &p)); err != nil {
+		return nil, err
+	}
+	q := &Queue{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) {
+		C.lfe_queue_close((*C.lfe_queue)(p))
+		C.lfe_queue_free((*C.lfe_queue)(p))
+	})}
+	q.cleanup = runtime.AddCleanup(q, func(h *handle) { h.close() }, q.h)
+	return q, nil
+}
+
+// Shutdown closes the queue for pushes (lfe_queue_close): waiters wake, pushes fail with
+// ErrClosed, pops return what is left and then ErrClosed. The queue must still be Closed.
+func (q *Queue) Shutdown() error {
+	p, err := q.h.acquire()
+	if err != nil {
+		return err
+	}
+	rc := C.lfe_queue_close((*C.lfe_queue)(p))
+	q.h.release()
+	runtime.KeepAlive(q)
+	return statusError(rc)
+}
+
+// Close shuts the queue down (waking blocked calls), waits for calls in flight and frees it.
+// Later calls return ErrClosed; calling Close twice is harmless.
+func (q *Queue) Close() error {
+	_ = q.Shutdown()
+	q.h.close()
+	q.cleanup.Stop()
+	return nil
+}
+
+// TryPush pushes one event without waiting. Errors: ErrFull (OverflowReject), ErrInvalid (bad
+// type), ErrTooLarge (payload), ErrClosed.
+func (q *Queue) TryPush(ev EventInput) error {
+	p, err := q.h.acquire()
+	if err != nil {
+		return err
+	}
+	pp, pl := cBytesPtr(ev.Payload)
+	rc := C.lfego_queue_push((*C.lfe_queue)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID), tsOf(ev.Time), pp, pl)
+	q.h.release()
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(ev.Payload)
+	return statusError(rc)
+}
+
+// Push pushes one event, waiting for room until ctx is done (then it returns ctx.Err()).
+func (q *Queue) Push(ctx context.Context, ev EventInput) error {
+	pp, pl := cBytesPtr(ev.Payload)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p, err := q.h.acquire()
+		if err != nil {
+			return err
+		}
+		rc := C.lfego_queue_push_timeout((*C.lfe_queue)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID),
+			tsOf(ev.Time), pp, pl, sliceFor(ctx))
+		q.h.release()
+		runtime.KeepAlive(q)
+		runtime.KeepAlive(ev.Payload)
+		if rc != C.LFE_E_TIMEOUT {
+			return statusError(rc)
+		}
+	}
+}
+
+// PushBatch pushes events in order without waiting, crossing cgo once, and stops at the first
+// that does not fit; it returns how many went in. Every input is checked before anything is
+// pushed (ErrInvalid, ErrTooLarge: none pushed). ErrFull means none fitted.
+func (q *Queue) PushBatch(evs []EventInput) (int, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	a, arr := eventInputs(evs)
+	defer a.free()
+	p, err := q.h.acquire()
+	if err != nil {
+		return 0, err
+	}
+	var n C.size_t
+	rc := C.lfe_queue_push_batch((*C.lfe_queue)(p), arr, C.size_t(len(evs)), &n)
+	q.h.release()
+	runtime.KeepAlive(q)
+	return int(n), statusError(rc)
+}
+
+// TryPop pops one event without waiting. Errors: ErrEmpty, ErrClosed (shut down and drained).
+func (q *Queue) TryPop() (Event, error) { return q.pop1(false, 0) }
+
+// Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
+// After Shutdown it returns what is left, then ErrClosed.
+func (q *Queue) Pop(ctx context.Context) (Event, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return Event{}, err
+		}
+		ev, err := q.pop1(true, sliceFor(ctx))
+		if !errors.Is(err, ErrTimeout) {
+			return ev, err
+		}
+	}
+}
+
+func (q *Queue) pop1(wait bool, timeout C.uint64_t) (Event, error) {
+	p, err := q.h.acquire()
+	if err != nil {
+		return Event{}, err
+	}
+	var ev C.lfe_event
+	var buf [pop1Buf]byte
+	var keep *C.lfe_batch
+	w := C.int(0)
+	if wait {
+		w = 1
+	}
+	rc := C.lfego_queue_pop1((*C.lfe_queue)(p), w, timeout, &ev, (*C.uint8_t)(&buf[0]), pop1Buf, &keep)
+	q.h.release()
+	runtime.KeepAlive(q)
+	if rc != C.LFE_OK {
+		if keep != nil {
+			C.lfe_batch_free(keep)
+		}
+		return Event{}, statusError(rc)
+	}
+	return event1(&ev, buf[:], keep), nil
+}
+
+// TryPopBatch pops up to limit events without waiting, crossing cgo once. Errors: ErrEmpty,
+// ErrClosed, ErrInvalid (limit < 1).
+func (q *Queue) TryPopBatch(limit int) ([]Event, error) {
+	if limit < 1 {
+		return nil, ErrInvalid
+	}
+	p, err := q.h.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var b *C.lfe_batch
+	rc := C.lfe_queue_pop_batch((*C.lfe_queue)(p), C.size_t(limit), &b)
+	q.h.release()
+	runtime.KeepAlive(q)
+	if err := statusError(rc); err != nil {
+		return nil, err
+	}
+	return batchEvents(b)
+}
+
+// PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
+func (q *Queue) PopBatch(ctx context.Context, limit int) ([]Event, error) {
+	if limit < 1 {
+		return nil, ErrInvalid
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := q.h.acquire()
+		if err != nil {
+			return nil, err
+		}
+		var b *C.lfe_batch
+		rc := C.lfe_queue_pop_batch_timeout((*C.lfe_queue)(p), C.size_t(limit), sliceFor(ctx), &b)
+		q.h.release()
+		runtime.KeepAlive(q)
+		if rc == C.LFE_E_TIMEOUT {
+			continue
+		}
+		if err := statusError(rc); err != nil {
+			return nil, err
+		}
+		return batchEvents(b)
+	}
+}
+
+// All pops events until ctx is done or the queue is shut down and drained, yielding each
+// (errors other than the end are yielded once, then the iteration stops).
+func (q *Queue) All(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for {
+			evs, err := q.PopBatch(ctx, 256)
+			if err != nil {
+				if !errors.Is(err, ErrClosed) {
+					yield(Event{}, err)
+				}
+				return
+			}
+			for _, e := range evs {
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+}

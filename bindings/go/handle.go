@@ -1,0 +1,50 @@
+package lfe
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// handle guards one C handle against use-after-free.
+//
+// Every call into C holds the read lock for the duration of the C call (acquire/release);
+// close takes the write lock, so it waits for calls in flight, frees the C object exactly once
+// and leaves ptr nil, after which acquire returns ErrClosed. Blocking calls wait in short C
+// timeouts and release the lock between them, so close is never delayed by more than one slice.
+// Nested acquires on the same handle are not allowed (a pending close would deadlock them).
+//
+// The pointer is kept as unsafe.Pointer because cgo's opaque handle types are incomplete and
+// cannot be type arguments; each wrapper converts it back to its C type.
+type handle struct {
+	mu   sync.RWMutex
+	ptr  unsafe.Pointer
+	free func(unsafe.Pointer)
+}
+
+func newHandle(ptr unsafe.Pointer, free func(unsafe.Pointer)) *handle {
+	return &handle{ptr: ptr, free: free}
+}
+
+// acquire returns the live C pointer with the read lock held, or ErrClosed.
+func (h *handle) acquire() (unsafe.Pointer, error) {
+	h.mu.RLock()
+	if h.ptr == nil {
+		h.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	return h.ptr, nil
+}
+
+func (h *handle) release() { h.mu.RUnlock() }
+
+// close frees the C object once; later calls are no-ops.
+func (h *handle) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ptr == nil {
+		return
+	}
+	p := h.ptr
+	h.ptr = nil
+	h.free(p)
+}

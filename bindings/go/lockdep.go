@@ -1,0 +1,285 @@
+package lfe
+
+/*
+#cgo nocallback lfe_batch_free
+#cgo noescape lfe_batch_free
+#cgo nocallback lfe_lockdep_acquire
+#cgo noescape lfe_lockdep_acquire
+#cgo nocallback lfe_lockdep_acquire_shared
+#cgo noescape lfe_lockdep_acquire_shared
+#cgo nocallback lfe_lockdep_disable
+#cgo noescape lfe_lockdep_disable
+#cgo nocallback lfe_lockdep_enable
+#cgo noescape lfe_lockdep_enable
+#cgo nocallback lfe_lockdep_free
+#cgo noescape lfe_lockdep_free
+#cgo nocallback lfe_lockdep_new
+#cgo noescape lfe_lockdep_new
+#cgo nocallback lfe_lockdep_register
+#cgo noescape lfe_lockdep_register
+#cgo nocallback lfe_lockdep_release
+#cgo noescape lfe_lockdep_release
+#cgo nocallback lfe_lockdep_scan
+#cgo noescape lfe_lockdep_scan
+#cgo nocallback lfe_lockdep_stats
+#cgo noescape lfe_lockdep_stats
+#cgo nocallback lfe_lockdep_violations
+#cgo noescape lfe_lockdep_violations
+#include <lfe.h>
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// ViolationKind is the kind of a lock-order report (LFE_LOCKDEP_*).
+type ViolationKind uint32
+
+const (
+	// Recursive: a lock taken again by its holder (write under write, read under write, write
+	// under read).
+	Recursive ViolationKind = C.LFE_LOCKDEP_RECURSIVE
+	// RecursiveRead: a read lock taken again under itself (Go's RWMutex deadlocks if a writer
+	// queues between).
+	RecursiveRead ViolationKind = C.LFE_LOCKDEP_RECURSIVE_READ
+	// OrderInversion: two locks taken in both orders (AB/BA).
+	OrderInversion ViolationKind = C.LFE_LOCKDEP_ORDER_INVERSION
+	// Cycle: a lock-order cycle of three or more locks.
+	Cycle ViolationKind = C.LFE_LOCKDEP_CYCLE
+	// ReleaseUnheld: a release of a lock the token does not hold.
+	ReleaseUnheld ViolationKind = C.LFE_LOCKDEP_RELEASE_UNHELD
+	// LongHold: a hold longer than LockdepOptions.LongHold.
+	LongHold ViolationKind = C.LFE_LOCKDEP_LONG_HOLD
+)
+
+var violationNames = [...]string{"", "recursive", "recursive-read", "order-inversion", "cycle", "release-unheld", "long-hold"}
+
+func (k ViolationKind) String() string {
+	if k > 0 && int(k) < len(violationNames) {
+		return violationNames[k]
+	}
+	return "ViolationKind(" + itoa(int(k)) + ")"
+}
+
+// LockID identifies a registered lock class.
+type LockID uint32
+
+// Violation is one report of the validator.
+type Violation struct {
+	Seq      uint64 // dense from 0; pass Seq+1 as since to read newer reports only
+	Kind     ViolationKind
+	Lock     LockID // the lock of the call that found it
+	LockName string
+	Token    uint64        // the token of the call that found it
+	Held     time.Duration // LongHold: how long it was held; otherwise 0
+	Path     string        // lock names joined by " -> ", e.g. "A -> B -> A"
+	PathIDs  []LockID
+	Tokens   []uint64 // for a cycle, Tokens[i] first took PathIDs[i+1] while holding PathIDs[i]
+}
+
+// LockdepStats are the validator's counters.
+type LockdepStats struct {
+	Locks, Acquires, Releases, Edges, SlowPaths, Conflicts uint64
+	Violations, ViolationsDropped, HoldingTokens           uint64
+}
+
+// LockdepOptions configures a Lockdep; zero fields take the library defaults.
+type LockdepOptions struct {
+	MaxLocks      int           // lock classes (default 1024, at most 8192)
+	MaxHeld       int           // locks one token may hold at once (default 64)
+	MaxTokens     int           // tokens holding locks at once (default 65536)
+	MaxViolations int           // reports kept (default 1024); later ones are counted as dropped
+	Shards        int           // shards of the token map (default 64)
+	StartDisabled bool          // start disabled (call Enable)
+	LongHold      time.Duration // report holds longer than this; 0 turns the check off
+}
+
+// Lockdep is a lockdep-style lock-order validator for the host's own locks: report each
+// acquisition and release with a token (e.g. one per goroutine or request) and it reports
+// recursive locking, order inversions, cycles and long holds by name. All methods are safe for
+// concurrent use; one token must be used by one goroutine at a time.
+type Lockdep struct {
+	h       *handle
+	cleanup runtime.Cleanup
+}
+
+// NewLockdep creates a validator (lfe_lockdep_new).
+func NewLockdep(opts LockdepOptions) (*Lockdep, error) {
+	cfg := C.lfe_lockdep_config{
+		size:           C.size_t(unsafe.Sizeof(C.lfe_lockdep_config{})),
+		max_locks:      C.uint32_t(max(opts.MaxLocks, 0)),
+		max_held:       C.uint32_t(max(opts.MaxHeld, 0)),
+		max_tokens:     C.uint32_t(max(opts.MaxTokens, 0)),
+		max_violations: C.uint32_t(max(opts.MaxViolations, 0)),
+		shards:         C.uint32_t(max(opts.Shards, 0)),
+		long_hold_ns:   C.uint64_t(max(opts.LongHold, 0)),
+	}
+	if opts.StartDisabled {
+		cfg.start_disabled = 1
+	}
+	var p *C.lfe_lockdep
+	if err := statusError(C.lfe_lockdep_new(&cfg, &p)); err != nil {
+		return nil, err
+	}
+	v := &Lockdep{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })}
+	v.cleanup = runtime.AddCleanup(v, func(h *handle) { h.close() }, v.h)
+	return v, nil
+}
+
+// Close frees the validator after calls in flight; later calls return ErrClosed; Close twice
+// is harmless.
+func (v *Lockdep) Close() error {
+	v.h.close()
+	v.cleanup.Stop()
+	return nil
+}
+
+// Register registers a lock class by name; the same name gives the same id. Errors:
+// ErrTooLarge, ErrFull (MaxLocks names).
+func (v *Lockdep) Register(name string) (LockID, error) {
+	p, err := v.h.acquire()
+	if err != nil {
+		return 0, err
+	}
+	np, nl := cStrPtr(name)
+	var id C.uint32_t
+	rc := C.lfe_lockdep_register((*C.lfe_lockdep)(p), np, nl, &id)
+	v.h.release()
+	runtime.KeepAlive(v)
+	runtime.KeepAlive(name)
+	return LockID(id), statusError(rc)
+}
+
+// Acquire reports that token is about to take lock id exclusively. ErrConflict means a
+// violation was found (read it with Violations; the hold is recorded anyway); ErrNotFound an
+// unregistered id; ErrFull that the hold is not tracked (MaxHeld or MaxTokens).
+func (v *Lockdep) Acquire(token uint64, id LockID) error {
+	p, err := v.h.acquire()
+	if err != nil {
+		return err
+	}
+	rc := C.lfe_lockdep_acquire((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
+	v.h.release()
+	runtime.KeepAlive(v)
+	return statusError(rc)
+}
+
+// AcquireShared reports that token is about to take lock id shared (a read lock). Errors as
+// Acquire.
+func (v *Lockdep) AcquireShared(token uint64, id LockID) error {
+	p, err := v.h.acquire()
+	if err != nil {
+		return err
+	}
+	rc := C.lfe_lockdep_acquire_shared((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
+	v.h.release()
+	runtime.KeepAlive(v)
+	return statusError(rc)
+}
+
+// Release reports that token released lock id. ErrConflict: it did not hold it, or held it
+// longer than LongHold (reported).
+func (v *Lockdep) Release(token uint64, id LockID) error {
+	p, err := v.h.acquire()
+	if err != nil {
+		return err
+	}
+	rc := C.lfe_lockdep_release((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
+	v.h.release()
+	runtime.KeepAlive(v)
+	return statusError(rc)
+}
+
+// Scan reports holds still open longer than LongHold and returns how many there are.
+func (v *Lockdep) Scan() (int, error) {
+	p, err := v.h.acquire()
+	if err != nil {
+		return 0, err
+	}
+	var n C.size_t
+	rc := C.lfe_lockdep_scan((*C.lfe_lockdep)(p), 0, &n)
+	v.h.release()
+	runtime.KeepAlive(v)
+	return int(n), statusError(rc)
+}
+
+// Violations returns the kept reports with Seq >= since, oldest first, the since for the next
+// call, and how many reports were dropped so far (MaxViolations reached).
+func (v *Lockdep) Violations(since uint64) (vs []Violation, next, dropped uint64, err error) {
+	p, err := v.h.acquire()
+	if err != nil {
+		return nil, since, 0, err
+	}
+	var b *C.lfe_batch
+	rc := C.lfe_lockdep_violations((*C.lfe_lockdep)(p), C.uint64_t(since), &b)
+	v.h.release()
+	runtime.KeepAlive(v)
+	if err := statusError(rc); err != nil {
+		return nil, since, 0, err
+	}
+	defer C.lfe_batch_free(b)
+	bv, err := openBatch(b, C.LFE_REC_LOCKDEP_VIOLATION, unsafe.Sizeof(C.lfe_rec_lockdep_violation{}))
+	if err != nil {
+		return nil, since, 0, err
+	}
+	recs := records[C.lfe_rec_lockdep_violation](b)
+	vs = make([]Violation, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		x := Violation{Seq: uint64(r.seq), Kind: ViolationKind(r.kind), Lock: LockID(r.lock_id),
+			LockName: bv.str(r.lock_name), Token: uint64(r.token), Held: time.Duration(r.held_ns),
+			Path: bv.str(r.path)}
+		ids := bv.str(r.path_ids)
+		for j := 0; j+4 <= len(ids) && len(x.PathIDs) < int(r.path_len); j += 4 {
+			x.PathIDs = append(x.PathIDs, LockID(binary.NativeEndian.Uint32([]byte(ids[j:j+4]))))
+		}
+		toks := bv.str(r.tokens)
+		for j := 0; j+8 <= len(toks) && len(x.Tokens) < int(r.token_count); j += 8 {
+			x.Tokens = append(x.Tokens, binary.NativeEndian.Uint64([]byte(toks[j:j+8])))
+		}
+		vs[i] = x
+	}
+	return vs, uint64(b.next), uint64(b.missed), nil
+}
+
+// Enable turns checking on (toggle at quiet points).
+func (v *Lockdep) Enable() error { return v.toggle(true) }
+
+// Disable turns checking off: every call then records nothing.
+func (v *Lockdep) Disable() error { return v.toggle(false) }
+
+func (v *Lockdep) toggle(on bool) error {
+	p, err := v.h.acquire()
+	if err != nil {
+		return err
+	}
+	var rc C.int32_t
+	if on {
+		rc = C.lfe_lockdep_enable((*C.lfe_lockdep)(p))
+	} else {
+		rc = C.lfe_lockdep_disable((*C.lfe_lockdep)(p))
+	}
+	v.h.release()
+	runtime.KeepAlive(v)
+	return statusError(rc)
+}
+
+// Stats reads the validator's counters.
+func (v *Lockdep) Stats() (LockdepStats, error) {
+	p, err := v.h.acquire()
+	if err != nil {
+		return LockdepStats{}, err
+	}
+	var c C.lfe_lockdep_counters
+	rc := C.lfe_lockdep_stats((*C.lfe_lockdep)(p), &c)
+	v.h.release()
+	runtime.KeepAlive(v)
+	return LockdepStats{Locks: uint64(c.locks), Acquires: uint64(c.acquires), Releases: uint64(c.releases),
+		Edges: uint64(c.edges), SlowPaths: uint64(c.slow_paths), Conflicts: uint64(c.conflicts),
+		Violations: uint64(c.violations), ViolationsDropped: uint64(c.violations_dropped),
+		HoldingTokens: uint64(c.holding_tokens)}, statusError(rc)
+}
