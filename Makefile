@@ -21,7 +21,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
-        install-check test install uninstall clean tools tools-cbindgen tools-pytest \
+        install-check test install uninstall clean tools tools-system tools-cbindgen tools-pytest \
         fuzz fuzz-smoke soak soak-smoke sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
@@ -36,7 +36,14 @@ lib:
 
 # ---------------------------------------------------------------------------------------------
 # Tools, pinned, installed when missing (a fresh machine has none of them).
-tools: tools-cbindgen tools-pytest
+tools: tools-system tools-cbindgen tools-pytest
+
+# valgrind and pkg-config come with this machine kind; install them when a machine lacks them.
+tools-system:
+	@if ! command -v valgrind >/dev/null || ! command -v pkg-config >/dev/null; then \
+	  echo "installing valgrind and pkg-config"; \
+	  apt-get update -qq && apt-get install -y -qq valgrind pkg-config; \
+	fi
 
 tools-cbindgen:
 	@if ! cbindgen --version 2>/dev/null | grep -qx "cbindgen $(CBINDGEN_VERSION)"; then \
