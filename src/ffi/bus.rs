@@ -3,8 +3,7 @@
 
 use super::batch::lfe_batch;
 use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
-use super::queue::{events_batch, inputs, lfe_event_input, timeout};
-use super::status::*;
+use super::queue::{inputs, lfe_event_input, pop_many, pop_one, timeout};
 use crate::event::{BusConfig, EventBus, Filter, Subscription};
 
 /// Mask bit selecting every event type (`lfe_bus_subscribe`).
@@ -272,13 +271,8 @@ pub unsafe extern "C" fn lfe_sub_pop(sub: *const lfe_sub, out: *mut *mut lfe_bat
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let ev = unsafe { arg_ref(sub)? }
-            .inner
-            .try_pop()
-            .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&[ev])) };
-        Ok(())
+        let h = unsafe { arg_ref(sub)? };
+        pop_one(out, h.inner.try_pop())
     })
 }
 
@@ -299,14 +293,8 @@ pub unsafe extern "C" fn lfe_sub_pop_timeout(
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let sub = unsafe { arg_ref(sub)? };
-        let ev = sub
-            .inner
-            .pop_timeout(timeout(timeout_ns))
-            .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&[ev])) };
-        Ok(())
+        let h = unsafe { arg_ref(sub)? };
+        pop_one(out, h.inner.pop_timeout(timeout(timeout_ns)))
     })
 }
 
@@ -328,15 +316,8 @@ pub unsafe extern "C" fn lfe_sub_pop_batch(
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let sub = unsafe { arg_ref(sub)? };
-        if max == 0 {
-            return Err(LFE_E_INVALID);
-        }
-        let mut v = Vec::with_capacity(max.min(1024));
-        sub.inner.try_pop_batch(&mut v, max).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&v)) };
-        Ok(())
+        let h = unsafe { arg_ref(sub)? };
+        pop_many(out, max, |v| h.inner.try_pop_batch(v, max))
     })
 }
 
@@ -358,17 +339,10 @@ pub unsafe extern "C" fn lfe_sub_pop_batch_timeout(
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let sub = unsafe { arg_ref(sub)? };
-        if max == 0 {
-            return Err(LFE_E_INVALID);
-        }
-        let mut v = Vec::with_capacity(max.min(1024));
-        sub.inner
-            .pop_batch_timeout(&mut v, max, timeout(timeout_ns))
-            .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&v)) };
-        Ok(())
+        let h = unsafe { arg_ref(sub)? };
+        pop_many(out, max, |v| {
+            h.inner.pop_batch_timeout(v, max, timeout(timeout_ns))
+        })
     })
 }
 

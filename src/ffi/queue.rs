@@ -124,6 +124,31 @@ pub(crate) unsafe fn inputs<'a>(
         .map(|e| unsafe { e.as_input() })
         .collect()
 }
+/// The shared tail of the single-event pop exports (queue and subscription): `pop` ran, write
+/// its event to the checked `out` as a batch of one.
+pub(crate) fn pop_one(out: *mut *mut lfe_batch, pop: crate::Result<Event>) -> Result<(), i32> {
+    let ev = pop.map_err(i32::from)?;
+    // SAFETY: the caller checked `out` with arg_out.
+    unsafe { write_out(out, events_batch(&[ev])) };
+    Ok(())
+}
+
+/// The shared body of the batch pop exports: `max` 0 is `LFE_E_INVALID`; `pop` fills up to
+/// `max` events, which go to the checked `out` as one batch.
+pub(crate) fn pop_many(
+    out: *mut *mut lfe_batch,
+    max: usize,
+    pop: impl FnOnce(&mut Vec<Event>) -> crate::Result<usize>,
+) -> Result<(), i32> {
+    if max == 0 {
+        return Err(LFE_E_INVALID);
+    }
+    let mut v = Vec::with_capacity(max.min(1024));
+    pop(&mut v).map_err(i32::from)?;
+    // SAFETY: the caller checked `out` with arg_out.
+    unsafe { write_out(out, events_batch(&v)) };
+    Ok(())
+}
 
 /// Builds one `lfe_batch` of `LFE_REC_EVENT` records; `missed` is the sum of `lost_before`.
 pub(crate) fn events_batch(evs: &[Event]) -> *mut lfe_batch {
@@ -342,11 +367,8 @@ pub unsafe extern "C" fn lfe_queue_pop(q: *const lfe_queue, out: *mut *mut lfe_b
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let q = unsafe { arg_ref(q)? };
-        let ev = q.inner.try_pop().map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&[ev])) };
-        Ok(())
+        let h = unsafe { arg_ref(q)? };
+        pop_one(out, h.inner.try_pop())
     })
 }
 
@@ -367,14 +389,8 @@ pub unsafe extern "C" fn lfe_queue_pop_timeout(
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let q = unsafe { arg_ref(q)? };
-        let ev = q
-            .inner
-            .pop_timeout(timeout(timeout_ns))
-            .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&[ev])) };
-        Ok(())
+        let h = unsafe { arg_ref(q)? };
+        pop_one(out, h.inner.pop_timeout(timeout(timeout_ns)))
     })
 }
 
@@ -395,15 +411,8 @@ pub unsafe extern "C" fn lfe_queue_pop_batch(
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let q = unsafe { arg_ref(q)? };
-        if max == 0 {
-            return Err(LFE_E_INVALID);
-        }
-        let mut v = Vec::with_capacity(max.min(1024));
-        q.inner.try_pop_batch(&mut v, max).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&v)) };
-        Ok(())
+        let h = unsafe { arg_ref(q)? };
+        pop_many(out, max, |v| h.inner.try_pop_batch(v, max))
     })
 }
 
@@ -425,17 +434,10 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let q = unsafe { arg_ref(q)? };
-        if max == 0 {
-            return Err(LFE_E_INVALID);
-        }
-        let mut v = Vec::with_capacity(max.min(1024));
-        q.inner
-            .pop_batch_timeout(&mut v, max, timeout(timeout_ns))
-            .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, events_batch(&v)) };
-        Ok(())
+        let h = unsafe { arg_ref(q)? };
+        pop_many(out, max, |v| {
+            h.inner.pop_batch_timeout(v, max, timeout(timeout_ns))
+        })
     })
 }
 
