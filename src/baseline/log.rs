@@ -99,6 +99,9 @@ struct Shared {
     stop: AtomicBool,
     wake_lock: std::sync::Mutex<()>,
     wake: std::sync::Condvar,
+    /// The worker is (about to be) waiting for work: appends wake it when enrichment falls a
+    /// quarter of the capacity behind, as the lock-free store's appends wake its worker.
+    sleeping: AtomicBool,
 }
 
 /// The mutex log store. See the module docs.
@@ -195,11 +198,27 @@ impl Shared {
                 return;
             }
             let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.sleeping.store(true, Ordering::Relaxed);
             if !self.stop.load(Ordering::Acquire) {
                 let _ = self
                     .wake
                     .wait_timeout(g, std::time::Duration::from_millis(5));
             }
+            self.sleeping.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Wakes a sleeping worker once enrichment is a quarter of the capacity behind (the same
+    /// policy as the lock-free store).
+    fn after_push(&self, lag: u64) {
+        // Relaxed: a hint; a missed wake-up costs at most the worker's 5 ms poll.
+        if self.mode == Mode::Fair
+            && lag >= (self.cfg.capacity as u64 / 4).max(1)
+            && self.sleeping.load(Ordering::Relaxed)
+            && self.sleeping.swap(false, Ordering::Relaxed)
+        {
+            let _g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.wake.notify_one();
         }
     }
 
@@ -291,6 +310,7 @@ impl LogStore {
             stop: AtomicBool::new(false),
             wake_lock: std::sync::Mutex::new(()),
             wake: std::sync::Condvar::new(),
+            sleeping: AtomicBool::new(false),
         });
         let worker = if mode == Mode::Fair && !cfg.manual {
             let s = shared.clone();
@@ -308,18 +328,27 @@ impl LogStore {
 
     pub fn append(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> u64 {
         let s = &*self.shared;
-        let mut g = s.inner.lock();
-        s.push_locked(&mut g, process_id, stream, ts_ns, text)
+        let (seq, lag) = {
+            let mut g = s.inner.lock();
+            let seq = s.push_locked(&mut g, process_id, stream, ts_ns, text);
+            (seq, g.next_seq - g.cursor)
+        };
+        s.after_push(lag);
+        seq
     }
 
     pub fn append_batch(&self, lines: &[Input<'_>]) -> Range<u64> {
         let s = &*self.shared;
-        let mut g = s.inner.lock();
-        let first = g.next_seq;
-        for i in lines {
-            s.push_locked(&mut g, i.process_id, i.stream, i.ts_ns, i.text);
-        }
-        first..g.next_seq
+        let (r, lag) = {
+            let mut g = s.inner.lock();
+            let first = g.next_seq;
+            for i in lines {
+                s.push_locked(&mut g, i.process_id, i.stream, i.ts_ns, i.text);
+            }
+            (first..g.next_seq, g.next_seq - g.cursor)
+        };
+        s.after_push(lag);
+        r
     }
 
     pub fn enrich(&self, max_lines: usize) -> usize {
