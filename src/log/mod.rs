@@ -48,7 +48,7 @@ pub mod errors;
 pub mod urls;
 
 use crate::ring::{Ring, StripedCounter};
-use crate::sync::{Arc, AtomicBool, AtomicU32, AtomicU64, Condvar, Mutex, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Condvar, Mutex, Ordering};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
 use crossbeam_utils::CachePadded;
@@ -166,12 +166,105 @@ struct Line {
     level: AtomicU32,
     tags: AtomicU32,
     flags: AtomicU32,
-    text: Box<[u8]>,
-    /// The detectors' result, computed once by whichever thread gets there first (an enricher
-    /// analysing ahead outside the mutex, or an appender about to evict the line) and applied
-    /// in sequence order under the enrichment mutex. `get`/`set` never block; a lost `set`
-    /// race only wastes one analysis.
-    analysis: std::sync::OnceLock<enrich::Analysis>,
+    text: Text,
+    /// The detectors' result, computed once by whichever thread claims the line first (see
+    /// `analyze_some`) and taken by the applier, which applies it in sequence order under the
+    /// enrichment mutex and frees it there, off the append path.
+    analysis: AnalysisCell,
+}
+
+/// Bytes of a line kept inside the line itself; longer lines get their own allocation.
+const INLINE_TEXT: usize = 94;
+
+/// A line's bytes. Short lines (most log lines) are stored inline, so an append makes one
+/// allocation instead of two and an eviction frees one.
+enum Text {
+    Inline { len: u8, buf: [u8; INLINE_TEXT] },
+    Heap(Box<[u8]>),
+}
+
+impl Text {
+    fn new(b: &[u8]) -> Text {
+        if b.len() <= INLINE_TEXT {
+            let mut buf = [0u8; INLINE_TEXT];
+            buf[..b.len()].copy_from_slice(b);
+            Text::Inline {
+                len: b.len() as u8,
+                buf,
+            }
+        } else {
+            Text::Heap(b.into())
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Text::Inline { len, buf } => &buf[..*len as usize],
+            Text::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self))
+    }
+}
+
+/// A line's analysis: stored at most once (the first `set` wins) by an analyser, taken by the
+/// applier. Only `set`, `is_set` and `take` exist, so no thread ever holds a reference into
+/// it: the applier owns what it takes.
+#[derive(Debug)]
+struct AnalysisCell(AtomicPtr<enrich::Analysis>);
+
+impl AnalysisCell {
+    fn new() -> Self {
+        AnalysisCell(AtomicPtr::new(std::ptr::null_mut()))
+    }
+
+    fn is_set(&self) -> bool {
+        // Relaxed: a hint only; the value is handed over by `take`'s Acquire.
+        !self.0.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Stores `a` unless an analysis is already stored (then `a` is dropped).
+    fn set(&self, a: enrich::Analysis) {
+        let p = Box::into_raw(Box::new(a));
+        // Release: publishes the analysis to the thread that takes it. Relaxed on failure:
+        // nothing is read.
+        if self
+            .0
+            .compare_exchange(
+                std::ptr::null_mut(),
+                p,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            // SAFETY: `p` was never shared.
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
+
+    /// Takes the stored analysis, if any.
+    fn take(&self) -> Option<Box<enrich::Analysis>> {
+        // Acquire: pairs with `set`'s Release, so the analysis is fully visible.
+        let p = self.0.swap(std::ptr::null_mut(), Ordering::Acquire);
+        // SAFETY: a non-null pointer came from `Box::into_raw` in `set`, and the swap made us
+        // its only owner.
+        (!p.is_null()).then(|| unsafe { Box::from_raw(p) })
+    }
+}
+
+impl Drop for AnalysisCell {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
 }
 
 /// A copy of one stored line, as returned by reads.
@@ -257,6 +350,8 @@ struct Shared {
     /// Every seq below this is enriched (or was evicted before enrichment, which helping
     /// prevents). Written by enrichers (Release), read by appenders and stats (Acquire).
     enriched_upto: CachePadded<AtomicU64>,
+    /// Analysis frontier: lines below it were handed to an analyser (see `analyze_some`).
+    analyze_next: CachePadded<AtomicU64>,
     urls_snap: ArcSwap<Vec<UrlEntry>>,
     groups_snap: ArcSwap<Vec<ErrorGroup>>,
     bytes: StripedCounter,
@@ -287,6 +382,12 @@ impl std::fmt::Debug for LogStore {
 
 /// Lines an enricher processes per mutex hold.
 const CHUNK: u64 = 256;
+/// Lines a helper claims for analysis at a time (the worker claims 4x this): small, so the
+/// helpers and the worker interleave over the lines near the apply cursor.
+const HELP_CLAIM: u64 = 4;
+/// Backoff rounds a helper tolerates before it applies with `wait` (computing an analysis
+/// whose claimer seems stuck).
+const HELP_PATIENCE: u32 = 100;
 /// The worker's idle sleep between polls (it is also woken when enrichment falls behind).
 const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
@@ -310,8 +411,9 @@ impl Shared {
     }
 
     /// Enriches lines from the state's cursor up to `until` (exclusive). With `wait`, waits for
-    /// lines claimed but not yet published; without, stops at the first one. Returns lines
-    /// processed.
+    /// lines claimed but not yet published, and for analyses another thread has claimed but not
+    /// finished (bounded, then computes them itself); without, stops at the first such line, so
+    /// the mutex is never held while waiting for another thread. Returns lines processed.
     fn enrich_locked(&self, st: &mut EnrichState, until: u64, wait: bool) -> u64 {
         let start = st.cursor;
         let mut urls_changed = false;
@@ -319,8 +421,11 @@ impl Shared {
         while st.cursor < until {
             let seq = st.cursor;
             let r = self.visit(seq, |line| {
+                let Some(a) = self.analysis(line, wait) else {
+                    return false;
+                };
+                let a = &*a;
                 let stripped = strip_ansi(&line.text);
-                let a = self.analysis(line);
                 let mut fl = flags::ENRICHED;
                 if a.error.is_some() {
                     fl |= flags::ERROR_START;
@@ -341,7 +446,7 @@ impl Shared {
                 // its URLs and error group back into the lists those calls emptied. (The
                 // enrichment mutex orders this after the clear that took it.)
                 if !self.visible(seq, line) {
-                    return;
+                    return true;
                 }
                 for u in &a.urls {
                     st.urls.record(u, line.process_id, line.ts_ns);
@@ -349,9 +454,12 @@ impl Shared {
                 }
                 st.groups
                     .feed(line.process_id, seq, line.ts_ns, &stripped, a);
+                true
             });
             match r {
-                Visit::Present(()) | Visit::Evicted => {
+                // Analysis claimed by another thread and not finished (only without `wait`).
+                Visit::Present(false) => break,
+                Visit::Present(true) | Visit::Evicted => {
                     st.cursor += 1;
                     st.groups_stale = true;
                     if st.cursor % 64 == 0 {
@@ -379,44 +487,83 @@ impl Shared {
         st.cursor - start
     }
 
-    /// The line's analysis: the stored one, or computed now (and stored). When another thread
-    /// claimed it and is computing it, waits briefly for its result, then computes it itself
-    /// (bounded: a preempted claimer costs one duplicate analysis, never a stall).
-    fn analysis<'a>(&self, line: &'a Line) -> &'a enrich::Analysis {
-        if let Some(a) = line.analysis.get() {
-            return a;
+    /// The line's analysis: the stored one, or computed now (and stored) when no other thread
+    /// has claimed it. When another thread claimed it and is computing it: without `wait`,
+    /// `None` (the caller does other work meanwhile); with `wait`, waits briefly for its result,
+    /// then computes it itself (bounded: a preempted claimer costs one duplicate analysis,
+    /// never a stall).
+    fn analysis(&self, line: &Line, wait: bool) -> Option<Box<enrich::Analysis>> {
+        if let Some(a) = line.analysis.take() {
+            return Some(a);
         }
-        // Relaxed: the claim bit only avoids duplicate work; the result itself is published
-        // through the OnceLock (which synchronises).
+        // Relaxed: the claim bit only avoids duplicate work; the result itself is handed over
+        // through the cell (Release/Acquire).
         if line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED != 0 {
+            if !wait {
+                return line.analysis.take();
+            }
             let mut spins = 0u32;
             while spins < 200 {
-                if let Some(a) = line.analysis.get() {
-                    return a;
+                if let Some(a) = line.analysis.take() {
+                    return Some(a);
                 }
                 backoff(&mut spins);
             }
         }
-        let a = self.detector.analyze_stripped(&strip_ansi(&line.text));
-        let _ = line.analysis.set(a);
-        // Set by us or by a racing thread a moment ago: present either way.
-        line.analysis.get().expect("analysis was just set")
+        // Unclaimed, or its claimer is stuck: compute it here. (A claimer that finishes later
+        // stores its result in the cell, where the line's drop frees it.)
+        Some(Box::new(
+            self.detector.analyze_stripped(&strip_ansi(&line.text)),
+        ))
     }
 
-    /// Analyses lines `from..until` that are published and not analysed yet, *without* the
-    /// enrichment mutex: this is the expensive part of enrichment (the regexes), and it runs in
-    /// parallel on every thread that enriches. Applying the results (URL list, error groups,
-    /// level/flags) stays in sequence order under the mutex and is cheap.
-    fn analyze_ahead(&self, from: u64, until: u64) {
-        for seq in from..until {
+    /// Claims up to `max` lines for analysis from the shared analysis frontier and analyses
+    /// them, *without* the enrichment mutex: this is the expensive part of enrichment (the
+    /// regexes), and it runs in parallel on every thread that enriches (the worker and every
+    /// helping appender). Applying the results (URL list, error groups, level/flags) stays in
+    /// sequence order under the mutex and is cheap. Returns how many lines it claimed (0: no
+    /// line is left to claim).
+    ///
+    /// The frontier (`analyze_next`) only spreads the work: each thread takes the next lines
+    /// nobody took, so two enrichers do not walk the same lines. The per-line `CLAIMED` bit
+    /// stays the real claim: a line skipped here (not published yet) is left unclaimed and is
+    /// analysed by whoever applies it.
+    fn analyze_some(&self, max: u64) -> u64 {
+        let head = self.ring.appended();
+        // Relaxed (here and in the CAS): the frontier only distributes work; what a line's
+        // analysis is, is published through its OnceLock, and who may compute it through its
+        // CLAIMED bit.
+        let mut cur = self.analyze_next.load(Ordering::Relaxed);
+        let range = loop {
+            // Acquire: pairs with the enrichers' Release store; lines below are applied.
+            let start = cur.max(self.enriched_upto.load(Ordering::Acquire));
+            if start >= head {
+                return 0;
+            }
+            let end = head.min(start + max);
+            match self.analyze_next.compare_exchange_weak(
+                cur,
+                end,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break start..end,
+                Err(actual) => cur = actual,
+            }
+        };
+        let claimed = range.end - range.start;
+        for seq in range {
             let _ = self.ring.get(seq, |line| {
                 // Relaxed: see `analysis`. A line another thread claimed is left to it.
-                if line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED == 0 {
+                if !line.analysis.is_set()
+                    && line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED == 0
+                {
                     let a = self.detector.analyze_stripped(&strip_ansi(&line.text));
-                    let _ = line.analysis.set(a);
+                    line.analysis.set(a);
                 }
             });
         }
+        claimed
     }
 
     fn publish_groups(&self, st: &mut EnrichState) {
@@ -432,11 +579,14 @@ impl Shared {
 
     /// Called by an appender that is about to overwrite line `target`: make sure it is
     /// enriched first.
+    ///
+    /// The helper never idles while there is work: it applies what is ready when the mutex is
+    /// free (never waiting for it), and otherwise analyses the next unclaimed lines, in
+    /// parallel with the worker and the other helpers. Only when every line up to `target` is
+    /// claimed by someone else does it back off; after a long wait (a claimer preempted) it
+    /// applies with `wait`, which computes a stuck analysis itself.
     #[cold]
     fn help(&self, target: u64) {
-        // The expensive part first, outside the mutex and in parallel with other helpers: each
-        // helper analyses the line it is about to evict. Then apply in order under the mutex.
-        self.analyze_ahead(target, target + 1);
         let mut spins = 0u32;
         loop {
             // Acquire: pairs with the enricher's Release store.
@@ -445,22 +595,24 @@ impl Shared {
             }
             if let Ok(mut st) = self.enrich.try_lock() {
                 let before = st.cursor;
-                self.enrich_locked(&mut st, target + 1, true);
-                // Go a little further over lines already analysed (cheap to apply), so the
-                // next appenders need not help.
-                let more = (target + 1 + CHUNK).min(self.ring.appended());
-                let mut upto = target + 1;
-                while upto < more
-                    && self
-                        .ring
-                        .get(upto, |l| l.analysis.get().is_some())
-                        .unwrap_or(false)
-                {
-                    upto += 1;
+                self.enrich_locked(&mut st, target + 1, spins >= HELP_PATIENCE);
+                if st.cursor > target {
+                    // Go a little further over lines already analysed (cheap to apply), so
+                    // the next appenders need not help.
+                    let more = (target + 1 + CHUNK).min(self.ring.appended());
+                    let mut upto = st.cursor;
+                    while upto < more
+                        && self
+                            .ring
+                            .get(upto, |l| l.analysis.is_set())
+                            .unwrap_or(false)
+                    {
+                        upto += 1;
+                    }
+                    self.enrich_locked(&mut st, upto, false);
                 }
-                self.enrich_locked(&mut st, upto, false);
-                // Snapshots for readers: at least every 64 lines applied by helpers (the worker,
-                // `enrich` and `sync` publish after every chunk).
+                // Snapshots for readers: at least every 64 lines applied by helpers (the
+                // worker, `enrich` and `sync` publish after every chunk).
                 if st.cursor / 64 != before / 64 {
                     self.publish_groups(&mut st);
                 }
@@ -468,9 +620,14 @@ impl Shared {
                 drop(st);
                 // Relaxed: a statistic.
                 self.inline_enriched.fetch_add(done, Ordering::Relaxed);
-                return;
+                if done > 0 {
+                    spins = 0;
+                    continue;
+                }
             }
-            backoff(&mut spins);
+            if self.analyze_some(HELP_CLAIM) == 0 {
+                backoff(&mut spins);
+            }
         }
     }
 
@@ -519,38 +676,57 @@ impl Shared {
             level: AtomicU32::new(0),
             tags: AtomicU32::new(0),
             flags: AtomicU32::new(fl),
-            text: text.into(),
-            analysis: std::sync::OnceLock::new(),
+            text: Text::new(text),
+            analysis: AnalysisCell::new(),
         }
     }
 
     fn worker(&self) {
         let mut chunks = 0u32;
+        let mut idle_rounds = 0u32;
         loop {
             let stop = self.stop.load(Ordering::Acquire);
-            // Analyse the next chunk outside the mutex (helpers can apply meanwhile).
-            // Acquire: pairs with enrichers' Release; only a starting point, rechecked below.
-            let from = self.enriched_upto.load(Ordering::Acquire);
-            self.analyze_ahead(from, self.ring.appended().min(from + CHUNK));
-            let n = {
+            // Analyse the next lines outside the mutex, in small claims so helpers share the
+            // work (they can apply meanwhile).
+            let mut analysed = 0;
+            while analysed < CHUNK {
+                let n = self.analyze_some(HELP_CLAIM * 4);
+                if n == 0 {
+                    break;
+                }
+                analysed += n;
+            }
+            let (n, behind) = {
                 let mut st = self.enrich.lock().unwrap_or_else(|e| e.into_inner());
                 let head = self.ring.appended();
                 let until = head.min(st.cursor + CHUNK);
-                let n = self.enrich_locked(&mut st, until, false);
+                // Waits for unfinished claims only when stopping (the drain must be complete)
+                // or when it analysed nothing and could not apply either (a claimer is stuck).
+                let n = self.enrich_locked(&mut st, until, stop || idle_rounds >= 8);
                 chunks = chunks.wrapping_add(1);
                 // Groups: publish when caught up, and every 16 chunks under sustained load.
                 if n == 0 || head == st.cursor || chunks % 16 == 0 {
                     self.publish_groups(&mut st);
                 }
-                n
+                (n, st.cursor < head)
             };
-            if n > 0 {
+            if n > 0 || analysed > 0 {
+                idle_rounds = 0;
                 continue;
             }
             if stop {
                 // Drained: everything published before stop was set is enriched.
                 return;
             }
+            if behind {
+                // Lines are pending but claimed by helpers (or not published yet): they will
+                // be applied soon, by them or by us on a later round.
+                idle_rounds += 1;
+                let mut spins = 64 + idle_rounds.min(100);
+                backoff(&mut spins);
+                continue;
+            }
+            idle_rounds = 0;
             let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
             self.sleeping.store(true, Ordering::Relaxed);
             if !self.stop.load(Ordering::Acquire) {
@@ -672,6 +848,7 @@ impl LogStore {
                 urls_stale: false,
             }),
             enriched_upto: CachePadded::new(AtomicU64::new(0)),
+            analyze_next: CachePadded::new(AtomicU64::new(0)),
             urls_snap: ArcSwap::from_pointee(Vec::new()),
             groups_snap: ArcSwap::from_pointee(Vec::new()),
             bytes: StripedCounter::new(),
