@@ -8,13 +8,19 @@
 //! * The ring has `capacity` slots. Each slot holds a pointer to a heap [`Entry`]
 //!   `{ seq, value }` (or NULL). The value with sequence `s` lives in slot `s % capacity`.
 //! * A push builds its entry *before* claiming its sequence (so the window between claim and
-//!   publish is short), writes the sequence into the still-private entry, then publishes it
-//!   with a CAS loop that only ever replaces an entry of a **lower** sequence. So the sequence
-//!   held by a slot only grows. If a slow pusher finds a newer entry already in its slot, its
-//!   own entry is dropped at once and counted as evicted: it is never visible.
-//! * Every entry that leaves the ring is counted exactly once in `evicted` (the one replaced
-//!   by a CAS, or the one that lost to a newer entry). Hence, once pushes are quiescent:
-//!   `evicted + retained == appended` (`appended` = `next_seq`). Nothing is dropped silently.
+//!   publish is short), writes the sequence into the still-private entry, then publishes it.
+//!   Each slot has a *mark*, the highest sequence that claimed the slot. The pusher of `s`
+//!   raises the mark with `fetch_max(s)`; if it was already higher, a newer value owns the
+//!   slot and the pusher drops its own entry at once (never visible). Otherwise it loads the
+//!   slot's entry, checks the mark is still `s`, and CASes its entry in. A newer pusher raises
+//!   the mark *before* its CAS, and loading its entry synchronises with that CAS, so a pusher
+//!   that loaded a newer entry always sees a newer mark: **a slot's entry is only ever
+//!   replaced by a higher sequence**, and no pusher reads the entry it replaces (that entry
+//!   was written a ring ago and is usually out of cache).
+//! * Hence, once pushes are quiescent, every sequence below `appended` (= `next_seq`) is
+//!   published and each slot holds the highest sequence that maps to it: exactly the last
+//!   `min(appended, capacity)` sequences are retained, and `evicted = appended - retained`
+//!   (computed, not counted). Nothing is dropped silently.
 //! * A reader wanting sequence `s` loads slot `s % capacity` (Acquire, pairing with the
 //!   publishing CAS's Release) and accepts the entry only if its `seq == s`. A larger seq means
 //!   `s` was evicted (the reader *missed* it); a smaller seq or NULL means `s` is claimed but
@@ -24,8 +30,10 @@
 //! * Reclamation: a replaced entry may still be read by a reader that loaded the pointer
 //!   before the CAS. Readers and pushers pin a `crossbeam-epoch` guard while they touch
 //!   entries, and a replaced entry is destroyed through `defer_unchecked`, i.e. only after every
-//!   thread pinned at that time has unpinned. Memory is bounded by `capacity` live entries plus
-//!   the garbage of the current epochs.
+//!   thread pinned at that time has unpinned. Retired entries are handed over in per-thread
+//!   batches of 32 (one deferred function per batch). Memory is bounded by `capacity` live
+//!   entries, plus at most 31 waiting in each thread's batch, plus the garbage of the current
+//!   epochs.
 //!
 //! Under `cfg(loom)` the atomics come from loom (via `crate::sync`), but crossbeam-epoch is not
 //! loom-instrumented; so the reclamation step is swapped for a simpler one that is trivially
