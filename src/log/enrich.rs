@@ -205,6 +205,56 @@ pub struct Detector {
     start_kinds: Vec<ErrorKind>,
     vite: meta::Regex,
     continuations: meta::Regex,
+    /// Identifies this detector's regexes in the per-thread cache table.
+    id: u64,
+}
+
+/// Search caches for one detector's regexes, one set per thread.
+///
+/// regex-automata's own cache pool has a fast path only for the thread that first used a
+/// regex; every other thread locks a pool stack on each search, twice. With analysis running
+/// on several threads at once (the worker and helping appenders), profiles showed that
+/// locking as a large share of analysis. So each thread keeps its own caches, and searches
+/// pass them explicitly.
+struct Caches {
+    structured: meta::Cache,
+    labels: meta::Cache,
+    hints: meta::Cache,
+    tags: meta::Cache,
+    starts: meta::Cache,
+    vite: meta::Cache,
+    continuations: meta::Cache,
+    url: meta::Cache,
+}
+
+/// Detectors whose caches a thread keeps (in use at once: normally one, the shared one).
+const CACHED_DETECTORS: usize = 4;
+
+thread_local! {
+    static CACHES: std::cell::RefCell<Vec<(u64, Box<Caches>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn find(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> Option<regex_automata::Match> {
+    re.search_with(c, &Input::new(text))
+}
+
+fn is_match(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> bool {
+    re.search_half_with(c, &Input::new(text).earliest(true))
+        .is_some()
+}
+
+/// Calls `f` on each successive non-overlapping match (as `meta::Regex::find_iter` does).
+fn each_match(
+    re: &meta::Regex,
+    c: &mut meta::Cache,
+    text: &[u8],
+    mut f: impl FnMut(regex_automata::Match),
+) {
+    let mut it = regex_automata::util::iter::Searcher::new(Input::new(text));
+    while let Some(m) = it.advance(|input| Ok(re.search_with(c, input))) {
+        f(m);
+    }
 }
 
 impl Default for Detector {
@@ -250,6 +300,54 @@ impl Detector {
             start_kinds,
             vite: build_one(VITE_ERROR, MatchKind::LeftmostFirst),
             continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                // Relaxed: only uniqueness matters.
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
+        }
+    }
+
+    fn new_caches(&self) -> Caches {
+        Caches {
+            structured: self.structured.create_cache(),
+            labels: self.labels.create_cache(),
+            hints: self.hints.create_cache(),
+            tags: self.tags.create_cache(),
+            starts: self.starts.create_cache(),
+            vite: self.vite.create_cache(),
+            continuations: self.continuations.create_cache(),
+            url: urls::url_cache(),
+        }
+    }
+
+    /// Runs `f` with this thread's caches for this detector (created on first use; a thread
+    /// being torn down gets fresh ones).
+    fn with_caches<R>(&self, f: impl FnOnce(&mut Caches) -> R) -> R {
+        let mut f = Some(f);
+        let r = CACHES.try_with(|t| {
+            let Ok(mut t) = t.try_borrow_mut() else {
+                return None;
+            };
+            let i = match t.iter().position(|(id, _)| *id == self.id) {
+                Some(i) => i,
+                None => {
+                    if t.len() >= CACHED_DETECTORS {
+                        t.remove(0);
+                    }
+                    t.push((self.id, Box::new(self.new_caches())));
+                    t.len() - 1
+                }
+            };
+            let f = f.take().expect("called once");
+            Some(f(&mut t[i].1))
+        });
+        match r {
+            Ok(Some(r)) => r,
+            _ => {
+                let f = f.take().expect("not called yet");
+                f(&mut self.new_caches())
+            }
         }
     }
 
@@ -274,9 +372,13 @@ impl Detector {
     }
 
     fn analyze_inner(&self, stripped: &[u8], force_full: bool) -> Analysis {
+        self.with_caches(|c| self.analyze_cached(stripped, force_full, c))
+    }
+
+    fn analyze_cached(&self, stripped: &[u8], force_full: bool, c: &mut Caches) -> Analysis {
         let stripped = visible_part(stripped);
         let mut a = Analysis::default();
-        let spans = urls::find_urls(stripped);
+        let spans = urls::find_urls_with(stripped, &mut c.url);
         let text: Cow<'_, [u8]> = if spans.is_empty() {
             Cow::Borrowed(stripped)
         } else {
@@ -297,20 +399,20 @@ impl Detector {
             a.continuation = is_indented_continuation(text);
             return a;
         }
-        self.full(text, flags, &mut a);
+        self.full(text, flags, &mut a, c);
         a
     }
 
-    fn full(&self, text: &[u8], flags: u8, a: &mut Analysis) {
-        a.error = self.error_start(text);
+    fn full(&self, text: &[u8], flags: u8, a: &mut Analysis, c: &mut Caches) {
+        a.error = self.error_start(text, c);
         let mut level = if flags & SCAN_STRUCT != 0 {
-            self.structured_level(text)
+            self.structured_level(text, c)
         } else {
             None
         };
         let mut explicit = level.is_some();
         if level.is_none() {
-            if let Some(m) = self.labels.find(Input::new(text)) {
+            if let Some(m) = find(&self.labels, &mut c.labels, text) {
                 level = classify(&text[m.range()]);
                 explicit = level.is_some();
             }
@@ -324,9 +426,9 @@ impl Detector {
         level = level.max(start_level);
         let mut hints = PatternSet::new(self.hints.pattern_len());
         if flags & SCAN_HINT != 0 {
-            for m in self.hints.find_iter(Input::new(text)) {
+            each_match(&self.hints, &mut c.hints, text, |m| {
                 let _ = hints.try_insert(m.pattern());
-            }
+            });
         }
         if level.is_none() {
             if hit(&hints, HINT_ERROR_COUNT)
@@ -341,9 +443,7 @@ impl Detector {
         a.level = level.unwrap_or(Level::Unknown);
         // A line at error level by an explicit label, not indented, reports an error.
         if a.error.is_none() && explicit && a.level >= Level::Error && !starts_indented(text) {
-            let fail_label = self
-                .labels
-                .find(Input::new(text))
+            let fail_label = find(&self.labels, &mut c.labels, text)
                 .map(|m| {
                     let s = &text[m.range()];
                     s.starts_with(b"FAIL") || s.starts_with(b"PASS")
@@ -354,9 +454,9 @@ impl Detector {
             }
         }
 
-        for m in self.tags.find_iter(Input::new(text)) {
+        each_match(&self.tags, &mut c.tags, text, |m| {
             a.tags |= TAG_BITS[m.pattern().as_usize()];
-        }
+        });
         // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
         if trim_start(text).starts_with(b"at ") {
             a.tags = 0;
@@ -371,23 +471,23 @@ impl Detector {
             a.tags |= tags::ERROR;
         }
         if a.error.is_none() {
-            a.continuation =
-                is_indented_continuation(text) || self.continuations.is_match(Input::new(text));
+            a.continuation = is_indented_continuation(text)
+                || is_match(&self.continuations, &mut c.continuations, text);
         }
     }
 
-    fn structured_level(&self, text: &[u8]) -> Option<Level> {
-        let m = self.structured.find(Input::new(text))?;
+    fn structured_level(&self, text: &[u8], c: &mut Caches) -> Option<Level> {
+        let m = find(&self.structured, &mut c.structured, text)?;
         let s = &text[m.range()];
         let value_at = s.iter().rposition(|&b| b == b'=' || b == b':')? + 1;
         classify(&s[value_at..])
     }
 
-    fn error_start(&self, text: &[u8]) -> Option<ErrorKind> {
-        if let Some(m) = self.starts.find(Input::new(text)) {
+    fn error_start(&self, text: &[u8], c: &mut Caches) -> Option<ErrorKind> {
+        if let Some(m) = find(&self.starts, &mut c.starts, text) {
             return Some(self.start_kinds[m.pattern().as_usize()]);
         }
-        if contains(text, b"[vite] ") && self.vite.is_match(Input::new(text)) {
+        if contains(text, b"[vite] ") && is_match(&self.vite, &mut c.vite, text) {
             return Some(ErrorKind::Compiler);
         }
         None

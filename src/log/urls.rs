@@ -274,11 +274,23 @@ fn url_regex() -> &'static meta::Regex {
 /// Finds the URLs in an ANSI-stripped line: the trimmed raw spans, in order of appearance.
 /// Each span is a sub-range of `stripped`; normalise it with [`normalize`].
 pub fn find_urls(stripped: &[u8]) -> Vec<Range<usize>> {
+    find_urls_with(stripped, &mut url_cache())
+}
+
+/// A search cache for [`find_urls_with`].
+pub(crate) fn url_cache() -> meta::Cache {
+    url_regex().create_cache()
+}
+
+/// [`find_urls`] with the caller's search cache (see `enrich::Caches`).
+pub(crate) fn find_urls_with(stripped: &[u8], cache: &mut meta::Cache) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     if !may_contain_url(stripped) {
         return out;
     }
-    for m in url_regex().find_iter(Input::new(stripped)) {
+    let re = url_regex();
+    let mut it = regex_automata::util::iter::Searcher::new(Input::new(stripped));
+    while let Some(m) = it.advance(|input| Ok(re.search_with(cache, input))) {
         let start = m.start();
         let end = trim_end(&stripped[start..m.end()]) + start;
         // A URL needs at least "x://h".
