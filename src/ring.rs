@@ -473,6 +473,22 @@ mod reclaim {
     }
 }
 
+/// Where position `idx` (= `seq % cap`) lives in the slot array: consecutive positions go to
+/// different cache lines (a slot is 16 bytes, four to a line), so two threads pushing
+/// consecutive sequences do not write the same line. Positions are dealt round-robin over
+/// four lanes of `m / 4` slots, `m` being `cap` rounded down to a multiple of 4 (the last
+/// `cap % 4` positions map to themselves). A bijection on `0..cap`, so `seq` and
+/// `seq + cap` still share a slot.
+#[inline]
+fn spread(idx: usize, cap: usize) -> usize {
+    let m = if cap >= 8 { cap & !3 } else { 0 };
+    if idx < m {
+        (idx & 3) * (m >> 2) + (idx >> 2)
+    } else {
+        idx
+    }
+}
+
 /// A bounded, lock-free ring of values addressed by sequence number. See the module docs for
 /// the protocol.
 pub struct Ring<T> {
@@ -552,7 +568,7 @@ impl<T: Send + Sync> Ring<T> {
 
     #[inline]
     fn slot(&self, seq: u64) -> &Slot<T> {
-        &self.slots[(seq % self.slots.len() as u64) as usize]
+        &self.slots[spread((seq % self.slots.len() as u64) as usize, self.slots.len())]
     }
 
     /// Appends `value`; returns its sequence.
@@ -807,6 +823,27 @@ impl<T> Drop for Ring<T> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    #[test]
+    fn spread_is_a_bijection_that_separates_neighbours() {
+        for cap in [1usize, 2, 3, 4, 7, 8, 9, 10, 11, 64, 1000, 10_001] {
+            let mut seen = vec![false; cap];
+            for i in 0..cap {
+                let j = super::spread(i, cap);
+                assert!(j < cap && !seen[j], "cap {cap}: {i} -> {j}");
+                seen[j] = true;
+                if cap >= 16 && i + 1 < (cap & !3) {
+                    // 16-byte slots: four or more apart is a different 64-byte line.
+                    let k = super::spread(i + 1, cap);
+                    assert!(
+                        j.abs_diff(k) >= 4,
+                        "cap {cap}: {i} and {} share a line",
+                        i + 1
+                    );
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
