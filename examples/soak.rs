@@ -5,7 +5,8 @@
 //! writers + a cursor reader, an MPMC queue with 2 producers and 2 consumers (reject policy,
 //! blocking push: nothing may be lost), a bus with 2 publishers, a fast subscriber and a slow
 //! one (drop-oldest: it lags), and the lock-order validator fed a consistent lock order
-//! (no report expected). The log store joins when it is merged.
+//! (no report expected), and the log store with 2 appenders (dev-server lines with URLs and
+//! errors), a tail reader and a searcher.
 //!
 //! Invariants checked while running and at the end (any failure exits non-zero):
 //! * queue: every pushed item popped exactly once; per producer, each consumer sees increasing
@@ -17,12 +18,17 @@
 //! * request log: each cursor read returns strictly increasing sequence numbers and
 //!   `next = previous next + returned + missed`;
 //! * lockdep: zero violations;
+//! * log store: each cursor read returns strictly increasing sequences with
+//!   `next = cursor + returned + missed`; each appender's lines come back in its order; a read
+//!   line below the enrichment cursor is flagged enriched (no line escapes enrichment); at the
+//!   end `evicted + retained = appended` and the URL list holds every URL the appenders print;
 //! * memory: resident memory (VmRSS) never exceeds the RSS measured after setup plus
 //!   `RSS_SLACK_MB` (64 MiB: the configured capacities below total under 16 MiB of payload;
 //!   the rest is allocator and thread-stack slack), and does not keep growing (the peak of the
 //!   second half of the run is within 16 MiB of the peak of the first half).
 use lfe::event::{BusConfig, EventBus, EventInput, EventQueue, Filter, Overflow, QueueConfig};
 use lfe::lockdep::{Config as LockdepConfig, Validator};
+use lfe::log::{flags as log_flags, Config as LogConfig, LogStore, Query, Stream};
 use lfe::table::process::{ProcConfig, ProcState, ProcTable, ProcessSpec};
 use lfe::table::requests::{Request, RequestLog, RequestsConfig};
 use lfe::table::route::{RouteConfig, RouteSpec, RouteTable};
@@ -416,6 +422,100 @@ fn main() {
         }));
     }
 
+    // --- log store: 2 appenders, a tail reader, a searcher ---------------------------------
+    let log = Arc::new(
+        LogStore::new(LogConfig {
+            capacity: 4096,
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    for w in 0..2u64 {
+        let (l, stop, ops) = (log.clone(), stop.clone(), ops.clone());
+        hs.push(thread::spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(Relaxed) {
+                let text = match i % 8 {
+                    0 => format!("[w{w}] {i} ready at http://localhost:{}/", 3000 + w),
+                    3 => format!("[w{w}] {i} TypeError: Cannot read properties of undefined"),
+                    4 => format!("    at handler (src/app{w}.js:{}:7)", i % 100),
+                    _ => format!("[w{w}] {i} GET /api/items 200 {}ms", i % 50),
+                };
+                l.append(w + 1, Stream::Stdout, 0, text.as_bytes());
+                i += 1;
+                ops.fetch_add(1, Relaxed);
+            }
+        }));
+    }
+    {
+        let (l, stop, ops) = (log.clone(), stop.clone(), ops.clone());
+        hs.push(thread::spawn(move || {
+            let mut cursor = 0u64;
+            let mut last = [None::<u64>; 2];
+            while !stop.load(Relaxed) {
+                let enriched = l.stats().enriched;
+                let r = l.read(cursor, 512);
+                ensure!(
+                    r.next == cursor + r.lines.len() as u64 + r.missed,
+                    "log cursor arithmetic"
+                );
+                let mut prev = None;
+                for line in &r.lines {
+                    ensure!(
+                        prev.is_none_or(|p| line.seq > p) && line.seq >= cursor,
+                        "log seqs not increasing"
+                    );
+                    prev = Some(line.seq);
+                    ensure!(
+                        line.seq >= enriched || line.flags & log_flags::ENRICHED != 0,
+                        "log line {} below the enrichment cursor {enriched} not enriched",
+                        line.seq
+                    );
+                    // "[wN] i ..." lines carry the appender's counter: it must increase.
+                    let t = String::from_utf8_lossy(&line.text);
+                    if let Some(rest) = t.strip_prefix("[w") {
+                        let w = (line.process_id - 1) as usize;
+                        let n: u64 = rest
+                            .split(' ')
+                            .nth(1)
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0);
+                        ensure!(
+                            last[w].is_none_or(|p| n > p),
+                            "appender {w}: line {n} after {:?}",
+                            last[w]
+                        );
+                        last[w] = Some(n);
+                    }
+                }
+                cursor = r.next;
+                ops.fetch_add(1, Relaxed);
+                thread::yield_now();
+            }
+        }));
+    }
+    {
+        let (l, stop, ops) = (log.clone(), stop.clone(), ops.clone());
+        hs.push(thread::spawn(move || {
+            let q = Query {
+                pattern: b"TypeError",
+                literal: true,
+                limit: 64,
+                ..Default::default()
+            };
+            while !stop.load(Relaxed) {
+                let hits = l.search(&q).unwrap();
+                ensure!(hits.len() <= 64, "search over its limit");
+                ensure!(
+                    hits.windows(2).all(|w| w[0].seq < w[1].seq),
+                    "search results out of order"
+                );
+                ops.fetch_add(1, Relaxed);
+                thread::sleep(Duration::from_millis(2));
+            }
+        }));
+    }
+
     // --- run, sampling RSS -----------------------------------------------------------------
     thread::sleep(Duration::from_millis(500));
     let base = rss_kb();
@@ -445,6 +545,21 @@ fn main() {
     queue.close();
     for c in consumers {
         c.join().unwrap();
+    }
+    log.sync();
+    let ls = log.stats();
+    ensure!(
+        ls.evicted + log.tail(usize::MAX, None).len() as u64 == ls.appended && ls.enrich_lag == 0,
+        "log stats {ls:?}"
+    );
+    let urls: Vec<Vec<u8>> = log.urls().into_iter().map(|u| u.url).collect();
+    for w in 0..2u64 {
+        let printed = format!("http://localhost:{}/", 3000 + w);
+        let want = lfe::log::urls::normalize(printed.as_bytes());
+        ensure!(
+            urls.iter().any(|u| *u == want),
+            "log: URL {printed} missing from {urls:?}"
+        );
     }
     let mut bus_stats = Vec::new();
     for s in subs {
@@ -480,12 +595,15 @@ fn main() {
     }
     println!(
         "soak: {secs}s ok: {} ops; queue {}+{} items; bus fast {:?} slow {:?} (popped, lagged); \
-         requests {}; RSS base {base} kB, peaks {peak1}/{peak2} kB (bound {limit} kB)",
+         requests {}; log {} lines ({} enriched inline); RSS base {base} kB, peaks \
+         {peak1}/{peak2} kB (bound {limit} kB)",
         ops.load(SeqCst),
         produced[0].load(SeqCst),
         produced[1].load(SeqCst),
         bus_stats[0],
         bus_stats[1],
         reqs.head(),
+        ls.appended,
+        ls.inline_enriched,
     );
 }
