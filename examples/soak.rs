@@ -557,7 +557,7 @@ fn main() {
         let printed = format!("http://localhost:{}/", 3000 + w);
         let want = lfe::log::urls::normalize(printed.as_bytes());
         ensure!(
-            urls.iter().any(|u| *u == want),
+            urls.contains(&want),
             "log: URL {printed} missing from {urls:?}"
         );
     }
