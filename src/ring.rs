@@ -102,6 +102,17 @@ impl StripedCounter {
     }
 }
 
+/// What [`Ring::visit`] found at a sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look<R> {
+    /// Published and retained: what the visitor returned.
+    Present(R),
+    /// Not published yet (claimed by a pusher that has not published, or not claimed).
+    Pending,
+    /// Evicted.
+    Evicted,
+}
+
 /// Result of a cursor read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadResult {
@@ -690,6 +701,16 @@ impl<T: Send + Sync> Ring<T> {
         match self.look(&g, seq) {
             Ok(Some(e)) => Some(f(&e.value)),
             _ => None,
+        }
+    }
+
+    /// One look at `seq` (one pin): its value passed to `f` if it is published and retained.
+    pub fn visit<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Look<R> {
+        let g = reclaim::pin();
+        match self.look(&g, seq) {
+            Ok(Some(e)) => Look::Present(f(&e.value)),
+            Ok(None) => Look::Pending,
+            Err(()) => Look::Evicted,
         }
     }
 

@@ -47,7 +47,7 @@ pub mod enrich;
 pub mod errors;
 pub mod urls;
 
-use crate::ring::{Ring, StripedCounter};
+use crate::ring::{Look, Ring, StripedCounter};
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Condvar, Mutex, Ordering};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
@@ -391,37 +391,32 @@ const HELP_PATIENCE: u32 = 100;
 /// The worker's idle sleep between polls (it is also woken when enrichment falls behind).
 const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
-enum Visit<R> {
-    Present(R),
-    Evicted,
-    Pending,
+/// How far an enricher holding the mutex goes (`Shared::enrich_locked`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Apply {
+    /// Only lines whose analysis is ready; stops at the first other line.
+    Ready,
+    /// Also analyses unclaimed lines itself; stops at a line whose analysis another thread
+    /// claimed and has not finished, and at a line not published yet. The mutex is never held
+    /// while waiting for another thread.
+    Claim,
+    /// Waits for lines claimed but not yet published, and for analyses another thread claimed
+    /// (bounded, then computes them itself).
+    Wait,
 }
 
 impl Shared {
-    fn visit<R>(&self, seq: u64, f: impl FnOnce(&Line) -> R) -> Visit<R> {
-        match self.ring.get(seq, f) {
-            Some(r) => Visit::Present(r),
-            None => match self.ring.state(seq) {
-                Some(false) => Visit::Evicted,
-                // Published between the two looks: only possible if it is now visible or
-                // evicted; treat as pending and look again.
-                _ => Visit::Pending,
-            },
-        }
-    }
-
-    /// Enriches lines from the state's cursor up to `until` (exclusive). With `wait`, waits for
-    /// lines claimed but not yet published, and for analyses another thread has claimed but not
-    /// finished (bounded, then computes them itself); without, stops at the first such line, so
-    /// the mutex is never held while waiting for another thread. Returns lines processed.
-    fn enrich_locked(&self, st: &mut EnrichState, until: u64, wait: bool) -> u64 {
+    /// Enriches lines from the state's cursor up to `until` (exclusive); see [`Apply`] for
+    /// which lines it stops at. Returns lines processed.
+    fn enrich_locked(&self, st: &mut EnrichState, until: u64, mode: Apply) -> u64 {
+        let wait = mode == Apply::Wait;
         let start = st.cursor;
         let mut urls_changed = false;
         let mut spins = 0u32;
         while st.cursor < until {
             let seq = st.cursor;
-            let r = self.visit(seq, |line| {
-                let Some(a) = self.analysis(line, wait) else {
+            let r = self.ring.visit(seq, |line| {
+                let Some(a) = self.analysis(line, mode) else {
                     return false;
                 };
                 let a = &*a;
@@ -457,9 +452,9 @@ impl Shared {
                 true
             });
             match r {
-                // Analysis claimed by another thread and not finished (only without `wait`).
-                Visit::Present(false) => break,
-                Visit::Present(true) | Visit::Evicted => {
+                // Analysis not ready (claimed by another thread, or not done and `Ready`).
+                Look::Present(false) => break,
+                Look::Present(true) | Look::Evicted => {
                     st.cursor += 1;
                     st.groups_stale = true;
                     if st.cursor % 64 == 0 {
@@ -468,7 +463,7 @@ impl Shared {
                     }
                     spins = 0;
                 }
-                Visit::Pending => {
+                Look::Pending => {
                     if !wait {
                         break;
                     }
@@ -487,15 +482,19 @@ impl Shared {
         st.cursor - start
     }
 
-    /// The line's analysis: the stored one, or computed now (and stored) when no other thread
-    /// has claimed it. When another thread claimed it and is computing it: without `wait`,
-    /// `None` (the caller does other work meanwhile); with `wait`, waits briefly for its result,
-    /// then computes it itself (bounded: a preempted claimer costs one duplicate analysis,
-    /// never a stall).
-    fn analysis(&self, line: &Line, wait: bool) -> Option<Box<enrich::Analysis>> {
+    /// The line's analysis, taken from its cell; with `Ready`, only that. Otherwise, computed
+    /// now when no other thread has claimed it. When another thread claimed it and is computing
+    /// it: with `Claim`, `None` (the caller does other work meanwhile); with `Wait`, waits
+    /// briefly for its result, then computes it itself (bounded: a preempted claimer costs one
+    /// duplicate analysis, never a stall).
+    fn analysis(&self, line: &Line, mode: Apply) -> Option<Box<enrich::Analysis>> {
         if let Some(a) = line.analysis.take() {
             return Some(a);
         }
+        if mode == Apply::Ready {
+            return None;
+        }
+        let wait = mode == Apply::Wait;
         // Relaxed: the claim bit only avoids duplicate work; the result itself is handed over
         // through the cell (Release/Acquire).
         if line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED != 0 {
@@ -595,21 +594,17 @@ impl Shared {
             }
             if let Ok(mut st) = self.enrich.try_lock() {
                 let before = st.cursor;
-                self.enrich_locked(&mut st, target + 1, spins >= HELP_PATIENCE);
+                let mode = if spins >= HELP_PATIENCE {
+                    Apply::Wait
+                } else {
+                    Apply::Claim
+                };
+                self.enrich_locked(&mut st, target + 1, mode);
                 if st.cursor > target {
                     // Go a little further over lines already analysed (cheap to apply), so
                     // the next appenders need not help.
                     let more = (target + 1 + CHUNK).min(self.ring.appended());
-                    let mut upto = st.cursor;
-                    while upto < more
-                        && self
-                            .ring
-                            .get(upto, |l| l.analysis.is_set())
-                            .unwrap_or(false)
-                    {
-                        upto += 1;
-                    }
-                    self.enrich_locked(&mut st, upto, false);
+                    self.enrich_locked(&mut st, more, Apply::Ready);
                 }
                 // Snapshots for readers: at least every 64 lines applied by helpers (the
                 // worker, `enrich` and `sync` publish after every chunk).
@@ -702,7 +697,12 @@ impl Shared {
                 let until = head.min(st.cursor + CHUNK);
                 // Waits for unfinished claims only when stopping (the drain must be complete)
                 // or when it analysed nothing and could not apply either (a claimer is stuck).
-                let n = self.enrich_locked(&mut st, until, stop || idle_rounds >= 8);
+                let mode = if stop || idle_rounds >= 8 {
+                    Apply::Wait
+                } else {
+                    Apply::Claim
+                };
+                let n = self.enrich_locked(&mut st, until, mode);
                 chunks = chunks.wrapping_add(1);
                 // Groups: publish when caught up, and every 16 chunks under sustained load.
                 if n == 0 || head == st.cursor || chunks % 16 == 0 {
@@ -913,7 +913,7 @@ impl LogStore {
             .ring
             .appended()
             .min(st.cursor.saturating_add(max_lines as u64));
-        let n = s.enrich_locked(&mut st, until, false);
+        let n = s.enrich_locked(&mut st, until, Apply::Claim);
         s.publish_groups(&mut st);
         n as usize
     }
@@ -924,7 +924,7 @@ impl LogStore {
         let s = &*self.shared;
         let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
         let head = s.ring.appended();
-        s.enrich_locked(&mut st, head, true);
+        s.enrich_locked(&mut st, head, Apply::Wait);
         s.publish_groups(&mut st);
     }
 
