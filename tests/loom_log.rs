@@ -46,3 +46,52 @@ fn helping_never_misses_a_line() {
         main.join().unwrap();
     });
 }
+
+/// Helpers, the analysis frontier and a manual enricher together: two appenders each append two
+/// lines into a two-line ring (so each later append must help), while a third thread enriches
+/// one line. Every URL must be found exactly once and every line enriched, whatever the
+/// interleaving of claims, analyses and applies.
+#[test]
+fn helpers_and_enricher_share_the_work() {
+    loom::model(|| {
+        let main = thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(|| {
+                let s = Arc::new(
+                    LogStore::new(Config {
+                        capacity: 2,
+                        manual: true,
+                        ..Config::default()
+                    })
+                    .unwrap(),
+                );
+                let appender = |p: u64| {
+                    let s = s.clone();
+                    thread::Builder::new()
+                        .stack_size(STACK)
+                        .spawn(move || {
+                            for i in 0..2 {
+                                let url = format!("http://p{p}-{i}.test/");
+                                s.append(p, Stream::Stdout, 1, url.as_bytes());
+                            }
+                        })
+                        .unwrap()
+                };
+                let (a, b) = (appender(1), appender(2));
+                s.enrich(1);
+                a.join().unwrap();
+                b.join().unwrap();
+                s.sync();
+                let st = s.stats();
+                assert_eq!(st.appended, 4);
+                assert_eq!(st.enriched, 4);
+                assert_eq!(st.evicted, 2);
+                let mut urls: Vec<_> = s.urls().into_iter().map(|u| u.url).collect();
+                urls.sort();
+                urls.dedup();
+                assert_eq!(urls.len(), 4, "{urls:?}");
+            })
+            .unwrap();
+        main.join().unwrap();
+    });
+}
