@@ -110,9 +110,9 @@ fn ring_records_are_whole_and_ordered() {
 /// whatever the interleaving (overtaken writer, a writer giving its record up on a busy slot,
 /// a copy racing an overwrite), every record a reader gets is whole and is the one its `seq`
 /// names, and afterwards exactly the sequences 0 and 1 are accounted for (delivered or missed)
-/// with at most the newest one delivered. (Checked by mutation: dropping the reader's second
-/// stamp check fails at 2 preemptions; a writer taking over a busy slot instead of giving its
-/// record up fails at 3, `make verify`'s bound.)
+/// with at most the newest one delivered. (Checked by mutation at `make verify`'s bound of 3
+/// preemptions: dropping the reader's second stamp check, or letting a writer take over a slot
+/// another is still writing instead of giving its record up, both fail here.)
 #[test]
 fn ring_lap_collision_never_mixes_records() {
     loom::model(|| {

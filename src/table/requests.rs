@@ -15,40 +15,38 @@
 //! the copy only if the stamp did not move, so no reader ever reads memory non-atomically that
 //! a writer may be writing, and a reader never writes shared memory.
 //!
-//! A stamp is `(s + 1) << 2 | state` (0: never written): `WRITING` (a writer owns the slot's
-//! words and is copying record `s` in), `DONE` (the words hold the whole record `s`), `LOST`
-//! (record `s` was given up: see below) and `LOST_BUSY` (record `s` was given up while an
-//! older writer still owns the words). `WRITING` and `LOST_BUSY` are *busy*: exactly one
-//! writer, the one whose CAS made the slot busy, stores into the words, and only it makes the
-//! slot not busy again.
+//! A slot's `stamp` is `(s + 1) << 1 | WRITING` while a writer copies record `s` into the
+//! slot's words, and `(s + 1) << 1` ("done") once they hold the whole record `s` (0: never
+//! written). A second word, `lost`, holds `s + 1` of the newest record given up at the slot.
 //!
 //! * A writer claims sequence numbers with one `fetch_add` on `head` (a batch claims a
 //!   contiguous range, so its records stay in order). To publish `s` it CASes the stamp from a
-//!   not-busy stamp of a smaller sequence to `WRITING(s)`, stores the fields, then CASes
-//!   `WRITING(s)` to `DONE(s)`. The sequence in a stamp only ever grows.
+//!   *done* stamp of a smaller sequence to `WRITING(s)` (so at most one writer owns a slot's
+//!   words at a time, and only the owner writes the stamp until it is done), stores the
+//!   fields, then stores `done(s)` (Release; a plain store, not a read-modify-write). The
+//!   sequence in a stamp only ever grows.
 //! * A writer that finds a stamp of a larger sequence was overtaken by one a whole lap ahead:
 //!   it drops its record (it counts as evicted), never overwriting newer data.
-//! * A writer that finds the slot busy with an older sequence (a writer a lap behind, paused
-//!   mid-copy) spins briefly for it; if it is still busy, the writer does not wait: it CASes
-//!   the stamp to `LOST_BUSY(s)` and drops its record, which readers then count as missed. The
-//!   busy owner, when it finishes copying, sees its commit CAS fail and turns `LOST_BUSY(x)`
-//!   into `LOST(x)`, releasing the slot. So writers never block on each other (lock-free), and
-//!   a record is only ever given up when a writer stalled mid-copy for a whole lap.
+//! * A writer that finds the slot `WRITING` an older sequence (a writer a lap behind, paused
+//!   mid-copy) spins briefly for it; if it is still writing, the writer does not wait: it
+//!   raises `lost` to its own `s + 1` and drops its record, which readers then count as
+//!   missed. So writers never block on each other (lock-free), and a record is only ever
+//!   given up when another writer stalled mid-copy for a whole lap.
 //!
-//! **Invariant: a reader that loads `DONE(s)` (Acquire), copies the words, and then loads the
+//! **Invariant: a reader that loads `done(s)` (Acquire), copies the words, and then loads the
 //! same stamp again (after an Acquire fence) holds exactly record `s`**: the Acquire load
-//! orders the copy after all of record `s`'s stores (they precede the Release `DONE` CAS), and
-//! any store of a later writer is preceded by its claim CAS and a Release fence, so a copy
-//! that saw any of it would see a changed stamp (fence-to-fence synchronisation). A spilled
-//! record is additionally accepted only if the spill carries its sequence.
+//! orders the copy after all of record `s`'s stores (they precede the Release commit), and any
+//! store of a later writer is preceded by its claim CAS and a Release fence, so a copy that saw
+//! any of it would see a changed stamp (fence-to-fence synchronisation). A spilled record is
+//! additionally accepted only if the spill carries its sequence.
 //!
 //! A reader at cursor `c` reads `max(c, head - capacity) .. head`: a record whose copy
-//! validates is delivered; a larger stamp sequence, `LOST`/`LOST_BUSY` of `s`, or a stamp that
-//! moved during the copy means `s` was evicted (missed); `WRITING(s)` or a smaller sequence
-//! means `s` is claimed but not yet published, and the read stops there (its next cursor). So
-//! a reader never sees a record twice, never out of order, and never a torn one. A writer
-//! stalled between claim and publish holds readers back at its sequence until it publishes or
-//! is overtaken.
+//! validates is delivered; a stamp of a larger sequence, a stamp that moved during the copy, or
+//! an older stamp with `lost >= s + 1` means `s` was evicted (missed); `WRITING(s)`, or an older
+//! stamp without that mark, means `s` is claimed but not yet published, and the read stops
+//! there (its next cursor). So a reader never sees a record twice, never out of order, and
+//! never a torn one. A writer stalled between claim and publish holds readers back at its
+//! sequence until it publishes or is overtaken.
 //!
 //! `tests/loom_table.rs` model-checks this protocol (the same code under `cfg(loom)`).
 //!
@@ -156,10 +154,10 @@ fn bucket_upper(i: usize) -> u64 {
     ((4 + sub) << (msb - 2)).saturating_add(width - 1)
 }
 
-/// Counters and a latency histogram, updated lock-free.
+/// Counters and a latency histogram, updated lock-free. The request count is the histogram's
+/// total (every request lands in exactly one bucket), so a request costs one counter less.
 #[derive(Debug)]
 pub struct RouteStats {
-    requests: AtomicU64,
     errors: AtomicU64,
     bytes: AtomicU64,
     hist: Box<[AtomicU64]>,
@@ -179,7 +177,6 @@ pub struct StatsView {
 impl Default for RouteStats {
     fn default() -> Self {
         RouteStats {
-            requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             hist: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
@@ -189,7 +186,6 @@ impl Default for RouteStats {
 
 /// Plain sums of one or more [`RouteStats`] (wrapping, like the atomic counters).
 struct Counts {
-    requests: u64,
     errors: u64,
     bytes: u64,
     hist: Vec<u64>,
@@ -198,7 +194,6 @@ struct Counts {
 impl Counts {
     fn new() -> Self {
         Counts {
-            requests: 0,
             errors: 0,
             bytes: 0,
             hist: vec![0; BUCKETS],
@@ -207,9 +202,6 @@ impl Counts {
 
     fn add(&mut self, s: &RouteStats) {
         // Relaxed (all): statistics, see `RouteStats::add`.
-        self.requests = self
-            .requests
-            .wrapping_add(s.requests.load(Ordering::Relaxed));
         self.errors = self.errors.wrapping_add(s.errors.load(Ordering::Relaxed));
         self.bytes = self.bytes.wrapping_add(s.bytes.load(Ordering::Relaxed));
         for (acc, c) in self.hist.iter_mut().zip(s.hist.iter()) {
@@ -234,7 +226,7 @@ impl Counts {
             bucket_upper(BUCKETS - 1)
         };
         StatsView {
-            requests: self.requests,
+            requests: total,
             errors: self.errors,
             bytes: self.bytes,
             p50_ns: pct(50),
@@ -246,8 +238,7 @@ impl Counts {
 
 impl RouteStats {
     pub(crate) fn add(&self, r: &Request) {
-        // Relaxed (all four): independent statistics; nothing else is published through them.
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        // Relaxed (all three): independent statistics; nothing else is published through them.
         if r.flags & FLAG_ERROR != 0 {
             self.errors.fetch_add(1, Ordering::Relaxed);
         }
@@ -318,13 +309,6 @@ impl Striped {
         }
     }
 
-    fn requests(&self) -> u64 {
-        // Relaxed: a statistic, see `RouteStats::add`.
-        self.stripes.iter().fold(0u64, |a, s| {
-            a.wrapping_add(s.requests.load(Ordering::Relaxed))
-        })
-    }
-
     fn view(&self) -> StatsView {
         let mut c = Counts::new();
         self.sum_into(&mut c);
@@ -332,23 +316,19 @@ impl Striped {
     }
 }
 
-// Stamp states (the low two bits of a slot's stamp; the rest is `seq + 1`). See the module docs.
-const DONE: u64 = 0;
+/// A slot's stamp is `(seq + 1) << 1 | WRITING` while its writer copies record `seq` in, and
+/// `(seq + 1) << 1` (done) once the words hold the whole record; 0: never written.
 const WRITING: u64 = 1;
-const LOST: u64 = 2;
-const LOST_BUSY: u64 = 3;
-/// Set in `WRITING` and `LOST_BUSY`: a writer owns the slot's words.
-const BUSY: u64 = 1;
 
-/// The stamp of record `seq` in `state` (sequence numbers stay below 2^62).
+/// The stamp of record `seq`, `WRITING` or done (sequence numbers stay below 2^63).
 #[inline]
-fn stamp(seq: u64, state: u64) -> u64 {
-    ((seq + 1) << 2) | state
+fn stamp(seq: u64, writing: u64) -> u64 {
+    ((seq + 1) << 1) | writing
 }
 
 /// Inline bytes per slot (method, host, path and trace id back to back): the slot is 32 words.
 #[cfg(not(loom))]
-const INLINE_WORDS: usize = 22;
+const INLINE_WORDS: usize = 21;
 /// Two words under loom, so a model can exercise both the inline and the spilled layout.
 #[cfg(loom)]
 const INLINE_WORDS: usize = 2;
@@ -371,6 +351,9 @@ struct Spill {
 #[cfg_attr(not(loom), repr(align(64)))]
 struct RingSlot {
     stamp: AtomicU64,
+    /// `seq + 1` of the newest record given up at this slot (a writer that found the slot
+    /// still being written by one a lap behind); only grows.
+    lost: AtomicU64,
     time_ns: AtomicU64,
     /// `status | flags << 32`.
     status_flags: AtomicU64,
@@ -391,6 +374,7 @@ impl RingSlot {
     fn new(empty: &Arc<Spill>) -> Self {
         RingSlot {
             stamp: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
             time_ns: AtomicU64::new(0),
             status_flags: AtomicU64::new(0),
             duration_ns: AtomicU64::new(0),
@@ -538,32 +522,32 @@ impl RequestLog {
         let slot = &self.slots[(seq % self.cfg.capacity as u64) as usize];
         let mine = stamp(seq, WRITING);
         let mut spins = 0;
-        // Acquire: a not-busy stamp we then claim must order our stores after the previous
-        // owner's (its Release commit), so ours are the later ones in every word.
+        // Acquire: a done stamp we then claim must order our stores after the previous
+        // writer's (its Release commit), so ours are the later ones in every word.
         let mut cur = slot.stamp.load(Ordering::Acquire);
         loop {
-            if cur >> 2 > seq + 1 {
+            if cur >> 1 > seq + 1 {
                 return; // overtaken by a writer a lap ahead: ours counts as evicted
             }
-            let next = if cur & BUSY == 0 {
-                mine
-            } else if spins < BUSY_SPINS {
-                spins += 1;
-                spin_loop();
-                // Acquire: as above.
-                cur = slot.stamp.load(Ordering::Acquire);
-                continue;
-            } else {
-                stamp(seq, LOST_BUSY) // an older writer paused mid-copy: give ours up
-            };
-            // Success Acquire: as for the load above (a LOST_BUSY mark stores nothing else, so
-            // it needs no more). Failure Acquire: `cur` is used as above.
+            if cur & WRITING != 0 {
+                if spins < BUSY_SPINS {
+                    spins += 1;
+                    spin_loop();
+                    // Acquire: as above.
+                    cur = slot.stamp.load(Ordering::Acquire);
+                    continue;
+                }
+                // A writer a lap behind is paused mid-copy: give ours up rather than wait.
+                // Relaxed: nothing else is published with the mark (readers only compare it).
+                slot.lost.fetch_max(seq + 1, Ordering::Relaxed);
+                return;
+            }
+            // Success Acquire: as for the load above. Failure Acquire: `cur` is used as above.
             match slot
                 .stamp
-                .compare_exchange_weak(cur, next, Ordering::Acquire, Ordering::Acquire)
+                .compare_exchange_weak(cur, mine, Ordering::Acquire, Ordering::Acquire)
             {
-                Ok(_) if next == mine => break,
-                Ok(_) => return,
+                Ok(_) => break,
                 Err(v) => cur = v,
             }
         }
@@ -622,23 +606,11 @@ impl RequestLog {
             }
             slot.lens_a.store(SPILLED, Ordering::Relaxed);
         }
-        // Commit. Release: publishes the stores above to readers that Acquire-load `DONE`, and
-        // to the next owner of the slot. Failure Relaxed: the value is only re-examined.
-        let mut cur = mine;
-        loop {
-            let done = if cur == mine {
-                stamp(seq, DONE)
-            } else {
-                (cur & !3) | LOST // LOST_BUSY(x): a newer writer gave its record up
-            };
-            match slot
-                .stamp
-                .compare_exchange(cur, done, Ordering::Release, Ordering::Relaxed)
-            {
-                Ok(_) => return,
-                Err(v) => cur = v,
-            }
-        }
+        // Commit. A plain store (no read-modify-write): while the stamp says WRITING(seq) only
+        // we write it (claims need a done stamp; a writer giving up writes `lost`). Release:
+        // publishes the stores above to readers that Acquire-load the done stamp, and to the
+        // next writer of the slot.
+        slot.stamp.store(stamp(seq, 0), Ordering::Release);
     }
 
     /// Reads record `s` from its slot (the reader side of the module's protocol).
@@ -647,14 +619,19 @@ impl RequestLog {
         // Acquire: pairs with the writer's Release commit, so the words hold record `s` (or
         // something later, which the second stamp load detects).
         let a = slot.stamp.load(Ordering::Acquire);
-        if a >> 2 > s + 1 {
+        if a >> 1 > s + 1 {
             return Got::Missed;
         }
-        if a >> 2 < s + 1 || a & 3 == WRITING {
+        if a >> 1 < s + 1 {
+            // Relaxed: the mark carries no data; a reader that misses it stops here and sees it
+            // on a later read.
+            if slot.lost.load(Ordering::Relaxed) > s {
+                return Got::Missed; // its writer gave it up
+            }
             return Got::Unpublished;
         }
-        if a & 3 != DONE {
-            return Got::Missed; // LOST or LOST_BUSY of `s`
+        if a & WRITING != 0 {
+            return Got::Unpublished;
         }
         // Relaxed (all copies): validated by the stamp check below.
         let time_ns = slot.time_ns.load(Ordering::Relaxed);
@@ -847,7 +824,7 @@ impl RequestLog {
 
     /// Requests whose route had no stats slot left (`max_routes` reached).
     pub fn stats_overflow(&self) -> u64 {
-        self.overflow.requests()
+        self.overflow.view().requests
     }
 }
 
