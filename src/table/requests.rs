@@ -431,8 +431,9 @@ impl Default for RequestLog {
     }
 }
 
-/// Largest ring capacity (2^24 records): the slots are allocated up front, so an absurd
-/// capacity must be refused, not attempted (an allocation failure aborts the host).
+/// Largest ring capacity (2^24 records): the slots (256 bytes each: 256 KB for the default
+/// 1000) are allocated up front, so an absurd capacity must be refused, not attempted (an
+/// allocation failure aborts the host); a failed reservation below the limit is `TooLarge`.
 const MAX_CAPACITY: usize = 1 << 24;
 
 impl RequestLog {
@@ -449,9 +450,14 @@ impl RequestLog {
             seq: u64::MAX,
             ..Default::default()
         });
+        let mut slots = Vec::new();
+        slots
+            .try_reserve_exact(cfg.capacity)
+            .map_err(|_| Error::TooLarge)?;
+        slots.extend((0..cfg.capacity).map(|_| RingSlot::new(&empty)));
         Ok(RequestLog {
             head: CachePadded::new(AtomicU64::new(0)),
-            slots: (0..cfg.capacity).map(|_| RingSlot::new(&empty)).collect(),
+            slots: slots.into_boxed_slice(),
             unrouted: Striped::new(),
             overflow: Striped::new(),
             routes: Rcu::new(ShardedMap::new()),
@@ -850,6 +856,37 @@ mod tests {
             Err(Error::TooLarge)
         ));
         assert!(RequestLog::new(cfg(4)).is_ok());
+    }
+
+    #[test]
+    fn a_slot_is_four_cache_lines() {
+        assert_eq!(std::mem::size_of::<RingSlot>(), 256);
+    }
+
+    #[test]
+    fn long_fields_spill_and_read_back() {
+        let l = RequestLog::new(RequestsConfig {
+            capacity: 2,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut r = Request {
+            method: b"GET".to_vec(),
+            host: vec![b'h'; INLINE_BYTES - 3],
+            ..Default::default()
+        };
+        l.record(r.clone()).unwrap(); // exactly fills the inline words
+        r.path = b"/".to_vec();
+        l.record(r.clone()).unwrap(); // one byte over: spilled
+        r.host = b"h".to_vec();
+        l.record(r.clone()).unwrap(); // inline again, over the slot of record 0
+        let got = l.read(0, 10);
+        assert_eq!((got.next, got.missed), (3, 1));
+        assert_eq!(got.requests[0].host.len(), INLINE_BYTES - 3);
+        assert_eq!(got.requests[0].path, b"/");
+        assert_eq!(got.requests[1].host, b"h");
+        assert_eq!(got.requests[1].path, b"/");
+        assert_eq!(got.requests[1].method, b"GET");
     }
 
     #[test]
