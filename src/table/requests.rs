@@ -46,15 +46,19 @@
 //! stamp without that mark, means `s` is claimed but not yet published, and the read stops
 //! there (its next cursor). So a reader never sees a record twice, never out of order, and
 //! never a torn one. A writer stalled between claim and publish holds readers back at its
-//! sequence until it publishes or is overtaken.
+//! sequence until it publishes, is overtaken, or a writer a lap ahead gives its record up.
+//!
+//! Memory: the slots (256 bytes each) are allocated once, in `new`; a slot's spill holds at
+//! most one record's fields (bounded by `max_field`). Nothing is allocated per record unless
+//! its fields spill.
 //!
 //! `tests/loom_table.rs` model-checks this protocol (the same code under `cfg(loom)`).
 //!
 //! # Counters
 //!
-//! [`RouteStats`] blocks (requests, errors, bytes, a log-scale latency histogram: all `Relaxed`
-//! atomics) are *striped*: each route (and the "unrouted" bucket, route id 0, and the bucket of
-//! requests whose route found no stats slot) has [`STRIPES`] blocks on separate cache lines, and
+//! [`RouteStats`] blocks (errors, bytes, a log-scale latency histogram whose total is the
+//! request count: all `Relaxed` atomics) are *striped*: each route (and the "unrouted" bucket, route id 0, and the bucket of
+//! requests whose route found no stats slot) has `STRIPES` (4) blocks on separate cache lines, and
 //! a recording thread adds to the block of its own stripe (threads are given stripes round
 //! robin when they first record), so two threads recording at once do not bounce the same
 //! cache lines. Reads sum the stripes; the global stats are the sum of every bucket. Each sum
@@ -262,7 +266,7 @@ const STRIPES: usize = 4;
 const STRIPES: usize = 2;
 
 /// The stripe of the calling thread: handed out round robin on a thread's first record, so the
-/// first [`STRIPES`] recording threads never share one.
+/// first `STRIPES` recording threads never share one.
 fn stripe() -> usize {
     use std::cell::Cell;
     // A placement hint, not part of any protocol (every stripe is correct), hence a plain std
