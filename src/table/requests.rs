@@ -275,7 +275,8 @@ fn stripe() -> usize {
     thread_local! {
         static MINE: Cell<usize> = const { Cell::new(usize::MAX) };
     }
-    MINE.with(|m| {
+    // `try_with`: a record from a thread-local destructor (TLS gone) uses stripe 0.
+    MINE.try_with(|m| {
         let v = m.get();
         if v != usize::MAX {
             return v;
@@ -285,6 +286,7 @@ fn stripe() -> usize {
         m.set(v);
         v
     })
+    .unwrap_or(0)
 }
 
 /// One bucket's stats, striped per recording thread (see the module docs).
