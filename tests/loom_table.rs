@@ -1,7 +1,9 @@
 //! loom models of the table protocols (`make loom`): the RCU publish protocol of
 //! `lfe::table::Rcu` ("generation visible implies snapshot visible", no lost update, dense
 //! generations) and the request log's seqlock slot ring (no torn, duplicated or reordered
-//! record; a lap collision on one slot never yields a mixed record; stats exact afterwards).
+//! record; a lap collision on one slot never yields a mixed record; stats exact afterwards,
+//! including a route's first request racing another route's for the last `max_routes` slot,
+//! through the route-stats cache).
 //! Under `cfg(loom)` the snapshot slot is an `AtomicPtr` from `crate::sync`, and the request
 //! log has 2 inline words per slot (16 bytes), so these run the tables' own code, including
 //! both the inline and the spilled layouts of a record.
@@ -47,6 +49,7 @@ fn tagged(w: u64) -> Request {
         status: 200 + w as u32,
         method: vec![b'a' + w as u8; if w == 2 { 20 } else { 3 }],
         path: vec![b'/'; w as usize],
+        route_id: w,
         time_ns: 1,
         ..Default::default()
     }
@@ -101,8 +104,13 @@ fn ring_records_are_whole_and_ordered() {
         ids.sort_unstable();
         assert_eq!(ids, vec![1, 2]);
         all.requests.iter().for_each(assert_whole);
-        assert_eq!(l.global_stats().requests, 2);
-        assert_eq!(l.route_stats(0).unwrap().bytes, 30);
+        let g = l.global_stats();
+        assert_eq!((g.requests, g.bytes), (2, 30));
+        // max_routes 1: the first route counted gets stats, the other is overflow.
+        let routed: Vec<u64> = (1..=2)
+            .filter_map(|id| l.route_stats(id).ok().map(|s| s.requests))
+            .collect();
+        assert_eq!((routed, l.stats_overflow()), (vec![1], 1));
     });
 }
 

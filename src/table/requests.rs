@@ -65,11 +65,14 @@
 //! is exact once writers are quiescent; during writes it lies between the true values at the
 //! read's start and end. The route map is an RCU map from route id, created on a route's first
 //! request and bounded by `max_routes`; requests for further routes are counted in the global
-//! stats and in `stats_overflow`.
+//! stats and in `stats_overflow`. Map entries are never removed or replaced, so a route's stats
+//! live as long as the log: recording finds them through a small direct-mapped cache of
+//! pointers (`id % ROUTE_CACHE`, checked against the stats' own id) and reads the RCU map only
+//! on a miss.
 
 use super::slot::Slot;
 use super::{check_len, Rcu, ShardedMap, Store};
-use crate::sync::{fence, spin_loop, AtomicU64, Ordering};
+use crate::sync::{fence, spin_loop, AtomicPtr, AtomicU64, Ordering};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use std::sync::Arc;
@@ -292,12 +295,15 @@ fn stripe() -> usize {
 /// One bucket's stats, striped per recording thread (see the module docs).
 #[derive(Debug)]
 struct Striped {
+    /// The route id these stats count (0 for the unrouted and overflow buckets).
+    id: u64,
     stripes: Box<[CachePadded<RouteStats>]>,
 }
 
 impl Striped {
-    fn new() -> Self {
+    fn new(id: u64) -> Self {
         Striped {
+            id,
             stripes: (0..STRIPES)
                 .map(|_| CachePadded::new(RouteStats::default()))
                 .collect(),
@@ -428,8 +434,19 @@ pub struct RequestLog {
     /// Requests whose route found no stats slot (`max_routes` reached).
     overflow: Striped,
     routes: Rcu<ShardedMap<u64, Arc<Striped>>>,
+    /// A direct-mapped cache in front of `routes` (entry `id % ROUTE_CACHE`): a pointer to the
+    /// stats of a route in the map, or null. Recording checks the entry's `id` and falls back
+    /// to the map, so a miss or a collision only costs the map read.
+    route_cache: Box<[AtomicPtr<Striped>]>,
     cfg: RequestsConfig,
 }
+
+/// Entries of the route-stats cache (route ids are small counters, so up to this many routes
+/// never collide).
+#[cfg(not(loom))]
+const ROUTE_CACHE: usize = 256;
+#[cfg(loom)]
+const ROUTE_CACHE: usize = 2;
 
 impl Default for RequestLog {
     fn default() -> Self {
@@ -464,8 +481,11 @@ impl RequestLog {
         Ok(RequestLog {
             head: CachePadded::new(AtomicU64::new(0)),
             slots: slots.into_boxed_slice(),
-            unrouted: Striped::new(),
-            overflow: Striped::new(),
+            unrouted: Striped::new(0),
+            overflow: Striped::new(0),
+            route_cache: (0..ROUTE_CACHE)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
             routes: Rcu::new(ShardedMap::new()),
             cfg,
         })
@@ -737,11 +757,30 @@ impl RequestLog {
             self.unrouted.add(r);
             return;
         }
+        let entry = &self.route_cache[(r.route_id % ROUTE_CACHE as u64) as usize];
+        // Acquire: pairs with the Release store that filled the entry, so the stats it points
+        // to are seen initialised.
+        let p = entry.load(Ordering::Acquire);
+        if !p.is_null() {
+            // SAFETY: the cache only ever holds `Arc::as_ptr` of stats that are in the
+            // published route map, whose entries are never removed or replaced; so the map
+            // (owned by `self`) keeps every such `Arc` alive as long as `self` lives.
+            let s = unsafe { &*p };
+            if s.id == r.route_id {
+                s.add(r);
+                return;
+            }
+        }
         // Count inside the read: no clone of the stats' Arc, so no shared refcount write.
-        if self
-            .routes
-            .read(|m| m.value.get(&r.route_id).map(|s| s.add(r)).is_some())
-        {
+        let hit = self.routes.read(|m| {
+            m.value.get(&r.route_id).map(|s| {
+                s.add(r);
+                Arc::as_ptr(s).cast_mut()
+            })
+        });
+        if let Some(p) = hit {
+            // Release: publishes the stats' initialisation to readers of the entry (as above).
+            entry.store(p, Ordering::Release);
             return;
         }
         let max = self.cfg.max_routes;
@@ -754,12 +793,16 @@ impl RequestLog {
                 return Err(Error::Full);
             }
             let mut n = m.clone();
-            let s = Arc::new(Striped::new());
+            let s = Arc::new(Striped::new(id));
             n.insert(id, s.clone());
             Ok((n, s))
         });
         match made {
-            Ok((s, _)) => s.add(r),
+            Ok((s, _)) => {
+                s.add(r);
+                // Release: as above; `s` is the Arc in the published map.
+                entry.store(Arc::as_ptr(&s).cast_mut(), Ordering::Release);
+            }
             Err(_) => self.overflow.add(r),
         }
     }
@@ -893,6 +936,26 @@ mod tests {
         assert_eq!(got.requests[1].host, b"h");
         assert_eq!(got.requests[1].path, b"/");
         assert_eq!(got.requests[1].method, b"GET");
+    }
+
+    #[test]
+    fn routes_colliding_in_the_cache_keep_their_own_stats() {
+        let l = RequestLog::default();
+        let ids = [1, 1 + ROUTE_CACHE as u64, 2, 1 + 2 * ROUTE_CACHE as u64];
+        for k in 0..40u64 {
+            let id = ids[(k % 4) as usize];
+            l.record(Request {
+                route_id: id,
+                bytes: id,
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        for id in ids {
+            let s = l.route_stats(id).unwrap();
+            assert_eq!((s.requests, s.bytes), (10, 10 * id), "route {id}");
+        }
+        assert_eq!(l.global_stats().requests, 40);
     }
 
     #[test]
