@@ -2,6 +2,10 @@
 //! second: lfe (RCU) against the `RwLock` baseline, in the same run. Throughput is reported in
 //! lookups per second; compare `lfe` and `baseline` of the same group and thread count.
 //!
+//! `table/request_record`: 1 and 2 threads recording requests into the request log (as the
+//! proxy threads of `compare`'s `devserver` do), lfe against the `Mutex<VecDeque>` baseline in
+//! the same run; throughput in records per second.
+//!
 //! `cargo bench --bench table -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -153,5 +157,73 @@ fn proc_get(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, route_lookup, proc_get);
+/// The request the `record` bench sends: 13 routes' worth of ids, statuses and durations, with
+/// the byte fields a proxy has (method, host, path), copied from `hosts` as a proxy copies
+/// them from its request (no formatting in the measured loop).
+fn request(i: u64, hosts: &[Vec<u8>]) -> lfe::table::requests::Request {
+    lfe::table::requests::Request {
+        method: if i % 5 == 0 {
+            b"POST".to_vec()
+        } else {
+            b"GET".to_vec()
+        },
+        host: hosts[(i % 13) as usize].clone(),
+        path: b"/api/v1/users/42?expand=team".to_vec(),
+        status: if i % 23 == 0 { 500 } else { 200 },
+        duration_ns: 1_000_000 + (i % 97) * 50_000,
+        bytes: 512 + i % 4096,
+        route_id: i % 13,
+        ..Default::default()
+    }
+}
+
+/// `threads` threads each record `iters` requests; returns the slowest thread's time.
+fn record_run(threads: usize, iters: u64, rec: Arc<dyn Fn(u64) + Send + Sync>) -> Duration {
+    let start = Arc::new(Barrier::new(threads));
+    let hs: Vec<_> = (0..threads)
+        .map(|t| {
+            let (start, rec) = (start.clone(), rec.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let t0 = Instant::now();
+                for i in 0..iters {
+                    rec(i * 7 + t as u64);
+                }
+                t0.elapsed()
+            })
+        })
+        .collect();
+    hs.into_iter().map(|h| h.join().unwrap()).max().unwrap()
+}
+
+fn request_record(c: &mut Criterion) {
+    let mut g = c.benchmark_group("table/request_record");
+    let hosts: Arc<Vec<Vec<u8>>> = Arc::new(
+        (0..13)
+            .map(|h| format!("app{h}.localhost:8080").into_bytes())
+            .collect(),
+    );
+    for threads in [1usize, 2] {
+        g.throughput(Throughput::Elements(threads as u64));
+        let lfe_log = Arc::new(lfe::table::requests::RequestLog::default());
+        let hs = hosts.clone();
+        let rec: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(move |i| {
+            black_box(lfe_log.record(request(i, &hs)).unwrap());
+        });
+        g.bench_with_input(BenchmarkId::new("lfe", threads), &threads, |b, &n| {
+            b.iter_custom(|iters| record_run(n, iters, rec.clone()))
+        });
+        let base_log = Arc::new(lfe::baseline::table::RequestLog::default());
+        let hs = hosts.clone();
+        let rec: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(move |i| {
+            black_box(base_log.record(request(i, &hs)).unwrap());
+        });
+        g.bench_with_input(BenchmarkId::new("baseline", threads), &threads, |b, &n| {
+            b.iter_custom(|iters| record_run(n, iters, rec.clone()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, route_lookup, proc_get, request_record);
 criterion_main!(benches);

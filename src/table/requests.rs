@@ -1,40 +1,78 @@
 //! The request log: a bounded ring of the proxy's requests plus per-route and global counters
 //! and latency histograms.
 //!
-//! The shared sequence ring (`src/ring.rs`, branch `log`) was not committed when this was
-//! written, so the log uses its own small lock-free ring, below.
+//! The log keeps its own ring (not `src/ring.rs`): moving it onto the shared epoch ring grew
+//! resident memory under the soak's request rate (epoch-deferred garbage), and a request is a
+//! small fixed-size record that fits a preallocated slot, so recording needs no allocation and
+//! no reclamation at all.
 //!
 //! # The ring protocol (the invariant this module keeps)
 //!
-//! `capacity` slots; slot `i` holds an immutable `Arc<Entry>` stamped with the sequence number
-//! it was written for (or `EMPTY`). A writer claims sequence numbers with one `fetch_add` on
-//! `head` (a batch claims a contiguous range, so its records stay in order), builds the entry,
-//! and publishes it into slot `seq % capacity` with a compare-and-swap that only replaces an
-//! entry with a *smaller* stamp: a writer that was overtaken by one a whole lap ahead drops its
-//! record (it counts as evicted) instead of overwriting newer data.
+//! `capacity` preallocated slots; record `s` lives in slot `s % capacity`. A slot is a
+//! *seqlock*: a `stamp` word plus the record's fields, every one of them an atomic word (the
+//! method, host, path and trace id are packed into inline words; fields too long for them go to
+//! an immutable, seq-tagged `Arc` in the slot's `spill` cell). Readers copy the words and keep
+//! the copy only if the stamp did not move, so no reader ever reads memory non-atomically that
+//! a writer may be writing, and a reader never writes shared memory.
 //!
-//! **Invariant: a slot read for sequence `s` either holds stamp `s` (then the entry is the
-//! complete record `s`), a larger stamp (record `s` was evicted), or a smaller stamp / `EMPTY`
-//! (record `s` is claimed but not yet published).** A reader at cursor `c` reads
-//! `max(c, head - capacity) .. head`, takes entries whose stamp matches, counts larger stamps as
-//! missed, and stops at the first unpublished one (its next cursor), so it never sees a record
-//! twice, never out of order, and never a half-written one. Readers never write shared memory.
-//! A writer stalled between claim and publish holds readers back at its sequence until it
-//! publishes or falls a lap behind (then it is skipped as missed).
+//! A slot's `stamp` is `(s + 1) << 1 | WRITING` while a writer copies record `s` into the
+//! slot's words, and `(s + 1) << 1` ("done") once they hold the whole record `s` (0: never
+//! written). A second word, `lost`, holds `s + 1` of the newest record given up at the slot.
 //!
-//! The slots are the same snapshot cells as the RCU tables (arc-swap; an `AtomicPtr` under
-//! loom), so `tests/loom_table.rs` model-checks this protocol.
+//! * A writer claims sequence numbers with one `fetch_add` on `head` (a batch claims a
+//!   contiguous range, so its records stay in order). To publish `s` it CASes the stamp from a
+//!   *done* stamp of a smaller sequence to `WRITING(s)` (so at most one writer owns a slot's
+//!   words at a time, and only the owner writes the stamp until it is done), stores the
+//!   fields, then stores `done(s)` (Release; a plain store, not a read-modify-write). The
+//!   sequence in a stamp only ever grows.
+//! * A writer that finds a stamp of a larger sequence was overtaken by one a whole lap ahead:
+//!   it drops its record (it counts as evicted), never overwriting newer data.
+//! * A writer that finds the slot `WRITING` an older sequence (a writer a lap behind, paused
+//!   mid-copy) spins briefly for it; if it is still writing, the writer does not wait: it
+//!   raises `lost` to its own `s + 1` and drops its record, which readers then count as
+//!   missed. So writers never block on each other (lock-free), and a record is only ever
+//!   given up when another writer stalled mid-copy for a whole lap.
+//!
+//! **Invariant: a reader that loads `done(s)` (Acquire), copies the words, and then loads the
+//! same stamp again (after an Acquire fence) holds exactly record `s`**: the Acquire load
+//! orders the copy after all of record `s`'s stores (they precede the Release commit), and any
+//! store of a later writer is preceded by its claim CAS and a Release fence, so a copy that saw
+//! any of it would see a changed stamp (fence-to-fence synchronisation). A spilled record is
+//! additionally accepted only if the spill carries its sequence.
+//!
+//! A reader at cursor `c` reads `max(c, head - capacity) .. head`: a record whose copy
+//! validates is delivered; a stamp of a larger sequence, a stamp that moved during the copy, or
+//! an older stamp with `lost >= s + 1` means `s` was evicted (missed); `WRITING(s)`, or an older
+//! stamp without that mark, means `s` is claimed but not yet published, and the read stops
+//! there (its next cursor). So a reader never sees a record twice, never out of order, and
+//! never a torn one. A writer stalled between claim and publish holds readers back at its
+//! sequence until it publishes, is overtaken, or a writer a lap ahead gives its record up.
+//!
+//! Memory: the slots (256 bytes each) are allocated once, in `new`; a slot's spill holds at
+//! most one record's fields (bounded by `max_field`). Nothing is allocated per record unless
+//! its fields spill.
+//!
+//! `tests/loom_table.rs` model-checks this protocol (the same code under `cfg(loom)`).
 //!
 //! # Counters
 //!
-//! Per-route [`RouteStats`] (requests, errors, bytes, a log-scale latency histogram: all
-//! `Relaxed` atomics) live in an RCU map from route id, created on a route's first request and
-//! bounded by `max_routes`; route id 0 is the "unrouted" bucket. Requests for further routes
-//! are still counted in the global stats (and in `stats_overflow`).
+//! [`RouteStats`] blocks (errors, bytes, a log-scale latency histogram whose total is the
+//! request count: all `Relaxed` atomics) are *striped*: each route (and the "unrouted" bucket, route id 0, and the bucket of
+//! requests whose route found no stats slot) has `STRIPES` (4) blocks on separate cache lines, and
+//! a recording thread adds to the block of its own stripe (threads are given stripes round
+//! robin when they first record), so two threads recording at once do not bounce the same
+//! cache lines. Reads sum the stripes; the global stats are the sum of every bucket. Each sum
+//! is exact once writers are quiescent; during writes it lies between the true values at the
+//! read's start and end. The route map is an RCU map from route id, created on a route's first
+//! request and bounded by `max_routes`; requests for further routes are counted in the global
+//! stats and in `stats_overflow`. Map entries are never removed or replaced, so a route's stats
+//! live as long as the log: recording finds them through a small direct-mapped cache of
+//! pointers (`id % ROUTE_CACHE`, checked against the stats' own id) and reads the RCU map only
+//! on a miss.
 
 use super::slot::Slot;
 use super::{check_len, Rcu, ShardedMap, Store};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{fence, spin_loop, AtomicPtr, AtomicU64, Ordering};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use std::sync::Arc;
@@ -123,10 +161,10 @@ fn bucket_upper(i: usize) -> u64 {
     ((4 + sub) << (msb - 2)).saturating_add(width - 1)
 }
 
-/// Counters and a latency histogram, updated lock-free.
+/// Counters and a latency histogram, updated lock-free. The request count is the histogram's
+/// total (every request lands in exactly one bucket), so a request costs one counter less.
 #[derive(Debug)]
 pub struct RouteStats {
-    requests: AtomicU64,
     errors: AtomicU64,
     bytes: AtomicU64,
     hist: Box<[AtomicU64]>,
@@ -146,7 +184,6 @@ pub struct StatsView {
 impl Default for RouteStats {
     fn default() -> Self {
         RouteStats {
-            requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             hist: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
@@ -154,10 +191,61 @@ impl Default for RouteStats {
     }
 }
 
+/// Plain sums of one or more [`RouteStats`] (wrapping, like the atomic counters).
+struct Counts {
+    errors: u64,
+    bytes: u64,
+    hist: Vec<u64>,
+}
+
+impl Counts {
+    fn new() -> Self {
+        Counts {
+            errors: 0,
+            bytes: 0,
+            hist: vec![0; BUCKETS],
+        }
+    }
+
+    fn add(&mut self, s: &RouteStats) {
+        // Relaxed (all): statistics, see `RouteStats::add`.
+        self.errors = self.errors.wrapping_add(s.errors.load(Ordering::Relaxed));
+        self.bytes = self.bytes.wrapping_add(s.bytes.load(Ordering::Relaxed));
+        for (acc, c) in self.hist.iter_mut().zip(s.hist.iter()) {
+            *acc = acc.wrapping_add(c.load(Ordering::Relaxed));
+        }
+    }
+
+    fn view(&self) -> StatsView {
+        let total = self.hist.iter().fold(0u64, |a, c| a.wrapping_add(*c));
+        let pct = |p: u64| -> u64 {
+            if total == 0 {
+                return 0;
+            }
+            let rank = (total * p).div_ceil(100).max(1);
+            let mut acc = 0;
+            for (i, c) in self.hist.iter().enumerate() {
+                acc += c;
+                if acc >= rank {
+                    return bucket_upper(i);
+                }
+            }
+            bucket_upper(BUCKETS - 1)
+        };
+        StatsView {
+            requests: total,
+            errors: self.errors,
+            bytes: self.bytes,
+            p50_ns: pct(50),
+            p90_ns: pct(90),
+            p99_ns: pct(99),
+        }
+    }
+}
+
 impl RouteStats {
     pub(crate) fn add(&self, r: &Request) {
-        // Relaxed (all four): independent statistics; nothing else is published through them.
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        // Relaxed (all three): independent statistics; nothing else is published through them.
         if r.flags & FLAG_ERROR != 0 {
             self.errors.fetch_add(1, Ordering::Relaxed);
         }
@@ -167,45 +255,164 @@ impl RouteStats {
 
     /// Reads the counters (each exact; concurrent updates may land between two of them).
     pub fn view(&self) -> StatsView {
-        // Relaxed: statistics, see `add`.
-        let counts: Vec<u64> = self
-            .hist
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .collect();
-        let total: u64 = counts.iter().sum();
-        let pct = |p: u64| -> u64 {
-            if total == 0 {
-                return 0;
-            }
-            let rank = (total * p).div_ceil(100).max(1);
-            let mut acc = 0;
-            for (i, c) in counts.iter().enumerate() {
-                acc += c;
-                if acc >= rank {
-                    return bucket_upper(i);
-                }
-            }
-            bucket_upper(BUCKETS - 1)
-        };
-        StatsView {
-            requests: self.requests.load(Ordering::Relaxed),
-            errors: self.errors.load(Ordering::Relaxed),
-            bytes: self.bytes.load(Ordering::Relaxed),
-            p50_ns: pct(50),
-            p90_ns: pct(90),
-            p99_ns: pct(99),
+        let mut c = Counts::new();
+        c.add(self);
+        c.view()
+    }
+}
+
+/// Stat blocks per bucket: a recording thread adds to its own stripe's block.
+#[cfg(not(loom))]
+const STRIPES: usize = 4;
+/// Two stripes under loom (all model threads may share one; any stripe is correct).
+#[cfg(loom)]
+const STRIPES: usize = 2;
+
+/// The stripe of the calling thread: handed out round robin on a thread's first record, so the
+/// first `STRIPES` recording threads never share one.
+fn stripe() -> usize {
+    use std::cell::Cell;
+    // A placement hint, not part of any protocol (every stripe is correct), hence a plain std
+    // atomic: a loom atomic cannot be a `static`.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    thread_local! {
+        static MINE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    // `try_with`: a record from a thread-local destructor (TLS gone) uses stripe 0.
+    MINE.try_with(|m| {
+        let v = m.get();
+        if v != usize::MAX {
+            return v;
+        }
+        // Relaxed: a hint; uniqueness of the round robin is all we want from it.
+        let v = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES;
+        m.set(v);
+        v
+    })
+    .unwrap_or(0)
+}
+
+/// One bucket's stats, striped per recording thread (see the module docs).
+#[derive(Debug)]
+struct Striped {
+    /// The route id these stats count (0 for the unrouted and overflow buckets).
+    id: u64,
+    stripes: Box<[CachePadded<RouteStats>]>,
+}
+
+impl Striped {
+    fn new(id: u64) -> Self {
+        Striped {
+            id,
+            stripes: (0..STRIPES)
+                .map(|_| CachePadded::new(RouteStats::default()))
+                .collect(),
+        }
+    }
+
+    #[inline]
+    fn add(&self, r: &Request) {
+        self.stripes[stripe()].add(r);
+    }
+
+    fn sum_into(&self, c: &mut Counts) {
+        for s in self.stripes.iter() {
+            c.add(s);
+        }
+    }
+
+    fn view(&self) -> StatsView {
+        let mut c = Counts::new();
+        self.sum_into(&mut c);
+        c.view()
+    }
+}
+
+/// A slot's stamp is `(seq + 1) << 1 | WRITING` while its writer copies record `seq` in, and
+/// `(seq + 1) << 1` (done) once the words hold the whole record; 0: never written.
+const WRITING: u64 = 1;
+
+/// The stamp of record `seq`, `WRITING` or done (sequence numbers stay below 2^63).
+#[inline]
+fn stamp(seq: u64, writing: u64) -> u64 {
+    ((seq + 1) << 1) | writing
+}
+
+/// Inline bytes per slot (method, host, path and trace id back to back): the slot is 32 words.
+#[cfg(not(loom))]
+const INLINE_WORDS: usize = 21;
+/// Two words under loom, so a model can exercise both the inline and the spilled layout.
+#[cfg(loom)]
+const INLINE_WORDS: usize = 2;
+const INLINE_BYTES: usize = INLINE_WORDS * 8;
+
+/// `lens` value of a record whose byte fields are in the spill cell.
+const SPILLED: u64 = u64::MAX;
+
+/// The byte fields of a record too long for the inline words, tagged with its sequence.
+#[derive(Debug, Default)]
+struct Spill {
+    seq: u64,
+    method: Vec<u8>,
+    host: Vec<u8>,
+    path: Vec<u8>,
+    trace_id: Vec<u8>,
+}
+
+/// One ring slot: a seqlock over atomic words (protocol in the module docs).
+#[cfg_attr(not(loom), repr(align(64)))]
+struct RingSlot {
+    stamp: AtomicU64,
+    /// `seq + 1` of the newest record given up at this slot (a writer that found the slot
+    /// still being written by one a lap behind); only grows.
+    lost: AtomicU64,
+    time_ns: AtomicU64,
+    /// `status | flags << 32`.
+    status_flags: AtomicU64,
+    duration_ns: AtomicU64,
+    bytes: AtomicU64,
+    process_id: AtomicU64,
+    route_id: AtomicU64,
+    /// `method_len | host_len << 32`, or [`SPILLED`].
+    lens_a: AtomicU64,
+    /// `path_len | trace_len << 32`.
+    lens_b: AtomicU64,
+    inline: [AtomicU64; INLINE_WORDS],
+    /// Written only for spilled records (rare: fields over the inline size).
+    spill: Slot<Spill>,
+}
+
+impl RingSlot {
+    fn new(empty: &Arc<Spill>) -> Self {
+        RingSlot {
+            stamp: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
+            time_ns: AtomicU64::new(0),
+            status_flags: AtomicU64::new(0),
+            duration_ns: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            process_id: AtomicU64::new(0),
+            route_id: AtomicU64::new(0),
+            lens_a: AtomicU64::new(0),
+            lens_b: AtomicU64::new(0),
+            inline: std::array::from_fn(|_| AtomicU64::new(0)),
+            spill: Slot::new(empty.clone()),
         }
     }
 }
 
-const EMPTY: u64 = u64::MAX;
+/// How long a writer spins for a busy slot (a writer a lap behind, mid-copy) before it gives
+/// its own record up instead of waiting.
+#[cfg(not(loom))]
+const BUSY_SPINS: u32 = 64;
+#[cfg(loom)]
+const BUSY_SPINS: u32 = 1;
 
-#[derive(Debug)]
-struct Entry {
-    /// The sequence this slot content was written for, or `EMPTY`.
-    seq: u64,
-    req: Request,
+/// The outcome of reading one slot for one sequence.
+enum Got {
+    Record(Request),
+    Missed,
+    Unpublished,
 }
 
 /// The result of a cursor read.
@@ -222,13 +429,24 @@ pub struct ReadResult {
 /// The lock-free request log.
 pub struct RequestLog {
     head: CachePadded<AtomicU64>,
-    slots: Box<[Slot<Entry>]>,
-    global: CachePadded<RouteStats>,
-    unrouted: CachePadded<RouteStats>,
-    routes: Rcu<ShardedMap<u64, Arc<RouteStats>>>,
-    overflow: CachePadded<AtomicU64>,
+    slots: Box<[RingSlot]>,
+    unrouted: Striped,
+    /// Requests whose route found no stats slot (`max_routes` reached).
+    overflow: Striped,
+    routes: Rcu<ShardedMap<u64, Arc<Striped>>>,
+    /// A direct-mapped cache in front of `routes` (entry `id % ROUTE_CACHE`): a pointer to the
+    /// stats of a route in the map, or null. Recording checks the entry's `id` and falls back
+    /// to the map, so a miss or a collision only costs the map read.
+    route_cache: Box<[AtomicPtr<Striped>]>,
     cfg: RequestsConfig,
 }
+
+/// Entries of the route-stats cache (route ids are small counters, so up to this many routes
+/// never collide).
+#[cfg(not(loom))]
+const ROUTE_CACHE: usize = 256;
+#[cfg(loom)]
+const ROUTE_CACHE: usize = 2;
 
 impl Default for RequestLog {
     fn default() -> Self {
@@ -236,8 +454,9 @@ impl Default for RequestLog {
     }
 }
 
-/// Largest ring capacity (2^24 records): the slots are allocated up front, so an absurd
-/// capacity must be refused, not attempted (an allocation failure aborts the host).
+/// Largest ring capacity (2^24 records): the slots (256 bytes each: 256 KB for the default
+/// 1000) are allocated up front, so an absurd capacity must be refused, not attempted (an
+/// allocation failure aborts the host); a failed reservation below the limit is `TooLarge`.
 const MAX_CAPACITY: usize = 1 << 24;
 
 impl RequestLog {
@@ -250,19 +469,24 @@ impl RequestLog {
         if cfg.capacity > MAX_CAPACITY {
             return Err(Error::TooLarge);
         }
-        let empty = Arc::new(Entry {
-            seq: EMPTY,
-            req: Request::default(),
+        let empty = Arc::new(Spill {
+            seq: u64::MAX,
+            ..Default::default()
         });
+        let mut slots = Vec::new();
+        slots
+            .try_reserve_exact(cfg.capacity)
+            .map_err(|_| Error::TooLarge)?;
+        slots.extend((0..cfg.capacity).map(|_| RingSlot::new(&empty)));
         Ok(RequestLog {
             head: CachePadded::new(AtomicU64::new(0)),
-            slots: (0..cfg.capacity)
-                .map(|_| Slot::new(empty.clone()))
+            slots: slots.into_boxed_slice(),
+            unrouted: Striped::new(0),
+            overflow: Striped::new(0),
+            route_cache: (0..ROUTE_CACHE)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
-            global: CachePadded::new(RouteStats::default()),
-            unrouted: CachePadded::new(RouteStats::default()),
             routes: Rcu::new(ShardedMap::new()),
-            overflow: CachePadded::new(AtomicU64::new(0)),
             cfg,
         })
     }
@@ -322,33 +546,241 @@ impl RequestLog {
             r.flags |= FLAG_ERROR;
         }
         self.count(&r);
-        self.publish(Arc::new(Entry { seq, req: r }));
+        self.publish(seq, r);
     }
 
-    fn publish(&self, e: Arc<Entry>) {
-        let slot = &self.slots[(e.seq % self.cfg.capacity as u64) as usize];
+    /// Publishes record `seq` into its slot (the writer side of the module's protocol).
+    fn publish(&self, seq: u64, r: Request) {
+        let slot = &self.slots[(seq % self.cfg.capacity as u64) as usize];
+        let mine = stamp(seq, WRITING);
+        let mut spins = 0;
+        // Acquire: a done stamp we then claim must order our stores after the previous
+        // writer's (its Release commit), so ours are the later ones in every word.
+        let mut cur = slot.stamp.load(Ordering::Acquire);
         loop {
-            let cur = slot.load_full();
-            if cur.seq != EMPTY && cur.seq > e.seq {
+            if cur >> 1 > seq + 1 {
                 return; // overtaken by a writer a lap ahead: ours counts as evicted
             }
-            if slot.cas(&cur, e.clone()) {
+            if cur & WRITING != 0 {
+                if spins < BUSY_SPINS {
+                    spins += 1;
+                    spin_loop();
+                    // Acquire: as above.
+                    cur = slot.stamp.load(Ordering::Acquire);
+                    continue;
+                }
+                // A writer a lap behind is paused mid-copy: give ours up rather than wait.
+                // Relaxed: nothing else is published with the mark (readers only compare it).
+                slot.lost.fetch_max(seq + 1, Ordering::Relaxed);
                 return;
             }
+            // Success Acquire: as for the load above. Failure Acquire: `cur` is used as above.
+            match slot
+                .stamp
+                .compare_exchange_weak(cur, mine, Ordering::Acquire, Ordering::Acquire)
+            {
+                Ok(_) => break,
+                Err(v) => cur = v,
+            }
         }
+        // Release fence: any of our stores below that a reader sees is ordered after our claim
+        // above, so that reader's second stamp load sees the claim (or later) and drops its copy.
+        fence(Ordering::Release);
+        // Relaxed (all field stores): published by the Release commit below; torn copies are
+        // rejected by the readers' stamp check (module docs).
+        slot.time_ns.store(r.time_ns, Ordering::Relaxed);
+        slot.status_flags.store(
+            u64::from(r.status) | u64::from(r.flags) << 32,
+            Ordering::Relaxed,
+        );
+        slot.duration_ns.store(r.duration_ns, Ordering::Relaxed);
+        slot.bytes.store(r.bytes, Ordering::Relaxed);
+        slot.process_id.store(r.process_id, Ordering::Relaxed);
+        slot.route_id.store(r.route_id, Ordering::Relaxed);
+        let total = r.method.len() + r.host.len() + r.path.len() + r.trace_id.len();
+        if total <= INLINE_BYTES {
+            let mut buf = [0u8; INLINE_BYTES];
+            let mut at = 0;
+            for f in [&r.method, &r.host, &r.path, &r.trace_id] {
+                buf[at..at + f.len()].copy_from_slice(f);
+                at += f.len();
+            }
+            for (w, chunk) in slot
+                .inline
+                .iter()
+                .zip(buf.chunks_exact(8))
+                .take(total.div_ceil(8))
+            {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(chunk);
+                w.store(u64::from_le_bytes(b), Ordering::Relaxed);
+            }
+            let lens = |a: usize, b: usize| a as u64 | (b as u64) << 32;
+            slot.lens_a
+                .store(lens(r.method.len(), r.host.len()), Ordering::Relaxed);
+            slot.lens_b
+                .store(lens(r.path.len(), r.trace_id.len()), Ordering::Relaxed);
+        } else {
+            let new = Arc::new(Spill {
+                seq,
+                method: r.method,
+                host: r.host,
+                path: r.path,
+                trace_id: r.trace_id,
+            });
+            // We own the slot's words (busy), so no other writer stores into `spill`: the CAS
+            // succeeds on the first try.
+            loop {
+                let old = slot.spill.load_full();
+                if slot.spill.cas(&old, new.clone()) {
+                    break;
+                }
+            }
+            slot.lens_a.store(SPILLED, Ordering::Relaxed);
+        }
+        // Commit. A plain store (no read-modify-write): while the stamp says WRITING(seq) only
+        // we write it (claims need a done stamp; a writer giving up writes `lost`). Release:
+        // publishes the stores above to readers that Acquire-load the done stamp, and to the
+        // next writer of the slot.
+        slot.stamp.store(stamp(seq, 0), Ordering::Release);
+    }
+
+    /// Reads record `s` from its slot (the reader side of the module's protocol).
+    fn get(&self, s: u64) -> Got {
+        let slot = &self.slots[(s % self.cfg.capacity as u64) as usize];
+        // Acquire: pairs with the writer's Release commit, so the words hold record `s` (or
+        // something later, which the second stamp load detects).
+        let a = slot.stamp.load(Ordering::Acquire);
+        if a >> 1 > s + 1 {
+            return Got::Missed;
+        }
+        if a >> 1 < s + 1 {
+            // Relaxed: the mark carries no data; a reader that misses it stops here and sees it
+            // on a later read.
+            if slot.lost.load(Ordering::Relaxed) > s {
+                return Got::Missed; // its writer gave it up
+            }
+            return Got::Unpublished;
+        }
+        if a & WRITING != 0 {
+            return Got::Unpublished;
+        }
+        // Relaxed (all copies): validated by the stamp check below.
+        let time_ns = slot.time_ns.load(Ordering::Relaxed);
+        let status_flags = slot.status_flags.load(Ordering::Relaxed);
+        let duration_ns = slot.duration_ns.load(Ordering::Relaxed);
+        let bytes = slot.bytes.load(Ordering::Relaxed);
+        let process_id = slot.process_id.load(Ordering::Relaxed);
+        let route_id = slot.route_id.load(Ordering::Relaxed);
+        let lens_a = slot.lens_a.load(Ordering::Relaxed);
+        let lens_b = slot.lens_b.load(Ordering::Relaxed);
+        let mut words = [0u64; INLINE_WORDS];
+        let mut spill = None;
+        let half = |v: u64, hi: bool| (if hi { v >> 32 } else { v & 0xffff_ffff }) as usize;
+        let lens = [
+            half(lens_a, false),
+            half(lens_a, true),
+            half(lens_b, false),
+            half(lens_b, true),
+        ];
+        let total = lens.iter().fold(0usize, |a, n| a.saturating_add(*n));
+        if lens_a == SPILLED {
+            spill = Some(slot.spill.load_full());
+        } else {
+            // A torn `lens` may be anything: never copy past the inline words.
+            for (w, out) in slot
+                .inline
+                .iter()
+                .zip(words.iter_mut())
+                .take(total.div_ceil(8))
+            {
+                *out = w.load(Ordering::Relaxed);
+            }
+        }
+        // Acquire fence: if any load above saw a later writer's store, the claim that precedes
+        // it (before that writer's Release fence) is visible to the stamp load below.
+        fence(Ordering::Acquire);
+        // Relaxed: ordered by the fence above.
+        if slot.stamp.load(Ordering::Relaxed) != a {
+            return Got::Missed; // overwritten during the copy: only a newer record does that
+        }
+        let (status, flags) = (status_flags as u32, (status_flags >> 32) as u32);
+        let mut req = Request {
+            seq: s,
+            time_ns,
+            status,
+            duration_ns,
+            bytes,
+            process_id,
+            route_id,
+            flags,
+            ..Default::default()
+        };
+        match spill {
+            Some(sp) => {
+                if sp.seq != s {
+                    return Got::Missed; // never expected: the fences make the spill `s`'s
+                }
+                req.method = sp.method.clone();
+                req.host = sp.host.clone();
+                req.path = sp.path.clone();
+                req.trace_id = sp.trace_id.clone();
+            }
+            None => {
+                if total > INLINE_BYTES {
+                    return Got::Missed; // never expected: a validated copy is whole
+                }
+                let mut buf = [0u8; INLINE_BYTES];
+                for (chunk, w) in buf.chunks_exact_mut(8).zip(words.iter()) {
+                    chunk.copy_from_slice(&w.to_le_bytes());
+                }
+                let mut at = 0;
+                for (f, n) in [
+                    &mut req.method,
+                    &mut req.host,
+                    &mut req.path,
+                    &mut req.trace_id,
+                ]
+                .into_iter()
+                .zip(lens)
+                {
+                    *f = buf[at..at + n].to_vec();
+                    at += n;
+                }
+            }
+        }
+        Got::Record(req)
     }
 
     fn count(&self, r: &Request) {
-        self.global.add(r);
         if r.route_id == 0 {
             self.unrouted.add(r);
             return;
         }
+        let entry = &self.route_cache[(r.route_id % ROUTE_CACHE as u64) as usize];
+        // Acquire: pairs with the Release store that filled the entry, so the stats it points
+        // to are seen initialised.
+        let p = entry.load(Ordering::Acquire);
+        if !p.is_null() {
+            // SAFETY: the cache only ever holds `Arc::as_ptr` of stats that are in the
+            // published route map, whose entries are never removed or replaced; so the map
+            // (owned by `self`) keeps every such `Arc` alive as long as `self` lives.
+            let s = unsafe { &*p };
+            if s.id == r.route_id {
+                s.add(r);
+                return;
+            }
+        }
         // Count inside the read: no clone of the stats' Arc, so no shared refcount write.
-        if self
-            .routes
-            .read(|m| m.value.get(&r.route_id).map(|s| s.add(r)).is_some())
-        {
+        let hit = self.routes.read(|m| {
+            m.value.get(&r.route_id).map(|s| {
+                s.add(r);
+                Arc::as_ptr(s).cast_mut()
+            })
+        });
+        if let Some(p) = hit {
+            // Release: publishes the stats' initialisation to readers of the entry (as above).
+            entry.store(p, Ordering::Release);
             return;
         }
         let max = self.cfg.max_routes;
@@ -361,14 +793,17 @@ impl RequestLog {
                 return Err(Error::Full);
             }
             let mut n = m.clone();
-            let s = Arc::new(RouteStats::default());
+            let s = Arc::new(Striped::new(id));
             n.insert(id, s.clone());
             Ok((n, s))
         });
         match made {
-            Ok((s, _)) => s.add(r),
-            // Relaxed: a statistic.
-            Err(_) => drop(self.overflow.fetch_add(1, Ordering::Relaxed)),
+            Ok((s, _)) => {
+                s.add(r);
+                // Release: as above; `s` is the Arc in the published map.
+                entry.store(Arc::as_ptr(&s).cast_mut(), Ordering::Release);
+            }
+            Err(_) => self.overflow.add(r),
         }
     }
 
@@ -386,13 +821,10 @@ impl RequestLog {
         };
         let mut s = start;
         while s < head && out.requests.len() < max {
-            let e = self.slots[(s % cap) as usize].load_full();
-            if e.seq == s {
-                out.requests.push(e.req.clone());
-            } else if e.seq != EMPTY && e.seq > s {
-                out.missed += 1;
-            } else {
-                break; // claimed, not yet published
+            match self.get(s) {
+                Got::Record(r) => out.requests.push(r),
+                Got::Missed => out.missed += 1,
+                Got::Unpublished => break,
             }
             s += 1;
         }
@@ -408,9 +840,8 @@ impl RequestLog {
         let n = (n as u64).min(cap);
         let mut v = Vec::new();
         for s in head.saturating_sub(n)..head {
-            let e = self.slots[(s % cap) as usize].load_full();
-            if e.seq == s {
-                v.push(e.req.clone());
+            if let Got::Record(r) = self.get(s) {
+                v.push(r);
             }
         }
         v
@@ -432,15 +863,23 @@ impl RequestLog {
             .ok_or(Error::NotFound)
     }
 
-    /// Stats over every request.
+    /// Stats over every request: the sum of every route's, the unrouted and the overflow
+    /// stats (so recording touches one stats block, and this read sums them all).
     pub fn global_stats(&self) -> StatsView {
-        self.global.view()
+        let mut c = Counts::new();
+        self.unrouted.sum_into(&mut c);
+        self.overflow.sum_into(&mut c);
+        self.routes.read(|m| {
+            for (_, s) in m.value.iter() {
+                s.sum_into(&mut c);
+            }
+        });
+        c.view()
     }
 
     /// Requests whose route had no stats slot left (`max_routes` reached).
     pub fn stats_overflow(&self) -> u64 {
-        // Relaxed: a statistic.
-        self.overflow.load(Ordering::Relaxed)
+        self.overflow.view().requests
     }
 }
 
@@ -466,6 +905,57 @@ mod tests {
             Err(Error::TooLarge)
         ));
         assert!(RequestLog::new(cfg(4)).is_ok());
+    }
+
+    #[test]
+    fn a_slot_is_four_cache_lines() {
+        assert_eq!(std::mem::size_of::<RingSlot>(), 256);
+    }
+
+    #[test]
+    fn long_fields_spill_and_read_back() {
+        let l = RequestLog::new(RequestsConfig {
+            capacity: 2,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut r = Request {
+            method: b"GET".to_vec(),
+            host: vec![b'h'; INLINE_BYTES - 3],
+            ..Default::default()
+        };
+        l.record(r.clone()).unwrap(); // exactly fills the inline words
+        r.path = b"/".to_vec();
+        l.record(r.clone()).unwrap(); // one byte over: spilled
+        r.host = b"h".to_vec();
+        l.record(r.clone()).unwrap(); // inline again, over the slot of record 0
+        let got = l.read(0, 10);
+        assert_eq!((got.next, got.missed), (3, 1));
+        assert_eq!(got.requests[0].host.len(), INLINE_BYTES - 3);
+        assert_eq!(got.requests[0].path, b"/");
+        assert_eq!(got.requests[1].host, b"h");
+        assert_eq!(got.requests[1].path, b"/");
+        assert_eq!(got.requests[1].method, b"GET");
+    }
+
+    #[test]
+    fn routes_colliding_in_the_cache_keep_their_own_stats() {
+        let l = RequestLog::default();
+        let ids = [1, 1 + ROUTE_CACHE as u64, 2, 1 + 2 * ROUTE_CACHE as u64];
+        for k in 0..40u64 {
+            let id = ids[(k % 4) as usize];
+            l.record(Request {
+                route_id: id,
+                bytes: id,
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        for id in ids {
+            let s = l.route_stats(id).unwrap();
+            assert_eq!((s.requests, s.bytes), (10, 10 * id), "route {id}");
+        }
+        assert_eq!(l.global_stats().requests, 40);
     }
 
     #[test]
