@@ -217,7 +217,8 @@ mod blocks {
             pub(super) fn pop(&mut self, l: Layout) -> Option<*mut u8> {
                 let st = self.stack(l)?;
                 if st.is_empty() {
-                    *st = take(l)?;
+                    // Move the blocks into our stack (its capacity stays 2 * MAG: no regrowth).
+                    st.append(&mut take(l)?);
                 }
                 st.pop().map(|b| b.0)
             }
@@ -229,7 +230,9 @@ mod blocks {
                 };
                 st.push(Block(p));
                 if st.len() >= 2 * MAG {
-                    let mag: Magazine = st.drain(MAG..).collect();
+                    // Exactly MAG blocks in a MAG-capacity vector (one small allocation).
+                    let mut mag = Magazine::with_capacity(MAG);
+                    mag.extend(st.drain(MAG..));
                     give(l, mag);
                 }
                 true

@@ -14,7 +14,9 @@
 //!   sits behind one mutex taken only by enrichers. Level, tags and flags are atomics inside
 //!   each line, so an enricher writes them after the line is published.
 //! * URL list and error groups are published to readers as `arc-swap` snapshots after each
-//!   enrichment chunk that changed them, so reads never wait on enrichment or appends.
+//!   enrichment chunk that changed them (by the worker, `enrich` and `sync`; by helping
+//!   appenders at most once a millisecond, as each snapshot copies the lists), so reads never
+//!   wait on enrichment or appends.
 //!
 //! # The no-miss guarantee (helping) and the one place append can wait
 //!
@@ -340,6 +342,8 @@ struct EnrichState {
     groups_stale: bool,
     /// The URL list changed since its snapshot was last published.
     urls_stale: bool,
+    /// When snapshots were last published (`crate::time::mono_ns`).
+    published_ns: u64,
 }
 
 struct Shared {
@@ -382,6 +386,8 @@ impl std::fmt::Debug for LogStore {
 
 /// Lines an enricher processes per mutex hold.
 const CHUNK: u64 = 256;
+/// Shortest interval between two snapshot publications by helpers (1 ms).
+const SNAPSHOT_EVERY_NS: u64 = 1_000_000;
 /// Lines a helper claims for analysis at a time (the worker claims 4x this): small, so the
 /// helpers and the worker interleave over the lines near the apply cursor.
 const HELP_CLAIM: u64 = 4;
@@ -566,6 +572,9 @@ impl Shared {
     }
 
     fn publish_groups(&self, st: &mut EnrichState) {
+        if st.urls_stale || st.groups_stale {
+            st.published_ns = crate::time::mono_ns();
+        }
         if st.urls_stale {
             st.urls_stale = false;
             self.urls_snap.store(StdArc::new(st.urls.list()));
@@ -606,9 +615,12 @@ impl Shared {
                     let more = (target + 1 + CHUNK).min(self.ring.appended());
                     self.enrich_locked(&mut st, more, Apply::Ready);
                 }
-                // Snapshots for readers: at least every 64 lines applied by helpers (the
-                // worker, `enrich` and `sync` publish after every chunk).
-                if st.cursor / 64 != before / 64 {
+                // Snapshots for readers, from helpers: at most every SNAPSHOT_EVERY (each one
+                // copies the URL list and the groups; under a flood, helpers apply lines all
+                // the time). The worker, `enrich` and `sync` publish after every chunk.
+                if st.cursor / 64 != before / 64
+                    && crate::time::mono_ns().saturating_sub(st.published_ns) >= SNAPSHOT_EVERY_NS
+                {
                     self.publish_groups(&mut st);
                 }
                 let done = st.cursor - before;
@@ -846,6 +858,7 @@ impl LogStore {
                 groups: ErrorGrouper::new(cfg.groups),
                 groups_stale: false,
                 urls_stale: false,
+                published_ns: 0,
             }),
             enriched_upto: CachePadded::new(AtomicU64::new(0)),
             analyze_next: CachePadded::new(AtomicU64::new(0)),
