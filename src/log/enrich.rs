@@ -230,9 +230,30 @@ struct Caches {
 /// Detectors whose caches a thread keeps (in use at once: normally one, the shared one).
 const CACHED_DETECTORS: usize = 4;
 
+/// One thread's caches, by detector id. When the thread exits they go to [`SPARE`], so the
+/// next thread starts with warm lazy-DFA caches (building DFA states again is the slow part of
+/// a cold search).
+struct ThreadCaches(Vec<(u64, Box<Caches>)>);
+
+impl Drop for ThreadCaches {
+    fn drop(&mut self) {
+        if let Ok(mut spare) = SPARE.lock() {
+            for c in self.0.drain(..) {
+                if spare.len() < MAX_SPARE {
+                    spare.push(c);
+                }
+            }
+        }
+    }
+}
+
+/// Caches left by exited threads (bounded).
+static SPARE: std::sync::Mutex<Vec<(u64, Box<Caches>)>> = std::sync::Mutex::new(Vec::new());
+const MAX_SPARE: usize = 16;
+
 thread_local! {
-    static CACHES: std::cell::RefCell<Vec<(u64, Box<Caches>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static CACHES: std::cell::RefCell<ThreadCaches> =
+        const { std::cell::RefCell::new(ThreadCaches(Vec::new())) };
 }
 
 fn find(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> Option<regex_automata::Match> {
@@ -329,13 +350,21 @@ impl Detector {
             let Ok(mut t) = t.try_borrow_mut() else {
                 return None;
             };
+            let t = &mut t.0;
             let i = match t.iter().position(|(id, _)| *id == self.id) {
                 Some(i) => i,
                 None => {
                     if t.len() >= CACHED_DETECTORS {
                         t.remove(0);
                     }
-                    t.push((self.id, Box::new(self.new_caches())));
+                    let spare = SPARE.lock().ok().and_then(|mut sp| {
+                        let j = sp.iter().position(|(id, _)| *id == self.id)?;
+                        Some(sp.swap_remove(j).1)
+                    });
+                    t.push((
+                        self.id,
+                        spare.unwrap_or_else(|| Box::new(self.new_caches())),
+                    ));
                     t.len() - 1
                 }
             };

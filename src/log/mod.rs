@@ -672,7 +672,7 @@ impl Shared {
             (text, 0)
         };
         self.bytes.add(text.len() as u64);
-        Line {
+        let line = Line {
             ts_ns: if ts_ns == 0 {
                 crate::time::now_ns()
             } else {
@@ -685,7 +685,27 @@ impl Shared {
             flags: AtomicU32::new(fl),
             text: Text::new(text),
             analysis: AnalysisCell::new(),
+        };
+        if self.overloaded() {
+            // Enrichment is a full ring behind: this append will help anyway, and analysing
+            // its own line now, while the bytes are in this core's cache and before anyone
+            // else can see the line, is cheaper than analysing a line another core wrote a
+            // ring ago. The line is published already claimed and analysed.
+            line.analysis
+                .set(self.detector.analyze_stripped(&strip_ansi(&line.text)));
+            // Relaxed: the line is still private; publishing it (Release) carries this.
+            line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed);
         }
+        line
+    }
+
+    /// Whether the next append would have to help (its ring slot holds an unenriched line).
+    #[inline]
+    fn overloaded(&self) -> bool {
+        let head = self.ring.appended();
+        let cap = self.ring.capacity() as u64;
+        // Relaxed: a heuristic; a stale value only moves one analysis to another thread.
+        head >= cap && self.enriched_upto.load(Ordering::Relaxed) + cap <= head
     }
 
     fn worker(&self) {
