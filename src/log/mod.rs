@@ -31,7 +31,10 @@
 //! whichever thread claims the line first (the worker analysing ahead, or the appender about to
 //! evict it), and stored in the line; *applying* it (level/tags/flags, URL list, error groups)
 //! happens in sequence order under the mutex and is cheap. So under sustained overload every
-//! appender analyses the line it evicts in parallel with the others. This is the only
+//! appender analyses the line it evicts in parallel with the others. An appender that will
+//! have to help also analyses its *own* line before publishing it (the bytes are in its
+//! cache, and nobody else can see the line yet), so in a flood each appender analyses what it
+//! writes and applying the line it evicts is cheap. This is the only
 //! place where an append can wait: when enrichment is a full ring behind (the worker starved,
 //! or manual mode without `enrich` calls), appenders pay for enrichment themselves and
 //! serialise on the enrichment mutex, and a helper waits for a line that was claimed but not yet
