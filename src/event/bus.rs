@@ -36,7 +36,7 @@
 //!   event is never left waiting behind an unreadable fd (the fd may be spuriously readable).
 
 use super::queue::Ring;
-use super::wait::{block_on, WaitSet};
+use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{fence, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::{Error, Result};
@@ -462,12 +462,15 @@ impl Subscription {
         if let Some(ev) = self.sub.take() {
             return Ok(ev);
         }
-        block_on(&self.sub.not_empty, Some(timeout), || {
-            match self.sub.try_pop() {
+        block_on_with(
+            &self.sub.not_empty,
+            Some(timeout),
+            || match self.sub.try_pop() {
                 Err(Error::Empty) => None,
                 r => Some(r),
-            }
-        })
+            },
+            || self.sub.ring.item_in_flight(),
+        )
         .unwrap_or(Err(Error::Timeout))
     }
 
