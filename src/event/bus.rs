@@ -154,8 +154,9 @@ pub struct SubStats {
 
 struct Sub {
     filter: Filter,
-    /// (per-subscription delivery index, event).
-    ring: Ring<(u64, Event)>,
+    /// Events; while in the ring an event's `lost_before` holds its per-subscription delivery
+    /// index (so a slot stays one cache line; `take` turns it into the real `lost_before`).
+    ring: Ring<Event>,
     /// Next delivery index; written only under the publish mutex.
     next_idx: AtomicU64,
     /// Next index the consumer expects (for `lost_before`).
@@ -173,7 +174,8 @@ impl Sub {
         // Relaxed: only written under the publish mutex, which orders it.
         let idx = self.next_idx.load(Ordering::Relaxed);
         self.next_idx.store(idx + 1, Ordering::Relaxed);
-        let mut item = (idx, ev);
+        let mut item = ev;
+        item.lost_before = idx;
         loop {
             match self.ring.push(item) {
                 Ok(()) => return,
@@ -234,7 +236,8 @@ impl Sub {
     }
 
     fn take(&self) -> Option<Event> {
-        let (idx, mut ev) = self.ring.pop()?;
+        let mut ev = self.ring.pop()?;
+        let idx = ev.lost_before;
         // AcqRel: keeps consumers' view of the index monotonic.
         let prev = self.consumed_idx.fetch_max(idx + 1, Ordering::AcqRel);
         ev.lost_before = idx.saturating_sub(prev);
