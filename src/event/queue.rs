@@ -46,9 +46,9 @@ use std::mem::MaybeUninit;
 use std::time::Duration;
 
 /// One slot: a cache line when `T` fits in 56 bytes (an [`Event`] does: 8 + 56 = 64). The
-/// alignment keeps a slot from straddling two lines: with the allocator's 16-byte alignment
-/// three runs in four put the array off a line boundary, and then every push and pop moved two
-/// lines between the producer's and the consumer's cores instead of one.
+/// alignment keeps a slot from straddling two lines: the allocator only promises 16 bytes, and
+/// when it put the array off a line boundary every push and pop moved two lines between the
+/// producer's and the consumer's cores instead of one.
 #[repr(align(64))]
 struct Slot<T> {
     stamp: AtomicU64,
