@@ -11,6 +11,12 @@
 //! each side and loom checks the rest of the protocol (epoch, mutex/condvar hand-off, the
 //! in-flight retry, notify_one with two waiters, close) with that step taken as given. The
 //! fence-free code itself is exercised by `tests/event_wakeup.rs` (watchdog stress tests).
+//!
+//! Models keep at most one thread in the in-flight retry (a waiter that found a claimed but
+//! unpublished slot yields and retries): when two threads yield-spin at once, loom's explorer
+//! may switch between them forever (a switch away from a yielding thread is not a preemption),
+//! so such a model never finishes. The two-waiter case is checked at the `WaitSet` level
+//! (`wait_set_two_waiters_notify_one`) and by the multi-consumer stress test.
 #![cfg(loom)]
 
 use lfe::event::wait::{block_on, WaitSet};
@@ -111,25 +117,5 @@ fn queue_blocking_push_gets_room() {
         assert_eq!(q.pop_timeout(Duration::MAX).unwrap().kind, 1);
         assert!(p.join().unwrap().is_ok());
         assert_eq!(q.try_pop().unwrap().kind, 2);
-    });
-}
-
-/// Two consumers block on an empty queue; two pushes arrive one at a time. Both consumers must
-/// get an event (covers the in-flight retry: a consumer may see a claimed, unpublished slot).
-#[test]
-fn queue_two_consumers_two_pushes() {
-    loom::model(|| {
-        let q = Arc::new(EventQueue::with_capacity(2).unwrap());
-        let cs: Vec<_> = (0..2)
-            .map(|_| {
-                let q = q.clone();
-                thread::spawn(move || q.pop_timeout(Duration::MAX).map(|e| e.seq))
-            })
-            .collect();
-        q.try_push(&EventInput::new(1, b"")).unwrap();
-        q.try_push(&EventInput::new(1, b"")).unwrap();
-        let mut got: Vec<u64> = cs.into_iter().map(|h| h.join().unwrap().unwrap()).collect();
-        got.sort_unstable();
-        assert_eq!(got, vec![1, 2]);
     });
 }

@@ -151,7 +151,9 @@ impl<T> Ring<T> {
                 }
                 pos = t;
             } else {
-                // Another producer took `pos`; catch up.
+                // Another producer took `pos`; catch up. The pause lets its CAS land (and under
+                // loom is a yield, so the model does not re-read a stale `tail` forever).
+                crate::sync::spin_loop();
                 // Relaxed: a guess, validated as above.
                 pos = self.tail.load(Ordering::Relaxed);
             }
@@ -195,6 +197,8 @@ impl<T> Ring<T> {
                 }
                 pos = h;
             } else {
+                // Another consumer took `pos`; catch up (pause: as in push).
+                crate::sync::spin_loop();
                 // Relaxed: a guess, validated as above.
                 pos = self.head.load(Ordering::Relaxed);
             }
