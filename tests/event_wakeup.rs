@@ -55,10 +55,7 @@ impl Watchdog {
                 }
             }
         });
-        Watchdog {
-            stop,
-            h: Some(h),
-        }
+        Watchdog { stop, h: Some(h) }
     }
 }
 
@@ -195,7 +192,9 @@ fn bus_subscriber_blocking_never_loses_a_wakeup() {
     let progress = Arc::new(AtomicU64::new(0));
     let p2 = progress.clone();
     let bus2 = bus.clone();
-    let _wd = Watchdog::start("bus", progress.clone(), move || format!("{:?}", bus2.stats()));
+    let _wd = Watchdog::start("bus", progress.clone(), move || {
+        format!("{:?}", bus2.stats())
+    });
     let b = bus.clone();
     let publisher = thread::spawn(move || {
         for i in 0..n {
