@@ -239,9 +239,12 @@ pub fn deadline_after(timeout: Duration) -> Option<u64> {
     crate::time::mono_ns().checked_add(ns)
 }
 
-/// How many times a blocking call retries, with growing pauses (then yields), before it parks.
+/// How many times a blocking call retries, with growing pauses (then yields), before it parks:
+/// 7 pause rounds then 4 yields, the same budget as crossbeam-utils' `Backoff` (SPIN_LIMIT 6,
+/// YIELD_LIMIT 10) that crossbeam-channel uses before it parks, so a ping-pong whose round trip
+/// fits in that budget stays on the spinning side for both.
 #[cfg(not(loom))]
-pub(crate) const SPIN_ROUNDS: u32 = 10;
+pub(crate) const SPIN_ROUNDS: u32 = 11;
 /// Under loom spinning only adds states; park at once.
 #[cfg(loom)]
 pub(crate) const SPIN_ROUNDS: u32 = 0;
