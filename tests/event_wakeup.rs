@@ -77,6 +77,14 @@ fn rounds(full: u64) -> u64 {
     }
 }
 
+/// Every `every` calls, sleep briefly: longer than the spin phase of a blocked thread, so the
+/// threads waiting on this one park (a no-lost-wake-up test must make them park, not spin).
+fn stall(i: u64, every: u64) {
+    if i % every == every - 1 {
+        thread::sleep(Duration::from_micros(50));
+    }
+}
+
 fn queue(capacity: usize) -> Arc<EventQueue> {
     Arc::new(
         EventQueue::new(QueueConfig {
@@ -100,7 +108,7 @@ fn ev(pid: u64, payload: &[u8]) -> EventInput<'_> {
 /// empty queue, so both sides park and wake on almost every round.
 #[test]
 fn pingpong_blocking_never_loses_a_wakeup() {
-    let n = rounds(100_000);
+    let n = rounds(60_000);
     let (a, b) = (queue(1), queue(1));
     let progress = Arc::new(AtomicU64::new(0));
     let (a2, b2, p2) = (a.clone(), b.clone(), progress.clone());
@@ -112,6 +120,7 @@ fn pingpong_blocking_never_loses_a_wakeup() {
         for i in 0..n {
             let e = a3.pop_timeout(Duration::MAX).unwrap();
             assert_eq!(e.process_id, i);
+            stall(i, 8);
             b3.push_timeout(&ev(i, b""), Duration::MAX).unwrap();
         }
     });
@@ -120,6 +129,7 @@ fn pingpong_blocking_never_loses_a_wakeup() {
         let e = b.pop_timeout(Duration::MAX).unwrap();
         assert_eq!(e.process_id, i);
         p2.fetch_add(1, Ordering::Relaxed);
+        stall(i, 13);
     }
     echo.join().unwrap();
     assert!(a.is_empty() && b.is_empty());
@@ -144,6 +154,7 @@ fn mpmc_blocking_tiny_queue_never_loses_a_wakeup() {
                 for i in 0..per {
                     q.push_timeout(&ev(p, &i.to_le_bytes()), Duration::MAX)
                         .unwrap();
+                    stall(i, 64 + p);
                 }
             })
         })
@@ -157,7 +168,8 @@ fn mpmc_blocking_tiny_queue_never_loses_a_wakeup() {
             thread::spawn(move || {
                 let mut last = [None::<u64>; P as usize];
                 let mut got = Vec::with_capacity(share as usize);
-                for _ in 0..share {
+                for k in 0..share {
+                    stall(k, 61 + c);
                     let e = q.pop_timeout(Duration::MAX).unwrap();
                     let i = u64::from_le_bytes(e.payload[..8].try_into().unwrap());
                     let l = &mut last[e.process_id as usize];
@@ -186,7 +198,7 @@ fn mpmc_blocking_tiny_queue_never_loses_a_wakeup() {
 /// (never evicted) always arrives.
 #[test]
 fn bus_subscriber_blocking_never_loses_a_wakeup() {
-    let n = rounds(100_000);
+    let n = rounds(40_000);
     let bus = Arc::new(EventBus::new(BusConfig::default()).unwrap());
     let sub = bus.subscribe(Filter::all(), 1).unwrap();
     let progress = Arc::new(AtomicU64::new(0));
@@ -200,9 +212,7 @@ fn bus_subscriber_blocking_never_loses_a_wakeup() {
         for i in 0..n {
             b.publish(&ev(i, b"")).unwrap();
             // Let the subscriber drain and park now and then, so it is woken often.
-            if i % 4 == 0 {
-                thread::yield_now();
-            }
+            stall(i, 4);
         }
     });
     let (mut last, mut popped, mut lost) = (0u64, 0u64, 0u64);
@@ -213,6 +223,63 @@ fn bus_subscriber_blocking_never_loses_a_wakeup() {
         popped += 1;
         lost += e.lost_before;
         p2.fetch_add(1, Ordering::Relaxed);
+    }
+    publisher.join().unwrap();
+    let st = sub.stats();
+    assert_eq!(st.delivered, n);
+    assert_eq!(popped + st.lagged, n, "lost or duplicated");
+    assert_eq!(lost, st.lagged);
+}
+
+/// The bus's eventfd protocol with a consumer that only ever sleeps in `poll` on the
+/// subscription's fd (no deadline): whenever it has drained the ring (which clears the fd), a
+/// later publish must make the fd readable again, or the consumer sleeps forever.
+#[cfg(target_os = "linux")]
+#[test]
+fn bus_eventfd_never_leaves_an_event_behind_an_unreadable_fd() {
+    let n = rounds(40_000);
+    let bus = Arc::new(EventBus::new(BusConfig::default()).unwrap());
+    let sub = bus.subscribe(Filter::all(), 8).unwrap();
+    let fd = sub.fd().unwrap();
+    let progress = Arc::new(AtomicU64::new(0));
+    let p2 = progress.clone();
+    let bus2 = bus.clone();
+    let _wd = Watchdog::start("bus eventfd", progress.clone(), move || {
+        format!("{:?}", bus2.stats())
+    });
+    let b = bus.clone();
+    let publisher = thread::spawn(move || {
+        for i in 0..n {
+            b.publish(&ev(i, b"")).unwrap();
+            stall(i, 4);
+        }
+    });
+    let (mut last, mut popped, mut lost) = (0u64, 0u64, 0u64);
+    while last < n {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd; -1: no timeout (the watchdog catches a hang).
+        let r = unsafe { libc::poll(&mut p, 1, -1) };
+        assert!(
+            r == 1 || std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        );
+        // Drain: the failing try_pop at the end clears the fd and re-checks the ring.
+        loop {
+            match sub.try_pop() {
+                Ok(e) => {
+                    assert!(e.seq > last, "out of order");
+                    last = e.seq;
+                    popped += 1;
+                    lost += e.lost_before;
+                    p2.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(lfe::Error::Empty) => break,
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
     }
     publisher.join().unwrap();
     let st = sub.stats();

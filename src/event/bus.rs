@@ -31,9 +31,15 @@
 //!   events may be waiting. `signalled` says the fd has been written and not yet drained: a
 //!   publisher writes the fd only when it flips `signalled` false→true, so the syscall is off the
 //!   fast path once the fd is signalled. A consumer that finds the ring empty drains the fd,
-//!   clears `signalled`, then (after a SeqCst fence, pairing with the publisher's fence between
-//!   its push and its `signalled` load) re-checks the ring and re-signals if it is not empty: an
-//!   event is never left waiting behind an unreadable fd (the fd may be spuriously readable).
+//!   clears `signalled` (SeqCst store), then re-checks the ring with SeqCst loads of its
+//!   positions and re-signals if it is not empty: an event is never left waiting behind an
+//!   unreadable fd (the fd may be spuriously readable). The publisher's side is its push's SeqCst
+//!   CAS on the ring's tail followed by a SeqCst load of `signalled`, with no fence: as in
+//!   `wait.rs`, this is store-buffering over SeqCst operations only, so in the single total order
+//!   either the consumer's re-check sees the push or the publisher sees `signalled == false` and
+//!   writes the fd (the consumer keeps a fence after its store; it is off the fast path). Under
+//!   loom the publisher adds a fence (loom does not model that order); the fence-free build is
+//!   exercised by `tests/event_wakeup.rs` (a consumer that only sleeps in `poll` on the fd).
 
 use super::queue::Ring;
 use super::wait::{block_on_with, WaitSet};
@@ -194,10 +200,12 @@ impl Sub {
     fn wake(&self) {
         self.not_empty.notify_one();
         if self.efd >= 0 {
-            // Pairs with the consumer's fence in `unsignal` (module docs, eventfd).
+            // Only under loom, which does not model the SeqCst total order (wait.rs docs).
+            #[cfg(loom)]
             fence(Ordering::SeqCst);
-            // Relaxed: ordered by the fence; the swap below decides.
-            if !self.signalled.load(Ordering::Relaxed)
+            // SeqCst: the publisher's half of the eventfd check (module docs): our push's
+            // SeqCst CAS on the ring's tail came before this load; the swap below decides.
+            if !self.signalled.load(Ordering::SeqCst)
                 && !self.signalled.swap(true, Ordering::AcqRel)
             {
                 self.efd_write();
