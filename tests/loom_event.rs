@@ -3,6 +3,20 @@
 //!
 //! A lost wake-up shows up as a deadlock (a waiter parked forever with the condition true),
 //! which loom reports as a failure.
+//!
+//! What these models do and do not check: the real fast path is fence-free and relies on the
+//! total order of `SeqCst` operations (the notifier's SeqCst claim then SeqCst load of the
+//! waiter count, against the waiter's SeqCst increment then SeqCst re-check). loom does not
+//! model that order (tokio-rs/loom#180), so under `cfg(loom)` `WaitSet` adds a SeqCst fence on
+//! each side and loom checks the rest of the protocol (epoch, mutex/condvar hand-off, the
+//! in-flight retry, notify_one with two waiters, close) with that step taken as given. The
+//! fence-free code itself is exercised by `tests/event_wakeup.rs` (watchdog stress tests).
+//!
+//! Models keep at most one thread in the in-flight retry (a waiter that found a claimed but
+//! unpublished slot yields and retries): when two threads yield-spin at once, loom's explorer
+//! may switch between them forever (a switch away from a yielding thread is not a preemption),
+//! so such a model never finishes. The two-waiter case is checked at the `WaitSet` level
+//! (`wait_set_two_waiters_notify_one`) and by the multi-consumer stress test.
 #![cfg(loom)]
 
 use lfe::event::wait::{block_on, WaitSet};
@@ -12,8 +26,8 @@ use loom::sync::Arc;
 use loom::thread;
 use std::time::Duration;
 
-/// One waiter, one notifier; the condition is published with a Release store only, so the
-/// wait set's fences are what must prevent the lost wake-up.
+/// One waiter, one notifier; the condition is published with a SeqCst store and re-checked with
+/// a SeqCst load (the `WaitSet` contract, wait.rs protocol).
 #[test]
 fn wait_set_no_lost_wakeup() {
     loom::model(|| {
@@ -21,9 +35,9 @@ fn wait_set_no_lost_wakeup() {
         let flag = Arc::new(AtomicBool::new(false));
         let (ws2, flag2) = (ws.clone(), flag.clone());
         let waiter = thread::spawn(move || {
-            block_on(&ws2, None, || flag2.load(Ordering::Acquire).then_some(()));
+            block_on(&ws2, None, || flag2.load(Ordering::SeqCst).then_some(()));
         });
-        flag.store(true, Ordering::Release);
+        flag.store(true, Ordering::SeqCst);
         ws.notify_one();
         waiter.join().unwrap();
         assert_eq!(ws.waiters(), 0);
@@ -38,9 +52,9 @@ fn wait_set_two_waiters_notify_one() {
         let ws = Arc::new(WaitSet::new());
         let items = Arc::new(AtomicUsize::new(0));
         let take = |items: &AtomicUsize| {
-            let mut n = items.load(Ordering::Acquire);
+            let mut n = items.load(Ordering::SeqCst);
             while n > 0 {
-                match items.compare_exchange(n, n - 1, Ordering::AcqRel, Ordering::Acquire) {
+                match items.compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst) {
                     Ok(_) => return Some(()),
                     Err(m) => n = m,
                 }
@@ -53,7 +67,7 @@ fn wait_set_two_waiters_notify_one() {
             hs.push(thread::spawn(move || block_on(&ws, None, || take(&items))));
         }
         for _ in 0..2 {
-            items.fetch_add(1, Ordering::Release);
+            items.fetch_add(1, Ordering::SeqCst);
             ws.notify_one();
         }
         for h in hs {

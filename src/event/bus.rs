@@ -31,12 +31,18 @@
 //!   events may be waiting. `signalled` says the fd has been written and not yet drained: a
 //!   publisher writes the fd only when it flips `signalled` false→true, so the syscall is off the
 //!   fast path once the fd is signalled. A consumer that finds the ring empty drains the fd,
-//!   clears `signalled`, then (after a SeqCst fence, pairing with the publisher's fence between
-//!   its push and its `signalled` load) re-checks the ring and re-signals if it is not empty: an
-//!   event is never left waiting behind an unreadable fd (the fd may be spuriously readable).
+//!   clears `signalled` (SeqCst store), then re-checks the ring with SeqCst loads of its
+//!   positions and re-signals if it is not empty: an event is never left waiting behind an
+//!   unreadable fd (the fd may be spuriously readable). The publisher's side is its push's SeqCst
+//!   CAS on the ring's tail followed by a SeqCst load of `signalled`, with no fence: as in
+//!   `wait.rs`, this is store-buffering over SeqCst operations only, so in the single total order
+//!   either the consumer's re-check sees the push or the publisher sees `signalled == false` and
+//!   writes the fd (the consumer keeps a fence after its store; it is off the fast path). Under
+//!   loom the publisher adds a fence (loom does not model that order); the fence-free build is
+//!   exercised by `tests/event_wakeup.rs` (a consumer that only sleeps in `poll` on the fd).
 
 use super::queue::Ring;
-use super::wait::{block_on, WaitSet};
+use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{fence, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::{Error, Result};
@@ -154,8 +160,9 @@ pub struct SubStats {
 
 struct Sub {
     filter: Filter,
-    /// (per-subscription delivery index, event).
-    ring: Ring<(u64, Event)>,
+    /// Events; while in the ring an event's `lost_before` holds its per-subscription delivery
+    /// index (so a slot stays one cache line; `take` turns it into the real `lost_before`).
+    ring: Ring<Event>,
     /// Next delivery index; written only under the publish mutex.
     next_idx: AtomicU64,
     /// Next index the consumer expects (for `lost_before`).
@@ -173,7 +180,8 @@ impl Sub {
         // Relaxed: only written under the publish mutex, which orders it.
         let idx = self.next_idx.load(Ordering::Relaxed);
         self.next_idx.store(idx + 1, Ordering::Relaxed);
-        let mut item = (idx, ev);
+        let mut item = ev;
+        item.lost_before = idx;
         loop {
             match self.ring.push(item) {
                 Ok(()) => return,
@@ -192,10 +200,12 @@ impl Sub {
     fn wake(&self) {
         self.not_empty.notify_one();
         if self.efd >= 0 {
-            // Pairs with the consumer's fence in `unsignal` (module docs, eventfd).
+            // Only under loom, which does not model the SeqCst total order (wait.rs docs).
+            #[cfg(loom)]
             fence(Ordering::SeqCst);
-            // Relaxed: ordered by the fence; the swap below decides.
-            if !self.signalled.load(Ordering::Relaxed)
+            // SeqCst: the publisher's half of the eventfd check (module docs): our push's
+            // SeqCst CAS on the ring's tail came before this load; the swap below decides.
+            if !self.signalled.load(Ordering::SeqCst)
                 && !self.signalled.swap(true, Ordering::AcqRel)
             {
                 self.efd_write();
@@ -234,7 +244,8 @@ impl Sub {
     }
 
     fn take(&self) -> Option<Event> {
-        let (idx, mut ev) = self.ring.pop()?;
+        let mut ev = self.ring.pop()?;
+        let idx = ev.lost_before;
         // AcqRel: keeps consumers' view of the index monotonic.
         let prev = self.consumed_idx.fetch_max(idx + 1, Ordering::AcqRel);
         ev.lost_before = idx.saturating_sub(prev);
@@ -462,12 +473,15 @@ impl Subscription {
         if let Some(ev) = self.sub.take() {
             return Ok(ev);
         }
-        block_on(&self.sub.not_empty, Some(timeout), || {
-            match self.sub.try_pop() {
+        block_on_with(
+            &self.sub.not_empty,
+            Some(timeout),
+            || match self.sub.try_pop() {
                 Err(Error::Empty) => None,
                 r => Some(r),
-            }
-        })
+            },
+            || self.sub.ring.item_in_flight(),
+        )
         .unwrap_or(Err(Error::Timeout))
     }
 

@@ -137,6 +137,7 @@ impl<'a> EventInput<'a> {
     }
 
     /// Builds the event (sequence 0; the structure sets it).
+    #[inline]
     pub(crate) fn to_event(&self) -> Event {
         Event {
             seq: 0,

@@ -26,13 +26,18 @@
 //! # Blocking, close, overflow
 //!
 //! Blocking forms spin briefly then park on a [`WaitSet`] (`not_empty` for consumers, `not_full`
-//! for producers; see `wait.rs` for the no-lost-wake-up protocol). `close()` sets `closed` and
+//! for producers; see `wait.rs` for the no-lost-wake-up protocol). Its fence-free fast path
+//! rests on two things this ring keeps: the CAS that claims a position is `SeqCst` (it is the
+//! notifier's write), and a waiter about to park re-reads `head`/`tail` with `SeqCst` loads and
+//! does not park while a claimed push (for a consumer) or pop (for a producer) has not finished
+//! publishing its slot (`Ring::item_in_flight`, `Ring::room_in_flight`): the stamp store that
+//! publishes the slot is only Release, so a waiter cannot rely on seeing it. `close()` sets `closed` and
 //! wakes both sets: pushes then fail with `Closed`; pops return what is left, then `Closed`. A
 //! push that checked `closed` just before `close()` may still land after it (it linearizes before
 //! the close); its event is returned by a later pop. With [`Overflow::DropOldest`] a push into a
 //! full queue pops (and counts) the oldest event instead of failing.
 
-use super::wait::{block_on, WaitSet};
+use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{AtomicBool, AtomicU64, Ordering, UnsafeCell};
 use crate::{Error, Result};
@@ -40,10 +45,19 @@ use crossbeam_utils::CachePadded;
 use std::mem::MaybeUninit;
 use std::time::Duration;
 
+/// One slot: a cache line when `T` fits in 56 bytes (an [`Event`] does: 8 + 56 = 64). The
+/// alignment keeps a slot from straddling two lines: the allocator only promises 16 bytes, and
+/// when it put the array off a line boundary every push and pop moved two lines between the
+/// producer's and the consumer's cores instead of one.
+#[repr(align(64))]
 struct Slot<T> {
     stamp: AtomicU64,
     val: UnsafeCell<MaybeUninit<T>>,
 }
+
+// An event's slot is exactly one line (loom's atomics and cells are bigger; not checked there).
+#[cfg(not(loom))]
+const _: () = assert!(std::mem::size_of::<Slot<Event>>() == 64);
 
 /// Vyukov's bounded MPMC ring (see the module docs for the invariant).
 pub(crate) struct Ring<T> {
@@ -95,6 +109,7 @@ impl<T> Ring<T> {
 
     /// Pushes `v`, first letting `f` see the position it won (to stamp a sequence number that
     /// follows push order exactly); returns the position, or gives `v` back when full.
+    #[inline]
     pub(crate) fn push_with(
         &self,
         mut v: T,
@@ -107,12 +122,13 @@ impl<T> Ring<T> {
             // Acquire: pairs with the Release stamp store of the pop that freed the slot.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == 2 * pos {
-                // Relaxed: the slot's stamp, not tail, carries the data (Acquire/Release above
-                // and below); the CAS only decides which producer owns position `pos`.
+                // SeqCst on success: this claim is the notifier's write in the no-lost-wake-up
+                // check (wait.rs protocol; a `lock cmpxchg` on x86 whatever the ordering). The
+                // slot's stamp, not tail, carries the data. Relaxed on failure: only a new guess.
                 match self.tail.compare_exchange_weak(
                     pos,
                     pos + 1,
-                    Ordering::Relaxed,
+                    Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
@@ -135,7 +151,9 @@ impl<T> Ring<T> {
                 }
                 pos = t;
             } else {
-                // Another producer took `pos`; catch up.
+                // Another producer took `pos`; catch up. The pause lets its CAS land (and under
+                // loom is a yield, so the model does not re-read a stale `tail` forever).
+                crate::sync::spin_loop();
                 // Relaxed: a guess, validated as above.
                 pos = self.tail.load(Ordering::Relaxed);
             }
@@ -143,6 +161,7 @@ impl<T> Ring<T> {
     }
 
     /// Pops the oldest value, or `None` when the ring is empty.
+    #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         // Relaxed: a guess that the stamp check and the CAS validate.
         let mut pos = self.head.load(Ordering::Relaxed);
@@ -151,11 +170,12 @@ impl<T> Ring<T> {
             // Acquire: pairs with the Release stamp store of the push that filled the slot.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == 2 * pos + 1 {
-                // Relaxed: ownership only, as in push.
+                // SeqCst on success / Relaxed on failure: as in push (the claim of a slot is
+                // what a producer waiting for room must see).
                 match self.head.compare_exchange_weak(
                     pos,
                     pos + 1,
-                    Ordering::Relaxed,
+                    Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
@@ -177,6 +197,8 @@ impl<T> Ring<T> {
                 }
                 pos = h;
             } else {
+                // Another consumer took `pos`; catch up (pause: as in push).
+                crate::sync::spin_loop();
                 // Relaxed: a guess, validated as above.
                 pos = self.head.load(Ordering::Relaxed);
             }
@@ -185,10 +207,25 @@ impl<T> Ring<T> {
 
     /// Positions: (head, tail) = (values popped, values pushed) since creation.
     pub(crate) fn positions(&self) -> (u64, u64) {
-        // SeqCst: head is read first and tail only grows, so tail >= head (depth >= 0).
+        // SeqCst: head is read first and tail only grows, so tail >= head (depth >= 0); and
+        // these are the waiter's re-check loads of the no-lost-wake-up protocol (wait.rs).
         let h = self.head.load(Ordering::SeqCst);
         let t = self.tail.load(Ordering::SeqCst);
         (h, t.max(h))
+    }
+
+    /// A consumer's "do not park" check (wait.rs protocol): a push has claimed a position that
+    /// no pop has claimed yet (published or about to be).
+    pub(crate) fn item_in_flight(&self) -> bool {
+        let (h, t) = self.positions();
+        t > h
+    }
+
+    /// A producer's "do not park" check: a pop has claimed a slot (so there is room, or there
+    /// will be as soon as that pop has read its value).
+    pub(crate) fn room_in_flight(&self) -> bool {
+        let (h, t) = self.positions();
+        t - h < self.cap
     }
 
     pub(crate) fn capacity(&self) -> usize {
@@ -354,20 +391,38 @@ impl EventQueue {
             return Err(Error::Closed);
         }
         let ev = self.make(input)?;
+        // Fast path: room now (no closure state, no spin loop to set up).
+        match self.push_event(ev) {
+            Ok(seq) => {
+                self.not_empty.notify_one();
+                Ok(seq)
+            }
+            Err(back) => self.push_wait(back, timeout),
+        }
+    }
+
+    /// `push_timeout` once the queue was found full: spin, then park on `not_full`.
+    #[inline(never)]
+    fn push_wait(&self, ev: Event, timeout: Duration) -> Result<u64> {
         let mut slot = Some(ev);
-        let r = block_on(&self.not_full, Some(timeout), || {
-            if self.is_closed() {
-                return Some(Err(Error::Closed));
-            }
-            let ev = slot.take()?;
-            match self.push_event(ev) {
-                Ok(seq) => Some(Ok(seq)),
-                Err(back) => {
-                    slot = Some(back);
-                    None
+        let r = block_on_with(
+            &self.not_full,
+            Some(timeout),
+            || {
+                if self.is_closed() {
+                    return Some(Err(Error::Closed));
                 }
-            }
-        });
+                let ev = slot.take()?;
+                match self.push_event(ev) {
+                    Ok(seq) => Some(Ok(seq)),
+                    Err(back) => {
+                        slot = Some(back);
+                        None
+                    }
+                }
+            },
+            || self.ring.room_in_flight(),
+        );
         match r {
             Some(Ok(seq)) => {
                 self.not_empty.notify_one();
@@ -427,10 +482,21 @@ impl EventQueue {
         if let Some(ev) = self.pop_raw() {
             return Ok(ev);
         }
-        block_on(&self.not_empty, Some(timeout), || match self.try_pop() {
-            Err(Error::Empty) => None,
-            r => Some(r),
-        })
+        self.pop_wait(timeout)
+    }
+
+    /// `pop_timeout` once the queue was found empty: spin, then park on `not_empty`.
+    #[inline(never)]
+    fn pop_wait(&self, timeout: Duration) -> Result<Event> {
+        block_on_with(
+            &self.not_empty,
+            Some(timeout),
+            || match self.try_pop() {
+                Err(Error::Empty) => None,
+                r => Some(r),
+            },
+            || self.ring.item_in_flight(),
+        )
         .unwrap_or(Err(Error::Timeout))
     }
 
@@ -479,7 +545,8 @@ impl EventQueue {
     /// Closes the queue: wakes every waiter; pushes fail with [`Error::Closed`]; pops drain what
     /// is left, then fail with [`Error::Closed`]. Idempotent.
     pub fn close(&self) {
-        // SeqCst: pairs with the SeqCst reads in is_closed (and the waiters' fences).
+        // SeqCst: pairs with the SeqCst reads in is_closed, and is the notifier's write of the
+        // no-lost-wake-up check (wait.rs protocol) for the notify_all calls below.
         self.closed.store(true, Ordering::SeqCst);
         self.not_empty.notify_all();
         self.not_full.notify_all();

@@ -5,27 +5,57 @@
 //! A waiter wants "condition C holds" (the queue is not empty, not full, or closed). A notifier
 //! makes C true and then calls [`WaitSet::notify_one`] / [`WaitSet::notify_all`].
 //!
-//! * Waiter: `prepare()` (increments `waiters`, then a SeqCst fence, then reads `epoch`), re-checks
-//!   C, and only if C is still false calls `wait(token)`, which sleeps on the condvar while
-//!   `epoch` equals the token read in `prepare` (checked under the mutex).
-//! * Notifier: after making C true, a SeqCst fence, then one relaxed load of `waiters`; only when
-//!   it is non-zero does it take the mutex, bump `epoch` and signal the condvar.
+//! **Contract with the caller** (what makes the fast path fence-free):
+//! * the notifier's step that makes C true *or in flight* is a `SeqCst` write: the queue's CAS
+//!   on `tail` (push) or `head` (pop) that claims a position, or the `SeqCst` store of `closed`;
+//! * the waiter's re-check reads those same locations with `SeqCst` loads, and treats "claimed
+//!   but not yet published" (`tail > head` for a consumer, `tail - head < cap` for a producer)
+//!   as "do not sleep" (`in_flight` in [`block_on_with`]): the claimer finishes its slot write in
+//!   a few instructions, so the waiter spins/yields and retries instead of parking.
 //!
-//! **No lost wake-up.** The two fences order "notifier made C true → notifier reads `waiters`"
-//! against "waiter incremented `waiters` → waiter re-checks C" (the store-buffering pattern): at
-//! least one side sees the other. Either the waiter's re-check sees C (it does not sleep), or the
-//! notifier sees `waiters > 0` and bumps `epoch` under the mutex; then the waiter either reads the
-//! new epoch before sleeping (it does not sleep) or is already inside `Condvar::wait`, which
-//! released the mutex atomically, and is woken by the signal. `tests/loom_event.rs` checks this
-//! with loom.
+//! * Waiter: `prepare()` (a `SeqCst` increment of `waiters`, then reads `epoch`), re-checks C,
+//!   and only if C is false and nothing is in flight calls `wait(token)`, which sleeps on the
+//!   condvar while `epoch` equals the token read in `prepare` (checked under the mutex).
+//! * Notifier: after its `SeqCst` claim, one `SeqCst` load of `waiters` (a plain `mov` on x86);
+//!   only when it is non-zero does it take the mutex, bump `epoch` and signal the condvar.
 //!
-//! **Fast path.** When nobody waits, a notify costs one fence and one relaxed load of a
-//! cache-padded counter that only waiters write; no lock, no syscall.
+//! **No lost wake-up.** This is the store-buffering pattern, and every access in it is `SeqCst`:
+//! notifier "claim (SC RMW/store) → load `waiters` (SC)" against waiter "increment `waiters`
+//! (SC RMW) → load `head`/`tail`/`closed` (SC)". All four sit in the single total order S of
+//! `SeqCst` operations (C++20 \[atomics.order\], which Rust follows), so whichever of the two
+//! writes comes first in S is seen by the other thread's load: either the waiter's re-check sees
+//! the claim (it does not sleep), or the notifier sees `waiters > 0` and bumps `epoch` under the
+//! mutex; then the waiter either reads the new epoch before sleeping (it does not sleep) or is
+//! already inside `Condvar::wait`, which released the mutex atomically, and is woken by the
+//! signal. On x86 the claim is a `lock cmpxchg` (a full barrier) and a `SeqCst` load is a plain
+//! load; on AArch64 the `stlr`/`casal` → `ldar` pair is ordered by RCsc. This is the protocol
+//! crossbeam-channel uses (SC CAS on `tail`, SC load of the waker's `is_empty`; the receiver
+//! registers, then re-checks `head`/`tail` with SC loads). The earlier version of this module
+//! paid a `SeqCst` fence (`lock or` on x86, which drains the store buffer right after the slot's
+//! stamp store) on every push and every pop; profiles of `benches/event.rs` put ~20-40% of the
+//! push and pop time on that instruction.
+//!
+//! **What loom checks, and what it does not.** loom does not model the total order S over
+//! `SeqCst` loads, stores and RMWs (it treats them as acquire/release; tokio-rs/loom#180), so it
+//! would report the fence-free store-buffering above as a lost wake-up even though it is correct
+//! under the Rust/C++ model. Under `cfg(loom)` only, `prepare` and the notifier's check each add
+//! a `fence(SeqCst)`, which loom does model, in exactly the places where S orders the real code.
+//! So `tests/loom_event.rs` checks everything else in the protocol (the epoch/mutex/condvar
+//! hand-off, the `in_flight` retry, `notify_one` with several waiters, close, the queue's slot
+//! stamps) under all interleavings within its bound, but it takes the SC store-buffering step as
+//! an axiom rather than proving it. The real (fence-free) code is backed by the stress tests in
+//! `tests/event_wakeup.rs`, which park and wake millions of times with no deadline and fail via a
+//! watchdog (instead of hanging) if a wake-up is ever lost.
+//!
+//! **Fast path.** When nobody waits, a notify costs one load of a cache-padded counter that only
+//! waiters write; no fence, no lock, no syscall.
 //!
 //! A woken waiter re-checks C and may wait again (another consumer may have taken the item);
 //! wake-ups can be spurious, never lost.
 
-use crate::sync::{fence, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
+#[cfg(loom)]
+use crate::sync::fence;
+use crate::sync::{AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
 use crossbeam_utils::CachePadded;
 use std::time::Duration;
 
@@ -93,10 +123,13 @@ impl WaitSet {
     /// Registers the calling thread as a waiter. Re-check the condition after this, then call
     /// [`wait`](Self::wait) or [`cancel`](Self::cancel).
     pub fn prepare(&self) -> WaitToken {
+        // SeqCst: our half of the store-buffering check (module protocol): this increment and
+        // the caller's SeqCst re-check of the condition are both in the total order S.
         self.waiters.fetch_add(1, Ordering::SeqCst);
-        // Pairs with the notifier's fence: our increment is visible to it, or its change of the
-        // condition is visible to our re-check (see the module protocol).
+        // Only under loom, which does not model S (module docs: what loom checks).
+        #[cfg(loom)]
         fence(Ordering::SeqCst);
+        // SeqCst (acquire would do): reading a notify's new epoch makes its claim visible.
         WaitToken(self.epoch.load(Ordering::SeqCst))
     }
 
@@ -158,10 +191,12 @@ impl WaitSet {
 
     #[inline]
     fn has_waiters(&self) -> bool {
-        // Pairs with the fence in `prepare` (module protocol).
+        // Only under loom, which does not model S (module docs: what loom checks).
+        #[cfg(loom)]
         fence(Ordering::SeqCst);
-        // Relaxed: ordered by the fence above.
-        self.waiters.load(Ordering::Relaxed) != 0
+        // SeqCst: the notifier's half of the store-buffering check; the caller's claim before
+        // this call was a SeqCst write (module protocol).
+        self.waiters.load(Ordering::SeqCst) != 0
     }
 
     #[cold]
@@ -204,9 +239,12 @@ pub fn deadline_after(timeout: Duration) -> Option<u64> {
     crate::time::mono_ns().checked_add(ns)
 }
 
-/// How many times a blocking call retries, with growing pauses (then yields), before it parks.
+/// How many times a blocking call retries, with growing pauses (then yields), before it parks:
+/// 7 pause rounds then 4 yields, the same budget as crossbeam-utils' `Backoff` (SPIN_LIMIT 6,
+/// YIELD_LIMIT 10) that crossbeam-channel uses before it parks, so a ping-pong whose round trip
+/// fits in that budget stays on the spinning side for both.
 #[cfg(not(loom))]
-pub(crate) const SPIN_ROUNDS: u32 = 10;
+pub(crate) const SPIN_ROUNDS: u32 = 11;
 /// Under loom spinning only adds states; park at once.
 #[cfg(loom)]
 pub(crate) const SPIN_ROUNDS: u32 = 0;
@@ -225,14 +263,29 @@ pub(crate) fn spin(i: u32) {
     }
 }
 
-/// Runs `attempt` until it gives `Some`, spinning briefly then parking on `ws`; gives up after
-/// `timeout` (`None`: never; then returns `None` after one last attempt). `attempt` must be
-/// re-checkable. The clock is read only when the call first parks, so the fast path never reads
-/// it; the timeout therefore starts after the short spin phase (a few microseconds at most).
+/// [`block_on_with`] for a condition that is never "in flight": `attempt` itself reads, with
+/// `SeqCst` loads, everything the notifier writes with `SeqCst` before notifying.
 pub fn block_on<T>(
     ws: &WaitSet,
     timeout: Option<Duration>,
+    attempt: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    block_on_with(ws, timeout, attempt, || false)
+}
+
+/// Runs `attempt` until it gives `Some`, spinning briefly then parking on `ws`; gives up after
+/// `timeout` (`None`: never; then returns `None` after one last attempt). `attempt` must be
+/// re-checkable. After registering as a waiter, a failed `attempt` is followed by `in_flight`:
+/// when it says a notifier has already claimed the change `attempt` waits for (its `SeqCst`
+/// claim is visible, its publication not yet), the call yields and retries instead of parking
+/// (module protocol: that claim is all the notifier's half of the check guarantees we see).
+/// The clock is read only when the call first parks, so the fast path never reads it; the
+/// timeout therefore starts after the short spin phase (a few microseconds at most).
+pub fn block_on_with<T>(
+    ws: &WaitSet,
+    timeout: Option<Duration>,
     mut attempt: impl FnMut() -> Option<T>,
+    in_flight: impl Fn() -> bool,
 ) -> Option<T> {
     for i in 0..SPIN_ROUNDS {
         if let Some(v) = attempt() {
@@ -249,6 +302,16 @@ pub fn block_on<T>(
         if let Some(v) = attempt() {
             ws.cancel(t);
             return Some(v);
+        }
+        if in_flight() {
+            ws.cancel(t);
+            if deadline_ns.is_some_and(|d| crate::time::mono_ns() >= d) {
+                return attempt();
+            }
+            // The claimer is a few instructions from publishing (unless it was preempted):
+            // let it run.
+            crate::sync::thread::yield_now();
+            continue;
         }
         if ws.wait(t, deadline_ns) == Wake::TimedOut {
             return attempt();
