@@ -5,6 +5,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lfe::baseline::log::{LogStore as BStore, Mode};
 use lfe::log::{Config, LogStore, Query, Stream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -41,41 +42,55 @@ impl Store for BStore {
 /// average — log output comes in bursts — for every store alike.
 ///
 /// A burst is timed from the first appender's first append to the last appender's last
-/// append. The threads wait at a barrier between bursts, and waking them takes a futex and,
-/// on a VM, an inter-processor interrupt: up to a millisecond here, as long as a whole burst
-/// of a fast store. Timing from the coordinator's release would measure that wake-up, the
-/// same for every store, instead of the appends.
+/// append. Between bursts the appenders wait by yielding, not sleeping: woken from a sleep
+/// (a barrier), they were all placed on the coordinator's core and ran one after the other
+/// (the window was the sum of the threads' busy times), so the bench measured no
+/// concurrency at all. The coordinator itself sleeps during a burst (the last appender to
+/// finish unparks it), so it takes no core from the appenders.
 fn run_burst<S: Store>(s: &Arc<S>, threads: usize, iters: u64, burst: u64) -> Duration {
     let per = (burst / threads as u64).max(1);
     let rounds = iters.div_ceil(per * threads as u64);
-    let go = Arc::new(Barrier::new(threads + 1));
+    let start = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicU64::new(0));
     let spans = Arc::new(std::sync::Mutex::new(Vec::with_capacity(threads)));
+    let wait_until = |a: &AtomicU64, v: u64| {
+        while a.load(Ordering::Acquire) < v {
+            std::hint::spin_loop();
+            std::thread::yield_now();
+        }
+    };
+    let coordinator = std::thread::current();
     let hs: Vec<_> = (0..threads)
         .map(|t| {
-            let (s, go, spans) = (s.clone(), go.clone(), spans.clone());
+            let (s, start, done, spans) = (s.clone(), start.clone(), done.clone(), spans.clone());
+            let coordinator = coordinator.clone();
             std::thread::spawn(move || {
-                for _ in 0..rounds {
-                    go.wait();
+                for r in 1..=rounds {
+                    wait_until(&start, r);
                     let t0 = Instant::now();
                     for i in 0..per {
                         s.app(t as u64, LINES[(i % 4) as usize]);
                     }
                     let t1 = Instant::now();
                     spans.lock().unwrap().push((t0, t1));
-                    go.wait();
+                    if done.fetch_add(1, Ordering::AcqRel) + 1 == r * threads as u64 {
+                        coordinator.unpark();
+                    }
                 }
             })
         })
         .collect();
     let mut total = Duration::ZERO;
-    for _ in 0..rounds {
+    for r in 1..=rounds {
         s.catch_up();
-        go.wait();
-        go.wait();
+        start.store(r, Ordering::Release);
+        while done.load(Ordering::Acquire) < r * threads as u64 {
+            std::thread::park();
+        }
         let mut sp = spans.lock().unwrap();
-        let start = sp.iter().map(|x| x.0).min().expect("every thread ran");
-        let end = sp.iter().map(|x| x.1).max().expect("every thread ran");
-        total += end - start;
+        let first = sp.iter().map(|x| x.0).min().expect("every thread ran");
+        let last = sp.iter().map(|x| x.1).max().expect("every thread ran");
+        total += last - first;
         sp.clear();
     }
     for h in hs {
