@@ -142,6 +142,7 @@ mod blocks {
     use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 
     /// Blocks per magazine.
+    #[cfg_attr(loom, allow(dead_code))]
     pub(super) const MAG: usize = 64;
 
     #[cfg(not(loom))]
