@@ -247,6 +247,27 @@ impl Drop for ThreadCaches {
     }
 }
 
+impl ThreadCaches {
+    fn take(&mut self, id: u64) -> Option<Box<Caches>> {
+        let i = self.0.iter().position(|(x, _)| *x == id)?;
+        Some(self.0.swap_remove(i).1)
+    }
+
+    fn put(&mut self, id: u64, c: Box<Caches>) {
+        if self.0.len() >= CACHED_DETECTORS {
+            self.0.remove(0);
+        }
+        self.0.push((id, c));
+    }
+}
+
+/// Caches an exited thread left for detector `id`, if any.
+fn take_spare(id: u64) -> Option<Box<Caches>> {
+    let mut spare = SPARE.lock().ok()?;
+    let i = spare.iter().position(|(x, _)| *x == id)?;
+    Some(spare.swap_remove(i).1)
+}
+
 /// Caches left by exited threads (bounded).
 static SPARE: std::sync::Mutex<Vec<(u64, Box<Caches>)>> = std::sync::Mutex::new(Vec::new());
 const MAX_SPARE: usize = 16;
@@ -342,42 +363,20 @@ impl Detector {
         }
     }
 
-    /// Runs `f` with this thread's caches for this detector (created on first use; a thread
-    /// being torn down gets fresh ones).
+    /// Runs `f` with this thread's caches for this detector: taken out of the thread's table
+    /// (or from the spares of exited threads, or created), and put back afterwards. A thread
+    /// being torn down gets fresh ones.
     fn with_caches<R>(&self, f: impl FnOnce(&mut Caches) -> R) -> R {
-        let mut f = Some(f);
-        let r = CACHES.try_with(|t| {
-            let Ok(mut t) = t.try_borrow_mut() else {
-                return None;
-            };
-            let t = &mut t.0;
-            let i = match t.iter().position(|(id, _)| *id == self.id) {
-                Some(i) => i,
-                None => {
-                    if t.len() >= CACHED_DETECTORS {
-                        t.remove(0);
-                    }
-                    let spare = SPARE.lock().ok().and_then(|mut sp| {
-                        let j = sp.iter().position(|(id, _)| *id == self.id)?;
-                        Some(sp.swap_remove(j).1)
-                    });
-                    t.push((
-                        self.id,
-                        spare.unwrap_or_else(|| Box::new(self.new_caches())),
-                    ));
-                    t.len() - 1
-                }
-            };
-            let f = f.take().expect("called once");
-            Some(f(&mut t[i].1))
-        });
-        match r {
-            Ok(Some(r)) => r,
-            _ => {
-                let f = f.take().expect("not called yet");
-                f(&mut self.new_caches())
-            }
-        }
+        let mut c = CACHES
+            .try_with(|t| t.borrow_mut().take(self.id))
+            .ok()
+            .flatten()
+            .or_else(|| take_spare(self.id))
+            .unwrap_or_else(|| Box::new(self.new_caches()));
+        let r = f(&mut c);
+        // Gone thread-local (thread exit): the caches are simply dropped.
+        let _ = CACHES.try_with(|t| t.borrow_mut().put(self.id, c));
+        r
     }
 
     /// Analyses one line (any bytes; ANSI escape sequences are ignored).
