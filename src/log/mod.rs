@@ -178,6 +178,15 @@ struct Line {
     analysis: AnalysisCell,
 }
 
+impl Line {
+    /// Claims the line's analysis for the calling thread; false if another thread claimed it.
+    fn claim(&self) -> bool {
+        // Relaxed: the claim bit only avoids duplicate work; the result itself is handed over
+        // through the analysis cell (Release/Acquire).
+        self.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED == 0
+    }
+}
+
 /// Bytes of a line kept inside the line itself; longer lines get their own allocation.
 const INLINE_TEXT: usize = 94;
 
@@ -394,8 +403,8 @@ const SNAPSHOT_EVERY_NS: u64 = 1_000_000;
 /// Lines a helper claims for analysis at a time (the worker claims 4x this): small, so the
 /// helpers and the worker interleave over the lines near the apply cursor.
 const HELP_CLAIM: u64 = 4;
-/// Backoff rounds a helper tolerates before it applies with `wait` (computing an analysis
-/// whose claimer seems stuck).
+/// Backoff rounds a helper tolerates before it applies with `Apply::Wait` (computing an
+/// analysis whose claimer seems stuck).
 const HELP_PATIENCE: u32 = 100;
 /// The worker's idle sleep between polls (it is also woken when enrichment falls behind).
 const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
@@ -504,9 +513,7 @@ impl Shared {
             return None;
         }
         let wait = mode == Apply::Wait;
-        // Relaxed: the claim bit only avoids duplicate work; the result itself is handed over
-        // through the cell (Release/Acquire).
-        if line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED != 0 {
+        if !line.claim() {
             if !wait {
                 return line.analysis.take();
             }
@@ -520,9 +527,12 @@ impl Shared {
         }
         // Unclaimed, or its claimer is stuck: compute it here. (A claimer that finishes later
         // stores its result in the cell, where the line's drop frees it.)
-        Some(Box::new(
-            self.detector.analyze_stripped(&strip_ansi(&line.text)),
-        ))
+        Some(Box::new(self.analyze(line)))
+    }
+
+    /// Runs the detectors over the line (the expensive part of enrichment).
+    fn analyze(&self, line: &Line) -> enrich::Analysis {
+        self.detector.analyze_stripped(&strip_ansi(&line.text))
     }
 
     /// Claims up to `max` lines for analysis from the shared analysis frontier and analyses
@@ -539,7 +549,7 @@ impl Shared {
     fn analyze_some(&self, max: u64) -> u64 {
         let head = self.ring.appended();
         // Relaxed (here and in the CAS): the frontier only distributes work; what a line's
-        // analysis is, is published through its OnceLock, and who may compute it through its
+        // analysis is, is handed over through its cell, and who may compute it through its
         // CLAIMED bit.
         let mut cur = self.analyze_next.load(Ordering::Relaxed);
         let range = loop {
@@ -562,12 +572,9 @@ impl Shared {
         let claimed = range.end - range.start;
         for seq in range {
             let _ = self.ring.get(seq, |line| {
-                // Relaxed: see `analysis`. A line another thread claimed is left to it.
-                if !line.analysis.is_set()
-                    && line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed) & flags::CLAIMED == 0
-                {
-                    let a = self.detector.analyze_stripped(&strip_ansi(&line.text));
-                    line.analysis.set(a);
+                // A line another thread claimed is left to it.
+                if !line.analysis.is_set() && line.claim() {
+                    line.analysis.set(self.analyze(line));
                 }
             });
         }
@@ -694,10 +701,10 @@ impl Shared {
             // its own line now, while the bytes are in this core's cache and before anyone
             // else can see the line, is cheaper than analysing a line another core wrote a
             // ring ago. The line is published already claimed and analysed.
-            line.analysis
-                .set(self.detector.analyze_stripped(&strip_ansi(&line.text)));
-            // Relaxed: the line is still private; publishing it (Release) carries this.
-            line.flags.fetch_or(flags::CLAIMED, Ordering::Relaxed);
+            // The line is still private: the claim cannot fail, and publishing it (Release)
+            // carries both the claim and the analysis.
+            line.claim();
+            line.analysis.set(self.analyze(&line));
         }
         line
     }
