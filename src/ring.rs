@@ -718,17 +718,6 @@ impl<T: Send + Sync> Ring<T> {
         }
     }
 
-    /// Whether `seq` is published and still retained (`Some(true)`), evicted (`Some(false)`),
-    /// or claimed/unclaimed but not yet published (`None`).
-    pub fn state(&self, seq: u64) -> Option<bool> {
-        let g = reclaim::pin();
-        match self.look(&g, seq) {
-            Ok(Some(_)) => Some(true),
-            Ok(None) => None,
-            Err(()) => Some(false),
-        }
-    }
-
     /// Reads up to `max` values in sequence order starting at `cursor`, calling `f(seq, &v)`.
     /// Stops at the first sequence not yet published. Sequences that were evicted are
     /// counted in `missed`, never delivered. `missed` does not count toward `max`.
