@@ -588,19 +588,21 @@ impl<T: Send + Sync> Ring<T> {
 
     /// Appends `value`; returns its sequence.
     pub fn push(&self, value: T) -> u64 {
-        self.push_hook(value, |_| {})
+        self.push_hook(value, |_, _| {})
     }
 
-    /// Appends `value`, calling `hook(seq)` after the sequence is claimed and before the value
-    /// is published (the log store uses it to enrich the line about to be evicted).
-    pub fn push_hook(&self, value: T, hook: impl FnOnce(u64)) -> u64 {
+    /// Appends `value`, calling `hook(seq, &value)` after the sequence is claimed and before the
+    /// value is published (the log store uses it to enrich the line about to be evicted, and
+    /// its own line while nobody else can see it yet).
+    pub fn push_hook(&self, value: T, hook: impl FnOnce(u64, &T)) -> u64 {
         let new = new_entry(value);
         // Relaxed: uniqueness and per-thread order come from the RMW itself; the entry is
         // published by the slot CAS (Release), not by this counter.
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         // SAFETY: `new` is private to this thread until published below.
         unsafe { (*new).seq = seq };
-        hook(seq);
+        // SAFETY: as above; the reference ends with the hook, before the publish.
+        hook(seq, unsafe { &(*new).value });
         let guard = reclaim::pin();
         // SAFETY: `new` is a fresh Box carrying `seq`, published at most once.
         unsafe { self.publish(&guard, seq, new) };
@@ -609,14 +611,14 @@ impl<T: Send + Sync> Ring<T> {
 
     /// Appends every value in order with one sequence claim; returns the sequences given.
     pub fn push_batch(&self, values: impl IntoIterator<Item = T>) -> Range<u64> {
-        self.push_batch_hook(values, |_| {})
+        self.push_batch_hook(values, |_, _| {})
     }
 
     /// [`push_batch`](Self::push_batch) with a hook called before each value is published.
     pub fn push_batch_hook(
         &self,
         values: impl IntoIterator<Item = T>,
-        mut hook: impl FnMut(u64),
+        mut hook: impl FnMut(u64, &T),
     ) -> Range<u64> {
         let entries: Vec<*mut Entry<T>> = values.into_iter().map(new_entry).collect();
         let n = entries.len() as u64;
@@ -627,7 +629,8 @@ impl<T: Send + Sync> Ring<T> {
             let seq = first + i as u64;
             // SAFETY: `e` is private until published.
             unsafe { (*e).seq = seq };
-            hook(seq);
+            // SAFETY: as above; the reference ends with the hook, before the publish.
+            hook(seq, unsafe { &(*e).value });
             // SAFETY: fresh Box carrying `seq`, published once.
             unsafe { self.publish(&guard, seq, e) };
         }
@@ -886,7 +889,7 @@ mod tests {
     fn late_publisher_is_evicted_not_overwriting() {
         let r = Ring::new(2).unwrap();
         // Claim seq 0 but publish only after seq 2 (same slot) is published.
-        r.push_hook(0u64, |s| {
+        r.push_hook(0u64, |s, _| {
             assert_eq!(s, 0);
             r.push(1);
             r.push(2);

@@ -648,13 +648,20 @@ impl Shared {
         }
     }
 
+    /// Called with the appender's own line (`seq`, not yet published) before it is published.
     #[inline]
-    fn before_publish(&self, seq: u64) {
+    fn before_publish(&self, seq: u64, line: &Line) {
         let cap = self.ring.capacity() as u64;
         if seq >= cap {
             let target = seq - cap;
             // Acquire: pairs with the enricher's Release store of the cursor.
             if self.enriched_upto.load(Ordering::Acquire) <= target {
+                // Enrichment is a full ring behind and this append must help. It analyses its
+                // own line first: the bytes are in this core's cache and nobody else can see
+                // the line yet (so the claim cannot fail), which is cheaper than analysing a
+                // line another core wrote a ring ago. Publishing it (Release) carries both.
+                line.claim();
+                line.analysis.set(self.analyze(line));
                 self.help(target);
             }
         }
@@ -682,7 +689,7 @@ impl Shared {
             (text, 0)
         };
         self.bytes.add(text.len() as u64);
-        let line = Line {
+        Line {
             ts_ns: if ts_ns == 0 {
                 crate::time::now_ns()
             } else {
@@ -695,27 +702,7 @@ impl Shared {
             flags: AtomicU32::new(fl),
             text: Text::new(text),
             analysis: AnalysisCell::new(),
-        };
-        if self.overloaded() {
-            // Enrichment is a full ring behind: this append will help anyway, and analysing
-            // its own line now, while the bytes are in this core's cache and before anyone
-            // else can see the line, is cheaper than analysing a line another core wrote a
-            // ring ago. The line is published already claimed and analysed.
-            // The line is still private: the claim cannot fail, and publishing it (Release)
-            // carries both the claim and the analysis.
-            line.claim();
-            line.analysis.set(self.analyze(&line));
         }
-        line
-    }
-
-    /// Whether the next append would have to help (its ring slot holds an unenriched line).
-    #[inline]
-    fn overloaded(&self) -> bool {
-        let head = self.ring.appended();
-        let cap = self.ring.capacity() as u64;
-        // Relaxed: a heuristic; a stale value only moves one analysis to another thread.
-        head >= cap && self.enriched_upto.load(Ordering::Relaxed) + cap <= head
     }
 
     fn worker(&self) {
@@ -927,7 +914,9 @@ impl LogStore {
     pub fn append(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> u64 {
         let s = &*self.shared;
         let line = s.make_line(process_id, stream, ts_ns, text);
-        let seq = s.ring.push_hook(line, |seq| s.before_publish(seq));
+        let seq = s
+            .ring
+            .push_hook(line, |seq, line| s.before_publish(seq, line));
         s.after_publish(seq);
         seq
     }
@@ -939,7 +928,7 @@ impl LogStore {
             lines
                 .iter()
                 .map(|i| s.make_line(i.process_id, i.stream, i.ts_ns, i.text)),
-            |seq| s.before_publish(seq),
+            |seq, line| s.before_publish(seq, line),
         );
         if !r.is_empty() {
             s.after_publish(r.end - 1);
