@@ -7,8 +7,12 @@
 //!   thread pushes keep their order.
 //! * The ring has `capacity` slots. Each slot holds a pointer to a heap [`Entry`]
 //!   `{ seq, value }` (or NULL). The value with sequence `s` lives in slot `s % capacity`.
-//! * A push builds its entry *before* claiming its sequence (so the window between claim and
-//!   publish is short), writes the sequence into the still-private entry, then publishes it.
+//! * A push pins, claims its sequence, starts loading its slot's cache line (a prefetch for
+//!   writing), then moves its value into a private entry, writes the sequence into it and
+//!   publishes it. Claiming first matters for speed: a locked instruction waits until every
+//!   earlier store has reached the cache, so a claim made after writing the entry (into a
+//!   recycled, often cold block) paid for those misses and then for the slot's miss, one
+//!   after the other; now the slot's miss and the entry's overlap.
 //!   Each slot has a *mark*, the highest sequence that claimed the slot. The pusher of `s`
 //!   raises the mark with `fetch_max(s)`; if it was already higher, a newer value owns the
 //!   slot and the pusher drops its own entry at once (never visible). Otherwise it loads the
@@ -137,7 +141,9 @@ pub struct ReadResult {
 /// instead, so a push never waits for another thread here. Profiles had glibc's frees and
 /// mallocs at close to half of the append time (batches of frees overflow its per-thread
 /// cache). Memory held: at most `2 * MAG` blocks per thread and `DEPOT_MAX` magazines per
-/// layout.
+/// layout (16,384 blocks; 2.4 MB for log lines). The depot is sized for a ring of the default
+/// 10,000 lines turning over in bursts: with 16 magazines, 40 % of the blocks a 2-thread burst
+/// needed came from the system allocator, with 256 about 2 %.
 mod blocks {
     use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 
@@ -152,7 +158,7 @@ mod blocks {
         use std::sync::Mutex;
 
         /// Magazines kept per layout in the depot.
-        const DEPOT_MAX: usize = 16;
+        const DEPOT_MAX: usize = 256;
         /// Layouts cached (one per entry type in use; others go to the allocator).
         const MAX_LAYOUTS: usize = 4;
 
@@ -299,6 +305,20 @@ mod blocks {
     }
 }
 
+/// A hint to start loading the cache line at `p` for writing (`prefetchw`; on CPUs without
+/// it the instruction is a no-op).
+#[inline(always)]
+fn prefetch<P>(p: *const P) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and has no effect on program state,
+    // whatever the address; SSE is part of the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_ET0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// A new, still private entry holding `value` (sequence 0 until the push sets it).
 fn new_entry<T>(value: T) -> *mut Entry<T> {
     let p = blocks::alloc_block(std::alloc::Layout::new::<Entry<T>>()) as *mut Entry<T>;
@@ -369,11 +389,11 @@ mod reclaim {
                     // The entries were written a ring ago and are usually out of cache: start
                     // loading a few ahead so the misses overlap instead of queueing.
                     for &(p, _) in b.iter().take(PREFETCH) {
-                        prefetch(p);
+                        super::prefetch(p);
                     }
                     for (k, &(p, f)) in b.iter().enumerate() {
                         if let Some(&(q, _)) = b.get(k + PREFETCH) {
-                            prefetch(q);
+                            super::prefetch(q);
                         }
                         f(p);
                     }
@@ -384,19 +404,6 @@ mod reclaim {
 
     /// How far ahead the batch free prefetches.
     const PREFETCH: usize = 4;
-
-    /// A hint to start loading the cache line at `p`.
-    #[inline(always)]
-    fn prefetch(p: *mut ()) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is only a hint: it never faults and has no effect on program
-        // state, whatever the address; SSE is part of the x86_64 baseline.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = p;
-    }
 
     impl Drop for Retired {
         fn drop(&mut self) {
@@ -595,15 +602,16 @@ impl<T: Send + Sync> Ring<T> {
     /// value is published (the log store uses it to enrich the line about to be evicted, and
     /// its own line while nobody else can see it yet).
     pub fn push_hook(&self, value: T, hook: impl FnOnce(u64, &T)) -> u64 {
-        let new = new_entry(value);
+        let guard = reclaim::pin();
         // Relaxed: uniqueness and per-thread order come from the RMW itself; the entry is
         // published by the slot CAS (Release), not by this counter.
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        prefetch(self.slot(seq));
+        let new = new_entry(value);
         // SAFETY: `new` is private to this thread until published below.
         unsafe { (*new).seq = seq };
         // SAFETY: as above; the reference ends with the hook, before the publish.
         hook(seq, unsafe { &(*new).value });
-        let guard = reclaim::pin();
         // SAFETY: `new` is a fresh Box carrying `seq`, published at most once.
         unsafe { self.publish(&guard, seq, new) };
         seq
