@@ -251,9 +251,11 @@ fn append_burst(c: &mut Criterion) {
         drop(fair);
         let naive = BStore::with_mode(cfg(), Mode::Naive).unwrap();
         let mut naive = Pool::new(Arc::new(naive), threads, burst);
-        g.bench_with_input(BenchmarkId::new("mutex_naive", threads), &threads, |b, _| {
-            b.iter_custom(|iters| naive.run(iters))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("mutex_naive", threads),
+            &threads,
+            |b, _| b.iter_custom(|iters| naive.run(iters)),
+        );
     }
     g.finish();
 }

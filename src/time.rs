@@ -170,7 +170,10 @@ pub(crate) mod tsc {
                     // over (at most REANCHOR_NS): the rate's error shrinks with its span, so
                     // the first, 10 ms rate is only trusted for 100 ms.
                     let next = span.saturating_mul(10).min(REANCHOR_NS);
-                    LIMIT.store(((next as u128) << 32).div_ceil(rate) as u64, Ordering::Relaxed);
+                    LIMIT.store(
+                        ((next as u128) << 32).div_ceil(rate) as u64,
+                        Ordering::Relaxed,
+                    );
                 }
             }
             ANCHOR_TSC.store(t, Ordering::Relaxed);

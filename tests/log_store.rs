@@ -291,6 +291,52 @@ fn worker_enriches() {
         .all(|l| l.level == Level::Error));
 }
 
+/// The worker gives way to appenders during a burst, but not forever: under a steady stream
+/// of appends that never pauses, a URL is still found by the worker (its time bound), with
+/// no `sync` or `enrich` call. Same for the fair baseline, which is paced the same way.
+#[test]
+fn worker_runs_under_a_steady_stream() {
+    fn check(append: &dyn Fn(&[u8]), found: &dyn Fn() -> bool) {
+        append(b"ready at http://localhost:4173/");
+        // Appends go on, one every 20 us (busy-waiting, so the stream has no pause the
+        // worker could take for one), until the worker has found the URL. At that rate the
+        // lag stays far below half the ring (500,000 lines) for the 5 s the test allows, so
+        // only the worker's time bound can end the loop.
+        let start = std::time::Instant::now();
+        let mut n = 0u64;
+        while !found() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "URL not found after {n} appends"
+            );
+            append(format!("GET /asset/{n} 200").as_bytes());
+            n += 1;
+            let t = std::time::Instant::now();
+            while t.elapsed() < std::time::Duration::from_micros(20) {
+                std::hint::spin_loop();
+            }
+        }
+    }
+    let cfg = Config {
+        capacity: 1_000_000,
+        ..Config::default()
+    };
+    let s = LogStore::new(cfg).unwrap();
+    check(
+        &|t| {
+            s.append(1, Stream::Stdout, 0, t);
+        },
+        &|| s.urls().iter().any(|u| u.url == b"http://localhost:4173/"),
+    );
+    let b = BStore::with_mode(cfg, Mode::Fair).unwrap();
+    check(
+        &|t| {
+            b.append(1, Stream::Stdout, 0, t);
+        },
+        &|| b.urls().iter().any(|u| u.url == b"http://localhost:4173/"),
+    );
+}
+
 fn threads() -> usize {
     std::fs::read_dir("/proc/self/task").unwrap().count()
 }

@@ -16,6 +16,7 @@
 use crate::baseline::lock::Mutex;
 use crate::log::enrich::{strip_ansi, Detector, Level};
 use crate::log::errors::{ErrorGroup, ErrorGrouper};
+use crate::log::pace::{wake_lag, Pacer, DEFER_WAIT};
 use crate::log::urls::{UrlEntry, UrlList};
 use crate::log::{flags, Config, Input, LogLine, Query, ReadBatch, Stats, Stream};
 use crate::{Error, Result};
@@ -99,8 +100,8 @@ struct Shared {
     stop: AtomicBool,
     wake_lock: std::sync::Mutex<()>,
     wake: std::sync::Condvar,
-    /// The worker is (about to be) waiting for work: appends wake it when enrichment falls a
-    /// quarter of the capacity behind, as the lock-free store's appends wake its worker.
+    /// The worker is (about to be) waiting for work: appends wake it when enrichment falls
+    /// half the capacity behind, as the lock-free store's appends wake its worker.
     sleeping: AtomicBool,
 }
 
@@ -188,32 +189,48 @@ impl Shared {
         n
     }
 
+    /// Sleeps up to `d`, or until an appender or drop wakes the worker.
+    fn sleep(&self, d: std::time::Duration) {
+        let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.sleeping.store(true, Ordering::Relaxed);
+        if !self.stop.load(Ordering::Acquire) {
+            let _ = self.wake.wait_timeout(g, d);
+        }
+        self.sleeping.store(false, Ordering::Relaxed);
+    }
+
+    /// The worker, paced like the lock-free store's (`crate::log::pace`): it gives way to
+    /// appenders during a burst, within the same space and time bounds.
     fn worker(&self) {
+        let mut pacer = Pacer::default();
         loop {
             let stop = self.stop.load(Ordering::Acquire);
+            if !stop {
+                let (head, done) = {
+                    let g = self.inner.lock();
+                    (g.next_seq, g.cursor)
+                };
+                if pacer.give_way(head, done, self.cfg.capacity, crate::time::mono_ns()) {
+                    self.sleep(DEFER_WAIT);
+                    continue;
+                }
+            }
             if self.enrich_step(256) > 0 {
                 continue;
             }
             if stop {
                 return;
             }
-            let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
-            self.sleeping.store(true, Ordering::Relaxed);
-            if !self.stop.load(Ordering::Acquire) {
-                let _ = self
-                    .wake
-                    .wait_timeout(g, std::time::Duration::from_millis(5));
-            }
-            self.sleeping.store(false, Ordering::Relaxed);
+            self.sleep(std::time::Duration::from_millis(5));
         }
     }
 
-    /// Wakes a sleeping worker once enrichment is a quarter of the capacity behind (the same
-    /// policy as the lock-free store).
+    /// Wakes a sleeping worker once enrichment is half the capacity behind (the same policy
+    /// as the lock-free store).
     fn after_push(&self, lag: u64) {
         // Relaxed: a hint; a missed wake-up costs at most the worker's 5 ms poll.
         if self.mode == Mode::Fair
-            && lag >= (self.cfg.capacity as u64 / 4).max(1)
+            && lag >= wake_lag(self.cfg.capacity)
             && self.sleeping.load(Ordering::Relaxed)
             && self.sleeping.swap(false, Ordering::Relaxed)
         {

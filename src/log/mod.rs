@@ -10,7 +10,9 @@
 //! * Enrichment (level, tags, URL list, error groups) is done by *enrichers* that follow the
 //!   ring in sequence order: a background worker thread (started by [`LogStore::new`], stopped
 //!   and joined by `Drop` after it has drained what was published), or the caller in manual
-//!   mode ([`LogStore::enrich`]). The enrichment state (cursor, [`UrlList`], [`ErrorGrouper`])
+//!   mode ([`LogStore::enrich`]). The worker gives way to appenders during a burst, within
+//!   bounds: it runs once enrichment is half a ring behind or lines have waited 10 ms (see
+//!   `pace`), so a URL is found within about 10 ms even under a stream that never pauses. The enrichment state (cursor, [`UrlList`], [`ErrorGrouper`])
 //!   sits behind one mutex taken only by enrichers. Level, tags and flags are atomics inside
 //!   each line, so an enricher writes them after the line is published.
 //! * URL list and error groups are published to readers as `arc-swap` snapshots after each
@@ -50,6 +52,7 @@
 
 pub mod enrich;
 pub mod errors;
+pub(crate) mod pace;
 pub mod urls;
 
 use crate::ring::{Look, Ring, StripedCounter};
@@ -546,8 +549,8 @@ impl Shared {
     /// nobody took, so two enrichers do not walk the same lines. The per-line `CLAIMED` bit
     /// stays the real claim: a line skipped here (not published yet) is left unclaimed and is
     /// analysed by whoever applies it.
-    fn analyze_some(&self, max: u64) -> u64 {
-        let head = self.ring.appended();
+    fn analyze_some(&self, max: u64, until: u64) -> u64 {
+        let head = self.ring.appended().min(until);
         // Relaxed (here and in the CAS): the frontier only distributes work; what a line's
         // analysis is, is handed over through its cell, and who may compute it through its
         // CLAIMED bit.
@@ -642,7 +645,7 @@ impl Shared {
                     continue;
                 }
             }
-            if self.analyze_some(HELP_CLAIM) == 0 {
+            if self.analyze_some(HELP_CLAIM, u64::MAX) == 0 {
                 backoff(&mut spins);
             }
         }
@@ -671,7 +674,7 @@ impl Shared {
         // Relaxed: a hint; a missed wake-up costs at most IDLE_WAIT of latency.
         if self.sleeping.load(Ordering::Relaxed) {
             let lag = seq.saturating_sub(self.enriched_upto.load(Ordering::Relaxed));
-            if lag >= (self.ring.capacity() as u64 / 4).max(1)
+            if lag >= pace::wake_lag(self.ring.capacity())
                 && self.sleeping.swap(false, Ordering::Relaxed)
             {
                 let _g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -705,16 +708,36 @@ impl Shared {
         }
     }
 
+    /// Sleeps up to `d`, or until an appender or `free` wakes the worker.
+    fn sleep(&self, d: std::time::Duration) {
+        let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.sleeping.store(true, Ordering::Relaxed);
+        if !self.stop.load(Ordering::Acquire) {
+            let _ = self.wake.wait_timeout(g, d);
+        }
+        self.sleeping.store(false, Ordering::Relaxed);
+    }
+
     fn worker(&self) {
         let mut chunks = 0u32;
         let mut idle_rounds = 0u32;
+        let mut pacer = pace::Pacer::default();
         loop {
             let stop = self.stop.load(Ordering::Acquire);
+            // Give way to appenders during a burst (see `pace`); never when stopping.
+            // Relaxed: a lag estimate for pacing; nothing is read through it.
+            let done = self.enriched_upto.load(Ordering::Relaxed);
+            let head = self.ring.appended();
+            if !stop && pacer.give_way(head, done, self.ring.capacity(), crate::time::mono_ns()) {
+                self.sleep(pace::DEFER_WAIT);
+                continue;
+            }
             // Analyse the next lines outside the mutex, in small claims so helpers share the
-            // work (they can apply meanwhile).
+            // work (they can apply meanwhile). Only lines appended before the look: a burst
+            // that started since is left to the next look, which gives way to it.
             let mut analysed = 0;
             while analysed < CHUNK {
-                let n = self.analyze_some(HELP_CLAIM * 4);
+                let n = self.analyze_some(HELP_CLAIM * 4, if stop { u64::MAX } else { head });
                 if n == 0 {
                     break;
                 }
@@ -722,7 +745,9 @@ impl Shared {
             }
             let (n, behind) = {
                 let mut st = self.enrich.lock().unwrap_or_else(|e| e.into_inner());
-                let head = self.ring.appended();
+                // Lines appended after the pacer's look are left to the next look (the mutex
+                // may have been held by `sync` for a while, and a burst may have started).
+                let head = if stop { self.ring.appended() } else { head };
                 let until = head.min(st.cursor + CHUNK);
                 // Waits for unfinished claims only when stopping (the drain must be complete)
                 // or when it analysed nothing and could not apply either (a claimer is stuck).
@@ -737,6 +762,8 @@ impl Shared {
                 if n == 0 || head == st.cursor || chunks % 16 == 0 {
                     self.publish_groups(&mut st);
                 }
+                // Behind: lines up to the look's head that could not be applied yet (claimed
+                // by a helper, or not published yet).
                 (n, st.cursor < head)
             };
             if n > 0 || analysed > 0 {
@@ -756,12 +783,7 @@ impl Shared {
                 continue;
             }
             idle_rounds = 0;
-            let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
-            self.sleeping.store(true, Ordering::Relaxed);
-            if !self.stop.load(Ordering::Acquire) {
-                let _ = self.wake.wait_timeout(g, IDLE_WAIT);
-            }
-            self.sleeping.store(false, Ordering::Relaxed);
+            self.sleep(IDLE_WAIT);
         }
     }
 
