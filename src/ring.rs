@@ -227,7 +227,17 @@ mod blocks {
                     // Move the blocks into our stack (its capacity stays 2 * MAG: no regrowth).
                     st.append(&mut take(l)?);
                 }
-                st.pop().map(|b| b.0)
+                let b = st.pop()?;
+                // The next pop's block is usually cold (freed by a batch, often on another
+                // core): start loading it for writing now, so the next push does not wait for
+                // it (profiles had the first locked instruction after writing an entry
+                // waiting for those stores).
+                if let Some(next) = st.last() {
+                    for off in (0..l.size()).step_by(64) {
+                        crate::ring::prefetch(next.0.wrapping_add(off));
+                    }
+                }
+                Some(b.0)
             }
 
             /// Keeps `p`; false if this layout is not cached (the caller frees it).
