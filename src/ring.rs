@@ -329,6 +329,21 @@ fn prefetch<P>(p: *const P) {
     let _ = p;
 }
 
+/// A hint to start loading the cache line at `p` for reading.
+#[inline(always)]
+fn prefetch_read<P>(p: *const P) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `prefetch`: a hint that never faults.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// How far ahead (in sequences) scans start loading slots; entries are loaded half as far.
+const SCAN_AHEAD: u64 = 16;
+
 /// A new, still private entry holding `value` (sequence 0 until the push sets it).
 fn new_entry<T>(value: T) -> *mut Entry<T> {
     let p = blocks::alloc_block(std::alloc::Layout::new::<Entry<T>>()) as *mut Entry<T>;
@@ -702,6 +717,24 @@ impl<T: Send + Sync> Ring<T> {
         }
     }
 
+    /// Scans call this for the sequence they will reach `SCAN_AHEAD` steps later (`far`) and
+    /// half as far (`near`): the slot of `far` starts loading, and the entry the slot of `near`
+    /// points to (that slot was requested `SCAN_AHEAD / 2` steps ago). Entries are separate
+    /// allocations, so a scan is a chain of dependent misses without this. Only hints: the
+    /// pointer loaded may be replaced or freed by the time the scan gets there, and a prefetch
+    /// never faults.
+    #[inline(always)]
+    fn scan_ahead(&self, far: u64, near: u64) {
+        #[cfg(not(loom))]
+        {
+            prefetch_read(self.slot(far));
+            // Relaxed: a hint only; the scan's own load (Acquire) is what it relies on.
+            prefetch_read(self.slot(near).ptr.load(Ordering::Relaxed));
+        }
+        #[cfg(loom)]
+        let _ = (far, near);
+    }
+
     /// Looks at slot of `seq`: Ok(Some(entry)) if it holds `seq`, Ok(None) if `seq` is not yet
     /// published, Err(()) if it was evicted.
     #[inline]
@@ -769,6 +802,9 @@ impl<T: Send + Sync> Ring<T> {
         let g = reclaim::pin();
         let mut delivered = 0;
         while s < head && delivered < max {
+            if s + SCAN_AHEAD < head {
+                self.scan_ahead(s + SCAN_AHEAD, s + SCAN_AHEAD / 2);
+            }
             match self.look(&g, s) {
                 Ok(Some(e)) => {
                     delivered += 1;
@@ -800,6 +836,9 @@ impl<T: Send + Sync> Ring<T> {
         let mut s = head;
         while s > floor {
             s -= 1;
+            if s >= floor + SCAN_AHEAD {
+                self.scan_ahead(s - SCAN_AHEAD, s - SCAN_AHEAD / 2);
+            }
             if let Ok(Some(e)) = self.look(&g, s) {
                 if !f(e.seq, &e.value) {
                     return;
@@ -814,6 +853,9 @@ impl<T: Send + Sync> Ring<T> {
         let floor = head.saturating_sub(self.capacity() as u64);
         let g = reclaim::pin();
         for s in floor..head {
+            if s + SCAN_AHEAD < head {
+                self.scan_ahead(s + SCAN_AHEAD, s + SCAN_AHEAD / 2);
+            }
             if let Ok(Some(e)) = self.look(&g, s) {
                 f(e.seq, &e.value);
             }
