@@ -330,6 +330,7 @@ fn prefetch<P>(p: *const P) {
 }
 
 /// A hint to start loading the cache line at `p` for reading.
+#[cfg_attr(loom, allow(dead_code))]
 #[inline(always)]
 fn prefetch_read<P>(p: *const P) {
     #[cfg(target_arch = "x86_64")]

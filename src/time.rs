@@ -64,7 +64,7 @@ pub(crate) mod tsc {
     use std::sync::atomic::{fence, AtomicU64, AtomicU8, Ordering};
 
     /// Longest interval between two anchors (1 s).
-    pub const REANCHOR_NS: u64 = 1_000_000_000;
+    pub(crate) const REANCHOR_NS: u64 = 1_000_000_000;
     /// Wall time over which the first rate is measured (10 ms).
     const CALIBRATE_NS: u64 = 10_000_000;
     /// Widest pair of system-clock reads around an anchor's TSC read that is accepted.
@@ -96,7 +96,7 @@ pub(crate) mod tsc {
 
     /// The TSC wall clock, or None when the caller should read the system clock.
     #[inline]
-    pub fn now_ns() -> Option<u64> {
+    pub(crate) fn now_ns() -> Option<u64> {
         // Relaxed: MODE only ever moves from 0 to a final value; it guards nothing else.
         match MODE.load(Ordering::Relaxed) {
             1 => {}
