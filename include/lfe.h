@@ -1082,6 +1082,11 @@ void lfe_log_free(struct lfe_log *log);
 
 // Creates a log store.
 //
+// Unless `cfg->manual` is 1, a worker thread enriches the lines in the background. During a
+// burst of appends it gives way to the appenders: it runs once enrichment is half a ring
+// behind or lines have waited 10 ms, so a URL or error is found within about 10 ms of its
+// append (plus the analysis). `lfe_log_sync` enriches everything appended so far at once.
+//
 // Ownership: on success `*out` receives a new store; free it with `lfe_log_free`.
 // Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config: size, manual not 0/1,
 // values too large), `LFE_E_UNSUPPORTED` (the worker thread could not be started).
