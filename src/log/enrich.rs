@@ -69,6 +69,22 @@ pub enum ErrorKind {
     Generic = 7,
 }
 
+impl ErrorKind {
+    /// The kind with discriminant `v` (`None` for 0 or an unknown value).
+    pub fn from_u8(v: u8) -> Option<ErrorKind> {
+        Some(match v {
+            1 => ErrorKind::JavaScript,
+            2 => ErrorKind::GoPanic,
+            3 => ErrorKind::Python,
+            4 => ErrorKind::RustPanic,
+            5 => ErrorKind::Java,
+            6 => ErrorKind::Compiler,
+            7 => ErrorKind::Generic,
+            _ => return None,
+        })
+    }
+}
+
 /// What the detectors found in one line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Analysis {
@@ -225,6 +241,8 @@ struct Caches {
     vite: meta::Cache,
     continuations: meta::Cache,
     url: meta::Cache,
+    /// The hint patterns a line matched (reused: a new set per line was an allocation).
+    hint_set: PatternSet,
 }
 
 /// Detectors whose caches a thread keeps (in use at once: normally one, the shared one).
@@ -360,6 +378,7 @@ impl Detector {
             vite: self.vite.create_cache(),
             continuations: self.continuations.create_cache(),
             url: urls::url_cache(),
+            hint_set: PatternSet::new(self.hints.pattern_len()),
         }
     }
 
@@ -452,12 +471,14 @@ impl Detector {
             None => None,
         };
         level = level.max(start_level);
-        let mut hints = PatternSet::new(self.hints.pattern_len());
+        let hints = &mut c.hint_set;
+        hints.clear();
         if flags & SCAN_HINT != 0 {
             each_match(&self.hints, &mut c.hints, text, |m| {
                 let _ = hints.try_insert(m.pattern());
             });
         }
+        let hints = &*hints;
         if level.is_none() {
             if hit(&hints, HINT_ERROR_COUNT)
                 || hit(&hints, HINT_FAILED)
