@@ -480,12 +480,12 @@ impl Detector {
         }
         let hints = &*hints;
         if level.is_none() {
-            if hit(&hints, HINT_ERROR_COUNT)
-                || hit(&hints, HINT_FAILED)
-                || hit(&hints, HINT_HTTP_5XX)
+            if hit(hints, HINT_ERROR_COUNT)
+                || hit(hints, HINT_FAILED)
+                || hit(hints, HINT_HTTP_5XX)
             {
                 level = Some(Level::Error);
-            } else if hit(&hints, HINT_WARN_COUNT) || hit(&hints, HINT_COMPILED_WARN) {
+            } else if hit(hints, HINT_WARN_COUNT) || hit(hints, HINT_COMPILED_WARN) {
                 level = Some(Level::Warn);
             }
         }
@@ -513,7 +513,7 @@ impl Detector {
         if a.error == Some(ErrorKind::Compiler) {
             a.tags |= tags::COMPILE;
         }
-        if a.level == Level::Warn || hit(&hints, HINT_WARN_COUNT) {
+        if a.level == Level::Warn || hit(hints, HINT_WARN_COUNT) {
             a.tags |= tags::WARNING;
         }
         if a.level >= Level::Error || a.error.is_some() {
