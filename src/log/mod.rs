@@ -12,9 +12,10 @@
 //!   and joined by `Drop` after it has drained what was published), or the caller in manual
 //!   mode ([`LogStore::enrich`]). The worker gives way to appenders during a burst, within
 //!   bounds: it runs once enrichment is half a ring behind or lines have waited 10 ms (see
-//!   `pace`), so a URL is found within about 10 ms even under a stream that never pauses. The enrichment state (cursor, [`UrlList`], [`ErrorGrouper`])
-//!   sits behind one mutex taken only by enrichers. Level, tags and flags are atomics inside
-//!   each line, so an enricher writes them after the line is published.
+//!   `pace`), so a URL is found within about 10 ms even under a stream that never pauses.
+//!   The enrichment state (cursor, [`UrlList`], [`ErrorGrouper`]) sits behind one mutex
+//!   taken only by enrichers. Level, tags and flags are atomics inside each line, so an
+//!   enricher writes them after the line is published.
 //! * URL list and error groups are published to readers as `arc-swap` snapshots after each
 //!   enrichment chunk that changed them (by the worker, `enrich` and `sync`; by helping
 //!   appenders at most once a millisecond, as each snapshot copies the lists), so reads never
