@@ -480,9 +480,7 @@ impl Detector {
         }
         let hints = &*hints;
         if level.is_none() {
-            if hit(hints, HINT_ERROR_COUNT)
-                || hit(hints, HINT_FAILED)
-                || hit(hints, HINT_HTTP_5XX)
+            if hit(hints, HINT_ERROR_COUNT) || hit(hints, HINT_FAILED) || hit(hints, HINT_HTTP_5XX)
             {
                 level = Some(Level::Error);
             } else if hit(hints, HINT_WARN_COUNT) || hit(hints, HINT_COMPILED_WARN) {
