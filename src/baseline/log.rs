@@ -16,13 +16,12 @@
 use crate::baseline::lock::Mutex;
 use crate::log::enrich::{strip_ansi, Detector, Level};
 use crate::log::errors::{ErrorGroup, ErrorGrouper};
-use crate::log::pace::{wake_lag, Pacer, DEFER_WAIT};
+use crate::log::pace::{wake_lag, Pacer, Wake, DEFER_WAIT};
 use crate::log::urls::{UrlEntry, UrlList};
 use crate::log::{flags, Config, Input, LogLine, Query, ReadBatch, Stats, Stream};
 use crate::{Error, Result};
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where detection runs.
@@ -97,12 +96,8 @@ struct Shared {
     mode: Mode,
     detector: &'static Detector,
     inner: Mutex<Inner>,
-    stop: AtomicBool,
-    wake_lock: std::sync::Mutex<()>,
-    wake: std::sync::Condvar,
-    /// The worker is (about to be) waiting for work: appends wake it when enrichment falls
-    /// half the capacity behind, as the lock-free store's appends wake its worker.
-    sleeping: AtomicBool,
+    /// The worker's stop flag and wake-up (shared with the lock-free store's).
+    wake: Wake,
 }
 
 /// The mutex log store. See the module docs.
@@ -189,29 +184,19 @@ impl Shared {
         n
     }
 
-    /// Sleeps up to `d`, or until an appender or drop wakes the worker.
-    fn sleep(&self, d: std::time::Duration) {
-        let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
-        self.sleeping.store(true, Ordering::Relaxed);
-        if !self.stop.load(Ordering::Acquire) {
-            let _ = self.wake.wait_timeout(g, d);
-        }
-        self.sleeping.store(false, Ordering::Relaxed);
-    }
-
     /// The worker, paced like the lock-free store's (`crate::log::pace`): it gives way to
     /// appenders during a burst, within the same space and time bounds.
     fn worker(&self) {
         let mut pacer = Pacer::default();
         loop {
-            let stop = self.stop.load(Ordering::Acquire);
+            let stop = self.wake.stopping();
             if !stop {
                 let (head, done) = {
                     let g = self.inner.lock();
                     (g.next_seq, g.cursor)
                 };
                 if pacer.give_way(head, done, self.cfg.capacity, crate::time::mono_ns()) {
-                    self.sleep(DEFER_WAIT);
+                    self.wake.sleep(DEFER_WAIT);
                     continue;
                 }
             }
@@ -221,21 +206,15 @@ impl Shared {
             if stop {
                 return;
             }
-            self.sleep(std::time::Duration::from_millis(5));
+            self.wake.sleep(std::time::Duration::from_millis(5));
         }
     }
 
     /// Wakes a sleeping worker once enrichment is half the capacity behind (the same policy
     /// as the lock-free store).
     fn after_push(&self, lag: u64) {
-        // Relaxed: a hint; a missed wake-up costs at most the worker's 5 ms poll.
-        if self.mode == Mode::Fair
-            && lag >= wake_lag(self.cfg.capacity)
-            && self.sleeping.load(Ordering::Relaxed)
-            && self.sleeping.swap(false, Ordering::Relaxed)
-        {
-            let _g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
-            self.wake.notify_one();
+        if self.mode == Mode::Fair && lag >= wake_lag(self.cfg.capacity) && self.wake.sleeping() {
+            self.wake.wake();
         }
     }
 
@@ -324,10 +303,7 @@ impl LogStore {
                     groups: ErrorGrouper::new(cfg.groups),
                 },
             ),
-            stop: AtomicBool::new(false),
-            wake_lock: std::sync::Mutex::new(()),
-            wake: std::sync::Condvar::new(),
-            sleeping: AtomicBool::new(false),
+            wake: Wake::new(),
         });
         let worker = if mode == Mode::Fair && !cfg.manual {
             let s = shared.clone();
@@ -489,15 +465,7 @@ impl LogStore {
 impl Drop for LogStore {
     fn drop(&mut self) {
         if let Some(w) = self.worker.take() {
-            self.shared.stop.store(true, Ordering::Release);
-            {
-                let _g = self
-                    .shared
-                    .wake_lock
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                self.shared.wake.notify_one();
-            }
+            self.shared.wake.stop();
             let _ = w.join();
         }
     }

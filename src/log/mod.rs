@@ -57,7 +57,7 @@ pub(crate) mod pace;
 pub mod urls;
 
 use crate::ring::{Look, Ring, StripedCounter};
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Condvar, Mutex, Ordering};
+use crate::sync::{Arc, AtomicPtr, AtomicU32, AtomicU64, Mutex, Ordering};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
 use crossbeam_utils::CachePadded;
@@ -422,10 +422,7 @@ struct Shared {
     /// Lines with seq below this were cleared.
     clear_floor: AtomicU64,
     // Worker wake-up.
-    stop: AtomicBool,
-    sleeping: AtomicBool,
-    wake_lock: Mutex<()>,
-    wake: Condvar,
+    wake: pace::Wake,
 }
 
 /// The lock-free log store. See the module docs.
@@ -714,14 +711,11 @@ impl Shared {
     }
 
     fn after_publish(&self, seq: u64) {
-        // Relaxed: a hint; a missed wake-up costs at most IDLE_WAIT of latency.
-        if self.sleeping.load(Ordering::Relaxed) {
+        if self.wake.sleeping() {
+            // Relaxed: a lag estimate for the wake-up decision.
             let lag = seq.saturating_sub(self.enriched_upto.load(Ordering::Relaxed));
-            if lag >= pace::wake_lag(self.ring.capacity())
-                && self.sleeping.swap(false, Ordering::Relaxed)
-            {
-                let _g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
-                self.wake.notify_one();
+            if lag >= pace::wake_lag(self.ring.capacity()) {
+                self.wake.wake();
             }
         }
     }
@@ -751,28 +745,18 @@ impl Shared {
         }
     }
 
-    /// Sleeps up to `d`, or until an appender or `free` wakes the worker.
-    fn sleep(&self, d: std::time::Duration) {
-        let g = self.wake_lock.lock().unwrap_or_else(|e| e.into_inner());
-        self.sleeping.store(true, Ordering::Relaxed);
-        if !self.stop.load(Ordering::Acquire) {
-            let _ = self.wake.wait_timeout(g, d);
-        }
-        self.sleeping.store(false, Ordering::Relaxed);
-    }
-
     fn worker(&self) {
         let mut chunks = 0u32;
         let mut idle_rounds = 0u32;
         let mut pacer = pace::Pacer::default();
         loop {
-            let stop = self.stop.load(Ordering::Acquire);
+            let stop = self.wake.stopping();
             // Give way to appenders during a burst (see `pace`); never when stopping.
             // Relaxed: a lag estimate for pacing; nothing is read through it.
             let done = self.enriched_upto.load(Ordering::Relaxed);
             let head = self.ring.appended();
             if !stop && pacer.give_way(head, done, self.ring.capacity(), crate::time::mono_ns()) {
-                self.sleep(pace::DEFER_WAIT);
+                self.wake.sleep(pace::DEFER_WAIT);
                 continue;
             }
             // Analyse the next lines outside the mutex, in small claims so helpers share the
@@ -826,7 +810,7 @@ impl Shared {
                 continue;
             }
             idle_rounds = 0;
-            self.sleep(IDLE_WAIT);
+            self.wake.sleep(IDLE_WAIT);
         }
     }
 
@@ -950,10 +934,7 @@ impl LogStore {
             truncated: StripedCounter::new(),
             inline_enriched: AtomicU64::new(0),
             clear_floor: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-            sleeping: AtomicBool::new(false),
-            wake_lock: Mutex::new(()),
-            wake: Condvar::new(),
+            wake: pace::Wake::new(),
         });
         let worker = if cfg.manual {
             None
@@ -1157,15 +1138,7 @@ impl LogStore {
 impl Drop for LogStore {
     fn drop(&mut self) {
         if let Some(w) = self.worker.take() {
-            self.shared.stop.store(true, Ordering::Release);
-            {
-                let _g = self
-                    .shared
-                    .wake_lock
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                self.shared.wake.notify_one();
-            }
+            self.shared.wake.stop();
             let _ = w.join();
         }
     }

@@ -18,6 +18,7 @@
 //! The fair mutex baseline uses the same policy, so the benchmarks compare the stores, not
 //! their worker policies.
 
+use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
 use std::time::Duration;
 
 /// How long a worker that gives way sleeps before it looks again (1 ms).
@@ -53,6 +54,69 @@ impl Pacer {
         }
         let since = *self.waiting_since.get_or_insert(now);
         appending && lag < wake_lag(capacity) && now.saturating_sub(since) < MAX_DEFER_NS
+    }
+}
+
+/// How a store stops its worker and how appends wake it (the lock-free store and the fair
+/// baseline share it).
+#[derive(Debug)]
+pub(crate) struct Wake {
+    stop: AtomicBool,
+    /// The worker is (about to be) waiting: an append that finds enrichment far enough
+    /// behind wakes it.
+    sleeping: AtomicBool,
+    lock: Mutex<()>,
+    cv: Condvar,
+}
+
+impl Wake {
+    pub(crate) fn new() -> Wake {
+        Wake {
+            stop: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
+            lock: Mutex::new(()),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Whether the store is being freed (the worker drains and exits).
+    pub(crate) fn stopping(&self) -> bool {
+        // Acquire: pairs with `stop`'s Release, so what was appended before is visible.
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Whether the worker sleeps (a hint for appenders, which then check the lag).
+    pub(crate) fn sleeping(&self) -> bool {
+        // Relaxed: a hint; a missed wake-up costs at most one sleep of latency.
+        self.sleeping.load(Ordering::Relaxed)
+    }
+
+    /// The worker sleeps up to `d`, or until woken or stopped.
+    pub(crate) fn sleep(&self, d: Duration) {
+        let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        // Relaxed: a hint (see `sleeping`); the mutex orders it with `wake`'s notify.
+        self.sleeping.store(true, Ordering::Relaxed);
+        if !self.stopping() {
+            let _ = self.cv.wait_timeout(g, d);
+        }
+        self.sleeping.store(false, Ordering::Relaxed);
+    }
+
+    /// Wakes the worker if it sleeps (one appender does; the others see `sleeping` false).
+    pub(crate) fn wake(&self) {
+        // Relaxed: as in `sleeping`.
+        if self.sleeping.swap(false, Ordering::Relaxed) {
+            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.cv.notify_one();
+        }
+    }
+
+    /// Tells the worker to drain and exit, and wakes it.
+    pub(crate) fn stop(&self) {
+        // Release: the worker's drain sees every append made before.
+        self.stop.store(true, Ordering::Release);
+        let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.cv.notify_one();
     }
 }
 
