@@ -182,6 +182,46 @@ fn percentiles_baseline() {
     percentiles::<lfe::baseline::table::RequestLog>();
 }
 
+/// A reader thread that follows `l` with a cursor until `stop` is set and a read finds nothing
+/// new. Checks every read's cursor arithmetic, that sequences strictly increase and that each
+/// writer's records (`process_id` < `writers`) arrive in its order (`bytes` increasing); `each`
+/// sees every record read, `poll` runs after every read. Returns (cursor, records read,
+/// records missed).
+fn follow<L: Log>(
+    l: Arc<L>,
+    stop: Arc<AtomicBool>,
+    writers: u64,
+    each: impl Fn(&Request) + Send + 'static,
+    poll: impl Fn(&L) + Send + 'static,
+) -> std::thread::JoinHandle<(u64, u64, u64)> {
+    std::thread::spawn(move || {
+        let (mut cursor, mut got, mut missed_total) = (0, 0u64, 0u64);
+        let mut last_per = vec![None::<u64>; writers as usize];
+        loop {
+            let done = stop.load(Ordering::Acquire);
+            let (rs, next, missed) = l.read(cursor, 64);
+            assert!(next >= cursor);
+            assert_eq!(next - cursor, rs.len() as u64 + missed);
+            let mut prev = None;
+            for r in &rs {
+                assert!(prev.is_none_or(|p| r.seq > p));
+                prev = Some(r.seq);
+                each(r);
+                let w = r.process_id as usize;
+                assert!(last_per[w].is_none_or(|x| r.bytes > x), "writer order");
+                last_per[w] = Some(r.bytes);
+            }
+            poll(&l);
+            got += rs.len() as u64;
+            missed_total += missed;
+            cursor = next;
+            if done && rs.is_empty() && missed == 0 {
+                return (cursor, got, missed_total);
+            }
+        }
+    })
+}
+
 /// Writers tag records (process_id = writer, bytes = the writer's counter); a reader follows
 /// the log with a cursor. Checks: sequences strictly increase, each writer's records arrive in
 /// its order, nothing twice, and records + missed account for every sequence read past.
@@ -196,35 +236,7 @@ fn concurrent<L: Log>(capacity: usize) {
         .unwrap(),
     );
     let stop = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let (l, stop) = (l.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let mut cursor = 0;
-            let mut got = 0u64;
-            let mut missed_total = 0;
-            let mut last_per = vec![None::<u64>; writers as usize];
-            loop {
-                let done = stop.load(Ordering::Acquire);
-                let (rs, next, missed) = l.read(cursor, 64);
-                assert!(next >= cursor);
-                assert_eq!(next - cursor, rs.len() as u64 + missed);
-                let mut prev = None;
-                for r in &rs {
-                    assert!(prev.is_none_or(|p| r.seq > p));
-                    prev = Some(r.seq);
-                    let w = r.process_id as usize;
-                    assert!(last_per[w].is_none_or(|x| r.bytes > x), "writer order");
-                    last_per[w] = Some(r.bytes);
-                }
-                got += rs.len() as u64;
-                missed_total += missed;
-                cursor = next;
-                if done && rs.is_empty() && missed == 0 {
-                    return (cursor, got, missed_total);
-                }
-            }
-        })
-    };
+    let reader = follow(l.clone(), stop.clone(), writers, |_| {}, |_| {});
     let hs: Vec<_> = (0..writers)
         .map(|w| {
             let l = l.clone();
@@ -335,33 +347,11 @@ fn no_torn_records<L: Log>() {
         }
         assert_eq!(r, &want, "torn or mixed record");
     };
-    let reader = {
-        let (l, stop) = (l.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let (mut cursor, mut got, mut missed_total) = (0, 0u64, 0u64);
-            let mut last = vec![None::<u64>; writers as usize];
-            loop {
-                let done = stop.load(Ordering::Acquire);
-                let (rs, next, missed) = l.read(cursor, 64);
-                assert_eq!(next - cursor, rs.len() as u64 + missed);
-                for r in &rs {
-                    check(r);
-                    let w = r.process_id as usize;
-                    assert!(last[w].is_none_or(|x| r.bytes > x), "writer order");
-                    last[w] = Some(r.bytes);
-                }
-                l.recent(8).iter().for_each(check);
-                // The oldest records: the slots writers are about to overwrite.
-                l.read(0, 4).0.iter().for_each(check);
-                got += rs.len() as u64;
-                missed_total += missed;
-                cursor = next;
-                if done && rs.is_empty() && missed == 0 {
-                    return (cursor, got, missed_total);
-                }
-            }
-        })
-    };
+    let reader = follow(l.clone(), stop.clone(), writers, check, move |l: &L| {
+        l.recent(8).iter().for_each(check);
+        // The oldest records: the slots writers are about to overwrite.
+        l.read(0, 4).0.iter().for_each(check);
+    });
     let hs: Vec<_> = (0..writers)
         .map(|w| {
             let l = l.clone();
