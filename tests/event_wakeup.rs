@@ -9,7 +9,9 @@
 //! for a long time"; it is not a timing assertion. Every test also checks the history: nothing
 //! lost, nothing duplicated, each producer's order kept.
 
-use lfe::event::{types, BusConfig, EventBus, EventInput, EventQueue, Filter, QueueConfig};
+use lfe::event::{
+    types, BusConfig, Event, EventBus, EventInput, EventQueue, Filter, QueueConfig, Subscription,
+};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -193,42 +195,81 @@ fn mpmc_blocking_tiny_queue_never_loses_a_wakeup() {
     assert_eq!((st.pushed, st.popped, st.depth), (total, total, 0));
 }
 
+/// A bus with one subscription, a publisher thread publishing `n` events (pausing now and then
+/// so the subscriber drains and parks, and is woken often) and a watchdog; the consumer hands
+/// every event it pops to `got`, and `finish` checks the history.
+struct BusRun {
+    n: u64,
+    sub: Subscription,
+    progress: Arc<AtomicU64>,
+    publisher: thread::JoinHandle<()>,
+    _wd: Watchdog,
+    last: u64,
+    popped: u64,
+    lost: u64,
+}
+
+impl BusRun {
+    fn start(name: &'static str, capacity: usize, n: u64) -> BusRun {
+        let bus = Arc::new(EventBus::new(BusConfig::default()).unwrap());
+        let sub = bus.subscribe(Filter::all(), capacity).unwrap();
+        let progress = Arc::new(AtomicU64::new(0));
+        let bus2 = bus.clone();
+        let _wd = Watchdog::start(name, progress.clone(), move || {
+            format!("{:?}", bus2.stats())
+        });
+        let publisher = thread::spawn(move || {
+            for i in 0..n {
+                bus.publish(&ev(i, b"")).unwrap();
+                stall(i, 4);
+            }
+        });
+        BusRun {
+            n,
+            sub,
+            progress,
+            publisher,
+            _wd,
+            last: 0,
+            popped: 0,
+            lost: 0,
+        }
+    }
+
+    /// Whether the last event was popped.
+    fn done(&self) -> bool {
+        self.last >= self.n
+    }
+
+    fn got(&mut self, e: Event) {
+        assert!(e.seq > self.last, "out of order");
+        self.last = e.seq;
+        self.popped += 1;
+        self.lost += e.lost_before;
+        self.progress.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Each event was either popped or counted as lagged, and the gaps add up.
+    fn finish(self) {
+        self.publisher.join().unwrap();
+        let st = self.sub.stats();
+        assert_eq!(st.delivered, self.n);
+        assert_eq!(self.popped + st.lagged, self.n, "lost or duplicated");
+        assert_eq!(self.lost, st.lagged);
+    }
+}
+
 /// A bus subscriber blocks with no deadline on a capacity-1 subscription while a publisher
 /// publishes; each event is either popped or counted as lagged, in order, and the last one
 /// (never evicted) always arrives.
 #[test]
 fn bus_subscriber_blocking_never_loses_a_wakeup() {
-    let n = rounds(40_000);
-    let bus = Arc::new(EventBus::new(BusConfig::default()).unwrap());
-    let sub = bus.subscribe(Filter::all(), 1).unwrap();
-    let progress = Arc::new(AtomicU64::new(0));
-    let p2 = progress.clone();
-    let bus2 = bus.clone();
-    let _wd = Watchdog::start("bus", progress.clone(), move || {
-        format!("{:?}", bus2.stats())
-    });
-    let b = bus.clone();
-    let publisher = thread::spawn(move || {
-        for i in 0..n {
-            b.publish(&ev(i, b"")).unwrap();
-            // Let the subscriber drain and park now and then, so it is woken often.
-            stall(i, 4);
-        }
-    });
-    let (mut last, mut popped, mut lost) = (0u64, 0u64, 0u64);
-    while last < n {
-        let e = sub.pop_timeout(Duration::MAX).unwrap();
-        assert!(e.seq > last, "out of order");
-        last = e.seq;
-        popped += 1;
-        lost += e.lost_before;
-        p2.fetch_add(1, Ordering::Relaxed);
+    let mut run = BusRun::start("bus", 1, rounds(40_000));
+    while !run.done() {
+        let e = run.sub.pop_timeout(Duration::MAX).unwrap();
+        run.got(e);
     }
-    publisher.join().unwrap();
-    let st = sub.stats();
-    assert_eq!(st.delivered, n);
-    assert_eq!(popped + st.lagged, n, "lost or duplicated");
-    assert_eq!(lost, st.lagged);
+    run.finish();
 }
 
 /// The bus's eventfd protocol with a consumer that only ever sleeps in `poll` on the
@@ -237,25 +278,9 @@ fn bus_subscriber_blocking_never_loses_a_wakeup() {
 #[cfg(target_os = "linux")]
 #[test]
 fn bus_eventfd_never_leaves_an_event_behind_an_unreadable_fd() {
-    let n = rounds(40_000);
-    let bus = Arc::new(EventBus::new(BusConfig::default()).unwrap());
-    let sub = bus.subscribe(Filter::all(), 8).unwrap();
-    let fd = sub.fd().unwrap();
-    let progress = Arc::new(AtomicU64::new(0));
-    let p2 = progress.clone();
-    let bus2 = bus.clone();
-    let _wd = Watchdog::start("bus eventfd", progress.clone(), move || {
-        format!("{:?}", bus2.stats())
-    });
-    let b = bus.clone();
-    let publisher = thread::spawn(move || {
-        for i in 0..n {
-            b.publish(&ev(i, b"")).unwrap();
-            stall(i, 4);
-        }
-    });
-    let (mut last, mut popped, mut lost) = (0u64, 0u64, 0u64);
-    while last < n {
+    let mut run = BusRun::start("bus eventfd", 8, rounds(40_000));
+    let fd = run.sub.fd().unwrap();
+    while !run.done() {
         let mut p = libc::pollfd {
             fd,
             events: libc::POLLIN,
@@ -268,22 +293,12 @@ fn bus_eventfd_never_leaves_an_event_behind_an_unreadable_fd() {
         );
         // Drain: the failing try_pop at the end clears the fd and re-checks the ring.
         loop {
-            match sub.try_pop() {
-                Ok(e) => {
-                    assert!(e.seq > last, "out of order");
-                    last = e.seq;
-                    popped += 1;
-                    lost += e.lost_before;
-                    p2.fetch_add(1, Ordering::Relaxed);
-                }
+            match run.sub.try_pop() {
+                Ok(e) => run.got(e),
                 Err(lfe::Error::Empty) => break,
                 Err(e) => panic!("unexpected {e:?}"),
             }
         }
     }
-    publisher.join().unwrap();
-    let st = sub.stats();
-    assert_eq!(st.delivered, n);
-    assert_eq!(popped + st.lagged, n, "lost or duplicated");
-    assert_eq!(lost, st.lagged);
+    run.finish();
 }
