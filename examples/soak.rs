@@ -58,6 +58,29 @@ macro_rules! ensure {
     ($c:expr, $($m:tt)*) => { if !$c { fail(format!($($m)*)) } };
 }
 
+/// Checks one cursor read of `what` that started at `cursor`: `next` accounts for every record
+/// read and every one missed, and the sequences read increase, all at or after `cursor`.
+fn check_cursor_read(
+    what: &str,
+    cursor: u64,
+    next: u64,
+    missed: u64,
+    seqs: impl ExactSizeIterator<Item = u64>,
+) {
+    ensure!(
+        next == cursor + seqs.len() as u64 + missed,
+        "{what} cursor arithmetic"
+    );
+    let mut prev = None;
+    for seq in seqs {
+        ensure!(
+            prev.is_none_or(|p| seq > p) && seq >= cursor,
+            "{what} seqs not increasing"
+        );
+        prev = Some(seq);
+    }
+}
+
 fn main() {
     let secs: u64 = std::env::args()
         .nth(1)
@@ -247,18 +270,8 @@ fn main() {
             let mut cursor = 0u64;
             while !stop.load(Relaxed) {
                 let r = l.read(cursor, 256);
-                ensure!(
-                    r.next == cursor + r.requests.len() as u64 + r.missed,
-                    "request cursor arithmetic"
-                );
-                let mut prev = None;
-                for q in &r.requests {
-                    ensure!(
-                        prev.is_none_or(|p| q.seq > p) && q.seq >= cursor,
-                        "request seqs not increasing"
-                    );
-                    prev = Some(q.seq);
-                }
+                let seqs = r.requests.iter().map(|q| q.seq);
+                check_cursor_read("request", cursor, r.next, r.missed, seqs);
                 cursor = r.next;
                 ops.fetch_add(1, Relaxed);
                 thread::yield_now();
@@ -455,17 +468,9 @@ fn main() {
             while !stop.load(Relaxed) {
                 let enriched = l.stats().enriched;
                 let r = l.read(cursor, 512);
-                ensure!(
-                    r.next == cursor + r.lines.len() as u64 + r.missed,
-                    "log cursor arithmetic"
-                );
-                let mut prev = None;
+                let seqs = r.lines.iter().map(|line| line.seq);
+                check_cursor_read("log", cursor, r.next, r.missed, seqs);
                 for line in &r.lines {
-                    ensure!(
-                        prev.is_none_or(|p| line.seq > p) && line.seq >= cursor,
-                        "log seqs not increasing"
-                    );
-                    prev = Some(line.seq);
                     ensure!(
                         line.seq >= enriched || line.flags & log_flags::ENRICHED != 0,
                         "log line {} below the enrichment cursor {enriched} not enriched",
