@@ -34,6 +34,16 @@ fn manual_store(capacity: usize) -> Arc<LogStore> {
     )
 }
 
+/// After `sync`: `appended` lines were appended, every one of them was enriched (none evicted
+/// before it), and `evicted` left the ring.
+fn assert_all_enriched(s: &LogStore, appended: u64, evicted: u64) {
+    s.sync();
+    let st = s.stats();
+    assert_eq!(st.appended, appended);
+    assert_eq!(st.enriched, appended);
+    assert_eq!(st.evicted, evicted);
+}
+
 #[test]
 fn helping_never_misses_a_line() {
     model(|| {
@@ -44,11 +54,7 @@ fn helping_never_misses_a_line() {
         });
         s.append(2, Stream::Stdout, 1, b"http://b.test/");
         t.join().unwrap();
-        s.sync();
-        let st = s.stats();
-        assert_eq!(st.appended, 2);
-        assert_eq!(st.enriched, 2);
-        assert_eq!(st.evicted, 1);
+        assert_all_enriched(&s, 2, 1);
         assert_eq!(s.urls().len(), 2);
     });
 }
@@ -75,11 +81,7 @@ fn helpers_and_enricher_share_the_work() {
         s.enrich(1);
         a.join().unwrap();
         b.join().unwrap();
-        s.sync();
-        let st = s.stats();
-        assert_eq!(st.appended, 3);
-        assert_eq!(st.enriched, 3);
-        assert_eq!(st.evicted, 1);
+        assert_all_enriched(&s, 3, 1);
         let mut urls: Vec<_> = s.urls().into_iter().map(|u| u.url).collect();
         urls.sort();
         urls.dedup();
