@@ -16,7 +16,7 @@
 use crate::baseline::lock::Mutex;
 use crate::log::enrich::{strip_ansi, Detector, Level};
 use crate::log::errors::{ErrorGroup, ErrorGrouper};
-use crate::log::pace::{wake_lag, Pacer, Wake, DEFER_WAIT};
+use crate::log::pace::{Pacer, Wake, DEFER_WAIT};
 use crate::log::urls::{UrlEntry, UrlList};
 use crate::log::{flags, Config, Input, LogLine, Query, ReadBatch, Stats, Stream};
 use crate::{Error, Result};
@@ -213,8 +213,8 @@ impl Shared {
     /// Wakes a sleeping worker once enrichment is half the capacity behind (the same policy
     /// as the lock-free store).
     fn after_push(&self, lag: u64) {
-        if self.mode == Mode::Fair && lag >= wake_lag(self.cfg.capacity) && self.wake.sleeping() {
-            self.wake.wake();
+        if self.mode == Mode::Fair {
+            self.wake.wake_if_behind(self.cfg.capacity, || lag);
         }
     }
 

@@ -711,13 +711,10 @@ impl Shared {
     }
 
     fn after_publish(&self, seq: u64) {
-        if self.wake.sleeping() {
+        self.wake.wake_if_behind(self.ring.capacity(), || {
             // Relaxed: a lag estimate for the wake-up decision.
-            let lag = seq.saturating_sub(self.enriched_upto.load(Ordering::Relaxed));
-            if lag >= pace::wake_lag(self.ring.capacity()) {
-                self.wake.wake();
-            }
-        }
+            seq.saturating_sub(self.enriched_upto.load(Ordering::Relaxed))
+        });
     }
 
     fn make_line(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> Line {

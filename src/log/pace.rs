@@ -85,16 +85,10 @@ impl Wake {
         self.stop.load(Ordering::Acquire)
     }
 
-    /// Whether the worker sleeps (a hint for appenders, which then check the lag).
-    pub(crate) fn sleeping(&self) -> bool {
-        // Relaxed: a hint; a missed wake-up costs at most one sleep of latency.
-        self.sleeping.load(Ordering::Relaxed)
-    }
-
     /// The worker sleeps up to `d`, or until woken or stopped.
     pub(crate) fn sleep(&self, d: Duration) {
         let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        // Relaxed: a hint (see `sleeping`); the mutex orders it with `wake`'s notify.
+        // Relaxed: a hint (see `wake_if_behind`); the mutex orders it with the notify.
         self.sleeping.store(true, Ordering::Relaxed);
         if !self.stopping() {
             let _ = self.cv.wait_timeout(g, d);
@@ -102,10 +96,15 @@ impl Wake {
         self.sleeping.store(false, Ordering::Relaxed);
     }
 
-    /// Wakes the worker if it sleeps (one appender does; the others see `sleeping` false).
-    pub(crate) fn wake(&self) {
-        // Relaxed: as in `sleeping`.
-        if self.sleeping.swap(false, Ordering::Relaxed) {
+    /// Called after an append: wakes the worker if it sleeps and enrichment is [`wake_lag`]
+    /// lines behind. `lag` is only computed when the worker sleeps (it costs a load of a line
+    /// the enrichers write). One appender wakes it; the others then see it awake.
+    pub(crate) fn wake_if_behind(&self, capacity: usize, lag: impl FnOnce() -> u64) {
+        // Relaxed: a hint; a missed wake-up costs at most one sleep of latency.
+        if self.sleeping.load(Ordering::Relaxed)
+            && lag() >= wake_lag(capacity)
+            && self.sleeping.swap(false, Ordering::Relaxed)
+        {
             let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.cv.notify_one();
         }
