@@ -95,6 +95,10 @@
 // An argument is out of its documented range (bad enum value, zero capacity, ...).
 #define LFE_E_INVALID -2
 
+// Memory sized by the configuration (a capacity, a batch) could not be allocated; the call
+// changed nothing. The process is not aborted: every such allocation is fallible.
+#define LFE_E_NOMEM -15
+
 // The id, name or key is not present.
 #define LFE_E_NOT_FOUND -6
 

@@ -16,7 +16,8 @@ int main(void) {
                              LFE_E_FULL,      LFE_E_EMPTY,       LFE_E_TIMEOUT,
                              LFE_E_NOT_FOUND, LFE_E_BUFFER_TOO_SMALL, LFE_E_CONFLICT,
                              LFE_E_CLOSED,    LFE_E_BAD_PATTERN, LFE_E_TOO_LARGE,
-                             LFE_E_PANIC,     LFE_E_EXISTS,      LFE_E_UNSUPPORTED};
+                             LFE_E_PANIC,     LFE_E_EXISTS,      LFE_E_UNSUPPORTED,
+                             LFE_E_NOMEM};
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
         const char *s = lfe_status_str(codes[i]);
