@@ -134,6 +134,7 @@ fn main() {
             max_payload: 64,
             max_subscribers: 8,
             max_capacity: 4096,
+            ..Default::default()
         })
         .unwrap(),
     );

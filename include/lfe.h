@@ -222,6 +222,9 @@
 // Process state: being stopped.
 #define LFE_PROC_STOPPING 3
 
+// Largest queue capacity (and subscription capacity): 2^24 events.
+#define LFE_QUEUE_MAX_CAPACITY (1 << 24)
+
 // Record kind of `lfe_event`.
 #define LFE_REC_EVENT 300
 
@@ -324,8 +327,14 @@ typedef struct lfe_bus_config {
   size_t max_payload;
   // Maximum subscriptions at once (default 1024).
   size_t max_subscribers;
-  // Maximum capacity of one subscription (default 2^20).
+  // Maximum capacity of one subscription (default 2^20; at most `LFE_QUEUE_MAX_CAPACITY`,
+  // more is `LFE_E_TOO_LARGE`).
   size_t max_capacity;
+  // Payload bytes one subscription may hold (default 16 MiB; at least `max_payload`): a
+  // delivery that would pass it drops the subscription's oldest events first, counted in
+  // `lagged` like a full subscription. A subscription so holds at most `capacity` events and
+  // `max_sub_bytes` payload bytes.
+  size_t max_sub_bytes;
 } lfe_bus_config;
 
 // A byte string inside an `lfe_batch` (or a caller's input): `len` bytes at `ptr`, not
@@ -498,7 +507,8 @@ typedef struct lfe_procs_config {
 typedef struct lfe_queue_config {
   // `sizeof(lfe_queue_config)`.
   size_t size;
-  // Maximum events held (default 1024; 1..=2^30).
+  // Maximum events held (default 1024; 1..=`LFE_QUEUE_MAX_CAPACITY`). Memory held is at most
+  // `capacity * (64 + max_payload)` bytes.
   size_t capacity;
   // Maximum payload bytes (default 4096).
   size_t max_payload;
@@ -600,6 +610,8 @@ typedef struct lfe_sub_counters {
   uint64_t depth;
   // The subscription's capacity.
   uint64_t capacity;
+  // Payload bytes waiting now (at most the bus's `max_sub_bytes`).
+  uint64_t bytes;
 } lfe_sub_counters;
 
 // A text record (`LFE_REC_TEXT`): one byte string.
@@ -786,8 +798,11 @@ uint32_t lfe_abi_version(void);
 // `batch` must be NULL or a batch returned by lfe and not yet freed.
 void lfe_batch_free(struct lfe_batch *batch);
 
-// Frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need alive) and
-// must still be freed with `lfe_sub_free`; they simply receive nothing more.
+// Closes and frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need
+// alive) and must still be freed with `lfe_sub_free`; each is closed as by
+// `lfe_sub_unsubscribe`: calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout`
+// wake, every event delivered before the free can still be popped, then pops return
+// `LFE_E_CLOSED`, and the eventfd turns readable.
 //
 // Ownership: takes back the bus.
 // Errors: none.
@@ -800,7 +815,8 @@ void lfe_bus_free(struct lfe_bus *bus);
 // Creates an event bus.
 //
 // Ownership: on success `*out` is a new bus owned by the caller (`lfe_bus_free`).
-// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, bad config size).
+// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, `max_sub_bytes < max_payload`, bad
+// config size), `LFE_E_TOO_LARGE` (`max_capacity` over `LFE_QUEUE_MAX_CAPACITY`).
 // Thread safety: safe to call from any thread.
 //
 // # Safety
@@ -851,7 +867,8 @@ int32_t lfe_bus_stats(const struct lfe_bus *bus, struct lfe_bus_counters *out);
 // type list is copied.
 // Errors: `LFE_E_NULL` (bus, out, types with ntypes > 0), `LFE_E_INVALID` (capacity 0, empty
 // filter), `LFE_E_TOO_LARGE` (capacity or subscriber count over the bus limits),
-// `LFE_E_UNSUPPORTED` (no eventfd could be made).
+// `LFE_E_UNSUPPORTED` (no eventfd could be made), `LFE_E_NOMEM` (the ring, 64 bytes an event,
+// could not be allocated).
 // Thread safety: safe to call concurrently with every bus call except `lfe_bus_free`.
 //
 // # Safety
@@ -1324,12 +1341,17 @@ int32_t lfe_procs_transition(const struct lfe_procs *p,
 // `q` must be a live queue.
 int32_t lfe_queue_close(const struct lfe_queue *q);
 
-// Frees a queue. NULL is a no-op. Events still held are freed.
+// Closes and frees a queue. NULL is a no-op. Events still held are freed.
+//
+// Calls blocked in `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
+// `lfe_queue_pop_batch_timeout` on this queue are woken first, as by `lfe_queue_close`: they
+// return `LFE_E_CLOSED` (a pop may first return events still held) and never touch freed
+// memory (each blocking call keeps the queue alive until it returns).
 //
 // Ownership: takes back the queue.
 // Errors: none.
-// Thread safety: no other thread may use the queue during or after this call (close it and
-// join the users first).
+// Thread safety: calls already blocked are handled as above; no call may *start* on the queue
+// during or after this one (for an orderly shutdown: `lfe_queue_close`, join the users, free).
 //
 // # Safety
 // `q` must be NULL or a queue from `lfe_queue_new` not yet freed.
@@ -1340,7 +1362,8 @@ void lfe_queue_free(struct lfe_queue *q);
 // Ownership: on success `*out` is a new queue owned by the caller; free it with
 // `lfe_queue_free`.
 // Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (capacity 0, unknown overflow policy, bad config
-// size), `LFE_E_TOO_LARGE` (capacity over 2^30).
+// size), `LFE_E_TOO_LARGE` (capacity over `LFE_QUEUE_MAX_CAPACITY`), `LFE_E_NOMEM` (the slot
+// array, 64 bytes an event, could not be allocated; it is committed as the queue is used).
 // Thread safety: safe to call from any thread.
 //
 // # Safety
@@ -1371,7 +1394,8 @@ int32_t lfe_queue_pop_batch(const struct lfe_queue *q, size_t max, struct lfe_ba
 //
 // Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
 // Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
-// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+// Thread safety: safe to call concurrently; `lfe_queue_close` and `lfe_queue_free` wake every
+// waiter.
 //
 // # Safety
 // `q` must be a live queue; `out` writable.
@@ -1384,7 +1408,8 @@ int32_t lfe_queue_pop_batch_timeout(const struct lfe_queue *q,
 //
 // Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
 // Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (closed and drained).
-// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+// Thread safety: safe to call concurrently; `lfe_queue_close` and `lfe_queue_free` wake every
+// waiter.
 //
 // # Safety
 // `q` must be a live queue; `out` writable.
@@ -1705,9 +1730,15 @@ int32_t lfe_sub_fd(const struct lfe_sub *sub, int32_t *out);
 // Unsubscribes (if not done yet) and frees the subscription, its queued events and its
 // eventfd. NULL is a no-op.
 //
+// Calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout` on this subscription
+// are woken first, as by `lfe_sub_unsubscribe`: they return what was delivered, then
+// `LFE_E_CLOSED`, and never touch freed memory (each blocking call keeps the subscription
+// alive until it returns; the fd is closed with the last of them).
+//
 // Ownership: takes back the subscription; its fd is closed.
 // Errors: none.
-// Thread safety: no other thread may use the subscription during or after this call.
+// Thread safety: calls already blocked are handled as above; no call may *start* on the
+// subscription during or after this one.
 //
 // # Safety
 // `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
@@ -1739,7 +1770,8 @@ int32_t lfe_sub_pop_batch(const struct lfe_sub *sub, size_t max, struct lfe_batc
 //
 // Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
 // Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
-// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe`, `lfe_sub_free` and
+// `lfe_bus_free` wake every waiter.
 //
 // # Safety
 // `sub` must be a live subscription; `out` writable.
@@ -1752,7 +1784,8 @@ int32_t lfe_sub_pop_batch_timeout(const struct lfe_sub *sub,
 //
 // Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
 // Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (unsubscribed and drained).
-// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe`, `lfe_sub_free` and
+// `lfe_bus_free` wake every waiter.
 //
 // # Safety
 // `sub` must be a live subscription; `out` writable.

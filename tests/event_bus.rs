@@ -125,8 +125,11 @@ fn unsubscribe_wakes_drains_then_closed() {
     drop(s);
     let s = b.subscribe(Filter::all(), 8).unwrap();
     assert_eq!(s.pop_timeout(Duration::from_millis(5)), Err(Error::Timeout));
-    drop(b); // the subscription outlives the bus
-    assert_eq!(s.try_pop(), Err(Error::Empty));
+    b.publish(&EventInput::new(types::LOG_LINE, b"3")).unwrap();
+    drop(b); // the subscription outlives the bus, which closes it: drain, then Closed
+    assert_eq!(&*s.try_pop().unwrap().payload, b"3");
+    assert_eq!(s.try_pop(), Err(Error::Closed));
+    assert_eq!(s.pop_timeout(LONG), Err(Error::Closed));
 }
 
 #[cfg(target_os = "linux")]

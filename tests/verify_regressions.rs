@@ -7,11 +7,21 @@ use lfe::Error;
 /// A bus whose `max_capacity` is huge let `subscribe(.., usize::MAX)` through to the ring
 /// allocation: a capacity-overflow panic (LFE_E_PANIC over the ABI, after an eventfd was already
 /// made and leaked) or, for a large non-overflowing capacity, an allocation-failure abort.
-/// It is now `TooLarge` beyond 2^30, the queue's limit.
+/// A `max_capacity` over the subscription maximum (2^24) is now refused when the bus is made,
+/// and a subscription at the maximum is accepted (its ring is committed as it is used) or gets
+/// `NoMem`, never an abort.
 #[test]
 fn bus_subscribe_absurd_capacity_is_too_large() {
+    use lfe::event::bus::MAX_SUB_CAPACITY;
+    for max_capacity in [usize::MAX, 1 << 40, MAX_SUB_CAPACITY + 1] {
+        let r = EventBus::new(BusConfig {
+            max_capacity,
+            ..Default::default()
+        });
+        assert!(matches!(r, Err(Error::TooLarge)), "{max_capacity}");
+    }
     let bus = EventBus::new(BusConfig {
-        max_capacity: usize::MAX,
+        max_capacity: MAX_SUB_CAPACITY,
         ..Default::default()
     })
     .unwrap();
@@ -20,10 +30,33 @@ fn bus_subscribe_absurd_capacity_is_too_large() {
         Err(Error::TooLarge)
     ));
     assert!(matches!(
-        bus.subscribe(Filter::all(), (1 << 30) + 1),
+        bus.subscribe(Filter::all(), MAX_SUB_CAPACITY + 1),
         Err(Error::TooLarge)
     ));
+    match bus.subscribe(Filter::all(), MAX_SUB_CAPACITY) {
+        Ok(s) => assert_eq!(s.stats().capacity, MAX_SUB_CAPACITY as u64),
+        Err(e) => assert_eq!(e, Error::NoMem),
+    }
     assert!(bus.subscribe(Filter::all(), 4).is_ok());
+}
+
+/// A queue at the documented maximum capacity (2^30 then) allocated 64 GiB up front and aborted
+/// the process. The maximum is now 2^24 and the slot array is allocated fallibly and zeroed
+/// (committed as used): creation at the maximum succeeds or gives `NoMem`; beyond it `TooLarge`.
+#[test]
+fn queue_at_max_capacity_does_not_abort() {
+    use lfe::event::queue::MAX_CAPACITY;
+    use lfe::event::{EventInput, EventQueue};
+    match EventQueue::with_capacity(MAX_CAPACITY) {
+        Ok(q) => {
+            q.try_push(&EventInput::new(1, b"x")).unwrap();
+            assert_eq!(&*q.try_pop().unwrap().payload, b"x");
+        }
+        Err(e) => assert_eq!(e, Error::NoMem),
+    }
+    for cap in [MAX_CAPACITY + 1, 1 << 30, usize::MAX] {
+        assert_eq!(EventQueue::with_capacity(cap).unwrap_err(), Error::TooLarge);
+    }
 }
 
 /// A literal search escaped punctuation with a backslash, and regex-syntax reads `\<` / `\>` as

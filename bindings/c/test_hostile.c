@@ -198,7 +198,7 @@ static void test_bus(void) {
     int32_t fd = -7;
     CONFIG_RULES(lfe_bus_new, lfe_bus, lfe_bus_config, lfe_bus_free,
                  (((lfe_bus_config *)&cb)->max_payload = 8, ((lfe_bus_config *)&cb)->max_subscribers = 2,
-                  ((lfe_bus_config *)&cb)->max_capacity = 4));
+                  ((lfe_bus_config *)&cb)->max_capacity = 4, ((lfe_bus_config *)&cb)->max_sub_bytes = 64));
     {
         lfe_bus_config c;
         memset(&c, 0, sizeof c);
@@ -206,7 +206,13 @@ static void test_bus(void) {
         CHECK_EQ(lfe_bus_new(&c, &bus), LFE_E_INVALID); /* zero limits */
         c.max_payload = 8;
         c.max_subscribers = 2;
-        c.max_capacity = ABSURD; /* a huge limit is fine: subscriptions are bounded anyway */
+        c.max_sub_bytes = 1 << 20;
+        c.max_capacity = ABSURD; /* over LFE_QUEUE_MAX_CAPACITY: refused, never an abort later */
+        CHECK_EQ(lfe_bus_new(&c, &bus), LFE_E_TOO_LARGE);
+        c.max_capacity = LFE_QUEUE_MAX_CAPACITY;
+        c.max_sub_bytes = 4; /* less than one largest payload */
+        CHECK_EQ(lfe_bus_new(&c, &bus), LFE_E_INVALID);
+        c.max_sub_bytes = 1 << 20;
         CHECK_EQ(lfe_bus_new(&c, &bus), LFE_OK);
     }
     CHECK_EQ(lfe_bus_subscribe(NULL, LFE_EVENT_MASK_ALL, NULL, 0, 4, &s), LFE_E_NULL);

@@ -27,6 +27,19 @@
 //!   sees the index jump and reports it on the next event as `Event::lost_before`, so the exact
 //!   place and size of every gap is known (exact when one thread at a time consumes a
 //!   subscription; `lagged` is always exact).
+//! * **Close is final.** A subscription's ring closes with the ring's close mark (see
+//!   `queue.rs`: after the mark no push can land, and a consumer sees `Closed` only when every
+//!   delivered event has been popped). `unsubscribe` removes the subscription from the list and
+//!   closes its ring *inside* the publish critical section, so no publisher holding an older
+//!   snapshot can deliver behind the close: a subscriber that sees `Closed` has received every
+//!   event delivered to it. Dropping the [`EventBus`] (what `lfe_bus_free` does) closes the bus:
+//!   later publishes fail with `Closed`, and every subscription is closed the same way, which
+//!   wakes its blocked consumers; they drain what was delivered, then get `Closed`.
+//! * **Bytes.** Each subscription counts the payload bytes it holds; a delivery that would take
+//!   it over `BusConfig::max_sub_bytes` first drops the oldest events (counted in `lagged`, like
+//!   a full ring), so a subscription holds at most `capacity` events and `max_sub_bytes` payload
+//!   bytes (a payload shared by several subscriptions is counted by each, so this over-counts,
+//!   never under-counts).
 //! * **eventfd.** Each subscription (on Linux) has a non-blocking eventfd that is readable while
 //!   events may be waiting. `signalled` says the fd has been written and not yet drained: a
 //!   publisher writes the fd only when it flips `signalled` false→true, so the syscall is off the
@@ -41,7 +54,7 @@
 //!   loom the publisher adds a fence (loom does not model that order); the fence-free build is
 //!   exercised by `tests/event_wakeup.rs` (a consumer that only sleeps in `poll` on the fd).
 
-use super::queue::Ring;
+use super::queue::{pop_error, PopError, PushError, Ring, MAX_CAPACITY};
 use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{fence, AtomicBool, AtomicU64, Mutex, Ordering};
@@ -50,9 +63,12 @@ use arc_swap::ArcSwap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest capacity of one subscription, whatever `BusConfig::max_capacity` says (the same
-/// bound as `EventQueue`'s).
-const MAX_SUB_CAPACITY: usize = 1 << 30;
+/// Largest `BusConfig::max_capacity`, so the largest capacity of one subscription: the queue's
+/// [`MAX_CAPACITY`] (2^24 events).
+pub const MAX_SUB_CAPACITY: usize = MAX_CAPACITY;
+
+/// Default `BusConfig::max_sub_bytes`: 16 MiB of payload per subscription.
+pub const DEFAULT_MAX_SUB_BYTES: usize = 16 << 20;
 
 /// Which event types a subscription receives: a bit mask and/or a list of types.
 ///
@@ -120,8 +136,11 @@ pub struct BusConfig {
     pub max_payload: usize,
     /// Maximum number of subscriptions at once.
     pub max_subscribers: usize,
-    /// Maximum capacity of one subscription.
+    /// Maximum capacity of one subscription (1..=[`MAX_SUB_CAPACITY`]).
     pub max_capacity: usize,
+    /// Payload bytes one subscription may hold (>= `max_payload`; default
+    /// [`DEFAULT_MAX_SUB_BYTES`]); beyond it the oldest events are dropped (`lagged`).
+    pub max_sub_bytes: usize,
 }
 
 impl Default for BusConfig {
@@ -130,6 +149,7 @@ impl Default for BusConfig {
             max_payload: DEFAULT_MAX_PAYLOAD,
             max_subscribers: 1024,
             max_capacity: 1 << 20,
+            max_sub_bytes: DEFAULT_MAX_SUB_BYTES,
         }
     }
 }
@@ -156,6 +176,8 @@ pub struct SubStats {
     pub depth: u64,
     /// The subscription's capacity.
     pub capacity: u64,
+    /// Payload bytes waiting now (at most `BusConfig::max_sub_bytes`).
+    pub bytes: u64,
 }
 
 struct Sub {
@@ -168,31 +190,73 @@ struct Sub {
     /// Next index the consumer expects (for `lost_before`).
     consumed_idx: AtomicU64,
     lagged: AtomicU64,
-    closed: AtomicBool,
+    /// Payload bytes of the events in the ring: added under the publish mutex before the push,
+    /// subtracted by whoever pops the event.
+    bytes: AtomicU64,
+    max_bytes: u64,
     not_empty: WaitSet,
     efd: i32,
     signalled: AtomicBool,
 }
 
 impl Sub {
-    /// Enqueues (called with the publish mutex held): never waits.
+    /// Enqueues (called with the publish mutex held): never waits. Makes room by dropping the
+    /// oldest events while the ring is full or the payload bytes would pass `max_bytes`.
     fn deliver(&self, ev: Event) {
         // Relaxed: only written under the publish mutex, which orders it.
         let idx = self.next_idx.load(Ordering::Relaxed);
         self.next_idx.store(idx + 1, Ordering::Relaxed);
+        let len = ev.payload.len() as u64;
+        if len > 0 {
+            // Relaxed: a bound, not a publication; consumers subtract concurrently, so this
+            // may over-count by events popped meanwhile, which only drops early, never holds
+            // more than the bound.
+            while self.bytes.load(Ordering::Relaxed) + len > self.max_bytes {
+                if !self.evict() {
+                    break;
+                }
+            }
+            // Relaxed: as above.
+            self.bytes.fetch_add(len, Ordering::Relaxed);
+        }
         let mut item = ev;
         item.lost_before = idx;
         loop {
             match self.ring.push(item) {
                 Ok(()) => return,
-                Err(back) => {
+                Err(PushError::Full(back)) => {
                     item = back;
-                    if self.ring.pop().is_some() {
-                        // Relaxed: a statistic.
-                        self.lagged.fetch_add(1, Ordering::Relaxed);
-                    }
+                    self.evict();
+                }
+                Err(PushError::Closed(back)) => {
+                    // Closed under the publish mutex by a bus close or unsubscribe that ran
+                    // before us: the event is not delivered (and not counted).
+                    self.release(&back);
+                    return;
                 }
             }
+        }
+    }
+
+    /// Drops the oldest event (publisher side, counted in `lagged`); false if none was there.
+    fn evict(&self) -> bool {
+        match self.ring.pop() {
+            Ok(old) => {
+                self.release(&old);
+                // Relaxed: a statistic.
+                self.lagged.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// An event left the ring: its payload bytes no longer count.
+    fn release(&self, ev: &Event) {
+        let len = ev.payload.len() as u64;
+        if len > 0 {
+            // Relaxed: the bound's counter (see deliver).
+            self.bytes.fetch_sub(len, Ordering::Relaxed);
         }
     }
 
@@ -243,28 +307,37 @@ impl Sub {
         }
     }
 
-    fn take(&self) -> Option<Event> {
+    fn take(&self) -> std::result::Result<Event, PopError> {
         let mut ev = self.ring.pop()?;
+        self.release(&ev);
         let idx = ev.lost_before;
         // AcqRel: keeps consumers' view of the index monotonic.
         let prev = self.consumed_idx.fetch_max(idx + 1, Ordering::AcqRel);
         ev.lost_before = idx.saturating_sub(prev);
-        Some(ev)
+        Ok(ev)
     }
 
     fn try_pop(&self) -> Result<Event> {
-        if let Some(ev) = self.take() {
-            return Ok(ev);
+        match self.take() {
+            Err(PopError::Empty) => {}
+            r => return r.map_err(pop_error),
         }
         self.unsignal();
-        if let Some(ev) = self.take() {
-            return Ok(ev);
+        self.take().map_err(pop_error)
+    }
+
+    /// Closes the ring (caller holds the publish mutex) and wakes the consumer: a blocked pop
+    /// returns what was delivered, then `Closed`; the eventfd turns readable.
+    fn close(&self) {
+        self.ring.close();
+    }
+
+    /// After [`close`](Self::close), outside the mutex.
+    fn wake_closed(&self) {
+        self.not_empty.notify_all();
+        if self.efd >= 0 && !self.signalled.swap(true, Ordering::AcqRel) {
+            self.efd_write();
         }
-        // SeqCst: read after the failed pop (see EventQueue::is_closed).
-        if self.closed.load(Ordering::SeqCst) {
-            return self.take().ok_or(Error::Closed);
-        }
-        Err(Error::Empty)
     }
 }
 
@@ -278,7 +351,16 @@ impl Drop for Sub {
     }
 }
 
-/// Takes the publish mutex (poisoning ignored: the protected state is a plain counter).
+/// What the publish mutex guards.
+struct PubState {
+    /// Next sequence number.
+    next_seq: u64,
+    /// Set by [`EventBus::close`]: publishes and subscribes fail with `Closed`.
+    closed: bool,
+}
+
+/// Takes the publish mutex (poisoning ignored: the protected state is a counter and a flag,
+/// each written in one step).
 macro_rules! lock_publish {
     ($inner:expr) => {
         $inner.publish.lock().unwrap_or_else(|e| e.into_inner())
@@ -286,8 +368,8 @@ macro_rules! lock_publish {
 }
 
 struct BusInner {
-    /// Next sequence number; the publish mutex (module docs).
-    publish: Mutex<u64>,
+    /// The publish mutex (module docs).
+    publish: Mutex<PubState>,
     subs: ArcSwap<Vec<Arc<Sub>>>,
     cfg: BusConfig,
 }
@@ -322,14 +404,24 @@ impl std::fmt::Debug for Subscription {
 }
 
 impl EventBus {
-    /// A bus with `cfg`.
+    /// A bus with `cfg`: zero limits, or `max_sub_bytes < max_payload`, are
+    /// [`Error::Invalid`]; `max_capacity` over [`MAX_SUB_CAPACITY`] is [`Error::TooLarge`].
     pub fn new(cfg: BusConfig) -> Result<Self> {
         if cfg.max_subscribers == 0 || cfg.max_capacity == 0 {
             return Err(Error::Invalid("bus limits must be > 0"));
         }
+        if cfg.max_sub_bytes < cfg.max_payload.max(1) {
+            return Err(Error::Invalid("max_sub_bytes must be >= max_payload"));
+        }
+        if cfg.max_capacity > MAX_SUB_CAPACITY {
+            return Err(Error::TooLarge);
+        }
         Ok(EventBus {
             inner: Arc::new(BusInner {
-                publish: Mutex::new(1),
+                publish: Mutex::new(PubState {
+                    next_seq: 1,
+                    closed: false,
+                }),
                 subs: ArcSwap::from_pointee(Vec::new()),
                 cfg,
             }),
@@ -338,32 +430,37 @@ impl EventBus {
 
     /// Subscribes to the events `filter` selects, with a queue of `capacity` events.
     /// [`Error::Invalid`] for capacity 0 or an empty filter; [`Error::TooLarge`] beyond the
-    /// configured limits.
+    /// configured limits; [`Error::NoMem`] when the ring cannot be allocated;
+    /// [`Error::Closed`] after [`close`](Self::close).
     pub fn subscribe(&self, filter: Filter, capacity: usize) -> Result<Subscription> {
         if capacity == 0 || filter.is_empty() {
             return Err(Error::Invalid(
                 "capacity must be > 0 and the filter select something",
             ));
         }
-        // The ring is allocated up front: beyond the queue's own limit (2^30) refuse rather
-        // than panic or abort in the allocation, whatever `max_capacity` allows.
-        if capacity > self.inner.cfg.max_capacity || capacity > MAX_SUB_CAPACITY {
+        if capacity > self.inner.cfg.max_capacity {
             return Err(Error::TooLarge);
         }
+        // Fallible (NoMem, never an abort); the eventfd comes after, so a failed ring leaks no fd.
+        let ring = Ring::new(capacity)?;
         let efd = make_eventfd()?;
         let sub = Arc::new(Sub {
             filter,
-            ring: Ring::new(capacity),
+            ring,
             next_idx: AtomicU64::new(0),
             consumed_idx: AtomicU64::new(0),
             lagged: AtomicU64::new(0),
-            closed: AtomicBool::new(false),
+            bytes: AtomicU64::new(0),
+            max_bytes: self.inner.cfg.max_sub_bytes as u64,
             not_empty: WaitSet::new(),
             efd,
             signalled: AtomicBool::new(false),
         });
         {
-            let _g = lock_publish!(self.inner);
+            let g = lock_publish!(self.inner);
+            if g.closed {
+                return Err(Error::Closed);
+            }
             let cur = self.inner.subs.load();
             if cur.len() >= self.inner.cfg.max_subscribers {
                 return Err(Error::TooLarge);
@@ -380,15 +477,19 @@ impl EventBus {
     }
 
     /// Publishes one event to every matching subscription; never waits on a subscriber.
-    /// Returns its sequence number. [`Error::TooLarge`] / [`Error::Invalid`] for bad input.
+    /// Returns its sequence number. [`Error::TooLarge`] / [`Error::Invalid`] for bad input,
+    /// [`Error::Closed`] after [`close`](Self::close) (nothing published).
     pub fn publish(&self, input: &EventInput<'_>) -> Result<u64> {
         input.check(self.inner.cfg.max_payload)?;
         let mut ev = input.to_event();
         let subs;
         {
             let mut g = lock_publish!(self.inner);
-            ev.seq = *g;
-            *g += 1;
+            if g.closed {
+                return Err(Error::Closed);
+            }
+            ev.seq = g.next_seq;
+            g.next_seq += 1;
             subs = self.inner.subs.load();
             for s in subs.iter() {
                 if s.filter.matches(ev.kind) {
@@ -405,7 +506,8 @@ impl EventBus {
     }
 
     /// Publishes events in order, as consecutive sequence numbers. Every input is checked first
-    /// (nothing is published if one is bad). Returns the first sequence number.
+    /// (nothing is published if one is bad; [`Error::Closed`] after close). Returns the first
+    /// sequence number.
     pub fn publish_batch(&self, inputs: &[EventInput<'_>]) -> Result<u64> {
         for i in inputs {
             i.check(self.inner.cfg.max_payload)?;
@@ -415,11 +517,14 @@ impl EventBus {
         let first;
         {
             let mut g = lock_publish!(self.inner);
-            first = *g;
+            if g.closed {
+                return Err(Error::Closed);
+            }
+            first = g.next_seq;
             subs = self.inner.subs.load();
             for ev in evs.iter_mut() {
-                ev.seq = *g;
-                *g += 1;
+                ev.seq = g.next_seq;
+                g.next_seq += 1;
                 for s in subs.iter() {
                     if s.filter.matches(ev.kind) {
                         s.deliver(ev.clone());
@@ -435,9 +540,35 @@ impl EventBus {
         Ok(first)
     }
 
+    /// Closes the bus: later publishes and subscribes fail with [`Error::Closed`], and every
+    /// subscription is closed (its consumers wake, drain what was delivered, then get
+    /// [`Error::Closed`]). Idempotent; done by `Drop`.
+    pub fn close(&self) {
+        let subs = {
+            let mut g = lock_publish!(self.inner);
+            if g.closed {
+                return;
+            }
+            g.closed = true;
+            let subs = self.inner.subs.swap(Arc::new(Vec::new()));
+            for s in subs.iter() {
+                s.close();
+            }
+            subs
+        };
+        for s in subs.iter() {
+            s.wake_closed();
+        }
+    }
+
+    /// True after [`close`](Self::close).
+    pub fn closed(&self) -> bool {
+        lock_publish!(self.inner).closed
+    }
+
     /// Counters.
     pub fn stats(&self) -> BusStats {
-        let published = *lock_publish!(self.inner) - 1;
+        let published = lock_publish!(self.inner).next_seq - 1;
         BusStats {
             published,
             subscribers: self.inner.subs.load().len() as u64,
@@ -470,8 +601,9 @@ impl Subscription {
 
     /// Pops one event, waiting up to `timeout` ([`Error::Timeout`]).
     pub fn pop_timeout(&self, timeout: Duration) -> Result<Event> {
-        if let Some(ev) = self.sub.take() {
-            return Ok(ev);
+        match self.sub.take() {
+            Err(PopError::Empty) => {}
+            r => return r.map_err(pop_error),
         }
         block_on_with(
             &self.sub.not_empty,
@@ -491,11 +623,11 @@ impl Subscription {
         let mut n = 0;
         while n < max {
             match self.sub.take() {
-                Some(ev) => {
+                Ok(ev) => {
                     out.push(ev);
                     n += 1;
                 }
-                None => break,
+                Err(_) => break,
             }
         }
         if n > 0 || max == 0 {
@@ -532,27 +664,27 @@ impl Subscription {
     }
 
     /// Leaves the bus: no event published after this starts is delivered; waiting consumers
-    /// wake; what is queued can still be popped, then pops fail with [`Error::Closed`].
-    /// Idempotent; also done by `Drop`.
+    /// wake; what was delivered can still be popped, then pops fail with [`Error::Closed`]
+    /// (never before: module docs, "Close is final"). Idempotent; also done by `Drop`.
     pub fn unsubscribe(&self) {
-        // SeqCst: pairs with the SeqCst read in try_pop.
-        if self.sub.closed.swap(true, Ordering::SeqCst) {
+        if self.sub.ring.is_closed() {
             return;
         }
         {
-            let _g = self.bus.publish.lock().unwrap_or_else(|e| e.into_inner());
+            let _g = lock_publish!(self.bus);
             let cur = self.bus.subs.load();
-            let next: Vec<Arc<Sub>> = cur
-                .iter()
-                .filter(|s| !Arc::ptr_eq(s, &self.sub))
-                .cloned()
-                .collect();
-            self.bus.subs.store(Arc::new(next));
+            if cur.iter().any(|s| Arc::ptr_eq(s, &self.sub)) {
+                let next: Vec<Arc<Sub>> = cur
+                    .iter()
+                    .filter(|s| !Arc::ptr_eq(s, &self.sub))
+                    .cloned()
+                    .collect();
+                self.bus.subs.store(Arc::new(next));
+            }
+            // Under the mutex: no publisher can deliver after this (module docs).
+            self.sub.close();
         }
-        self.sub.not_empty.notify_all();
-        if self.sub.efd >= 0 && !self.sub.signalled.swap(true, Ordering::AcqRel) {
-            self.sub.efd_write();
-        }
+        self.sub.wake_closed();
     }
 
     /// Counters.
@@ -566,7 +698,15 @@ impl Subscription {
             popped: h.saturating_sub(lagged),
             depth: t - h,
             capacity: self.sub.ring.capacity() as u64,
+            // Relaxed: a statistic.
+            bytes: self.sub.bytes.load(Ordering::Relaxed),
         }
+    }
+}
+
+impl Drop for EventBus {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

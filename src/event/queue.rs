@@ -23,27 +23,57 @@
 //! positions *are* the `pushed` and `popped` statistics, so stats cost nothing on the hot path
 //! (with `ArrayQueue` each push and pop would need one more contended counter).
 //!
-//! # Blocking, close, overflow
+//! # Close is final (the mark bit)
+//!
+//! Closing sets [`CLOSED`], the top bit of `tail`, with one `fetch_or`. A producer's claim is a
+//! CAS from an unmarked `tail`, so after the close no claim can succeed: every push that
+//! returns OK claimed its position *before* the close in `tail`'s modification order, and
+//! every push that sees the mark returns `Closed` having delivered nothing. A consumer reports
+//! "closed" only when it reads a marked `tail` whose position equals the `head` it is at: no
+//! position before it is unclaimed by a pop, and (the mark freezes `tail`) none after it can
+//! ever be pushed. A push that claimed its position before the close but has not published
+//! its slot yet makes `tail > head`, so consumers see "empty for now" (they retry; a blocking
+//! pop does not park while a claimed push is in flight), never "closed". Hence the contract:
+//! **a push that returned OK is popped exactly once before any consumer observes closed and
+//! empty; a push that returned `Closed` delivered nothing**, with no lock and no extra atomic
+//! on the push or pop path (the mark is read by the loads and the CAS they already do).
+//! `tests/loom_close.rs` model-checks close against a push and against a blocked push.
+//!
+//! # Blocking, overflow
 //!
 //! Blocking forms spin briefly then park on a [`WaitSet`] (`not_empty` for consumers, `not_full`
 //! for producers; see `wait.rs` for the no-lost-wake-up protocol). Its fence-free fast path
 //! rests on two things this ring keeps: the CAS that claims a position is `SeqCst` (it is the
-//! notifier's write), and a waiter about to park re-reads `head`/`tail` with `SeqCst` loads and
-//! does not park while a claimed push (for a consumer) or pop (for a producer) has not finished
-//! publishing its slot (`Ring::item_in_flight`, `Ring::room_in_flight`): the stamp store that
-//! publishes the slot is only Release, so a waiter cannot rely on seeing it. `close()` sets `closed` and
-//! wakes both sets: pushes then fail with `Closed`; pops return what is left, then `Closed`. A
-//! push that checked `closed` just before `close()` may still land after it (it linearizes before
-//! the close); its event is returned by a later pop. With [`Overflow::DropOldest`] a push into a
-//! full queue pops (and counts) the oldest event instead of failing.
+//! notifier's write; so is the `fetch_or` of close), and a waiter about to park re-reads
+//! `head`/`tail` with `SeqCst` loads and does not park while a claimed push (for a consumer) or
+//! pop (for a producer) has not finished publishing its slot (`Ring::item_in_flight`,
+//! `Ring::room_in_flight`): the stamp store that publishes the slot is only Release, so a
+//! waiter cannot rely on seeing it. `close()` marks `tail` and wakes both sets. With
+//! [`Overflow::DropOldest`] a push into a full queue pops (and counts) the oldest event instead
+//! of failing.
+//!
+//! # Memory
+//!
+//! The slot array is allocated at creation, fallibly ([`Error::NoMem`], never an abort), and
+//! zeroed by the allocator: slot stamps are stored relative to their index (`stamp - 2i`), so
+//! the initial state is all zeros and the kernel commits the pages only as positions reach
+//! them. Capacity is at most [`MAX_CAPACITY`] (2^24 events, 1 GiB of slots); the bytes held are
+//! at most `capacity * (64 + max_payload)`.
 
 use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
-use crate::sync::{AtomicBool, AtomicU64, Ordering, UnsafeCell};
+use crate::sync::{AtomicU64, Ordering, UnsafeCell};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use std::mem::MaybeUninit;
 use std::time::Duration;
+
+/// Largest capacity of an [`EventQueue`] or a bus subscription: 2^24 events (a 64-byte slot
+/// each, so at most 1 GiB of slots, committed as the ring is used).
+pub const MAX_CAPACITY: usize = 1 << 24;
+
+/// The close mark: the top bit of `tail` (positions stay below 2^63).
+const CLOSED: u64 = 1 << 63;
 
 /// One slot: a cache line when `T` fits in 56 bytes (an [`Event`] does: 8 + 56 = 64). The
 /// alignment keeps a slot from straddling two lines: the allocator only promises 16 bytes, and
@@ -51,6 +81,7 @@ use std::time::Duration;
 /// producer's and the consumer's cores instead of one.
 #[repr(align(64))]
 struct Slot<T> {
+    /// The stamp of the module docs minus `2 * index` (so a fresh slot is all zeros).
     stamp: AtomicU64,
     val: UnsafeCell<MaybeUninit<T>>,
 }
@@ -59,11 +90,29 @@ struct Slot<T> {
 #[cfg(not(loom))]
 const _: () = assert!(std::mem::size_of::<Slot<Event>>() == 64);
 
-/// Vyukov's bounded MPMC ring (see the module docs for the invariant).
+/// Why a push gave its value back.
+pub(crate) enum PushError<T> {
+    /// No room (the ring holds `capacity` values).
+    Full(T),
+    /// The ring was closed: nothing was delivered.
+    Closed(T),
+}
+
+/// Why a pop returned nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PopError {
+    /// Nothing to pop now (possibly a push in flight, even after close).
+    Empty,
+    /// Closed, and every value ever pushed has been popped.
+    Closed,
+}
+
+/// Vyukov's bounded MPMC ring with a close mark (see the module docs for the invariant).
 pub(crate) struct Ring<T> {
     head: CachePadded<AtomicU64>,
+    /// Next position to push, plus [`CLOSED`] once closed.
     tail: CachePadded<AtomicU64>,
-    slots: Box<[Slot<T>]>,
+    slots: Slots<T>,
     cap: u64,
     mask: Option<u64>,
 }
@@ -74,53 +123,138 @@ unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for Ring<T> {}
 
+/// The slot array: zeroed memory (every relative stamp 0: "free for the first lap"), allocated
+/// fallibly. It is asked of the allocator with 16-byte alignment and aligned to 64 bytes by
+/// hand, because `alloc_zeroed` with a larger alignment allocates and then `memset`s, which
+/// commits every page at once (1 GiB at the maximum capacity); with 16 bytes it is `calloc`,
+/// which gets fresh zero pages from the kernel for a large array, committed as first touched.
+#[cfg(not(loom))]
+struct Slots<T> {
+    /// What the allocator returned, and its layout (to free it).
+    base: std::ptr::NonNull<u8>,
+    layout: std::alloc::Layout,
+    /// `base` rounded up to 64 bytes: `len` slots.
+    first: std::ptr::NonNull<Slot<T>>,
+    len: usize,
+}
+
+#[cfg(not(loom))]
+impl<T> Slots<T> {
+    fn new(len: usize) -> Result<Self> {
+        let align = std::mem::align_of::<Slot<T>>();
+        let size = std::mem::size_of::<Slot<T>>()
+            .checked_mul(len)
+            .and_then(|n| n.checked_add(align))
+            .ok_or(Error::NoMem)?;
+        let layout = std::alloc::Layout::from_size_align(size, 16).map_err(|_| Error::NoMem)?;
+        // SAFETY: the layout has a non-zero size (at least `align`).
+        let base = std::ptr::NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) })
+            .ok_or(Error::NoMem)?;
+        let pad = base.as_ptr().align_offset(align);
+        // SAFETY: `pad < align` and the allocation has `align` spare bytes, so the aligned start
+        // and `len` slots after it stay inside it.
+        let first = unsafe { base.add(pad) }.cast::<Slot<T>>();
+        Ok(Slots {
+            base,
+            layout,
+            first,
+            len,
+        })
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> std::ops::Deref for Slots<T> {
+    type Target = [Slot<T>];
+    fn deref(&self) -> &[Slot<T>] {
+        // SAFETY: `first` is aligned and followed by `len` slots inside our allocation; all-zero
+        // bytes are a valid Slot (an AtomicU64 of 0 and an uninitialised MaybeUninit), and the
+        // slots are only accessed through atomics and the stamp protocol's cells.
+        unsafe { std::slice::from_raw_parts(self.first.as_ptr(), self.len) }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> Drop for Slots<T> {
+    fn drop(&mut self) {
+        // SAFETY: `base` came from `alloc_zeroed(self.layout)` and is freed once; a Slot has no
+        // drop glue (values still held were dropped by `Ring::drop`).
+        unsafe { std::alloc::dealloc(self.base.as_ptr(), self.layout) };
+    }
+}
+
+/// loom's atomics are not plain memory: build the slots one by one (models are tiny).
+#[cfg(loom)]
+type Slots<T> = Box<[Slot<T>]>;
+
+#[cfg(not(loom))]
+fn alloc_slots<T>(cap: usize) -> Result<Slots<T>> {
+    Slots::new(cap)
+}
+
+#[cfg(loom)]
+fn alloc_slots<T>(cap: usize) -> Result<Slots<T>> {
+    Ok((0..cap)
+        .map(|_| Slot {
+            stamp: AtomicU64::new(0),
+            val: UnsafeCell::new(MaybeUninit::uninit()),
+        })
+        .collect())
+}
+
 impl<T> Ring<T> {
-    pub(crate) fn new(cap: usize) -> Self {
-        assert!(cap > 0);
-        let slots = (0..cap as u64)
-            .map(|i| Slot {
-                stamp: AtomicU64::new(2 * i),
-                val: UnsafeCell::new(MaybeUninit::uninit()),
-            })
-            .collect();
+    /// A ring of `cap` slots (`0 < cap <= MAX_CAPACITY`, checked by the callers).
+    pub(crate) fn new(cap: usize) -> Result<Self> {
+        if cap == 0 {
+            return Err(Error::Invalid("capacity must be > 0"));
+        }
+        if cap > MAX_CAPACITY {
+            return Err(Error::TooLarge);
+        }
+        let slots = alloc_slots(cap)?;
         let cap = cap as u64;
-        Ring {
+        Ok(Ring {
             head: CachePadded::new(AtomicU64::new(0)),
             tail: CachePadded::new(AtomicU64::new(0)),
             slots,
             cap,
             mask: cap.is_power_of_two().then(|| cap - 1),
-        }
+        })
     }
 
+    /// The slot of `pos` and the stamp offset of that slot (`2 * index`, see [`Slot::stamp`]).
     #[inline]
-    fn slot(&self, pos: u64) -> &Slot<T> {
+    fn slot(&self, pos: u64) -> (&Slot<T>, u64) {
         let i = match self.mask {
             Some(m) => pos & m,
             None => pos % self.cap,
         };
-        &self.slots[i as usize]
+        (&self.slots[i as usize], 2 * i)
     }
 
-    /// Pushes `v`, or gives it back when the ring is full.
-    pub(crate) fn push(&self, v: T) -> std::result::Result<(), T> {
+    /// Pushes `v`, or gives it back when the ring is full or closed.
+    pub(crate) fn push(&self, v: T) -> std::result::Result<(), PushError<T>> {
         self.push_with(v, |_, _| {}).map(|_| ())
     }
 
     /// Pushes `v`, first letting `f` see the position it won (to stamp a sequence number that
-    /// follows push order exactly); returns the position, or gives `v` back when full.
+    /// follows push order exactly); returns the position, or gives `v` back.
     #[inline]
     pub(crate) fn push_with(
         &self,
         mut v: T,
         f: impl FnOnce(&mut T, u64),
-    ) -> std::result::Result<u64, T> {
-        // Relaxed: a guess that the stamp check and the CAS validate.
+    ) -> std::result::Result<u64, PushError<T>> {
+        // Relaxed: a guess that the stamp check and the CAS validate (the CAS compares the
+        // whole word, so a close mark that this load missed makes it fail).
         let mut pos = self.tail.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(pos);
+            if pos & CLOSED != 0 {
+                return Err(PushError::Closed(v));
+            }
+            let (slot, base) = self.slot(pos);
             // Acquire: pairs with the Release stamp store of the pop that freed the slot.
-            let stamp = slot.stamp.load(Ordering::Acquire);
+            let stamp = slot.stamp.load(Ordering::Acquire).wrapping_add(base);
             if stamp == 2 * pos {
                 // SeqCst on success: this claim is the notifier's write in the no-lost-wake-up
                 // check (wait.rs protocol; a `lock cmpxchg` on x86 whatever the ordering). The
@@ -137,17 +271,18 @@ impl<T> Ring<T> {
                         // writer of this slot until we publish stamp 2pos+1.
                         slot.val.with_mut(|p| unsafe { (*p).write(v) });
                         // Release: publishes the value to the consumer that Acquires 2pos+1.
-                        slot.stamp.store(2 * pos + 1, Ordering::Release);
+                        slot.stamp
+                            .store((2 * pos + 1).wrapping_sub(base), Ordering::Release);
                         return Ok(pos);
                     }
                     Err(t) => pos = t,
                 }
             } else if stamp < 2 * pos {
-                // The slot still holds the previous lap's value: full (unless tail moved on).
-                // Relaxed: only a re-read of the guess.
+                // The slot still holds the previous lap's value: full (unless tail moved on or
+                // was closed). Relaxed: only a re-read of the guess.
                 let t = self.tail.load(Ordering::Relaxed);
                 if t == pos {
-                    return Err(v);
+                    return Err(PushError::Full(v));
                 }
                 pos = t;
             } else {
@@ -160,15 +295,16 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Pops the oldest value, or `None` when the ring is empty.
+    /// Pops the oldest value: [`PopError::Empty`] when there is none now,
+    /// [`PopError::Closed`] when closed and everything pushed has been popped.
     #[inline]
-    pub(crate) fn pop(&self) -> Option<T> {
+    pub(crate) fn pop(&self) -> std::result::Result<T, PopError> {
         // Relaxed: a guess that the stamp check and the CAS validate.
         let mut pos = self.head.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(pos);
+            let (slot, base) = self.slot(pos);
             // Acquire: pairs with the Release stamp store of the push that filled the slot.
-            let stamp = slot.stamp.load(Ordering::Acquire);
+            let stamp = slot.stamp.load(Ordering::Acquire).wrapping_add(base);
             if stamp == 2 * pos + 1 {
                 // SeqCst on success / Relaxed on failure: as in push (the claim of a slot is
                 // what a producer waiting for room must see).
@@ -183,19 +319,30 @@ impl<T> Ring<T> {
                         // only reader of this slot, which holds an initialised value.
                         let v = slot.val.with(|p| unsafe { (*p).assume_init_read() });
                         // Release: the read is done before the next lap's push writes.
-                        slot.stamp.store(2 * (pos + self.cap), Ordering::Release);
-                        return Some(v);
+                        slot.stamp
+                            .store((2 * (pos + self.cap)).wrapping_sub(base), Ordering::Release);
+                        return Ok(v);
                     }
                     Err(h) => pos = h,
                 }
             } else if stamp <= 2 * pos {
-                // Not yet filled: empty (unless head moved on).
-                // Relaxed: a re-read of the guess.
+                // Not yet filled. SeqCst: this is a waiter's re-check load (wait.rs protocol)
+                // and the read that decides "closed and drained" (module docs).
+                let t = self.tail.load(Ordering::SeqCst);
+                // Relaxed: a re-read of the guess; head only grows.
                 let h = self.head.load(Ordering::Relaxed);
-                if h == pos {
-                    return None;
+                if h != pos {
+                    pos = h;
+                    continue;
                 }
-                pos = h;
+                if t == pos | CLOSED {
+                    // `head == pos` was read before: every position below `pos` was claimed by
+                    // a pop, and the mark froze `tail` at `pos`: closed and drained.
+                    return Err(PopError::Closed);
+                }
+                // Empty, or a push claimed `pos` and is still publishing it (also after a
+                // close: that push returned or will return OK, so we must not say Closed).
+                return Err(PopError::Empty);
             } else {
                 // Another consumer took `pos`; catch up (pause: as in push).
                 crate::sync::spin_loop();
@@ -205,12 +352,25 @@ impl<T> Ring<T> {
         }
     }
 
+    /// Marks the ring closed (module docs); true if this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        // SeqCst: the notifier's write of the no-lost-wake-up check (wait.rs) for the wake-ups
+        // the caller does next, and ordered with the consumers' SeqCst re-check loads of tail.
+        self.tail.fetch_or(CLOSED, Ordering::SeqCst) & CLOSED == 0
+    }
+
+    /// True once [`close`](Self::close) was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        // SeqCst: a waiter's re-check load (wait.rs protocol).
+        self.tail.load(Ordering::SeqCst) & CLOSED != 0
+    }
+
     /// Positions: (head, tail) = (values popped, values pushed) since creation.
     pub(crate) fn positions(&self) -> (u64, u64) {
         // SeqCst: head is read first and tail only grows, so tail >= head (depth >= 0); and
         // these are the waiter's re-check loads of the no-lost-wake-up protocol (wait.rs).
         let h = self.head.load(Ordering::SeqCst);
-        let t = self.tail.load(Ordering::SeqCst);
+        let t = self.tail.load(Ordering::SeqCst) & !CLOSED;
         (h, t.max(h))
     }
 
@@ -235,7 +395,7 @@ impl<T> Ring<T> {
 
 impl<T> Drop for Ring<T> {
     fn drop(&mut self) {
-        while self.pop().is_some() {}
+        while self.pop().is_ok() {}
     }
 }
 
@@ -252,7 +412,7 @@ pub enum Overflow {
 /// Configuration of an [`EventQueue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueConfig {
-    /// Maximum number of events held (> 0).
+    /// Maximum number of events held (1..=[`MAX_CAPACITY`]).
     pub capacity: usize,
     /// Maximum payload size in bytes.
     pub max_payload: usize,
@@ -289,7 +449,6 @@ pub struct QueueStats {
 pub struct EventQueue {
     ring: Ring<Event>,
     dropped: AtomicU64,
-    closed: AtomicBool,
     not_empty: WaitSet,
     not_full: WaitSet,
     cfg: QueueConfig,
@@ -305,18 +464,15 @@ impl std::fmt::Debug for EventQueue {
 }
 
 impl EventQueue {
-    /// A queue with `cfg`; capacity 0 is [`Error::Invalid`].
+    /// A queue with `cfg`: capacity 0 is [`Error::Invalid`], over [`MAX_CAPACITY`]
+    /// [`Error::TooLarge`]; [`Error::NoMem`] when the slot array cannot be allocated.
     pub fn new(cfg: QueueConfig) -> Result<Self> {
         if cfg.capacity == 0 {
             return Err(Error::Invalid("capacity must be > 0"));
         }
-        if cfg.capacity > (1 << 30) {
-            return Err(Error::TooLarge);
-        }
         Ok(EventQueue {
-            ring: Ring::new(cfg.capacity),
+            ring: Ring::new(cfg.capacity)?,
             dropped: AtomicU64::new(0),
-            closed: AtomicBool::new(false),
             not_empty: WaitSet::new(),
             not_full: WaitSet::new(),
             cfg,
@@ -336,12 +492,6 @@ impl EventQueue {
         self.cfg
     }
 
-    fn is_closed(&self) -> bool {
-        // SeqCst: the close flag is read after a failed pop to decide "closed and drained";
-        // it must not be reordered before that pop's loads.
-        self.closed.load(Ordering::SeqCst)
-    }
-
     fn make(&self, input: &EventInput<'_>) -> Result<Event> {
         input.check(self.cfg.max_payload)?;
         Ok(input.to_event())
@@ -350,7 +500,7 @@ impl EventQueue {
     /// One attempt to push an already-made event (no waking). The sequence number is the ring
     /// position + 1, stamped once the position is won, so it is unique and follows push order
     /// exactly, at no extra cost. Returns it.
-    fn push_event(&self, ev: Event) -> std::result::Result<u64, Event> {
+    fn push_event(&self, ev: Event) -> std::result::Result<u64, PushError<Event>> {
         let stamp = |e: &mut Event, pos: u64| e.seq = pos + 1;
         match self.cfg.overflow {
             Overflow::Reject => self.ring.push_with(ev, stamp).map(|p| p + 1),
@@ -359,13 +509,14 @@ impl EventQueue {
                 loop {
                     match self.ring.push_with(ev, stamp) {
                         Ok(p) => return Ok(p + 1),
-                        Err(back) => {
+                        Err(PushError::Full(back)) => {
                             ev = back;
-                            if self.ring.pop().is_some() {
+                            if self.ring.pop().is_ok() {
                                 // Relaxed: a statistic.
                                 self.dropped.fetch_add(1, Ordering::Relaxed);
                             }
                         }
+                        Err(closed) => return Err(closed),
                     }
                 }
             }
@@ -373,21 +524,23 @@ impl EventQueue {
     }
 
     /// Pushes one event without waiting: [`Error::Full`] when full (reject policy),
-    /// [`Error::Closed`] after close, [`Error::TooLarge`] / [`Error::Invalid`] for bad input.
-    /// Returns the event's sequence number.
+    /// [`Error::Closed`] after close (nothing delivered), [`Error::TooLarge`] /
+    /// [`Error::Invalid`] for bad input. Returns the event's sequence number. An OK push is
+    /// popped exactly once, even when a close races it (module docs).
     pub fn try_push(&self, input: &EventInput<'_>) -> Result<u64> {
-        if self.is_closed() {
+        if self.ring.is_closed() {
             return Err(Error::Closed);
         }
         let ev = self.make(input)?;
-        let seq = self.push_event(ev).map_err(|_| Error::Full)?;
+        let seq = self.push_event(ev).map_err(push_error)?;
         self.not_empty.notify_one();
         Ok(seq)
     }
 
-    /// Pushes one event, waiting up to `timeout` for room ([`Error::Timeout`]).
+    /// Pushes one event, waiting up to `timeout` for room ([`Error::Timeout`]); a close wakes
+    /// it with [`Error::Closed`] (nothing delivered).
     pub fn push_timeout(&self, input: &EventInput<'_>, timeout: Duration) -> Result<u64> {
-        if self.is_closed() {
+        if self.ring.is_closed() {
             return Err(Error::Closed);
         }
         let ev = self.make(input)?;
@@ -397,7 +550,8 @@ impl EventQueue {
                 self.not_empty.notify_one();
                 Ok(seq)
             }
-            Err(back) => self.push_wait(back, timeout),
+            Err(PushError::Full(back)) => self.push_wait(back, timeout),
+            Err(PushError::Closed(_)) => Err(Error::Closed),
         }
     }
 
@@ -409,16 +563,14 @@ impl EventQueue {
             &self.not_full,
             Some(timeout),
             || {
-                if self.is_closed() {
-                    return Some(Err(Error::Closed));
-                }
                 let ev = slot.take()?;
                 match self.push_event(ev) {
                     Ok(seq) => Some(Ok(seq)),
-                    Err(back) => {
+                    Err(PushError::Full(back)) => {
                         slot = Some(back);
                         None
                     }
+                    Err(PushError::Closed(_)) => Some(Err(Error::Closed)),
                 }
             },
             || self.ring.room_in_flight(),
@@ -434,55 +586,56 @@ impl EventQueue {
     }
 
     /// Pushes events in order without waiting; stops at the first that does not fit. Returns
-    /// how many were pushed; [`Error::Full`] if none. Every input is checked before any push.
+    /// how many were pushed; [`Error::Full`] if none fit, [`Error::Closed`] if the queue was
+    /// closed before the first. Every input is checked before any push. When a close lands in
+    /// the middle, the events before it are pushed (and counted), the rest are not.
     pub fn try_push_batch(&self, inputs: &[EventInput<'_>]) -> Result<usize> {
-        if self.is_closed() {
+        if self.ring.is_closed() {
             return Err(Error::Closed);
         }
         for i in inputs {
             i.check(self.cfg.max_payload)?;
         }
         let mut n = 0;
+        let mut stop = None;
         for i in inputs {
             let ev = self.make(i)?;
-            if self.push_event(ev).is_err() {
+            if let Err(e) = self.push_event(ev) {
+                stop = Some(push_error(e));
                 break;
             }
             n += 1;
         }
         if n > 0 {
             self.not_empty.notify_all();
-        } else if !inputs.is_empty() {
-            return Err(Error::Full);
+            return Ok(n);
         }
-        Ok(n)
+        match stop {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
     }
 
-    fn pop_raw(&self) -> Option<Event> {
+    fn pop_raw(&self) -> std::result::Result<Event, PopError> {
         let ev = self.ring.pop()?;
         self.not_full.notify_one();
-        Some(ev)
+        Ok(ev)
     }
 
     /// Pops one event without waiting: [`Error::Empty`], or [`Error::Closed`] once closed and
-    /// drained.
+    /// every event pushed before the close has been popped.
     pub fn try_pop(&self) -> Result<Event> {
-        if let Some(ev) = self.pop_raw() {
-            return Ok(ev);
-        }
-        if self.is_closed() {
-            // A last look: events pushed before the close are still returned.
-            return self.pop_raw().ok_or(Error::Closed);
-        }
-        Err(Error::Empty)
+        self.pop_raw().map_err(pop_error)
     }
 
-    /// Pops one event, waiting up to `timeout` ([`Error::Timeout`]).
+    /// Pops one event, waiting up to `timeout` ([`Error::Timeout`]); [`Error::Closed`] once
+    /// closed and drained (a close wakes it).
     pub fn pop_timeout(&self, timeout: Duration) -> Result<Event> {
-        if let Some(ev) = self.pop_raw() {
-            return Ok(ev);
+        match self.pop_raw() {
+            Ok(ev) => Ok(ev),
+            Err(PopError::Closed) => Err(Error::Closed),
+            Err(PopError::Empty) => self.pop_wait(timeout),
         }
-        self.pop_wait(timeout)
     }
 
     /// `pop_timeout` once the queue was found empty: spin, then park on `not_empty`.
@@ -491,9 +644,9 @@ impl EventQueue {
         block_on_with(
             &self.not_empty,
             Some(timeout),
-            || match self.try_pop() {
-                Err(Error::Empty) => None,
-                r => Some(r),
+            || match self.pop_raw() {
+                Err(PopError::Empty) => None,
+                r => Some(r.map_err(pop_error)),
             },
             || self.ring.item_in_flight(),
         )
@@ -504,13 +657,17 @@ impl EventQueue {
     /// [`Error::Empty`] / [`Error::Closed`] when none.
     pub fn try_pop_batch(&self, out: &mut Vec<Event>, max: usize) -> Result<usize> {
         let mut n = 0;
+        let mut last = PopError::Empty;
         while n < max {
             match self.ring.pop() {
-                Some(ev) => {
+                Ok(ev) => {
                     out.push(ev);
                     n += 1;
                 }
-                None => break,
+                Err(e) => {
+                    last = e;
+                    break;
+                }
             }
         }
         if n > 0 {
@@ -520,10 +677,7 @@ impl EventQueue {
         if max == 0 {
             return Ok(0);
         }
-        self.try_pop().map(|ev| {
-            out.push(ev);
-            1
-        })
+        Err(pop_error(last))
     }
 
     /// Waits up to `timeout` for at least one event, then pops up to `max` into `out`.
@@ -543,18 +697,17 @@ impl EventQueue {
     }
 
     /// Closes the queue: wakes every waiter; pushes fail with [`Error::Closed`]; pops drain what
-    /// is left, then fail with [`Error::Closed`]. Idempotent.
+    /// is left, then fail with [`Error::Closed`]. Every push that returned OK (even one racing
+    /// this call) is popped before any pop returns [`Error::Closed`]. Idempotent.
     pub fn close(&self) {
-        // SeqCst: pairs with the SeqCst reads in is_closed, and is the notifier's write of the
-        // no-lost-wake-up check (wait.rs protocol) for the notify_all calls below.
-        self.closed.store(true, Ordering::SeqCst);
+        self.ring.close();
         self.not_empty.notify_all();
         self.not_full.notify_all();
     }
 
     /// True after [`close`](Self::close).
     pub fn closed(&self) -> bool {
-        self.is_closed()
+        self.ring.is_closed()
     }
 
     /// Number of events held now.
@@ -580,5 +733,21 @@ impl EventQueue {
             dropped,
             capacity: self.ring.capacity() as u64,
         }
+    }
+}
+
+/// The error a refused push reports.
+pub(crate) fn push_error<T>(e: PushError<T>) -> Error {
+    match e {
+        PushError::Full(_) => Error::Full,
+        PushError::Closed(_) => Error::Closed,
+    }
+}
+
+/// The error an unsuccessful pop reports.
+pub(crate) fn pop_error(e: PopError) -> Error {
+    match e {
+        PopError::Empty => Error::Empty,
+        PopError::Closed => Error::Closed,
     }
 }

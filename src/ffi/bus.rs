@@ -19,8 +19,14 @@ pub struct lfe_bus_config {
     pub max_payload: usize,
     /// Maximum subscriptions at once (default 1024).
     pub max_subscribers: usize,
-    /// Maximum capacity of one subscription (default 2^20).
+    /// Maximum capacity of one subscription (default 2^20; at most `LFE_QUEUE_MAX_CAPACITY`,
+    /// more is `LFE_E_TOO_LARGE`).
     pub max_capacity: usize,
+    /// Payload bytes one subscription may hold (default 16 MiB; at least `max_payload`): a
+    /// delivery that would pass it drops the subscription's oldest events first, counted in
+    /// `lagged` like a full subscription. A subscription so holds at most `capacity` events and
+    /// `max_sub_bytes` payload bytes.
+    pub max_sub_bytes: usize,
 }
 
 impl Default for lfe_bus_config {
@@ -31,6 +37,7 @@ impl Default for lfe_bus_config {
             max_payload: d.max_payload,
             max_subscribers: d.max_subscribers,
             max_capacity: d.max_capacity,
+            max_sub_bytes: d.max_sub_bytes,
         }
     }
 }
@@ -52,6 +59,8 @@ pub struct lfe_sub_counters {
     pub depth: u64,
     /// The subscription's capacity.
     pub capacity: u64,
+    /// Payload bytes waiting now (at most the bus's `max_sub_bytes`).
+    pub bytes: u64,
 }
 
 /// Counters of a bus.
@@ -77,7 +86,8 @@ pub struct lfe_sub {
 /// Creates an event bus.
 ///
 /// Ownership: on success `*out` is a new bus owned by the caller (`lfe_bus_free`).
-/// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, bad config size).
+/// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, `max_sub_bytes < max_payload`, bad
+/// config size), `LFE_E_TOO_LARGE` (`max_capacity` over `LFE_QUEUE_MAX_CAPACITY`).
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety
@@ -92,6 +102,7 @@ pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut 
             max_payload: c.max_payload,
             max_subscribers: c.max_subscribers,
             max_capacity: c.max_capacity,
+            max_sub_bytes: c.max_sub_bytes,
         })
         .map_err(i32::from)?;
         // SAFETY: checked by arg_out.
@@ -100,8 +111,11 @@ pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut 
     })
 }
 
-/// Frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need alive) and
-/// must still be freed with `lfe_sub_free`; they simply receive nothing more.
+/// Closes and frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need
+/// alive) and must still be freed with `lfe_sub_free`; each is closed as by
+/// `lfe_sub_unsubscribe`: calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout`
+/// wake, every event delivered before the free can still be popped, then pops return
+/// `LFE_E_CLOSED`, and the eventfd turns readable.
 ///
 /// Ownership: takes back the bus.
 /// Errors: none.
@@ -124,7 +138,8 @@ pub unsafe extern "C" fn lfe_bus_free(bus: *mut lfe_bus) {
 /// type list is copied.
 /// Errors: `LFE_E_NULL` (bus, out, types with ntypes > 0), `LFE_E_INVALID` (capacity 0, empty
 /// filter), `LFE_E_TOO_LARGE` (capacity or subscriber count over the bus limits),
-/// `LFE_E_UNSUPPORTED` (no eventfd could be made).
+/// `LFE_E_UNSUPPORTED` (no eventfd could be made), `LFE_E_NOMEM` (the ring, 64 bytes an event,
+/// could not be allocated).
 /// Thread safety: safe to call concurrently with every bus call except `lfe_bus_free`.
 ///
 /// # Safety
@@ -147,7 +162,7 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
             .subscribe(Filter::new(mask, types), capacity)
             .map_err(i32::from)?;
         // SAFETY: checked by arg_out.
-        unsafe { write_out(out, guard::into_handle(lfe_sub { inner: sub })) };
+        unsafe { write_out(out, guard::into_shared(lfe_sub { inner: sub })) };
         Ok(())
     })
 }
@@ -245,16 +260,24 @@ pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
 /// Unsubscribes (if not done yet) and frees the subscription, its queued events and its
 /// eventfd. NULL is a no-op.
 ///
+/// Calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout` on this subscription
+/// are woken first, as by `lfe_sub_unsubscribe`: they return what was delivered, then
+/// `LFE_E_CLOSED`, and never touch freed memory (each blocking call keeps the subscription
+/// alive until it returns; the fd is closed with the last of them).
+///
 /// Ownership: takes back the subscription; its fd is closed.
 /// Errors: none.
-/// Thread safety: no other thread may use the subscription during or after this call.
+/// Thread safety: calls already blocked are handled as above; no call may *start* on the
+/// subscription during or after this one.
 ///
 /// # Safety
 /// `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_free(sub: *mut lfe_sub) {
     // SAFETY: caller contract.
-    guard::call_or((), || unsafe { guard::free_handle(sub) })
+    guard::call_or((), || unsafe {
+        guard::free_shared(sub, |h: &lfe_sub| h.inner.unsubscribe())
+    })
 }
 
 /// Pops the oldest waiting event without waiting, as a batch of one `lfe_event`. The batch's
@@ -280,7 +303,8 @@ pub unsafe extern "C" fn lfe_sub_pop(sub: *const lfe_sub, out: *mut *mut lfe_bat
 ///
 /// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
 /// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (unsubscribed and drained).
-/// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+/// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe`, `lfe_sub_free` and
+/// `lfe_bus_free` wake every waiter.
 ///
 /// # Safety
 /// `sub` must be a live subscription; `out` writable.
@@ -292,8 +316,8 @@ pub unsafe extern "C" fn lfe_sub_pop_timeout(
 ) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(sub)? };
+        // SAFETY: caller contract; the reference keeps the subscription alive while we wait.
+        let h = unsafe { guard::hold(sub)? };
         pop_one(out, h.inner.pop_timeout(timeout(timeout_ns)))
     })
 }
@@ -325,7 +349,8 @@ pub unsafe extern "C" fn lfe_sub_pop_batch(
 ///
 /// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
 /// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
-/// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe` wakes every waiter.
+/// Thread safety: safe to call concurrently; `lfe_sub_unsubscribe`, `lfe_sub_free` and
+/// `lfe_bus_free` wake every waiter.
 ///
 /// # Safety
 /// `sub` must be a live subscription; `out` writable.
@@ -338,8 +363,8 @@ pub unsafe extern "C" fn lfe_sub_pop_batch_timeout(
 ) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(sub)? };
+        // SAFETY: caller contract; the reference keeps the subscription alive while we wait.
+        let h = unsafe { guard::hold(sub)? };
         pop_many(out, max, |v| {
             h.inner.pop_batch_timeout(v, max, timeout(timeout_ns))
         })
@@ -393,6 +418,7 @@ pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_co
                     popped: s.popped,
                     depth: s.depth,
                     capacity: s.capacity,
+                    bytes: s.bytes,
                 },
             )
         };

@@ -175,6 +175,48 @@ pub unsafe fn free_handle<T>(p: *mut T) {
     }
 }
 
+/// Moves a Rust value into a reference-counted handle, for structures that have blocking calls
+/// (the queue, a subscription). The caller's handle is one reference; a blocking call holds
+/// another for as long as it waits ([`hold`]), so `_free` can close the structure, which wakes
+/// the waiters, and drop its own reference: the memory goes with the last waiter's return, never
+/// under a waiter's feet.
+pub fn into_shared<T>(v: T) -> *mut T {
+    std::sync::Arc::into_raw(std::sync::Arc::new(v)) as *mut T
+}
+
+/// A reference to a shared handle for the duration of a blocking call; NULL is `LFE_E_NULL`.
+///
+/// # Safety
+/// `p` must be NULL or a live handle from [`into_shared::<T>`] whose `_free` has not started
+/// (a call that holds it may then outlive the `_free`).
+pub unsafe fn hold<T>(p: *const T) -> Result<std::sync::Arc<T>, i32> {
+    if p.is_null() {
+        return Err(LFE_E_NULL);
+    }
+    // SAFETY: `p` came from `Arc::into_raw` in `into_shared` and the caller's reference is still
+    // alive (caller contract), so the count is at least 1 while we add ours; `from_raw` then
+    // owns exactly the reference we added.
+    unsafe {
+        std::sync::Arc::increment_strong_count(p);
+        Ok(std::sync::Arc::from_raw(p))
+    }
+}
+
+/// Frees a shared handle: `close` runs first (it must wake every waiter), then the caller's
+/// reference is dropped. NULL is a no-op.
+///
+/// # Safety
+/// `p` must be NULL or a handle from [`into_shared::<T>`] not freed before; no call may start on
+/// it after this one starts.
+pub unsafe fn free_shared<T>(p: *mut T, close: impl FnOnce(&T)) {
+    if !p.is_null() {
+        // SAFETY: the caller gives back the reference `into_shared` handed out, once.
+        let a = unsafe { std::sync::Arc::from_raw(p as *const T) };
+        close(&a);
+        drop(a);
+    }
+}
+
 /// Deliberately panics inside the ABI guard and returns what the guard made of it.
 ///
 /// Always returns `LFE_E_PANIC`. It exists so that hosts and tests can check, on their own

@@ -43,6 +43,9 @@ pub const LFE_OVERFLOW_REJECT: u32 = 0;
 /// Overflow policy: a push into a full queue drops the oldest event (counted in `dropped`).
 pub const LFE_OVERFLOW_DROP_OLDEST: u32 = 1;
 
+/// Largest queue capacity (and subscription capacity): 2^24 events.
+pub const LFE_QUEUE_MAX_CAPACITY: usize = 1 << 24;
+
 /// A timeout meaning "wait forever".
 pub const LFE_TIMEOUT_INFINITE: u64 = u64::MAX;
 
@@ -187,7 +190,8 @@ pub(crate) fn timeout(ns: u64) -> Duration {
 pub struct lfe_queue_config {
     /// `sizeof(lfe_queue_config)`.
     pub size: usize,
-    /// Maximum events held (default 1024; 1..=2^30).
+    /// Maximum events held (default 1024; 1..=`LFE_QUEUE_MAX_CAPACITY`). Memory held is at most
+    /// `capacity * (64 + max_payload)` bytes.
     pub capacity: usize,
     /// Maximum payload bytes (default 4096).
     pub max_payload: usize,
@@ -237,7 +241,8 @@ pub struct lfe_queue {
 /// Ownership: on success `*out` is a new queue owned by the caller; free it with
 /// `lfe_queue_free`.
 /// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (capacity 0, unknown overflow policy, bad config
-/// size), `LFE_E_TOO_LARGE` (capacity over 2^30).
+/// size), `LFE_E_TOO_LARGE` (capacity over `LFE_QUEUE_MAX_CAPACITY`), `LFE_E_NOMEM` (the slot
+/// array, 64 bytes an event, could not be allocated; it is committed as the queue is used).
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety
@@ -263,24 +268,31 @@ pub unsafe extern "C" fn lfe_queue_new(
         })
         .map_err(i32::from)?;
         // SAFETY: checked by arg_out.
-        unsafe { write_out(out, guard::into_handle(lfe_queue { inner: q })) };
+        unsafe { write_out(out, guard::into_shared(lfe_queue { inner: q })) };
         Ok(())
     })
 }
 
-/// Frees a queue. NULL is a no-op. Events still held are freed.
+/// Closes and frees a queue. NULL is a no-op. Events still held are freed.
+///
+/// Calls blocked in `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
+/// `lfe_queue_pop_batch_timeout` on this queue are woken first, as by `lfe_queue_close`: they
+/// return `LFE_E_CLOSED` (a pop may first return events still held) and never touch freed
+/// memory (each blocking call keeps the queue alive until it returns).
 ///
 /// Ownership: takes back the queue.
 /// Errors: none.
-/// Thread safety: no other thread may use the queue during or after this call (close it and
-/// join the users first).
+/// Thread safety: calls already blocked are handled as above; no call may *start* on the queue
+/// during or after this one (for an orderly shutdown: `lfe_queue_close`, join the users, free).
 ///
 /// # Safety
 /// `q` must be NULL or a queue from `lfe_queue_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_free(q: *mut lfe_queue) {
     // SAFETY: caller contract.
-    guard::call_or((), || unsafe { guard::free_handle(q) })
+    guard::call_or((), || unsafe {
+        guard::free_shared(q, |h: &lfe_queue| h.inner.close())
+    })
 }
 
 /// Pushes one event without waiting.
@@ -317,8 +329,8 @@ pub unsafe extern "C" fn lfe_queue_push_timeout(
     timeout_ns: u64,
 ) -> i32 {
     guard::call(|| {
-        // SAFETY: caller contract.
-        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.as_input()?) };
+        // SAFETY: caller contract; the reference keeps the queue alive while we wait.
+        let (q, ev) = unsafe { (guard::hold(q)?, arg_ref(ev)?.as_input()?) };
         q.inner
             .push_timeout(&ev, timeout(timeout_ns))
             .map_err(i32::from)?;
@@ -376,7 +388,8 @@ pub unsafe extern "C" fn lfe_queue_pop(q: *const lfe_queue, out: *mut *mut lfe_b
 ///
 /// Ownership: on success `*out` is a batch of one `lfe_event` owned by the caller.
 /// Errors: `LFE_E_NULL`, `LFE_E_TIMEOUT`, `LFE_E_CLOSED` (closed and drained).
-/// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+/// Thread safety: safe to call concurrently; `lfe_queue_close` and `lfe_queue_free` wake every
+/// waiter.
 ///
 /// # Safety
 /// `q` must be a live queue; `out` writable.
@@ -388,8 +401,8 @@ pub unsafe extern "C" fn lfe_queue_pop_timeout(
 ) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(q)? };
+        // SAFETY: caller contract; the reference keeps the queue alive while we wait.
+        let h = unsafe { guard::hold(q)? };
         pop_one(out, h.inner.pop_timeout(timeout(timeout_ns)))
     })
 }
@@ -420,7 +433,8 @@ pub unsafe extern "C" fn lfe_queue_pop_batch(
 ///
 /// Ownership: on success `*out` is a batch owned by the caller (`lfe_batch_free`).
 /// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (max 0), `LFE_E_TIMEOUT`, `LFE_E_CLOSED`.
-/// Thread safety: safe to call concurrently; `lfe_queue_close` wakes every waiter.
+/// Thread safety: safe to call concurrently; `lfe_queue_close` and `lfe_queue_free` wake every
+/// waiter.
 ///
 /// # Safety
 /// `q` must be a live queue; `out` writable.
@@ -433,8 +447,8 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
 ) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(q)? };
+        // SAFETY: caller contract; the reference keeps the queue alive while we wait.
+        let h = unsafe { guard::hold(q)? };
         pop_many(out, max, |v| {
             h.inner.pop_batch_timeout(v, max, timeout(timeout_ns))
         })
@@ -509,6 +523,8 @@ mod tests {
         assert_eq!(LFE_EVENT_ROUTE_REMOVED, types::ROUTE_REMOVED);
         assert_eq!(LFE_EVENT_PROXY_REQUEST, types::PROXY_REQUEST);
         assert_eq!(LFE_EVENT_HOST_MIN, types::HOST_MIN);
+        assert_eq!(LFE_QUEUE_MAX_CAPACITY, crate::event::queue::MAX_CAPACITY);
+        assert_eq!(LFE_QUEUE_MAX_CAPACITY, crate::event::bus::MAX_SUB_CAPACITY);
         assert_eq!(
             LFE_EVENT_DEFAULT_MAX_PAYLOAD,
             crate::event::DEFAULT_MAX_PAYLOAD

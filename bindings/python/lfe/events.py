@@ -108,6 +108,7 @@ class lfe_bus_config(ctypes.Structure):
         ("max_payload", c_size_t),
         ("max_subscribers", c_size_t),
         ("max_capacity", c_size_t),
+        ("max_sub_bytes", c_size_t),
     ]
 
 
@@ -118,6 +119,7 @@ class lfe_sub_counters(ctypes.Structure):
         ("popped", c_uint64),
         ("depth", c_uint64),
         ("capacity", c_uint64),
+        ("bytes", c_uint64),
     ]
 
 
@@ -231,6 +233,7 @@ class SubStats:
     popped: int
     depth: int
     capacity: int
+    bytes: int = 0
 
 
 EventLike = Union[EventIn, Tuple[Any, ...]]
@@ -460,7 +463,7 @@ class Subscription(_Popper):
         """The subscription's counters."""
         s = lfe_sub_counters()
         self._call(lib.lfe_sub_stats, ctypes.byref(s))
-        return SubStats(s.lagged, s.delivered, s.popped, s.depth, s.capacity)
+        return SubStats(s.lagged, s.delivered, s.popped, s.depth, s.capacity, s.bytes)
 
 
 class Bus(Handle):
@@ -470,16 +473,19 @@ class Bus(Handle):
     Args:
         max_payload: largest payload (default 4096).
         max_subscribers: most live subscriptions (default 1024).
-        max_capacity: largest subscription capacity (default 2**20).
+        max_capacity: largest subscription capacity (default 2**20, at most 2**24).
+        max_sub_bytes: most payload bytes one subscription holds (default 16 MiB); beyond it
+            the oldest events are dropped and counted in ``lagged``.
     """
 
     _free_fn = lib.lfe_bus_free
     _what = "Bus"
 
     def __init__(self, max_payload: Optional[int] = None, max_subscribers: Optional[int] = None,
-                 max_capacity: Optional[int] = None) -> None:
+                 max_capacity: Optional[int] = None, max_sub_bytes: Optional[int] = None) -> None:
         cfg = None
-        if max_payload is not None or max_subscribers is not None or max_capacity is not None:
+        if (max_payload is not None or max_subscribers is not None or max_capacity is not None
+                or max_sub_bytes is not None):
             c = lfe_bus_config()
             c.size = ctypes.sizeof(c)
             c.max_payload = as_int(EVENT_DEFAULT_MAX_PAYLOAD if max_payload is None else max_payload,
@@ -488,6 +494,9 @@ class Bus(Handle):
                                        "max_subscribers", 0, (1 << 63) - 1)
             c.max_capacity = as_int((1 << 20) if max_capacity is None else max_capacity,
                                     "max_capacity", 0, (1 << 63) - 1)
+            c.max_sub_bytes = as_int(max(16 << 20, c.max_payload) if max_sub_bytes is None
+                                     else max_sub_bytes,
+                                     "max_sub_bytes", 0, (1 << 63) - 1)
             cfg = ctypes.byref(c)
         out = c_void_p()
         errors.check(lib.lfe_bus_new(cfg, ctypes.byref(out)), "lfe_bus_new")
