@@ -467,7 +467,9 @@ fn main() {
             let mut last = [None::<u64>; 2];
             while !stop.load(Relaxed) {
                 let enriched = l.stats().enriched;
-                let r = l.read(cursor, 512);
+                let r = l
+                    .read(cursor, 512)
+                    .unwrap_or_else(|e| fail(format!("log read at {cursor}: {e}")));
                 let seqs = r.lines.iter().map(|line| line.seq);
                 check_cursor_read("log", cursor, r.next, r.missed, seqs);
                 for line in &r.lines {

@@ -30,6 +30,8 @@ pub enum Error {
     Exists,
     /// The operation is not supported on this platform or in this mode.
     Unsupported,
+    /// An allocation sized by the configuration or the input failed (nothing was changed).
+    NoMem,
 }
 
 /// `Result` with lfe's [`Error`].
@@ -52,6 +54,7 @@ impl Error {
             Error::TooLarge => LFE_E_TOO_LARGE,
             Error::Exists => LFE_E_EXISTS,
             Error::Unsupported => LFE_E_UNSUPPORTED,
+            Error::NoMem => LFE_E_NOMEM,
         }
     }
 }
