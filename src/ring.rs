@@ -35,9 +35,33 @@
 //!   before the CAS. Readers and pushers pin a `crossbeam-epoch` guard while they touch
 //!   entries, and a replaced entry is destroyed through `defer_unchecked`, i.e. only after every
 //!   thread pinned at that time has unpinned. Retired entries are handed over in per-thread
-//!   batches of 32 (one deferred function per batch). Memory is bounded by `capacity` live
-//!   entries, plus at most 31 waiting in each thread's batch, plus the garbage of the current
-//!   epochs.
+//!   batches (one deferred function per batch): a batch goes at 32 entries or at
+//!   [`HANDOVER_BYTES`] (64 KiB), and a batch of that many bytes also seals crossbeam's
+//!   thread-local bag at once (`Guard::flush`; otherwise the bag waits for 64 deferred
+//!   functions, which with large values was ~2,048 entries, gigabytes, per thread).
+//!
+//! # Memory bound (in bytes)
+//!
+//! Every entry records its bytes (its block plus what the value owns on the heap, as told
+//! by the `heap_bytes` function given to [`Ring::with_budget`]). Each ring counts the bytes
+//! of its entries handed to the collector and not yet freed ([`Ring::unreclaimed_bytes`]),
+//! in a counter shared with the deferred frees (they may run after the ring is gone). A push
+//! that, after unpinning, finds that count above the ring's budget *helps*: at most 4 rounds
+//! of pin, seal the bag, collect, unpin (an unpinned round lets the global epoch advance;
+//! two advances free a sealed bag), stopping once the count is within budget. It never
+//! spins on another thread and takes no lock. So, with `B` the budget, `L` the largest
+//! entry and `P` the pushes in progress, the bytes held by retired entries are at most
+//! `B + P * L` handed over (each push adds at most one entry before it helps) plus less than
+//! `HANDOVER_BYTES` in each pushing thread's batch, **as long as no thread stays pinned**
+//! (and the rounds reach this ring's bags: each collection frees at most 8 bags, oldest
+//! first, so after a burst of other garbage a push may leave some for the next one):
+//! a reader pinned in a long scan (of any ring: the epoch is process-wide) holds back every
+//! entry retired since it pinned, and the rounds then free nothing and return (bounded
+//! work, unbounded garbage until the reader unpins). The live entries are bounded by
+//! `capacity`. Dropping a ring frees its live entries, hands the dropping thread's batch
+//! over and helps (up to 16 rounds) until nothing of this ring is pending; entries of this
+//! ring in *other* threads' batches (under `HANDOVER_BYTES` each) are freed when those
+//! threads hand their batch over or exit.
 //!
 //! Under `cfg(loom)` the atomics come from loom (via `crate::sync`), but crossbeam-epoch is not
 //! loom-instrumented; so the reclamation step is swapped for a simpler one that is trivially

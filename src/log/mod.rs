@@ -5,8 +5,9 @@
 //! * Lines live in a [`Ring`](crate::ring::Ring) (see `src/ring.rs` for the publish/read
 //!   protocol): [`LogStore::append`] and [`LogStore::append_batch`] claim a sequence with one
 //!   `fetch_add` and publish with one CAS; they never take a lock on the common path. A
-//!   producer's lines keep their order; memory is bounded by `capacity` lines of at most
-//!   `max_line_len` bytes (longer lines are cut and flagged [`flags::TRUNCATED`]).
+//!   producer's lines keep their order; memory is bounded in bytes (see "Memory bound"
+//!   below); longer lines than `max_line_len` are cut (never inside a UTF-8 character, see
+//!   [`truncate_at_char`]) and flagged [`flags::TRUNCATED`].
 //! * Enrichment (level, tags, URL list, error groups) is done by *enrichers* that follow the
 //!   ring in sequence order: a background worker thread (started by [`LogStore::new`], stopped
 //!   and joined by `Drop` after it has drained what was published), or the caller in manual
@@ -44,6 +45,23 @@
 //! published by another appender (which itself never waits for the helper: it polls the
 //! cursor with `try_lock`, so there is no deadlock). When enrichment keeps up, appends never
 //! touch the mutex.
+//!
+//! # Memory bound
+//!
+//! A store holds at most `capacity` lines, each of at most `max_line_len` bytes plus
+//! [`LINE_OVERHEAD`] (lines of up to 94 bytes live inside that overhead), plus the evicted
+//! lines awaiting reclamation: at most [`Config::max_unreclaimed_bytes`] of them handed to
+//! the epoch collector once the appends that evicted them returned (plus one line per append
+//! in progress), and less than [`crate::ring::HANDOVER_BYTES`] (64 KiB) kept by each
+//! appending thread. An append over the budget helps reclamation for a bounded number of
+//! rounds (no lock, no spin; see `src/ring.rs`, "Memory bound"). What can exceed it: a thread
+//! pinned in a long read (a `read`, `tail` or `search` over a large ring, of any store: the
+//! epoch is process-wide) holds back every line evicted meanwhile until it returns.
+//! Dropping the store frees its lines before `drop` returns (except those in other threads'
+//! batches, freed at their next append or exit). Allocations sized by the configuration are
+//! fallible: the slot array (`Error::NoMem` from [`LogStore::new`]) and a line's bytes
+//! (`Error::NoMem` from [`LogStore::try_append`]). The maximums are [`MAX_CAPACITY`] and
+//! [`MAX_LINE_LEN`].
 //!
 //! # Clearing
 //!
@@ -155,7 +173,7 @@ pub const MAX_CAPACITY: usize = 1 << 28;
 pub const MAX_LINE_LEN: usize = 1 << 30;
 /// Default of [`Config::max_unreclaimed_bytes`] (8 MiB).
 pub const DEFAULT_UNRECLAIMED_BYTES: usize = crate::ring::DEFAULT_UNRECLAIMED_BYTES;
-/// Bytes a line holds besides its text when it is over [`INLINE_TEXT`] bytes (its entry in
+/// Bytes a line holds besides its text when it is over 94 bytes (its entry in
 /// the ring); shorter lines are stored inside that entry.
 pub const LINE_OVERHEAD: usize = std::mem::size_of::<crate::ring::Entry<Line>>();
 
