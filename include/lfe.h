@@ -24,14 +24,6 @@
 #include <stdlib.h>
 
 
-// The default budget of evicted-but-not-yet-freed bytes per ring (8 MiB).
-#define DEFAULT_UNRECLAIMED_BYTES (8 << 20)
-
-
-
-// Bytes a thread may hold in its own batch of retired entries before handing them over.
-#define HANDOVER_BYTES (64 * 1024)
-
 // Version of the C ABI. The shared library's SONAME is `liblfe.so.<LFE_ABI_VERSION>`; bindings
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
@@ -143,7 +135,7 @@
 #define LFE_LOCKDEP_RELEASE_UNHELD 5
 
 // Default of `lfe_log_config.max_unreclaimed_bytes` (8 MiB).
-#define LFE_LOG_DEFAULT_UNRECLAIMED_BYTES (8 << 20)
+#define LFE_LOG_DEFAULT_UNRECLAIMED_BYTES 8388608
 
 // Line flag: continues an error.
 #define LFE_LOG_FLAG_CONTINUATION 8
@@ -162,7 +154,7 @@
 
 // Bytes an appending thread may keep in its own batch of evicted lines before handing them
 // to the collector (64 KiB; part of the memory bound, see `lfe_log_config`).
-#define LFE_LOG_HANDOVER_BYTES (64 << 10)
+#define LFE_LOG_HANDOVER_BYTES 65536
 
 #define LFE_LOG_LEVEL_CRITICAL 5
 
@@ -177,10 +169,10 @@
 #define LFE_LOG_LEVEL_WARN 3
 
 // Largest accepted `lfe_log_config.capacity` (2^28 lines).
-#define LFE_LOG_MAX_CAPACITY (1 << 28)
+#define LFE_LOG_MAX_CAPACITY 268435456
 
 // Largest accepted `lfe_log_config.max_line_len` (2^30 bytes).
-#define LFE_LOG_MAX_LINE_LEN (1 << 30)
+#define LFE_LOG_MAX_LINE_LEN 1073741824
 
 // Search flag: case-insensitive.
 #define LFE_LOG_SEARCH_CASE_INSENSITIVE 2
@@ -289,15 +281,6 @@
 
 // Patch version of lfe (semver), matching Cargo.toml.
 #define LFE_VERSION_PATCH 0
-
-// Largest accepted [`Config::capacity`] (2^28 lines). The slot array (16 bytes a line) is
-// allocated fallibly and zeroed lazily by the kernel, so asking for it costs address space
-// (4 GiB) and gives `Error::NoMem` when that is refused, never an abort.
-#define MAX_CAPACITY (1 << 28)
-
-// Largest accepted [`Config::max_line_len`] (2^30 bytes). A line's bytes are allocated
-// fallibly: [`LogStore::try_append`] gives `Error::NoMem` when the allocation fails.
-#define MAX_LINE_LEN (1 << 30)
 
 // Opaque handle of a fan-out event bus.
 typedef struct lfe_bus lfe_bus;

@@ -70,14 +70,14 @@ pub struct lfe_log {
 }
 
 /// Largest accepted `lfe_log_config.capacity` (2^28 lines).
-pub const LFE_LOG_MAX_CAPACITY: u64 = 1 << 28;
+pub const LFE_LOG_MAX_CAPACITY: u64 = 268_435_456;
 /// Largest accepted `lfe_log_config.max_line_len` (2^30 bytes).
-pub const LFE_LOG_MAX_LINE_LEN: u64 = 1 << 30;
+pub const LFE_LOG_MAX_LINE_LEN: u64 = 1_073_741_824;
 /// Default of `lfe_log_config.max_unreclaimed_bytes` (8 MiB).
-pub const LFE_LOG_DEFAULT_UNRECLAIMED_BYTES: u64 = 8 << 20;
+pub const LFE_LOG_DEFAULT_UNRECLAIMED_BYTES: u64 = 8_388_608;
 /// Bytes an appending thread may keep in its own batch of evicted lines before handing them
 /// to the collector (64 KiB; part of the memory bound, see `lfe_log_config`).
-pub const LFE_LOG_HANDOVER_BYTES: u64 = 64 << 10;
+pub const LFE_LOG_HANDOVER_BYTES: u64 = 65_536;
 
 /// Configuration of `lfe_log_new`. Set `size = sizeof(lfe_log_config)`; a field left 0 takes
 /// its default.

@@ -34,6 +34,7 @@ from .errors import (
     TooLarge,
     UnknownStatus,
     Unsupported,
+    Nomem,
 )
 
 from .events import (
@@ -141,6 +142,7 @@ __all__ = [
     "Panic",
     "Exists",
     "Unsupported",
+    "Nomem",
     "UnknownStatus",
     # log store
     "LogStore",
