@@ -661,8 +661,6 @@ mod reclaim {
         yard.0.lock().unwrap().push((p as usize, free::<E>));
     }
 
-    pub(super) fn flush() {}
-
     /// Under loom nothing is freed before the ring drops; the count stays 0.
     pub(super) type Pending = std::sync::Arc<std::sync::atomic::AtomicUsize>;
 
