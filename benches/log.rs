@@ -299,8 +299,12 @@ fn reads(c: &mut Criterion) {
     lfe.sync();
     fair.sync();
     let mut g = c.benchmark_group("log_read_cursor_1000");
-    g.bench_function("lfe", |b| b.iter(|| lfe.read(9_000, 1000).lines.len()));
-    g.bench_function("mutex", |b| b.iter(|| fair.read(9_000, 1000).lines.len()));
+    g.bench_function("lfe", |b| {
+        b.iter(|| lfe.read(9_000, 1000).unwrap().lines.len())
+    });
+    g.bench_function("mutex", |b| {
+        b.iter(|| fair.read(9_000, 1000).unwrap().lines.len())
+    });
     g.finish();
     let q = Query {
         pattern: b"users \\d+",

@@ -23,9 +23,14 @@
 //!   line below the enrichment cursor is flagged enriched (no line escapes enrichment); at the
 //!   end `evicted + retained = appended` and the URL list holds every URL the appenders print;
 //! * memory: resident memory (VmRSS) never exceeds the RSS measured after setup plus
-//!   `RSS_SLACK_MB` (64 MiB: the configured capacities below total under 16 MiB of payload;
-//!   the rest is allocator and thread-stack slack), and does not keep growing (the peak of the
-//!   second half of the run is within 16 MiB of the peak of the first half).
+//!   `RSS_SLACK_MB` (96 MiB: the configured capacities below total under 16 MiB of payload;
+//!   the large-line store adds at most 32 MiB: 8 lines of 1 MiB in its ring, its 8 MiB budget
+//!   of evicted lines awaiting reclamation, a 64 KiB batch, 2 MiB per read and the copies the
+//!   analysis makes; the rest is allocator and thread-stack slack), and does not keep growing
+//!   (the peak of the second half of the run is within 16 MiB of the peak of the first half).
+//! * large lines: a second store of 8 lines of 1 MiB with one appender and a cursor reader
+//!   (cursor arithmetic as above, no line cut); before the byte bound its evicted lines alone
+//!   grew RSS by gigabytes within seconds.
 use lfe::event::{BusConfig, EventBus, EventInput, EventQueue, Filter, Overflow, QueueConfig};
 use lfe::lockdep::{Config as LockdepConfig, Validator};
 use lfe::log::{flags as log_flags, Config as LogConfig, LogStore, Query, Stream};
@@ -38,7 +43,10 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const RSS_SLACK_MB: u64 = 64;
+const RSS_SLACK_MB: u64 = 96;
+/// The large-line store: lines and capacity.
+const BIG_LINE: usize = 1 << 20;
+const BIG_CAPACITY: usize = 8;
 const GROWTH_MB: u64 = 16;
 
 fn rss_kb() -> u64 {
@@ -468,7 +476,9 @@ fn main() {
             let mut last = [None::<u64>; 2];
             while !stop.load(Relaxed) {
                 let enriched = l.stats().enriched;
-                let r = l.read(cursor, 512);
+                let r = l
+                    .read(cursor, 512)
+                    .unwrap_or_else(|e| fail(format!("log read at {cursor}: {e}")));
                 let seqs = r.lines.iter().map(|line| line.seq);
                 check_cursor_read("log", cursor, r.next, r.missed, seqs);
                 for line in &r.lines {
@@ -522,6 +532,51 @@ fn main() {
         }));
     }
 
+    // Large lines: a second store of 8 lines of 1 MiB, one appender and a cursor reader. Its
+    // evicted lines must be freed promptly (the byte budget), or RSS grows by gigabytes.
+    let big = Arc::new(
+        LogStore::new(LogConfig {
+            capacity: BIG_CAPACITY,
+            max_line_len: BIG_LINE,
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    {
+        let (l, stop, ops) = (big.clone(), stop.clone(), ops.clone());
+        hs.push(thread::spawn(move || {
+            let mut text = vec![b'.'; BIG_LINE];
+            let mut i = 0u64;
+            while !stop.load(Relaxed) {
+                let head = format!("[big] {i:012} ");
+                text[..head.len()].copy_from_slice(head.as_bytes());
+                l.try_append(9, Stream::Stdout, 0, &text)
+                    .unwrap_or_else(|e| fail(format!("big append: {e}")));
+                i += 1;
+                ops.fetch_add(1, Relaxed);
+            }
+        }));
+    }
+    {
+        let (l, stop, ops) = (big.clone(), stop.clone(), ops.clone());
+        hs.push(thread::spawn(move || {
+            let mut cursor = 0u64;
+            while !stop.load(Relaxed) {
+                let r = l
+                    .read(cursor, 2)
+                    .unwrap_or_else(|e| fail(format!("big read at {cursor}: {e}")));
+                let seqs = r.lines.iter().map(|line| line.seq);
+                check_cursor_read("big log", cursor, r.next, r.missed, seqs);
+                for line in &r.lines {
+                    ensure!(line.text.len() == BIG_LINE, "big line cut");
+                }
+                cursor = r.next;
+                ops.fetch_add(1, Relaxed);
+                thread::sleep(Duration::from_millis(1));
+            }
+        }));
+    }
+
     // --- run, sampling RSS -----------------------------------------------------------------
     thread::sleep(Duration::from_millis(500));
     let base = rss_kb();
@@ -557,6 +612,11 @@ fn main() {
     ensure!(
         ls.evicted + log.tail(usize::MAX, None).len() as u64 == ls.appended && ls.enrich_lag == 0,
         "log stats {ls:?}"
+    );
+    let bs = big.stats();
+    ensure!(
+        bs.evicted + big.tail(usize::MAX, None).len() as u64 == bs.appended,
+        "big log stats {bs:?}"
     );
     let urls: Vec<Vec<u8>> = log.urls().into_iter().map(|u| u.url).collect();
     for w in 0..2u64 {
@@ -601,8 +661,8 @@ fn main() {
     }
     println!(
         "soak: {secs}s ok: {} ops; queue {}+{} items; bus fast {:?} slow {:?} (popped, lagged); \
-         requests {}; log {} lines ({} enriched inline); RSS base {base} kB, peaks \
-         {peak1}/{peak2} kB (bound {limit} kB)",
+         requests {}; log {} lines ({} enriched inline); big log {} lines of 1 MiB; RSS base \
+         {base} kB, peaks {peak1}/{peak2} kB (bound {limit} kB)",
         ops.load(SeqCst),
         produced[0].load(SeqCst),
         produced[1].load(SeqCst),
@@ -611,5 +671,6 @@ fn main() {
         reqs.head(),
         ls.appended,
         ls.inline_enriched,
+        bs.appended,
     );
 }

@@ -95,8 +95,7 @@
 // An argument is out of its documented range (bad enum value, zero capacity, ...).
 #define LFE_E_INVALID -2
 
-// Memory sized by the configuration (a capacity, a batch) could not be allocated; the call
-// changed nothing. The process is not aborted: every such allocation is fallible.
+// An allocation sized by the configuration or the input failed; the call changed nothing.
 #define LFE_E_NOMEM -15
 
 // The id, name or key is not present.
@@ -135,6 +134,9 @@
 // A release of a lock the token does not hold.
 #define LFE_LOCKDEP_RELEASE_UNHELD 5
 
+// Default of `lfe_log_config.max_unreclaimed_bytes` (8 MiB).
+#define LFE_LOG_DEFAULT_UNRECLAIMED_BYTES 8388608
+
 // Line flag: continues an error.
 #define LFE_LOG_FLAG_CONTINUATION 8
 
@@ -150,6 +152,10 @@
 // Line flag: cut at max_line_len.
 #define LFE_LOG_FLAG_TRUNCATED 1
 
+// Bytes an appending thread may keep in its own batch of evicted lines before handing them
+// to the collector (64 KiB; part of the memory bound, see `lfe_log_config`).
+#define LFE_LOG_HANDOVER_BYTES 65536
+
 #define LFE_LOG_LEVEL_CRITICAL 5
 
 #define LFE_LOG_LEVEL_DEBUG 1
@@ -161,6 +167,12 @@
 #define LFE_LOG_LEVEL_UNKNOWN 0
 
 #define LFE_LOG_LEVEL_WARN 3
+
+// Largest accepted `lfe_log_config.capacity` (2^28 lines).
+#define LFE_LOG_MAX_CAPACITY 268435456
+
+// Largest accepted `lfe_log_config.max_line_len` (2^30 bytes).
+#define LFE_LOG_MAX_LINE_LEN 1073741824
 
 // Search flag: case-insensitive.
 #define LFE_LOG_SEARCH_CASE_INSENSITIVE 2
@@ -422,11 +434,32 @@ typedef struct lfe_log_input {
 
 // Configuration of `lfe_log_new`. Set `size = sizeof(lfe_log_config)`; a field left 0 takes
 // its default.
+//
+// Maximums (a larger value is `LFE_E_INVALID`; every value up to them can be asked for:
+// allocations they size are fallible and give `LFE_E_NOMEM`, never an abort):
+// `capacity` <= `LFE_LOG_MAX_CAPACITY` (2^28; the slot array is 16 bytes a line, taken
+// from the kernel zeroed, so it costs address space until lines fill it),
+// `max_line_len` <= `LFE_LOG_MAX_LINE_LEN` (2^30 bytes), `manual` 0 or 1,
+// `max_unreclaimed_bytes` any value (up to SIZE_MAX); `url_capacity`,
+// `error_group_capacity`, `error_group_max_lines` and `max_pattern_len` bound structures
+// that grow on demand (nothing is allocated up front) and take any value up to SIZE_MAX.
+//
+// Memory bound: the store holds at most `capacity` lines of at most `max_line_len` bytes
+// (plus about 150 bytes each), plus the evicted lines that await reclamation: at most
+// `max_unreclaimed_bytes` of them handed to the collector once the appends that evicted them
+// have returned, plus less than `LFE_LOG_HANDOVER_BYTES` kept by each appending thread, plus
+// one line per append in progress. What can exceed it: evicted lines are freed only once
+// no thread is inside a call that was already reading when they were evicted
+// (`lfe_log_read`, `_tail`, `_search` of any store pin the process-wide reclamation epoch
+// for their duration), so lines evicted during a long search wait for it to return. `lfe_log_free` frees the store's
+// lines before it returns (except the few kept in other threads' batches, freed at their
+// next append or exit).
 typedef struct lfe_log_config {
   size_t size;
-  // Lines kept (default 10000).
+  // Lines kept (default 10000; at most LFE_LOG_MAX_CAPACITY).
   uint64_t capacity;
-  // Longer lines are cut and flagged TRUNCATED (default 16384).
+  // Longer lines are cut and flagged TRUNCATED (default 16384; at most
+  // LFE_LOG_MAX_LINE_LEN). A cut that would split a UTF-8 character is made before it.
   uint64_t max_line_len;
   // 1: no background worker, enrich with lfe_log_enrich; 0: worker (default).
   uint64_t manual;
@@ -440,6 +473,9 @@ typedef struct lfe_log_config {
   uint64_t error_group_max_gap_ns;
   // Longest search pattern in bytes (default 4096).
   uint64_t max_pattern_len;
+  // Bytes of evicted lines that may await reclamation before appenders help free them
+  // (default LFE_LOG_DEFAULT_UNRECLAIMED_BYTES, 8 MiB). See "Memory bound" above.
+  uint64_t max_unreclaimed_bytes;
 } lfe_log_config;
 
 // A search for `lfe_log_search`. Set `size = sizeof(lfe_log_query)`.
@@ -462,7 +498,8 @@ typedef struct lfe_log_query {
 } lfe_log_query;
 
 // Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes the
-// fields that fit in `size` bytes and sets `size` to what it wrote.
+// whole fields that fit in `size` bytes (never part of one) and sets `size` to the bytes it
+// wrote.
 typedef struct lfe_log_counters {
   size_t size;
   uint64_t appended;
@@ -473,6 +510,8 @@ typedef struct lfe_log_counters {
   uint64_t enrich_lag;
   uint64_t inline_enriched;
   uint64_t capacity;
+  // Bytes of evicted lines handed to the collector and not freed yet.
+  uint64_t unreclaimed_bytes;
 } lfe_log_counters;
 
 // One label of an `lfe_proc_spec`.
@@ -1019,7 +1058,8 @@ int32_t lfe_lockdep_violations(const struct lfe_lockdep *v, uint64_t since, stru
 //
 // Ownership: the bytes are copied; the caller keeps its buffer.
 // Errors: `LFE_E_NULL` (log NULL, or text NULL with len > 0), `LFE_E_INVALID` (stream out of
-// range), `LFE_E_TOO_LARGE` (len over isize::MAX).
+// range), `LFE_E_TOO_LARGE` (len over isize::MAX), `LFE_E_NOMEM` (the line's bytes could not
+// be allocated; nothing appended).
 // Thread safety: safe to call concurrently; lock-free unless enrichment is a full ring behind.
 //
 // # Safety
@@ -1037,8 +1077,8 @@ int32_t lfe_log_append(const struct lfe_log *log,
 //
 // Ownership: the bytes are copied.
 // Errors: `LFE_E_NULL` (log NULL, inputs NULL with count > 0, a text NULL with len > 0),
-// `LFE_E_INVALID` (a stream out of range, misaligned inputs), `LFE_E_TOO_LARGE`. Nothing is
-// appended on error.
+// `LFE_E_INVALID` (a stream out of range, misaligned inputs), `LFE_E_TOO_LARGE`,
+// `LFE_E_NOMEM` (a line's bytes could not be allocated). Nothing is appended on error.
 // Thread safety: safe to call concurrently.
 //
 // # Safety
@@ -1110,7 +1150,9 @@ void lfe_log_free(struct lfe_log *log);
 //
 // Ownership: on success `*out` receives a new store; free it with `lfe_log_free`.
 // Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config: size, manual not 0/1,
-// values too large), `LFE_E_UNSUPPORTED` (the worker thread could not be started).
+// values over the maximums documented at `lfe_log_config`), `LFE_E_NOMEM` (the ring's slot
+// array could not be allocated), `LFE_E_UNSUPPORTED` (the worker thread could not be
+// started).
 // Thread safety: safe to call from any thread.
 //
 // # Safety
@@ -1123,7 +1165,9 @@ int32_t lfe_log_new(const struct lfe_log_config *cfg, struct lfe_log **out);
 // they could be read.
 //
 // Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
-// Errors: `LFE_E_NULL` (log or out NULL).
+// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (`cursor` beyond the end: greater
+// than the sequence the next append will get; such a cursor is not one this store gave out,
+// and reading with it would wait silently).
 // Thread safety: safe to call concurrently.
 //
 // # Safety
@@ -1153,7 +1197,8 @@ int32_t lfe_log_search(const struct lfe_log *log,
                        struct lfe_batch **err_out);
 
 // Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)` (an
-// older, smaller struct gets the fields that fit); `out->size` is set to the bytes written.
+// older, smaller struct gets the whole fields that fit, never part of one); `out->size` is
+// set to the bytes written.
 //
 // Ownership: nothing is allocated.
 // Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size smaller than a size_t).

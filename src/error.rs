@@ -30,7 +30,7 @@ pub enum Error {
     Exists,
     /// The operation is not supported on this platform or in this mode.
     Unsupported,
-    /// Memory sized by the configuration could not be allocated (nothing was changed).
+    /// An allocation sized by the configuration or the input failed (nothing was changed).
     NoMem,
 }
 

@@ -35,9 +35,33 @@
 //!   before the CAS. Readers and pushers pin a `crossbeam-epoch` guard while they touch
 //!   entries, and a replaced entry is destroyed through `defer_unchecked`, i.e. only after every
 //!   thread pinned at that time has unpinned. Retired entries are handed over in per-thread
-//!   batches of 32 (one deferred function per batch). Memory is bounded by `capacity` live
-//!   entries, plus at most 31 waiting in each thread's batch, plus the garbage of the current
-//!   epochs.
+//!   batches (one deferred function per batch): a batch goes at 32 entries or at
+//!   [`HANDOVER_BYTES`] (64 KiB), and a batch of that many bytes also seals crossbeam's
+//!   thread-local bag at once (`Guard::flush`; otherwise the bag waits for 64 deferred
+//!   functions, which with large values was ~2,048 entries, gigabytes, per thread).
+//!
+//! # Memory bound (in bytes)
+//!
+//! Every entry records its bytes (its block plus what the value owns on the heap, as told
+//! by the `heap_bytes` function given to [`Ring::with_budget`]). Each ring counts the bytes
+//! of its entries handed to the collector and not yet freed ([`Ring::unreclaimed_bytes`]),
+//! in a counter shared with the deferred frees (they may run after the ring is gone). A push
+//! that, after unpinning, finds that count above the ring's budget *helps*: at most 4 rounds
+//! of pin, seal the bag, collect, unpin (an unpinned round lets the global epoch advance;
+//! two advances free a sealed bag), stopping once the count is within budget. It never
+//! spins on another thread and takes no lock. So, with `B` the budget, `L` the largest
+//! entry and `P` the pushes in progress, the bytes held by retired entries are at most
+//! `B + P * L` handed over (each push adds at most one entry before it helps) plus less than
+//! `HANDOVER_BYTES` in each pushing thread's batch, **as long as no thread stays pinned**
+//! (and the rounds reach this ring's bags: each collection frees at most 8 bags, oldest
+//! first, so after a burst of other garbage a push may leave some for the next one):
+//! a reader pinned in a long scan (of any ring: the epoch is process-wide) holds back every
+//! entry retired since it pinned, and the rounds then free nothing and return (bounded
+//! work, unbounded garbage until the reader unpins). The live entries are bounded by
+//! `capacity`. Dropping a ring frees its live entries, hands the dropping thread's batch
+//! over and helps (up to 16 rounds) until nothing of this ring is pending; entries of this
+//! ring in *other* threads' batches (under `HANDOVER_BYTES` each) are freed when those
+//! threads hand their batch over or exit.
 //!
 //! Under `cfg(loom)` the atomics come from loom (via `crate::sync`), but crossbeam-epoch is not
 //! loom-instrumented; so the reclamation step is swapped for a simpler one that is trivially
@@ -53,6 +77,9 @@ use std::ops::Range;
 #[derive(Debug)]
 pub struct Entry<T> {
     pub seq: u64,
+    /// Bytes this entry holds (its block plus the value's heap bytes), computed at push time
+    /// while the value is hot, read when the entry is retired (same cache line as `seq`).
+    pub bytes: usize,
     pub value: T,
 }
 
@@ -355,7 +382,13 @@ const SCAN_AHEAD: u64 = 16;
 fn new_entry<T>(value: T) -> *mut Entry<T> {
     let p = blocks::alloc_block(std::alloc::Layout::new::<Entry<T>>()) as *mut Entry<T>;
     // SAFETY: `p` is a fresh block with the size and alignment of `Entry<T>`.
-    unsafe { p.write(Entry { seq: 0, value }) };
+    unsafe {
+        p.write(Entry {
+            seq: 0,
+            bytes: 0,
+            value,
+        })
+    };
     p
 }
 
@@ -373,6 +406,9 @@ unsafe fn free_entry<T>(p: *mut Entry<T>) {
 
 #[cfg(not(loom))]
 mod reclaim {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
     pub(super) type Guard = crossbeam_epoch::Guard;
     pub(super) struct Graveyard;
 
@@ -382,6 +418,10 @@ mod reclaim {
         }
     }
 
+    /// Bytes of one ring's retired entries handed to the epoch collector and not yet freed.
+    /// Shared with the deferred frees (which may run after the ring is gone).
+    pub(super) type Pending = Arc<crossbeam_utils::CachePadded<AtomicUsize>>;
+
     #[inline]
     pub(super) fn pin() -> Guard {
         crossbeam_epoch::pin()
@@ -390,8 +430,13 @@ mod reclaim {
     /// A retired entry: its address and the function that drops and frees it.
     type RetiredEntry = (*mut (), unsafe fn(*mut ()));
 
-    /// Retired entries not yet handed to crossbeam-epoch.
-    struct Retired(Vec<RetiredEntry>);
+    /// Retired entries not yet handed to crossbeam-epoch, with the bytes they hold per ring
+    /// (usually one ring: a batch rarely mixes rings, so this list has one element).
+    struct Retired {
+        entries: Vec<RetiredEntry>,
+        bytes: usize,
+        rings: Vec<(Pending, usize)>,
+    }
 
     /// Entries handed to the epoch collector together (one deferred function per batch
     /// instead of one per entry: crossbeam allocates a 2 KiB bag every 64 deferred functions,
@@ -399,16 +444,50 @@ mod reclaim {
     /// large share of push time in profiles).
     const BATCH: usize = 32;
 
+    /// A batch is handed over as soon as it holds this many bytes, so a thread never keeps
+    /// more than this (minus one byte) of retired entries to itself; and a batch this large
+    /// seals crossbeam's thread-local bag at once (`Guard::flush`), so it is freed after two
+    /// epoch advances instead of waiting for 63 more deferred functions.
+    pub(super) const HANDOVER_BYTES: usize = 64 * 1024;
+
+    /// Pin/flush rounds an appender over budget makes ([`help`]); and a dropping ring.
+    /// Two rounds free a sealed bag when no other thread is pinned (a bag is freed once the
+    /// global epoch is two past the bag's); the rest is slack for bags queued before ours
+    /// (each collection frees at most 8 bags).
+    const HELP_ROUNDS: usize = 4;
+    const DROP_ROUNDS: usize = 16;
+
     impl Retired {
+        const fn new() -> Self {
+            Retired {
+                entries: Vec::new(),
+                bytes: 0,
+                rings: Vec::new(),
+            }
+        }
+
         fn hand_over(&mut self, guard: &Guard) {
-            if self.0.is_empty() {
+            if self.entries.is_empty() {
                 return;
             }
-            struct SendBatch(Vec<RetiredEntry>);
+            struct SendBatch(Vec<RetiredEntry>, Vec<(Pending, usize)>);
             // SAFETY: each pointer is freed once, by whichever thread runs the deferred
             // function; the ring requires `T: Send`, so dropping its entries elsewhere is fine.
+            // The counters are `Arc`s of atomics (Send).
             unsafe impl Send for SendBatch {}
-            let batch = SendBatch(std::mem::replace(&mut self.0, Vec::with_capacity(BATCH)));
+            let big = self.bytes >= HANDOVER_BYTES;
+            let rings = std::mem::take(&mut self.rings);
+            for (p, b) in &rings {
+                // Relaxed: an accounting counter read only as a hint (the budget check); the
+                // deferred free below is ordered after this by crossbeam's own handover, so
+                // its subtraction comes later in this counter's modification order.
+                p.fetch_add(*b, Ordering::Relaxed);
+            }
+            self.bytes = 0;
+            let batch = SendBatch(
+                std::mem::replace(&mut self.entries, Vec::with_capacity(BATCH)),
+                rings,
+            );
             // SAFETY: every entry in the batch was unlinked from its ring before it was added
             // (so no *new* reader can load it) and is in exactly one batch; crossbeam runs the
             // closure only after every guard pinned before this call is dropped, and every
@@ -429,8 +508,17 @@ mod reclaim {
                         }
                         f(p);
                     }
+                    for (p, n) in &batch.1 {
+                        // Relaxed: as for the fetch_add above.
+                        p.fetch_sub(*n, Ordering::Relaxed);
+                    }
                 })
             };
+            if big {
+                // Seal the bag now: a bag holding megabytes must not wait for 63 more
+                // deferred functions before it can be collected.
+                guard.flush();
+            }
         }
     }
 
@@ -446,35 +534,77 @@ mod reclaim {
     }
 
     thread_local! {
-        static RETIRED: std::cell::RefCell<Retired> =
-            std::cell::RefCell::new(Retired(Vec::with_capacity(BATCH)));
+        static RETIRED: std::cell::RefCell<Retired> = const { std::cell::RefCell::new(Retired::new()) };
     }
 
-    /// Destroys `p` once no thread pinned now can still hold it. Entries are batched per
-    /// thread (at most [`BATCH`] - 1 wait in a thread's batch; [`flush`] hands them over).
+    /// Destroys `p` once no thread pinned now can still hold it; `pending` counts its bytes
+    /// (`(*p).bytes`) from when it is handed to the collector until it is freed. Entries are
+    /// batched per thread: at most [`BATCH`] - 1 entries and [`HANDOVER_BYTES`] - 1 bytes wait
+    /// in a thread's batch ([`flush`] hands them over).
     ///
     /// # Safety
     /// `p` came from `new_entry`, was unlinked from the ring by the caller (so no *new*
     /// reader can load it), and is retired exactly once. `E` owns no borrowed data (it may be
     /// dropped after the ring).
     #[inline]
-    pub(super) unsafe fn retire<E>(_yard: &Graveyard, guard: &Guard, p: *mut super::Entry<E>) {
+    pub(super) unsafe fn retire<E>(
+        _yard: &Graveyard,
+        pending: &Pending,
+        guard: &Guard,
+        p: *mut super::Entry<E>,
+    ) {
         unsafe fn free<E>(p: *mut ()) {
             // SAFETY: `p` is a retired entry (see `retire`), freed once.
             unsafe { super::free_entry(p as *mut super::Entry<E>) };
         }
+        // SAFETY: `p` is unlinked but not freed (we retire it now), and `bytes` is never
+        // written after publication.
+        let bytes = unsafe { (*p).bytes };
+        let add = |r: &mut Retired| {
+            r.entries.push((p as *mut (), free::<E>));
+            r.bytes += bytes;
+            match r.rings.last_mut() {
+                Some((q, n)) if Arc::ptr_eq(q, pending) => *n += bytes,
+                _ => r.rings.push((pending.clone(), bytes)),
+            }
+        };
         let queued = RETIRED.try_with(|r| {
             let mut r = r.borrow_mut();
-            r.0.push((p as *mut (), free::<E>));
-            if r.0.len() >= BATCH {
+            add(&mut r);
+            if r.entries.len() >= BATCH || r.bytes >= HANDOVER_BYTES {
                 r.hand_over(guard);
             }
         });
         if queued.is_err() {
             // The thread-local is gone (thread exit): defer this one alone.
-            let mut one = Retired(Vec::with_capacity(1));
-            one.0.push((p as *mut (), free::<E>));
+            let mut one = Retired::new();
+            add(&mut one);
             one.hand_over(guard);
+        }
+    }
+
+    /// Helps the collector free what this ring has pending, for a bounded number of rounds
+    /// (each pins, seals this thread's bag and collects; an unpinned round lets the global
+    /// epoch advance), stopping once `pending` is at most `budget`. Never waits: with another
+    /// thread pinned in an older epoch, the rounds free nothing and return.
+    pub(super) fn help(pending: &Pending, budget: usize, rounds: usize) {
+        for _ in 0..rounds {
+            let g = crossbeam_epoch::pin();
+            g.flush();
+            drop(g);
+            // Relaxed: a hint; see `hand_over`.
+            if pending.load(Ordering::Relaxed) <= budget {
+                return;
+            }
+        }
+    }
+
+    /// An over-budget appender's help (after its push unpinned).
+    #[inline]
+    pub(super) fn help_if_over(pending: &Pending, budget: usize) {
+        // Relaxed: a hint; see `hand_over`.
+        if pending.load(Ordering::Relaxed) > budget {
+            help(pending, budget, HELP_ROUNDS);
         }
     }
 
@@ -483,6 +613,18 @@ mod reclaim {
         let g = crossbeam_epoch::pin();
         let _ = RETIRED.try_with(|r| r.borrow_mut().hand_over(&g));
         g.flush();
+    }
+
+    /// A dropping ring: hands this thread's batch over and helps until nothing of this ring
+    /// is pending (bounded rounds).
+    pub(super) fn drain(pending: &Pending) {
+        flush();
+        help(pending, 0, DROP_ROUNDS);
+    }
+
+    pub(super) fn pending_bytes(pending: &Pending) -> usize {
+        // Relaxed: a statistic.
+        pending.load(Ordering::Relaxed)
     }
 }
 
@@ -506,7 +648,12 @@ mod reclaim {
 
     /// # Safety
     /// As in the non-loom version.
-    pub(super) unsafe fn retire<E>(yard: &Graveyard, _guard: &Guard, p: *mut super::Entry<E>) {
+    pub(super) unsafe fn retire<E>(
+        yard: &Graveyard,
+        _pending: &Pending,
+        _guard: &Guard,
+        p: *mut super::Entry<E>,
+    ) {
         unsafe fn free<E>(a: usize) {
             // SAFETY: `a` is the address of a retired entry, freed once, at ring drop.
             unsafe { super::free_entry(a as *mut super::Entry<E>) };
@@ -514,7 +661,17 @@ mod reclaim {
         yard.0.lock().unwrap().push((p as usize, free::<E>));
     }
 
-    pub(super) fn flush() {}
+    /// Under loom nothing is freed before the ring drops; the count stays 0.
+    pub(super) type Pending = std::sync::Arc<std::sync::atomic::AtomicUsize>;
+
+    pub(super) fn help_if_over(_pending: &Pending, _budget: usize) {}
+
+    pub(super) fn drain(_pending: &Pending) {}
+
+    pub(super) fn pending_bytes(pending: &Pending) -> usize {
+        // Relaxed: a statistic (always 0 under loom).
+        pending.load(std::sync::atomic::Ordering::Relaxed)
+    }
 
     impl Drop for Graveyard {
         fn drop(&mut self) {
@@ -524,6 +681,48 @@ mod reclaim {
                 unsafe { f(a) };
             }
         }
+    }
+}
+
+/// The default budget of evicted-but-not-yet-freed bytes per ring (8 MiB).
+pub const DEFAULT_UNRECLAIMED_BYTES: usize = 8 << 20;
+
+/// Bytes a thread may hold in its own batch of retired entries before handing them over
+/// (not counted in [`Ring::unreclaimed_bytes`]).
+#[cfg(not(loom))]
+pub const HANDOVER_BYTES: usize = reclaim::HANDOVER_BYTES;
+/// Bytes a thread may hold in its own batch of retired entries before handing them over.
+#[cfg(loom)]
+pub const HANDOVER_BYTES: usize = 64 * 1024;
+
+/// `capacity` empty slots, allocated fallibly (`Error::NoMem`). Outside loom the array comes
+/// zeroed from the allocator (calloc: fresh pages from the kernel are not touched until a
+/// slot is used), so a large capacity costs address space, not memory, until it fills.
+fn alloc_slots<T>(capacity: usize) -> crate::Result<Box<[Slot<T>]>> {
+    #[cfg(not(loom))]
+    {
+        let layout =
+            std::alloc::Layout::array::<Slot<T>>(capacity).map_err(|_| crate::Error::NoMem)?;
+        // SAFETY: `layout` has a non-zero size (capacity >= 1, a slot is 16 bytes).
+        let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Slot<T>;
+        if p.is_null() {
+            return Err(crate::Error::NoMem);
+        }
+        // SAFETY: `p` is a live allocation of `layout` = `capacity` slots, and all-zero bytes
+        // are a valid `Slot` (mark 0 and a null pointer: exactly an empty slot); the Box frees
+        // it with the same layout.
+        Ok(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, capacity)) })
+    }
+    #[cfg(loom)]
+    {
+        let mut v = Vec::new();
+        v.try_reserve_exact(capacity)
+            .map_err(|_| crate::Error::NoMem)?;
+        v.extend((0..capacity).map(|_| Slot {
+            mark: AtomicU64::new(0),
+            ptr: AtomicPtr::new(std::ptr::null_mut()),
+        }));
+        Ok(v.into_boxed_slice())
     }
 }
 
@@ -549,6 +748,12 @@ pub struct Ring<T> {
     next_seq: CachePadded<AtomicU64>,
     slots: Box<[Slot<T>]>,
     yard: reclaim::Graveyard,
+    /// Bytes of retired entries handed to the collector and not yet freed.
+    pending: reclaim::Pending,
+    /// Above this many pending bytes, an appender helps reclamation after its push.
+    budget: usize,
+    /// The heap bytes a value owns (besides its entry block).
+    heap_bytes: fn(&T) -> usize,
 }
 
 /// One slot: the published entry, and the highest sequence that has claimed the slot for
@@ -576,21 +781,48 @@ impl<T: Send + Sync> std::fmt::Debug for Ring<T> {
 }
 
 impl<T: Send + Sync> Ring<T> {
-    /// A ring of `capacity` slots (`capacity >= 1`, else [`crate::Error::Invalid`]).
+    /// A ring of `capacity` slots (`capacity >= 1`, else [`crate::Error::Invalid`]), values
+    /// counted by their entry block only, and the default reclamation budget
+    /// ([`DEFAULT_UNRECLAIMED_BYTES`]).
     pub fn new(capacity: usize) -> crate::Result<Self> {
+        fn no_heap<T>(_: &T) -> usize {
+            0
+        }
+        Self::with_budget(capacity, DEFAULT_UNRECLAIMED_BYTES, no_heap::<T>)
+    }
+
+    /// A ring of `capacity` slots whose evicted-but-not-yet-freed entries are kept to about
+    /// `budget` bytes (see the module docs, "Memory bound"); `heap_bytes(v)` tells the bytes
+    /// a value owns on the heap besides its entry. Errors: `Invalid` (capacity 0), `NoMem`
+    /// (the slot array could not be allocated).
+    pub fn with_budget(
+        capacity: usize,
+        budget: usize,
+        heap_bytes: fn(&T) -> usize,
+    ) -> crate::Result<Self> {
         if capacity == 0 {
             return Err(crate::Error::Invalid("capacity must be at least 1"));
         }
         Ok(Ring {
             next_seq: CachePadded::new(AtomicU64::new(0)),
-            slots: (0..capacity)
-                .map(|_| Slot {
-                    mark: AtomicU64::new(0),
-                    ptr: AtomicPtr::new(std::ptr::null_mut()),
-                })
-                .collect(),
+            slots: alloc_slots(capacity)?,
             yard: reclaim::Graveyard::new(),
+            pending: Default::default(),
+            budget,
+            heap_bytes,
         })
+    }
+
+    /// Bytes of evicted entries handed to the epoch collector and not freed yet (a snapshot;
+    /// entries still in a thread's batch, at most [`HANDOVER_BYTES`] per thread, are not
+    /// counted).
+    pub fn unreclaimed_bytes(&self) -> usize {
+        reclaim::pending_bytes(&self.pending)
+    }
+
+    /// The reclamation budget in bytes (see [`with_budget`](Self::with_budget)).
+    pub fn budget(&self) -> usize {
+        self.budget
     }
 
     /// Number of slots.
@@ -639,14 +871,26 @@ impl<T: Send + Sync> Ring<T> {
         // published by the slot CAS (Release), not by this counter.
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         prefetch(self.slot(seq));
-        let new = new_entry(value);
+        let new = self.new_entry(value);
         // SAFETY: `new` is private to this thread until published below.
         unsafe { (*new).seq = seq };
         // SAFETY: as above; the reference ends with the hook, before the publish.
         hook(seq, unsafe { &(*new).value });
         // SAFETY: `new` is a fresh Box carrying `seq`, published at most once.
         unsafe { self.publish(&guard, seq, new) };
+        drop(guard);
+        reclaim::help_if_over(&self.pending, self.budget);
         seq
+    }
+
+    /// A private entry for `value`, its byte count set.
+    #[inline]
+    fn new_entry(&self, value: T) -> *mut Entry<T> {
+        let bytes = std::mem::size_of::<Entry<T>>() + (self.heap_bytes)(&value);
+        let p = new_entry(value);
+        // SAFETY: `p` is fresh and private to this thread.
+        unsafe { (*p).bytes = bytes };
+        p
     }
 
     /// Appends every value in order with one sequence claim; returns the sequences given.
@@ -660,7 +904,7 @@ impl<T: Send + Sync> Ring<T> {
         values: impl IntoIterator<Item = T>,
         mut hook: impl FnMut(u64, &T),
     ) -> Range<u64> {
-        let entries: Vec<*mut Entry<T>> = values.into_iter().map(new_entry).collect();
+        let entries: Vec<*mut Entry<T>> = values.into_iter().map(|v| self.new_entry(v)).collect();
         let n = entries.len() as u64;
         // Relaxed: as in push_hook.
         let first = self.next_seq.fetch_add(n, Ordering::Relaxed);
@@ -674,6 +918,8 @@ impl<T: Send + Sync> Ring<T> {
             // SAFETY: fresh Box carrying `seq`, published once.
             unsafe { self.publish(&guard, seq, e) };
         }
+        drop(guard);
+        reclaim::help_if_over(&self.pending, self.budget);
         first..first + n
     }
 
@@ -694,6 +940,9 @@ impl<T: Send + Sync> Ring<T> {
         // Acquire: pairs with the publishing CAS of the entry we may replace, so a newer
         // pusher's claim (made before its CAS) is visible to the mark check below.
         let mut cur = slot.ptr.load(Ordering::Acquire);
+        // Retiring it reads its byte count (next to its seq): start that miss now, so it
+        // overlaps with the CAS.
+        prefetch_read(cur);
         loop {
             // Acquire: as above. If `cur` was published by a newer sequence, its pusher raised
             // the mark before its CAS, which we synchronised with when we loaded `cur`: so the
@@ -715,7 +964,7 @@ impl<T: Send + Sync> Ring<T> {
                     if !cur.is_null() {
                         // SAFETY: `cur` is unlinked by our CAS (only one CAS can unlink it),
                         // so it is retired exactly once.
-                        unsafe { reclaim::retire(&self.yard, guard, cur) };
+                        unsafe { reclaim::retire(&self.yard, &self.pending, guard, cur) };
                     }
                     return;
                 }
@@ -901,7 +1150,9 @@ impl<T> Drop for Ring<T> {
                 unsafe { free_entry(p) };
             }
         }
-        reclaim::flush();
+        // Give back what this ring's evicted entries hold now, not when other threads next
+        // collect (a host frees a store and expects its memory back).
+        reclaim::drain(&self.pending);
     }
 }
 

@@ -31,7 +31,7 @@ macro_rules! api_checks {
         }
         let seq = s.append(8, Stream::Stderr, 0, b"0123456789abc");
         assert_eq!(seq, 6);
-        let r = s.read(0, 100);
+        let r = s.read(0, 100).unwrap();
         assert_eq!(r.missed, 3);
         assert_eq!(r.next, 7);
         let seqs: Vec<u64> = r.lines.iter().map(|l| l.seq).collect();
@@ -46,12 +46,12 @@ macro_rules! api_checks {
         assert_eq!((st.appended, st.evicted, st.truncated), (7, 3, 1));
         assert_eq!(st.bytes, 6 * 6 + 8);
         // Cursor read in pieces.
-        let a = s.read(3, 2);
+        let a = s.read(3, 2).unwrap();
         assert_eq!(a.lines.len(), 2);
         assert_eq!(a.next, 5);
-        let b = s.read(a.next, 10);
+        let b = s.read(a.next, 10).unwrap();
         assert_eq!(b.lines.len(), 2);
-        assert_eq!(s.read(b.next, 10).lines.len(), 0);
+        assert_eq!(s.read(b.next, 10).unwrap().lines.len(), 0);
         // Tail, per process.
         assert_eq!(
             s.tail(2, None).iter().map(|l| l.seq).collect::<Vec<_>>(),
@@ -92,7 +92,7 @@ macro_rules! api_checks {
         let urls = s.urls();
         assert_eq!(urls.len(), 1);
         assert_eq!(urls[0].url, b"http://localhost:3000/");
-        let lines = s.read(0, 10).lines;
+        let lines = s.read(0, 10).unwrap().lines;
         assert!(lines.iter().all(|l| l.flags & flags::ENRICHED != 0));
         assert_eq!(lines[1].level, Level::Error);
         assert!(lines[0].flags & flags::HAS_URL != 0);
@@ -165,14 +165,19 @@ macro_rules! api_checks {
         );
         // Clear one process, then all; sequences stay monotonic.
         s.clear_process(1);
-        assert!(s.read(0, 100).lines.iter().all(|l| l.process_id == 2));
+        assert!(s
+            .read(0, 100)
+            .unwrap()
+            .lines
+            .iter()
+            .all(|l| l.process_id == 2));
         assert!(s.urls().is_empty());
         s.clear();
-        assert!(s.read(0, 100).lines.is_empty());
+        assert!(s.read(0, 100).unwrap().lines.is_empty());
         assert!(s.tail(10, None).is_empty());
         assert!(s.error_groups().is_empty());
         assert_eq!(s.append(3, Stream::Stdout, 0, b"after"), 5);
-        assert_eq!(s.read(0, 100).lines.len(), 1);
+        assert_eq!(s.read(0, 100).unwrap().lines.len(), 1);
     }};
 }
 
@@ -286,6 +291,7 @@ fn worker_enriches() {
     assert_eq!(st.enrich_lag, 0);
     assert!(s
         .read(0, 1000)
+        .unwrap()
         .lines
         .iter()
         .all(|l| l.level == Level::Error));
@@ -436,7 +442,7 @@ fn stress_model() {
                 let mut last = vec![None::<u64>; producers as usize];
                 loop {
                     let fin = done.load(Ordering::Acquire);
-                    let r = s.read(cursor, 50);
+                    let r = s.read(cursor, 50).unwrap();
                     let mut prev = None;
                     for l in &r.lines {
                         assert!(l.seq >= cursor && prev.is_none_or(|p| p < l.seq));
@@ -471,7 +477,7 @@ fn stress_model() {
     }
     let st = s.stats();
     assert_eq!(st.appended, total);
-    let retained = s.read(0, usize::MAX).lines;
+    let retained = s.read(0, usize::MAX).unwrap().lines;
     assert_eq!(st.evicted + retained.len() as u64, total);
     assert_eq!(retained.len(), cap);
     for w in retained.windows(2) {

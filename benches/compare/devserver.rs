@@ -117,7 +117,7 @@ impl Day for LfeDay {
         self.reqs.record(request(host, path, n, route)).unwrap();
     }
     fn frame(&self, cursor: u64, full: bool) -> u64 {
-        let b = self.log.read(cursor, 1024);
+        let b = self.log.read(cursor, 1024).expect("cursor from this log");
         let mut evs = Vec::new();
         let _ = self.sub.try_pop_batch(&mut evs, 4096);
         if full {
@@ -160,7 +160,7 @@ impl Day for MutexDay {
         self.reqs.record(request(host, path, n, route)).unwrap();
     }
     fn frame(&self, cursor: u64, full: bool) -> u64 {
-        let b = self.log.read(cursor, 1024);
+        let b = self.log.read(cursor, 1024).expect("cursor from this log");
         let mut evs = Vec::new();
         self.bus.sub(0).pop_batch(&mut evs, 4096, Duration::ZERO);
         if full {

@@ -35,7 +35,7 @@ impl Store for lfe::log::LogStore {
         lfe::log::LogStore::append(self, pid, Stream::Stdout, 0, text)
     }
     fn read(&self, cursor: u64, max: usize) -> (usize, u64, u64) {
-        let b = lfe::log::LogStore::read(self, cursor, max);
+        let b = lfe::log::LogStore::read(self, cursor, max).expect("cursor from this log");
         (b.lines.len(), b.next, b.missed)
     }
     fn search(&self, q: &Query<'_>) -> usize {
@@ -52,7 +52,8 @@ impl Store for lfe::baseline::log::LogStore {
         lfe::baseline::log::LogStore::append(self, pid, Stream::Stdout, 0, text)
     }
     fn read(&self, cursor: u64, max: usize) -> (usize, u64, u64) {
-        let b = lfe::baseline::log::LogStore::read(self, cursor, max);
+        let b =
+            lfe::baseline::log::LogStore::read(self, cursor, max).expect("cursor from this log");
         (b.lines.len(), b.next, b.missed)
     }
     fn search(&self, q: &Query<'_>) -> usize {

@@ -229,7 +229,7 @@ impl Shared {
         let max = self.cfg.max_line_len;
         let (text, fl) = if text.len() > max {
             g.truncated += 1;
-            (&text[..max], flags::TRUNCATED)
+            (crate::log::truncate_at_char(text, max), flags::TRUNCATED)
         } else {
             (text, 0)
         };
@@ -352,8 +352,12 @@ impl LogStore {
         while self.shared.enrich_step(1024) > 0 {}
     }
 
-    pub fn read(&self, cursor: u64, max: usize) -> ReadBatch {
+    /// As [`crate::log::LogStore::read`]: `Invalid` for a cursor beyond the end.
+    pub fn read(&self, cursor: u64, max: usize) -> Result<ReadBatch> {
         let g = self.shared.inner.lock();
+        if cursor > g.next_seq {
+            return Err(Error::Invalid("cursor is beyond the end of the log"));
+        }
         let first = g.first_seq();
         let mut missed = 0;
         let mut s = cursor;
@@ -363,11 +367,11 @@ impl LogStore {
         }
         let mut lines = Vec::new();
         if max == 0 {
-            return ReadBatch {
+            return Ok(ReadBatch {
                 lines,
                 next: cursor,
                 missed: 0,
-            };
+            });
         }
         while s < g.next_seq && lines.len() < max {
             let l = &g.lines[(s - first) as usize];
@@ -376,11 +380,11 @@ impl LogStore {
             }
             s += 1;
         }
-        ReadBatch {
+        Ok(ReadBatch {
             lines,
             next: s,
             missed,
-        }
+        })
     }
 
     pub fn tail(&self, n: usize, process_id: Option<u64>) -> Vec<LogLine> {
@@ -440,6 +444,8 @@ impl LogStore {
             enrich_lag: g.next_seq - enriched,
             inline_enriched: g.inline_enriched,
             capacity: self.shared.cfg.capacity as u64,
+            // Evicted lines are freed at once under the lock: nothing awaits reclamation.
+            unreclaimed_bytes: 0,
         }
     }
 

@@ -69,15 +69,46 @@ pub struct lfe_log {
     inner: LogStore,
 }
 
+/// Largest accepted `lfe_log_config.capacity` (2^28 lines).
+pub const LFE_LOG_MAX_CAPACITY: u64 = 268_435_456;
+/// Largest accepted `lfe_log_config.max_line_len` (2^30 bytes).
+pub const LFE_LOG_MAX_LINE_LEN: u64 = 1_073_741_824;
+/// Default of `lfe_log_config.max_unreclaimed_bytes` (8 MiB).
+pub const LFE_LOG_DEFAULT_UNRECLAIMED_BYTES: u64 = 8_388_608;
+/// Bytes an appending thread may keep in its own batch of evicted lines before handing them
+/// to the collector (64 KiB; part of the memory bound, see `lfe_log_config`).
+pub const LFE_LOG_HANDOVER_BYTES: u64 = 65_536;
+
 /// Configuration of `lfe_log_new`. Set `size = sizeof(lfe_log_config)`; a field left 0 takes
 /// its default.
+///
+/// Maximums (a larger value is `LFE_E_INVALID`; every value up to them can be asked for:
+/// allocations they size are fallible and give `LFE_E_NOMEM`, never an abort):
+/// `capacity` <= `LFE_LOG_MAX_CAPACITY` (2^28; the slot array is 16 bytes a line, taken
+/// from the kernel zeroed, so it costs address space until lines fill it),
+/// `max_line_len` <= `LFE_LOG_MAX_LINE_LEN` (2^30 bytes), `manual` 0 or 1,
+/// `max_unreclaimed_bytes` any value (up to SIZE_MAX); `url_capacity`,
+/// `error_group_capacity`, `error_group_max_lines` and `max_pattern_len` bound structures
+/// that grow on demand (nothing is allocated up front) and take any value up to SIZE_MAX.
+///
+/// Memory bound: the store holds at most `capacity` lines of at most `max_line_len` bytes
+/// (plus about 150 bytes each), plus the evicted lines that await reclamation: at most
+/// `max_unreclaimed_bytes` of them handed to the collector once the appends that evicted them
+/// have returned, plus less than `LFE_LOG_HANDOVER_BYTES` kept by each appending thread, plus
+/// one line per append in progress. What can exceed it: evicted lines are freed only once
+/// no thread is inside a call that was already reading when they were evicted
+/// (`lfe_log_read`, `_tail`, `_search` of any store pin the process-wide reclamation epoch
+/// for their duration), so lines evicted during a long search wait for it to return. `lfe_log_free` frees the store's
+/// lines before it returns (except the few kept in other threads' batches, freed at their
+/// next append or exit).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lfe_log_config {
     pub size: usize,
-    /// Lines kept (default 10000).
+    /// Lines kept (default 10000; at most LFE_LOG_MAX_CAPACITY).
     pub capacity: u64,
-    /// Longer lines are cut and flagged TRUNCATED (default 16384).
+    /// Longer lines are cut and flagged TRUNCATED (default 16384; at most
+    /// LFE_LOG_MAX_LINE_LEN). A cut that would split a UTF-8 character is made before it.
     pub max_line_len: u64,
     /// 1: no background worker, enrich with lfe_log_enrich; 0: worker (default).
     pub manual: u64,
@@ -91,6 +122,9 @@ pub struct lfe_log_config {
     pub error_group_max_gap_ns: u64,
     /// Longest search pattern in bytes (default 4096).
     pub max_pattern_len: u64,
+    /// Bytes of evicted lines that may await reclamation before appenders help free them
+    /// (default LFE_LOG_DEFAULT_UNRECLAIMED_BYTES, 8 MiB). See "Memory bound" above.
+    pub max_unreclaimed_bytes: u64,
 }
 
 impl Default for lfe_log_config {
@@ -105,6 +139,7 @@ impl Default for lfe_log_config {
             error_group_max_lines: 0,
             error_group_max_gap_ns: 0,
             max_pattern_len: 0,
+            max_unreclaimed_bytes: 0,
         }
     }
 }
@@ -142,6 +177,12 @@ impl lfe_log_config {
                 },
             },
             max_pattern_len: to_usize(self.max_pattern_len, d.max_pattern_len)?,
+            // A budget beyond the address space means "no budget": saturate.
+            max_unreclaimed_bytes: if self.max_unreclaimed_bytes == 0 {
+                d.max_unreclaimed_bytes
+            } else {
+                usize::try_from(self.max_unreclaimed_bytes).unwrap_or(usize::MAX)
+            },
         })
     }
 }
@@ -180,7 +221,8 @@ pub struct lfe_log_query {
 }
 
 /// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes the
-/// fields that fit in `size` bytes and sets `size` to what it wrote.
+/// whole fields that fit in `size` bytes (never part of one) and sets `size` to the bytes it
+/// wrote.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct lfe_log_counters {
@@ -193,6 +235,8 @@ pub struct lfe_log_counters {
     pub enrich_lag: u64,
     pub inline_enriched: u64,
     pub capacity: u64,
+    /// Bytes of evicted lines handed to the collector and not freed yet.
+    pub unreclaimed_bytes: u64,
 }
 
 /// A log line (`LFE_REC_LOG_LINE`).
@@ -307,7 +351,9 @@ fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
 ///
 /// Ownership: on success `*out` receives a new store; free it with `lfe_log_free`.
 /// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config: size, manual not 0/1,
-/// values too large), `LFE_E_UNSUPPORTED` (the worker thread could not be started).
+/// values over the maximums documented at `lfe_log_config`), `LFE_E_NOMEM` (the ring's slot
+/// array could not be allocated), `LFE_E_UNSUPPORTED` (the worker thread could not be
+/// started).
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety
@@ -345,7 +391,8 @@ pub unsafe extern "C" fn lfe_log_free(log: *mut lfe_log) {
 ///
 /// Ownership: the bytes are copied; the caller keeps its buffer.
 /// Errors: `LFE_E_NULL` (log NULL, or text NULL with len > 0), `LFE_E_INVALID` (stream out of
-/// range), `LFE_E_TOO_LARGE` (len over isize::MAX).
+/// range), `LFE_E_TOO_LARGE` (len over isize::MAX), `LFE_E_NOMEM` (the line's bytes could not
+/// be allocated; nothing appended).
 /// Thread safety: safe to call concurrently; lock-free unless enrichment is a full ring behind.
 ///
 /// # Safety
@@ -367,7 +414,10 @@ pub unsafe extern "C" fn lfe_log_append(
         let stream = stream_of(stream)?;
         // SAFETY: forwarded caller contract.
         let text = unsafe { super::guard::arg_bytes(text, len)? };
-        let seq = log.inner.append(process_id, stream, ts_ns, text);
+        let seq = log
+            .inner
+            .try_append(process_id, stream, ts_ns, text)
+            .map_err(|e| e.code())?;
         if !seq_out.is_null() {
             // SAFETY: non-NULL and writable per the contract.
             unsafe { write_out(seq_out, seq) };
@@ -380,8 +430,8 @@ pub unsafe extern "C" fn lfe_log_append(
 ///
 /// Ownership: the bytes are copied.
 /// Errors: `LFE_E_NULL` (log NULL, inputs NULL with count > 0, a text NULL with len > 0),
-/// `LFE_E_INVALID` (a stream out of range, misaligned inputs), `LFE_E_TOO_LARGE`. Nothing is
-/// appended on error.
+/// `LFE_E_INVALID` (a stream out of range, misaligned inputs), `LFE_E_TOO_LARGE`,
+/// `LFE_E_NOMEM` (a line's bytes could not be allocated). Nothing is appended on error.
 /// Thread safety: safe to call concurrently.
 ///
 /// # Safety
@@ -409,7 +459,7 @@ pub unsafe extern "C" fn lfe_log_append_batch(
                 text: unsafe { i.text.as_slice()? },
             });
         }
-        let r = log.inner.append_batch(&v);
+        let r = log.inner.try_append_batch(&v).map_err(|e| e.code())?;
         if !first_seq_out.is_null() {
             // SAFETY: non-NULL and writable per the contract.
             unsafe { write_out(first_seq_out, r.start) };
@@ -423,7 +473,9 @@ pub unsafe extern "C" fn lfe_log_append_batch(
 /// they could be read.
 ///
 /// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
-/// Errors: `LFE_E_NULL` (log or out NULL).
+/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (`cursor` beyond the end: greater
+/// than the sequence the next append will get; such a cursor is not one this store gave out,
+/// and reading with it would wait silently).
 /// Thread safety: safe to call concurrently.
 ///
 /// # Safety
@@ -439,7 +491,7 @@ pub unsafe extern "C" fn lfe_log_read(
         let out = arg_out(out)?;
         // SAFETY: forwarded caller contract.
         let log = unsafe { arg_ref(log)? };
-        let r = log.inner.read(cursor, max);
+        let r = log.inner.read(cursor, max).map_err(|e| e.code())?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, lines_batch(&r.lines, r.next, r.missed)) };
         Ok(())
@@ -618,8 +670,26 @@ pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_
     })
 }
 
+/// The bytes of whole `lfe_log_counters` fields that fit in `size` (a size that cuts a field
+/// leaves that field out).
+fn whole_fields(size: usize) -> usize {
+    let head = std::mem::size_of::<usize>();
+    let all = std::mem::size_of::<lfe_log_counters>();
+    if size >= all {
+        return all;
+    }
+    // After `size`, every field is a u64 at an 8-byte-aligned offset.
+    let field = std::mem::size_of::<u64>();
+    let head_end = std::mem::offset_of!(lfe_log_counters, appended);
+    if size < head_end {
+        return head;
+    }
+    head_end + (size - head_end) / field * field
+}
+
 /// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)` (an
-/// older, smaller struct gets the fields that fit); `out->size` is set to the bytes written.
+/// older, smaller struct gets the whole fields that fit, never part of one); `out->size` is
+/// set to the bytes written.
 ///
 /// Ownership: nothing is allocated.
 /// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size smaller than a size_t).
@@ -639,7 +709,7 @@ pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_co
             return Err(LFE_E_INVALID);
         }
         let s = log.inner.stats();
-        let n = size.min(std::mem::size_of::<lfe_log_counters>());
+        let n = whole_fields(size);
         let v = lfe_log_counters {
             size: n,
             appended: s.appended,
@@ -650,6 +720,7 @@ pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_co
             enrich_lag: s.enrich_lag,
             inline_enriched: s.inline_enriched,
             capacity: s.capacity,
+            unreclaimed_bytes: s.unreclaimed_bytes,
         };
         // SAFETY: the caller provides `size >= n` writable bytes at out; v is plain integers.
         unsafe { std::ptr::copy_nonoverlapping(&v as *const _ as *const u8, out as *mut u8, n) };
@@ -738,6 +809,10 @@ pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: 
 
 // The C constants equal the Rust ones (checked at compile time).
 const _: () = {
+    assert!(LFE_LOG_MAX_CAPACITY == crate::log::MAX_CAPACITY as u64);
+    assert!(LFE_LOG_MAX_LINE_LEN == crate::log::MAX_LINE_LEN as u64);
+    assert!(LFE_LOG_DEFAULT_UNRECLAIMED_BYTES == crate::log::DEFAULT_UNRECLAIMED_BYTES as u64);
+    assert!(LFE_LOG_HANDOVER_BYTES == crate::ring::HANDOVER_BYTES as u64);
     assert!(LFE_LOG_FLAG_TRUNCATED == crate::log::flags::TRUNCATED);
     assert!(LFE_LOG_FLAG_ENRICHED == crate::log::flags::ENRICHED);
     assert!(LFE_LOG_FLAG_ERROR_START == crate::log::flags::ERROR_START);

@@ -37,8 +37,7 @@ pub const LFE_E_PANIC: i32 = -12;
 pub const LFE_E_EXISTS: i32 = -13;
 /// The operation is not supported on this platform or in this mode.
 pub const LFE_E_UNSUPPORTED: i32 = -14;
-/// Memory sized by the configuration (a capacity, a batch) could not be allocated; the call
-/// changed nothing. The process is not aborted: every such allocation is fallible.
+/// An allocation sized by the configuration or the input failed; the call changed nothing.
 pub const LFE_E_NOMEM: i32 = -15;
 
 /// Every status code, in order; used by tests and bindings to check they know them all.
@@ -79,7 +78,7 @@ fn status_cstr(code: i32) -> &'static [u8] {
         LFE_E_PANIC => b"internal panic caught at the ABI boundary\0",
         LFE_E_EXISTS => b"already exists\0",
         LFE_E_UNSUPPORTED => b"not supported\0",
-        LFE_E_NOMEM => b"out of memory (allocation sized by the configuration failed)\0",
+        LFE_E_NOMEM => b"out of memory\0",
         _ => b"unknown status code\0",
     }
 }

@@ -5,8 +5,9 @@
 //! * Lines live in a [`Ring`](crate::ring::Ring) (see `src/ring.rs` for the publish/read
 //!   protocol): [`LogStore::append`] and [`LogStore::append_batch`] claim a sequence with one
 //!   `fetch_add` and publish with one CAS; they never take a lock on the common path. A
-//!   producer's lines keep their order; memory is bounded by `capacity` lines of at most
-//!   `max_line_len` bytes (longer lines are cut and flagged [`flags::TRUNCATED`]).
+//!   producer's lines keep their order; memory is bounded in bytes (see "Memory bound"
+//!   below); longer lines than `max_line_len` are cut (never inside a UTF-8 character, see
+//!   [`truncate_at_char`]) and flagged [`flags::TRUNCATED`].
 //! * Enrichment (level, tags, URL list, error groups) is done by *enrichers* that follow the
 //!   ring in sequence order: a background worker thread (started by [`LogStore::new`], stopped
 //!   and joined by `Drop` after it has drained what was published), or the caller in manual
@@ -44,6 +45,23 @@
 //! published by another appender (which itself never waits for the helper: it polls the
 //! cursor with `try_lock`, so there is no deadlock). When enrichment keeps up, appends never
 //! touch the mutex.
+//!
+//! # Memory bound
+//!
+//! A store holds at most `capacity` lines, each of at most `max_line_len` bytes plus
+//! [`LINE_OVERHEAD`] (lines of up to 94 bytes live inside that overhead), plus the evicted
+//! lines awaiting reclamation: at most [`Config::max_unreclaimed_bytes`] of them handed to
+//! the epoch collector once the appends that evicted them returned (plus one line per append
+//! in progress), and less than [`crate::ring::HANDOVER_BYTES`] (64 KiB) kept by each
+//! appending thread. An append over the budget helps reclamation for a bounded number of
+//! rounds (no lock, no spin; see `src/ring.rs`, "Memory bound"). What can exceed it: a thread
+//! pinned in a long read (a `read`, `tail` or `search` over a large ring, of any store: the
+//! epoch is process-wide) holds back every line evicted meanwhile until it returns.
+//! Dropping the store frees its lines before `drop` returns (except those in other threads'
+//! batches, freed at their next append or exit). Allocations sized by the configuration are
+//! fallible: the slot array (`Error::NoMem` from [`LogStore::new`]) and a line's bytes
+//! (`Error::NoMem` from [`LogStore::try_append`]). The maximums are [`MAX_CAPACITY`] and
+//! [`MAX_LINE_LEN`].
 //!
 //! # Clearing
 //!
@@ -140,7 +158,24 @@ pub struct Config {
     pub groups: GroupConfig,
     /// Longest accepted search pattern in bytes (default 4096); longer is `Error::TooLarge`.
     pub max_pattern_len: usize,
+    /// Bytes of evicted lines that may await reclamation before appenders help free them
+    /// (default [`DEFAULT_UNRECLAIMED_BYTES`], 8 MiB; at least 1). See "Memory bound" in the
+    /// module docs for the whole bound.
+    pub max_unreclaimed_bytes: usize,
 }
+
+/// Largest accepted [`Config::capacity`] (2^28 lines). The slot array (16 bytes a line) is
+/// allocated fallibly and zeroed lazily by the kernel, so asking for it costs address space
+/// (4 GiB) and gives `Error::NoMem` when that is refused, never an abort.
+pub const MAX_CAPACITY: usize = 1 << 28;
+/// Largest accepted [`Config::max_line_len`] (2^30 bytes). A line's bytes are allocated
+/// fallibly: [`LogStore::try_append`] gives `Error::NoMem` when the allocation fails.
+pub const MAX_LINE_LEN: usize = 1 << 30;
+/// Default of [`Config::max_unreclaimed_bytes`] (8 MiB).
+pub const DEFAULT_UNRECLAIMED_BYTES: usize = crate::ring::DEFAULT_UNRECLAIMED_BYTES;
+/// Bytes a line holds besides its text when it is over 94 bytes (its entry in
+/// the ring); shorter lines are stored inside that entry.
+pub const LINE_OVERHEAD: usize = std::mem::size_of::<crate::ring::Entry<Line>>();
 
 impl Default for Config {
     fn default() -> Self {
@@ -151,6 +186,7 @@ impl Default for Config {
             url_capacity: 256,
             groups: GroupConfig::default(),
             max_pattern_len: 4096,
+            max_unreclaimed_bytes: DEFAULT_UNRECLAIMED_BYTES,
         }
     }
 }
@@ -202,18 +238,72 @@ enum Text {
 }
 
 impl Text {
-    fn new(b: &[u8]) -> Text {
+    /// The line's text; `Error::NoMem` when a long line's allocation fails.
+    fn new(b: &[u8]) -> Result<Text> {
         if b.len() <= INLINE_TEXT {
             let mut buf = [0u8; INLINE_TEXT];
             buf[..b.len()].copy_from_slice(b);
-            Text::Inline {
+            Ok(Text::Inline {
                 len: b.len() as u8,
                 buf,
-            }
+            })
         } else {
-            Text::Heap(b.into())
+            let mut v = Vec::new();
+            v.try_reserve_exact(b.len()).map_err(|_| Error::NoMem)?;
+            v.extend_from_slice(b);
+            Ok(Text::Heap(v.into_boxed_slice()))
         }
     }
+
+    /// Bytes on the heap (0 for an inline text).
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Text::Inline { .. } => 0,
+            Text::Heap(b) => b.len(),
+        }
+    }
+}
+
+/// Bytes a line owns on the heap besides its ring entry (the ring's byte accounting).
+fn line_heap_bytes(line: &Line) -> usize {
+    line.text.heap_bytes()
+}
+
+/// The longest prefix of `text` of at most `max` bytes that does not end inside a UTF-8
+/// character: when the cut at `max` falls after the first bytes of a character that is valid
+/// UTF-8 up to the cut, it moves back to that character's start. Bytes that are not UTF-8 are
+/// kept byte-exact (the cut stays at `max`).
+pub fn truncate_at_char(text: &[u8], max: usize) -> &[u8] {
+    if text.len() <= max {
+        return text;
+    }
+    // A character is at most 4 bytes: its start is at most 3 bytes before the cut.
+    let lo = max.saturating_sub(3);
+    for start in (lo..max).rev() {
+        let b = text[start];
+        if b & 0xC0 == 0x80 {
+            continue; // a continuation byte: the start is further back
+        }
+        let need = match b {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => return &text[..max], // ASCII or not a UTF-8 lead byte: nothing split
+        };
+        let have = max - start;
+        if have >= need {
+            return &text[..max]; // the character ends at or before the cut
+        }
+        // The cut splits this character only if the whole character (up to `need` bytes in
+        // the input) is valid UTF-8; otherwise the bytes are not UTF-8 and stay as they are.
+        let end = (start + need).min(text.len());
+        return if std::str::from_utf8(&text[start..end]).is_ok() {
+            &text[..start]
+        } else {
+            &text[..max]
+        };
+    }
+    &text[..max]
 }
 
 impl std::ops::Deref for Text {
@@ -389,6 +479,9 @@ pub struct Stats {
     pub inline_enriched: u64,
     /// Ring capacity.
     pub capacity: u64,
+    /// Bytes of evicted lines handed to the epoch collector and not freed yet (see
+    /// [`Config::max_unreclaimed_bytes`]).
+    pub unreclaimed_bytes: u64,
 }
 
 /// Enrichment state; only enrichers take its mutex.
@@ -717,16 +810,19 @@ impl Shared {
         });
     }
 
-    fn make_line(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> Line {
+    fn make_line(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> Result<Line> {
         let max = self.cfg.max_line_len;
         let (text, fl) = if text.len() > max {
-            self.truncated.add(1);
-            (&text[..max], flags::TRUNCATED)
+            (truncate_at_char(text, max), flags::TRUNCATED)
         } else {
             (text, 0)
         };
+        let text = Text::new(text)?;
+        if fl != 0 {
+            self.truncated.add(1);
+        }
         self.bytes.add(text.len() as u64);
-        Line {
+        Ok(Line {
             ts_ns: if ts_ns == 0 {
                 crate::time::now_ns()
             } else {
@@ -737,9 +833,9 @@ impl Shared {
             level: AtomicU32::new(0),
             tags: AtomicU32::new(0),
             flags: AtomicU32::new(fl),
-            text: Text::new(text),
+            text,
             analysis: AnalysisCell::new(),
-        }
+        })
     }
 
     fn worker(&self) {
@@ -836,6 +932,11 @@ impl Shared {
     }
 }
 
+/// The layout reported when a line's bytes cannot be allocated (`append`'s abort).
+fn text_layout(len: usize) -> std::alloc::Layout {
+    std::alloc::Layout::array::<u8>(len).unwrap_or(std::alloc::Layout::new::<u8>())
+}
+
 /// The detectors, compiled once per process (compiling them costs milliseconds; a host may
 /// create many stores). `Detector` is `Send + Sync` and stateless per call.
 pub(crate) fn shared_detector() -> &'static Detector {
@@ -908,11 +1009,14 @@ impl LogStore {
         if cfg.max_line_len == 0 {
             return Err(Error::Invalid("max_line_len must be at least 1"));
         }
-        if cfg.capacity > (1 << 28) || cfg.max_line_len > (1 << 30) {
+        if cfg.capacity > MAX_CAPACITY || cfg.max_line_len > MAX_LINE_LEN {
             return Err(Error::Invalid("capacity or max_line_len too large"));
         }
+        if cfg.max_unreclaimed_bytes == 0 {
+            return Err(Error::Invalid("max_unreclaimed_bytes must be at least 1"));
+        }
         let shared = Arc::new(Shared {
-            ring: Ring::new(cfg.capacity)?,
+            ring: Ring::with_budget(cfg.capacity, cfg.max_unreclaimed_bytes, line_heap_bytes)?,
             cfg,
             detector: shared_detector(),
             enrich: Mutex::new(EnrichState {
@@ -953,30 +1057,58 @@ impl LogStore {
     }
 
     /// Appends one line; `ts_ns == 0` means now. Returns its sequence. Lock-free unless
-    /// enrichment is a full ring behind (see the module docs, "helping").
+    /// enrichment is a full ring behind (see the module docs, "helping"). Aborts like `Vec`
+    /// when a long line cannot be allocated; [`try_append`](Self::try_append) reports that.
     pub fn append(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> u64 {
+        self.try_append(process_id, stream, ts_ns, text)
+            .unwrap_or_else(|_| std::alloc::handle_alloc_error(text_layout(text.len())))
+    }
+
+    /// [`append`](Self::append), but a line whose bytes cannot be allocated gives
+    /// `Error::NoMem` (and appends nothing).
+    pub fn try_append(
+        &self,
+        process_id: u64,
+        stream: Stream,
+        ts_ns: u64,
+        text: &[u8],
+    ) -> Result<u64> {
         let s = &*self.shared;
-        let line = s.make_line(process_id, stream, ts_ns, text);
+        let line = s.make_line(process_id, stream, ts_ns, text)?;
         let seq = s
             .ring
             .push_hook(line, |seq, line| s.before_publish(seq, line));
         s.after_publish(seq);
-        seq
+        Ok(seq)
     }
 
-    /// Appends lines in order with one sequence claim; returns their sequences.
+    /// Appends lines in order with one sequence claim; returns their sequences. Aborts like
+    /// `Vec` when a line cannot be allocated; [`try_append_batch`](Self::try_append_batch)
+    /// reports that.
     pub fn append_batch(&self, lines: &[Input<'_>]) -> Range<u64> {
+        self.try_append_batch(lines).unwrap_or_else(|_| {
+            let longest = lines.iter().map(|i| i.text.len()).max().unwrap_or(0);
+            std::alloc::handle_alloc_error(text_layout(longest))
+        })
+    }
+
+    /// [`append_batch`](Self::append_batch), but when a line's bytes cannot be allocated it
+    /// gives `Error::NoMem` and appends none of the lines.
+    pub fn try_append_batch(&self, lines: &[Input<'_>]) -> Result<Range<u64>> {
         let s = &*self.shared;
-        let r = s.ring.push_batch_hook(
-            lines
-                .iter()
-                .map(|i| s.make_line(i.process_id, i.stream, i.ts_ns, i.text)),
-            |seq, line| s.before_publish(seq, line),
-        );
+        let mut made = Vec::new();
+        made.try_reserve_exact(lines.len())
+            .map_err(|_| Error::NoMem)?;
+        for i in lines {
+            made.push(s.make_line(i.process_id, i.stream, i.ts_ns, i.text)?);
+        }
+        let r = s
+            .ring
+            .push_batch_hook(made, |seq, line| s.before_publish(seq, line));
         if !r.is_empty() {
             s.after_publish(r.end - 1);
         }
-        r
+        Ok(r)
     }
 
     /// Enriches up to `max_lines` published lines now (manual mode; also allowed with a
@@ -1005,8 +1137,14 @@ impl LogStore {
 
     /// Reads up to `max` visible lines at or after `cursor` (start with 0). Returns them with
     /// the cursor for the next read and the number of lines evicted before they were read.
-    pub fn read(&self, cursor: u64, max: usize) -> ReadBatch {
+    /// Errors: `Invalid` when `cursor` is beyond the end (greater than the sequence the next
+    /// append will get): such a cursor came from elsewhere and would wait silently for lines
+    /// that are not its own.
+    pub fn read(&self, cursor: u64, max: usize) -> Result<ReadBatch> {
         let s = &*self.shared;
+        if cursor > s.ring.next_seq() {
+            return Err(Error::Invalid("cursor is beyond the end of the log"));
+        }
         let mut lines = Vec::new();
         let res = s.ring.read_from_until(cursor, usize::MAX, |seq, line| {
             if s.visible(seq, line) {
@@ -1015,17 +1153,17 @@ impl LogStore {
             lines.len() < max
         });
         if max == 0 {
-            return ReadBatch {
+            return Ok(ReadBatch {
                 lines: Vec::new(),
                 next: cursor,
                 missed: 0,
-            };
+            });
         }
-        ReadBatch {
+        Ok(ReadBatch {
             lines,
             next: res.next,
             missed: res.missed,
-        }
+        })
     }
 
     /// The newest `n` visible lines (of `process_id` only, when given), oldest first.
@@ -1096,6 +1234,7 @@ impl LogStore {
             // Relaxed: a statistic.
             inline_enriched: s.inline_enriched.load(Ordering::Relaxed),
             capacity: s.ring.capacity() as u64,
+            unreclaimed_bytes: s.ring.unreclaimed_bytes() as u64,
         }
     }
 

@@ -34,7 +34,7 @@ from .errors import (
     TooLarge,
     UnknownStatus,
     Unsupported,
-    NoMem,
+    Nomem,
 )
 
 from .events import (
@@ -142,7 +142,7 @@ __all__ = [
     "Panic",
     "Exists",
     "Unsupported",
-    "NoMem",
+    "Nomem",
     "UnknownStatus",
     # log store
     "LogStore",

@@ -162,9 +162,8 @@ class Unsupported(LfeError):
     constant = "LFE_E_UNSUPPORTED"
 
 
-class NoMem(LfeError, MemoryError):
-    """``LFE_E_NOMEM``: memory sized by the configuration could not be allocated; nothing
-    changed."""
+class Nomem(LfeError, MemoryError):
+    """``LFE_E_NOMEM``: an allocation sized by the configuration or input failed."""
 
     code = LFE_E_NOMEM
     constant = "LFE_E_NOMEM"
@@ -198,7 +197,7 @@ ERRORS: Dict[int, Type[LfeError]] = {
         Panic,
         Exists,
         Unsupported,
-        NoMem,
+        Nomem,
     )
 }
 

@@ -84,6 +84,15 @@ class Tag(enum.IntFlag):
     ERROR = 32
 
 
+#: Largest accepted capacity (lines) and max_line_len (bytes); see ``lfe_log_config``.
+MAX_CAPACITY = 1 << 28
+MAX_LINE_LEN = 1 << 30
+#: Default bytes of evicted lines awaiting reclamation before appenders help free them.
+DEFAULT_UNRECLAIMED_BYTES = 8 << 20
+#: Bytes an appending thread keeps in its own batch of evicted lines at most.
+HANDOVER_BYTES = 64 << 10
+
+
 # --- ctypes mirrors ---------------------------------------------------------------------------
 class lfe_log_config(ctypes.Structure):
     _fields_ = [
@@ -96,6 +105,7 @@ class lfe_log_config(ctypes.Structure):
         ("error_group_max_lines", c_uint64),
         ("error_group_max_gap_ns", c_uint64),
         ("max_pattern_len", c_uint64),
+        ("max_unreclaimed_bytes", c_uint64),
     ]
 
 
@@ -132,6 +142,7 @@ class lfe_log_counters(ctypes.Structure):
         ("enrich_lag", c_uint64),
         ("inline_enriched", c_uint64),
         ("capacity", c_uint64),
+        ("unreclaimed_bytes", c_uint64),
     ]
 
 
@@ -203,6 +214,10 @@ register(
         "LFE_LOG_SEARCH_LITERAL": SEARCH_LITERAL,
         "LFE_LOG_SEARCH_CASE_INSENSITIVE": SEARCH_CASE_INSENSITIVE,
         "LFE_LOG_SEARCH_HAS_PROCESS": SEARCH_HAS_PROCESS,
+        "LFE_LOG_MAX_CAPACITY": MAX_CAPACITY,
+        "LFE_LOG_MAX_LINE_LEN": MAX_LINE_LEN,
+        "LFE_LOG_DEFAULT_UNRECLAIMED_BYTES": DEFAULT_UNRECLAIMED_BYTES,
+        "LFE_LOG_HANDOVER_BYTES": HANDOVER_BYTES,
         **{f"LFE_LOG_{s.name}": int(s) for s in Stream},
         **{f"LFE_LOG_LEVEL_{s.name}": int(s) for s in Level},
         **{f"LFE_LOG_FLAG_{s.name}": int(s) for s in LineFlag},
