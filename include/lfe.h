@@ -95,6 +95,9 @@
 // An argument is out of its documented range (bad enum value, zero capacity, ...).
 #define LFE_E_INVALID -2
 
+// An allocation sized by configuration or input failed; the call had no effect.
+#define LFE_E_NOMEM -15
+
 // The id, name or key is not present.
 #define LFE_E_NOT_FOUND -6
 

@@ -30,6 +30,9 @@ pub enum Error {
     Exists,
     /// The operation is not supported on this platform or in this mode.
     Unsupported,
+    /// An allocation sized by configuration or input failed (the system is out of memory, or
+    /// refuses that much); nothing was changed.
+    NoMem,
 }
 
 /// `Result` with lfe's [`Error`].
@@ -52,6 +55,7 @@ impl Error {
             Error::TooLarge => LFE_E_TOO_LARGE,
             Error::Exists => LFE_E_EXISTS,
             Error::Unsupported => LFE_E_UNSUPPORTED,
+            Error::NoMem => LFE_E_NOMEM,
         }
     }
 }

@@ -51,6 +51,7 @@ var (
 	ErrPanic          = newError(C.LFE_E_PANIC, "LFE_E_PANIC")
 	ErrExists         = newError(C.LFE_E_EXISTS, "LFE_E_EXISTS")
 	ErrUnsupported    = newError(C.LFE_E_UNSUPPORTED, "LFE_E_UNSUPPORTED")
+	ErrNoMem          = newError(C.LFE_E_NOMEM, "LFE_E_NOMEM")
 )
 
 var errorsByCode = map[int32]*Error{}

@@ -37,9 +37,11 @@ pub const LFE_E_PANIC: i32 = -12;
 pub const LFE_E_EXISTS: i32 = -13;
 /// The operation is not supported on this platform or in this mode.
 pub const LFE_E_UNSUPPORTED: i32 = -14;
+/// An allocation sized by configuration or input failed; the call had no effect.
+pub const LFE_E_NOMEM: i32 = -15;
 
 /// Every status code, in order; used by tests and bindings to check they know them all.
-pub const ALL_CODES: [i32; 15] = [
+pub const ALL_CODES: [i32; 16] = [
     LFE_OK,
     LFE_E_NULL,
     LFE_E_INVALID,
@@ -55,6 +57,7 @@ pub const ALL_CODES: [i32; 15] = [
     LFE_E_PANIC,
     LFE_E_EXISTS,
     LFE_E_UNSUPPORTED,
+    LFE_E_NOMEM,
 ];
 
 /// NUL-terminated text of each code, so `lfe_status_str` can hand out static C strings.
@@ -75,6 +78,7 @@ fn status_cstr(code: i32) -> &'static [u8] {
         LFE_E_PANIC => b"internal panic caught at the ABI boundary\0",
         LFE_E_EXISTS => b"already exists\0",
         LFE_E_UNSUPPORTED => b"not supported\0",
+        LFE_E_NOMEM => b"out of memory\0",
         _ => b"unknown status code\0",
     }
 }
@@ -116,7 +120,7 @@ mod tests {
             assert!(seen.insert(s), "duplicate text {s}");
             assert_eq!(s, status_text(code));
         }
-        for code in [1, -15, -1000, i32::MIN, i32::MAX] {
+        for code in [1, -16, -1000, i32::MIN, i32::MAX] {
             // SAFETY: as above.
             let s = unsafe { CStr::from_ptr(lfe_status_str(code)) }
                 .to_str()

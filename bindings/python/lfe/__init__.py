@@ -28,6 +28,7 @@ from .errors import (
     LfeError,
     LibraryError,
     NotFound,
+    Nomem,
     Null,
     Panic,
     Timeout,
@@ -141,6 +142,7 @@ __all__ = [
     "Panic",
     "Exists",
     "Unsupported",
+    "Nomem",
     "UnknownStatus",
     # log store
     "LogStore",

@@ -31,6 +31,7 @@ LFE_E_TOO_LARGE = -11
 LFE_E_PANIC = -12
 LFE_E_EXISTS = -13
 LFE_E_UNSUPPORTED = -14
+LFE_E_NOMEM = -15
 
 
 class LfeError(Exception):
@@ -161,6 +162,13 @@ class Unsupported(LfeError):
     constant = "LFE_E_UNSUPPORTED"
 
 
+class Nomem(LfeError, MemoryError):
+    """``LFE_E_NOMEM``: an allocation sized by configuration or input failed; nothing changed."""
+
+    code = LFE_E_NOMEM
+    constant = "LFE_E_NOMEM"
+
+
 class UnknownStatus(LfeError):
     """A status code this binding does not know (a newer library); ``code`` holds it."""
 
@@ -189,6 +197,7 @@ ERRORS: Dict[int, Type[LfeError]] = {
         Panic,
         Exists,
         Unsupported,
+        Nomem,
     )
 }
 
