@@ -200,6 +200,15 @@
 // Overflow policy: a push into a full queue fails (`LFE_E_FULL`) or waits (timeout forms).
 #define LFE_OVERFLOW_REJECT 0
 
+// Largest `lfe_procs_config.max_field` in bytes (1 MiB); over it is `LFE_E_TOO_LARGE`.
+#define LFE_PROCS_MAX_FIELD 1048576
+
+// Largest `lfe_procs_config.max_labels`; over it is `LFE_E_TOO_LARGE`.
+#define LFE_PROCS_MAX_LABELS 256
+
+// Largest `lfe_procs_config.max_procs` (2^16); over it is `LFE_E_TOO_LARGE`.
+#define LFE_PROCS_MAX_PROCS 65536
+
 // Process state: exited with code 0.
 #define LFE_PROC_EXITED 5
 
@@ -275,6 +284,12 @@
 
 // Request flag, set by the host: an XHR / fetch request.
 #define LFE_REQ_XHR 2
+
+// Largest `lfe_routes_config.max_field` in bytes (64 KiB); over it is `LFE_E_TOO_LARGE`.
+#define LFE_ROUTES_MAX_FIELD 65536
+
+// Largest `lfe_routes_config.max_routes` (2^16); over it is `LFE_E_TOO_LARGE`.
+#define LFE_ROUTES_MAX_ROUTES 65536
 
 // A timeout meaning "wait forever".
 #define LFE_TIMEOUT_INFINITE UINT64_MAX
@@ -500,15 +515,21 @@ typedef struct lfe_proc_spec {
   size_t label_count;
 } lfe_proc_spec;
 
-// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`; zero fields are
-// `LFE_E_INVALID`.
+// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`, or pass NULL for
+// the defaults.
+//
+// Zero `max_procs` or `max_field` is `LFE_E_INVALID`; zero `max_labels` means "no labels" (a
+// spec with any label is then `LFE_E_TOO_LARGE`). A field over its `LFE_PROCS_MAX_*` is
+// `LFE_E_TOO_LARGE`. Memory: nothing is allocated at creation; the table holds at most
+// `max_procs` records of at most `(3 + 2 * max_labels) * max_field` field bytes each.
 typedef struct lfe_procs_config {
   size_t size;
-  // Most records at once (default 4096).
+  // Most records at once (default 4096; at most `LFE_PROCS_MAX_PROCS`).
   size_t max_procs;
-  // Most labels per record (default 16).
+  // Most labels per record (default 16; 0: no labels; at most `LFE_PROCS_MAX_LABELS`).
   size_t max_labels;
-  // Longest name, command, working dir, label key or value in bytes (default 4096).
+  // Longest name, command, working dir, label key or value in bytes (default 4096; at most
+  // `LFE_PROCS_MAX_FIELD`).
   size_t max_field;
 } lfe_procs_config;
 
@@ -616,13 +637,16 @@ typedef struct lfe_route_spec {
   uint32_t proxy_port;
 } lfe_route_spec;
 
-// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`; zero fields are
-// `LFE_E_INVALID`.
+// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`, or pass NULL for
+// the defaults. Zero fields are `LFE_E_INVALID`; a field over its `LFE_ROUTES_MAX_*` is
+// `LFE_E_TOO_LARGE`. Memory: nothing is allocated at creation; the table holds at most
+// `max_routes` routes of at most `4 * max_field` field bytes each.
 typedef struct lfe_routes_config {
   size_t size;
-  // Most routes at once (default 1024).
+  // Most routes at once (default 1024; at most `LFE_ROUTES_MAX_ROUTES`).
   size_t max_routes;
-  // Longest host, prefix, target or label in bytes (default 2048).
+  // Longest host, prefix, target or label in bytes (default 2048; at most
+  // `LFE_ROUTES_MAX_FIELD`).
   size_t max_field;
 } lfe_routes_config;
 
@@ -1304,7 +1328,8 @@ int32_t lfe_procs_list(const struct lfe_procs *p, struct lfe_batch **out);
 // Creates a process table.
 //
 // Ownership: `*out` receives a new table; release it with `lfe_procs_free`.
-// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero max_procs or
+// max_field), `LFE_E_TOO_LARGE` (a bound over its `LFE_PROCS_MAX_*`).
 // Thread safety: safe to call from any thread.
 //
 // # Safety
@@ -1693,7 +1718,8 @@ int32_t lfe_routes_lookup(const struct lfe_routes *r,
 // Creates a route table.
 //
 // Ownership: `*out` receives a new table; release it with `lfe_routes_free`.
-// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound),
+// `LFE_E_TOO_LARGE` (a bound over its `LFE_ROUTES_MAX_*`).
 // Thread safety: safe to call from any thread.
 //
 // # Safety
