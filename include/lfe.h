@@ -1565,9 +1565,9 @@ int32_t lfe_requests_recent(const struct lfe_requests *l, size_t n, struct lfe_b
 // Records one request and returns its sequence number (0, 1, 2, ...). Never blocks.
 //
 // Ownership: the request's bytes are copied.
-// Errors (nothing is recorded): `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over max_field),
-// `LFE_E_INVALID` (unknown flag bits), `LFE_E_NOMEM` (slot or field memory could not be
-// allocated), `LFE_E_FULL` (its long fields do not fit max_bytes even after evicting every
+// Errors: nothing is recorded on any error. `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over
+// max_field), `LFE_E_INVALID` (unknown flag bits), `LFE_E_NOMEM` (slot or field memory could
+// not be allocated), `LFE_E_FULL` (its long fields do not fit max_bytes even after evicting every
 // older record's: the rest is held by records being written or read right now).
 // Thread safety: safe to call concurrently with every call on the log except `_free`.
 //
@@ -1582,8 +1582,8 @@ int32_t lfe_requests_record(const struct lfe_requests *l,
 // none is recorded.
 //
 // Ownership: the requests' bytes are copied.
-// Errors (nothing is recorded): `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the ring
-// capacity, a field over max_field, or long fields that together exceed what max_bytes can
+// Errors: nothing is recorded on any error. `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the
+// ring capacity, a field over max_field, or long fields that together exceed what max_bytes can
 // hold), `LFE_E_INVALID` (unknown flag bits), `LFE_E_NOMEM` (memory for the batch, its slots
 // or its long fields could not be allocated), `LFE_E_FULL` (as for `lfe_requests_record`).
 // Thread safety: safe to call concurrently with every call on the log except `_free`.

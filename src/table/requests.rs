@@ -635,7 +635,8 @@ impl Chunks {
         v.extend((0..n).map(|_| RingSlot::new(empty)));
         let p = Box::into_raw(v.into_boxed_slice()).cast::<RingSlot>();
         // Success AcqRel: Release publishes the initialised slots to Acquire loads of the
-        // pointer. Failure Acquire: we then use nothing of the winner's, but it is harmless.
+        // pointer. Failure Acquire: this thread then publishes into the winner's chunk, whose
+        // initialised slots it must see.
         match self.ptrs[k].compare_exchange(
             std::ptr::null_mut(),
             p,
@@ -1024,9 +1025,8 @@ impl RequestLog {
     /// Publishes record `seq` into its slot (the writer side of the module's protocol).
     fn publish(&self, seq: u64, p: Prepared) {
         let Some(slot) = self.slots.slot(seq) else {
-            // Never expected: `claim` made the chunk before claiming `seq`. Dropping the record
-            // would be counted as missed by readers only if a later lap writes the slot, so
-            // this is an internal error, not a silent loss path.
+            // Unreachable: `claim` made (or saw, with Acquire) the chunk of `seq` in this
+            // thread before claiming it, and a chunk is never removed while `self` lives.
             debug_assert!(false, "slot chunk of a claimed sequence is missing");
             return;
         };
