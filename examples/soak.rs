@@ -126,6 +126,7 @@ fn main() {
             capacity: 4096,
             max_routes: 64,
             max_field: 64,
+            ..Default::default()
         })
         .unwrap(),
     );

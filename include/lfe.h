@@ -213,6 +213,15 @@
 // Overflow policy: a push into a full queue fails (`LFE_E_FULL`) or waits (timeout forms).
 #define LFE_OVERFLOW_REJECT 0
 
+// Largest `lfe_procs_config.max_field` in bytes (1 MiB); over it is `LFE_E_TOO_LARGE`.
+#define LFE_PROCS_MAX_FIELD 1048576
+
+// Largest `lfe_procs_config.max_labels`; over it is `LFE_E_TOO_LARGE`.
+#define LFE_PROCS_MAX_LABELS 256
+
+// Largest `lfe_procs_config.max_procs` (2^16); over it is `LFE_E_TOO_LARGE`.
+#define LFE_PROCS_MAX_PROCS 65536
+
 // Process state: exited with code 0.
 #define LFE_PROC_EXITED 5
 
@@ -264,6 +273,25 @@
 // `lfe_rec_text`: a single byte string (messages, names).
 #define LFE_REC_TEXT 1
 
+// Default `lfe_requests_config.max_bytes` (16 MiB).
+#define LFE_REQUESTS_DEFAULT_MAX_BYTES 16777216
+
+// Bytes of method, host, path and trace id (together) a slot holds; a record whose fields
+// are longer keeps them in one allocation charged to `max_bytes`.
+#define LFE_REQUESTS_INLINE_BYTES 168
+
+// Largest `lfe_requests_config.capacity` in records (2^24); over it is `LFE_E_TOO_LARGE`.
+#define LFE_REQUESTS_MAX_CAPACITY 16777216
+
+// Largest `lfe_requests_config.max_field` in bytes (64 KiB); over it is `LFE_E_TOO_LARGE`.
+#define LFE_REQUESTS_MAX_FIELD 65536
+
+// Largest `lfe_requests_config.max_routes` (2^14); over it is `LFE_E_TOO_LARGE`.
+#define LFE_REQUESTS_MAX_ROUTES 16384
+
+// Bytes of one ring slot, charged to `max_bytes` for every slot of the capacity.
+#define LFE_REQUESTS_SLOT_BYTES 256
+
 // Request flag, set by lfe: status >= 400 or a transport error.
 #define LFE_REQ_ERROR 1
 
@@ -272,6 +300,12 @@
 
 // Request flag, set by the host: an XHR / fetch request.
 #define LFE_REQ_XHR 2
+
+// Largest `lfe_routes_config.max_field` in bytes (64 KiB); over it is `LFE_E_TOO_LARGE`.
+#define LFE_ROUTES_MAX_FIELD 65536
+
+// Largest `lfe_routes_config.max_routes` (2^16); over it is `LFE_E_TOO_LARGE`.
+#define LFE_ROUTES_MAX_ROUTES 65536
 
 // A timeout meaning "wait forever".
 #define LFE_TIMEOUT_INFINITE UINT64_MAX
@@ -530,15 +564,21 @@ typedef struct lfe_proc_spec {
   size_t label_count;
 } lfe_proc_spec;
 
-// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`; zero fields are
-// `LFE_E_INVALID`.
+// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`, or pass NULL for
+// the defaults.
+//
+// Zero `max_procs` or `max_field` is `LFE_E_INVALID`; zero `max_labels` means "no labels" (a
+// spec with any label is then `LFE_E_TOO_LARGE`). A field over its `LFE_PROCS_MAX_*` is
+// `LFE_E_TOO_LARGE`. Memory: nothing is allocated at creation; the table holds at most
+// `max_procs` records of at most `(3 + 2 * max_labels) * max_field` field bytes each.
 typedef struct lfe_procs_config {
   size_t size;
-  // Most records at once (default 4096).
+  // Most records at once (default 4096; at most `LFE_PROCS_MAX_PROCS`).
   size_t max_procs;
-  // Most labels per record (default 16).
+  // Most labels per record (default 16; 0: no labels; at most `LFE_PROCS_MAX_LABELS`).
   size_t max_labels;
-  // Longest name, command, working dir, label key or value in bytes (default 4096).
+  // Longest name, command, working dir, label key or value in bytes (default 4096; at most
+  // `LFE_PROCS_MAX_FIELD`).
   size_t max_field;
 } lfe_procs_config;
 
@@ -580,16 +620,36 @@ typedef struct lfe_request_stats {
   uint64_t p99_ns;
 } lfe_request_stats;
 
-// Configuration of `lfe_requests_new`. Set `size = sizeof(lfe_requests_config)`; zero
-// `capacity` or `max_field` is `LFE_E_INVALID`.
+// Configuration of `lfe_requests_new`. Set `size = sizeof(lfe_requests_config)`, or pass NULL
+// for the defaults.
+//
+// Zero `capacity` or `max_field` is `LFE_E_INVALID`; zero `max_routes` means no per-route
+// stats (every routed request is counted in the global stats and the overflow); zero
+// `max_bytes` means `LFE_REQUESTS_DEFAULT_MAX_BYTES` (it came after the other fields, so a
+// host that zero-fills the config and sets only those keeps working).
+// A field over its `LFE_REQUESTS_MAX_*` is `LFE_E_TOO_LARGE`.
+//
+// Memory: the ring never retains more than `max_bytes`: `capacity` x
+// `LFE_REQUESTS_SLOT_BYTES` of slots (committed 1024 slots at a time as the ring first fills,
+// so a large capacity costs little until used), a chunk table of 8 bytes per 1024 slots, and
+// the long fields of records whose four byte fields total more than
+// `LFE_REQUESTS_INLINE_BYTES` (each charged its length plus a small header). When long
+// fields would exceed the budget, the oldest records' long fields are evicted first and
+// readers count those records in `missed`. `max_bytes` must hold the slots, the table and
+// one record with four `max_field`-long fields, else `LFE_E_TOO_LARGE`. Per-route stats are
+// separate: about 9 KiB per route, at most `max_routes` routes.
 typedef struct lfe_requests_config {
   size_t size;
-  // Ring capacity in records (default 1000; at most 2^24).
+  // Ring capacity in records (default 1000; at most `LFE_REQUESTS_MAX_CAPACITY`).
   size_t capacity;
-  // Most routes with their own stats (default 1024); route 0 ("unrouted") is extra.
+  // Most routes with their own stats (default 1024; 0: none; at most
+  // `LFE_REQUESTS_MAX_ROUTES`); route 0 ("unrouted") is extra.
   size_t max_routes;
-  // Longest method, host, path or trace id in bytes (default 4096).
+  // Longest method, host, path or trace id in bytes (default 4096; at most
+  // `LFE_REQUESTS_MAX_FIELD`).
   size_t max_field;
+  // Most bytes the ring retains (0: `LFE_REQUESTS_DEFAULT_MAX_BYTES`); see above.
+  size_t max_bytes;
 } lfe_requests_config;
 
 // A request to record.
@@ -627,13 +687,16 @@ typedef struct lfe_route_spec {
   uint32_t proxy_port;
 } lfe_route_spec;
 
-// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`; zero fields are
-// `LFE_E_INVALID`.
+// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`, or pass NULL for
+// the defaults. Zero fields are `LFE_E_INVALID`; a field over its `LFE_ROUTES_MAX_*` is
+// `LFE_E_TOO_LARGE`. Memory: nothing is allocated at creation; the table holds at most
+// `max_routes` routes of at most `4 * max_field` field bytes each.
 typedef struct lfe_routes_config {
   size_t size;
-  // Most routes at once (default 1024).
+  // Most routes at once (default 1024; at most `LFE_ROUTES_MAX_ROUTES`).
   size_t max_routes;
-  // Longest host, prefix, target or label in bytes (default 2048).
+  // Longest host, prefix, target or label in bytes (default 2048; at most
+  // `LFE_ROUTES_MAX_FIELD`).
   size_t max_field;
 } lfe_routes_config;
 
@@ -1328,7 +1391,8 @@ int32_t lfe_procs_list(const struct lfe_procs *p, struct lfe_batch **out);
 // Creates a process table.
 //
 // Ownership: `*out` receives a new table; release it with `lfe_procs_free`.
-// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero max_procs or
+// max_field), `LFE_E_TOO_LARGE` (a bound over its `LFE_PROCS_MAX_*`).
 // Thread safety: safe to call from any thread.
 //
 // # Safety
@@ -1534,7 +1598,9 @@ int32_t lfe_requests_global_stats(const struct lfe_requests *l, struct lfe_reque
 //
 // Ownership: `*out` receives a new log; release it with `lfe_requests_free`.
 // Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero capacity or
-// max_field), `LFE_E_TOO_LARGE` (capacity over 2^24 records).
+// max_field), `LFE_E_TOO_LARGE` (a field over its `LFE_REQUESTS_MAX_*`, or
+// max_bytes too small for the capacity and max_field), `LFE_E_NOMEM` (the chunk table could
+// not be allocated). No slot memory is committed here.
 // Thread safety: safe to call from any thread.
 //
 // # Safety
@@ -1570,8 +1636,10 @@ int32_t lfe_requests_recent(const struct lfe_requests *l, size_t n, struct lfe_b
 // Records one request and returns its sequence number (0, 1, 2, ...). Never blocks.
 //
 // Ownership: the request's bytes are copied.
-// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over max_field), `LFE_E_INVALID` (unknown
-// flag bits).
+// Errors: nothing is recorded on any error. `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over
+// max_field), `LFE_E_INVALID` (unknown flag bits), `LFE_E_NOMEM` (slot or field memory could
+// not be allocated), `LFE_E_FULL` (its long fields do not fit max_bytes even after evicting every
+// older record's: the rest is held by records being written or read right now).
 // Thread safety: safe to call concurrently with every call on the log except `_free`.
 //
 // # Safety
@@ -1585,8 +1653,10 @@ int32_t lfe_requests_record(const struct lfe_requests *l,
 // none is recorded.
 //
 // Ownership: the requests' bytes are copied.
-// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the ring capacity, or a field over
-// max_field), `LFE_E_INVALID` (unknown flag bits).
+// Errors: nothing is recorded on any error. `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the
+// ring capacity, a field over max_field, or long fields that together exceed what max_bytes can
+// hold), `LFE_E_INVALID` (unknown flag bits), `LFE_E_NOMEM` (memory for the batch, its slots
+// or its long fields could not be allocated), `LFE_E_FULL` (as for `lfe_requests_record`).
 // Thread safety: safe to call concurrently with every call on the log except `_free`.
 //
 // # Safety
@@ -1596,6 +1666,17 @@ int32_t lfe_requests_record_batch(const struct lfe_requests *l,
                                   const struct lfe_request_in *reqs,
                                   size_t count,
                                   uint64_t *out_first_seq);
+
+// The bytes the log's ring retains now: committed slots, the chunk table and live long
+// fields (see `lfe_requests_config`). Never more than the log's `max_bytes`.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`.
+// Thread safety: safe to call concurrently with every call on the log except `_free`.
+//
+// # Safety
+// `l` must be a live log; `out` writable.
+int32_t lfe_requests_retained_bytes(const struct lfe_requests *l, size_t *out);
 
 // Counters and p50/p90/p99 latency of route `route_id` (0: unrouted requests).
 //
@@ -1708,7 +1789,8 @@ int32_t lfe_routes_lookup(const struct lfe_routes *r,
 // Creates a route table.
 //
 // Ownership: `*out` receives a new table; release it with `lfe_routes_free`.
-// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound),
+// `LFE_E_TOO_LARGE` (a bound over its `LFE_ROUTES_MAX_*`).
 // Thread safety: safe to call from any thread.
 //
 // # Safety

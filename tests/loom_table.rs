@@ -69,6 +69,7 @@ fn log(capacity: usize) -> Arc<RequestLog> {
             capacity,
             max_routes: 1,
             max_field: 32,
+            ..Default::default()
         })
         .unwrap(),
     )

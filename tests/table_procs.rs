@@ -295,3 +295,53 @@ fn stress_baseline() {
     let _lockdep = common::lockdep_on();
     stress::<Locked<ProcSnap>>();
 }
+
+/// Config limits: zero `max_procs`/`max_field` are `Invalid`; zero `max_labels` is accepted
+/// and means "no labels" (any label is `TooLarge`); each maximum is accepted exactly and one
+/// over is `TooLarge` (lfe and baseline share `with_config`).
+fn config_limits<S: Store<ProcSnap>>() {
+    use lfe::table::process::{MAX_FIELD, MAX_LABELS, MAX_PROCS};
+    let make = |f: &dyn Fn(&mut ProcConfig)| {
+        let mut c = ProcConfig::default();
+        f(&mut c);
+        ProcTableIn::<S>::with_config(c).map(|_| ())
+    };
+    assert!(matches!(make(&|c| c.max_procs = 0), Err(Error::Invalid(_))));
+    assert!(matches!(make(&|c| c.max_field = 0), Err(Error::Invalid(_))));
+    for (ok, over) in [
+        (
+            &(|c: &mut ProcConfig| c.max_procs = MAX_PROCS) as &dyn Fn(&mut ProcConfig),
+            &(|c: &mut ProcConfig| c.max_procs = MAX_PROCS + 1) as &dyn Fn(&mut ProcConfig),
+        ),
+        (&|c| c.max_labels = MAX_LABELS, &|c| {
+            c.max_labels = MAX_LABELS + 1
+        }),
+        (&|c| c.max_field = MAX_FIELD, &|c| {
+            c.max_field = MAX_FIELD + 1
+        }),
+        (&|c| c.max_field = MAX_FIELD, &|c| c.max_field = usize::MAX),
+    ] {
+        assert_eq!(make(ok), Ok(()));
+        assert_eq!(make(over), Err(Error::TooLarge));
+    }
+    let t = ProcTableIn::<S>::with_config(ProcConfig {
+        max_labels: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    let mut spec = ProcessSpec::new(&b"a"[..], &b"run"[..]);
+    spec.labels.push((b"k".to_vec(), b"v".to_vec()));
+    assert_eq!(t.insert(spec), Err(Error::TooLarge));
+    assert_eq!(t.count(), 0);
+    assert_eq!(t.insert(ProcessSpec::new(&b"a"[..], &b"run"[..])), Ok(1));
+}
+
+#[test]
+fn config_limits_lfe() {
+    config_limits::<Rcu<ProcSnap>>();
+}
+
+#[test]
+fn config_limits_baseline() {
+    config_limits::<Locked<ProcSnap>>();
+}

@@ -83,6 +83,7 @@ fn basics<L: Log>() {
         capacity: 4,
         max_routes: 2,
         max_field: 8,
+        ..Default::default()
     })
     .unwrap();
     assert_eq!(l.record(req(1, 200, 1000, 10)).unwrap(), 0);
@@ -231,6 +232,8 @@ fn concurrent<L: Log>(capacity: usize) {
     let l = Arc::new(
         L::make(RequestsConfig {
             capacity,
+            max_bytes: lfe::table::requests::RequestLog::fixed_bytes(capacity)
+                + RequestsConfig::default().max_bytes,
             ..Default::default()
         })
         .unwrap(),
@@ -389,4 +392,124 @@ fn no_torn_records_lfe() {
 fn no_torn_records_baseline() {
     let _lockdep = common::lockdep_on();
     no_torn_records::<lfe::baseline::table::RequestLog>();
+}
+
+/// Every documented limit: zero fields, each maximum exactly (accepted) and one over
+/// (`TooLarge`), and `max_bytes` exactly large enough (accepted) and one byte short.
+#[test]
+fn config_limits_have_exact_errors() {
+    use lfe::table::requests::{
+        RequestLog, DEFAULT_MAX_BYTES, MAX_CAPACITY, MAX_FIELD, MAX_ROUTES, SPILL_OVERHEAD,
+    };
+    let make = |f: &dyn Fn(&mut RequestsConfig)| {
+        let mut c = RequestsConfig::default();
+        f(&mut c);
+        RequestLog::new(c).map(|_| ())
+    };
+    assert_eq!(RequestsConfig::default().max_bytes, DEFAULT_MAX_BYTES);
+    for zero in [
+        &(|c: &mut RequestsConfig| c.capacity = 0) as &dyn Fn(&mut RequestsConfig),
+        &|c| c.max_field = 0,
+    ] {
+        assert!(matches!(make(zero), Err(Error::Invalid(_))));
+    }
+    // Zero max_bytes is the default; zero max_routes is "no per-route stats".
+    let l = RequestLog::new(RequestsConfig {
+        max_bytes: 0,
+        max_routes: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(l.config().max_bytes, DEFAULT_MAX_BYTES);
+    l.record(req(3, 200, 1, 1)).unwrap();
+    assert_eq!((l.stats_overflow(), l.global_stats().requests), (1, 1));
+    assert_eq!(l.route_stats(3), Err(Error::NotFound));
+    assert_eq!(make(&|c| c.max_routes = MAX_ROUTES), Ok(()));
+    assert_eq!(
+        make(&|c| c.max_routes = MAX_ROUTES + 1),
+        Err(Error::TooLarge)
+    );
+    let big_field = |c: &mut RequestsConfig| {
+        c.max_field = MAX_FIELD;
+        c.max_bytes = RequestLog::fixed_bytes(c.capacity) + 4 * MAX_FIELD + SPILL_OVERHEAD;
+    };
+    assert_eq!(make(&big_field), Ok(()));
+    assert_eq!(
+        make(&|c| {
+            big_field(c);
+            c.max_bytes -= 1;
+        }),
+        Err(Error::TooLarge)
+    );
+    assert_eq!(make(&|c| c.max_field = MAX_FIELD + 1), Err(Error::TooLarge));
+    assert_eq!(
+        make(&|c| c.capacity = MAX_CAPACITY + 1),
+        Err(Error::TooLarge)
+    );
+    assert_eq!(make(&|c| c.capacity = usize::MAX), Err(Error::TooLarge));
+    // The default max_bytes is too small for the largest ring: TooLarge, not an attempt.
+    assert_eq!(make(&|c| c.capacity = MAX_CAPACITY), Err(Error::TooLarge));
+    assert_eq!(make(&|c| c.max_bytes = usize::MAX), Ok(()));
+}
+
+/// The largest ring can be made without committing its slots: creation costs the chunk
+/// table, and recording commits one 1024-slot chunk at a time.
+#[test]
+fn the_largest_ring_is_created_lazily() {
+    use lfe::table::requests::{RequestLog, MAX_CAPACITY, SLOT_BYTES};
+    let l = RequestLog::new(RequestsConfig {
+        capacity: MAX_CAPACITY,
+        max_bytes: usize::MAX,
+        ..Default::default()
+    })
+    .unwrap();
+    let table = l.retained_bytes();
+    assert!(table <= 128 * 1024, "{table}");
+    l.record(req(1, 200, 10, 1)).unwrap();
+    assert_eq!(l.retained_bytes(), table + 1024 * SLOT_BYTES);
+    assert_eq!(l.read(0, 10).requests.len(), 1);
+}
+
+/// Long fields are bounded in bytes: with room for a few records' long fields, ten such
+/// records leave the last few whole and the others counted as missed (never torn, never
+/// over `max_bytes`), while short records in between are untouched and every request is
+/// counted in the stats.
+#[test]
+fn long_fields_are_bounded_in_bytes_oldest_evicted_first() {
+    use lfe::table::requests::{RequestLog, SPILL_OVERHEAD};
+    let path = 1000;
+    let charge = 3 + path + SPILL_OVERHEAD; // method "GET" + path + header
+    let cfg = RequestsConfig {
+        capacity: 64,
+        max_field: path,
+        max_bytes: RequestLog::fixed_bytes(64) + 4 * path + SPILL_OVERHEAD + 2 * charge,
+        ..Default::default()
+    };
+    let l = RequestLog::new(cfg).unwrap();
+    for i in 0..10u64 {
+        let mut r = req(1, 200, 10, i);
+        r.path = vec![b'a' + i as u8; path];
+        l.record(r).unwrap();
+        l.record(req(1, 200, 10, 100 + i)).unwrap(); // short: inline, no charge
+        assert!(l.retained_bytes() <= cfg.max_bytes, "after {i}");
+    }
+    let got = l.read(0, 100);
+    assert_eq!(got.next, 20);
+    // The budget holds `keep` long records (2 charges plus one record of 4 * max_field).
+    let keep = ((4 * path + SPILL_OVERHEAD + 2 * charge) / charge) as u64;
+    assert!((3..10).contains(&keep), "{keep}");
+    let long: Vec<_> = got
+        .requests
+        .iter()
+        .filter(|r| r.path.len() == path)
+        .collect();
+    assert_eq!(long.len() as u64, keep);
+    for (k, r) in long.iter().enumerate() {
+        let i = 10 - keep + k as u64;
+        assert_eq!((r.seq, r.bytes), (2 * i, i));
+        assert!(r.path.iter().all(|&b| b == b'a' + i as u8));
+    }
+    assert_eq!(got.requests.len() as u64, 10 + keep);
+    assert_eq!(got.missed, 10 - keep);
+    assert_eq!(l.global_stats().requests, 20);
 }

@@ -244,3 +244,32 @@ fn differential_baseline() {
     let _lockdep = common::lockdep_on();
     differential::<Locked<RouteSnap>>(0x1234_5678);
 }
+
+/// Config limits: zero bounds are `Invalid`; each maximum is accepted exactly and one over is
+/// `TooLarge` (lfe and baseline share `with_config`).
+fn config_limits<S: Store<RouteSnap>>() {
+    use lfe::table::route::{MAX_FIELD, MAX_ROUTES};
+    let make = |routes: usize, field: usize| {
+        RouteTableIn::<S>::with_config(RouteConfig {
+            max_routes: routes,
+            max_field: field,
+        })
+        .map(|_| ())
+    };
+    assert!(matches!(make(0, 8), Err(Error::Invalid(_))));
+    assert!(matches!(make(8, 0), Err(Error::Invalid(_))));
+    assert_eq!(make(MAX_ROUTES, MAX_FIELD), Ok(()));
+    assert_eq!(make(MAX_ROUTES + 1, 8), Err(Error::TooLarge));
+    assert_eq!(make(8, MAX_FIELD + 1), Err(Error::TooLarge));
+    assert_eq!(make(usize::MAX, usize::MAX), Err(Error::TooLarge));
+}
+
+#[test]
+fn config_limits_lfe() {
+    config_limits::<Rcu<RouteSnap>>();
+}
+
+#[test]
+fn config_limits_baseline() {
+    config_limits::<Locked<RouteSnap>>();
+}

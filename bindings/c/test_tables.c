@@ -416,9 +416,144 @@ static void test_requests(void) {
     lfe_requests_free(NULL);
 }
 
+/* Every table's config limits: zero bounds, each LFE_*_MAX_* accepted exactly and one over it
+ * LFE_E_TOO_LARGE, the out-param untouched on failure. */
+static void test_limits(void) {
+    lfe_procs *p = NULL;
+    lfe_procs_config pc;
+    memset(&pc, 0, sizeof pc);
+    pc.size = sizeof pc;
+    pc.max_procs = LFE_PROCS_MAX_PROCS;
+    pc.max_labels = 0; /* no labels: valid */
+    pc.max_field = LFE_PROCS_MAX_FIELD;
+    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_OK);
+    lfe_label lab = {B("k"), B("v")};
+    lfe_proc_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.name = B("a");
+    spec.labels = &lab;
+    spec.label_count = 1;
+    uint64_t id = 0;
+    CHECK_EQ(lfe_procs_insert(p, &spec, &id), LFE_E_TOO_LARGE);
+    spec.label_count = 0;
+    CHECK_EQ(lfe_procs_insert(p, &spec, &id), LFE_OK);
+    CHECK_EQ(id, 1);
+    lfe_procs_free(p);
+    p = NULL;
+    pc.max_labels = LFE_PROCS_MAX_LABELS;
+    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_OK);
+    lfe_procs_free(p);
+    p = NULL;
+    pc.max_procs = LFE_PROCS_MAX_PROCS + 1;
+    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_TOO_LARGE);
+    pc.max_procs = 1;
+    pc.max_labels = LFE_PROCS_MAX_LABELS + 1;
+    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_TOO_LARGE);
+    pc.max_labels = 1;
+    pc.max_field = LFE_PROCS_MAX_FIELD + 1;
+    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_TOO_LARGE);
+    pc.max_field = 0;
+    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_INVALID);
+    CHECK(p == NULL);
+
+    lfe_routes *r = NULL;
+    lfe_routes_config rc;
+    memset(&rc, 0, sizeof rc);
+    rc.size = sizeof rc;
+    rc.max_routes = LFE_ROUTES_MAX_ROUTES;
+    rc.max_field = LFE_ROUTES_MAX_FIELD;
+    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_OK);
+    lfe_routes_free(r);
+    r = NULL;
+    rc.max_routes = LFE_ROUTES_MAX_ROUTES + 1;
+    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_TOO_LARGE);
+    rc.max_routes = 1;
+    rc.max_field = LFE_ROUTES_MAX_FIELD + 1;
+    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_TOO_LARGE);
+    rc.max_field = 0;
+    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_INVALID);
+    CHECK(r == NULL);
+
+    /* Request log: the largest capacity, with room for it, is created without committing its
+     * slots (only the 128 KiB chunk table), or refused with NOMEM, never an abort; a record
+     * commits one chunk of 1024 slots. Cheap under valgrind and ASan too. */
+    lfe_requests *l = NULL;
+    lfe_requests_config qc;
+    memset(&qc, 0, sizeof qc);
+    qc.size = sizeof qc;
+    qc.capacity = LFE_REQUESTS_MAX_CAPACITY;
+    qc.max_routes = LFE_REQUESTS_MAX_ROUTES;
+    qc.max_field = LFE_REQUESTS_MAX_FIELD;
+    /* max_bytes 0 is the default, too small for this ring's slots */
+    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
+    qc.max_bytes = SIZE_MAX;
+    int32_t rc_new = lfe_requests_new(&qc, &l);
+    CHECK(rc_new == LFE_OK || rc_new == LFE_E_NOMEM);
+    if (rc_new == LFE_OK) {
+        size_t bytes = 0;
+        CHECK_EQ(lfe_requests_retained_bytes(l, &bytes), LFE_OK);
+        CHECK(bytes <= 128 * 1024);
+        size_t before = bytes;
+        lfe_request_in q;
+        memset(&q, 0, sizeof q);
+        q.path = B("/");
+        uint64_t seq = 99;
+        CHECK_EQ(lfe_requests_record(l, &q, &seq), LFE_OK);
+        CHECK_EQ(seq, 0);
+        CHECK_EQ(lfe_requests_retained_bytes(l, &bytes), LFE_OK);
+        CHECK_EQ(bytes, before + 1024 * LFE_REQUESTS_SLOT_BYTES);
+        CHECK_EQ(lfe_requests_retained_bytes(NULL, &bytes), LFE_E_NULL);
+        CHECK_EQ(lfe_requests_retained_bytes(l, NULL), LFE_E_NULL);
+        lfe_requests_free(l);
+    }
+    l = NULL;
+    qc.capacity = LFE_REQUESTS_MAX_CAPACITY + 1;
+    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
+    qc.capacity = 4;
+    qc.max_routes = LFE_REQUESTS_MAX_ROUTES + 1;
+    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
+    qc.max_routes = 0; /* no per-route stats: valid */
+    qc.max_field = LFE_REQUESTS_MAX_FIELD + 1;
+    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
+    qc.max_field = 16;
+    qc.max_bytes = 4 * LFE_REQUESTS_SLOT_BYTES; /* no room for the chunk table */
+    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
+    qc.max_field = 0;
+    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_INVALID);
+    CHECK(l == NULL);
+
+    /* A bound in bytes: a small budget keeps retained bytes within max_bytes while long
+     * records come in; the oldest long records are counted as missed. */
+    qc.capacity = 16;
+    qc.max_field = 256;
+    qc.max_bytes = 16 * LFE_REQUESTS_SLOT_BYTES + 8 + 4 * 256 + 64; /* slots, table, ~3 paths */
+    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_OK);
+    char path[256];
+    memset(path, 'p', sizeof path);
+    for (int i = 0; i < 16; i++) {
+        lfe_request_in q;
+        memset(&q, 0, sizeof q);
+        q.path.ptr = (const uint8_t *)path;
+        q.path.len = sizeof path;
+        uint64_t seq = 0;
+        CHECK_EQ(lfe_requests_record(l, &q, &seq), LFE_OK);
+        size_t bytes = 0;
+        CHECK_EQ(lfe_requests_retained_bytes(l, &bytes), LFE_OK);
+        CHECK(bytes <= qc.max_bytes);
+    }
+    lfe_batch *b = NULL;
+    CHECK_EQ(lfe_requests_read(l, 0, 100, &b), LFE_OK);
+    CHECK_EQ(b->next, 16);
+    CHECK(b->missed > 0 && b->count > 0);
+    CHECK_EQ(b->count + b->missed, 16);
+    lfe_batch_free(b);
+    lfe_requests_free(l);
+}
+
 int main(void) {
     test_procs();
     test_routes();
     test_requests();
+    test_limits();
     return t_finish("c tables");
 }

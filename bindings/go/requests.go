@@ -69,6 +69,7 @@ type RequestLogOptions struct {
 	Capacity  int // ring capacity in requests (default 1000)
 	MaxRoutes int // most routes with their own stats (default 1024)
 	MaxField  int // longest method, host, path or trace id in bytes (default 4096)
+	MaxBytes  int // most bytes the ring retains: slots plus long fields (0: library default, 16 MiB)
 }
 
 // RequestLog is a bounded lock-free ring of proxied requests with per-route counters. Record
@@ -85,6 +86,7 @@ func NewRequestLog(opts RequestLogOptions) (*RequestLog, error) {
 		capacity:   C.size_t(orDefault(opts.Capacity, 1000)),
 		max_routes: C.size_t(orDefault(opts.MaxRoutes, 1024)),
 		max_field:  C.size_t(orDefault(opts.MaxField, 4096)),
+		max_bytes:  C.size_t(opts.MaxBytes), // 0: the library default
 	}
 	var p *C.lfe_requests
 	if err := statusError(C.lfe_requests_new(&cfg, &p)); err != nil {

@@ -43,6 +43,7 @@ fn documented() -> &'static HashMap<String, Vec<i32>> {
                 "LFE_E_PANIC" => LFE_E_PANIC,
                 "LFE_E_EXISTS" => LFE_E_EXISTS,
                 "LFE_E_UNSUPPORTED" => LFE_E_UNSUPPORTED,
+                "LFE_E_NOMEM" => LFE_E_NOMEM,
                 _ => panic!("unknown code {n}"),
             }
         };

@@ -74,16 +74,15 @@ impl Default for RequestLog {
 }
 
 impl RequestLog {
-    /// Same contract as `lfe::table::requests::RequestLog::new`.
+    /// Same contract as `lfe::table::requests::RequestLog::new` (the same config checks; the
+    /// ring grows as records arrive, up to `capacity`; `max_bytes` is checked, not enforced).
     pub fn new(cfg: RequestsConfig) -> Result<Self> {
-        if cfg.capacity == 0 || cfg.max_field == 0 {
-            return Err(crate::Error::Invalid("capacity and max_field must be > 0"));
-        }
+        crate::table::requests::check_config(&cfg)?;
         Ok(RequestLog {
             inner: super::lock::Mutex::new(
                 "lfe.baseline.requests",
                 ReqInner {
-                    ring: std::collections::VecDeque::with_capacity(cfg.capacity),
+                    ring: std::collections::VecDeque::new(),
                     head: 0,
                     global: RouteStats::default(),
                     routes: std::collections::HashMap::new(),

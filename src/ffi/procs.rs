@@ -35,17 +35,37 @@ pub struct lfe_procs {
     inner: ProcTable,
 }
 
-/// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`; zero fields are
-/// `LFE_E_INVALID`.
+/// Largest `lfe_procs_config.max_procs` (2^16); over it is `LFE_E_TOO_LARGE`.
+pub const LFE_PROCS_MAX_PROCS: usize = 65_536;
+/// Largest `lfe_procs_config.max_labels`; over it is `LFE_E_TOO_LARGE`.
+pub const LFE_PROCS_MAX_LABELS: usize = 256;
+/// Largest `lfe_procs_config.max_field` in bytes (1 MiB); over it is `LFE_E_TOO_LARGE`.
+pub const LFE_PROCS_MAX_FIELD: usize = 1_048_576;
+
+const _: () = {
+    use crate::table::process as p;
+    assert!(LFE_PROCS_MAX_PROCS == p::MAX_PROCS);
+    assert!(LFE_PROCS_MAX_LABELS == p::MAX_LABELS);
+    assert!(LFE_PROCS_MAX_FIELD == p::MAX_FIELD);
+};
+
+/// Configuration of `lfe_procs_new`. Set `size = sizeof(lfe_procs_config)`, or pass NULL for
+/// the defaults.
+///
+/// Zero `max_procs` or `max_field` is `LFE_E_INVALID`; zero `max_labels` means "no labels" (a
+/// spec with any label is then `LFE_E_TOO_LARGE`). A field over its `LFE_PROCS_MAX_*` is
+/// `LFE_E_TOO_LARGE`. Memory: nothing is allocated at creation; the table holds at most
+/// `max_procs` records of at most `(3 + 2 * max_labels) * max_field` field bytes each.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lfe_procs_config {
     pub size: usize,
-    /// Most records at once (default 4096).
+    /// Most records at once (default 4096; at most `LFE_PROCS_MAX_PROCS`).
     pub max_procs: usize,
-    /// Most labels per record (default 16).
+    /// Most labels per record (default 16; 0: no labels; at most `LFE_PROCS_MAX_LABELS`).
     pub max_labels: usize,
-    /// Longest name, command, working dir, label key or value in bytes (default 4096).
+    /// Longest name, command, working dir, label key or value in bytes (default 4096; at most
+    /// `LFE_PROCS_MAX_FIELD`).
     pub max_field: usize,
 }
 
@@ -158,7 +178,8 @@ fn state(v: u32) -> Result<ProcState, i32> {
 /// Creates a process table.
 ///
 /// Ownership: `*out` receives a new table; release it with `lfe_procs_free`.
-/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero max_procs or
+/// max_field), `LFE_E_TOO_LARGE` (a bound over its `LFE_PROCS_MAX_*`).
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety

@@ -6,7 +6,7 @@ use super::guard::{
     arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
     VersionedConfig,
 };
-use super::status::LFE_E_TOO_LARGE;
+use super::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
 use crate::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
 
 /// Record kind of `lfe_request_record`.
@@ -23,18 +23,62 @@ pub struct lfe_requests {
     inner: RequestLog,
 }
 
-/// Configuration of `lfe_requests_new`. Set `size = sizeof(lfe_requests_config)`; zero
-/// `capacity` or `max_field` is `LFE_E_INVALID`.
+/// Largest `lfe_requests_config.capacity` in records (2^24); over it is `LFE_E_TOO_LARGE`.
+pub const LFE_REQUESTS_MAX_CAPACITY: usize = 16_777_216;
+/// Largest `lfe_requests_config.max_routes` (2^14); over it is `LFE_E_TOO_LARGE`.
+pub const LFE_REQUESTS_MAX_ROUTES: usize = 16_384;
+/// Largest `lfe_requests_config.max_field` in bytes (64 KiB); over it is `LFE_E_TOO_LARGE`.
+pub const LFE_REQUESTS_MAX_FIELD: usize = 65_536;
+/// Default `lfe_requests_config.max_bytes` (16 MiB).
+pub const LFE_REQUESTS_DEFAULT_MAX_BYTES: usize = 16_777_216;
+/// Bytes of one ring slot, charged to `max_bytes` for every slot of the capacity.
+pub const LFE_REQUESTS_SLOT_BYTES: usize = 256;
+/// Bytes of method, host, path and trace id (together) a slot holds; a record whose fields
+/// are longer keeps them in one allocation charged to `max_bytes`.
+pub const LFE_REQUESTS_INLINE_BYTES: usize = 168;
+
+const _: () = {
+    use crate::table::requests as r;
+    assert!(LFE_REQUESTS_MAX_CAPACITY == r::MAX_CAPACITY);
+    assert!(LFE_REQUESTS_MAX_ROUTES == r::MAX_ROUTES);
+    assert!(LFE_REQUESTS_MAX_FIELD == r::MAX_FIELD);
+    assert!(LFE_REQUESTS_DEFAULT_MAX_BYTES == r::DEFAULT_MAX_BYTES);
+    assert!(LFE_REQUESTS_SLOT_BYTES == r::SLOT_BYTES);
+    assert!(LFE_REQUESTS_INLINE_BYTES == r::INLINE_BYTES);
+};
+
+/// Configuration of `lfe_requests_new`. Set `size = sizeof(lfe_requests_config)`, or pass NULL
+/// for the defaults.
+///
+/// Zero `capacity` or `max_field` is `LFE_E_INVALID`; zero `max_routes` means no per-route
+/// stats (every routed request is counted in the global stats and the overflow); zero
+/// `max_bytes` means `LFE_REQUESTS_DEFAULT_MAX_BYTES` (it came after the other fields, so a
+/// host that zero-fills the config and sets only those keeps working).
+/// A field over its `LFE_REQUESTS_MAX_*` is `LFE_E_TOO_LARGE`.
+///
+/// Memory: the ring never retains more than `max_bytes`: `capacity` x
+/// `LFE_REQUESTS_SLOT_BYTES` of slots (committed 1024 slots at a time as the ring first fills,
+/// so a large capacity costs little until used), a chunk table of 8 bytes per 1024 slots, and
+/// the long fields of records whose four byte fields total more than
+/// `LFE_REQUESTS_INLINE_BYTES` (each charged its length plus a small header). When long
+/// fields would exceed the budget, the oldest records' long fields are evicted first and
+/// readers count those records in `missed`. `max_bytes` must hold the slots, the table and
+/// one record with four `max_field`-long fields, else `LFE_E_TOO_LARGE`. Per-route stats are
+/// separate: about 9 KiB per route, at most `max_routes` routes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lfe_requests_config {
     pub size: usize,
-    /// Ring capacity in records (default 1000; at most 2^24).
+    /// Ring capacity in records (default 1000; at most `LFE_REQUESTS_MAX_CAPACITY`).
     pub capacity: usize,
-    /// Most routes with their own stats (default 1024); route 0 ("unrouted") is extra.
+    /// Most routes with their own stats (default 1024; 0: none; at most
+    /// `LFE_REQUESTS_MAX_ROUTES`); route 0 ("unrouted") is extra.
     pub max_routes: usize,
-    /// Longest method, host, path or trace id in bytes (default 4096).
+    /// Longest method, host, path or trace id in bytes (default 4096; at most
+    /// `LFE_REQUESTS_MAX_FIELD`).
     pub max_field: usize,
+    /// Most bytes the ring retains (0: `LFE_REQUESTS_DEFAULT_MAX_BYTES`); see above.
+    pub max_bytes: usize,
 }
 
 impl Default for lfe_requests_config {
@@ -45,6 +89,7 @@ impl Default for lfe_requests_config {
             capacity: d.capacity,
             max_routes: d.max_routes,
             max_field: d.max_field,
+            max_bytes: d.max_bytes,
         }
     }
 }
@@ -178,7 +223,9 @@ fn batch_of(rs: &[Request], next: u64, missed: u64) -> *mut lfe_batch {
 ///
 /// Ownership: `*out` receives a new log; release it with `lfe_requests_free`.
 /// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size, zero capacity or
-/// max_field), `LFE_E_TOO_LARGE` (capacity over 2^24 records).
+/// max_field), `LFE_E_TOO_LARGE` (a field over its `LFE_REQUESTS_MAX_*`, or
+/// max_bytes too small for the capacity and max_field), `LFE_E_NOMEM` (the chunk table could
+/// not be allocated). No slot memory is committed here.
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety
@@ -196,6 +243,7 @@ pub unsafe extern "C" fn lfe_requests_new(
             capacity: c.capacity,
             max_routes: c.max_routes,
             max_field: c.max_field,
+            max_bytes: c.max_bytes,
         })
         .map_err(i32::from)?;
         // SAFETY: checked by arg_out.
@@ -221,8 +269,10 @@ pub unsafe extern "C" fn lfe_requests_free(l: *mut lfe_requests) {
 /// Records one request and returns its sequence number (0, 1, 2, ...). Never blocks.
 ///
 /// Ownership: the request's bytes are copied.
-/// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over max_field), `LFE_E_INVALID` (unknown
-/// flag bits).
+/// Errors: nothing is recorded on any error. `LFE_E_NULL`, `LFE_E_TOO_LARGE` (a field over
+/// max_field), `LFE_E_INVALID` (unknown flag bits), `LFE_E_NOMEM` (slot or field memory could
+/// not be allocated), `LFE_E_FULL` (its long fields do not fit max_bytes even after evicting every
+/// older record's: the rest is held by records being written or read right now).
 /// Thread safety: safe to call concurrently with every call on the log except `_free`.
 ///
 /// # Safety
@@ -251,8 +301,10 @@ pub unsafe extern "C" fn lfe_requests_record(
 /// none is recorded.
 ///
 /// Ownership: the requests' bytes are copied.
-/// Errors: `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the ring capacity, or a field over
-/// max_field), `LFE_E_INVALID` (unknown flag bits).
+/// Errors: nothing is recorded on any error. `LFE_E_NULL`, `LFE_E_TOO_LARGE` (count over the
+/// ring capacity, a field over max_field, or long fields that together exceed what max_bytes can
+/// hold), `LFE_E_INVALID` (unknown flag bits), `LFE_E_NOMEM` (memory for the batch, its slots
+/// or its long fields could not be allocated), `LFE_E_FULL` (as for `lfe_requests_record`).
 /// Thread safety: safe to call concurrently with every call on the log except `_free`.
 ///
 /// # Safety
@@ -274,7 +326,8 @@ pub unsafe extern "C" fn lfe_requests_record_batch(
         if rs.len() > t.inner.capacity() {
             return Err(LFE_E_TOO_LARGE);
         }
-        let mut v = Vec::with_capacity(rs.len());
+        let mut v = Vec::new();
+        v.try_reserve_exact(rs.len()).map_err(|_| LFE_E_NOMEM)?;
         for r in rs {
             // SAFETY: forwarded caller contract.
             v.push(unsafe { request_of(r)? });
@@ -385,6 +438,30 @@ pub unsafe extern "C" fn lfe_requests_global_stats(
         let out = arg_out(out)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, t.inner.global_stats().into()) };
+        Ok(())
+    })
+}
+
+/// The bytes the log's ring retains now: committed slots, the chunk table and live long
+/// fields (see `lfe_requests_config`). Never more than the log's `max_bytes`.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`.
+/// Thread safety: safe to call concurrently with every call on the log except `_free`.
+///
+/// # Safety
+/// `l` must be a live log; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_retained_bytes(
+    l: *const lfe_requests,
+    out: *mut usize,
+) -> i32 {
+    call(|| {
+        // SAFETY: forwarded caller contract.
+        let t = unsafe { arg_ref(l)? };
+        let out = arg_out(out)?;
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, t.inner.retained_bytes()) };
         Ok(())
     })
 }

@@ -17,15 +17,29 @@ pub struct lfe_routes {
     inner: RouteTable,
 }
 
-/// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`; zero fields are
-/// `LFE_E_INVALID`.
+/// Largest `lfe_routes_config.max_routes` (2^16); over it is `LFE_E_TOO_LARGE`.
+pub const LFE_ROUTES_MAX_ROUTES: usize = 65_536;
+/// Largest `lfe_routes_config.max_field` in bytes (64 KiB); over it is `LFE_E_TOO_LARGE`.
+pub const LFE_ROUTES_MAX_FIELD: usize = 65_536;
+
+const _: () = {
+    use crate::table::route as r;
+    assert!(LFE_ROUTES_MAX_ROUTES == r::MAX_ROUTES);
+    assert!(LFE_ROUTES_MAX_FIELD == r::MAX_FIELD);
+};
+
+/// Configuration of `lfe_routes_new`. Set `size = sizeof(lfe_routes_config)`, or pass NULL for
+/// the defaults. Zero fields are `LFE_E_INVALID`; a field over its `LFE_ROUTES_MAX_*` is
+/// `LFE_E_TOO_LARGE`. Memory: nothing is allocated at creation; the table holds at most
+/// `max_routes` routes of at most `4 * max_field` field bytes each.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lfe_routes_config {
     pub size: usize,
-    /// Most routes at once (default 1024).
+    /// Most routes at once (default 1024; at most `LFE_ROUTES_MAX_ROUTES`).
     pub max_routes: usize,
-    /// Longest host, prefix, target or label in bytes (default 2048).
+    /// Longest host, prefix, target or label in bytes (default 2048; at most
+    /// `LFE_ROUTES_MAX_FIELD`).
     pub max_field: usize,
 }
 
@@ -128,7 +142,8 @@ unsafe fn spec_of(spec: *const lfe_route_spec) -> Result<RouteSpec, i32> {
 /// Creates a route table.
 ///
 /// Ownership: `*out` receives a new table; release it with `lfe_routes_free`.
-/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound).
+/// Errors: `LFE_E_NULL` (out is NULL), `LFE_E_INVALID` (bad config size or a zero bound),
+/// `LFE_E_TOO_LARGE` (a bound over its `LFE_ROUTES_MAX_*`).
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety

@@ -80,16 +80,37 @@ impl ProcState {
     }
 }
 
-/// Bounds of a process table (memory is bounded by these).
+/// Bounds of a process table (memory is bounded by these: at most `max_procs` records, each
+/// at most `(3 + 2 * max_labels) * max_field` bytes of fields plus its fixed part). Nothing is
+/// allocated at creation, so every accepted configuration can be made.
+///
+/// | field | default | zero | largest (over it: `TooLarge`) |
+/// |---|---|---|---|
+/// | `max_procs` | 4096 | `Invalid` | [`MAX_PROCS`] (2^16) |
+/// | `max_labels` | 16 | no labels (a spec with any label is `TooLarge`) | [`MAX_LABELS`] (256) |
+/// | `max_field` | 4096 | `Invalid` | [`MAX_FIELD`] (1 MiB) |
 #[derive(Debug, Clone, Copy)]
 pub struct ProcConfig {
     /// Most records at once (`Error::Full` beyond).
     pub max_procs: usize,
-    /// Most labels per record (`Error::TooLarge` beyond).
+    /// Most labels per record (`Error::TooLarge` beyond; 0: no labels).
     pub max_labels: usize,
     /// Longest name, command, working dir, label key or label value in bytes.
     pub max_field: usize,
 }
+
+/// Largest `max_procs` (2^16; a write copies a sixteenth of the table).
+///
+/// cbindgen:ignore
+pub const MAX_PROCS: usize = 1 << 16;
+/// Largest `max_labels`.
+///
+/// cbindgen:ignore
+pub const MAX_LABELS: usize = 256;
+/// Largest `max_field` (1 MiB: room for a long command line).
+///
+/// cbindgen:ignore
+pub const MAX_FIELD: usize = 1 << 20;
 
 impl Default for ProcConfig {
     fn default() -> Self {
@@ -183,10 +204,14 @@ impl<S: Store<ProcSnap>> ProcTableIn<S> {
         }
     }
 
-    /// An empty table; `max_procs` and `max_field` must be non-zero.
+    /// An empty table. Errors: `Invalid` (zero `max_procs` or `max_field`; zero `max_labels`
+    /// is allowed and means no labels), `TooLarge` (a bound over its `MAX_*`).
     pub fn with_config(cfg: ProcConfig) -> Result<Self> {
         if cfg.max_procs == 0 || cfg.max_field == 0 {
             return Err(Error::Invalid("max_procs and max_field must be > 0"));
+        }
+        if cfg.max_procs > MAX_PROCS || cfg.max_labels > MAX_LABELS || cfg.max_field > MAX_FIELD {
+            return Err(Error::TooLarge);
         }
         Ok(Self::new(cfg))
     }

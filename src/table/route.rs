@@ -26,7 +26,14 @@ use std::sync::Arc;
 /// The wildcard host.
 pub const WILDCARD: &[u8] = b"*";
 
-/// Bounds of a route table.
+/// Bounds of a route table (memory is bounded by these: at most `max_routes` routes, each at
+/// most `4 * max_field` bytes of fields plus its fixed part). Nothing is allocated at
+/// creation, so every accepted configuration can be made.
+///
+/// | field | default | zero | largest (over it: `TooLarge`) |
+/// |---|---|---|---|
+/// | `max_routes` | 1024 | `Invalid` | [`MAX_ROUTES`] (2^16) |
+/// | `max_field` | 2048 | `Invalid` | [`MAX_FIELD`] (64 KiB) |
 #[derive(Debug, Clone, Copy)]
 pub struct RouteConfig {
     /// Most routes at once (`Error::Full` beyond).
@@ -34,6 +41,15 @@ pub struct RouteConfig {
     /// Longest host, prefix, target or label in bytes (`Error::TooLarge` beyond).
     pub max_field: usize,
 }
+
+/// Largest `max_routes` (2^16; a write copies a sixteenth of the table).
+///
+/// cbindgen:ignore
+pub const MAX_ROUTES: usize = 1 << 16;
+/// Largest `max_field` (64 KiB).
+///
+/// cbindgen:ignore
+pub const MAX_FIELD: usize = 1 << 16;
 
 impl Default for RouteConfig {
     fn default() -> Self {
@@ -259,10 +275,14 @@ impl<S: Store<RouteSnap>> RouteTableIn<S> {
         }
     }
 
-    /// An empty table; `max_routes` and `max_field` must be non-zero (`Invalid`).
+    /// An empty table. Errors: `Invalid` (zero `max_routes` or `max_field`), `TooLarge` (a
+    /// bound over its `MAX_*`).
     pub fn with_config(cfg: RouteConfig) -> Result<Self> {
         if cfg.max_routes == 0 || cfg.max_field == 0 {
             return Err(Error::Invalid("max_routes and max_field must be > 0"));
+        }
+        if cfg.max_routes > MAX_ROUTES || cfg.max_field > MAX_FIELD {
+            return Err(Error::TooLarge);
         }
         Ok(Self::new(cfg))
     }

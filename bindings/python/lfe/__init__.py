@@ -28,13 +28,13 @@ from .errors import (
     LfeError,
     LibraryError,
     NotFound,
+    Nomem,
     Null,
     Panic,
     Timeout,
     TooLarge,
     UnknownStatus,
     Unsupported,
-    Nomem,
 )
 
 from .events import (

@@ -91,7 +91,7 @@ class lfe_route_record(ctypes.Structure):
 
 class lfe_requests_config(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("capacity", c_size_t), ("max_routes", c_size_t),
-                ("max_field", c_size_t)]
+                ("max_field", c_size_t), ("max_bytes", c_size_t)]
 
 
 _REQ_COMMON: List[Tuple[str, Any]] = [
@@ -158,6 +158,7 @@ register(
         "lfe_requests_recent": (c_int32, [_h, c_size_t, batch_pp]),
         "lfe_requests_route_stats": (c_int32, [_h, c_uint64, POINTER(lfe_request_stats)]),
         "lfe_requests_global_stats": (c_int32, [_h, POINTER(lfe_request_stats)]),
+        "lfe_requests_retained_bytes": (c_int32, [_h, POINTER(c_size_t)]),
     },
     {
         "LFE_REC_PROC": LFE_REC_PROC,
@@ -166,6 +167,17 @@ register(
         "LFE_REQ_ERROR": 1,
         "LFE_REQ_XHR": 2,
         "LFE_REQ_TRANSPORT_ERROR": 4,
+        "LFE_PROCS_MAX_PROCS": 1 << 16,
+        "LFE_PROCS_MAX_LABELS": 256,
+        "LFE_PROCS_MAX_FIELD": 1 << 20,
+        "LFE_ROUTES_MAX_ROUTES": 1 << 16,
+        "LFE_ROUTES_MAX_FIELD": 1 << 16,
+        "LFE_REQUESTS_MAX_CAPACITY": 1 << 24,
+        "LFE_REQUESTS_MAX_ROUTES": 1 << 14,
+        "LFE_REQUESTS_MAX_FIELD": 1 << 16,
+        "LFE_REQUESTS_DEFAULT_MAX_BYTES": 16 << 20,
+        "LFE_REQUESTS_SLOT_BYTES": 256,
+        "LFE_REQUESTS_INLINE_BYTES": 168,
     },
 )
 
@@ -612,6 +624,8 @@ class RequestLog(Handle):
         capacity: requests kept (library default 1000; at most 2**24, more is ``TooLarge``).
         max_routes: routes with their own counters (default 1024).
         max_field: longest method/host/path/trace id in bytes (default 4096).
+        max_bytes: most bytes the ring retains, slots plus long fields (default 16 MiB);
+            the oldest long fields are evicted first (counted as missed).
 
     Requests are given as keyword arguments or mappings with the fields of :class:`Request`
     (except ``seq``); missing fields are 0 or empty.
@@ -619,14 +633,16 @@ class RequestLog(Handle):
 
     _free_fn = lib.lfe_requests_free
     _what = "RequestLog"
-    _DEFAULTS = {"capacity": 1000, "max_routes": 1024, "max_field": 4096}
+    _DEFAULTS = {"capacity": 1000, "max_routes": 1024, "max_field": 4096,
+                 "max_bytes": 0}  # 0: the library default (16 MiB)
 
     def __init__(self, capacity: Optional[int] = None, max_routes: Optional[int] = None,
-                 max_field: Optional[int] = None) -> None:
+                 max_field: Optional[int] = None, max_bytes: Optional[int] = None) -> None:
         cfg = _config(
             lfe_requests_config,
             self._DEFAULTS,
-            {"capacity": capacity, "max_routes": max_routes, "max_field": max_field},
+            {"capacity": capacity, "max_routes": max_routes, "max_field": max_field,
+             "max_bytes": max_bytes},
         )
         out = ctypes.c_void_p()
         errors.check(lib.lfe_requests_new(cfg, ctypes.byref(out)), "lfe_requests_new")
@@ -682,6 +698,13 @@ class RequestLog(Handle):
         s = lfe_request_stats()
         self._call(lib.lfe_requests_global_stats, ctypes.byref(s))
         return self._stats(s)
+
+    def retained_bytes(self) -> int:
+        """Bytes the ring retains now (slots committed so far plus long fields); never more
+        than ``max_bytes``."""
+        n = ctypes.c_size_t()
+        self._call(lib.lfe_requests_retained_bytes, ctypes.byref(n))
+        return n.value
 
 
 __all__ = [

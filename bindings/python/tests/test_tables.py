@@ -286,3 +286,19 @@ def test_request_log_threads_record_while_a_reader_follows():
             mine = [int(x.trace_id.split(":")[1]) for x in seen if x.route_id == k + 1]
             assert mine == list(range(per))  # each writer's order kept
             assert log.route_stats(k + 1).requests == per
+
+
+def test_request_log_limits_and_byte_bound():
+    with pytest.raises(lfe.TooLarge):
+        RequestLog(capacity=(1 << 24) + 1)
+    with pytest.raises(lfe.TooLarge):
+        RequestLog(capacity=1 << 24)  # the default max_bytes cannot hold its slots
+    with pytest.raises(lfe.Invalid):
+        RequestLog(capacity=0)
+    budget = 16 * 256 + 8 + 4 * 256 + 64
+    with RequestLog(capacity=16, max_field=256, max_bytes=budget) as log:
+        for _ in range(16):
+            log.record(path=b"p" * 256)
+            assert log.retained_bytes() <= budget
+    with RequestLog(capacity=1 << 24, max_bytes=(1 << 63) - 1) as big:
+        assert big.retained_bytes() <= 128 * 1024
