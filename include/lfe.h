@@ -10,6 +10,11 @@
  *  - Handles are opaque, made by lfe_<type>_new and released by lfe_<type>_free (NULL-safe).
  *    Every function taking a const handle is safe to call concurrently; _free is not.
  *  - Configs start with a size field: set it to sizeof(the struct), or pass NULL for defaults.
+ *  - Close is final: a push or publish that returned LFE_OK is delivered exactly once before any
+ *    consumer sees LFE_E_CLOSED; one that returned LFE_E_CLOSED delivered nothing. A _free
+ *    wakes the calls blocked on that handle first (they return LFE_E_CLOSED).
+ *  - Memory is bounded by the config, in bytes; allocations sized by it return LFE_E_NOMEM
+ *    instead of aborting, and every maximum is an LFE_*_MAX_* constant.
  */
 
 #ifndef LFE_H
