@@ -248,8 +248,9 @@
 // Process state: being stopped.
 #define LFE_PROC_STOPPING 3
 
-// Largest queue capacity (and subscription capacity): 2^24 events.
-#define LFE_QUEUE_MAX_CAPACITY (1 << 24)
+// Largest queue capacity (and subscription capacity): 2^24 events (a plain number, so that
+// every binding can parse the header).
+#define LFE_QUEUE_MAX_CAPACITY 16777216
 
 // Record kind of `lfe_event`.
 #define LFE_REC_EVENT 300
@@ -381,10 +382,11 @@ typedef struct lfe_bus_config {
   // Maximum capacity of one subscription (default 2^20; at most `LFE_QUEUE_MAX_CAPACITY`,
   // more is `LFE_E_TOO_LARGE`).
   size_t max_capacity;
-  // Payload bytes one subscription may hold (default 16 MiB; at least `max_payload`): a
-  // delivery that would pass it drops the subscription's oldest events first, counted in
-  // `lagged` like a full subscription. A subscription so holds at most `capacity` events and
-  // `max_sub_bytes` payload bytes.
+  // Payload bytes one subscription may hold (0, the default: the larger of 16 MiB and
+  // `max_payload`; otherwise at least `max_payload`): a delivery that would pass it drops the
+  // subscription's oldest events first, counted in `lagged` like a full subscription. A
+  // subscription so holds at most `capacity` events and about `max_sub_bytes` payload bytes
+  // (events a consumer is popping at that moment come on top).
   size_t max_sub_bytes;
 } lfe_bus_config;
 
@@ -717,8 +719,6 @@ typedef struct lfe_sub_counters {
   uint64_t depth;
   // The subscription's capacity.
   uint64_t capacity;
-  // Payload bytes waiting now (at most the bus's `max_sub_bytes`).
-  uint64_t bytes;
 } lfe_sub_counters;
 
 // A text record (`LFE_REC_TEXT`): one byte string.
@@ -922,13 +922,14 @@ void lfe_bus_free(struct lfe_bus *bus);
 // Creates an event bus.
 //
 // Ownership: on success `*out` is a new bus owned by the caller (`lfe_bus_free`).
-// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, `max_sub_bytes < max_payload`, bad
-// config size), `LFE_E_TOO_LARGE` (`max_capacity` over `LFE_QUEUE_MAX_CAPACITY`).
+// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, a non-zero `max_sub_bytes` below
+// `max_payload`, bad config size), `LFE_E_TOO_LARGE` (`max_capacity` over `LFE_QUEUE_MAX_CAPACITY`).
 // Thread safety: safe to call from any thread.
 //
 // # Safety
 // `cfg` must be NULL or a valid config; `out` writable.
-int32_t lfe_bus_new(const struct lfe_bus_config *cfg, struct lfe_bus **out);
+int32_t lfe_bus_new(const struct lfe_bus_config *cfg,
+                    struct lfe_bus **out);
 
 // Publishes one event to every matching subscription; never waits on a subscriber (a full
 // subscription drops its oldest event and counts it in `lagged`).
@@ -1457,15 +1458,16 @@ int32_t lfe_queue_close(const struct lfe_queue *q);
 
 // Closes and frees a queue. NULL is a no-op. Events still held are freed.
 //
-// Calls blocked in `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
+// Calls already waiting inside `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
 // `lfe_queue_pop_batch_timeout` on this queue are woken first, as by `lfe_queue_close`: they
 // return `LFE_E_CLOSED` (a pop may first return events still held) and never touch freed
-// memory (each blocking call keeps the queue alive until it returns).
+// memory (a waiting call keeps the queue alive until it returns).
 //
 // Ownership: takes back the queue.
 // Errors: none.
-// Thread safety: calls already blocked are handled as above; no call may *start* on the queue
-// during or after this one (for an orderly shutdown: `lfe_queue_close`, join the users, free).
+// Thread safety: only calls already waiting are covered; any other call running or starting
+// during or after this one is a use after free. For an orderly shutdown: `lfe_queue_close`,
+// join the users, then free.
 //
 // # Safety
 // `q` must be NULL or a queue from `lfe_queue_new` not yet freed.
@@ -1862,15 +1864,16 @@ int32_t lfe_sub_fd(const struct lfe_sub *sub, int32_t *out);
 // Unsubscribes (if not done yet) and frees the subscription, its queued events and its
 // eventfd. NULL is a no-op.
 //
-// Calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout` on this subscription
-// are woken first, as by `lfe_sub_unsubscribe`: they return what was delivered, then
-// `LFE_E_CLOSED`, and never touch freed memory (each blocking call keeps the subscription
-// alive until it returns; the fd is closed with the last of them).
+// A call already waiting inside `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout` on this
+// subscription is woken first, as by `lfe_sub_unsubscribe`: it returns what was delivered, then
+// `LFE_E_CLOSED`, and never touches freed memory (a waiting call keeps the subscription alive
+// until it returns; the fd is closed with the last of them).
 //
 // Ownership: takes back the subscription; its fd is closed.
 // Errors: none.
-// Thread safety: calls already blocked are handled as above; no call may *start* on the
-// subscription during or after this one.
+// Thread safety: only calls already waiting are covered; any other call running or starting
+// during or after this one is a use after free. For an orderly shutdown: unsubscribe, join the
+// consumers, then free.
 //
 // # Safety
 // `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.

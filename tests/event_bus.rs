@@ -281,3 +281,42 @@ fn stress_order_and_gaps() {
     assert_eq!(b.stats().published, total);
     assert_eq!(b.stats().subscribers, 4);
 }
+
+/// A subscription holds at most `max_sub_bytes` of payload: a delivery that would pass it drops
+/// the oldest events first, counted in `lagged` and reported as `lost_before`.
+#[test]
+fn subscription_bounded_in_bytes() {
+    let b = EventBus::new(lfe::event::BusConfig {
+        max_payload: 100,
+        max_sub_bytes: 250,
+        ..Default::default()
+    })
+    .unwrap();
+    let s = b.subscribe(Filter::all(), 100).unwrap();
+    let payload = [7u8; 100];
+    for _ in 0..5 {
+        b.publish(&EventInput::new(types::LOG_LINE, &payload))
+            .unwrap();
+    }
+    let st = s.stats();
+    assert_eq!(
+        (st.depth, st.bytes, st.lagged, st.delivered),
+        (2, 200, 3, 5)
+    );
+    let first = s.try_pop().unwrap();
+    assert_eq!((first.seq, first.lost_before), (4, 3));
+    assert_eq!(s.try_pop().unwrap().seq, 5);
+    assert_eq!(s.stats().bytes, 0);
+    // Empty payloads cost nothing against the bound.
+    for _ in 0..10 {
+        b.publish(&EventInput::new(types::LOG_LINE, b"")).unwrap();
+    }
+    assert_eq!((s.stats().depth, s.stats().lagged), (10, 3));
+    // A bound below one payload is refused.
+    let bad = EventBus::new(lfe::event::BusConfig {
+        max_payload: 100,
+        max_sub_bytes: 99,
+        ..Default::default()
+    });
+    assert!(matches!(bad, Err(Error::Invalid(_))));
+}

@@ -282,3 +282,23 @@ fn drop_with_events_inside_frees_them() {
     }
     drop(q);
 }
+
+/// With drop-oldest, a push into a full, closed queue is refused without evicting anything: the
+/// events pushed before the close are all still popped.
+#[test]
+fn drop_oldest_push_after_close_evicts_nothing() {
+    let q = lfe::event::EventQueue::new(QueueConfig {
+        capacity: 2,
+        overflow: Overflow::DropOldest,
+        ..Default::default()
+    })
+    .unwrap();
+    q.try_push(&EventInput::new(1, b"a")).unwrap();
+    q.try_push(&EventInput::new(1, b"b")).unwrap();
+    q.close();
+    assert_eq!(q.try_push(&EventInput::new(1, b"c")), Err(Error::Closed));
+    assert_eq!(&*q.try_pop().unwrap().payload, b"a");
+    assert_eq!(&*q.try_pop().unwrap().payload, b"b");
+    assert_eq!(q.try_pop(), Err(Error::Closed));
+    assert_eq!(q.stats().dropped, 0);
+}

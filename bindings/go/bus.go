@@ -56,7 +56,7 @@ type BusOptions struct {
 	MaxPayload     int // most payload bytes per event (default 4096)
 	MaxSubscribers int // most subscriptions at once (default 1024)
 	MaxCapacity    int // largest subscription capacity (default 2^20, at most 2^24)
-	MaxSubBytes    int // most payload bytes one subscription holds (default 16 MiB; oldest dropped beyond)
+	MaxSubBytes    int // most payload bytes one subscription holds (default max(16 MiB, MaxPayload); oldest dropped beyond)
 }
 
 // BusStats are a bus's counters.
@@ -79,9 +79,8 @@ func NewBus(opts BusOptions) (*Bus, error) {
 		max_payload:     C.size_t(orDefault(opts.MaxPayload, C.LFE_EVENT_DEFAULT_MAX_PAYLOAD)),
 		max_subscribers: C.size_t(orDefault(opts.MaxSubscribers, 1024)),
 		max_capacity:    C.size_t(orDefault(opts.MaxCapacity, 1<<20)),
+		max_sub_bytes:   C.size_t(max(opts.MaxSubBytes, 0)), // 0: the library's default
 	}
-	// The default holds at least one largest payload (the library refuses less).
-	cfg.max_sub_bytes = C.size_t(orDefault(opts.MaxSubBytes, max(16<<20, int(cfg.max_payload))))
 	var p *C.lfe_bus
 	if err := statusError(C.lfe_bus_new(&cfg, &p)); err != nil {
 		return nil, err
@@ -172,7 +171,6 @@ func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
 // SubStats are a subscription's counters.
 type SubStats struct {
 	Lagged, Delivered, Popped, Depth, Capacity uint64
-	Bytes                                      uint64 // payload bytes waiting now
 }
 
 // Subscription is one subscriber's bounded queue on a Bus. Its methods are safe for concurrent

@@ -51,5 +51,5 @@ func (s *Subscription) Stats() (SubStats, error) {
 	s.h.release()
 	runtime.KeepAlive(s)
 	return SubStats{Lagged: uint64(st.lagged), Delivered: uint64(st.delivered), Popped: uint64(st.popped),
-		Depth: uint64(st.depth), Capacity: uint64(st.capacity), Bytes: uint64(st.bytes)}, statusError(rc)
+		Depth: uint64(st.depth), Capacity: uint64(st.capacity)}, statusError(rc)
 }

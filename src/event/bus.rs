@@ -176,7 +176,8 @@ pub struct SubStats {
     pub depth: u64,
     /// The subscription's capacity.
     pub capacity: u64,
-    /// Payload bytes waiting now (at most `BusConfig::max_sub_bytes`).
+    /// Payload bytes waiting now (at most `BusConfig::max_sub_bytes`, plus the events a consumer
+    /// is popping at that moment).
     pub bytes: u64,
 }
 

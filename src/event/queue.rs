@@ -35,8 +35,11 @@
 //! its slot yet makes `tail > head`, so consumers see "empty for now" (they retry; a blocking
 //! pop does not park while a claimed push is in flight), never "closed". Hence the contract:
 //! **a push that returned OK is popped exactly once before any consumer observes closed and
-//! empty; a push that returned `Closed` delivered nothing**, with no lock and no extra atomic
-//! on the push or pop path (the mark is read by the loads and the CAS they already do).
+//! empty; a push that returned `Closed` delivered nothing**, with no lock on the push or pop
+//! path (the mark is read by the loads and the CAS they already do; the one early SeqCst load
+//! of `tail` in `try_push`/`push_timeout` only avoids copying a payload into a closed queue).
+//! With [`Overflow::DropOldest`] the contract is "popped exactly once or counted in
+//! `dropped`", as for any event that policy evicts.
 //! `tests/loom_close.rs` model-checks close against a push and against a blocked push.
 //!
 //! # Blocking, overflow
@@ -150,7 +153,10 @@ impl<T> Slots<T> {
         // SAFETY: the layout has a non-zero size (at least `align`).
         let base = std::ptr::NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) })
             .ok_or(Error::NoMem)?;
-        let pad = base.as_ptr().align_offset(align);
+        // The padding to the next 64-byte boundary, from the address (`align_offset` may give
+        // up and return usize::MAX, which would not be sound to rely on here).
+        let addr = base.as_ptr() as usize;
+        let pad = (align - addr % align) % align;
         // SAFETY: `pad < align` and the allocation has `align` spare bytes, so the aligned start
         // and `len` slots after it stay inside it.
         let first = unsafe { base.add(pad) }.cast::<Slot<T>>();
@@ -203,7 +209,8 @@ fn alloc_slots<T>(cap: usize) -> Result<Slots<T>> {
 }
 
 impl<T> Ring<T> {
-    /// A ring of `cap` slots (`0 < cap <= MAX_CAPACITY`, checked by the callers).
+    /// A ring of `cap` slots: `Invalid` for 0, `TooLarge` over [`MAX_CAPACITY`], `NoMem` when
+    /// the slots cannot be allocated.
     pub(crate) fn new(cap: usize) -> Result<Self> {
         if cap == 0 {
             return Err(Error::Invalid("capacity must be > 0"));
@@ -511,6 +518,13 @@ impl EventQueue {
                         Ok(p) => return Ok(p + 1),
                         Err(PushError::Full(back)) => {
                             ev = back;
+                            // Do not evict for a push that can no longer land (the close may
+                            // still come between this check and the pop: that push then
+                            // returns Closed with one event evicted, counted in `dropped`,
+                            // which is what drop-oldest does to an old event anyway).
+                            if self.ring.is_closed() {
+                                return Err(PushError::Closed(ev));
+                            }
                             if self.ring.pop().is_ok() {
                                 // Relaxed: a statistic.
                                 self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -563,6 +577,13 @@ impl EventQueue {
             &self.not_full,
             Some(timeout),
             || {
+                // SeqCst: the waiter's re-check of the close (wait.rs protocol): the claim in
+                // push_event reads `tail` with Relaxed loads, which the SeqCst total order does
+                // not cover, and `room_in_flight` masks the mark off. Without this load a
+                // producer could park on a full queue after missing close's notify.
+                if self.ring.is_closed() {
+                    return Some(Err(Error::Closed));
+                }
                 let ev = slot.take()?;
                 match self.push_event(ev) {
                     Ok(seq) => Some(Ok(seq)),

@@ -7,7 +7,8 @@
 //!
 //! **Contract with the caller** (what makes the fast path fence-free):
 //! * the notifier's step that makes C true *or in flight* is a `SeqCst` write: the queue's CAS
-//!   on `tail` (push) or `head` (pop) that claims a position, or the `SeqCst` store of `closed`;
+//!   on `tail` (push) or `head` (pop) that claims a position, or close's `SeqCst` `fetch_or` of
+//!   the mark bit into `tail`;
 //! * the waiter's re-check reads those same locations with `SeqCst` loads, and treats "claimed
 //!   but not yet published" (`tail > head` for a consumer, `tail - head < cap` for a producer)
 //!   as "do not sleep" (`in_flight` in [`block_on_with`]): the claimer finishes its slot write in

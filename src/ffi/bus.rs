@@ -22,10 +22,11 @@ pub struct lfe_bus_config {
     /// Maximum capacity of one subscription (default 2^20; at most `LFE_QUEUE_MAX_CAPACITY`,
     /// more is `LFE_E_TOO_LARGE`).
     pub max_capacity: usize,
-    /// Payload bytes one subscription may hold (default 16 MiB; at least `max_payload`): a
-    /// delivery that would pass it drops the subscription's oldest events first, counted in
-    /// `lagged` like a full subscription. A subscription so holds at most `capacity` events and
-    /// `max_sub_bytes` payload bytes.
+    /// Payload bytes one subscription may hold (0, the default: the larger of 16 MiB and
+    /// `max_payload`; otherwise at least `max_payload`): a delivery that would pass it drops the
+    /// subscription's oldest events first, counted in `lagged` like a full subscription. A
+    /// subscription so holds at most `capacity` events and about `max_sub_bytes` payload bytes
+    /// (events a consumer is popping at that moment come on top).
     pub max_sub_bytes: usize,
 }
 
@@ -37,7 +38,7 @@ impl Default for lfe_bus_config {
             max_payload: d.max_payload,
             max_subscribers: d.max_subscribers,
             max_capacity: d.max_capacity,
-            max_sub_bytes: d.max_sub_bytes,
+            max_sub_bytes: 0,
         }
     }
 }
@@ -59,8 +60,6 @@ pub struct lfe_sub_counters {
     pub depth: u64,
     /// The subscription's capacity.
     pub capacity: u64,
-    /// Payload bytes waiting now (at most the bus's `max_sub_bytes`).
-    pub bytes: u64,
 }
 
 /// Counters of a bus.
@@ -86,8 +85,8 @@ pub struct lfe_sub {
 /// Creates an event bus.
 ///
 /// Ownership: on success `*out` is a new bus owned by the caller (`lfe_bus_free`).
-/// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, `max_sub_bytes < max_payload`, bad
-/// config size), `LFE_E_TOO_LARGE` (`max_capacity` over `LFE_QUEUE_MAX_CAPACITY`).
+/// Errors: `LFE_E_NULL` (out), `LFE_E_INVALID` (zero limits, a non-zero `max_sub_bytes` below
+/// `max_payload`, bad config size), `LFE_E_TOO_LARGE` (`max_capacity` over `LFE_QUEUE_MAX_CAPACITY`).
 /// Thread safety: safe to call from any thread.
 ///
 /// # Safety
@@ -102,7 +101,11 @@ pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut 
             max_payload: c.max_payload,
             max_subscribers: c.max_subscribers,
             max_capacity: c.max_capacity,
-            max_sub_bytes: c.max_sub_bytes,
+            max_sub_bytes: if c.max_sub_bytes == 0 {
+                crate::event::bus::DEFAULT_MAX_SUB_BYTES.max(c.max_payload)
+            } else {
+                c.max_sub_bytes
+            },
         })
         .map_err(i32::from)?;
         // SAFETY: checked by arg_out.
@@ -260,15 +263,16 @@ pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
 /// Unsubscribes (if not done yet) and frees the subscription, its queued events and its
 /// eventfd. NULL is a no-op.
 ///
-/// Calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout` on this subscription
-/// are woken first, as by `lfe_sub_unsubscribe`: they return what was delivered, then
-/// `LFE_E_CLOSED`, and never touch freed memory (each blocking call keeps the subscription
-/// alive until it returns; the fd is closed with the last of them).
+/// A call already waiting inside `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout` on this
+/// subscription is woken first, as by `lfe_sub_unsubscribe`: it returns what was delivered, then
+/// `LFE_E_CLOSED`, and never touches freed memory (a waiting call keeps the subscription alive
+/// until it returns; the fd is closed with the last of them).
 ///
 /// Ownership: takes back the subscription; its fd is closed.
 /// Errors: none.
-/// Thread safety: calls already blocked are handled as above; no call may *start* on the
-/// subscription during or after this one.
+/// Thread safety: only calls already waiting are covered; any other call running or starting
+/// during or after this one is a use after free. For an orderly shutdown: unsubscribe, join the
+/// consumers, then free.
 ///
 /// # Safety
 /// `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
@@ -418,7 +422,6 @@ pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_co
                     popped: s.popped,
                     depth: s.depth,
                     capacity: s.capacity,
-                    bytes: s.bytes,
                 },
             )
         };

@@ -185,6 +185,9 @@ pub fn into_shared<T>(v: T) -> *mut T {
 }
 
 /// A reference to a shared handle for the duration of a blocking call; NULL is `LFE_E_NULL`.
+/// What it protects is a call that is already waiting when `_free` runs; a call that has
+/// entered the export but not yet taken its reference is not (the host cannot tell the two
+/// apart, which is why the documented shutdown is close, join, free).
 ///
 /// # Safety
 /// `p` must be NULL or a live handle from [`into_shared::<T>`] whose `_free` has not started

@@ -43,8 +43,9 @@ pub const LFE_OVERFLOW_REJECT: u32 = 0;
 /// Overflow policy: a push into a full queue drops the oldest event (counted in `dropped`).
 pub const LFE_OVERFLOW_DROP_OLDEST: u32 = 1;
 
-/// Largest queue capacity (and subscription capacity): 2^24 events.
-pub const LFE_QUEUE_MAX_CAPACITY: usize = 1 << 24;
+/// Largest queue capacity (and subscription capacity): 2^24 events (a plain number, so that
+/// every binding can parse the header).
+pub const LFE_QUEUE_MAX_CAPACITY: usize = 16_777_216;
 
 /// A timeout meaning "wait forever".
 pub const LFE_TIMEOUT_INFINITE: u64 = u64::MAX;
@@ -275,15 +276,16 @@ pub unsafe extern "C" fn lfe_queue_new(
 
 /// Closes and frees a queue. NULL is a no-op. Events still held are freed.
 ///
-/// Calls blocked in `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
+/// Calls already waiting inside `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
 /// `lfe_queue_pop_batch_timeout` on this queue are woken first, as by `lfe_queue_close`: they
 /// return `LFE_E_CLOSED` (a pop may first return events still held) and never touch freed
-/// memory (each blocking call keeps the queue alive until it returns).
+/// memory (a waiting call keeps the queue alive until it returns).
 ///
 /// Ownership: takes back the queue.
 /// Errors: none.
-/// Thread safety: calls already blocked are handled as above; no call may *start* on the queue
-/// during or after this one (for an orderly shutdown: `lfe_queue_close`, join the users, free).
+/// Thread safety: only calls already waiting are covered; any other call running or starting
+/// during or after this one is a use after free. For an orderly shutdown: `lfe_queue_close`,
+/// join the users, then free.
 ///
 /// # Safety
 /// `q` must be NULL or a queue from `lfe_queue_new` not yet freed.

@@ -119,7 +119,6 @@ class lfe_sub_counters(ctypes.Structure):
         ("popped", c_uint64),
         ("depth", c_uint64),
         ("capacity", c_uint64),
-        ("bytes", c_uint64),
     ]
 
 
@@ -178,6 +177,7 @@ register(
         "LFE_OVERFLOW_REJECT": OVERFLOW_REJECT,
         "LFE_OVERFLOW_DROP_OLDEST": OVERFLOW_DROP_OLDEST,
         "LFE_TIMEOUT_INFINITE": TIMEOUT_INFINITE,
+        "LFE_QUEUE_MAX_CAPACITY": 1 << 24,
     },
 )
 
@@ -233,7 +233,6 @@ class SubStats:
     popped: int
     depth: int
     capacity: int
-    bytes: int = 0
 
 
 EventLike = Union[EventIn, Tuple[Any, ...]]
@@ -463,7 +462,7 @@ class Subscription(_Popper):
         """The subscription's counters."""
         s = lfe_sub_counters()
         self._call(lib.lfe_sub_stats, ctypes.byref(s))
-        return SubStats(s.lagged, s.delivered, s.popped, s.depth, s.capacity, s.bytes)
+        return SubStats(s.lagged, s.delivered, s.popped, s.depth, s.capacity)
 
 
 class Bus(Handle):
@@ -474,8 +473,9 @@ class Bus(Handle):
         max_payload: largest payload (default 4096).
         max_subscribers: most live subscriptions (default 1024).
         max_capacity: largest subscription capacity (default 2**20, at most 2**24).
-        max_sub_bytes: most payload bytes one subscription holds (default 16 MiB); beyond it
-            the oldest events are dropped and counted in ``lagged``.
+        max_sub_bytes: most payload bytes one subscription holds (default: the larger of
+            16 MiB and ``max_payload``); beyond it the oldest events are dropped and counted
+            in ``lagged``.
     """
 
     _free_fn = lib.lfe_bus_free
@@ -494,8 +494,7 @@ class Bus(Handle):
                                        "max_subscribers", 0, (1 << 63) - 1)
             c.max_capacity = as_int((1 << 20) if max_capacity is None else max_capacity,
                                     "max_capacity", 0, (1 << 63) - 1)
-            c.max_sub_bytes = as_int(max(16 << 20, c.max_payload) if max_sub_bytes is None
-                                     else max_sub_bytes,
+            c.max_sub_bytes = as_int(0 if max_sub_bytes is None else max_sub_bytes,
                                      "max_sub_bytes", 0, (1 << 63) - 1)
             cfg = ctypes.byref(c)
         out = c_void_p()
