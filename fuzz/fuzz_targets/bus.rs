@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
         max_payload: 8,
         max_subscribers: 3,
         max_capacity: 4,
+        ..Default::default()
     };
     let bus = EventBus::new(cfg).unwrap();
     let mut subs: Vec<MSub> = Vec::new();

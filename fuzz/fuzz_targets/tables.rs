@@ -66,6 +66,7 @@ fuzz_target!(|data: &[u8]| {
         capacity: cap,
         max_routes: 2,
         max_field: 8,
+        ..Default::default()
     })
     .unwrap();
     // Models.
