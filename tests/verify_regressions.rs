@@ -137,3 +137,21 @@ fn prefilter_treats_vertical_tab_as_space() {
         );
     }
 }
+
+/// The prefilter matched the continuation `at\s` only as `at ` / `at\t`, so `at` followed by a
+/// vertical tab (or form feed) was a continuation for the full scan but not for the prefiltered
+/// one (issue 21; found again by the `detect` fuzz smoke, whose input is in its corpus).
+#[test]
+fn prefilter_at_then_any_regex_space() {
+    let d = lfe::log::enrich::Detector::new();
+    for line in [
+        &b"at\x0b"[..],
+        b"at\x0c",
+        b"at\x0bx",
+        b"at\x0b\0\0\0\0\0\0___/x.y/\0\0\0nrecen~ csee83;\x07\"seLb/_/x\r\n",
+    ] {
+        let s = lfe::log::enrich::strip_ansi(line);
+        let (fast, full) = (d.analyze_stripped(&s), d.analyze_stripped_full(&s));
+        assert_eq!(fast, full, "{line:?}");
+    }
+}
