@@ -335,3 +335,126 @@ fn spans_are_substrings_property() {
         assert_eq!(a.urls, want);
     }
 }
+
+/// Issue 21: a URL ends at the first byte the URL grammar does not allow.
+#[test]
+fn ends_at_bytes_the_grammar_forbids() {
+    for (line, want) in [
+        ("http://localhost:3000/a{b}", "http://localhost:3000/a"),
+        ("http://localhost:3000/a}b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a<b>", "http://localhost:3000/a"),
+        ("http://localhost:3000/a>b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\"b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\\b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a^b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a`b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a|b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\x01b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\x7fb", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\tb", "http://localhost:3000/a"),
+        ("http://localhost:3000/a%zz", "http://localhost:3000/a"),
+        ("{\"url\":\"http://localhost:3000/x\"}", "http://localhost:3000/x"),
+        ("<a href=\"http://x.test/p\">", "http://x.test/p"),
+        ("url=http://x.test/p|next", "http://x.test/p"),
+        ("${http://x.test/p}", "http://x.test/p"),
+    ] {
+        assert_eq!(found(line), [want], "{line:?}");
+    }
+}
+
+#[test]
+fn rfc3986_bytes_and_percent_encoding_are_kept() {
+    for url in [
+        "http://localhost:3000/a%20b%2Fc",
+        "http://x.test/p;v=1/q!$&'()*+,=:@~-._?a[]=1&b=[2]#frag/x?y",
+        "http://x.test/search?q=a+b&lang=en-US#top",
+    ] {
+        assert_eq!(found(&format!("open {url} now")), [url], "{url}");
+    }
+}
+
+#[test]
+fn non_ascii_paths_and_partial_utf8() {
+    // Complete UTF-8 sequences are part of the path (as a browser shows them).
+    assert_eq!(
+        found("see http://localhost:3000/caf\u{e9}/\u{1f600} ok"),
+        ["http://localhost:3000/caf\u{e9}/\u{1f600}"]
+    );
+    // A cut sequence at the end of the line is dropped.
+    let line = b"http://localhost:3000/\xe2\x82";
+    let spans = find_urls(line);
+    assert_eq!(spans, [0..22]);
+    assert_eq!(&line[spans[0].clone()], b"http://localhost:3000/");
+    // Invalid bytes end it too.
+    assert_eq!(find_urls(b"http://x.test/a\xffb"), [0..15]);
+    assert_eq!(find_urls(b"http://x.test/a\xe2\x82b"), [0..15]);
+    // Unicode spaces and typographic quotes end it.
+    assert_eq!(
+        found("\u{201c}http://x.test/a\u{201d} and http://x.test/b\u{a0}c"),
+        ["http://x.test/a", "http://x.test/b"]
+    );
+    let d = Detector::new();
+    assert_eq!(
+        d.analyze(b"  > Local: http://localhost:3000/\xe2\x82").urls,
+        [b"http://localhost:3000/".to_vec()]
+    );
+}
+
+#[test]
+fn quoted_urls_end_at_the_closing_quote() {
+    assert_eq!(
+        found("['http://a.test/x','http://b.test/y']"),
+        ["http://a.test/x", "http://b.test/y"]
+    );
+    // Not quoted: `'` is a sub-delimiter and stays inside.
+    assert_eq!(found("http://a.test/it's/ok"), ["http://a.test/it's/ok"]);
+}
+
+#[test]
+fn ipv6_literal_hosts() {
+    assert_eq!(found("http://[::1]:3000/"), ["http://[::1]:3000/"]);
+    assert_eq!(
+        found("listening on http://[2001:db8::1]:8080/api and http://[::]:80"),
+        ["http://[2001:db8::1]:8080/api", "http://[::]:80"]
+    );
+    assert_eq!(
+        found("(http://[fe80::1%eth0]:3000/x)"),
+        ["http://[fe80::1%eth0]:3000/x"]
+    );
+    assert_eq!(
+        normalized("Server: HTTP://[::1]:3000"),
+        ["http://[::1]:3000/"]
+    );
+}
+
+#[test]
+fn websocket_schemes() {
+    assert_eq!(
+        found("[vite] connecting to ws://localhost:24678/?token=abc"),
+        ["ws://localhost:24678/?token=abc"]
+    );
+    assert_eq!(
+        found("HMR at wss://dev.example.test:443/_next/webpack-hmr."),
+        ["wss://dev.example.test:443/_next/webpack-hmr"]
+    );
+    assert_eq!(normalized("WSS://Host.Test"), ["wss://host.test/"]);
+}
+
+/// The detector strips ANSI before it looks for URLs: colour codes in the middle of a URL
+/// (host, port, path) give the whole URL.
+#[test]
+fn ansi_inside_urls() {
+    let d = Detector::new();
+    for line in [
+        "\x1b[36mhttp://local\x1b[1mhost\x1b[22m:3000/app\x1b[39m",
+        "http://localhost:\x1b[1m3000\x1b[22m/app",
+        "http://localhost:3000/\x1b[4mapp\x1b[24m",
+        "\x1b]8;;http://ignored.test/\x1b\\http://localhost:3000/app\x1b]8;;\x1b\\",
+    ] {
+        assert_eq!(
+            d.analyze(line.as_bytes()).urls,
+            [b"http://localhost:3000/app".to_vec()],
+            "{line:?}"
+        );
+    }
+}
