@@ -380,11 +380,19 @@ fn log_header_opens_the_exception_group() {
 #[test]
 fn log_header_does_not_take_unrelated_errors() {
     let mut f = Feeder::new(GroupConfig::default());
-    f.line(1, 0, "2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed"); // 0
+    f.line(
+        1,
+        0,
+        "2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed",
+    ); // 0
     f.line(2, 1, "java.lang.IllegalStateException: other process"); // 1
     f.line(1, 2, "2024-01-01 12:00:00 INFO [main] c.e.App - ok"); // 2 closes p1
     f.line(1, 3, "java.lang.IllegalStateException: late"); // 3 own group
-    f.line(3, 4, "2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed"); // 4
+    f.line(
+        3,
+        4,
+        "2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed",
+    ); // 4
     f.line(3, 5, "TypeError: not an exception it announced"); // 5 own group
     f.line(4, 6, "ERROR something broke"); // 6 not a log header
     f.line(4, 7, "java.lang.IllegalStateException: boom"); // 7 own group

@@ -397,18 +397,12 @@ fn uvicorn() {
 10 Warn W - -
 11 Info - - -
 ",
-        &[
-            (
-                ErrorKind::Generic,
-                "ERROR:    Exception in ASGI application",
-                &[4],
-            ),
-            (
-                ErrorKind::Python,
-                "Traceback (most recent call last):",
-                &[5, 6, 7, 8, 9],
-            ),
-        ],
+        // The `ERROR:` log header opens the group of the traceback right after it (issue 21).
+        &[(
+            ErrorKind::Python,
+            "ERROR:    Exception in ASGI application",
+            &[4, 5, 6, 7, 8, 9],
+        )],
         &["http://127.0.0.1:8000/"],
     );
 }

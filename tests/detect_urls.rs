@@ -2,6 +2,7 @@
 
 use lfe::log::enrich::{strip_ansi, Detector};
 use lfe::log::urls::{find_urls, normalize, UrlList};
+use std::ops::Range;
 
 fn found(line: &str) -> Vec<String> {
     let stripped = strip_ansi(line.as_bytes());
@@ -353,7 +354,10 @@ fn ends_at_bytes_the_grammar_forbids() {
         ("http://localhost:3000/a\x7fb", "http://localhost:3000/a"),
         ("http://localhost:3000/a\tb", "http://localhost:3000/a"),
         ("http://localhost:3000/a%zz", "http://localhost:3000/a"),
-        ("{\"url\":\"http://localhost:3000/x\"}", "http://localhost:3000/x"),
+        (
+            "{\"url\":\"http://localhost:3000/x\"}",
+            "http://localhost:3000/x",
+        ),
         ("<a href=\"http://x.test/p\">", "http://x.test/p"),
         ("url=http://x.test/p|next", "http://x.test/p"),
         ("${http://x.test/p}", "http://x.test/p"),
@@ -383,11 +387,17 @@ fn non_ascii_paths_and_partial_utf8() {
     // A cut sequence at the end of the line is dropped.
     let line = b"http://localhost:3000/\xe2\x82";
     let spans = find_urls(line);
-    assert_eq!(spans, [0..22]);
+    assert_eq!(spans, vec![Range { start: 0, end: 22 }]);
     assert_eq!(&line[spans[0].clone()], b"http://localhost:3000/");
     // Invalid bytes end it too.
-    assert_eq!(find_urls(b"http://x.test/a\xffb"), [0..15]);
-    assert_eq!(find_urls(b"http://x.test/a\xe2\x82b"), [0..15]);
+    assert_eq!(
+        find_urls(b"http://x.test/a\xffb"),
+        vec![Range { start: 0, end: 15 }]
+    );
+    assert_eq!(
+        find_urls(b"http://x.test/a\xe2\x82b"),
+        vec![Range { start: 0, end: 15 }]
+    );
     // Unicode spaces and typographic quotes end it.
     assert_eq!(
         found("\u{201c}http://x.test/a\u{201d} and http://x.test/b\u{a0}c"),
@@ -457,4 +467,85 @@ fn ansi_inside_urls() {
             "{line:?}"
         );
     }
+}
+
+fn manual_store(capacity: usize) -> lfe::log::LogStore {
+    lfe::log::LogStore::new(lfe::log::Config {
+        capacity,
+        manual: true,
+        ..lfe::log::Config::default()
+    })
+    .unwrap()
+}
+
+fn strings(v: Vec<Vec<u8>>) -> Vec<String> {
+    v.into_iter()
+        .map(|u| String::from_utf8(u).unwrap())
+        .collect()
+}
+
+/// Each line keeps its own URLs (normalised, in order), readable once it is enriched; the
+/// store strips ANSI first, so a colour code inside a URL gives the whole URL.
+#[test]
+fn store_keeps_each_lines_urls() {
+    use lfe::log::{flags, Stream};
+    let s = manual_store(4);
+    let a = s.append(1, Stream::Stdout, 1, b"  \x1b[32m\xe2\x9e\x9c\x1b[39m  Local:   \x1b[36mhttp://localhost:\x1b[1m5173\x1b[22m/\x1b[39m");
+    let b = s.append(1, Stream::Stdout, 2, b"no url here");
+    let c = s.append(
+        2,
+        Stream::Stderr,
+        3,
+        b"HMR ws://[::1]:24678 and API HTTP://API.Test/v1?x={y}",
+    );
+    assert_eq!(s.line_urls(a), None, "not enriched yet");
+    s.sync();
+    assert_eq!(strings(s.line_urls(a).unwrap()), ["http://localhost:5173/"]);
+    assert_eq!(s.line_urls(b), Some(vec![]));
+    assert_eq!(
+        strings(s.line_urls(c).unwrap()),
+        ["ws://[::1]:24678/", "http://api.test/v1?x="]
+    );
+    let lines = s.read(0, 10).unwrap().lines;
+    assert_eq!(lines[0].flags & flags::HAS_URL, flags::HAS_URL);
+    assert_eq!(lines[1].flags & flags::HAS_URL, 0);
+    assert_eq!(s.line_urls(99), None, "never appended");
+    // Evicted lines are gone.
+    for i in 0..4 {
+        s.append(3, Stream::Stdout, 10 + i, b"http://later.test/");
+    }
+    s.sync();
+    assert_eq!(s.line_urls(a), None);
+    assert_eq!(strings(s.line_urls(c + 4).unwrap()), ["http://later.test/"]);
+    // Hidden lines too.
+    s.clear_process(3);
+    assert_eq!(s.line_urls(c + 4), None);
+    let d = s.append(4, Stream::Stdout, 20, b"http://x.test/");
+    s.sync();
+    assert!(s.line_urls(d).is_some());
+    s.clear();
+    assert_eq!(s.line_urls(d), None);
+}
+
+/// A line's URL list stays within the line's length plus 16 bytes: a line of many short URLs
+/// keeps the first ones that fit, the store-wide list has them all.
+#[test]
+fn line_url_list_is_bounded_by_the_line() {
+    use lfe::log::Stream;
+    let s = manual_store(8);
+    let text: String = (0..40).map(|i| format!("http://h{i} ")).collect();
+    let seq = s.append(1, Stream::Stdout, 1, text.as_bytes());
+    s.sync();
+    let urls = s.line_urls(seq).unwrap();
+    let encoded: usize = urls.iter().map(|u| u.len() + 1).sum();
+    assert!(
+        encoded <= text.len() + 16,
+        "{encoded} > {}",
+        text.len() + 16
+    );
+    assert!(urls.len() >= 30, "{}", urls.len());
+    for (i, u) in urls.iter().enumerate() {
+        assert_eq!(u, format!("http://h{i}/").as_bytes());
+    }
+    assert_eq!(s.urls().len(), 40);
 }

@@ -176,7 +176,9 @@ impl ErrorGrouper {
     /// after the last `\r`).
     pub fn feed(&mut self, process_id: u64, seq: u64, ts_ns: u64, text: &[u8], a: &Analysis) {
         let shape = LineShape::of(text);
-        self.feed_shaped(process_id, seq, ts_ns, shape, a, || visible_part(text).to_vec());
+        self.feed_shaped(process_id, seq, ts_ns, shape, a, || {
+            visible_part(text).to_vec()
+        });
     }
 
     /// Feeds one analysed line by its shape: what [`feed`](Self::feed) does, without reading
