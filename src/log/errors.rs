@@ -66,9 +66,12 @@ pub struct ErrorGroup {
 
 /// What the grouper needs to know of a line's text, besides its `Analysis`: computed once, by
 /// the analyser (off the enrichment lock), from the visible ANSI-stripped text.
+///
+/// cbindgen:ignore
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct LineShape(u8);
 
+/// cbindgen:ignore
 impl LineShape {
     /// Only whitespace.
     pub const BLANK: u8 = 1 << 0;
