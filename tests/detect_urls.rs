@@ -510,6 +510,7 @@ fn store_keeps_each_lines_urls() {
     assert_eq!(lines[0].flags & flags::HAS_URL, flags::HAS_URL);
     assert_eq!(lines[1].flags & flags::HAS_URL, 0);
     assert_eq!(s.line_urls(99), None, "never appended");
+    assert_eq!(s.stats().truncated, 0, "room for URLs is not truncation");
     // Evicted lines are gone.
     for i in 0..4 {
         s.append(3, Stream::Stdout, 10 + i, b"http://later.test/");

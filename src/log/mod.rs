@@ -1026,7 +1026,7 @@ impl Shared {
             fl |= flags::URL_ROOM;
         }
         let text = Text::new(text)?;
-        if fl != 0 {
+        if fl & flags::TRUNCATED != 0 {
             self.truncated.add(1);
         }
         self.bytes.add(text.len() as u64);
