@@ -1210,6 +1210,23 @@ int32_t lfe_log_errors(const struct lfe_log *log, struct lfe_batch **out);
 // `log` is NULL or a store from `lfe_log_new` not yet freed.
 void lfe_log_free(struct lfe_log *log);
 
+// The URLs of one line: those found in line `seq`, normalised like `lfe_log_urls`' entries,
+// in order of appearance, one `LFE_REC_TEXT` record (`lfe_rec_text`) each; an empty batch
+// when the enriched line has none. A line keeps the URLs whose encoding fits in its own length
+// plus 16 bytes (in practice all; `lfe_log_urls` lists every one).
+//
+// Ownership: on success `*out` receives a batch of `lfe_rec_text`; free it with
+// `lfe_batch_free`. The URL bytes are copies, valid until then.
+// Errors: `LFE_E_NULL` (log or out NULL); `LFE_E_NOT_FOUND` when line `seq` is not retained
+// (evicted, not appended yet, or hidden by `lfe_log_clear`/`lfe_log_clear_process`) or not
+// enriched yet (`LFE_LOG_FLAG_ENRICHED` not set; `lfe_log_sync` enriches every line appended
+// before it). `*out` is left untouched on error.
+// Thread safety: safe to call concurrently; never waits on appends or enrichment.
+//
+// # Safety
+// `log` is a live store; `out` is writable.
+int32_t lfe_log_line_urls(const struct lfe_log *log, uint64_t seq, struct lfe_batch **out);
+
 // Creates a log store.
 //
 // Unless `cfg->manual` is 1, a worker thread enriches the lines in the background. During a

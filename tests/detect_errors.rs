@@ -324,3 +324,88 @@ fn random_feeds_keep_invariants() {
         }
     }
 }
+
+/// Issue 21: a log header reporting an error opens the group, and the exception printed right
+/// after it (with its frames) joins that group, which takes the exception's kind.
+#[test]
+fn log_header_opens_the_exception_group() {
+    let mut f = Feeder::new(GroupConfig::default());
+    for l in [
+        "2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed threw exception",
+        "java.lang.IllegalStateException: boom",
+        "\tat com.example.App.handle(App.java:42)",
+        "\tat com.example.App.main(App.java:10)",
+        "Caused by: java.io.IOException: disk",
+        "\t... 2 more",
+        "2024-01-01 12:00:01 INFO  [main] c.e.App - next request",
+    ] {
+        f.line(1, 0, l);
+    }
+    let g = f.g.groups();
+    assert_eq!(
+        summary(&g),
+        [(1, ErrorKind::Java, vec![0, 1, 2, 3, 4, 5], true)]
+    );
+    assert_eq!(
+        g[0].first_line,
+        b"2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed threw exception"
+    );
+
+    // Spring Boot's shape, with ANSI colours and a pid; and a Python logging header followed
+    // by its traceback.
+    let mut f = Feeder::new(GroupConfig::default());
+    for l in [
+        "2024-01-01T12:00:00.123Z \x1b[31mERROR\x1b[0m 4242 --- [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet] : Servlet.service() threw exception",
+        "java.lang.NullPointerException: null",
+        "\tat com.example.web.Ctl.get(Ctl.java:7)",
+        "ERROR:app:Unhandled error in /users",
+        "Traceback (most recent call last):",
+        "  File \"/app/views.py\", line 12, in users",
+        "    raise KeyError(\"id\")",
+        "KeyError: 'id'",
+        "127.0.0.1 - - [01/Jan/2024 12:00:00] \"GET / HTTP/1.1\" 200 -",
+    ] {
+        f.line(2, 0, l);
+    }
+    assert_eq!(
+        summary(&f.g.groups()),
+        [
+            (2, ErrorKind::Java, vec![0, 1, 2], true),
+            (2, ErrorKind::Python, vec![3, 4, 5, 6, 7], true),
+        ]
+    );
+}
+
+/// The header only takes the exception that comes right after it, of the same process.
+#[test]
+fn log_header_does_not_take_unrelated_errors() {
+    let mut f = Feeder::new(GroupConfig::default());
+    f.line(
+        1,
+        0,
+        "2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed",
+    ); // 0
+    f.line(2, 1, "java.lang.IllegalStateException: other process"); // 1
+    f.line(1, 2, "2024-01-01 12:00:00 INFO [main] c.e.App - ok"); // 2 closes p1
+    f.line(1, 3, "java.lang.IllegalStateException: late"); // 3 own group
+    f.line(
+        3,
+        4,
+        "2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed",
+    ); // 4
+    f.line(3, 5, "TypeError: not an exception it announced"); // 5 own group
+    f.line(4, 6, "ERROR something broke"); // 6 not a log header
+    f.line(4, 7, "java.lang.IllegalStateException: boom"); // 7 own group
+    assert_eq!(
+        summary(&f.g.groups()),
+        [
+            (1, ErrorKind::Generic, vec![0], true),
+            (2, ErrorKind::Java, vec![1], false),
+            (1, ErrorKind::Java, vec![3], false),
+            (3, ErrorKind::Generic, vec![4], true),
+            (3, ErrorKind::JavaScript, vec![5], false),
+            (4, ErrorKind::Generic, vec![6], true),
+            (4, ErrorKind::Java, vec![7], false),
+        ]
+    );
+}

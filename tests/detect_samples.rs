@@ -397,18 +397,12 @@ fn uvicorn() {
 10 Warn W - -
 11 Info - - -
 ",
-        &[
-            (
-                ErrorKind::Generic,
-                "ERROR:    Exception in ASGI application",
-                &[4],
-            ),
-            (
-                ErrorKind::Python,
-                "Traceback (most recent call last):",
-                &[5, 6, 7, 8, 9],
-            ),
-        ],
+        // The `ERROR:` log header opens the group of the traceback right after it (issue 21).
+        &[(
+            ErrorKind::Python,
+            "ERROR:    Exception in ASGI application",
+            &[4, 5, 6, 7, 8, 9],
+        )],
         &["http://127.0.0.1:8000/"],
     );
 }
@@ -455,5 +449,288 @@ fn webpack() {
             &[4, 5, 6],
         )],
         &["http://localhost:8080/", "http://192.168.1.23:8080/"],
+    );
+}
+
+/// Key lines of a dev-server sample: `(index, level, error kind, continuation)`, with the
+/// normalised URLs of the whole file in order and, when given, the error groups. (Lighter than
+/// `check`: only the lines that matter are listed; tags are not checked.)
+type Key = (usize, Level, Option<ErrorKind>, bool);
+
+fn check_keys(
+    file: &str,
+    keys: &[Key],
+    groups: Option<&[(ErrorKind, &str, &[u64])]>,
+    urls: &[&str],
+) {
+    let data = std::fs::read(format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let d = Detector::new();
+    let mut grouper = ErrorGrouper::new(GroupConfig::default());
+    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    let mut seen_urls = Vec::new();
+    let mut got = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let text = strip_ansi(line);
+        let a = d.analyze(line);
+        assert_eq!(a, d.analyze_stripped_full(&text), "{file}:{i} prefilter");
+        grouper.feed(7, i as u64, i as u64 * 1_000, &text, &a);
+        seen_urls.extend(a.urls.iter().map(|u| String::from_utf8(u.clone()).unwrap()));
+        got.push(a);
+    }
+    for &(i, level, kind, cont) in keys {
+        let a = &got[i];
+        let text = String::from_utf8_lossy(&strip_ansi(lines[i])).into_owned();
+        assert_eq!(
+            (a.level, a.error, a.continuation),
+            (level, kind, cont),
+            "{file}:{i} {text:?}"
+        );
+    }
+    assert_eq!(seen_urls, urls, "{file} urls");
+    if let Some(groups) = groups {
+        let got: Vec<(ErrorKind, String, Vec<u64>)> = grouper
+            .groups()
+            .into_iter()
+            .map(|g| (g.kind, String::from_utf8(g.first_line).unwrap(), g.seqs))
+            .collect();
+        let want: Vec<(ErrorKind, String, Vec<u64>)> = groups
+            .iter()
+            .map(|(k, l, s)| (*k, l.to_string(), s.to_vec()))
+            .collect();
+        assert_eq!(got, want, "{file} groups");
+    }
+}
+
+use ErrorKind as K;
+use Level as L;
+
+#[test]
+fn astro_dev() {
+    check_keys(
+        "astro.log",
+        &[
+            (3, L::Unknown, None, false),
+            (7, L::Unknown, None, false),
+            (9, L::Warn, None, false),
+            (10, L::Error, Some(K::Compiler), false),
+            (11, L::Unknown, None, true),
+            (15, L::Unknown, None, true),
+            (16, L::Unknown, None, true),
+            (17, L::Unknown, None, false),
+        ],
+        Some(&[(
+            K::Compiler,
+            "14:02:25 [ERROR] [vite] Internal server error: Unexpected token (3:9)",
+            &[10, 11, 12, 13, 14, 15, 16],
+        )]),
+        &["http://localhost:4321/"],
+    );
+}
+
+#[test]
+fn remix_dev() {
+    check_keys(
+        "remix.log",
+        &[
+            (2, L::Unknown, None, false),
+            (5, L::Error, Some(K::JavaScript), false),
+            (6, L::Unknown, None, true),
+            (8, L::Unknown, None, false),
+            (9, L::Warn, None, false),
+        ],
+        Some(&[(
+            K::JavaScript,
+            "Error: Could not find a matching route for /dashboard/settings",
+            &[5, 6, 7],
+        )]),
+        &["http://localhost:3000/", "http://192.168.0.12:3000/"],
+    );
+}
+
+#[test]
+fn nuxt_dev() {
+    check_keys(
+        "nuxt.log",
+        &[
+            (2, L::Unknown, None, false),
+            (6, L::Info, None, false),
+            (9, L::Error, Some(K::Generic), false),
+            (10, L::Unknown, None, true),
+            (11, L::Unknown, None, true),
+            (12, L::Warn, None, false),
+        ],
+        Some(&[(
+            K::Generic,
+            " ERROR  [nuxt] [request error] [unhandled] [500] Cannot read properties of undefined (reading 'name')",
+            &[9, 10, 11],
+        )]),
+        &["http://localhost:3000/"],
+    );
+}
+
+#[test]
+fn django_runserver() {
+    check_keys(
+        "django.log",
+        &[
+            (6, L::Unknown, None, false),
+            (9, L::Unknown, None, false),
+            (11, L::Error, Some(K::Generic), false),
+            (12, L::Error, Some(K::Python), false),
+            (13, L::Unknown, None, true),
+            (17, L::Error, Some(K::Python), false),
+            (18, L::Unknown, None, false),
+        ],
+        // Django's `Internal Server Error: /path` has no timestamp or `LEVEL:` prefix, so it is
+        // not a log header: the traceback makes its own group.
+        Some(&[
+            (K::Generic, "Internal Server Error: /polls/3/vote/", &[11]),
+            (
+                K::Python,
+                "Traceback (most recent call last):",
+                &[12, 13, 14, 15, 16, 17],
+            ),
+        ]),
+        &["http://127.0.0.1:8000/"],
+    );
+}
+
+#[test]
+fn flask_dev() {
+    check_keys(
+        "flask.log",
+        &[
+            (2, L::Warn, None, false),
+            (4, L::Unknown, None, false),
+            (5, L::Unknown, None, false),
+            (10, L::Unknown, None, false),
+            (11, L::Error, Some(K::Generic), false),
+            (12, L::Error, Some(K::Python), false),
+            (17, L::Error, Some(K::Python), false),
+            (18, L::Unknown, None, false),
+        ],
+        // The timestamped `ERROR in app:` header opens the traceback's group (issue 21).
+        Some(&[(
+            K::Python,
+            "[2024-01-01 12:00:02,345] ERROR in app: Exception on /items/7 [GET]",
+            &[11, 12, 13, 14, 15, 16, 17],
+        )]),
+        &["http://127.0.0.1:5000/", "http://[::1]:5000/"],
+    );
+}
+
+#[test]
+fn phoenix_dev() {
+    check_keys(
+        "phoenix.log",
+        &[
+            (0, L::Info, None, false),
+            (1, L::Info, None, false),
+            (6, L::Debug, None, false),
+            (7, L::Unknown, None, true),
+            (12, L::Error, Some(K::Generic), false),
+            (17, L::Unknown, None, true),
+            (18, L::Warn, None, false),
+        ],
+        Some(&[(
+            K::Generic,
+            "[error] ** (ArgumentError) errors were found at the given arguments:",
+            &[12, 14, 16, 17],
+        )]),
+        &[
+            "http://localhost:4000/",
+            "ws://localhost:4000/phoenix/live_reload/socket/websocket?vsn=2.0.0",
+        ],
+    );
+}
+
+#[test]
+fn go_server() {
+    check_keys(
+        "go_server.log",
+        &[
+            (1, L::Unknown, None, false),
+            (3, L::Info, None, false),
+            (4, L::Warn, None, false),
+            (5, L::Error, Some(K::Generic), false),
+            (6, L::Error, Some(K::Generic), false),
+            (7, L::Unknown, None, true),
+            (13, L::Unknown, None, true),
+            (14, L::Unknown, None, false),
+        ],
+        Some(&[
+            (
+                K::Generic,
+                "time=2024-01-01T12:00:04.000Z level=ERROR msg=\"upstream failed\" url=http://localhost:9000/v1/items err=\"connection refused\"",
+                &[5],
+            ),
+            (
+                K::Generic,
+                "2024/01/01 12:00:05 http: panic serving 127.0.0.1:51234: runtime error: index out of range [3] with length 3",
+                &[6, 7, 8, 9, 10, 11, 12, 13],
+            ),
+        ]),
+        &["http://[::]:8080/", "http://localhost:9000/v1/items"],
+    );
+}
+
+#[test]
+fn tsc_watch() {
+    check_keys(
+        "tsc.log",
+        &[
+            (0, L::Unknown, None, false),
+            (2, L::Error, Some(K::Compiler), false),
+            (7, L::Error, Some(K::Compiler), false),
+            (12, L::Error, None, false),
+            (13, L::Error, Some(K::Compiler), false),
+        ],
+        None,
+        &[],
+    );
+}
+
+#[test]
+fn vitest_watch() {
+    check_keys(
+        "vitest.log",
+        &[
+            (3, L::Info, None, false),
+            (4, L::Error, None, false),
+            (5, L::Error, Some(K::Generic), false),
+            (6, L::Unknown, None, true),
+            (10, L::Error, None, false),
+            (14, L::Error, None, false),
+        ],
+        None,
+        &["http://localhost:51204/__vitest__/"],
+    );
+}
+
+/// IPv6 literals, ws/wss, colour codes inside URLs, OSC 8 hyperlinks (the link target is part
+/// of the escape sequence and is not reported; a URL in the visible text is), JSON, bytes the
+/// URL grammar forbids, and a cut UTF-8 sequence at the end of the line.
+#[test]
+fn url_edges() {
+    check_keys(
+        "url_edges.log",
+        &[(0, L::Unknown, None, false), (4, L::Unknown, None, false)],
+        Some(&[]),
+        &[
+            "http://[::1]:3000/",
+            "http://[2001:db8::7]:8443/api",
+            "ws://localhost:24678/",
+            "wss://dev.example.test/socket?token=abc123",
+            "http://localhost:5173/app/",
+            "http://localhost:8080/",
+            "http://localhost:4000/graphql",
+            "ws://localhost:4000/graphql",
+            "http://localhost:3000/a",
+            "http://localhost:3000/c",
+            "http://localhost:3000/e",
+            "http://localhost:3000/x",
+            "http://localhost:3000/y",
+            "http://localhost:3000/caf\u{e9}/",
+        ],
     );
 }

@@ -2,6 +2,7 @@
 
 use lfe::log::enrich::{strip_ansi, Detector};
 use lfe::log::urls::{find_urls, normalize, UrlList};
+use std::ops::Range;
 
 fn found(line: &str) -> Vec<String> {
     let stripped = strip_ansi(line.as_bytes());
@@ -334,4 +335,218 @@ fn spans_are_substrings_property() {
             .collect();
         assert_eq!(a.urls, want);
     }
+}
+
+/// Issue 21: a URL ends at the first byte the URL grammar does not allow.
+#[test]
+fn ends_at_bytes_the_grammar_forbids() {
+    for (line, want) in [
+        ("http://localhost:3000/a{b}", "http://localhost:3000/a"),
+        ("http://localhost:3000/a}b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a<b>", "http://localhost:3000/a"),
+        ("http://localhost:3000/a>b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\"b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\\b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a^b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a`b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a|b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\x01b", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\x7fb", "http://localhost:3000/a"),
+        ("http://localhost:3000/a\tb", "http://localhost:3000/a"),
+        ("http://localhost:3000/a%zz", "http://localhost:3000/a"),
+        (
+            "{\"url\":\"http://localhost:3000/x\"}",
+            "http://localhost:3000/x",
+        ),
+        ("<a href=\"http://x.test/p\">", "http://x.test/p"),
+        ("url=http://x.test/p|next", "http://x.test/p"),
+        ("${http://x.test/p}", "http://x.test/p"),
+    ] {
+        assert_eq!(found(line), [want], "{line:?}");
+    }
+}
+
+#[test]
+fn rfc3986_bytes_and_percent_encoding_are_kept() {
+    for url in [
+        "http://localhost:3000/a%20b%2Fc",
+        "http://x.test/p;v=1/q!$&'()*+,=:@~-._?a[]=1&b=[2]#frag/x?y",
+        "http://x.test/search?q=a+b&lang=en-US#top",
+    ] {
+        assert_eq!(found(&format!("open {url} now")), [url], "{url}");
+    }
+}
+
+#[test]
+fn non_ascii_paths_and_partial_utf8() {
+    // Complete UTF-8 sequences are part of the path (as a browser shows them).
+    assert_eq!(
+        found("see http://localhost:3000/caf\u{e9}/\u{1f600} ok"),
+        ["http://localhost:3000/caf\u{e9}/\u{1f600}"]
+    );
+    // A cut sequence at the end of the line is dropped.
+    let line = b"http://localhost:3000/\xe2\x82";
+    let spans = find_urls(line);
+    assert_eq!(spans, vec![Range { start: 0, end: 22 }]);
+    assert_eq!(&line[spans[0].clone()], b"http://localhost:3000/");
+    // Invalid bytes end it too.
+    assert_eq!(
+        find_urls(b"http://x.test/a\xffb"),
+        vec![Range { start: 0, end: 15 }]
+    );
+    assert_eq!(
+        find_urls(b"http://x.test/a\xe2\x82b"),
+        vec![Range { start: 0, end: 15 }]
+    );
+    // Unicode spaces and typographic quotes end it.
+    assert_eq!(
+        found("\u{201c}http://x.test/a\u{201d} and http://x.test/b\u{a0}c"),
+        ["http://x.test/a", "http://x.test/b"]
+    );
+    let d = Detector::new();
+    assert_eq!(
+        d.analyze(b"  > Local: http://localhost:3000/\xe2\x82").urls,
+        [b"http://localhost:3000/".to_vec()]
+    );
+}
+
+#[test]
+fn quoted_urls_end_at_the_closing_quote() {
+    assert_eq!(
+        found("['http://a.test/x','http://b.test/y']"),
+        ["http://a.test/x", "http://b.test/y"]
+    );
+    // Not quoted: `'` is a sub-delimiter and stays inside.
+    assert_eq!(found("http://a.test/it's/ok"), ["http://a.test/it's/ok"]);
+}
+
+#[test]
+fn ipv6_literal_hosts() {
+    assert_eq!(found("http://[::1]:3000/"), ["http://[::1]:3000/"]);
+    assert_eq!(
+        found("listening on http://[2001:db8::1]:8080/api and http://[::]:80"),
+        ["http://[2001:db8::1]:8080/api", "http://[::]:80"]
+    );
+    assert_eq!(
+        found("(http://[fe80::1%eth0]:3000/x)"),
+        ["http://[fe80::1%eth0]:3000/x"]
+    );
+    assert_eq!(
+        normalized("Server: HTTP://[::1]:3000"),
+        ["http://[::1]:3000/"]
+    );
+}
+
+#[test]
+fn websocket_schemes() {
+    assert_eq!(
+        found("[vite] connecting to ws://localhost:24678/?token=abc"),
+        ["ws://localhost:24678/?token=abc"]
+    );
+    assert_eq!(
+        found("HMR at wss://dev.example.test:443/_next/webpack-hmr."),
+        ["wss://dev.example.test:443/_next/webpack-hmr"]
+    );
+    assert_eq!(normalized("WSS://Host.Test"), ["wss://host.test/"]);
+}
+
+/// The detector strips ANSI before it looks for URLs: colour codes in the middle of a URL
+/// (host, port, path) give the whole URL.
+#[test]
+fn ansi_inside_urls() {
+    let d = Detector::new();
+    for line in [
+        "\x1b[36mhttp://local\x1b[1mhost\x1b[22m:3000/app\x1b[39m",
+        "http://localhost:\x1b[1m3000\x1b[22m/app",
+        "http://localhost:3000/\x1b[4mapp\x1b[24m",
+        "\x1b]8;;http://ignored.test/\x1b\\http://localhost:3000/app\x1b]8;;\x1b\\",
+    ] {
+        assert_eq!(
+            d.analyze(line.as_bytes()).urls,
+            [b"http://localhost:3000/app".to_vec()],
+            "{line:?}"
+        );
+    }
+}
+
+fn manual_store(capacity: usize) -> lfe::log::LogStore {
+    lfe::log::LogStore::new(lfe::log::Config {
+        capacity,
+        manual: true,
+        ..lfe::log::Config::default()
+    })
+    .unwrap()
+}
+
+fn strings(v: Vec<Vec<u8>>) -> Vec<String> {
+    v.into_iter()
+        .map(|u| String::from_utf8(u).unwrap())
+        .collect()
+}
+
+/// Each line keeps its own URLs (normalised, in order), readable once it is enriched; the
+/// store strips ANSI first, so a colour code inside a URL gives the whole URL.
+#[test]
+fn store_keeps_each_lines_urls() {
+    use lfe::log::{flags, Stream};
+    let s = manual_store(4);
+    let a = s.append(1, Stream::Stdout, 1, b"  \x1b[32m\xe2\x9e\x9c\x1b[39m  Local:   \x1b[36mhttp://localhost:\x1b[1m5173\x1b[22m/\x1b[39m");
+    let b = s.append(1, Stream::Stdout, 2, b"no url here");
+    let c = s.append(
+        2,
+        Stream::Stderr,
+        3,
+        b"HMR ws://[::1]:24678 and API HTTP://API.Test/v1?x={y}",
+    );
+    assert_eq!(s.line_urls(a), None, "not enriched yet");
+    s.sync();
+    assert_eq!(strings(s.line_urls(a).unwrap()), ["http://localhost:5173/"]);
+    assert_eq!(s.line_urls(b), Some(vec![]));
+    assert_eq!(
+        strings(s.line_urls(c).unwrap()),
+        ["ws://[::1]:24678/", "http://api.test/v1?x="]
+    );
+    let lines = s.read(0, 10).unwrap().lines;
+    assert_eq!(lines[0].flags & flags::HAS_URL, flags::HAS_URL);
+    assert_eq!(lines[1].flags & flags::HAS_URL, 0);
+    assert_eq!(s.line_urls(99), None, "never appended");
+    assert_eq!(s.stats().truncated, 0, "room for URLs is not truncation");
+    // Evicted lines are gone.
+    for i in 0..4 {
+        s.append(3, Stream::Stdout, 10 + i, b"http://later.test/");
+    }
+    s.sync();
+    assert_eq!(s.line_urls(a), None);
+    assert_eq!(strings(s.line_urls(c + 4).unwrap()), ["http://later.test/"]);
+    // Hidden lines too.
+    s.clear_process(3);
+    assert_eq!(s.line_urls(c + 4), None);
+    let d = s.append(4, Stream::Stdout, 20, b"http://x.test/");
+    s.sync();
+    assert!(s.line_urls(d).is_some());
+    s.clear();
+    assert_eq!(s.line_urls(d), None);
+}
+
+/// A line's URL list stays within the line's length plus 16 bytes: a line of many short URLs
+/// keeps the first ones that fit, the store-wide list has them all.
+#[test]
+fn line_url_list_is_bounded_by_the_line() {
+    use lfe::log::Stream;
+    let s = manual_store(8);
+    let text: String = (0..40).map(|i| format!("http://h{i} ")).collect();
+    let seq = s.append(1, Stream::Stdout, 1, text.as_bytes());
+    s.sync();
+    let urls = s.line_urls(seq).unwrap();
+    let encoded: usize = urls.iter().map(|u| u.len() + 1).sum();
+    assert!(
+        encoded <= text.len() + 16,
+        "{encoded} > {}",
+        text.len() + 16
+    );
+    assert!(urls.len() >= 30, "{}", urls.len());
+    for (i, u) in urls.iter().enumerate() {
+        assert_eq!(u, format!("http://h{i}/").as_bytes());
+    }
+    assert_eq!(s.urls().len(), 40);
 }

@@ -193,5 +193,40 @@ int main(void) {
     CHECK_EQ(b->missed, n - 16);
     lfe_batch_free(b);
     lfe_log_free(log);
+
+    /* Per-line URLs: one LFE_REC_TEXT record per URL of the line, in order; NOT_FOUND before
+     * enrichment and for lines not retained; *out untouched on error. */
+    cfg.manual = 1;
+    cfg.capacity = 4;
+    CHECK_EQ(lfe_log_new(&cfg, &log), LFE_OK);
+    uint64_t u0 = 0, u1 = 0;
+    CHECK_EQ(append(log, 1, LFE_LOG_STDOUT,
+                    "  \x1b[36mhttp://localhost:\x1b[1m5173\x1b[22m/\x1b[39m and ws://[::1]:24678{x}", &u0),
+             LFE_OK);
+    CHECK_EQ(append(log, 1, LFE_LOG_STDOUT, "no url", &u1), LFE_OK);
+    lfe_batch *ub = (lfe_batch *)&cfg; /* a sentinel: must stay as it is on error */
+    CHECK_EQ(lfe_log_line_urls(log, u0, &ub), LFE_E_NOT_FOUND);
+    CHECK(ub == (lfe_batch *)&cfg);
+    CHECK_EQ(lfe_log_sync(log), LFE_OK);
+    ub = NULL;
+    CHECK_EQ(lfe_log_line_urls(log, u0, &ub), LFE_OK);
+    CHECK(ub != NULL);
+    CHECK_EQ(ub->kind, LFE_REC_TEXT);
+    CHECK_EQ(ub->record_size, sizeof(lfe_rec_text));
+    CHECK_EQ(ub->count, 2);
+    const lfe_rec_text *ut = (const lfe_rec_text *)ub->records;
+    CHECK(bytes_eq(ut[0].text, "http://localhost:5173/"));
+    CHECK(bytes_eq(ut[1].text, "ws://[::1]:24678/"));
+    lfe_batch_free(ub);
+    CHECK_EQ(lfe_log_line_urls(log, u1, &ub), LFE_OK);
+    CHECK_EQ(ub->count, 0);
+    lfe_batch_free(ub);
+    CHECK_EQ(lfe_log_line_urls(log, 1000, &ub), LFE_E_NOT_FOUND);
+    CHECK_EQ(lfe_log_line_urls(NULL, u0, &ub), LFE_E_NULL);
+    CHECK_EQ(lfe_log_line_urls(log, u0, NULL), LFE_E_NULL);
+    for (int i = 0; i < 4; i++) CHECK_EQ(append(log, 1, LFE_LOG_STDOUT, "tick", NULL), LFE_OK);
+    CHECK_EQ(lfe_log_sync(log), LFE_OK);
+    CHECK_EQ(lfe_log_line_urls(log, u0, &ub), LFE_E_NOT_FOUND); /* evicted */
+    lfe_log_free(log);
     return t_finish("c log");
 }

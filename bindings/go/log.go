@@ -490,6 +490,35 @@ func (s *LogStore) URLs() ([]URL, error) {
 	return out, nil
 }
 
+// LineURLs returns the URLs of line seq, normalised as in URLs, in order of appearance (empty
+// when the line has none), with one cgo call (lfe_log_line_urls). Errors: ErrNotFound when the
+// line is not retained (evicted, not appended yet, or hidden by Clear/ClearProcess) or not
+// enriched yet (see Sync).
+func (s *LogStore) LineURLs(seq uint64) ([]string, error) {
+	p, err := s.h.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var b *C.lfe_batch
+	rc := C.lfe_log_line_urls((*C.lfe_log)(p), C.uint64_t(seq), &b)
+	s.h.release()
+	runtime.KeepAlive(s)
+	if err := statusError(rc); err != nil {
+		return nil, err
+	}
+	defer C.lfe_batch_free(b)
+	v, err := openBatch(b, C.LFE_REC_TEXT, unsafe.Sizeof(C.lfe_rec_text{}))
+	if err != nil {
+		return nil, err
+	}
+	recs := records[C.lfe_rec_text](b)
+	out := make([]string, len(recs))
+	for i := range recs {
+		out[i] = v.str(recs[i].text)
+	}
+	return out, nil
+}
+
 // Errors returns the recent error groups, oldest first.
 func (s *LogStore) Errors() ([]ErrorGroup, error) {
 	p, err := s.h.acquire()

@@ -209,3 +209,44 @@ func TestLogStoreFollowCancelAndClose(t *testing.T) {
 		}
 	}
 }
+
+func TestLogStoreLineURLs(t *testing.T) {
+	s, err := NewLogStore(LogStoreOptions{Capacity: 4, Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, _ := s.AppendString(1, Stdout, "  \x1b[36mhttp://localhost:\x1b[1m5173\x1b[22m/\x1b[39m and ws://[::1]:24678{x}")
+	b, _ := s.AppendString(1, Stdout, "no url")
+	if _, err := s.LineURLs(a); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("before enrichment: %v", err)
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LineURLs(a)
+	if err != nil || fmt.Sprint(got) != "[http://localhost:5173/ ws://[::1]:24678/]" {
+		t.Fatalf("line urls: %q %v", got, err)
+	}
+	if got, err := s.LineURLs(b); err != nil || len(got) != 0 {
+		t.Fatalf("no urls: %q %v", got, err)
+	}
+	if _, err := s.LineURLs(1000); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("never appended: %v", err)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := s.AppendString(1, Stdout, "tick"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LineURLs(a); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("evicted: %v", err)
+	}
+	s.Close()
+	if _, err := s.LineURLs(a); err == nil {
+		t.Fatal("closed store gave no error")
+	}
+}

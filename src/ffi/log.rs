@@ -2,7 +2,8 @@
 //!
 //! A thin layer over [`crate::log::LogStore`]: argument checks, enum range checks and copying
 //! results into one `lfe_batch` per call. Records: [`lfe_log_line`] (`LFE_REC_LOG_LINE`),
-//! [`lfe_log_url`] (`LFE_REC_LOG_URL`), [`lfe_log_error_group`] (`LFE_REC_LOG_ERROR_GROUP`).
+//! [`lfe_log_url`] (`LFE_REC_LOG_URL`), [`lfe_log_error_group`] (`LFE_REC_LOG_ERROR_GROUP`);
+//! `lfe_log_line_urls` gives `LFE_REC_TEXT` records.
 //!
 //! One documented exception to "out-params are written only on success": `lfe_log_search`'s
 //! optional `err_out` is written only when the call fails with `LFE_E_BAD_PATTERN`, with one
@@ -623,6 +624,43 @@ pub unsafe extern "C" fn lfe_log_urls(log: *const lfe_log, out: *mut *mut lfe_ba
                 last_seen_ns: u.last_seen_ns,
                 count: u.count,
             });
+        }
+        // SAFETY: checked by arg_out.
+        unsafe { write_out(out, b.finish()) };
+        Ok(())
+    })
+}
+
+/// The URLs of one line: those found in line `seq`, normalised like `lfe_log_urls`' entries,
+/// in order of appearance, one `LFE_REC_TEXT` record (`lfe_rec_text`) each; an empty batch
+/// when the enriched line has none. A line keeps the URLs whose encoding fits in its own length
+/// plus 16 bytes (in practice all; `lfe_log_urls` lists every one).
+///
+/// Ownership: on success `*out` receives a batch of `lfe_rec_text`; free it with
+/// `lfe_batch_free`. The URL bytes are copies, valid until then.
+/// Errors: `LFE_E_NULL` (log or out NULL); `LFE_E_NOT_FOUND` when line `seq` is not retained
+/// (evicted, not appended yet, or hidden by `lfe_log_clear`/`lfe_log_clear_process`) or not
+/// enriched yet (`LFE_LOG_FLAG_ENRICHED` not set; `lfe_log_sync` enriches every line appended
+/// before it). `*out` is left untouched on error.
+/// Thread safety: safe to call concurrently; never waits on appends or enrichment.
+///
+/// # Safety
+/// `log` is a live store; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_line_urls(
+    log: *const lfe_log,
+    seq: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    call(|| {
+        let out = arg_out(out)?;
+        // SAFETY: forwarded caller contract.
+        let log = unsafe { arg_ref(log)? };
+        let urls = log.inner.line_urls(seq).ok_or(LFE_E_NOT_FOUND)?;
+        let mut b = BatchBuilder::<lfe_rec_text>::new();
+        for u in &urls {
+            let text = b.bytes(u);
+            b.push(lfe_rec_text { text });
         }
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, b.finish()) };

@@ -8,7 +8,15 @@
 //! unconditionally (Rust's panic message, webpack's `Module not found`); a Python traceback's
 //! final `XxxError: msg` joins its `Traceback` group; and a `Traceback` after `During handling
 //! of the above exception` joins the chain. A group also closes at `max_lines` lines and when
-//! its process's next line comes more than `max_gap_ns` after the previous one.
+//! its process's next line comes more than `max_gap_ns` after the previous one. A group opened
+//! by a log header line (a timestamp or `LEVEL:` prefix, reporting an error:
+//! `2024-01-01 12:00:00 ERROR [main] c.e.App - Request failed`) takes the exception that
+//! immediately follows it (a JVM `java.lang.IllegalStateException: boom` or a Python
+//! `Traceback`), and the group then has the exception's kind.
+//!
+//! The grouper reads no more of a line than its [`LineShape`] (a few bits the analyser
+//! computes off the enrichment lock, see [`LineShape::of`]), its `Analysis` and, only for a
+//! line that opens a group, its title (asked for lazily).
 //!
 //! Invariant: `groups` holds at most `capacity` groups in increasing id order (oldest dropped
 //! first); `open` maps a process to the id of its open group, which is in `groups` and not
@@ -56,6 +64,71 @@ pub struct ErrorGroup {
     pub closed: bool,
 }
 
+/// What the grouper needs to know of a line's text, besides its `Analysis`: computed once, by
+/// the analyser (off the enrichment lock), from the visible ANSI-stripped text.
+///
+/// cbindgen:ignore
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct LineShape(u8);
+
+/// cbindgen:ignore
+impl LineShape {
+    /// Only whitespace.
+    pub const BLANK: u8 = 1 << 0;
+    /// Python's `Traceback (most recent call last)`.
+    pub const TRACEBACK: u8 = 1 << 1;
+    /// Python's `During handling of the above exception` / `The above exception was ...`.
+    pub const CHAIN: u8 = 1 << 2;
+    /// Ends with `:` (details follow when the line joined a group).
+    pub const COLON: u8 = 1 << 3;
+    /// Opens a group whose next line joins unconditionally (`is_header`).
+    pub const HEADER: u8 = 1 << 4;
+    /// A log header: starts with a timestamp (`2024-01-01 12:00:00`, `[12:00:00.123]`) or a
+    /// `LEVEL:` prefix (`ERROR:root:`).
+    pub const LOG_HEADER: u8 = 1 << 5;
+    /// Every bit.
+    pub const ALL: u8 = (1 << 6) - 1;
+
+    /// The shape of `text` (ANSI-stripped; `visible_part` is applied here).
+    pub fn of(text: &[u8]) -> LineShape {
+        let text = visible_part(text);
+        let mut b = 0;
+        if is_blank(text) {
+            return LineShape(Self::BLANK);
+        }
+        if is_traceback(text) {
+            b |= Self::TRACEBACK;
+        }
+        if is_chain_phrase(text) {
+            b |= Self::CHAIN;
+        }
+        if ends_with_colon(text) {
+            b |= Self::COLON;
+        }
+        if is_header(text) {
+            b |= Self::HEADER;
+        }
+        if is_log_header(text) {
+            b |= Self::LOG_HEADER;
+        }
+        LineShape(b)
+    }
+
+    /// The bits (`LineShape::*` constants).
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The shape with these bits (bits outside [`LineShape::ALL`] are dropped).
+    pub fn from_bits(bits: u8) -> LineShape {
+        LineShape(bits & Self::ALL)
+    }
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Open {
     id: u64,
@@ -66,6 +139,8 @@ struct Open {
     awaiting_exception: bool,
     /// The last joined line was Python's "During handling ..." / "The above exception ...".
     chained: bool,
+    /// The group is a log header line alone: the exception right after it joins.
+    log_header: bool,
 }
 
 /// Groups error lines per process. Fed lines in sequence order by the enricher.
@@ -103,7 +178,24 @@ impl ErrorGrouper {
     /// `first_line` keeps the visible part (`enrich::visible_part`: no trailing CR/LF, text
     /// after the last `\r`).
     pub fn feed(&mut self, process_id: u64, seq: u64, ts_ns: u64, text: &[u8], a: &Analysis) {
-        let text = visible_part(text);
+        let shape = LineShape::of(text);
+        self.feed_shaped(process_id, seq, ts_ns, shape, a, || {
+            visible_part(text).to_vec()
+        });
+    }
+
+    /// Feeds one analysed line by its shape: what [`feed`](Self::feed) does, without reading
+    /// the text. `title` gives the visible ANSI-stripped text and is called only when the line
+    /// opens a group (the log store strips lazily, under its enrichment lock, only there).
+    pub fn feed_shaped(
+        &mut self,
+        process_id: u64,
+        seq: u64,
+        ts_ns: u64,
+        shape: LineShape,
+        a: &Analysis,
+        title: impl FnOnce() -> Vec<u8>,
+    ) {
         // The open group may have been evicted by capacity.
         if let Some(o) = self.open.get(&process_id).copied() {
             if self.index_of(o.id).is_none() {
@@ -112,26 +204,51 @@ impl ErrorGrouper {
                 self.close(process_id);
             }
         }
-        if is_blank(text) {
+        if shape.has(LineShape::BLANK) {
             return;
         }
+        let traceback = shape.has(LineShape::TRACEBACK);
         if let Some(o) = self.open.get(&process_id).copied() {
-            let python_tail = o.awaiting_exception && a.error.is_some() && !is_traceback(text);
-            let chain = o.chained && is_traceback(text);
-            let joins = o.header || python_tail || chain || (a.error.is_none() && a.continuation);
+            let python_tail = o.awaiting_exception && a.error.is_some() && !traceback;
+            let chain = o.chained && traceback;
+            // The exception a log header announced (`... ERROR ... - Request failed`, then
+            // `java.lang.IllegalStateException: boom` or `Traceback ...`).
+            let announced = o.log_header
+                && match a.error {
+                    Some(ErrorKind::Java) => true,
+                    Some(ErrorKind::Python) => traceback,
+                    _ => false,
+                };
+            let joins = o.header
+                || python_tail
+                || chain
+                || announced
+                || (a.error.is_none() && a.continuation);
             if joins {
                 let i = self.index_of(o.id).expect("open group is live");
                 let g = &mut self.groups[i];
                 g.seqs.push(seq);
                 g.last_ns = g.last_ns.max(ts_ns);
+                if announced && g.kind == ErrorKind::Generic {
+                    if let Some(k) = a.error {
+                        g.kind = k;
+                    }
+                }
                 let full = g.seqs.len() >= self.cfg.max_lines.max(1);
-                let chained = is_chain_phrase(text);
+                let header = if announced {
+                    shape.has(LineShape::HEADER)
+                } else {
+                    shape.has(LineShape::COLON) && !python_tail
+                };
                 let o = Open {
                     id: o.id,
                     last_ns: ts_ns,
-                    header: ends_with_colon(text) && !python_tail,
-                    awaiting_exception: (o.awaiting_exception && !python_tail) || chain,
-                    chained,
+                    header,
+                    awaiting_exception: (o.awaiting_exception && !python_tail)
+                        || chain
+                        || (announced && traceback),
+                    chained: shape.has(LineShape::CHAIN),
+                    log_header: false,
                 };
                 if full {
                     g.closed = true;
@@ -167,7 +284,7 @@ impl ErrorGrouper {
             id,
             process_id,
             kind,
-            first_line: text.to_vec(),
+            first_line: title(),
             seqs: vec![seq],
             first_ns: ts_ns,
             last_ns: ts_ns,
@@ -179,9 +296,10 @@ impl ErrorGrouper {
                 Open {
                     id,
                     last_ns: ts_ns,
-                    header: is_header(text),
-                    awaiting_exception: kind == ErrorKind::Python && is_traceback(text),
+                    header: shape.has(LineShape::HEADER),
+                    awaiting_exception: kind == ErrorKind::Python && traceback,
                     chained: false,
+                    log_header: kind == ErrorKind::Generic && shape.has(LineShape::LOG_HEADER),
                 },
             );
         }
@@ -263,4 +381,27 @@ fn is_header(text: &[u8]) -> bool {
         && t.iter()
             .rposition(|&b| b == b':')
             .is_some_and(|p| p + 1 < t.len() && t[p + 1..].iter().all(u8::is_ascii_digit))
+}
+
+/// A log header: the line starts (after an optional `[`) with a date or time stamp
+/// (`2024-01-01`, `2024/01/01`, `12:00:00`), or with a logging `LEVEL:` prefix
+/// (`ERROR:root:msg`, Python's default format).
+fn is_log_header(text: &[u8]) -> bool {
+    let t = trim(text);
+    let t = t.strip_prefix(b"[").unwrap_or(t);
+    let digits = |s: &[u8], n: usize| s.len() >= n && s[..n].iter().all(u8::is_ascii_digit);
+    // 2024-01-01 / 2024/01/01
+    if digits(t, 4) && matches!(t.get(4), Some(b'-' | b'/')) && digits(&t[5..], 2) {
+        return true;
+    }
+    // 12:00:00
+    if digits(t, 2) && t.get(2) == Some(&b':') && digits(&t[3..], 2) && t.get(5) == Some(&b':') {
+        return true;
+    }
+    for level in [&b"ERROR:"[..], b"CRITICAL:", b"FATAL:", b"SEVERE:"] {
+        if t.starts_with(level) {
+            return true;
+        }
+    }
+    false
 }

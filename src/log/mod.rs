@@ -49,7 +49,9 @@
 //! # Memory bound
 //!
 //! A store holds at most `capacity` lines, each of at most `max_line_len` bytes plus
-//! [`LINE_OVERHEAD`] (lines of up to 94 bytes live inside that overhead), plus the evicted
+//! [`LINE_OVERHEAD`] (lines of up to 94 bytes live inside that overhead) plus, for a line
+//! whose text has `://`, its URL list (at most its own length plus 32 bytes, counted in the
+//! ring's byte accounting from the append on; see [`LogStore::line_urls`]), plus the evicted
 //! lines awaiting reclamation: at most [`Config::max_unreclaimed_bytes`] of them handed to
 //! the epoch collector once the appends that evicted them returned (plus one line per append
 //! in progress), and less than [`crate::ring::HANDOVER_BYTES`] (64 KiB) kept by each
@@ -79,8 +81,8 @@ use crate::sync::{Arc, AtomicPtr, AtomicU32, AtomicU64, Mutex, Ordering};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
 use crossbeam_utils::CachePadded;
-use enrich::{strip_ansi, Detector, Level};
-use errors::{ErrorGroup, ErrorGrouper, GroupConfig};
+use enrich::{strip_ansi, visible_part, Detector, Level};
+use errors::{ErrorGroup, ErrorGrouper, GroupConfig, LineShape};
 use std::ops::Range;
 /// arc-swap snapshots use std's Arc in every mode (arc-swap is not loom-instrumented).
 use std::sync::Arc as StdArc;
@@ -140,6 +142,9 @@ pub mod flags {
     /// Internal: a thread has claimed this line's analysis (so two threads rarely analyse the
     /// same line).
     pub(crate) const CLAIMED: u32 = 1 << 30;
+    /// Internal: the line may keep a URL list (its raw text has `://`); its byte accounting
+    /// includes room for one (see `url_room`).
+    pub(crate) const URL_ROOM: u32 = 1 << 29;
 }
 
 /// Configuration of a [`LogStore`].
@@ -214,7 +219,8 @@ struct Line {
     text: Text,
     /// The detectors' result, computed once by whichever thread claims the line first (see
     /// `analyze_some`) and taken by the applier, which applies it in sequence order under the
-    /// enrichment mutex and frees it there, off the append path.
+    /// enrichment mutex and frees it there, off the append path. Then the line's URL list,
+    /// if it has URLs (stored by the applier, read by `line_urls`).
     analysis: AnalysisCell,
 }
 
@@ -264,9 +270,86 @@ impl Text {
     }
 }
 
-/// Bytes a line owns on the heap besides its ring entry (the ring's byte accounting).
+/// Bytes a line owns on the heap besides its ring entry (the ring's byte accounting): its
+/// text and, for a line that may have URLs, the room its URL list may take.
 fn line_heap_bytes(line: &Line) -> usize {
-    line.text.heap_bytes()
+    // Relaxed: URL_ROOM is set before the line is shared and never changes.
+    let room = if line.flags.load(Ordering::Relaxed) & flags::URL_ROOM != 0 {
+        url_room(line.text.len())
+    } else {
+        0
+    };
+    line.text.heap_bytes() + room
+}
+
+/// Bytes a line of `len` bytes may hold for its URL list ([`LineUrls`]): the list's handle plus
+/// its encoding, which is kept within `len + URL_SLACK` bytes.
+fn url_room(len: usize) -> usize {
+    std::mem::size_of::<LineUrls>() + len + URL_SLACK
+}
+
+/// Slack of a line's URL list over the line's length: normalising adds a `/` to a URL
+/// without a path, and each URL costs a length prefix (one byte under 128 bytes).
+const URL_SLACK: usize = 16;
+
+/// The URLs of one line, kept with the line once it is enriched: the normalised URLs in order
+/// of appearance, each as a LEB128 length and its bytes, in one allocation of at most the
+/// line's length plus [`URL_SLACK`] bytes (URLs that would go over are left out of the line's
+/// list; the store-wide list still has them).
+#[derive(Debug)]
+struct LineUrls(Box<[u8]>);
+
+impl LineUrls {
+    /// The list for `urls` within `room` bytes of encoding (`None` when none fits).
+    fn new(urls: &[Vec<u8>], room: usize) -> Option<LineUrls> {
+        let mut buf = Vec::new();
+        for u in urls {
+            let mut head = [0u8; 10];
+            let mut n = 0;
+            let mut v = u.len();
+            loop {
+                let b = (v & 0x7f) as u8;
+                v >>= 7;
+                head[n] = if v == 0 { b } else { b | 0x80 };
+                n += 1;
+                if v == 0 {
+                    break;
+                }
+            }
+            if buf.len() + n + u.len() > room {
+                break;
+            }
+            if buf.try_reserve(n + u.len()).is_err() {
+                break;
+            }
+            buf.extend_from_slice(&head[..n]);
+            buf.extend_from_slice(u);
+        }
+        (!buf.is_empty()).then(|| LineUrls(buf.into_boxed_slice()))
+    }
+
+    /// The URLs, in order.
+    fn to_vec(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let b = &self.0;
+        let mut i = 0;
+        while i < b.len() {
+            let mut len = 0usize;
+            let mut shift = 0;
+            while let Some(&x) = b.get(i) {
+                i += 1;
+                len |= ((x & 0x7f) as usize) << shift;
+                shift += 7;
+                if x & 0x80 == 0 {
+                    break;
+                }
+            }
+            let end = (i + len).min(b.len());
+            out.push(b[i..end].to_vec());
+            i = end;
+        }
+        out
+    }
 }
 
 /// The longest prefix of `text` of at most `max` bytes that does not end inside a UTF-8
@@ -323,22 +406,44 @@ impl std::fmt::Debug for Text {
     }
 }
 
-/// A line's analysis: stored at most once (the first `set` wins) by an analyser, taken by the
-/// applier. Only `set`, `is_set` and `take` exist, so no thread ever holds a reference into
-/// it: the applier owns what it takes.
+/// What the analyser computes for a line, off the enrichment mutex, for the applier: the
+/// detectors' result and what the error grouper needs of the text ([`LineShape`]), so the
+/// applier neither strips nor classifies the text again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Analysed {
+    a: enrich::Analysis,
+    shape: LineShape,
+}
+
+/// A line's analysis, then its URL list: an analysis is stored at most once (the first `set`
+/// wins) by an analyser and taken by the applier; then the applier may store the line's URL
+/// list ([`LineUrls`]), which stays until the line is dropped. Only `set`, `is_set`, `take`,
+/// `set_urls` and `urls` exist, so no thread ever holds a reference into an analysis: the
+/// applier owns what it takes. A reference to the URL list is only lent to a reader of the
+/// line (the ring keeps the line alive while it is read), and the list is freed only when the
+/// line is dropped.
 ///
 /// Most lines carry no URL, and their analysis is a handful of small fields: those are packed
 /// into the word itself (an odd address, made without provenance and never dereferenced), so
 /// analysing and applying them allocates and frees nothing. An analysis with URLs is boxed (an
-/// even, real address). Profiles of a flood had malloc/free at about a fifth of the time, much
-/// of it the per-line box (allocated by the analyser, freed by the applier on another core).
+/// even, real address, low bits `00`). A URL list is a box tagged with bit 1 (low bits `10`;
+/// both boxes are 8-byte aligned). Profiles of a flood had malloc/free at about a fifth of the
+/// time, much of it the per-line box (allocated by the analyser, freed by the applier on
+/// another core).
 #[derive(Debug)]
-struct AnalysisCell(AtomicPtr<enrich::Analysis>);
+struct AnalysisCell(AtomicPtr<Analysed>);
+
+/// Tag of a word holding a `Box<LineUrls>`.
+const URLS_TAG: usize = 2;
+/// Bit where the shape starts in a packed word, and where the tags start.
+const SHAPE_SHIFT: usize = 8;
+const TAGS_SHIFT: usize = 14;
 
 /// Packs an analysis without URLs into an odd word: bit 0 set, level in bits 1-3, error kind
-/// in bits 4-6, continuation in bit 7, tags from bit 8.
-fn pack(a: &enrich::Analysis) -> Option<usize> {
-    if !a.urls.is_empty() || a.tags > (u32::MAX >> 8) {
+/// in bits 4-6, continuation in bit 7, shape in bits 8-13, tags from bit 14.
+fn pack(x: &Analysed) -> Option<usize> {
+    let a = &x.a;
+    if !a.urls.is_empty() || a.tags > (u32::MAX >> TAGS_SHIFT) {
         return None;
     }
     let e = a.error.map_or(0, |k| k as usize);
@@ -346,18 +451,27 @@ fn pack(a: &enrich::Analysis) -> Option<usize> {
         1 | (a.level as usize) << 1
             | e << 4
             | (a.continuation as usize) << 7
-            | (a.tags as usize) << 8,
+            | (x.shape.bits() as usize) << SHAPE_SHIFT
+            | (a.tags as usize) << TAGS_SHIFT,
     )
 }
 
-fn unpack(v: usize) -> enrich::Analysis {
-    enrich::Analysis {
-        level: level_from_u8((v >> 1 & 7) as u8),
-        tags: (v >> 8) as u32,
-        urls: Vec::new(),
-        error: enrich::ErrorKind::from_u8((v >> 4 & 7) as u8),
-        continuation: v >> 7 & 1 == 1,
+fn unpack(v: usize) -> Analysed {
+    Analysed {
+        a: enrich::Analysis {
+            level: level_from_u8((v >> 1 & 7) as u8),
+            tags: (v >> TAGS_SHIFT) as u32,
+            urls: Vec::new(),
+            error: enrich::ErrorKind::from_u8((v >> 4 & 7) as u8),
+            continuation: v >> 7 & 1 == 1,
+        },
+        shape: LineShape::from_bits((v >> SHAPE_SHIFT & 0x3f) as u8),
     }
+}
+
+/// True for a word holding a URL list.
+fn is_urls(p: *mut Analysed) -> bool {
+    p.addr() & 3 == URLS_TAG
 }
 
 impl AnalysisCell {
@@ -370,8 +484,8 @@ impl AnalysisCell {
         !self.0.load(Ordering::Relaxed).is_null()
     }
 
-    /// Stores `a` unless an analysis is already stored (then `a` is dropped).
-    fn set(&self, a: enrich::Analysis) {
+    /// Stores `a` unless a value is already stored (then `a` is dropped).
+    fn set(&self, a: Analysed) {
         let p = match pack(&a) {
             Some(v) => std::ptr::without_provenance_mut(v),
             None => Box::into_raw(Box::new(a)),
@@ -392,28 +506,102 @@ impl AnalysisCell {
         }
     }
 
-    /// Takes the stored analysis, if any.
-    fn take(&self) -> Option<enrich::Analysis> {
+    /// Takes the stored analysis, if any (never a URL list).
+    fn take(&self) -> Option<Analysed> {
         // Acquire: pairs with `set`'s Release, so a boxed analysis is fully visible.
-        let p = self.0.swap(std::ptr::null_mut(), Ordering::Acquire);
-        (!p.is_null()).then(|| Self::own(p))
+        let mut cur = self.0.load(Ordering::Acquire);
+        loop {
+            if cur.is_null() || is_urls(cur) {
+                return None;
+            }
+            // Acquire: as above. Failure: the value changed, look again.
+            match self.0.compare_exchange_weak(
+                cur,
+                std::ptr::null_mut(),
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some(Self::own(cur)),
+                Err(actual) => cur = actual,
+            }
+        }
     }
 
-    /// The analysis a non-null word stands for; the caller owns the word (a box it frees).
-    fn own(p: *mut enrich::Analysis) -> enrich::Analysis {
+    /// Stores the line's URL list (the applier, once the line is applied). A value left in
+    /// the cell (a late analyser's result, computed twice) is dropped; a URL list already
+    /// stored stays, and `urls` is dropped.
+    fn set_urls(&self, urls: LineUrls) {
+        let p = Box::into_raw(Box::new(urls)).cast::<Analysed>();
+        let p = p.map_addr(|a| a | URLS_TAG);
+        // Relaxed: the cell's previous value is only dropped (an analysis owns nothing shared)
+        // or kept.
+        let mut cur = self.0.load(Ordering::Relaxed);
+        loop {
+            if is_urls(cur) {
+                drop(Self::own_urls(p));
+                return;
+            }
+            // Release: publishes the list to readers that load it with Acquire. Acquire: a
+            // boxed analysis replaced here is freed by this thread.
+            match self
+                .0
+                .compare_exchange_weak(cur, p, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    if !cur.is_null() {
+                        drop(Self::own(cur));
+                    }
+                    return;
+                }
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// The line's URL list, once the applier stored it.
+    fn urls(&self) -> Option<&LineUrls> {
+        // Acquire: pairs with `set_urls`' Release.
+        let p = self.0.load(Ordering::Acquire);
+        if !is_urls(p) {
+            return None;
+        }
+        // SAFETY: a word tagged URLS_TAG came from `Box::into_raw` in `set_urls`; such a word
+        // is never replaced (`set` and `set_urls` only replace other values, `take` leaves it),
+        // so the box lives until the cell is dropped, which needs `&mut self`: it outlives the
+        // `&self` borrow this reference is tied to.
+        Some(unsafe { &*p.map_addr(|a| a & !URLS_TAG).cast::<LineUrls>() })
+    }
+
+    /// The analysis a non-null analysis word stands for; the caller owns the word (a box it
+    /// frees).
+    fn own(p: *mut Analysed) -> Analysed {
         if p.addr() & 1 == 1 {
             unpack(p.addr())
         } else {
-            // SAFETY: an even non-null word came from `Box::into_raw` in `set`, and the caller
-            // is its only owner (the swap in `take`, or a `set` whose CAS failed).
+            debug_assert!(!is_urls(p));
+            // SAFETY: an even non-null word without the URL tag came from `Box::into_raw` in
+            // `set`, and the caller is its only owner (the CAS in `take`, a `set` whose CAS
+            // failed, or the CAS in `set_urls` that replaced it).
             *unsafe { Box::from_raw(p) }
         }
+    }
+
+    /// The URL list a tagged word stands for; the caller owns the word.
+    fn own_urls(p: *mut Analysed) -> LineUrls {
+        // SAFETY: the word came from `Box::into_raw` of a `LineUrls` in `set_urls`, tagged
+        // with URLS_TAG, and the caller is its only owner (a `set_urls` that lost, or drop).
+        *unsafe { Box::from_raw(p.map_addr(|a| a & !URLS_TAG).cast::<LineUrls>()) }
     }
 }
 
 impl Drop for AnalysisCell {
     fn drop(&mut self) {
-        drop(self.take());
+        let p = self.0.swap(std::ptr::null_mut(), Ordering::Acquire);
+        if is_urls(p) {
+            drop(Self::own_urls(p));
+        } else if !p.is_null() {
+            drop(Self::own(p));
+        }
     }
 }
 
@@ -570,11 +758,10 @@ impl Shared {
         while st.cursor < until {
             let seq = st.cursor;
             let r = self.ring.visit(seq, |line| {
-                let Some(a) = self.analysis(line, mode) else {
+                let Some(an) = self.analysis(line, mode) else {
                     return false;
                 };
-                let a = &a;
-                let stripped = strip_ansi(&line.text);
+                let a = &an.a;
                 let mut fl = flags::ENRICHED;
                 if a.error.is_some() {
                     fl |= flags::ERROR_START;
@@ -584,6 +771,15 @@ impl Shared {
                 }
                 if !a.urls.is_empty() {
                     fl |= flags::HAS_URL;
+                    // Relaxed: URL_ROOM is set before the line is shared and never changes.
+                    if line.flags.load(Ordering::Relaxed) & flags::URL_ROOM != 0 {
+                        let room = line.text.len() + URL_SLACK;
+                        if let Some(u) = LineUrls::new(&a.urls, room) {
+                            // Before ENRICHED is set (Release below): a reader that sees
+                            // ENRICHED sees the list.
+                            line.analysis.set_urls(u);
+                        }
+                    }
                 }
                 // Relaxed: readers of these fields only need each value itself (no other data
                 // is published through them); ENRICHED is set last with Release so a reader
@@ -601,8 +797,12 @@ impl Shared {
                     st.urls.record(u, line.process_id, line.ts_ns);
                     urls_changed = true;
                 }
+                // The grouper reads the shape computed with the analysis; only a line that
+                // opens a group has its text stripped again here, for the group's title.
                 st.groups
-                    .feed(line.process_id, seq, line.ts_ns, &stripped, a);
+                    .feed_shaped(line.process_id, seq, line.ts_ns, an.shape, a, || {
+                        visible_part(&strip_ansi(&line.text)).to_vec()
+                    });
                 true
             });
             match r {
@@ -641,7 +841,7 @@ impl Shared {
     /// it: with `Claim`, `None` (the caller does other work meanwhile); with `Wait`, waits
     /// briefly for its result, then computes it itself (bounded: a preempted claimer costs one
     /// duplicate analysis, never a stall).
-    fn analysis(&self, line: &Line, mode: Apply) -> Option<enrich::Analysis> {
+    fn analysis(&self, line: &Line, mode: Apply) -> Option<Analysed> {
         if let Some(a) = line.analysis.take() {
             return Some(a);
         }
@@ -666,9 +866,14 @@ impl Shared {
         Some(self.analyze(line))
     }
 
-    /// Runs the detectors over the line (the expensive part of enrichment).
-    fn analyze(&self, line: &Line) -> enrich::Analysis {
-        self.detector.analyze_stripped(&strip_ansi(&line.text))
+    /// Runs the detectors over the line (the expensive part of enrichment): strips ANSI once,
+    /// for the detectors and for the grouper's [`LineShape`].
+    fn analyze(&self, line: &Line) -> Analysed {
+        let stripped = strip_ansi(&line.text);
+        Analysed {
+            a: self.detector.analyze_stripped(&stripped),
+            shape: LineShape::of(&stripped),
+        }
     }
 
     /// Claims up to `max` lines for analysis from the shared analysis frontier and analyses
@@ -812,13 +1017,16 @@ impl Shared {
 
     fn make_line(&self, process_id: u64, stream: Stream, ts_ns: u64, text: &[u8]) -> Result<Line> {
         let max = self.cfg.max_line_len;
-        let (text, fl) = if text.len() > max {
+        let (text, mut fl) = if text.len() > max {
             (truncate_at_char(text, max), flags::TRUNCATED)
         } else {
             (text, 0)
         };
+        if urls::may_contain_url(text) {
+            fl |= flags::URL_ROOM;
+        }
         let text = Text::new(text)?;
-        if fl != 0 {
+        if fl & flags::TRUNCATED != 0 {
             self.truncated.add(1);
         }
         self.bytes.add(text.len() as u64);
@@ -1213,6 +1421,31 @@ impl LogStore {
         self.shared.urls_snap.load().as_ref().clone()
     }
 
+    /// The URLs of line `seq`, normalised, in order of appearance (empty when it has none).
+    /// `None` when the line is not retained (evicted, not appended yet, or hidden by
+    /// `clear`/`clear_process`) or not enriched yet (see [`sync`](Self::sync)). A line keeps
+    /// the URLs whose encoding fits in its own length plus 16 bytes (in practice all of
+    /// them; the store-wide [`urls`](Self::urls) list has every one).
+    pub fn line_urls(&self, seq: u64) -> Option<Vec<Vec<u8>>> {
+        let s = &*self.shared;
+        s.ring
+            .get(seq, |line| {
+                // Acquire: pairs with the applier's Release on flags, which follows its store
+                // of the URL list.
+                let enriched = line.flags.load(Ordering::Acquire) & flags::ENRICHED != 0;
+                if !enriched || !s.visible(seq, line) {
+                    return None;
+                }
+                Some(
+                    line.analysis
+                        .urls()
+                        .map(LineUrls::to_vec)
+                        .unwrap_or_default(),
+                )
+            })
+            .flatten()
+    }
+
     /// Recent error groups (oldest first), as of the last enrichment chunk.
     pub fn error_groups(&self) -> Vec<ErrorGroup> {
         self.shared.groups_snap.load().as_ref().clone()
@@ -1307,39 +1540,76 @@ mod tests {
                         enrich::tags::ALL,
                         enrich::tags::TEST | enrich::tags::ERROR,
                     ] {
-                        let a = Analysis {
-                            level,
-                            tags,
-                            urls: Vec::new(),
-                            error,
-                            continuation,
-                        };
-                        let c = AnalysisCell::new();
-                        assert!(!c.is_set());
-                        c.set(a.clone());
-                        assert!(c.is_set());
-                        assert_eq!(c.0.load(Ordering::Relaxed).addr() & 1, 1, "{a:?} packed");
-                        assert_eq!(c.take(), Some(a));
-                        assert_eq!(c.take(), None);
-                        n += 1;
+                        for shape in [0, LineShape::ALL, LineShape::HEADER | LineShape::COLON] {
+                            let a = Analysed {
+                                a: Analysis {
+                                    level,
+                                    tags,
+                                    urls: Vec::new(),
+                                    error,
+                                    continuation,
+                                },
+                                shape: LineShape::from_bits(shape),
+                            };
+                            let c = AnalysisCell::new();
+                            assert!(!c.is_set());
+                            c.set(a.clone());
+                            assert!(c.is_set());
+                            assert_eq!(c.0.load(Ordering::Relaxed).addr() & 1, 1, "{a:?} packed");
+                            assert!(c.urls().is_none());
+                            assert_eq!(c.take(), Some(a));
+                            assert_eq!(c.take(), None);
+                            n += 1;
+                        }
                     }
                 }
             }
         }
-        assert_eq!(n, 8 * 6 * 2 * 3);
-        let with_url = Analysis {
-            level: Level::Info,
-            urls: vec![b"http://localhost:3000/".to_vec()],
-            ..Analysis::default()
+        assert_eq!(n, 8 * 6 * 2 * 3 * 3);
+        let with_url = Analysed {
+            a: Analysis {
+                level: Level::Info,
+                urls: vec![b"http://localhost:3000/".to_vec()],
+                ..Analysis::default()
+            },
+            shape: LineShape::default(),
         };
         let c = AnalysisCell::new();
         c.set(with_url.clone());
-        assert_eq!(c.0.load(Ordering::Relaxed).addr() & 1, 0, "boxed");
+        assert_eq!(c.0.load(Ordering::Relaxed).addr() & 3, 0, "boxed");
         // The first set wins; the second (boxed or packed) is dropped.
         c.set(with_url.clone());
-        c.set(Analysis::default());
+        c.set(Analysed::default());
         assert_eq!(c.take(), Some(with_url.clone()));
         c.set(with_url);
         drop(c); // frees the box
+    }
+
+    /// The URL list replaces a late analysis, is never taken or replaced, and is freed with
+    /// the cell; its encoding round-trips and stays within its room.
+    #[test]
+    fn analysis_cell_keeps_urls() {
+        let urls = vec![
+            b"http://localhost:3000/".to_vec(),
+            vec![b'x'; 300],
+            b"ws://[::1]:24678/".to_vec(),
+        ];
+        let l = LineUrls::new(&urls, 1000).unwrap();
+        assert_eq!(l.to_vec(), urls);
+        assert!(l.0.len() <= 22 + 1 + 300 + 2 + 17 + 1);
+        // Only what fits in the room, in order.
+        assert_eq!(LineUrls::new(&urls, 30).unwrap().to_vec(), &urls[..1]);
+        assert!(LineUrls::new(&urls, 5).is_none());
+
+        let c = AnalysisCell::new();
+        c.set(Analysed::default()); // a late analyser's result
+        c.set_urls(LineUrls::new(&urls, 1000).unwrap());
+        assert_eq!(c.urls().unwrap().to_vec(), urls);
+        assert_eq!(c.take(), None);
+        c.set(Analysed::default());
+        c.set_urls(LineUrls::new(&urls[..1], 1000).unwrap());
+        assert_eq!(c.urls().unwrap().to_vec(), urls, "the first list stays");
+        assert!(c.is_set());
+        drop(c); // frees the list
     }
 }

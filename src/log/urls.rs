@@ -258,7 +258,10 @@ pub fn may_contain_url(line: &[u8]) -> bool {
     false
 }
 
-const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]+)?\]|[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9_\-])?|[a-z0-9])(?::[0-9]{1,5})?(?:[/?#][^\s"'<>`\x00-\x1f\x7f]*)?"#;
+/// Scheme, host (a name, an IPv4 address or a bracketed IPv6 literal with an optional zone) and
+/// port. The rest of the URL (path, query, fragment) is scanned by [`tail_len`], by the URL
+/// grammar rather than by a regex class.
+const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]+)?\]|[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9_\-])?|[a-z0-9])(?::[0-9]{1,5})?"#;
 
 fn url_regex() -> &'static meta::Regex {
     static RE: OnceLock<meta::Regex> = OnceLock::new();
@@ -273,6 +276,14 @@ fn url_regex() -> &'static meta::Regex {
 
 /// Finds the URLs in an ANSI-stripped line: the trimmed raw spans, in order of appearance.
 /// Each span is a sub-range of `stripped`; normalise it with [`normalize`].
+///
+/// Boundaries: after the authority, a URL runs over the bytes RFC 3986 allows (unreserved,
+/// reserved, `%` followed by two hex digits) and over complete non-ASCII UTF-8 characters
+/// other than spaces and quotation marks (as browsers show IRIs); it ends at the first other
+/// byte (space, control byte, `"`, `<`, `>`, `\`, `^`, a backtick, `{`, `|`, `}`, a `%` not
+/// followed by two hex digits, an invalid or cut UTF-8 sequence). A URL right after a `'`
+/// also ends at the next `'`. Then trailing punctuation and unbalanced closing brackets are
+/// trimmed (see `trim_end`).
 pub fn find_urls(stripped: &[u8]) -> Vec<Range<usize>> {
     find_urls_with(stripped, &mut url_cache())
 }
@@ -289,18 +300,120 @@ pub(crate) fn find_urls_with(stripped: &[u8], cache: &mut meta::Cache) -> Vec<Ra
         return out;
     }
     let re = url_regex();
-    let mut it = regex_automata::util::iter::Searcher::new(Input::new(stripped));
-    while let Some(m) = it.advance(|input| Ok(re.search_with(cache, input))) {
+    let mut at = 0;
+    while at < stripped.len() {
+        let Some(m) = re.search_with(cache, &Input::new(stripped).range(at..)) else {
+            break;
+        };
         let start = m.start();
-        let end = trim_end(&stripped[start..m.end()]) + start;
+        let quoted = start > 0 && stripped[start - 1] == b'\'';
+        let mut end = m.end();
+        if matches!(stripped.get(end), Some(b'/' | b'?' | b'#')) {
+            end += tail_len(&stripped[end..], quoted);
+        }
+        let full_end = end;
+        let end = trim_end(&stripped[start..end]) + start;
         // A URL needs at least "x://h".
         if let Some(sep) = find_sub(&stripped[start..end], b"://") {
             if end > start + sep + 3 {
                 out.push(start..end);
             }
         }
+        // The next search starts after the untrimmed URL, as a regex iterator would.
+        at = full_end;
     }
     out
+}
+
+/// An ASCII byte RFC 3986 allows in a URI (unreserved or reserved; `%` is checked apart).
+fn is_uri_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b':'
+                | b'/'
+                | b'?'
+                | b'#'
+                | b'['
+                | b']'
+                | b'@'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
+}
+
+/// A non-ASCII character a URL path may hold (as browsers display IRIs): anything but
+/// Unicode spaces, quotation marks and ideographic full stops and commas, which in a log line
+/// end the URL.
+fn is_url_char(c: char) -> bool {
+    !(c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200d}'
+                | '\u{2060}'
+                | '\u{feff}'
+                | '\u{2018}'..='\u{201f}'
+                | '\u{00ab}'
+                | '\u{00bb}'
+                | '\u{2039}'
+                | '\u{203a}'
+                | '\u{3001}'
+                | '\u{3002}'
+                | '\u{300c}'..='\u{300f}'
+                | '\u{ff0c}'
+        ))
+}
+
+/// The complete UTF-8 character at the start of `s` and its length, if `s` starts with one.
+fn utf8_char(s: &[u8]) -> Option<(char, usize)> {
+    let n = match s.first()? {
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(s.get(..n)?).ok()?.chars().next()?;
+    Some((c, n))
+}
+
+/// Length of the path, query and fragment at the start of `rest` (which starts with `/`, `?`
+/// or `#`): the longest prefix the URL grammar allows (see [`find_urls`]).
+fn tail_len(rest: &[u8], quoted: bool) -> usize {
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
+        if b == b'%' {
+            let hex = |j: usize| rest.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if hex(i + 1) && hex(i + 2) {
+                i += 3;
+                continue;
+            }
+            break;
+        }
+        if b == b'\'' && quoted {
+            break;
+        }
+        if is_uri_byte(b) {
+            i += 1;
+            continue;
+        }
+        match utf8_char(&rest[i..]) {
+            Some((c, n)) if is_url_char(c) => i += n,
+            _ => break,
+        }
+    }
+    i
 }
 
 /// Length of `url` after trimming trailing punctuation and unbalanced closing brackets.

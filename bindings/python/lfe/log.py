@@ -200,6 +200,7 @@ register(
         "lfe_log_tail": (c_int32, [_h, c_size_t, c_uint32, c_uint64, batch_pp]),
         "lfe_log_search": (c_int32, [_h, POINTER(lfe_log_query), batch_pp, batch_pp]),
         "lfe_log_urls": (c_int32, [_h, batch_pp]),
+        "lfe_log_line_urls": (c_int32, [_h, c_uint64, batch_pp]),
         "lfe_log_errors": (c_int32, [_h, batch_pp]),
         "lfe_log_stats": (c_int32, [_h, POINTER(lfe_log_counters)]),
         "lfe_log_enrich": (c_int32, [_h, c_size_t, POINTER(c_size_t)]),
@@ -503,6 +504,19 @@ class LogStore(Handle):
         b = new_batch()
         self._call(lib.lfe_log_urls, ctypes.byref(b))
         return read_batch(b, lfe_log_url, LFE_REC_LOG_URL, _url)[0]
+
+    def line_urls(self, seq: int) -> List[str]:
+        """The URLs of line ``seq``, normalised as in :meth:`urls`, in order of appearance
+        (empty when the line has none). One call, one batch.
+
+        Raises ``NotFound`` (a ``LookupError``) when the line is not retained (evicted, not
+        appended yet, or hidden by ``clear``/``clear_process``) or not enriched yet (see
+        :meth:`sync`).
+        """
+        b = new_batch()
+        self._call(lib.lfe_log_line_urls, as_int(seq, "seq"), ctypes.byref(b))
+        return read_batch(b, lfe_rec_text, LFE_REC_TEXT,
+                          lambda r: bytes_at(r.text).decode("utf-8", "replace"))[0]
 
     def errors(self) -> List[ErrorGroup]:
         """Recent error groups, oldest first."""

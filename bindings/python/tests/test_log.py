@@ -203,3 +203,29 @@ def test_batch_kind_and_record_size_are_checked():
             s._call(_lib.lib.lfe_log_tail, 1, 0, 0, ctypes.byref(b))
             with pytest.raises(lfe.LibraryError, match=msg):
                 _core.read_batch(b, record, kind, lambda r: r)  # the batch is freed anyway
+
+
+def test_line_urls():
+    with LogStore(capacity=4, manual=True) as s:
+        a = s.append(b"  \x1b[36mhttp://localhost:\x1b[1m5173\x1b[22m/\x1b[39m and ws://[::1]:24678{x}")
+        b = s.append("no url")
+        with pytest.raises(lfe.errors.NotFound):
+            s.line_urls(a)  # not enriched yet
+        s.sync()
+        assert s.line_urls(a) == ["http://localhost:5173/", "ws://[::1]:24678/"]
+        assert s.line_urls(b) == []
+        with pytest.raises(LookupError):
+            s.line_urls(1000)
+        with pytest.raises((ValueError, TypeError, OverflowError)):
+            s.line_urls(-1)
+        for _ in range(4):
+            s.append("tick")
+        s.sync()
+        with pytest.raises(lfe.errors.NotFound):
+            s.line_urls(a)  # evicted
+        c = s.append("see https://Example.TEST/a%20b\u00e9|next")
+        s.sync()
+        assert s.line_urls(c) == ["https://example.test/a%20b\u00e9"]
+        s.clear()
+        with pytest.raises(lfe.errors.NotFound):
+            s.line_urls(c)
