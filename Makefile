@@ -21,7 +21,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
-        install-check test install uninstall clean tools tools-system tools-cbindgen tools-pytest \
+        install-check test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
         fuzz fuzz-smoke soak soak-smoke sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
@@ -179,6 +179,17 @@ uninstall:
 
 bench:
 	$(CARGO) bench --bench compare
+
+# Appending the corpus from C with the worker on, then lfe_log_sync (benches/c/append_corpus.c).
+# Compare two builds side by side: LFE_INC=<their include> LFE_LIB=<dir with their liblfe.so>.
+BENCH_ROUNDS ?= 7
+LFE_INC ?= include
+LFE_LIB ?= $(LIBDIR)
+bench-c-corpus: lib
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=c11 -O2 -I$(LFE_INC) -o $(BUILD)/bench/append_corpus benches/c/append_corpus.c \
+	  -L$(LFE_LIB) -Wl,-rpath,$(abspath $(LFE_LIB)) -llfe -lpthread
+	$(BUILD)/bench/append_corpus $(BENCH_ROUNDS) benches/data/*.log
 
 # ---------------------------------------------------------------------------------------------
 # Soak (examples/soak.rs): every structure under a mixed concurrent workload for SECONDS, checking
