@@ -19,16 +19,24 @@ use loom::sync::Arc;
 use loom::thread;
 use std::time::Duration;
 
-/// Pops until `Closed`, blocking in between; returns the kinds received.
-fn drain_queue(q: &EventQueue) -> Vec<u32> {
+/// Pops with `pop` (blocking) until `Closed`; returns what `field` takes of each event.
+fn drain(
+    mut pop: impl FnMut() -> lfe::Result<lfe::event::Event>,
+    field: fn(&lfe::event::Event) -> u64,
+) -> Vec<u64> {
     let mut got = Vec::new();
     loop {
-        match q.pop_timeout(Duration::MAX) {
-            Ok(e) => got.push(e.kind),
+        match pop() {
+            Ok(e) => got.push(field(&e)),
             Err(Error::Closed) => return got,
             Err(e) => panic!("unexpected {e:?}"),
         }
     }
+}
+
+/// Drains a queue; returns the kinds received.
+fn drain_queue(q: &EventQueue) -> Vec<u64> {
+    drain(|| q.pop_timeout(Duration::MAX), |e| u64::from(e.kind))
 }
 
 fn queue(capacity: usize) -> Arc<EventQueue> {
@@ -101,16 +109,7 @@ fn bus_unsubscribe_races_publish() {
         let bp = bus.clone();
         let p = thread::spawn(move || bp.publish(&EventInput::new(5, b"")).unwrap());
         let sc = sub.clone();
-        let c = thread::spawn(move || {
-            let mut got = Vec::new();
-            loop {
-                match sc.pop_timeout(Duration::MAX) {
-                    Ok(e) => got.push(e.seq),
-                    Err(Error::Closed) => return got,
-                    Err(e) => panic!("unexpected {e:?}"),
-                }
-            }
-        });
+        let c = thread::spawn(move || drain(|| sc.pop_timeout(Duration::MAX), |e| e.seq));
         sub.unsubscribe();
         p.join().unwrap();
         let got = c.join().unwrap();
@@ -129,16 +128,7 @@ fn bus_drop_wakes_subscriber() {
     loom::model(|| {
         let bus = EventBus::new(BusConfig::default()).unwrap();
         let sub = bus.subscribe(Filter::all(), 2).unwrap();
-        let c = thread::spawn(move || {
-            let mut n = 0;
-            loop {
-                match sub.pop_timeout(Duration::MAX) {
-                    Ok(_) => n += 1,
-                    Err(Error::Closed) => return n,
-                    Err(e) => panic!("unexpected {e:?}"),
-                }
-            }
-        });
+        let c = thread::spawn(move || drain(|| sub.pop_timeout(Duration::MAX), |e| e.seq).len());
         bus.publish(&EventInput::new(5, b"")).unwrap();
         drop(bus);
         assert_eq!(c.join().unwrap(), 1);

@@ -305,6 +305,14 @@ static void start_waiters(struct waiter *w, pthread_t *t, int n) {
     sleep_us(t_light() ? 200000 : 20000);
 }
 
+/* One waiter of `kind` on handle `h`, started and given time to block. */
+static void start_one(struct waiter *w, pthread_t *t, const void *h, int kind) {
+    memset(w, 0, sizeof *w);
+    w->h = h;
+    w->kind = kind;
+    start_waiters(w, t, 1);
+}
+
 static void test_free_wakes_waiters(int rounds) {
     for (int round = 0; round < rounds; round++) {
         /* Queue: two consumers blocked on an empty queue. */
@@ -332,9 +340,7 @@ static void test_free_wakes_waiters(int rounds) {
         memset(&e, 0, sizeof e);
         e.type = LFE_EVENT_LOG_LINE;
         CHECK_EQ(lfe_queue_push(q, &e), LFE_OK);
-        memset(w, 0, sizeof w);
-        w[0].h = q, w[0].kind = 1;
-        start_waiters(w, t, 1);
+        start_one(w, t, q, 1);
         lfe_queue_free(q);
         pthread_join(t[0], NULL);
         CHECK_EQ(w[0].rc, LFE_E_CLOSED);
@@ -344,9 +350,7 @@ static void test_free_wakes_waiters(int rounds) {
         lfe_sub *s = NULL;
         CHECK_EQ(lfe_bus_new(NULL, &bus), LFE_OK);
         CHECK_EQ(lfe_bus_subscribe(bus, LFE_EVENT_MASK_ALL, NULL, 0, 4, &s), LFE_OK);
-        memset(w, 0, sizeof w);
-        w[0].h = s, w[0].kind = 2;
-        start_waiters(w, t, 1);
+        start_one(w, t, s, 2);
         lfe_sub_free(s);
         pthread_join(t[0], NULL);
         CHECK_EQ(w[0].rc, LFE_E_CLOSED);
@@ -354,9 +358,7 @@ static void test_free_wakes_waiters(int rounds) {
         /* Bus freed under a subscription's blocked consumer: it gets what was delivered, then
          * CLOSED; the subscription stays valid until freed. */
         CHECK_EQ(lfe_bus_subscribe(bus, LFE_EVENT_MASK_ALL, NULL, 0, 4, &s), LFE_OK);
-        memset(w, 0, sizeof w);
-        w[0].h = s, w[0].kind = 2;
-        start_waiters(w, t, 1);
+        start_one(w, t, s, 2);
         CHECK_EQ(lfe_bus_publish(bus, &e), LFE_OK);
         CHECK_EQ(lfe_bus_publish(bus, &e), LFE_OK);
         lfe_bus_free(bus);
