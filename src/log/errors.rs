@@ -91,24 +91,26 @@ impl LineShape {
 
     /// The shape of `text` (ANSI-stripped; `visible_part` is applied here).
     pub fn of(text: &[u8]) -> LineShape {
-        let text = visible_part(text);
-        let mut b = 0;
-        if is_blank(text) {
+        // Every test below looks at the trimmed text: trim once (a profile of the corpus
+        // appended from C had this function at 7% of the time when each test trimmed).
+        let t = trim(visible_part(text));
+        if t.is_empty() {
             return LineShape(Self::BLANK);
         }
-        if is_traceback(text) {
+        let mut b = 0;
+        if is_traceback(t) {
             b |= Self::TRACEBACK;
         }
-        if is_chain_phrase(text) {
+        if is_chain_phrase(t) {
             b |= Self::CHAIN;
         }
-        if ends_with_colon(text) {
+        if t.ends_with(b":") {
             b |= Self::COLON;
         }
-        if is_header(text) {
+        if is_header(t) {
             b |= Self::HEADER;
         }
-        if is_log_header(text) {
+        if is_log_header(t) {
             b |= Self::LOG_HEADER;
         }
         LineShape(b)
@@ -341,20 +343,12 @@ fn trim(s: &[u8]) -> &[u8] {
     &s[start..end]
 }
 
-fn is_blank(text: &[u8]) -> bool {
-    trim(text).is_empty()
+/// (`t` trimmed, here and below.)
+fn is_traceback(t: &[u8]) -> bool {
+    t.starts_with(b"Traceback (most recent call last)")
 }
 
-fn ends_with_colon(text: &[u8]) -> bool {
-    trim(text).ends_with(b":")
-}
-
-fn is_traceback(text: &[u8]) -> bool {
-    trim(text).starts_with(b"Traceback (most recent call last)")
-}
-
-fn is_chain_phrase(text: &[u8]) -> bool {
-    let t = trim(text);
+fn is_chain_phrase(t: &[u8]) -> bool {
     t.starts_with(b"During handling of the above exception")
         || t.starts_with(b"The above exception was the direct cause")
 }
@@ -370,12 +364,13 @@ fn strip_symbol(t: &[u8]) -> &[u8] {
 }
 
 /// A start line whose details follow on the next line.
-fn is_header(text: &[u8]) -> bool {
-    let t = strip_symbol(trim(text));
+fn is_header(t: &[u8]) -> bool {
+    let t = strip_symbol(t);
     if t.ends_with(b":") || t.starts_with(b"ERROR in ") || t.starts_with(b"Failed to compile") {
         return true;
     }
-    // A bare `path:line[:col]` location.
+    // A bare `path:line[:col]` location (the space test first: it stops at the first space,
+    // early in most lines).
     !t.is_empty()
         && !t.iter().any(u8::is_ascii_whitespace)
         && t.iter()
@@ -386,8 +381,7 @@ fn is_header(text: &[u8]) -> bool {
 /// A log header: the line starts (after an optional `[`) with a date or time stamp
 /// (`2024-01-01`, `2024/01/01`, `12:00:00`), or with a logging `LEVEL:` prefix
 /// (`ERROR:root:msg`, Python's default format).
-fn is_log_header(text: &[u8]) -> bool {
-    let t = trim(text);
+fn is_log_header(t: &[u8]) -> bool {
     let t = t.strip_prefix(b"[").unwrap_or(t);
     let digits = |s: &[u8], n: usize| s.len() >= n && s[..n].iter().all(u8::is_ascii_digit);
     // 2024-01-01 / 2024/01/01
