@@ -171,3 +171,25 @@ fn corpus_timing() {
     println!("new {n:8.1} ns/line {:7.1} MB/s", per / n * 1e3);
     println!("old/new = {:.2}x", o / n);
 }
+
+/// For profilers (`valgrind --tool=callgrind`): the old and the new detector over the corpus,
+/// `LFE_DETECT_REPS` times each (default 3). Prints nothing.
+#[test]
+#[ignore]
+fn corpus_profile() {
+    let reps: usize = std::env::var("LFE_DETECT_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let lines = corpus();
+    let new = Detector::new();
+    let old = lfe::baseline::detect::OldDetector::new();
+    for _ in 0..reps {
+        for l in &lines {
+            black_box(old.analyze(black_box(l)));
+        }
+        for l in &lines {
+            black_box(new.analyze(black_box(l)));
+        }
+    }
+}

@@ -327,11 +327,56 @@ fn spans_are_substrings_property() {
             let n = normalize(raw);
             assert_eq!(normalize(&n), n);
         }
-        let a = d.analyze(&line);
+        // (`analyze` on the raw line also lists OSC 8 link targets: see `osc8_link_targets`.)
+        let a = d.analyze_stripped(&stripped);
         let want: Vec<Vec<u8>> = spans
             .iter()
             .map(|r| normalize(&stripped[r.clone()]))
             .collect();
         assert_eq!(a.urls, want);
+    }
+}
+
+/// OSC 8 hyperlinks (`ESC ] 8 ; params ; URI ST`): the strip keeps the target, and `analyze`
+/// lists it (normalised, where the link stands among the text's URLs, once).
+#[test]
+fn osc8_link_targets() {
+    let d = Detector::new();
+    let urls = |line: &[u8]| -> Vec<String> {
+        d.analyze(line)
+            .urls
+            .into_iter()
+            .map(|u| String::from_utf8(u).unwrap())
+            .collect()
+    };
+    // ST = ESC \ and BEL; params before the URI; link text that is not a URL.
+    assert_eq!(
+        urls(b"see \x1b]8;id=7;HTTP://Docs.Example/x\x1b\\the docs\x1b]8;;\x1b\\ now"),
+        ["http://docs.example/x"]
+    );
+    assert_eq!(
+        urls(b"a http://a.b/ \x1b]8;;https://c.d\x07link\x1b]8;;\x07 http://e.f/"),
+        ["http://a.b/", "https://c.d/", "http://e.f/"]
+    );
+    // Link text that is the same URL: listed once.
+    assert_eq!(
+        urls(b"\x1b]8;;http://localhost:3000/\x1b\\http://localhost:3000\x1b]8;;\x1b\\"),
+        ["http://localhost:3000/"]
+    );
+    // The stripped text is unchanged, and so is every other field.
+    let line = b"\x1b]8;;http://x.y/\x07ERROR\x1b]8;;\x07 failed";
+    assert_eq!(&*strip_ansi(line), b"ERROR failed");
+    let (a, b) = (d.analyze(line), d.analyze_stripped(b"ERROR failed"));
+    assert_eq!((a.level, a.tags, a.error), (b.level, b.tags, b.error));
+    // Not links: unterminated, no `://`, spaces, empty, another OSC.
+    for line in [
+        &b"\x1b]8;;http://x.y/"[..],
+        b"\x1b]8;;mailto:a@b\x07m",
+        b"\x1b]8;;http://a b/\x07m",
+        b"\x1b]8;;\x07m",
+        b"\x1b]0;http://x.y/\x07title",
+        b"\x1b]8;http://x.y/\x07m",
+    ] {
+        assert!(urls(line).is_empty(), "{line:?}");
     }
 }

@@ -1,11 +1,14 @@
 //! The log-line detectors on arbitrary bytes: no panic; every URL span `find_urls` returns is a
 //! sub-range of the ANSI-stripped input that contains `://`; `normalize` is idempotent; every
 //! URL the analysis reports is the normalised text of one such span; the prefilter is
-//! conservative (`analyze_stripped` equals `analyze_stripped_full`); the error grouper takes
-//! any line sequence and keeps its bound.
+//! conservative (`analyze_stripped` equals `analyze_stripped_full`); the one-pass detector
+//! agrees with the old one (`lfe::baseline::detect::OldDetector`) except for the intended
+//! improvements of `tests/detect_diff.rs` (OSC 8 link targets are listed); the error grouper
+//! takes any line sequence and keeps its bound.
 #![no_main]
 
-use lfe::log::enrich::{strip_ansi, visible_part, Detector};
+use lfe::baseline::detect::OldDetector;
+use lfe::log::enrich::{strip_ansi, visible_part, Analysis, Detector};
 use lfe::log::errors::{ErrorGrouper, GroupConfig};
 use lfe::log::urls::{find_urls, normalize, UrlList};
 use libfuzzer_sys::fuzz_target;
@@ -14,6 +17,32 @@ use std::sync::OnceLock;
 fn detector() -> &'static Detector {
     static D: OnceLock<Detector> = OnceLock::new();
     D.get_or_init(Detector::new)
+}
+
+fn old_detector() -> &'static OldDetector {
+    static D: OnceLock<OldDetector> = OnceLock::new();
+    D.get_or_init(OldDetector::new)
+}
+
+/// `new` equals `old`, or the line has an OSC 8 link (`ESC ] 8 ;`) and they differ only in
+/// `urls`, by URLs that are link targets (normalised URIs that occur in the line).
+fn same_or_intended(line: &[u8], new: &Analysis, old: &Analysis) -> bool {
+    if new == old {
+        return true;
+    }
+    if !contains(line, b"\x1b]8;") {
+        return false;
+    }
+    let targets: Vec<Vec<u8>> = line
+        .split(|&b| b == 0x07 || b == 0x1b)
+        .filter_map(|s| s.iter().rposition(|&b| b == b';').map(|p| normalize(&s[p + 1..])))
+        .collect();
+    let strip = |a: &Analysis| {
+        let mut a = a.clone();
+        a.urls.retain(|u| !targets.contains(u));
+        a
+    };
+    strip(new) == strip(old)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -57,7 +86,13 @@ fuzz_target!(|data: &[u8]| {
             d.analyze_stripped_full(&stripped),
             "prefilter not conservative"
         );
-        assert_eq!(a, d.analyze(line));
+        assert_eq!(a, old_detector().analyze_stripped(&stripped), "new != old");
+        let raw = d.analyze(line);
+        assert!(
+            same_or_intended(line, &raw, &old_detector().analyze(line)),
+            "new != old on the raw line"
+        );
+        assert!(same_or_intended(line, &raw, &a));
         assert_eq!(a.urls.len(), spans.len());
         for (u, s) in a.urls.iter().zip(&spans) {
             assert_eq!(u, &normalize(&vis[s.clone()]));
