@@ -25,7 +25,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use regex_automata::{meta, util::syntax, Input, MatchKind, PatternID, PatternSet};
+use regex_automata::{
+    hybrid, meta, nfa::thompson, util::syntax, Input, MatchKind, PatternID, PatternSet,
+};
 
 use super::urls;
 
@@ -226,6 +228,8 @@ pub struct Detector {
     /// Every pattern below in one overlapping pattern set (`MatchKind::All`), laid out as
     /// [`SetLayout`] says: one pass over a line tells which patterns match anywhere.
     set: meta::Regex,
+    /// The same set as a lazy DFA, driven byte by byte by [`Detector::set_pass`].
+    set_dfa: hybrid::dfa::DFA,
     structured: meta::Regex,
     labels: meta::Regex,
     hints: meta::Regex,
@@ -260,6 +264,7 @@ type Link = (usize, Range<usize>);
 /// caches, and searches pass them explicitly.
 struct Scratch {
     set: meta::Cache,
+    set_dfa: hybrid::dfa::Cache,
     structured: meta::Cache,
     labels: meta::Cache,
     hints: meta::Cache,
@@ -416,6 +421,12 @@ impl Detector {
         let _ = urls::find_urls(b"http://x");
         Detector {
             set: build_many(&all_refs, MatchKind::All),
+            set_dfa: hybrid::dfa::DFA::builder()
+                .syntax(syntax::Config::new().utf8(false))
+                .thompson(thompson::Config::new().utf8(false))
+                .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
+                .build_many(&all_refs)
+                .unwrap_or_else(|e| panic!("detector pattern set: {e}")),
             structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
             labels: build_many(LABELS, MatchKind::LeftmostFirst),
             hints: build_many(HINTS, MatchKind::LeftmostFirst),
@@ -435,6 +446,7 @@ impl Detector {
     fn new_scratch(&self) -> Scratch {
         Scratch {
             set: self.set.create_cache(),
+            set_dfa: self.set_dfa.create_cache(),
             structured: self.structured.create_cache(),
             labels: self.labels.create_cache(),
             hints: self.hints.create_cache(),
@@ -515,11 +527,56 @@ impl Detector {
     /// escapes): when false, the analysis is empty but for `continuation` by indentation.
     fn any_hit(&self, text: &[u8]) -> bool {
         self.with_scratch(|c| {
+            self.set_pass(text, c);
+            !c.hits.is_empty()
+        })
+    }
+
+    /// Fills `c.hits` with the set patterns that match anywhere in `text`: what
+    /// `which_overlapping_matches` reports, by a plain loop over the lazy DFA's transitions
+    /// (with `MatchKind::All` and an unanchored start, the match states visited name every
+    /// pattern that matches somewhere). Should the lazy DFA give up (a quit state or a cache
+    /// that keeps filling), the meta regex does the same search with its fallbacks.
+    fn set_pass(&self, text: &[u8], c: &mut Scratch) {
+        c.hits.clear();
+        if self.set_dfa_pass(text, c).is_err() {
             c.hits.clear();
             self.set
                 .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
-            !c.hits.is_empty()
-        })
+        }
+    }
+
+    fn set_dfa_pass(&self, text: &[u8], c: &mut Scratch) -> Result<(), ()> {
+        let dfa = &self.set_dfa;
+        let cache = &mut c.set_dfa;
+        let hits = &mut c.hits;
+        let mut note = |cache: &mut hybrid::dfa::Cache, sid: hybrid::LazyStateID| {
+            for i in 0..dfa.match_len(cache, sid) {
+                hits.insert(dfa.match_pattern(cache, sid, i));
+            }
+        };
+        let mut sid = dfa
+            .start_state_forward(cache, &Input::new(text))
+            .map_err(drop)?;
+        for &b in text {
+            sid = dfa.next_state(cache, sid, b).map_err(drop)?;
+            if sid.is_tagged() {
+                if sid.is_match() {
+                    note(cache, sid);
+                } else if sid.is_dead() {
+                    return Ok(());
+                } else if sid.is_quit() {
+                    return Err(());
+                }
+            }
+        }
+        sid = dfa.next_eoi_state(cache, sid).map_err(drop)?;
+        if sid.is_match() {
+            note(cache, sid);
+        } else if sid.is_quit() {
+            return Err(());
+        }
+        Ok(())
     }
 
     /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
@@ -534,7 +591,7 @@ impl Detector {
         let vis = visible_part(stripped);
         let mut a = Analysis::default();
         let mut masked = std::mem::take(&mut c.masked);
-        let text: &[u8] = if memchr::memmem::find(vis, b"://").is_some() {
+        let text: &[u8] = if urls::may_contain_url(vis) {
             let spans = urls::find_urls_with(vis, &mut c.url);
             if spans.is_empty() {
                 vis
@@ -558,8 +615,7 @@ impl Detector {
         };
         c.hits.clear();
         if !force_full {
-            self.set
-                .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
+            self.set_pass(text, c);
             if c.hits.is_empty() {
                 a.continuation = is_indented_continuation(text);
                 c.masked = masked;
