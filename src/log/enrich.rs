@@ -232,6 +232,8 @@ pub struct Detector {
     set_dfa: hybrid::dfa::DFA,
     structured: meta::Regex,
     labels: meta::Regex,
+    /// Each label pattern on its own (`LABELS[i]`).
+    label_one: Vec<meta::Regex>,
     hints: meta::Regex,
     tags: meta::Regex,
     starts: meta::Regex,
@@ -267,6 +269,7 @@ struct Scratch {
     set_dfa: hybrid::dfa::Cache,
     structured: meta::Cache,
     labels: meta::Cache,
+    label_one: Vec<meta::Cache>,
     hints: meta::Cache,
     tags: meta::Cache,
     starts: meta::Cache,
@@ -429,6 +432,10 @@ impl Detector {
                 .unwrap_or_else(|e| panic!("detector pattern set: {e}")),
             structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
             labels: build_many(LABELS, MatchKind::LeftmostFirst),
+            label_one: LABELS
+                .iter()
+                .map(|p| build_one(p, MatchKind::LeftmostFirst))
+                .collect(),
             hints: build_many(HINTS, MatchKind::LeftmostFirst),
             tags: build_many(TAGS, MatchKind::LeftmostFirst),
             starts: build_many(&start_refs, MatchKind::LeftmostFirst),
@@ -449,6 +456,7 @@ impl Detector {
             set_dfa: self.set_dfa.create_cache(),
             structured: self.structured.create_cache(),
             labels: self.labels.create_cache(),
+            label_one: self.label_one.iter().map(|r| r.create_cache()).collect(),
             hints: self.hints.create_cache(),
             tags: self.tags.create_cache(),
             starts: self.starts.create_cache(),
@@ -640,6 +648,17 @@ impl Detector {
                 hits.any(SET_LABELS..SET_HINTS),
             )
         };
+        // With one label pattern hit, that pattern alone finds the same leftmost-first match
+        // (no other label pattern matches anywhere), with a smaller automaton and often a
+        // literal prefilter.
+        let only_label = {
+            let hits = Hits(&c.hits);
+            let mut it = (SET_LABELS..SET_HINTS).filter(|&i| hits.has(i));
+            match (it.next(), it.next()) {
+                (Some(i), None) if !force_full => Some(i - SET_LABELS),
+                _ => None,
+            }
+        };
         a.error = if force_full {
             self.error_start(text, c)
         } else {
@@ -663,8 +682,12 @@ impl Detector {
         } else {
             Some(None)
         };
-        let mut label_match =
-            |c: &mut Scratch| *label.get_or_insert_with(|| find(&self.labels, &mut c.labels, text));
+        let mut label_match = |c: &mut Scratch| {
+            *label.get_or_insert_with(|| match only_label {
+                Some(i) => find(&self.label_one[i], &mut c.label_one[i], text),
+                None => find(&self.labels, &mut c.labels, text),
+            })
+        };
         if level.is_none() {
             if let Some(m) = label_match(c) {
                 level = classify(&text[m.range()]);
@@ -826,7 +849,7 @@ pub fn visible_part(text: &[u8]) -> &[u8] {
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |p| p + 1);
     let text = &text[..end];
-    match text.iter().rposition(|&b| b == b'\r') {
+    match memchr::memrchr(b'\r', text) {
         Some(p) => &text[p + 1..],
         None => text,
     }
