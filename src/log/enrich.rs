@@ -395,21 +395,34 @@ pub fn all_patterns() -> Vec<String> {
     all
 }
 
-/// Which of the families' patterns the set pass found.
-struct Hits<'a>(&'a PatternSet);
+/// Which set patterns the set pass found: bit `i` for pattern `i`.
+#[derive(Clone, Copy)]
+struct Hits(u64);
 
-impl Hits<'_> {
-    fn has(&self, i: usize) -> bool {
-        self.0.contains(PatternID::must(i))
+const _: () = assert!(SET_LEN <= 64, "the set hits are a u64");
+
+impl Hits {
+    fn has(self, i: usize) -> bool {
+        self.0 >> i & 1 != 0
     }
 
-    /// The first pattern in `range` that matched.
-    fn first(&self, range: Range<usize>) -> Option<usize> {
-        range.into_iter().find(|&i| self.has(i))
+    /// The hits in `r` (still at their own bit positions).
+    fn within(self, r: Range<usize>) -> u64 {
+        self.0 & (((1u64 << (r.end - r.start)) - 1) << r.start)
     }
 
-    fn any(&self, range: Range<usize>) -> bool {
-        self.first(range).is_some()
+    /// The first pattern in `r` that matched.
+    fn first(self, r: Range<usize>) -> Option<usize> {
+        let m = self.within(r);
+        (m != 0).then(|| m.trailing_zeros() as usize)
+    }
+
+    fn any(self, r: Range<usize>) -> bool {
+        self.within(r) != 0
+    }
+
+    fn count(self, r: Range<usize>) -> u32 {
+        self.within(r).count_ones()
     }
 }
 
@@ -534,10 +547,7 @@ impl Detector {
     /// True when a pattern of any detector family matches `text` (after URL masking, no
     /// escapes): when false, the analysis is empty but for `continuation` by indentation.
     fn any_hit(&self, text: &[u8]) -> bool {
-        self.with_scratch(|c| {
-            self.set_pass(text, c);
-            !c.hits.is_empty()
-        })
+        self.with_scratch(|c| self.set_pass(text, c).0 != 0)
     }
 
     /// Fills `c.hits` with the set patterns that match anywhere in `text`: what
@@ -545,34 +555,44 @@ impl Detector {
     /// (with `MatchKind::All` and an unanchored start, the match states visited name every
     /// pattern that matches somewhere). Should the lazy DFA give up (a quit state or a cache
     /// that keeps filling), the meta regex does the same search with its fallbacks.
-    fn set_pass(&self, text: &[u8], c: &mut Scratch) {
-        c.hits.clear();
-        if self.set_dfa_pass(text, c).is_err() {
-            c.hits.clear();
-            self.set
-                .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
+    fn set_pass(&self, text: &[u8], c: &mut Scratch) -> Hits {
+        if let Ok(h) = self.set_dfa_pass(text, c) {
+            return h;
         }
+        c.hits.clear();
+        self.set
+            .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
+        Hits(c.hits.iter().fold(0, |m, p| m | 1 << p.as_usize()))
     }
 
-    fn set_dfa_pass(&self, text: &[u8], c: &mut Scratch) -> Result<(), ()> {
+    fn set_dfa_pass(&self, text: &[u8], c: &mut Scratch) -> Result<Hits, ()> {
         let dfa = &self.set_dfa;
         let cache = &mut c.set_dfa;
-        let hits = &mut c.hits;
-        let mut note = |cache: &mut hybrid::dfa::Cache, sid: hybrid::LazyStateID| {
+        let mut hits = 0u64;
+        let note = |cache: &mut hybrid::dfa::Cache, sid: hybrid::LazyStateID, hits: &mut u64| {
             for i in 0..dfa.match_len(cache, sid) {
-                hits.insert(dfa.match_pattern(cache, sid, i));
+                *hits |= 1 << dfa.match_pattern(cache, sid, i).as_usize();
             }
         };
         let mut sid = dfa
             .start_state_forward(cache, &Input::new(text))
             .map_err(drop)?;
         for &b in text {
-            sid = dfa.next_state(cache, sid, b).map_err(drop)?;
+            let prev = sid;
+            sid = if prev.is_tagged() {
+                dfa.next_state(cache, prev, b).map_err(drop)?
+            } else {
+                // The common case: a cached transition out of a plain state.
+                dfa.next_state_untagged(cache, prev, b)
+            };
             if sid.is_tagged() {
+                if sid.is_unknown() {
+                    sid = dfa.next_state(cache, prev, b).map_err(drop)?;
+                }
                 if sid.is_match() {
-                    note(cache, sid);
+                    note(cache, sid, &mut hits);
                 } else if sid.is_dead() {
-                    return Ok(());
+                    return Ok(Hits(hits));
                 } else if sid.is_quit() {
                     return Err(());
                 }
@@ -580,11 +600,11 @@ impl Detector {
         }
         sid = dfa.next_eoi_state(cache, sid).map_err(drop)?;
         if sid.is_match() {
-            note(cache, sid);
+            note(cache, sid, &mut hits);
         } else if sid.is_quit() {
             return Err(());
         }
-        Ok(())
+        Ok(Hits(hits))
     }
 
     /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
@@ -621,16 +641,18 @@ impl Detector {
             }
             vis
         };
-        c.hits.clear();
-        if !force_full {
-            self.set_pass(text, c);
-            if c.hits.is_empty() {
+        let hits = if force_full {
+            Hits(0)
+        } else {
+            let hits = self.set_pass(text, c);
+            if hits.0 == 0 {
                 a.continuation = is_indented_continuation(text);
                 c.masked = masked;
                 return a;
             }
-        }
-        self.full(text, force_full, &mut a, c);
+            hits
+        };
+        self.full(text, hits, force_full, &mut a, c);
         c.masked = masked;
         a
     }
@@ -638,26 +660,21 @@ impl Detector {
     /// The decision logic of the detector. Without `force_full`, a family whose patterns the
     /// set pass did not hit is skipped, and a family whose result the set alone decides (an
     /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex.
-    fn full(&self, text: &[u8], force_full: bool, a: &mut Analysis, c: &mut Scratch) {
-        let (start_hit, vite_hit, structured_hit, label_hit) = {
-            let hits = Hits(&c.hits);
-            (
-                hits.first(SET_STARTS..SET_VITE),
-                hits.has(SET_VITE),
-                hits.has(SET_STRUCTURED),
-                hits.any(SET_LABELS..SET_HINTS),
-            )
-        };
+    fn full(&self, text: &[u8], hits: Hits, force_full: bool, a: &mut Analysis, c: &mut Scratch) {
+        let (start_hit, vite_hit, structured_hit, label_hit) = (
+            hits.first(SET_STARTS..SET_VITE),
+            hits.has(SET_VITE),
+            hits.has(SET_STRUCTURED),
+            hits.any(SET_LABELS..SET_HINTS),
+        );
         // With one label pattern hit, that pattern alone finds the same leftmost-first match
         // (no other label pattern matches anywhere), with a smaller automaton and often a
         // literal prefilter.
-        let only_label = {
-            let hits = Hits(&c.hits);
-            let mut it = (SET_LABELS..SET_HINTS).filter(|&i| hits.has(i));
-            match (it.next(), it.next()) {
-                (Some(i), None) if !force_full => Some(i - SET_LABELS),
-                _ => None,
+        let only_label = match hits.first(SET_LABELS..SET_HINTS) {
+            Some(i) if !force_full && hits.count(SET_LABELS..SET_HINTS) == 1 => {
+                Some(i - SET_LABELS)
             }
+            _ => None,
         };
         a.error = if force_full {
             self.error_start(text, c)
@@ -702,11 +719,8 @@ impl Detector {
         };
         level = level.max(start_level);
         c.hint_set.clear();
-        let hint_hits = (SET_HINTS..SET_TAGS).filter(|&i| Hits(&c.hits).has(i));
-        let (first_hint, more_hints) = {
-            let mut h = hint_hits;
-            (h.next(), h.next().is_some())
-        };
+        let first_hint = hits.first(SET_HINTS..SET_TAGS);
+        let more_hints = hits.count(SET_HINTS..SET_TAGS) > 1;
         if force_full || more_hints {
             let hints = &mut c.hint_set;
             each_match(&self.hints, &mut c.hints, text, |m| {
@@ -739,7 +753,6 @@ impl Detector {
                 a.error = Some(ErrorKind::Generic);
             }
         }
-        let hits = Hits(&c.hits);
         let mut tag_bits = 0;
         for i in SET_TAGS..SET_STARTS {
             if hits.has(i) {
@@ -772,7 +785,7 @@ impl Detector {
                 || if force_full {
                     is_match(&self.continuations, &mut c.continuations, text)
                 } else {
-                    Hits(&c.hits).any(SET_CONTINUATIONS..SET_LEN)
+                    hits.any(SET_CONTINUATIONS..SET_LEN)
                 };
         }
     }
