@@ -666,9 +666,10 @@ impl Shared {
         Some(self.analyze(line))
     }
 
-    /// Runs the detectors over the line (the expensive part of enrichment).
+    /// Runs the detectors over the line (the expensive part of enrichment). On the raw line:
+    /// the detector strips into a per-thread buffer and keeps OSC 8 link targets as URLs.
     fn analyze(&self, line: &Line) -> enrich::Analysis {
-        self.detector.analyze_stripped(&strip_ansi(&line.text))
+        self.detector.analyze(&line.text)
     }
 
     /// Claims up to `max` lines for analysis from the shared analysis frontier and analyses
