@@ -38,8 +38,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// analyses must be equal).
 ///
 /// 1. **OSC 8 hyperlinks** (line contains `ESC ] 8 ;`): the old strip dropped the link target;
-///    the new detector adds the normalised target URI to `urls` (when it has `://` and is not
-///    already listed). Everything else is equal, and the extra URLs are exactly such targets.
+///    the new detector adds the normalised target URI to `urls` (when it is `scheme://...`, see
+///    `enrich::is_link_url`, and is not already listed). Everything else is equal, and the
+///    extra URLs are exactly such targets.
 fn intended(line: &[u8], new: &Analysis, old: &Analysis) -> Option<&'static str> {
     if find(line, b"\x1b]8;").is_some() {
         let targets = osc8_targets(line);

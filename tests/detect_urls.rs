@@ -376,6 +376,9 @@ fn osc8_link_targets() {
         b"\x1b]8;;\x07m",
         b"\x1b]0;http://x.y/\x07title",
         b"\x1b]8;http://x.y/\x07m",
+        b"\x1b]8;;;http://x.y/\x07m",
+        b"\x1b]8;;1http://x.y/\x07m",
+        b"\x1b]8;;http://\x07m",
     ] {
         assert!(urls(line).is_empty(), "{line:?}");
     }

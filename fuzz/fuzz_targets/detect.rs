@@ -33,10 +33,20 @@ fn same_or_intended(line: &[u8], new: &Analysis, old: &Analysis) -> bool {
     if !contains(line, b"\x1b]8;") {
         return false;
     }
-    let targets: Vec<Vec<u8>> = line
-        .split(|&b| b == 0x07 || b == 0x1b)
-        .filter_map(|s| s.iter().rposition(|&b| b == b';').map(|p| normalize(&s[p + 1..])))
-        .collect();
+    // `ESC ] 8 ; params ; URI` up to BEL or ESC: the URI is everything after params.
+    let mut targets = Vec::new();
+    for (k, w) in line.windows(4).enumerate() {
+        if w == b"\x1b]8;" {
+            let body = &line[k + 4..];
+            let body = &body[..body
+                .iter()
+                .position(|&b| b == 0x07 || b == 0x1b)
+                .unwrap_or(body.len())];
+            if let Some(semi) = body.iter().position(|&b| b == b';') {
+                targets.push(normalize(&body[semi + 1..]));
+            }
+        }
+    }
     let strip = |a: &Analysis| {
         let mut a = a.clone();
         a.urls.retain(|u| !targets.contains(u));

@@ -810,9 +810,24 @@ impl Detector {
     }
 }
 
+/// An OSC 8 target worth listing: `scheme://rest` with an RFC 3986 scheme (a letter, then
+/// letters, digits, `+`, `-`, `.`), something after `://`, and no space or control byte.
+fn is_link_url(uri: &[u8]) -> bool {
+    let Some(sep) = memchr::memmem::find(uri, b"://") else {
+        return false;
+    };
+    let scheme = &uri[..sep];
+    scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && uri.len() > sep + 3
+        && !uri.iter().any(|&b| b <= b' ' || b == 0x7f)
+}
+
 /// Adds the OSC 8 link targets in the visible part `vis` of `stripped` to `urls`, merged by
 /// position with the URLs found in the text (`spans`, offsets into `vis`): a target is added,
-/// normalised, when it has `://`, no space or control byte, and is not listed yet.
+/// normalised, when [`is_link_url`] accepts it and it is not listed yet.
 fn add_links(
     urls: &mut Vec<Vec<u8>>,
     spans: &[Range<usize>],
@@ -833,9 +848,7 @@ fn add_links(
             continue;
         }
         let uri = &line[uri.clone()];
-        if memchr::memmem::find(uri, b"://").is_none()
-            || uri.iter().any(|&b| b <= b' ' || b == 0x7f)
-        {
+        if !is_link_url(uri) {
             continue;
         }
         let u = urls::normalize(uri);
