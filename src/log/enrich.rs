@@ -577,18 +577,29 @@ impl Detector {
         let mut sid = dfa
             .start_state_forward(cache, &Input::new(text))
             .map_err(drop)?;
-        for &b in text {
-            let prev = sid;
-            sid = if prev.is_tagged() {
-                dfa.next_state(cache, prev, b).map_err(drop)?
-            } else {
-                // The common case: a cached transition out of a plain state.
-                dfa.next_state_untagged(cache, prev, b)
-            };
-            if sid.is_tagged() {
-                if sid.is_unknown() {
-                    sid = dfa.next_state(cache, prev, b).map_err(drop)?;
+        let (n, mut at) = (text.len(), 0);
+        loop {
+            if !sid.is_tagged() {
+                // The hot loop: cached transitions between plain states (the cache is only
+                // read here, so its table stays in registers).
+                let cache: &hybrid::dfa::Cache = cache;
+                while at < n {
+                    let next = dfa.next_state_untagged(cache, sid, text[at]);
+                    if next.is_tagged() {
+                        break;
+                    }
+                    sid = next;
+                    at += 1;
                 }
+            }
+            if at >= n {
+                break;
+            }
+            // A transition to a special state (or one not computed yet), or out of a match
+            // state: the full step.
+            sid = dfa.next_state(cache, sid, text[at]).map_err(drop)?;
+            at += 1;
+            if sid.is_tagged() {
                 if sid.is_match() {
                     note(cache, sid, &mut hits);
                 } else if sid.is_dead() {
