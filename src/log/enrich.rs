@@ -240,6 +240,8 @@ pub struct Detector {
     start_kinds: Vec<ErrorKind>,
     vite: meta::Regex,
     continuations: meta::Regex,
+    /// `://`, the URL finder's trigger.
+    url_marker: memchr::memmem::Finder<'static>,
     /// Identifies this detector's regexes in the per-thread scratch table.
     id: u64,
 }
@@ -455,6 +457,7 @@ impl Detector {
             start_kinds,
             vite: build_one(VITE_ERROR, MatchKind::LeftmostFirst),
             continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
+            url_marker: memchr::memmem::Finder::new(b"://"),
             id: {
                 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
                 // Relaxed: only uniqueness matters.
@@ -630,7 +633,7 @@ impl Detector {
         let vis = visible_part(stripped);
         let mut a = Analysis::default();
         let mut masked = std::mem::take(&mut c.masked);
-        let text: &[u8] = if urls::may_contain_url(vis) {
+        let text: &[u8] = if self.url_marker.find(vis).is_some() {
             let spans = urls::find_urls_with(vis, &mut c.url);
             if spans.is_empty() {
                 vis
