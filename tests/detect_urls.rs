@@ -368,6 +368,18 @@ fn osc8_link_targets() {
     assert_eq!(&*strip_ansi(line), b"ERROR failed");
     let (a, b) = (d.analyze(line), d.analyze_stripped(b"ERROR failed"));
     assert_eq!((a.level, a.tags, a.error), (b.level, b.tags, b.error));
+    // Many links, each twice, between text URLs: each listed once, in order.
+    let mut line = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..300 {
+        line.extend_from_slice(format!("http://t{i}.x/ ").as_bytes());
+        want.push(format!("http://t{i}.x/"));
+        for _ in 0..2 {
+            line.extend_from_slice(format!("\x1b]8;;http://L{i}.x/\x07l\x1b]8;;\x07 ").as_bytes());
+        }
+        want.push(format!("http://l{i}.x/"));
+    }
+    assert_eq!(urls(&line), want);
     // Not links: unterminated, no `://`, spaces, empty, another OSC.
     for line in [
         &b"\x1b]8;;http://x.y/"[..],

@@ -856,7 +856,9 @@ fn add_links(
     // `vis` is a sub-slice of `stripped`.
     let vis_start = vis.as_ptr() as usize - stripped.as_ptr() as usize;
     let vis_end = vis_start + vis.len();
-    let mut inserted = 0;
+    // Linear in the number of URLs: a set for "listed yet", then one merge by position.
+    let mut seen: Option<std::collections::HashSet<Vec<u8>>> = None;
+    let mut extra: Vec<(usize, Vec<u8>)> = Vec::new();
     for (at, uri) in links {
         if *at < vis_start || *at > vis_end {
             continue;
@@ -866,15 +868,27 @@ fn add_links(
             continue;
         }
         let u = urls::normalize(uri);
-        if urls.contains(&u) {
-            continue;
+        let seen = seen.get_or_insert_with(|| urls.iter().cloned().collect());
+        if seen.insert(u.clone()) {
+            extra.push((at - vis_start, u));
         }
-        // Before the first text URL that starts at or after the link.
-        let pos = at - vis_start;
-        let before = spans.iter().take_while(|s| s.start < pos).count();
-        urls.insert(before + inserted, u);
-        inserted += 1;
     }
+    if extra.is_empty() {
+        return;
+    }
+    // A link goes before the first text URL that starts at or after it.
+    let text_urls = std::mem::take(urls);
+    let mut text_urls = text_urls
+        .into_iter()
+        .zip(spans.iter().map(|s| s.start))
+        .peekable();
+    for (pos, u) in extra {
+        while let Some((t, _)) = text_urls.next_if(|(_, start)| *start < pos) {
+            urls.push(t);
+        }
+        urls.push(u);
+    }
+    urls.extend(text_urls.map(|(t, _)| t));
 }
 
 fn hit(set: &PatternSet, i: usize) -> bool {
