@@ -290,6 +290,9 @@ struct Scratch {
     masked: Vec<u8>,
 }
 
+/// Bytes of line buffer a thread's scratch keeps between lines.
+const KEEP_BYTES: usize = 64 << 10;
+
 /// Detectors whose scratch a thread keeps (in use at once: normally one, the shared one).
 const CACHED_DETECTORS: usize = 4;
 
@@ -527,6 +530,9 @@ impl Detector {
             } else {
                 self.analyze_cached(line, None, false, c)
             };
+            // A huge line does not leave a huge buffer behind in every thread.
+            stripped.shrink_to(KEEP_BYTES);
+            links.shrink_to(KEEP_BYTES / 64);
             c.stripped = stripped;
             c.links = links;
             a
@@ -661,12 +667,14 @@ impl Detector {
             let hits = self.set_pass(text, c);
             if hits.0 == 0 {
                 a.continuation = is_indented_continuation(text);
+                masked.shrink_to(KEEP_BYTES);
                 c.masked = masked;
                 return a;
             }
             hits
         };
         self.full(text, hits, force_full, &mut a, c);
+        masked.shrink_to(KEEP_BYTES);
         c.masked = masked;
         a
     }
