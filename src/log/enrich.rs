@@ -919,7 +919,27 @@ pub fn visible_part(text: &[u8]) -> &[u8] {
 
 /// Maps a matched label to its level (ASCII case-insensitive; no allocation).
 fn classify(s: &[u8]) -> Option<Level> {
-    let has = |w: &[u8]| contains_ci(s, w);
+    // One pass for the letters present (any case) and whether any non-ASCII byte is: a word
+    // whose letters are not all present, or a symbol in an ASCII text, is skipped unsearched.
+    let mut letters = 0u32;
+    let mut high = false;
+    for &b in s {
+        let l = b.to_ascii_lowercase();
+        if l.is_ascii_lowercase() {
+            letters |= 1 << (l - b'a');
+        } else if b >= 0x80 {
+            high = true;
+        }
+    }
+    let has = |w: &[u8]| {
+        let maybe = if w[0] >= 0x80 {
+            high
+        } else {
+            w.iter()
+                .all(|&c| !c.is_ascii_lowercase() || letters >> (c - b'a') & 1 != 0)
+        };
+        maybe && contains_ci(s, w)
+    };
     let t = trim(s);
     let t = t.strip_prefix(b"\"").unwrap_or(t);
     match t {
