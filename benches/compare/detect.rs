@@ -14,6 +14,11 @@
 //!   per line", not the same work.
 //!
 //! (No `linkify` peer for URLs: it is not in the offline registry here.)
+//!
+//! Measured when issue 21 landed (2 shared cores, 7 rounds): lfe 329 ns/line, old 780 ns/line
+//! (2.39x), regex-set 196 ns/line. The same ratio by instruction counts (repeatable):
+//! `valgrind --tool=callgrind` on `detect_perf corpus_profile` (reps 12 minus reps 4): old
+//! ~6000, new ~2540 instructions per line (2.37x).
 
 use super::corpus;
 use super::harness::{Sample, Variant, Workload};
