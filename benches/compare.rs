@@ -7,12 +7,14 @@
 //! `target/lfe-compare/compare.svg`.
 //!
 //! One module per workload family: `log` (`log_append`, `log_append_detect`, `log_tail_read`,
-//! `log_search`), `table` (`table_read`, `route_lookup`), `event` (`queue_mpmc`, `bus_fanout`),
+//! `log_search`), `detect` (line analysis alone: lfe vs the old detector vs a regex set), `table` (`table_read`, `route_lookup`), `event` (`queue_mpmc`, `bus_fanout`),
 //! `devserver` (everything at once, replaying the corpus in `benches/data/`). Each module's docs
 //! say what one operation is and what every implementation does.
 
 #[path = "compare/corpus.rs"]
 mod corpus;
+#[path = "compare/detect.rs"]
+mod detect;
 #[path = "compare/devserver.rs"]
 mod devserver;
 #[path = "compare/event.rs"]
@@ -29,6 +31,7 @@ fn main() {
     let opts = harness::Options::from_args();
     let mut workloads: Vec<harness::Workload> = Vec::new();
     workloads.extend(log::workloads());
+    workloads.extend(detect::workloads());
     workloads.extend(table::workloads());
     workloads.extend(event::workloads());
     workloads.extend(devserver::workloads());

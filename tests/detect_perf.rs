@@ -100,3 +100,96 @@ fn parts_timing() {
     }
     println!("find_urls {:.1} ns", (cpu_ns() - t) as f64 / n as f64);
 }
+
+/// Every line of the bench corpus (`benches/data/*.log`), newline kept off.
+fn corpus() -> Vec<Vec<u8>> {
+    let dir = format!("{}/benches/data", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|p| {
+            std::fs::read(p)
+                .unwrap()
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The new detector against the old one (`lfe::baseline::detect::OldDetector`) over the whole
+/// bench corpus: CPU ns per line, alternating old/new for `ROUNDS` rounds, medians and ratio.
+/// `cargo test --release --test detect_perf -- --ignored --nocapture corpus_timing`
+#[test]
+#[ignore]
+fn corpus_timing() {
+    const ROUNDS: usize = 9;
+    let lines = corpus();
+    let bytes: usize = lines.iter().map(Vec::len).sum();
+    let new = Detector::new();
+    let old = lfe::baseline::detect::OldDetector::new();
+    let reps = 40;
+    let run = |f: &dyn Fn(&[u8])| {
+        let t = cpu_ns();
+        for _ in 0..reps {
+            for l in &lines {
+                f(black_box(l));
+            }
+        }
+        (cpu_ns() - t) as f64 / (reps * lines.len()) as f64
+    };
+    let fnew = |l: &[u8]| {
+        black_box(new.analyze(l));
+    };
+    let fold = |l: &[u8]| {
+        black_box(old.analyze(l));
+    };
+    run(&fnew);
+    run(&fold);
+    let (mut tn, mut to) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        to.push(run(&fold));
+        tn.push(run(&fnew));
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (n, o) = (med(&mut tn), med(&mut to));
+    let per = bytes as f64 / lines.len() as f64;
+    println!(
+        "{} lines, {per:.1} bytes/line, {ROUNDS} rounds alternating, median CPU time:",
+        lines.len()
+    );
+    println!("old {o:8.1} ns/line {:7.1} MB/s", per / o * 1e3);
+    println!("new {n:8.1} ns/line {:7.1} MB/s", per / n * 1e3);
+    println!("old/new = {:.2}x", o / n);
+}
+
+/// For profilers (`valgrind --tool=callgrind`): the old and the new detector over the corpus,
+/// `LFE_DETECT_REPS` times each (default 3). Prints nothing.
+#[test]
+#[ignore]
+fn corpus_profile() {
+    let reps: usize = std::env::var("LFE_DETECT_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let lines = corpus();
+    let new = Detector::new();
+    let old = lfe::baseline::detect::OldDetector::new();
+    for _ in 0..reps {
+        for l in &lines {
+            black_box(old.analyze(black_box(l)));
+        }
+        for l in &lines {
+            black_box(new.analyze(black_box(l)));
+        }
+    }
+}

@@ -472,7 +472,13 @@ fn check_keys(
     for (i, line) in lines.iter().enumerate() {
         let text = strip_ansi(line);
         let a = d.analyze(line);
-        assert_eq!(a, d.analyze_stripped_full(&text), "{file}:{i} prefilter");
+        // The shortcuts of the one-pass analysis change nothing (the raw-line analysis may
+        // add OSC 8 link targets on top: compared on the stripped text).
+        assert_eq!(
+            d.analyze_stripped(&text),
+            d.analyze_stripped_full(&text),
+            "{file}:{i} prefilter"
+        );
         grouper.feed(7, i as u64, i as u64 * 1_000, &text, &a);
         seen_urls.extend(a.urls.iter().map(|u| String::from_utf8(u.clone()).unwrap()));
         got.push(a);
@@ -722,6 +728,8 @@ fn url_edges() {
             "ws://localhost:24678/",
             "wss://dev.example.test/socket?token=abc123",
             "http://localhost:5173/app/",
+            // The OSC 8 link target (its visible text, "the docs", is not a URL).
+            "http://localhost:8080/docs",
             "http://localhost:8080/",
             "http://localhost:4000/graphql",
             "ws://localhost:4000/graphql",

@@ -328,7 +328,8 @@ fn spans_are_substrings_property() {
             let n = normalize(raw);
             assert_eq!(normalize(&n), n);
         }
-        let a = d.analyze(&line);
+        // (`analyze` on the raw line also lists OSC 8 link targets: see `osc8_link_targets`.)
+        let a = d.analyze_stripped(&stripped);
         let want: Vec<Vec<u8>> = spans
             .iter()
             .map(|r| normalize(&stripped[r.clone()]))
@@ -459,7 +460,6 @@ fn ansi_inside_urls() {
         "\x1b[36mhttp://local\x1b[1mhost\x1b[22m:3000/app\x1b[39m",
         "http://localhost:\x1b[1m3000\x1b[22m/app",
         "http://localhost:3000/\x1b[4mapp\x1b[24m",
-        "\x1b]8;;http://ignored.test/\x1b\\http://localhost:3000/app\x1b]8;;\x1b\\",
     ] {
         assert_eq!(
             d.analyze(line.as_bytes()).urls,
@@ -467,6 +467,15 @@ fn ansi_inside_urls() {
             "{line:?}"
         );
     }
+    // An OSC 8 link: its target and its visible URL, in order of position.
+    assert_eq!(
+        d.analyze(b"\x1b]8;;http://link.test/\x1b\\http://localhost:3000/app\x1b]8;;\x1b\\")
+            .urls,
+        [
+            b"http://link.test/".to_vec(),
+            b"http://localhost:3000/app".to_vec()
+        ]
+    );
 }
 
 fn manual_store(capacity: usize) -> lfe::log::LogStore {
@@ -549,4 +558,63 @@ fn line_url_list_is_bounded_by_the_line() {
         assert_eq!(u, format!("http://h{i}/").as_bytes());
     }
     assert_eq!(s.urls().len(), 40);
+}
+
+/// OSC 8 hyperlinks (`ESC ] 8 ; params ; URI ST`): the strip keeps the target, and `analyze`
+/// lists it (normalised, where the link stands among the text's URLs, once).
+#[test]
+fn osc8_link_targets() {
+    let d = Detector::new();
+    let urls = |line: &[u8]| -> Vec<String> {
+        d.analyze(line)
+            .urls
+            .into_iter()
+            .map(|u| String::from_utf8(u).unwrap())
+            .collect()
+    };
+    // ST = ESC \ and BEL; params before the URI; link text that is not a URL.
+    assert_eq!(
+        urls(b"see \x1b]8;id=7;HTTP://Docs.Example/x\x1b\\the docs\x1b]8;;\x1b\\ now"),
+        ["http://docs.example/x"]
+    );
+    assert_eq!(
+        urls(b"a http://a.b/ \x1b]8;;https://c.d\x07link\x1b]8;;\x07 http://e.f/"),
+        ["http://a.b/", "https://c.d/", "http://e.f/"]
+    );
+    // Link text that is the same URL: listed once.
+    assert_eq!(
+        urls(b"\x1b]8;;http://localhost:3000/\x1b\\http://localhost:3000\x1b]8;;\x1b\\"),
+        ["http://localhost:3000/"]
+    );
+    // The stripped text is unchanged, and so is every other field.
+    let line = b"\x1b]8;;http://x.y/\x07ERROR\x1b]8;;\x07 failed";
+    assert_eq!(&*strip_ansi(line), b"ERROR failed");
+    let (a, b) = (d.analyze(line), d.analyze_stripped(b"ERROR failed"));
+    assert_eq!((a.level, a.tags, a.error), (b.level, b.tags, b.error));
+    // Many links, each twice, between text URLs: each listed once, in order.
+    let mut line = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..300 {
+        line.extend_from_slice(format!("http://t{i}.x/ ").as_bytes());
+        want.push(format!("http://t{i}.x/"));
+        for _ in 0..2 {
+            line.extend_from_slice(format!("\x1b]8;;http://L{i}.x/\x07l\x1b]8;;\x07 ").as_bytes());
+        }
+        want.push(format!("http://l{i}.x/"));
+    }
+    assert_eq!(urls(&line), want);
+    // Not links: unterminated, no `://`, spaces, empty, another OSC.
+    for line in [
+        &b"\x1b]8;;http://x.y/"[..],
+        b"\x1b]8;;mailto:a@b\x07m",
+        b"\x1b]8;;http://a b/\x07m",
+        b"\x1b]8;;\x07m",
+        b"\x1b]0;http://x.y/\x07title",
+        b"\x1b]8;http://x.y/\x07m",
+        b"\x1b]8;;;http://x.y/\x07m",
+        b"\x1b]8;;1http://x.y/\x07m",
+        b"\x1b]8;;http://\x07m",
+    ] {
+        assert!(urls(line).is_empty(), "{line:?}");
+    }
 }

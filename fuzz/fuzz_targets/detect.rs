@@ -1,11 +1,15 @@
 //! The log-line detectors on arbitrary bytes: no panic; every URL span `find_urls` returns is a
 //! sub-range of the ANSI-stripped input that contains `://`; `normalize` is idempotent; every
 //! URL the analysis reports is the normalised text of one such span; the prefilter is
-//! conservative (`analyze_stripped` equals `analyze_stripped_full`); the error grouper takes
-//! any line sequence and keeps its bound.
+//! conservative (`analyze_stripped` equals `analyze_stripped_full`); the one-pass detector
+//! agrees with the old one (`lfe::baseline::detect::OldDetector`, with today's URL finder: the URL
+//! boundaries changed on purpose) except for the intended
+//! improvements of `tests/detect_diff.rs` (OSC 8 link targets are listed); the error grouper
+//! takes any line sequence and keeps its bound.
 #![no_main]
 
-use lfe::log::enrich::{strip_ansi, visible_part, Detector};
+use lfe::baseline::detect::OldDetector;
+use lfe::log::enrich::{strip_ansi, visible_part, Analysis, Detector};
 use lfe::log::errors::{ErrorGrouper, GroupConfig};
 use lfe::log::urls::{find_urls, normalize, UrlList};
 use libfuzzer_sys::fuzz_target;
@@ -14,6 +18,42 @@ use std::sync::OnceLock;
 fn detector() -> &'static Detector {
     static D: OnceLock<Detector> = OnceLock::new();
     D.get_or_init(Detector::new)
+}
+
+fn old_detector() -> &'static OldDetector {
+    static D: OnceLock<OldDetector> = OnceLock::new();
+    D.get_or_init(OldDetector::with_current_url_finder)
+}
+
+/// `new` equals `old`, or the line has an OSC 8 link (`ESC ] 8 ;`) and they differ only in
+/// `urls`, by URLs that are link targets (normalised URIs that occur in the line).
+fn same_or_intended(line: &[u8], new: &Analysis, old: &Analysis) -> bool {
+    if new == old {
+        return true;
+    }
+    if !contains(line, b"\x1b]8;") {
+        return false;
+    }
+    // `ESC ] 8 ; params ; URI` up to BEL or ESC: the URI is everything after params.
+    let mut targets = Vec::new();
+    for (k, w) in line.windows(4).enumerate() {
+        if w == b"\x1b]8;" {
+            let body = &line[k + 4..];
+            let body = &body[..body
+                .iter()
+                .position(|&b| b == 0x07 || b == 0x1b)
+                .unwrap_or(body.len())];
+            if let Some(semi) = body.iter().position(|&b| b == b';') {
+                targets.push(normalize(&body[semi + 1..]));
+            }
+        }
+    }
+    let strip = |a: &Analysis| {
+        let mut a = a.clone();
+        a.urls.retain(|u| !targets.contains(u));
+        a
+    };
+    strip(new) == strip(old)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -57,7 +97,13 @@ fuzz_target!(|data: &[u8]| {
             d.analyze_stripped_full(&stripped),
             "prefilter not conservative"
         );
-        assert_eq!(a, d.analyze(line));
+        assert_eq!(a, old_detector().analyze_stripped(&stripped), "new != old");
+        let raw = d.analyze(line);
+        assert!(
+            same_or_intended(line, &raw, &old_detector().analyze(line)),
+            "new != old on the raw line"
+        );
+        assert!(same_or_intended(line, &raw, &a));
         assert_eq!(a.urls.len(), spans.len());
         for (u, s) in a.urls.iter().zip(&spans) {
             assert_eq!(u, &normalize(&vis[s.clone()]));

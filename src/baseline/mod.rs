@@ -2,6 +2,7 @@
 //! map), with the same Rust API. Tests run the same checks against both, and benchmarks put
 //! them side by side (`cargo bench --bench compare`).
 
+pub mod detect;
 pub mod event;
 pub mod lock;
 pub mod log;

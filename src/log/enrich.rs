@@ -1,12 +1,21 @@
 //! Line analysis for enrichment: level, tags, URLs and error starts.
 //!
 //! Everything is compiled once in [`Detector::new`] (`regex-automata` meta regexes: linear time,
-//! no backtracking). `analyze` first strips ANSI escapes, then runs the URL finder only when the
-//! line contains `://`, and runs the level/tag/error/continuation regexes only when a cheap
-//! single-pass prefilter ([`needs_full_scan`]) sees a keyword-like word, a status symbol (`✓`,
-//! `⨯`, ...), a `|`, a leading punctuation byte, a Go frame shape or a `file.ext:N` location.
-//! The prefilter is conservative: a line it rejects gets exactly the analysis the full path would
-//! give (every sample line and a random-bytes run check it against `analyze_stripped_full`).
+//! no backtracking). One line costs:
+//! 1. one strip pass ([`strip_ansi`]; `analyze` strips into a reused per-thread buffer and keeps
+//!    the targets of OSC 8 hyperlinks, which become URLs);
+//! 2. the URL finder, only when the visible text has `://` (`memmem`); URL text is blanked;
+//! 3. one overlapping pass of a pattern set holding every detector pattern (`SET_*` layout):
+//!    it says which patterns match anywhere. Families with no hit are skipped; the set alone
+//!    decides the error start (every start pattern is anchored, so the lowest-numbered hit is
+//!    the leftmost-first match), the vite start, continuations, a single hint pattern and a
+//!    single tag kind. Only a label or structured level (whose matched text is classified) and
+//!    lines with several hint patterns or tag kinds (non-overlapping match semantics) run their
+//!    family's own regex.
+//!
+//! `analyze_stripped_full` runs every family's regex instead (the detector before issue 21);
+//! tests check both paths agree, and `tests/detect_diff.rs` checks the result against the
+//! frozen old detector (`lfe::baseline::detect::OldDetector`).
 //!
 //! Level precedence: a structured field (`level=warn`, `"level":50`) wins; otherwise the leftmost
 //! explicit label (`[INFO]`, `WARN`, `error:`, `✓`, `FAIL`, ...); otherwise the error start
@@ -14,8 +23,11 @@
 //! URL text is blanked before level/tag matching so `http://x/error` says nothing.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
-use regex_automata::{meta, util::syntax, Input, MatchKind, PatternID, PatternSet};
+use regex_automata::{
+    hybrid, meta, nfa::thompson, util::syntax, Input, MatchKind, PatternID, PatternSet,
+};
 
 use super::urls;
 
@@ -213,47 +225,83 @@ const CONTINUATIONS: &[&str] = &[
 /// The compiled detectors. Cheap to share (`Send + Sync`); build once per store.
 #[derive(Debug)]
 pub struct Detector {
+    /// Every pattern below in one overlapping pattern set (`MatchKind::All`), laid out as
+    /// [`SetLayout`] says: one pass over a line tells which patterns match anywhere.
+    set: meta::Regex,
+    /// The same set as a lazy DFA, driven byte by byte by [`Detector::set_pass`].
+    set_dfa: hybrid::dfa::DFA,
     structured: meta::Regex,
     labels: meta::Regex,
+    /// Each label pattern on its own (`LABELS[i]`).
+    label_one: Vec<meta::Regex>,
     hints: meta::Regex,
     tags: meta::Regex,
     starts: meta::Regex,
     start_kinds: Vec<ErrorKind>,
     vite: meta::Regex,
     continuations: meta::Regex,
-    /// Identifies this detector's regexes in the per-thread cache table.
+    /// `://`, the URL finder's trigger.
+    url_marker: memchr::memmem::Finder<'static>,
+    /// Identifies this detector's regexes in the per-thread scratch table.
     id: u64,
 }
 
-/// Search caches for one detector's regexes, one set per thread.
+/// Where each family's patterns sit in `Detector::set` (pattern IDs `FAMILY..FAMILY_END`).
+const SET_STRUCTURED: usize = 0;
+const SET_LABELS: usize = 1;
+const SET_HINTS: usize = SET_LABELS + LABELS.len();
+const SET_TAGS: usize = SET_HINTS + HINTS.len();
+const SET_STARTS: usize = SET_TAGS + TAGS.len();
+const SET_VITE: usize = SET_STARTS + STARTS.len() + STARTS_ANYWHERE.len();
+const SET_CONTINUATIONS: usize = SET_VITE + 1;
+const SET_LEN: usize = SET_CONTINUATIONS + CONTINUATIONS.len();
+
+/// An OSC 8 hyperlink: the offset in the stripped line where it stood, and the range of its URI
+/// in the raw line.
+type Link = (usize, Range<usize>);
+
+/// Per-thread search state for one detector: regex caches and reused buffers.
 ///
 /// regex-automata's own cache pool has a fast path only for the thread that first used a
-/// regex; every other thread locks a pool stack on each search, twice. With analysis running
-/// on several threads at once (the worker and helping appenders), profiles showed that
-/// locking as a large share of analysis. So each thread keeps its own caches, and searches
-/// pass them explicitly.
-struct Caches {
+/// regex; every other thread locks a pool stack on each search. With analysis running on
+/// several threads at once (the worker and helping appenders), each thread keeps its own
+/// caches, and searches pass them explicitly.
+struct Scratch {
+    set: meta::Cache,
+    set_dfa: hybrid::dfa::Cache,
     structured: meta::Cache,
     labels: meta::Cache,
+    label_one: Vec<meta::Cache>,
     hints: meta::Cache,
     tags: meta::Cache,
     starts: meta::Cache,
     vite: meta::Cache,
     continuations: meta::Cache,
     url: meta::Cache,
-    /// The hint patterns a line matched (reused: a new set per line was an allocation).
+    /// The set patterns a line matched.
+    hits: PatternSet,
+    /// The hint patterns `each_match` found (the rare lines with several hint patterns).
     hint_set: PatternSet,
+    /// The line without escapes (`analyze`).
+    stripped: Vec<u8>,
+    /// The OSC 8 links of the line.
+    links: Vec<Link>,
+    /// The visible text with its URLs blanked.
+    masked: Vec<u8>,
 }
 
-/// Detectors whose caches a thread keeps (in use at once: normally one, the shared one).
+/// Bytes of line buffer a thread's scratch keeps between lines.
+const KEEP_BYTES: usize = 64 << 10;
+
+/// Detectors whose scratch a thread keeps (in use at once: normally one, the shared one).
 const CACHED_DETECTORS: usize = 4;
 
-/// One thread's caches, by detector id. When the thread exits they go to [`SPARE`], so the
+/// One thread's scratch, by detector id. When the thread exits it goes to [`SPARE`], so the
 /// next thread starts with warm lazy-DFA caches (building DFA states again is the slow part of
 /// a cold search).
-struct ThreadCaches(Vec<(u64, Box<Caches>)>);
+struct ThreadScratch(Vec<(u64, Box<Scratch>)>);
 
-impl Drop for ThreadCaches {
+impl Drop for ThreadScratch {
     fn drop(&mut self) {
         if let Ok(mut spare) = SPARE.lock() {
             for c in self.0.drain(..) {
@@ -265,34 +313,20 @@ impl Drop for ThreadCaches {
     }
 }
 
-impl ThreadCaches {
-    fn take(&mut self, id: u64) -> Option<Box<Caches>> {
-        let i = self.0.iter().position(|(x, _)| *x == id)?;
-        Some(self.0.swap_remove(i).1)
-    }
-
-    fn put(&mut self, id: u64, c: Box<Caches>) {
-        if self.0.len() >= CACHED_DETECTORS {
-            self.0.remove(0);
-        }
-        self.0.push((id, c));
-    }
-}
-
-/// Caches an exited thread left for detector `id`, if any.
-fn take_spare(id: u64) -> Option<Box<Caches>> {
+/// Scratch an exited thread left for detector `id`, if any.
+fn take_spare(id: u64) -> Option<Box<Scratch>> {
     let mut spare = SPARE.lock().ok()?;
     let i = spare.iter().position(|(x, _)| *x == id)?;
     Some(spare.swap_remove(i).1)
 }
 
-/// Caches left by exited threads (bounded).
-static SPARE: std::sync::Mutex<Vec<(u64, Box<Caches>)>> = std::sync::Mutex::new(Vec::new());
+/// Scratch left by exited threads (bounded).
+static SPARE: std::sync::Mutex<Vec<(u64, Box<Scratch>)>> = std::sync::Mutex::new(Vec::new());
 const MAX_SPARE: usize = 16;
 
 thread_local! {
-    static CACHES: std::cell::RefCell<ThreadCaches> =
-        const { std::cell::RefCell::new(ThreadCaches(Vec::new())) };
+    static SCRATCH: std::cell::RefCell<ThreadScratch> =
+        const { std::cell::RefCell::new(ThreadScratch(Vec::new())) };
 }
 
 fn find(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> Option<regex_automata::Match> {
@@ -335,31 +369,98 @@ fn build_many(pats: &[&str], kind: MatchKind) -> meta::Regex {
         .unwrap_or_else(|e| panic!("detector regex {pats:?}: {e}"))
 }
 
+/// The start patterns (each `STARTS` one behind `START_PREFIX`, then `STARTS_ANYWHERE`) and
+/// their kinds.
+fn start_patterns() -> (Vec<String>, Vec<ErrorKind>) {
+    let mut pats = Vec::new();
+    let mut kinds = Vec::new();
+    for (kind, pat) in STARTS {
+        pats.push(format!("{START_PREFIX}(?:{pat})"));
+        kinds.push(*kind);
+    }
+    for (kind, pat) in STARTS_ANYWHERE {
+        pats.push((*pat).to_string());
+        kinds.push(*kind);
+    }
+    (pats, kinds)
+}
+
+/// Every detector pattern in `SET_*` order (for the one-pass pattern set, and for the
+/// benchmark's "one `Regex::new_many`" peer).
+#[doc(hidden)]
+pub fn all_patterns() -> Vec<String> {
+    let mut all = vec![STRUCTURED.to_string()];
+    all.extend(LABELS.iter().map(|s| s.to_string()));
+    all.extend(HINTS.iter().map(|s| s.to_string()));
+    all.extend(TAGS.iter().map(|s| s.to_string()));
+    all.extend(start_patterns().0);
+    all.push(VITE_ERROR.to_string());
+    all.extend(CONTINUATIONS.iter().map(|s| s.to_string()));
+    debug_assert_eq!(all.len(), SET_LEN);
+    all
+}
+
+/// Which set patterns the set pass found: bit `i` for pattern `i`.
+#[derive(Clone, Copy)]
+struct Hits(u64);
+
+const _: () = assert!(SET_LEN <= 64, "the set hits are a u64");
+
+impl Hits {
+    fn has(self, i: usize) -> bool {
+        self.0 >> i & 1 != 0
+    }
+
+    /// The hits in `r` (still at their own bit positions).
+    fn within(self, r: Range<usize>) -> u64 {
+        self.0 & (((1u64 << (r.end - r.start)) - 1) << r.start)
+    }
+
+    /// The first pattern in `r` that matched.
+    fn first(self, r: Range<usize>) -> Option<usize> {
+        let m = self.within(r);
+        (m != 0).then(|| m.trailing_zeros() as usize)
+    }
+
+    fn any(self, r: Range<usize>) -> bool {
+        self.within(r) != 0
+    }
+
+    fn count(self, r: Range<usize>) -> u32 {
+        self.within(r).count_ones()
+    }
+}
+
 impl Detector {
     /// Compiles the detectors.
     pub fn new() -> Detector {
-        let mut start_pats = Vec::new();
-        let mut start_kinds = Vec::new();
-        for (kind, pat) in STARTS {
-            start_pats.push(format!("{START_PREFIX}(?:{pat})"));
-            start_kinds.push(*kind);
-        }
-        for (kind, pat) in STARTS_ANYWHERE {
-            start_pats.push((*pat).to_string());
-            start_kinds.push(*kind);
-        }
+        let (start_pats, start_kinds) = start_patterns();
         let start_refs: Vec<&str> = start_pats.iter().map(String::as_str).collect();
+        let all = all_patterns();
+        let all_refs: Vec<&str> = all.iter().map(String::as_str).collect();
         // Make sure the shared URL regex is compiled now, not on the first URL.
         let _ = urls::find_urls(b"http://x");
         Detector {
+            set: build_many(&all_refs, MatchKind::All),
+            set_dfa: hybrid::dfa::DFA::builder()
+                .syntax(syntax::Config::new().utf8(false))
+                .thompson(thompson::Config::new().utf8(false))
+                .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
+                .build_many(&all_refs)
+                .unwrap_or_else(|e| panic!("detector pattern set: {e}")),
             structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
             labels: build_many(LABELS, MatchKind::LeftmostFirst),
+            label_one: LABELS
+                .iter()
+                .map(|p| build_one(p, MatchKind::LeftmostFirst))
+                .collect(),
             hints: build_many(HINTS, MatchKind::LeftmostFirst),
             tags: build_many(TAGS, MatchKind::LeftmostFirst),
             starts: build_many(&start_refs, MatchKind::LeftmostFirst),
             start_kinds,
             vite: build_one(VITE_ERROR, MatchKind::LeftmostFirst),
             continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
+            url_marker: memchr::memmem::Finder::new(b"://"),
             id: {
                 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
                 // Relaxed: only uniqueness matters.
@@ -368,98 +469,273 @@ impl Detector {
         }
     }
 
-    fn new_caches(&self) -> Caches {
-        Caches {
+    fn new_scratch(&self) -> Scratch {
+        Scratch {
+            set: self.set.create_cache(),
+            set_dfa: self.set_dfa.create_cache(),
             structured: self.structured.create_cache(),
             labels: self.labels.create_cache(),
+            label_one: self.label_one.iter().map(|r| r.create_cache()).collect(),
             hints: self.hints.create_cache(),
             tags: self.tags.create_cache(),
             starts: self.starts.create_cache(),
             vite: self.vite.create_cache(),
             continuations: self.continuations.create_cache(),
             url: urls::url_cache(),
+            hits: PatternSet::new(self.set.pattern_len()),
             hint_set: PatternSet::new(self.hints.pattern_len()),
+            stripped: Vec::new(),
+            links: Vec::new(),
+            masked: Vec::new(),
         }
     }
 
-    /// Runs `f` with this thread's caches for this detector: taken out of the thread's table
-    /// (or from the spares of exited threads, or created), and put back afterwards. A thread
-    /// being torn down gets fresh ones.
-    fn with_caches<R>(&self, f: impl FnOnce(&mut Caches) -> R) -> R {
-        let mut c = CACHES
-            .try_with(|t| t.borrow_mut().take(self.id))
-            .ok()
-            .flatten()
-            .or_else(|| take_spare(self.id))
-            .unwrap_or_else(|| Box::new(self.new_caches()));
-        let r = f(&mut c);
-        // Gone thread-local (thread exit): the caches are simply dropped.
-        let _ = CACHES.try_with(|t| t.borrow_mut().put(self.id, c));
-        r
+    /// Runs `f` with this thread's scratch for this detector (from the thread's table, or the
+    /// spares of exited threads, or new). A thread being torn down gets a fresh one.
+    fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
+        let mut f = Some(f);
+        let r = SCRATCH.try_with(|t| {
+            let mut t = t.try_borrow_mut().ok()?;
+            let i = match t.0.iter().position(|(x, _)| *x == self.id) {
+                Some(i) => i,
+                None => {
+                    let s = take_spare(self.id).unwrap_or_else(|| Box::new(self.new_scratch()));
+                    if t.0.len() >= CACHED_DETECTORS {
+                        t.0.remove(0);
+                    }
+                    t.0.push((self.id, s));
+                    t.0.len() - 1
+                }
+            };
+            let f = f.take()?;
+            Some(f(&mut t.0[i].1))
+        });
+        match (r, f) {
+            (Ok(Some(r)), _) => r,
+            // Thread-local gone (thread exit) or in use: a fresh scratch, dropped after.
+            (_, Some(f)) => f(&mut self.new_scratch()),
+            (_, None) => unreachable!("analysis ran but returned nothing"),
+        }
     }
 
-    /// Analyses one line (any bytes; ANSI escape sequences are ignored).
+    /// Analyses one line (any bytes; ANSI escape sequences are ignored). The targets of OSC 8
+    /// hyperlinks (`ESC ] 8 ; params ; URI ST`) in the visible part are added to `urls`
+    /// (normalised, in order of appearance, unless the same URL is already listed).
     pub fn analyze(&self, line: &[u8]) -> Analysis {
-        let stripped = strip_ansi(line);
-        self.analyze_stripped(&stripped)
+        self.analyze_with(line, |_| ()).0
+    }
+
+    /// [`analyze`](Self::analyze), also giving `f` the line's stripped text (what the error
+    /// grouper's line shape is computed from), so the line is stripped once.
+    pub fn analyze_with<R>(&self, line: &[u8], f: impl FnOnce(&[u8]) -> R) -> (Analysis, R) {
+        self.with_scratch(|c| {
+            let mut stripped = std::mem::take(&mut c.stripped);
+            let mut links = std::mem::take(&mut c.links);
+            let (a, r) = if strip_into(line, &mut stripped, Some(&mut links)) {
+                let a = self.analyze_cached(&stripped, Some((line, &links)), false, c);
+                (a, f(&stripped))
+            } else {
+                (self.analyze_cached(line, None, false, c), f(line))
+            };
+            // A huge line does not leave a huge buffer behind in every thread.
+            stripped.shrink_to(KEEP_BYTES);
+            links.shrink_to(KEEP_BYTES / 64);
+            c.stripped = stripped;
+            c.links = links;
+            (a, r)
+        })
     }
 
     /// Analyses a line already passed through [`strip_ansi`] (the enricher strips once and
     /// feeds the same text to `ErrorGrouper::feed`). URL spans come from `urls::find_urls` on
     /// this text.
     pub fn analyze_stripped(&self, stripped: &[u8]) -> Analysis {
-        self.analyze_inner(stripped, false)
+        self.with_scratch(|c| self.analyze_cached(stripped, None, false, c))
     }
 
-    /// `analyze_stripped` without the prefilter (every regex runs). For tests: the result must
-    /// equal `analyze_stripped`'s.
+    /// `analyze_stripped` without the pattern-set shortcuts: every family's own regex runs, as
+    /// the pre-issue-21 detector did. For tests: the result must equal `analyze_stripped`'s.
     #[doc(hidden)]
     pub fn analyze_stripped_full(&self, stripped: &[u8]) -> Analysis {
-        self.analyze_inner(stripped, true)
+        self.with_scratch(|c| self.analyze_cached(stripped, None, true, c))
     }
 
-    fn analyze_inner(&self, stripped: &[u8], force_full: bool) -> Analysis {
-        self.with_caches(|c| self.analyze_cached(stripped, force_full, c))
+    /// True when a pattern of any detector family matches `text` (after URL masking, no
+    /// escapes): when false, the analysis is empty but for `continuation` by indentation.
+    fn any_hit(&self, text: &[u8]) -> bool {
+        self.with_scratch(|c| self.set_pass(text, c).0 != 0)
     }
 
-    fn analyze_cached(&self, stripped: &[u8], force_full: bool, c: &mut Caches) -> Analysis {
-        let stripped = visible_part(stripped);
-        let mut a = Analysis::default();
-        let spans = urls::find_urls_with(stripped, &mut c.url);
-        let text: Cow<'_, [u8]> = if spans.is_empty() {
-            Cow::Borrowed(stripped)
-        } else {
-            let mut masked = stripped.to_vec();
-            for r in &spans {
-                a.urls.push(urls::normalize(&stripped[r.clone()]));
-                masked[r.clone()].fill(b' ');
-            }
-            Cow::Owned(masked)
-        };
-        let text = &*text;
-        let flags = if force_full {
-            u8::MAX
-        } else {
-            scan_flags(text)
-        };
-        if flags == 0 {
-            a.continuation = is_indented_continuation(text);
-            return a;
+    /// Fills `c.hits` with the set patterns that match anywhere in `text`: what
+    /// `which_overlapping_matches` reports, by a plain loop over the lazy DFA's transitions
+    /// (with `MatchKind::All` and an unanchored start, the match states visited name every
+    /// pattern that matches somewhere). Should the lazy DFA give up (a quit state or a cache
+    /// that keeps filling), the meta regex does the same search with its fallbacks.
+    fn set_pass(&self, text: &[u8], c: &mut Scratch) -> Hits {
+        if let Ok(h) = self.set_dfa_pass(text, c) {
+            return h;
         }
-        self.full(text, flags, &mut a, c);
+        c.hits.clear();
+        self.set
+            .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
+        Hits(c.hits.iter().fold(0, |m, p| m | 1 << p.as_usize()))
+    }
+
+    fn set_dfa_pass(&self, text: &[u8], c: &mut Scratch) -> Result<Hits, ()> {
+        let dfa = &self.set_dfa;
+        let cache = &mut c.set_dfa;
+        let mut hits = 0u64;
+        let note = |cache: &mut hybrid::dfa::Cache, sid: hybrid::LazyStateID, hits: &mut u64| {
+            for i in 0..dfa.match_len(cache, sid) {
+                *hits |= 1 << dfa.match_pattern(cache, sid, i).as_usize();
+            }
+        };
+        let mut sid = dfa
+            .start_state_forward(cache, &Input::new(text))
+            .map_err(drop)?;
+        let (n, mut at) = (text.len(), 0);
+        loop {
+            if !sid.is_tagged() {
+                // The hot loop: cached transitions between plain states (the cache is only
+                // read here, so its table stays in registers).
+                let cache: &hybrid::dfa::Cache = cache;
+                while at < n {
+                    let next = dfa.next_state_untagged(cache, sid, text[at]);
+                    if next.is_tagged() {
+                        break;
+                    }
+                    sid = next;
+                    at += 1;
+                }
+            }
+            if at >= n {
+                break;
+            }
+            // A transition to a special state (or one not computed yet), or out of a match
+            // state: the full step.
+            sid = dfa.next_state(cache, sid, text[at]).map_err(drop)?;
+            at += 1;
+            if sid.is_tagged() {
+                if sid.is_match() {
+                    note(cache, sid, &mut hits);
+                } else if sid.is_dead() {
+                    return Ok(Hits(hits));
+                } else if sid.is_quit() {
+                    return Err(());
+                }
+            }
+        }
+        sid = dfa.next_eoi_state(cache, sid).map_err(drop)?;
+        if sid.is_match() {
+            note(cache, sid, &mut hits);
+        } else if sid.is_quit() {
+            return Err(());
+        }
+        Ok(Hits(hits))
+    }
+
+    /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
+    /// `stripped`).
+    fn analyze_cached(
+        &self,
+        stripped: &[u8],
+        links: Option<(&[u8], &[Link])>,
+        force_full: bool,
+        c: &mut Scratch,
+    ) -> Analysis {
+        let vis = visible_part(stripped);
+        let mut a = Analysis::default();
+        let mut masked = std::mem::take(&mut c.masked);
+        let text: &[u8] = if self.url_marker.find(vis).is_some() {
+            let spans = urls::find_urls_with(vis, &mut c.url);
+            if spans.is_empty() {
+                vis
+            } else {
+                masked.clear();
+                masked.extend_from_slice(vis);
+                for r in &spans {
+                    a.urls.push(urls::normalize(&vis[r.clone()]));
+                    masked[r.clone()].fill(b' ');
+                }
+                if let Some((line, links)) = links {
+                    add_links(&mut a.urls, &spans, stripped, vis, line, links);
+                }
+                &masked
+            }
+        } else {
+            if let Some((line, links)) = links {
+                add_links(&mut a.urls, &[], stripped, vis, line, links);
+            }
+            vis
+        };
+        let hits = if force_full {
+            Hits(0)
+        } else {
+            let hits = self.set_pass(text, c);
+            if hits.0 == 0 {
+                a.continuation = is_indented_continuation(text);
+                masked.shrink_to(KEEP_BYTES);
+                c.masked = masked;
+                return a;
+            }
+            hits
+        };
+        self.full(text, hits, force_full, &mut a, c);
+        masked.shrink_to(KEEP_BYTES);
+        c.masked = masked;
         a
     }
 
-    fn full(&self, text: &[u8], flags: u8, a: &mut Analysis, c: &mut Caches) {
-        a.error = self.error_start(text, c);
-        let mut level = if flags & SCAN_STRUCT != 0 {
+    /// The decision logic of the detector. Without `force_full`, a family whose patterns the
+    /// set pass did not hit is skipped, and a family whose result the set alone decides (an
+    /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex.
+    fn full(&self, text: &[u8], hits: Hits, force_full: bool, a: &mut Analysis, c: &mut Scratch) {
+        let (start_hit, vite_hit, structured_hit, label_hit) = (
+            hits.first(SET_STARTS..SET_VITE),
+            hits.has(SET_VITE),
+            hits.has(SET_STRUCTURED),
+            hits.any(SET_LABELS..SET_HINTS),
+        );
+        // With one label pattern hit, that pattern alone finds the same leftmost-first match
+        // (no other label pattern matches anywhere), with a smaller automaton and often a
+        // literal prefilter.
+        let only_label = match hits.first(SET_LABELS..SET_HINTS) {
+            Some(i) if !force_full && hits.count(SET_LABELS..SET_HINTS) == 1 => {
+                Some(i - SET_LABELS)
+            }
+            _ => None,
+        };
+        a.error = if force_full {
+            self.error_start(text, c)
+        } else {
+            // Every start pattern is anchored at the line start, so leftmost-first picks the
+            // lowest-numbered one that matches at all.
+            match start_hit {
+                Some(i) => Some(self.start_kinds[i - SET_STARTS]),
+                None if vite_hit => Some(ErrorKind::Compiler),
+                None => None,
+            }
+        };
+        let mut level = if force_full || structured_hit {
             self.structured_level(text, c)
         } else {
             None
         };
         let mut explicit = level.is_some();
+        // The leftmost label: found at most once per line.
+        let mut label: Option<Option<regex_automata::Match>> = if force_full || label_hit {
+            None
+        } else {
+            Some(None)
+        };
+        let mut label_match = |c: &mut Scratch| {
+            *label.get_or_insert_with(|| match only_label {
+                Some(i) => find(&self.label_one[i], &mut c.label_one[i], text),
+                None => find(&self.labels, &mut c.labels, text),
+            })
+        };
         if level.is_none() {
-            if let Some(m) = find(&self.labels, &mut c.labels, text) {
+            if let Some(m) = label_match(c) {
                 level = classify(&text[m.range()]);
                 explicit = level.is_some();
             }
@@ -471,14 +747,19 @@ impl Detector {
             None => None,
         };
         level = level.max(start_level);
-        let hints = &mut c.hint_set;
-        hints.clear();
-        if flags & SCAN_HINT != 0 {
+        c.hint_set.clear();
+        let first_hint = hits.first(SET_HINTS..SET_TAGS);
+        let more_hints = hits.count(SET_HINTS..SET_TAGS) > 1;
+        if force_full || more_hints {
+            let hints = &mut c.hint_set;
             each_match(&self.hints, &mut c.hints, text, |m| {
                 let _ = hints.try_insert(m.pattern());
             });
+        } else if let Some(i) = first_hint {
+            // One hint pattern matches: `each_match` would find it (and only it).
+            c.hint_set.insert(PatternID::must(i - SET_HINTS));
         }
-        let hints = &*hints;
+        let hints = &c.hint_set;
         if level.is_none() {
             if hit(hints, HINT_ERROR_COUNT) || hit(hints, HINT_FAILED) || hit(hints, HINT_HTTP_5XX)
             {
@@ -487,10 +768,11 @@ impl Detector {
                 level = Some(Level::Warn);
             }
         }
+        let warn_count = hit(hints, HINT_WARN_COUNT);
         a.level = level.unwrap_or(Level::Unknown);
         // A line at error level by an explicit label, not indented, reports an error.
         if a.error.is_none() && explicit && a.level >= Level::Error && !starts_indented(text) {
-            let fail_label = find(&self.labels, &mut c.labels, text)
+            let fail_label = label_match(c)
                 .map(|m| {
                     let s = &text[m.range()];
                     s.starts_with(b"FAIL") || s.starts_with(b"PASS")
@@ -500,10 +782,20 @@ impl Detector {
                 a.error = Some(ErrorKind::Generic);
             }
         }
-
-        each_match(&self.tags, &mut c.tags, text, |m| {
-            a.tags |= TAG_BITS[m.pattern().as_usize()];
-        });
+        let mut tag_bits = 0;
+        for i in SET_TAGS..SET_STARTS {
+            if hits.has(i) {
+                tag_bits |= TAG_BITS[i - SET_TAGS];
+            }
+        }
+        if force_full || tag_bits.count_ones() > 1 {
+            // Several tag kinds: which ones the non-overlapping matches keep needs the search.
+            tag_bits = 0;
+            each_match(&self.tags, &mut c.tags, text, |m| {
+                tag_bits |= TAG_BITS[m.pattern().as_usize()];
+            });
+        }
+        a.tags |= tag_bits;
         // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
         if trim_start(text).starts_with(b"at ") {
             a.tags = 0;
@@ -511,7 +803,7 @@ impl Detector {
         if a.error == Some(ErrorKind::Compiler) {
             a.tags |= tags::COMPILE;
         }
-        if a.level == Level::Warn || hit(hints, HINT_WARN_COUNT) {
+        if a.level == Level::Warn || warn_count {
             a.tags |= tags::WARNING;
         }
         if a.level >= Level::Error || a.error.is_some() {
@@ -519,26 +811,99 @@ impl Detector {
         }
         if a.error.is_none() {
             a.continuation = is_indented_continuation(text)
-                || is_match(&self.continuations, &mut c.continuations, text);
+                || if force_full {
+                    is_match(&self.continuations, &mut c.continuations, text)
+                } else {
+                    hits.any(SET_CONTINUATIONS..SET_LEN)
+                };
         }
     }
 
-    fn structured_level(&self, text: &[u8], c: &mut Caches) -> Option<Level> {
+    fn structured_level(&self, text: &[u8], c: &mut Scratch) -> Option<Level> {
         let m = find(&self.structured, &mut c.structured, text)?;
         let s = &text[m.range()];
         let value_at = s.iter().rposition(|&b| b == b'=' || b == b':')? + 1;
         classify(&s[value_at..])
     }
 
-    fn error_start(&self, text: &[u8], c: &mut Caches) -> Option<ErrorKind> {
+    fn error_start(&self, text: &[u8], c: &mut Scratch) -> Option<ErrorKind> {
         if let Some(m) = find(&self.starts, &mut c.starts, text) {
             return Some(self.start_kinds[m.pattern().as_usize()]);
         }
-        if contains(text, b"[vite] ") && is_match(&self.vite, &mut c.vite, text) {
+        if memchr::memmem::find(text, b"[vite] ").is_some()
+            && is_match(&self.vite, &mut c.vite, text)
+        {
             return Some(ErrorKind::Compiler);
         }
         None
     }
+}
+
+/// An OSC 8 target worth listing: `scheme://rest` with an RFC 3986 scheme (a letter, then
+/// letters, digits, `+`, `-`, `.`), something after `://`, and no space or control byte.
+fn is_link_url(uri: &[u8]) -> bool {
+    let Some(sep) = memchr::memmem::find(uri, b"://") else {
+        return false;
+    };
+    let scheme = &uri[..sep];
+    scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && uri.len() > sep + 3
+        && !uri.iter().any(|&b| b <= b' ' || b == 0x7f)
+}
+
+/// Adds the OSC 8 link targets in the visible part `vis` of `stripped` to `urls`, merged by
+/// position with the URLs found in the text (`spans`, offsets into `vis`): a target is added,
+/// normalised, when [`is_link_url`] accepts it and it is not listed yet.
+fn add_links(
+    urls: &mut Vec<Vec<u8>>,
+    spans: &[Range<usize>],
+    stripped: &[u8],
+    vis: &[u8],
+    line: &[u8],
+    links: &[Link],
+) {
+    if links.is_empty() {
+        return;
+    }
+    // `vis` is a sub-slice of `stripped`.
+    let vis_start = vis.as_ptr() as usize - stripped.as_ptr() as usize;
+    let vis_end = vis_start + vis.len();
+    // Linear in the number of URLs: a set for "listed yet", then one merge by position.
+    let mut seen: Option<std::collections::HashSet<Vec<u8>>> = None;
+    let mut extra: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (at, uri) in links {
+        if *at < vis_start || *at > vis_end {
+            continue;
+        }
+        let uri = &line[uri.clone()];
+        if !is_link_url(uri) {
+            continue;
+        }
+        let u = urls::normalize(uri);
+        let seen = seen.get_or_insert_with(|| urls.iter().cloned().collect());
+        if seen.insert(u.clone()) {
+            extra.push((at - vis_start, u));
+        }
+    }
+    if extra.is_empty() {
+        return;
+    }
+    // A link goes before the first text URL that starts at or after it.
+    let text_urls = std::mem::take(urls);
+    let mut text_urls = text_urls
+        .into_iter()
+        .zip(spans.iter().map(|s| s.start))
+        .peekable();
+    for (pos, u) in extra {
+        while let Some((t, _)) = text_urls.next_if(|(_, start)| *start < pos) {
+            urls.push(t);
+        }
+        urls.push(u);
+    }
+    urls.extend(text_urls.map(|(t, _)| t));
 }
 
 fn hit(set: &PatternSet, i: usize) -> bool {
@@ -553,17 +918,36 @@ pub fn visible_part(text: &[u8]) -> &[u8] {
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |p| p + 1);
     let text = &text[..end];
-    match text.iter().rposition(|&b| b == b'\r') {
+    match memchr::memrchr(b'\r', text) {
         Some(p) => &text[p + 1..],
         None => text,
     }
 }
 
-/// Maps a matched label to its level.
+/// Maps a matched label to its level (ASCII case-insensitive; no allocation).
 fn classify(s: &[u8]) -> Option<Level> {
-    let lower: Vec<u8> = s.iter().map(u8::to_ascii_lowercase).collect();
-    let has = |w: &str| contains(&lower, w.as_bytes());
-    let t = trim(&lower);
+    // One pass for the letters present (any case) and whether any non-ASCII byte is: a word
+    // whose letters are not all present, or a symbol in an ASCII text, is skipped unsearched.
+    let mut letters = 0u32;
+    let mut high = false;
+    for &b in s {
+        let l = b.to_ascii_lowercase();
+        if l.is_ascii_lowercase() {
+            letters |= 1 << (l - b'a');
+        } else if b >= 0x80 {
+            high = true;
+        }
+    }
+    let has = |w: &[u8]| {
+        let maybe = if w[0] >= 0x80 {
+            high
+        } else {
+            w.iter()
+                .all(|&c| !c.is_ascii_lowercase() || letters >> (c - b'a') & 1 != 0)
+        };
+        maybe && contains_ci(s, w)
+    };
+    let t = trim(s);
     let t = t.strip_prefix(b"\"").unwrap_or(t);
     match t {
         b"10" | b"20" => return Some(Level::Debug),
@@ -573,43 +957,40 @@ fn classify(s: &[u8]) -> Option<Level> {
         b"60" => return Some(Level::Critical),
         _ => {}
     }
-    if lower.starts_with(b"<e>") {
+    let prefix = |p: &[u8]| s.len() >= p.len() && s[..p.len()].eq_ignore_ascii_case(p);
+    if prefix(b"<e>") {
         return Some(Level::Error);
     }
-    if lower.starts_with(b"<w>") {
+    if prefix(b"<w>") {
         return Some(Level::Warn);
     }
-    if lower.starts_with(b"<i>") {
+    if prefix(b"<i>") {
         return Some(Level::Info);
     }
-    if ["crit", "fatal", "panic", "emerg", "alert", "severe"]
-        .iter()
-        .any(|w| has(w))
-    {
+    let any = |ws: &[&str]| ws.iter().any(|w| has(w.as_bytes()));
+    if any(&["crit", "fatal", "panic", "emerg", "alert", "severe"]) {
         Some(Level::Critical)
-    } else if has("err")
-        || has("fail")
-        || ["✗", "✘", "✕", "✖", "×", "⨯", "❌"].iter().any(|w| has(w))
-    {
+    } else if any(&["err", "fail", "✗", "✘", "✕", "✖", "×", "⨯", "❌"]) {
         Some(Level::Error)
-    } else if has("warn") || has("⚠") {
+    } else if any(&["warn", "⚠"]) {
         Some(Level::Warn)
-    } else if has("info")
-        || has("notice")
-        || has("pass")
-        || has("ok")
-        || ["✓", "✔", "✅"].iter().any(|w| has(w))
-    {
+    } else if any(&["info", "notice", "pass", "ok", "✓", "✔", "✅"]) {
         Some(Level::Info)
-    } else if has("debug") || has("trace") || has("dbg") {
+    } else if any(&["debug", "trace", "dbg"]) {
         Some(Level::Debug)
     } else {
         None
     }
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
+/// `hay` contains `needle` (lower-case ASCII or non-ASCII bytes), ignoring ASCII case in `hay`.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len()
+        && hay.windows(needle.len()).any(|w| {
+            w.iter()
+                .zip(needle)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
 }
 
 fn trim(s: &[u8]) -> &[u8] {
@@ -676,218 +1057,11 @@ fn trim_start(s: &[u8]) -> &[u8] {
     &s[start..]
 }
 
-/// Lower-case prefixes (up to four bytes) of the words that can trigger a level, tag, error
-/// start or continuation.
-const KEY_PREFIXES: &[&[u8]] = &[
-    b"aler", b"buil", b"bund", b"crit", b"comp", b"clip", b"caus", b"crea", b"debu", b"dbg",
-    b"duri", b"err", b"emer", b"esbu", b"esli", b"exce", b"fata", b"fail", b"flak", b"goro",
-    b"help", b"info", b"jest", b"leve", b"lvl", b"lint", b"logl", b"left", b"moch", b"mypy",
-    b"noti", b"note", b"ok", b"pani", b"pass", b"pyte", b"pyli", b"pret", b"prob", b"pend",
-    b"rebu", b"roll", b"reco", b"rspe", b"ruff", b"rubo", b"righ", b"seve", b"spec", b"styl",
-    b"supp", b"stac", b"skip", b"trac", b"turb", b"targ", b"tsc", b"test", b"thre", b"unca",
-    b"unha", b"vite", b"warn", b"webp",
-];
-
-/// `scan_flags` bits: the full scan is needed / a structured level field may match / a level
-/// hint (`3 errors`, `failed to`, `compiled with warnings`, `Completed 500`) may match.
-const SCAN_ANY: u8 = 1;
-const SCAN_STRUCT: u8 = 2;
-const SCAN_HINT: u8 = 4;
-
-/// Keys whose words the structured-level and hint regexes need.
-const STRUCT_KEYS: &[&[u8]] = &[b"leve", b"lvl", b"seve", b"logl"];
-const HINT_KEYS: &[&[u8]] = &[b"err", b"fail", b"prob", b"warn", b"comp"];
-
-/// A key packed for one integer compare: bytes little-endian, a mask of its length, its flags.
-#[derive(Clone, Copy)]
-struct PackedKey {
-    key: u32,
-    mask: u32,
-    flags: u8,
-}
-
-const fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-const fn listed(k: &[u8], list: &[&[u8]]) -> bool {
-    let mut i = 0;
-    while i < list.len() {
-        if same(k, list[i]) {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-const fn pack_key(k: &[u8]) -> PackedKey {
-    let mut key = 0u32;
-    let mut mask = 0u32;
-    let mut i = 0;
-    while i < k.len() {
-        key |= (k[i] as u32) << (8 * i);
-        mask |= 0xff << (8 * i);
-        i += 1;
-    }
-    let mut flags = SCAN_ANY;
-    if listed(k, STRUCT_KEYS) {
-        flags |= SCAN_STRUCT;
-    }
-    if listed(k, HINT_KEYS) {
-        flags |= SCAN_HINT;
-    }
-    PackedKey { key, mask, flags }
-}
-
-/// Keys bucketed by first letter (`a`..=`z`), at most 8 per letter.
-const KEY_TABLE: [[PackedKey; 8]; 26] = {
-    let none = PackedKey {
-        key: 0,
-        mask: u32::MAX,
-        flags: 0,
-    };
-    let mut t = [[none; 8]; 26];
-    let mut fill = [0usize; 26];
-    let mut i = 0;
-    while i < KEY_PREFIXES.len() {
-        let k = KEY_PREFIXES[i];
-        let b = (k[0] - b'a') as usize;
-        t[b][fill[b]] = pack_key(k);
-        fill[b] += 1;
-        i += 1;
-    }
-    t
-};
-
-/// Word suffixes that can make an error start (`TypeError`, `IOException`, `DeprecationWarning`).
-const KEY_SUFFIXES: &[&[u8]] = &[
-    b"error",
-    b"exception",
-    b"warning",
-    b"rejection",
-    b"interrupt",
-];
-
-/// Cheap single pass: false means no level, tag, error start or non-indent continuation can match.
+/// True when a pattern of any detector family can match `text` (an ANSI-stripped, visible line
+/// with its URLs blanked): false means no level, tag, error start or non-indent continuation.
+/// One pass of the detectors' pattern set (the shared detector's).
 pub fn needs_full_scan(text: &[u8]) -> bool {
-    scan_flags(text) != 0
-}
-
-/// The single pass behind [`needs_full_scan`]: `SCAN_*` bits (0: nothing can match).
-fn scan_flags(text: &[u8]) -> u8 {
-    let start = text
-        .iter()
-        .position(|b| !is_regex_space(b))
-        .unwrap_or(text.len());
-    let rest = &text[start..];
-    let Some(&first) = rest.first() else {
-        return 0;
-    };
-    let mut flags = 0;
-    // Code frames, carets, `-->`, `at frame`, brackets, JSON, ...
-    // `at` then any `\s` of the regexes (space, tab, but also vertical tab, form feed, CR, LF).
-    if first.is_ascii_punctuation()
-        || (rest.starts_with(b"at") && rest.get(2).is_some_and(is_regex_space))
-    {
-        flags |= SCAN_ANY;
-    }
-    // pytest "E   assert" lines; eslint "  1:2  error" is caught by its keyword.
-    if first == b'E' && text.get(1).is_some_and(is_regex_space) {
-        flags |= SCAN_ANY;
-    }
-    // Go frames `main.main()`, `net/http.(*conn).serve(0xc0001)`: a space-free name, then `(`,
-    // and a final `)`.
-    let end = text
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(0, |p| p + 1);
-    if end > 0 && text[end - 1] == b')' {
-        let open = text.iter().position(|&b| b == b'(').unwrap_or(end);
-        if !text[..open].iter().any(u8::is_ascii_whitespace) {
-            flags |= SCAN_ANY;
-        }
-    }
-    let mut i = 0;
-    let n = text.len();
-    while i < n {
-        let b = text[i];
-        // Status symbols (✓ ✗ ⚠ ⨯ ● ...) are U+2xxx (lead byte 0xE2) or × (0xC3 0x97).
-        if b == 0xe2 || b == b'|' || (b == 0xc3 && text.get(i + 1) == Some(&0x97)) {
-            flags |= SCAN_ANY;
-        } else if b.is_ascii_alphabetic() {
-            let start = i;
-            while i < n && text[i].is_ascii_alphabetic() {
-                i += 1;
-            }
-            flags |= key_word(&text[start..i]);
-            continue;
-        } else if b == b':'
-            && flags == 0
-            && text.get(i + 1).is_some_and(u8::is_ascii_digit)
-            && has_ext_before(text, i)
-        {
-            // `file.ext:N` source locations.
-            flags |= SCAN_ANY;
-        }
-        i += 1;
-    }
-    flags
-}
-
-/// `\s` of the `(?-u)` regexes: ASCII whitespace *including* vertical tab (0x0B), which
-/// `u8::is_ascii_whitespace` leaves out. The prefilter uses it to stay conservative.
-fn is_regex_space(b: &u8) -> bool {
-    b.is_ascii_whitespace() || *b == 0x0b
-}
-
-/// `SCAN_*` flags of one ASCII-alphabetic word (0 when it is no keyword).
-fn key_word(w: &[u8]) -> u8 {
-    let first = w[0] | 0x20;
-    let mut flags = 0;
-    if first.is_ascii_lowercase() {
-        // Lower-cased first four bytes (missing bytes stay 0, which no key byte is).
-        let mut packed = 0u32;
-        for (i, &b) in w.iter().take(4).enumerate() {
-            packed |= ((b | 0x20) as u32) << (8 * i);
-        }
-        // Unused slots have mask u32::MAX, key 0 and no flags: they never match a word.
-        for k in &KEY_TABLE[(first - b'a') as usize] {
-            if packed & k.mask == k.key {
-                flags |= k.flags;
-            }
-        }
-    }
-    if w.len() >= 5
-        && matches!(w[w.len() - 1] | 0x20, b'r' | b'n' | b'g' | b't')
-        && KEY_SUFFIXES
-            .iter()
-            .any(|s| w.len() >= s.len() && w[w.len() - s.len()..].eq_ignore_ascii_case(s))
-    {
-        flags |= SCAN_ANY;
-    }
-    flags
-}
-
-/// `text[colon]` is `:`; true when it follows `.ext` with a 1-4 letter extension.
-fn has_ext_before(text: &[u8], colon: usize) -> bool {
-    let mut j = colon;
-    let mut letters = 0;
-    while j > 0 && text[j - 1].is_ascii_alphanumeric() && letters < 5 {
-        j -= 1;
-        letters += 1;
-    }
-    (1..=4).contains(&letters) && j > 0 && text[j - 1] == b'.'
+    crate::log::shared_detector().any_hit(text)
 }
 
 /// Removes ANSI escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL|ST`, two-byte
@@ -897,17 +1071,35 @@ fn has_ext_before(text: &[u8], colon: usize) -> bool {
 /// (e.g. `ESC ( B`). An unterminated sequence at the end of the line is dropped; a CSI cut short
 /// by a byte that cannot belong to it ends there and that byte is kept.
 pub fn strip_ansi(line: &[u8]) -> Cow<'_, [u8]> {
-    if !line.contains(&0x1b) {
-        return Cow::Borrowed(line);
+    let mut out = Vec::new();
+    if strip_into(line, &mut out, None) {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(line)
     }
-    let mut out = Vec::with_capacity(line.len());
+}
+
+/// [`strip_ansi`] into a reused buffer: false (and `out` untouched) when `line` has no escape;
+/// otherwise `out` is the stripped line. With `links`, it also receives each OSC 8 hyperlink
+/// (`ESC ] 8 ; params ; URI` ended by BEL or ST): the offset in `out` where it stood and the
+/// range of its URI in `line` (a link that closes with an empty URI gives an empty range).
+fn strip_into(line: &[u8], out: &mut Vec<u8>, mut links: Option<&mut Vec<Link>>) -> bool {
+    let Some(first) = memchr::memchr(0x1b, line) else {
+        return false;
+    };
+    out.clear();
+    if let Some(l) = links.as_deref_mut() {
+        l.clear();
+    }
+    out.extend_from_slice(&line[..first]);
     let n = line.len();
-    let mut i = 0;
+    let mut i = first;
     while i < n {
-        let b = line[i];
-        if b != 0x1b {
-            out.push(b);
-            i += 1;
+        if line[i] != 0x1b {
+            // Copy the run up to the next escape at once.
+            let end = memchr::memchr(0x1b, &line[i..]).map_or(n, |p| i + p);
+            out.extend_from_slice(&line[i..end]);
+            i = end;
             continue;
         }
         i += 1;
@@ -927,20 +1119,33 @@ pub fn strip_ansi(line: &[u8]) -> Cow<'_, [u8]> {
             }
             b']' | b'P' | b'X' | b'^' | b'_' => {
                 i += 1;
+                let body = i;
+                let mut terminated = false;
                 while i < n {
                     if line[i] == 0x07 && k == b']' {
-                        i += 1;
+                        terminated = true;
                         break;
                     }
                     if line[i] == 0x1b {
-                        if line.get(i + 1) == Some(&b'\\') {
-                            i += 2;
-                        } else {
-                            // A new escape starts: the string ended unterminated.
-                        }
+                        // ST ends the string; any other escape starts a new sequence (the
+                        // string ended unterminated).
+                        terminated = line.get(i + 1) == Some(&b'\\');
                         break;
                     }
                     i += 1;
+                }
+                let body_end = i;
+                if terminated {
+                    i += if line[i] == 0x07 { 1 } else { 2 };
+                }
+                if let Some(l) = links.as_deref_mut() {
+                    let s = &line[body..body_end];
+                    if k == b']' && terminated && s.starts_with(b"8;") {
+                        if let Some(semi) = memchr::memchr(b';', &s[2..]) {
+                            let uri = body + 2 + semi + 1;
+                            l.push((out.len(), uri..body_end));
+                        }
+                    }
                 }
             }
             0x20..=0x2f => {
@@ -959,5 +1164,5 @@ pub fn strip_ansi(line: &[u8]) -> Cow<'_, [u8]> {
             }
         }
     }
-    Cow::Owned(out)
+    true
 }

@@ -866,14 +866,12 @@ impl Shared {
         Some(self.analyze(line))
     }
 
-    /// Runs the detectors over the line (the expensive part of enrichment): strips ANSI once,
-    /// for the detectors and for the grouper's [`LineShape`].
+    /// Runs the detectors over the line (the expensive part of enrichment): one strip into a
+    /// per-thread buffer serves the detectors (which keep OSC 8 link targets as URLs) and the
+    /// grouper's [`LineShape`].
     fn analyze(&self, line: &Line) -> Analysed {
-        let stripped = strip_ansi(&line.text);
-        Analysed {
-            a: self.detector.analyze_stripped(&stripped),
-            shape: LineShape::of(&stripped),
-        }
+        let (a, shape) = self.detector.analyze_with(&line.text, LineShape::of);
+        Analysed { a, shape }
     }
 
     /// Claims up to `max` lines for analysis from the shared analysis frontier and analyses

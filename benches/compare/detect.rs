@@ -1,0 +1,133 @@
+//! `detect`: line analysis alone (issue 21), single thread, on every line of the dev-server
+//! corpus (`benches/data/`, the tools interleaved as `corpus::mixed`). One operation = one line
+//! analysed. Time is the thread's CPU time (the machine is shared; wall time is noisy), so
+//! `ops/s` is lines per CPU second; notes give `ns_line` and `MB_s` (mean over rounds).
+//!
+//! Implementations:
+//! * `lfe` — `lfe::log::enrich::Detector::analyze` (one strip pass, one pattern-set pass, only
+//!   the hit families' own regexes);
+//! * `old` — `lfe::baseline::detect::OldDetector::analyze`, the detector before issue 21 (same
+//!   results but for the documented OSC 8 improvement: `tests/detect_diff.rs`);
+//! * `regex-set` — what a host would write: one `regex_automata::meta::Regex::new_many` with
+//!   every detector pattern, `which_overlapping_matches` per raw line. It only says which
+//!   patterns match (no strip, no URLs, no level decision), so it is a floor for "one automaton
+//!   per line", not the same work.
+//!
+//! (No `linkify` peer for URLs: it is not in the offline registry here.)
+//!
+//! Measured when issue 21 landed (2 shared cores, 7 rounds): lfe 329 ns/line, old 780 ns/line
+//! (2.39x), regex-set 196 ns/line. The same ratio by instruction counts (repeatable):
+//! `valgrind --tool=callgrind` on `detect_perf corpus_profile` (reps 12 minus reps 4): old
+//! ~6000, new ~2540 instructions per line (2.37x).
+
+use super::corpus;
+use super::harness::{Sample, Variant, Workload};
+use regex_automata::{meta, util::syntax, Input, MatchKind, PatternSet};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// This thread's CPU time.
+fn cpu_now() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Analyses the corpus with `f` in whole passes until `dur` of CPU time has gone by.
+fn run(dur: Duration, lines: &[&'static [u8]], mut f: impl FnMut(&[u8])) -> Sample {
+    let bytes: usize = lines.iter().map(|l| l.len()).sum();
+    let start = cpu_now();
+    let mut passes = 0u64;
+    loop {
+        for l in lines {
+            f(black_box(l));
+        }
+        passes += 1;
+        if cpu_now() - start >= dur {
+            break;
+        }
+    }
+    let elapsed = cpu_now() - start;
+    let ops = passes * lines.len() as u64;
+    let ns = elapsed.as_nanos() as f64 / ops as f64;
+    let mb_s = (passes as f64 * bytes as f64) / elapsed.as_secs_f64() / 1e6;
+    Sample {
+        ops,
+        elapsed,
+        latencies_ns: Vec::new(),
+        extra: vec![("ns_line", ns), ("MB_s", mb_s)],
+    }
+}
+
+fn regex_set() -> meta::Regex {
+    let pats = lfe::log::enrich::all_patterns();
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().utf8(false))
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::All)
+                .utf8_empty(false),
+        )
+        .build_many(&pats)
+        .expect("detector patterns compile")
+}
+
+fn detect() -> Workload {
+    let lines = corpus::mixed();
+    let mut variants = Vec::new();
+    {
+        let lines = lines.clone();
+        let d = lfe::log::enrich::Detector::new();
+        variants.push(Variant {
+            imp: "lfe",
+            threads: 1,
+            run: Box::new(move |dur| {
+                run(dur, &lines, |l| {
+                    black_box(d.analyze(l));
+                })
+            }),
+        });
+    }
+    {
+        let lines = lines.clone();
+        let d = lfe::baseline::detect::OldDetector::new();
+        variants.push(Variant {
+            imp: "old",
+            threads: 1,
+            run: Box::new(move |dur| {
+                run(dur, &lines, |l| {
+                    black_box(d.analyze(l));
+                })
+            }),
+        });
+    }
+    {
+        let re = regex_set();
+        let mut cache = re.create_cache();
+        let mut set = PatternSet::new(re.pattern_len());
+        variants.push(Variant {
+            imp: "regex-set",
+            threads: 1,
+            run: Box::new(move |dur| {
+                run(dur, &lines, |l| {
+                    set.clear();
+                    re.which_overlapping_matches_with(&mut cache, &Input::new(l), &mut set);
+                    black_box(set.len());
+                })
+            }),
+        });
+    }
+    Workload {
+        name: "detect",
+        unit: "lines",
+        variants,
+    }
+}
+
+pub fn workloads() -> Vec<Workload> {
+    vec![detect()]
+}

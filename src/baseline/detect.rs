@@ -1,0 +1,1021 @@
+//! The detector as it was before the one-pass analyser (issue 21): `OldDetector` is a frozen
+//! copy of `log::enrich::Detector` and of the URL finder it used (`log::urls`), kept as the
+//! reference for the `detect` benchmark (`cargo bench --bench compare -- --workload detect`)
+//! and the differential test (`tests/detect_diff.rs`, the `detect` fuzz target).
+//!
+//! Do not improve it: its value is that it does not change. It returns the same
+//! [`Analysis`] type as the new detector, so results compare with `==`.
+//!
+//! How it works: it strips ANSI escapes, then runs the URL finder only when the line contains
+//! `://`, and runs the level/tag/error/continuation regexes only when a cheap single-pass
+//! prefilter ([`needs_full_scan`]) sees a keyword-like word, a status symbol, a `|`, a leading
+//! punctuation byte, a Go frame shape or a `file.ext:N` location.
+
+use std::borrow::Cow;
+
+use regex_automata::{meta, util::syntax, Input, MatchKind, PatternID, PatternSet};
+
+use crate::log::enrich::{tags, Analysis, ErrorKind, Level};
+
+const STRUCTURED: &str = r#"(?i-u)(?:^|[\s{,])"?(?:level|lvl|severity|loglevel|log_level)"?\s*[=:]\s*"?(?:trace|debug|dbg|info|information|notice|warn|warning|error|err|fatal|critical|crit|panic|emerg|alert|10|20|30|40|50|60)\b"#;
+
+/// Explicit level labels; the leftmost match decides the level.
+const LABELS: &[&str] = &[
+    // [INFO] <warn> [error]
+    r"(?i-u)[\[<]\s*(?:trace|debug|dbg|info|notice|warn|warning|err|error|fatal|crit|critical|panic|severe|emerg|alert)\s*[\]>]",
+    // INFO WARN ERROR FATAL ... (upper case words; FAIL/PASS of test runners)
+    r"(?-u)\b(?:TRACE|DEBUG|DBG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRIT|CRITICAL|PANIC|SEVERE|EMERG|ALERT|FAIL|FAILED|PASS|PASSED)\b",
+    // error: warning: info: error[E0308]: (any case, after start/space/bracket)
+    // ("trace:" is left out: "Stack trace:" is not a debug line)
+    r"(?i-u)(?:^|[\s\]\)>|])(?:debug|info|notice|warn|warning|err|error|fatal|critical|crit|panic|severe)(?:\[[a-z]*[0-9]+\])?:(?:\s|$)",
+    // eslint detail lines: "  3:10  error  'x' is defined but never used"
+    r"(?-u)^\s+[0-9]+:[0-9]+\s+(?:error|warning)\s",
+    // status symbols (`×` only as a leading mark: "1920×1080" is not a failure)
+    r"✓|✔|✅|✗|✘|✕|✖|⨯|❌|⚠|^[ \t]*×[ \t]",
+    // webpack infrastructure log prefixes
+    r"(?-u)^<[eiw]>\s",
+    // DeprecationWarning: UserWarning:
+    r"(?-u)\b[A-Z][A-Za-z]*Warning:",
+    // go test "ok  \tpkg\t0.1s", cargo test "test x ... ok" / "test result: ok."
+    r"(?-u)^ok\s+\S+\s+(?:[0-9]|\(cached\))|\.\.\. ok$|^test result: ok\.",
+];
+
+/// Level hints used only when no label matched.
+const HINT_ERROR_COUNT: usize = 0;
+const HINT_WARN_COUNT: usize = 1;
+const HINT_FAILED: usize = 2;
+const HINT_COMPILED_WARN: usize = 3;
+const HINT_HTTP_5XX: usize = 4;
+const HINTS: &[&str] = &[
+    r"(?i-u)\b[1-9][0-9]* (?:errors?|failed|failing|failures?|problems?)\b",
+    r"(?i-u)\b[1-9][0-9]* warnings?\b",
+    r"(?i-u)\bfailed to (?:compile|start|load|build|connect|fetch|resolve|parse|bind|listen)\b|\b(?:build|compilation|tests?|command) failed\b",
+    r"(?i-u)\bcompiled with warnings\b",
+    r"(?-u)\bCompleted 5[0-9][0-9]\b",
+];
+
+/// Tag patterns (every leftmost-first match counts); `TAG_BITS[i]` is pattern i's bit.
+const TAGS: &[&str] = &[
+    r"(?i-u)\b(?:re)?build(?:s|ing)?\b|\b(?:re)?built\b|\bbundl(?:e|ed|es|ing)\b|\bwebpack\b|\besbuild\b|\brollup\b|\bturbopack\b|\btarget\(s\) in\b",
+    r"(?i-u)\b(?:re)?compil(?:e|ed|es|ing|ation|er)\b|\berror\[E[0-9]{4}\]|\berror TS[0-9]+|\btsc\b|\([0-9]+,[0-9]+\): (?:error|warning) TS[0-9]+|^\S+:[0-9]+:[0-9]+: (?:fatal )?(?:error|warning):",
+    r"(?i-u)\btest(?:s|ing|ed)?\b|\bspecs?\b|\bjest\b|\bvitest\b|\bpytest\b|\bmocha\b|\brspec\b|\b[0-9]+ (?:passed|failed|skipped|pending|passing|failing)\b|::test_|\.(?:test|spec)\.[cm]?[jt]sx?\b|\btest_[a-z0-9_]+|_test\.(?:go|py)\b",
+    r"(?-u)\b(?:PASS|PASSED|FAIL|FAILED)\b|^=== RUN|^--- (?:PASS|FAIL|SKIP)|^ok\s+\S+\s+(?:[0-9]|\(cached\))",
+    r"(?i-u)\b(?:es|style|py)?lint(?:s|er|ers|ing|ed)?\b|\bclippy\b|\bprettier\b|\bruff\b|\bflake8\b|\brubocop\b|\bmypy\b|\b[0-9]+ problems?\b|^\s+[0-9]+:[0-9]+\s+(?:error|warning)\s",
+];
+const TAG_BITS: &[u32] = &[
+    tags::BUILD,
+    tags::COMPILE,
+    tags::TEST,
+    tags::TEST,
+    tags::LINT,
+];
+
+/// Optional prefix before an error start: Next.js/esbuild/jest status symbols, node pid.
+const START_PREFIX: &str = r"(?-u)^(?:[ \t]*(?:⨯|✖|✗|✘|✕|×|●|❌)[ \t]+)?(?:\(node:[0-9]+\)\s+)?";
+
+/// Error starts, in priority order, with their kinds.
+const STARTS: &[(ErrorKind, &str)] = &[
+    (ErrorKind::RustPanic, r"(?-u)^thread '[^']*' panicked at"),
+    (ErrorKind::GoPanic, r"(?-u)^(?:panic|fatal error): "),
+    (
+        ErrorKind::Python,
+        r"(?-u)^Traceback \(most recent call last\):",
+    ),
+    (
+        ErrorKind::Java,
+        r#"(?-u)^Exception in thread "|^(?:java|javax|jdk|sun|com|org|net|io|kotlin|scala|android)\.(?:[a-zA-Z0-9_$]+\.)*(?:[A-Z][a-zA-Z0-9_$]*)?(?:Exception|Error)\b(?::|$)"#,
+    ),
+    (
+        ErrorKind::JavaScript,
+        r"(?-u)(?:Uncaught\s+(?:\(in promise\)\s+)?)?(?:Error|TypeError|ReferenceError|SyntaxError|RangeError|EvalError|URIError|AggregateError|InternalError)(?:\s\[[A-Z0-9_]+\])?:|\[?Unhandled\s?(?:Promise\s?)?Rejection|Uncaught\b",
+    ),
+    (
+        ErrorKind::Compiler,
+        r"(?-u)error(?:\[E[0-9]+\])?:\s|\S+\([0-9]+,[0-9]+\): error TS[0-9]+:|error TS[0-9]+:|\S+:[0-9]+(?::[0-9]+)?: (?:fatal )?error:|(?:\./)?[a-zA-Z0-9_./\-]+\.go:[0-9]+:[0-9]+: |\S+:[0-9]+:[0-9]+ - error TS[0-9]+:|ERROR in |Failed to compile",
+    ),
+    (
+        ErrorKind::Python,
+        r"(?-u)(?:[a-z_][a-zA-Z0-9_]*\.)*(?:[A-Z][a-zA-Z0-9_]*)?(?:Error|Exception|Interrupt)(?::\s|:?$)",
+    ),
+    (
+        ErrorKind::Generic,
+        r"(?-u)(?:[A-Z][a-zA-Z0-9_]*::)+(?:[A-Z][a-zA-Z0-9_]*)?(?:Error|Exception)\b|(?:[A-Z][a-zA-Z0-9_]*)?(?:Error|Exception) \(.*\):$|--- FAIL: |FAILED |_{3,} .+ _{3,}$|fatal: ",
+    ),
+];
+
+/// Vite errors, after its timestamp anywhere in the line (checked when no anchored start
+/// matched and the line has `[vite]`, so the `STARTS` search stays anchored and cheap).
+const VITE_ERROR: &str = r"(?-u)\[vite\] (?:Internal server error|Pre-transform error|error while)";
+
+/// Further anchored starts, not prefixed by `START_PREFIX` (checked after `STARTS`).
+const STARTS_ANYWHERE: &[(ErrorKind, &str)] = &[
+    // esbuild
+    (ErrorKind::Compiler, r"(?-u)^\s*✘ \[ERROR\] "),
+    // A failure status symbol before any text: jest `●`/`✕`, Next.js `⨯`, eslint `✖`.
+    (
+        ErrorKind::Generic,
+        r"(?-u)^[ \t]*(?:⨯|✖|✗|✘|✕|×|●|❌)[ \t]+\S",
+    ),
+];
+
+/// Continuation patterns (besides "indented").
+const CONTINUATIONS: &[&str] = &[
+    r"(?-u)^\s+(?:left|right)(?::|\s=)|^\s*(?:at\s|-->|\||[0-9]+\s*\||>\s*[0-9]+\s*\||=\s(?:note|help)|\^|~|\.\.\.\s[0-9]+\s(?:more|common frames omitted)|@\s)",
+    r"(?-u)^(?:Caused by:|note:|help:|Suppressed:|During handling of the above exception|The above exception was the direct cause|goroutine [0-9]+ \[|created by |stack backtrace:|E\s|>\s)",
+    r"(?-u)^[a-zA-Z0-9_./\-()*\[\]{}]+\([^()]*\)$",
+    r"(?-u)^\S+\.(?:py|rb|go|java|kt|js|ts|jsx|tsx|mjs|cjs|rs|c|cc|cpp|h|hpp|cs|php|ex|exs):[0-9]+",
+];
+
+/// The compiled detectors. Cheap to share (`Send + Sync`); build once per store.
+#[derive(Debug)]
+pub struct OldDetector {
+    structured: meta::Regex,
+    labels: meta::Regex,
+    hints: meta::Regex,
+    tags: meta::Regex,
+    starts: meta::Regex,
+    start_kinds: Vec<ErrorKind>,
+    vite: meta::Regex,
+    continuations: meta::Regex,
+    /// Identifies this detector's regexes in the per-thread cache table.
+    id: u64,
+    /// Find URLs with today's finder (`lfe::log::urls`) instead of the frozen copy, so a
+    /// differential test compares the classification alone (see `with_current_url_finder`).
+    current_urls: bool,
+}
+
+/// Search caches for one detector's regexes, one set per thread.
+///
+/// regex-automata's own cache pool has a fast path only for the thread that first used a
+/// regex; every other thread locks a pool stack on each search, twice. With analysis running
+/// on several threads at once (the worker and helping appenders), profiles showed that
+/// locking as a large share of analysis. So each thread keeps its own caches, and searches
+/// pass them explicitly.
+struct Caches {
+    structured: meta::Cache,
+    labels: meta::Cache,
+    hints: meta::Cache,
+    tags: meta::Cache,
+    starts: meta::Cache,
+    vite: meta::Cache,
+    continuations: meta::Cache,
+    url: meta::Cache,
+    /// The hint patterns a line matched (reused: a new set per line was an allocation).
+    hint_set: PatternSet,
+}
+
+/// Detectors whose caches a thread keeps (in use at once: normally one, the shared one).
+const CACHED_DETECTORS: usize = 4;
+
+/// One thread's caches, by detector id. When the thread exits they go to [`SPARE`], so the
+/// next thread starts with warm lazy-DFA caches (building DFA states again is the slow part of
+/// a cold search).
+struct ThreadCaches(Vec<(u64, Box<Caches>)>);
+
+impl Drop for ThreadCaches {
+    fn drop(&mut self) {
+        if let Ok(mut spare) = SPARE.lock() {
+            for c in self.0.drain(..) {
+                if spare.len() < MAX_SPARE {
+                    spare.push(c);
+                }
+            }
+        }
+    }
+}
+
+impl ThreadCaches {
+    fn take(&mut self, id: u64) -> Option<Box<Caches>> {
+        let i = self.0.iter().position(|(x, _)| *x == id)?;
+        Some(self.0.swap_remove(i).1)
+    }
+
+    fn put(&mut self, id: u64, c: Box<Caches>) {
+        if self.0.len() >= CACHED_DETECTORS {
+            self.0.remove(0);
+        }
+        self.0.push((id, c));
+    }
+}
+
+/// Caches an exited thread left for detector `id`, if any.
+fn take_spare(id: u64) -> Option<Box<Caches>> {
+    let mut spare = SPARE.lock().ok()?;
+    let i = spare.iter().position(|(x, _)| *x == id)?;
+    Some(spare.swap_remove(i).1)
+}
+
+/// Caches left by exited threads (bounded).
+static SPARE: std::sync::Mutex<Vec<(u64, Box<Caches>)>> = std::sync::Mutex::new(Vec::new());
+const MAX_SPARE: usize = 16;
+
+thread_local! {
+    static CACHES: std::cell::RefCell<ThreadCaches> =
+        const { std::cell::RefCell::new(ThreadCaches(Vec::new())) };
+}
+
+fn find(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> Option<regex_automata::Match> {
+    re.search_with(c, &Input::new(text))
+}
+
+fn is_match(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> bool {
+    re.search_half_with(c, &Input::new(text).earliest(true))
+        .is_some()
+}
+
+/// Calls `f` on each successive non-overlapping match (as `meta::Regex::find_iter` does).
+fn each_match(
+    re: &meta::Regex,
+    c: &mut meta::Cache,
+    text: &[u8],
+    mut f: impl FnMut(regex_automata::Match),
+) {
+    let mut it = regex_automata::util::iter::Searcher::new(Input::new(text));
+    while let Some(m) = it.advance(|input| Ok(re.search_with(c, input))) {
+        f(m);
+    }
+}
+
+impl Default for OldDetector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn build_one(pat: &str, kind: MatchKind) -> meta::Regex {
+    build_many(&[pat], kind)
+}
+
+fn build_many(pats: &[&str], kind: MatchKind) -> meta::Regex {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().utf8(false))
+        .configure(meta::Config::new().match_kind(kind).utf8_empty(false))
+        .build_many(pats)
+        .unwrap_or_else(|e| panic!("detector regex {pats:?}: {e}"))
+}
+
+impl OldDetector {
+    /// Compiles the detectors.
+    pub fn new() -> OldDetector {
+        let mut start_pats = Vec::new();
+        let mut start_kinds = Vec::new();
+        for (kind, pat) in STARTS {
+            start_pats.push(format!("{START_PREFIX}(?:{pat})"));
+            start_kinds.push(*kind);
+        }
+        for (kind, pat) in STARTS_ANYWHERE {
+            start_pats.push((*pat).to_string());
+            start_kinds.push(*kind);
+        }
+        let start_refs: Vec<&str> = start_pats.iter().map(String::as_str).collect();
+        // Make sure the shared URL regex is compiled now, not on the first URL.
+        let _ = urls::find_urls(b"http://x");
+        OldDetector {
+            structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
+            labels: build_many(LABELS, MatchKind::LeftmostFirst),
+            hints: build_many(HINTS, MatchKind::LeftmostFirst),
+            tags: build_many(TAGS, MatchKind::LeftmostFirst),
+            starts: build_many(&start_refs, MatchKind::LeftmostFirst),
+            start_kinds,
+            vite: build_one(VITE_ERROR, MatchKind::LeftmostFirst),
+            continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
+            current_urls: false,
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                // Relaxed: only uniqueness matters.
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
+        }
+    }
+
+    fn new_caches(&self) -> Caches {
+        Caches {
+            structured: self.structured.create_cache(),
+            labels: self.labels.create_cache(),
+            hints: self.hints.create_cache(),
+            tags: self.tags.create_cache(),
+            starts: self.starts.create_cache(),
+            vite: self.vite.create_cache(),
+            continuations: self.continuations.create_cache(),
+            url: urls::url_cache(),
+            hint_set: PatternSet::new(self.hints.pattern_len()),
+        }
+    }
+
+    /// Runs `f` with this thread's caches for this detector: taken out of the thread's table
+    /// (or from the spares of exited threads, or created), and put back afterwards. A thread
+    /// being torn down gets fresh ones.
+    fn with_caches<R>(&self, f: impl FnOnce(&mut Caches) -> R) -> R {
+        let mut c = CACHES
+            .try_with(|t| t.borrow_mut().take(self.id))
+            .ok()
+            .flatten()
+            .or_else(|| take_spare(self.id))
+            .unwrap_or_else(|| Box::new(self.new_caches()));
+        let r = f(&mut c);
+        // Gone thread-local (thread exit): the caches are simply dropped.
+        let _ = CACHES.try_with(|t| t.borrow_mut().put(self.id, c));
+        r
+    }
+
+    /// Analyses one line (any bytes; ANSI escape sequences are ignored).
+    pub fn analyze(&self, line: &[u8]) -> Analysis {
+        let stripped = strip_ansi(line);
+        self.analyze_stripped(&stripped)
+    }
+
+    /// Analyses a line already passed through [`strip_ansi`] (the enricher strips once and
+    /// feeds the same text to `ErrorGrouper::feed`). URL spans come from `urls::find_urls` on
+    /// this text.
+    pub fn analyze_stripped(&self, stripped: &[u8]) -> Analysis {
+        self.analyze_inner(stripped, false)
+    }
+
+    /// `analyze_stripped` without the prefilter (every regex runs). For tests: the result must
+    /// equal `analyze_stripped`'s.
+    #[doc(hidden)]
+    pub fn analyze_stripped_full(&self, stripped: &[u8]) -> Analysis {
+        self.analyze_inner(stripped, true)
+    }
+
+    fn analyze_inner(&self, stripped: &[u8], force_full: bool) -> Analysis {
+        self.with_caches(|c| self.analyze_cached(stripped, force_full, c))
+    }
+
+    /// The old classification with today's URL finder (issue 21 changed URL boundaries on
+    /// purpose: a URL ends where the URL grammar says; the finder has its own tests). With it a
+    /// differential test compares everything else exactly.
+    pub fn with_current_url_finder() -> OldDetector {
+        OldDetector {
+            current_urls: true,
+            ..OldDetector::new()
+        }
+    }
+
+    fn analyze_cached(&self, stripped: &[u8], force_full: bool, c: &mut Caches) -> Analysis {
+        let stripped = visible_part(stripped);
+        let mut a = Analysis::default();
+        let spans = if self.current_urls {
+            crate::log::urls::find_urls(stripped)
+        } else {
+            urls::find_urls_with(stripped, &mut c.url)
+        };
+        let text: Cow<'_, [u8]> = if spans.is_empty() {
+            Cow::Borrowed(stripped)
+        } else {
+            let mut masked = stripped.to_vec();
+            for r in &spans {
+                a.urls.push(urls::normalize(&stripped[r.clone()]));
+                masked[r.clone()].fill(b' ');
+            }
+            Cow::Owned(masked)
+        };
+        let text = &*text;
+        let flags = if force_full {
+            u8::MAX
+        } else {
+            scan_flags(text)
+        };
+        if flags == 0 {
+            a.continuation = is_indented_continuation(text);
+            return a;
+        }
+        self.full(text, flags, &mut a, c);
+        a
+    }
+
+    fn full(&self, text: &[u8], flags: u8, a: &mut Analysis, c: &mut Caches) {
+        a.error = self.error_start(text, c);
+        let mut level = if flags & SCAN_STRUCT != 0 {
+            self.structured_level(text, c)
+        } else {
+            None
+        };
+        let mut explicit = level.is_some();
+        if level.is_none() {
+            if let Some(m) = find(&self.labels, &mut c.labels, text) {
+                level = classify(&text[m.range()]);
+                explicit = level.is_some();
+            }
+        }
+        // A line that starts an error is at least at error level (panics are critical).
+        let start_level = match a.error {
+            Some(ErrorKind::GoPanic | ErrorKind::RustPanic) => Some(Level::Critical),
+            Some(_) => Some(Level::Error),
+            None => None,
+        };
+        level = level.max(start_level);
+        let hints = &mut c.hint_set;
+        hints.clear();
+        if flags & SCAN_HINT != 0 {
+            each_match(&self.hints, &mut c.hints, text, |m| {
+                let _ = hints.try_insert(m.pattern());
+            });
+        }
+        let hints = &*hints;
+        if level.is_none() {
+            if hit(hints, HINT_ERROR_COUNT) || hit(hints, HINT_FAILED) || hit(hints, HINT_HTTP_5XX)
+            {
+                level = Some(Level::Error);
+            } else if hit(hints, HINT_WARN_COUNT) || hit(hints, HINT_COMPILED_WARN) {
+                level = Some(Level::Warn);
+            }
+        }
+        a.level = level.unwrap_or(Level::Unknown);
+        // A line at error level by an explicit label, not indented, reports an error.
+        if a.error.is_none() && explicit && a.level >= Level::Error && !starts_indented(text) {
+            let fail_label = find(&self.labels, &mut c.labels, text)
+                .map(|m| {
+                    let s = &text[m.range()];
+                    s.starts_with(b"FAIL") || s.starts_with(b"PASS")
+                })
+                .unwrap_or(false);
+            if !fail_label {
+                a.error = Some(ErrorKind::Generic);
+            }
+        }
+
+        each_match(&self.tags, &mut c.tags, text, |m| {
+            a.tags |= TAG_BITS[m.pattern().as_usize()];
+        });
+        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
+        if trim_start(text).starts_with(b"at ") {
+            a.tags = 0;
+        }
+        if a.error == Some(ErrorKind::Compiler) {
+            a.tags |= tags::COMPILE;
+        }
+        if a.level == Level::Warn || hit(hints, HINT_WARN_COUNT) {
+            a.tags |= tags::WARNING;
+        }
+        if a.level >= Level::Error || a.error.is_some() {
+            a.tags |= tags::ERROR;
+        }
+        if a.error.is_none() {
+            a.continuation = is_indented_continuation(text)
+                || is_match(&self.continuations, &mut c.continuations, text);
+        }
+    }
+
+    fn structured_level(&self, text: &[u8], c: &mut Caches) -> Option<Level> {
+        let m = find(&self.structured, &mut c.structured, text)?;
+        let s = &text[m.range()];
+        let value_at = s.iter().rposition(|&b| b == b'=' || b == b':')? + 1;
+        classify(&s[value_at..])
+    }
+
+    fn error_start(&self, text: &[u8], c: &mut Caches) -> Option<ErrorKind> {
+        if let Some(m) = find(&self.starts, &mut c.starts, text) {
+            return Some(self.start_kinds[m.pattern().as_usize()]);
+        }
+        if contains(text, b"[vite] ") && is_match(&self.vite, &mut c.vite, text) {
+            return Some(ErrorKind::Compiler);
+        }
+        None
+    }
+}
+
+fn hit(set: &PatternSet, i: usize) -> bool {
+    set.contains(PatternID::must(i))
+}
+
+/// What a terminal would show: without a trailing `\r`/`\n`, and only the text after the last
+/// carriage return (progress bars redraw the line with `\r`).
+pub fn visible_part(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(0, |p| p + 1);
+    let text = &text[..end];
+    match text.iter().rposition(|&b| b == b'\r') {
+        Some(p) => &text[p + 1..],
+        None => text,
+    }
+}
+
+/// Maps a matched label to its level.
+fn classify(s: &[u8]) -> Option<Level> {
+    let lower: Vec<u8> = s.iter().map(u8::to_ascii_lowercase).collect();
+    let has = |w: &str| contains(&lower, w.as_bytes());
+    let t = trim(&lower);
+    let t = t.strip_prefix(b"\"").unwrap_or(t);
+    match t {
+        b"10" | b"20" => return Some(Level::Debug),
+        b"30" => return Some(Level::Info),
+        b"40" => return Some(Level::Warn),
+        b"50" => return Some(Level::Error),
+        b"60" => return Some(Level::Critical),
+        _ => {}
+    }
+    if lower.starts_with(b"<e>") {
+        return Some(Level::Error);
+    }
+    if lower.starts_with(b"<w>") {
+        return Some(Level::Warn);
+    }
+    if lower.starts_with(b"<i>") {
+        return Some(Level::Info);
+    }
+    if ["crit", "fatal", "panic", "emerg", "alert", "severe"]
+        .iter()
+        .any(|w| has(w))
+    {
+        Some(Level::Critical)
+    } else if has("err")
+        || has("fail")
+        || ["✗", "✘", "✕", "✖", "×", "⨯", "❌"].iter().any(|w| has(w))
+    {
+        Some(Level::Error)
+    } else if has("warn") || has("⚠") {
+        Some(Level::Warn)
+    } else if has("info")
+        || has("notice")
+        || has("pass")
+        || has("ok")
+        || ["✓", "✔", "✅"].iter().any(|w| has(w))
+    {
+        Some(Level::Info)
+    } else if has("debug") || has("trace") || has("dbg") {
+        Some(Level::Debug)
+    } else {
+        None
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |p| p + 1);
+    &s[start..end]
+}
+
+/// Tab or at least two spaces before the first visible byte.
+fn starts_indented(text: &[u8]) -> bool {
+    text.first() == Some(&b'\t') || text.starts_with(b"  ")
+}
+
+/// Cargo's right-aligned status lines (`   Compiling x v0.1.0`) are indented but not context.
+fn is_cargo_status(rest: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"Compiling ",
+        b"Finished ",
+        b"Running ",
+        b"Checking ",
+        b"Downloaded ",
+        b"Downloading ",
+        b"Updating ",
+        b"Fresh ",
+        b"Blocking ",
+        b"Building ",
+        b"Documenting ",
+        b"Installing ",
+        b"Installed ",
+        b"Doc-tests ",
+        b"Locking ",
+        b"Adding ",
+    ];
+    WORDS.iter().any(|w| rest.starts_with(w))
+}
+
+/// Indented, with visible content, and not a status line (`✓ passes`, cargo `Compiling`).
+fn is_indented_continuation(text: &[u8]) -> bool {
+    if !starts_indented(text) {
+        return false;
+    }
+    let rest = &text[text.len() - trim_start(text).len()..];
+    if rest.is_empty() {
+        return false;
+    }
+    if is_cargo_status(rest) {
+        return false;
+    }
+    const PASS: &[&str] = &["✓", "✔", "✅", "○", "➜", "▲", "-"];
+    !PASS.iter().any(|s| rest.starts_with(s.as_bytes()))
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    &s[start..]
+}
+
+/// Lower-case prefixes (up to four bytes) of the words that can trigger a level, tag, error
+/// start or continuation.
+const KEY_PREFIXES: &[&[u8]] = &[
+    b"aler", b"buil", b"bund", b"crit", b"comp", b"clip", b"caus", b"crea", b"debu", b"dbg",
+    b"duri", b"err", b"emer", b"esbu", b"esli", b"exce", b"fata", b"fail", b"flak", b"goro",
+    b"help", b"info", b"jest", b"leve", b"lvl", b"lint", b"logl", b"left", b"moch", b"mypy",
+    b"noti", b"note", b"ok", b"pani", b"pass", b"pyte", b"pyli", b"pret", b"prob", b"pend",
+    b"rebu", b"roll", b"reco", b"rspe", b"ruff", b"rubo", b"righ", b"seve", b"spec", b"styl",
+    b"supp", b"stac", b"skip", b"trac", b"turb", b"targ", b"tsc", b"test", b"thre", b"unca",
+    b"unha", b"vite", b"warn", b"webp",
+];
+
+/// `scan_flags` bits: the full scan is needed / a structured level field may match / a level
+/// hint (`3 errors`, `failed to`, `compiled with warnings`, `Completed 500`) may match.
+const SCAN_ANY: u8 = 1;
+const SCAN_STRUCT: u8 = 2;
+const SCAN_HINT: u8 = 4;
+
+/// Keys whose words the structured-level and hint regexes need.
+const STRUCT_KEYS: &[&[u8]] = &[b"leve", b"lvl", b"seve", b"logl"];
+const HINT_KEYS: &[&[u8]] = &[b"err", b"fail", b"prob", b"warn", b"comp"];
+
+/// A key packed for one integer compare: bytes little-endian, a mask of its length, its flags.
+#[derive(Clone, Copy)]
+struct PackedKey {
+    key: u32,
+    mask: u32,
+    flags: u8,
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn listed(k: &[u8], list: &[&[u8]]) -> bool {
+    let mut i = 0;
+    while i < list.len() {
+        if same(k, list[i]) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn pack_key(k: &[u8]) -> PackedKey {
+    let mut key = 0u32;
+    let mut mask = 0u32;
+    let mut i = 0;
+    while i < k.len() {
+        key |= (k[i] as u32) << (8 * i);
+        mask |= 0xff << (8 * i);
+        i += 1;
+    }
+    let mut flags = SCAN_ANY;
+    if listed(k, STRUCT_KEYS) {
+        flags |= SCAN_STRUCT;
+    }
+    if listed(k, HINT_KEYS) {
+        flags |= SCAN_HINT;
+    }
+    PackedKey { key, mask, flags }
+}
+
+/// Keys bucketed by first letter (`a`..=`z`), at most 8 per letter.
+const KEY_TABLE: [[PackedKey; 8]; 26] = {
+    let none = PackedKey {
+        key: 0,
+        mask: u32::MAX,
+        flags: 0,
+    };
+    let mut t = [[none; 8]; 26];
+    let mut fill = [0usize; 26];
+    let mut i = 0;
+    while i < KEY_PREFIXES.len() {
+        let k = KEY_PREFIXES[i];
+        let b = (k[0] - b'a') as usize;
+        t[b][fill[b]] = pack_key(k);
+        fill[b] += 1;
+        i += 1;
+    }
+    t
+};
+
+/// Word suffixes that can make an error start (`TypeError`, `IOException`, `DeprecationWarning`).
+const KEY_SUFFIXES: &[&[u8]] = &[
+    b"error",
+    b"exception",
+    b"warning",
+    b"rejection",
+    b"interrupt",
+];
+
+/// Cheap single pass: false means no level, tag, error start or non-indent continuation can match.
+pub fn needs_full_scan(text: &[u8]) -> bool {
+    scan_flags(text) != 0
+}
+
+/// The single pass behind [`needs_full_scan`]: `SCAN_*` bits (0: nothing can match).
+fn scan_flags(text: &[u8]) -> u8 {
+    let start = text
+        .iter()
+        .position(|b| !is_regex_space(b))
+        .unwrap_or(text.len());
+    let rest = &text[start..];
+    let Some(&first) = rest.first() else {
+        return 0;
+    };
+    let mut flags = 0;
+    // Code frames, carets, `-->`, `at frame`, brackets, JSON, ...
+    if first.is_ascii_punctuation() || rest.starts_with(b"at ") || rest.starts_with(b"at\t") {
+        flags |= SCAN_ANY;
+    }
+    // pytest "E   assert" lines; eslint "  1:2  error" is caught by its keyword.
+    if first == b'E' && text.get(1).is_some_and(is_regex_space) {
+        flags |= SCAN_ANY;
+    }
+    // Go frames `main.main()`, `net/http.(*conn).serve(0xc0001)`: a space-free name, then `(`,
+    // and a final `)`.
+    let end = text
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |p| p + 1);
+    if end > 0 && text[end - 1] == b')' {
+        let open = text.iter().position(|&b| b == b'(').unwrap_or(end);
+        if !text[..open].iter().any(u8::is_ascii_whitespace) {
+            flags |= SCAN_ANY;
+        }
+    }
+    let mut i = 0;
+    let n = text.len();
+    while i < n {
+        let b = text[i];
+        // Status symbols (✓ ✗ ⚠ ⨯ ● ...) are U+2xxx (lead byte 0xE2) or × (0xC3 0x97).
+        if b == 0xe2 || b == b'|' || (b == 0xc3 && text.get(i + 1) == Some(&0x97)) {
+            flags |= SCAN_ANY;
+        } else if b.is_ascii_alphabetic() {
+            let start = i;
+            while i < n && text[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            flags |= key_word(&text[start..i]);
+            continue;
+        } else if b == b':'
+            && flags == 0
+            && text.get(i + 1).is_some_and(u8::is_ascii_digit)
+            && has_ext_before(text, i)
+        {
+            // `file.ext:N` source locations.
+            flags |= SCAN_ANY;
+        }
+        i += 1;
+    }
+    flags
+}
+
+/// `\s` of the `(?-u)` regexes: ASCII whitespace *including* vertical tab (0x0B), which
+/// `u8::is_ascii_whitespace` leaves out. The prefilter uses it to stay conservative.
+fn is_regex_space(b: &u8) -> bool {
+    b.is_ascii_whitespace() || *b == 0x0b
+}
+
+/// `SCAN_*` flags of one ASCII-alphabetic word (0 when it is no keyword).
+fn key_word(w: &[u8]) -> u8 {
+    let first = w[0] | 0x20;
+    let mut flags = 0;
+    if first.is_ascii_lowercase() {
+        // Lower-cased first four bytes (missing bytes stay 0, which no key byte is).
+        let mut packed = 0u32;
+        for (i, &b) in w.iter().take(4).enumerate() {
+            packed |= ((b | 0x20) as u32) << (8 * i);
+        }
+        // Unused slots have mask u32::MAX, key 0 and no flags: they never match a word.
+        for k in &KEY_TABLE[(first - b'a') as usize] {
+            if packed & k.mask == k.key {
+                flags |= k.flags;
+            }
+        }
+    }
+    if w.len() >= 5
+        && matches!(w[w.len() - 1] | 0x20, b'r' | b'n' | b'g' | b't')
+        && KEY_SUFFIXES
+            .iter()
+            .any(|s| w.len() >= s.len() && w[w.len() - s.len()..].eq_ignore_ascii_case(s))
+    {
+        flags |= SCAN_ANY;
+    }
+    flags
+}
+
+/// `text[colon]` is `:`; true when it follows `.ext` with a 1-4 letter extension.
+fn has_ext_before(text: &[u8], colon: usize) -> bool {
+    let mut j = colon;
+    let mut letters = 0;
+    while j > 0 && text[j - 1].is_ascii_alphanumeric() && letters < 5 {
+        j -= 1;
+        letters += 1;
+    }
+    (1..=4).contains(&letters) && j > 0 && text[j - 1] == b'.'
+}
+
+/// Removes ANSI escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL|ST`, two-byte
+/// `ESC x`). Borrowed when the line has none.
+///
+/// Also removes DCS/SOS/PM/APC strings (`ESC P|X|^|_ ... ST`) and `ESC <intermediates> final`
+/// (e.g. `ESC ( B`). An unterminated sequence at the end of the line is dropped; a CSI cut short
+/// by a byte that cannot belong to it ends there and that byte is kept.
+pub fn strip_ansi(line: &[u8]) -> Cow<'_, [u8]> {
+    if !line.contains(&0x1b) {
+        return Cow::Borrowed(line);
+    }
+    let mut out = Vec::with_capacity(line.len());
+    let n = line.len();
+    let mut i = 0;
+    while i < n {
+        let b = line[i];
+        if b != 0x1b {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let Some(&k) = line.get(i) else { break };
+        match k {
+            b'[' => {
+                i += 1;
+                while i < n && (0x30..=0x3f).contains(&line[i]) {
+                    i += 1;
+                }
+                while i < n && (0x20..=0x2f).contains(&line[i]) {
+                    i += 1;
+                }
+                if i < n && (0x40..=0x7e).contains(&line[i]) {
+                    i += 1;
+                }
+            }
+            b']' | b'P' | b'X' | b'^' | b'_' => {
+                i += 1;
+                while i < n {
+                    if line[i] == 0x07 && k == b']' {
+                        i += 1;
+                        break;
+                    }
+                    if line[i] == 0x1b {
+                        if line.get(i + 1) == Some(&b'\\') {
+                            i += 2;
+                        } else {
+                            // A new escape starts: the string ended unterminated.
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            0x20..=0x2f => {
+                while i < n && (0x20..=0x2f).contains(&line[i]) {
+                    i += 1;
+                }
+                if i < n && (0x30..=0x7e).contains(&line[i]) {
+                    i += 1;
+                }
+            }
+            0x1b => {
+                // ESC ESC: the first is dropped, the second starts a new sequence.
+            }
+            _ => {
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The URL finder of `log::urls` as it was (normalisation included).
+pub mod urls {
+    use std::ops::Range;
+    use std::sync::OnceLock;
+
+    use regex_automata::{meta, util::syntax, Input};
+
+    /// Normalises a URL: lower-case scheme and host, default path `/` so that
+    /// `http://localhost:3000` and `http://localhost:3000/` are one entry. Idempotent.
+    ///
+    /// Path, query and fragment are kept byte for byte. Input without `://` is returned unchanged.
+    pub fn normalize(url: &[u8]) -> Vec<u8> {
+        let Some(sep) = find_sub(url, b"://") else {
+            return url.to_vec();
+        };
+        let mut out = Vec::with_capacity(url.len() + 1);
+        out.extend(url[..sep].iter().map(u8::to_ascii_lowercase));
+        out.extend_from_slice(b"://");
+        let rest = &url[sep + 3..];
+        let auth_end = rest
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
+        let (auth, tail) = rest.split_at(auth_end);
+        // Lower-case the host (and port), keep any user info as written.
+        let host_start = auth.iter().rposition(|&b| b == b'@').map_or(0, |p| p + 1);
+        out.extend_from_slice(&auth[..host_start]);
+        out.extend(auth[host_start..].iter().map(u8::to_ascii_lowercase));
+        if !tail.starts_with(b"/") {
+            out.push(b'/');
+        }
+        out.extend_from_slice(tail);
+        out
+    }
+
+    fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len()).position(|w| w == needle)
+    }
+
+    /// True when `line` may contain a URL (cheap prefilter: a `://`).
+    pub fn may_contain_url(line: &[u8]) -> bool {
+        let mut i = 0;
+        while let Some(p) = line[i..].iter().position(|&b| b == b':') {
+            let at = i + p;
+            if line.len() >= at + 3 && line[at + 1] == b'/' && line[at + 2] == b'/' {
+                return true;
+            }
+            i = at + 1;
+        }
+        false
+    }
+
+    const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]+)?\]|[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9_\-])?|[a-z0-9])(?::[0-9]{1,5})?(?:[/?#][^\s"'<>`\x00-\x1f\x7f]*)?"#;
+
+    fn url_regex() -> &'static meta::Regex {
+        static RE: OnceLock<meta::Regex> = OnceLock::new();
+        RE.get_or_init(|| {
+            meta::Regex::builder()
+                .syntax(syntax::Config::new().utf8(false))
+                .configure(meta::Config::new().utf8_empty(false))
+                .build(URL_PATTERN)
+                .expect("url regex compiles")
+        })
+    }
+
+    /// Finds the URLs in an ANSI-stripped line: the trimmed raw spans, in order of appearance.
+    /// Each span is a sub-range of `stripped`; normalise it with [`normalize`].
+    pub fn find_urls(stripped: &[u8]) -> Vec<Range<usize>> {
+        find_urls_with(stripped, &mut url_cache())
+    }
+
+    /// A search cache for [`find_urls_with`].
+    pub fn url_cache() -> meta::Cache {
+        url_regex().create_cache()
+    }
+
+    /// [`find_urls`] with the caller's search cache (see `enrich::Caches`).
+    pub fn find_urls_with(stripped: &[u8], cache: &mut meta::Cache) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        if !may_contain_url(stripped) {
+            return out;
+        }
+        let re = url_regex();
+        let mut it = regex_automata::util::iter::Searcher::new(Input::new(stripped));
+        while let Some(m) = it.advance(|input| Ok(re.search_with(cache, input))) {
+            let start = m.start();
+            let end = trim_end(&stripped[start..m.end()]) + start;
+            // A URL needs at least "x://h".
+            if let Some(sep) = find_sub(&stripped[start..end], b"://") {
+                if end > start + sep + 3 {
+                    out.push(start..end);
+                }
+            }
+        }
+        out
+    }
+
+    /// Length of `url` after trimming trailing punctuation and unbalanced closing brackets.
+    fn trim_end(url: &[u8]) -> usize {
+        let mut end = url.len();
+        loop {
+            let Some(&last) = url[..end].last() else {
+                return end;
+            };
+            let open = match last {
+                b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' => {
+                    end -= 1;
+                    continue;
+                }
+                b')' => b'(',
+                b']' => b'[',
+                b'}' => b'{',
+                b'>' => b'<',
+                _ => return end,
+            };
+            let body = &url[..end];
+            let opens = body.iter().filter(|&&b| b == open).count();
+            let closes = body.iter().filter(|&&b| b == last).count();
+            if closes > opens {
+                end -= 1;
+            } else {
+                return end;
+            }
+        }
+    }
+}
