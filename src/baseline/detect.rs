@@ -730,7 +730,11 @@ fn scan_flags(text: &[u8]) -> u8 {
     };
     let mut flags = 0;
     // Code frames, carets, `-->`, `at frame`, brackets, JSON, ...
-    if first.is_ascii_punctuation() || rest.starts_with(b"at ") || rest.starts_with(b"at\t") {
+    // `at` then any `\s` of the regexes (the prefilter fix made on main before this copy was
+    // taken as the baseline: vertical tab, form feed, CR count as they do in the regex).
+    if first.is_ascii_punctuation()
+        || (rest.starts_with(b"at") && rest.get(2).is_some_and(is_regex_space))
+    {
         flags |= SCAN_ANY;
     }
     // pytest "E   assert" lines; eslint "  1:2  error" is caught by its keyword.
