@@ -23,6 +23,9 @@
 //! `closed`, or the entry is removed.
 
 use std::collections::{HashMap, VecDeque};
+/// std's Arc in every mode: the groups are shared with `arc-swap` snapshots, which loom does
+/// not model.
+use std::sync::Arc;
 
 use super::enrich::{visible_part, Analysis, ErrorKind};
 
@@ -149,9 +152,13 @@ struct Open {
 #[derive(Debug, Default)]
 pub struct ErrorGrouper {
     cfg: GroupConfig,
-    groups: VecDeque<ErrorGroup>,
+    /// Shared with the published snapshots (`shared_groups`): a group is copied only when it
+    /// changes while a snapshot holds it (`Arc::make_mut`), not on every publication.
+    groups: VecDeque<Arc<ErrorGroup>>,
     open: HashMap<u64, Open>,
     next_id: u64,
+    /// `groups` may have changed since [`take_changed`](Self::take_changed) last looked.
+    changed: bool,
 }
 
 impl ErrorGrouper {
@@ -161,6 +168,7 @@ impl ErrorGrouper {
             groups: VecDeque::new(),
             open: HashMap::new(),
             next_id: 1,
+            changed: false,
         }
     }
 
@@ -171,7 +179,8 @@ impl ErrorGrouper {
     fn close(&mut self, process_id: u64) {
         if let Some(o) = self.open.remove(&process_id) {
             if let Some(i) = self.index_of(o.id) {
-                self.groups[i].closed = true;
+                Arc::make_mut(&mut self.groups[i]).closed = true;
+                self.changed = true;
             }
         }
     }
@@ -228,7 +237,8 @@ impl ErrorGrouper {
                 || (a.error.is_none() && a.continuation);
             if joins {
                 let i = self.index_of(o.id).expect("open group is live");
-                let g = &mut self.groups[i];
+                self.changed = true;
+                let g = Arc::make_mut(&mut self.groups[i]);
                 g.seqs.push(seq);
                 g.last_ns = g.last_ns.max(ts_ns);
                 if announced && g.kind == ErrorKind::Generic {
@@ -279,10 +289,11 @@ impl ErrorGrouper {
                 }
             }
         }
+        self.changed = true;
         let id = self.next_id;
         self.next_id += 1;
         let single = self.cfg.max_lines <= 1;
-        self.groups.push_back(ErrorGroup {
+        self.groups.push_back(Arc::new(ErrorGroup {
             id,
             process_id,
             kind,
@@ -291,7 +302,7 @@ impl ErrorGrouper {
             first_ns: ts_ns,
             last_ns: ts_ns,
             closed: single,
-        });
+        }));
         if !single {
             self.open.insert(
                 process_id,
@@ -307,8 +318,19 @@ impl ErrorGrouper {
         }
     }
 
+    /// True when the groups may have changed since the last call (what [`groups`](Self::groups)
+    /// returns): the log store copies them for readers only then.
+    pub(crate) fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
     /// Recent groups, oldest first.
     pub fn groups(&self) -> Vec<ErrorGroup> {
+        self.groups.iter().map(|g| ErrorGroup::clone(g)).collect()
+    }
+
+    /// [`groups`](Self::groups), shared: a copy of the list of handles, not of the groups.
+    pub(crate) fn shared_groups(&self) -> Vec<Arc<ErrorGroup>> {
         self.groups.iter().cloned().collect()
     }
 
@@ -321,11 +343,13 @@ impl ErrorGrouper {
     }
 
     pub fn clear(&mut self) {
+        self.changed = true;
         self.groups.clear();
         self.open.clear();
     }
 
     pub fn clear_process(&mut self, process_id: u64) {
+        self.changed = true;
         self.groups.retain(|g| g.process_id != process_id);
         self.open.remove(&process_id);
     }

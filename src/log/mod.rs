@@ -677,7 +677,7 @@ struct EnrichState {
     cursor: u64,
     urls: UrlList,
     groups: ErrorGrouper,
-    /// Lines processed since the groups snapshot was last published.
+    /// The groups changed since their snapshot was last published.
     groups_stale: bool,
     /// The URL list changed since its snapshot was last published.
     urls_stale: bool,
@@ -696,7 +696,8 @@ struct Shared {
     /// Analysis frontier: lines below it were handed to an analyser (see `analyze_some`).
     analyze_next: CachePadded<AtomicU64>,
     urls_snap: ArcSwap<Vec<UrlEntry>>,
-    groups_snap: ArcSwap<Vec<ErrorGroup>>,
+    /// The groups as the grouper shares them (publishing copies handles, not groups).
+    groups_snap: ArcSwap<Vec<StdArc<ErrorGroup>>>,
     bytes: StripedCounter,
     truncated: StripedCounter,
     inline_enriched: AtomicU64,
@@ -810,7 +811,6 @@ impl Shared {
                 Look::Present(false) => break,
                 Look::Present(true) | Look::Evicted => {
                     st.cursor += 1;
-                    st.groups_stale = true;
                     if st.cursor % 64 == 0 {
                         // Release: appenders that read this know those lines are enriched.
                         self.enriched_upto.store(st.cursor, Ordering::Release);
@@ -832,6 +832,11 @@ impl Shared {
         self.enriched_upto.store(st.cursor, Ordering::Release);
         if urls_changed {
             st.urls_stale = true;
+        }
+        // The groups snapshot copies every group: only when they changed (most lines open,
+        // join or close no group).
+        if st.groups.take_changed() {
+            st.groups_stale = true;
         }
         st.cursor - start
     }
@@ -930,7 +935,8 @@ impl Shared {
         }
         if st.groups_stale {
             st.groups_stale = false;
-            self.groups_snap.store(StdArc::new(st.groups.groups()));
+            self.groups_snap
+                .store(StdArc::new(st.groups.shared_groups()));
         }
     }
 
@@ -1446,7 +1452,8 @@ impl LogStore {
 
     /// Recent error groups (oldest first), as of the last enrichment chunk.
     pub fn error_groups(&self) -> Vec<ErrorGroup> {
-        self.shared.groups_snap.load().as_ref().clone()
+        let snap = self.shared.groups_snap.load();
+        snap.iter().map(|g| ErrorGroup::clone(g)).collect()
     }
 
     /// The store's counters.
@@ -1482,6 +1489,7 @@ impl LogStore {
         s.urls_snap.store(StdArc::new(Vec::new()));
         s.groups_snap.store(StdArc::new(Vec::new()));
         st.groups_stale = false;
+        st.groups.take_changed();
     }
 
     /// Hides the retained lines of `process_id` and forgets its URLs and error groups.
@@ -1497,8 +1505,9 @@ impl LogStore {
         st.urls.clear_process(process_id);
         st.groups.clear_process(process_id);
         s.urls_snap.store(StdArc::new(st.urls.list()));
-        s.groups_snap.store(StdArc::new(st.groups.groups()));
+        s.groups_snap.store(StdArc::new(st.groups.shared_groups()));
         st.groups_stale = false;
+        st.groups.take_changed();
     }
 }
 

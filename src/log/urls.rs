@@ -247,15 +247,8 @@ fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// True when `line` may contain a URL (cheap prefilter: a `://`).
 pub fn may_contain_url(line: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(p) = line[i..].iter().position(|&b| b == b':') {
-        let at = i + p;
-        if line.len() >= at + 3 && line[at + 1] == b'/' && line[at + 2] == b'/' {
-            return true;
-        }
-        i = at + 1;
-    }
-    false
+    // memmem (SIMD) rather than a byte loop: this runs on every append.
+    memchr::memmem::find(line, b"://").is_some()
 }
 
 /// Scheme, host (a name, an IPv4 address or a bracketed IPv6 literal with an optional zone) and
