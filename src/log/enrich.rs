@@ -599,6 +599,42 @@ impl Detector {
                 // The hot loop: cached transitions between plain states (the cache is only
                 // read here, so its table stays in registers).
                 let cache: &hybrid::dfa::Cache = cache;
+                // Four bytes a round while none of them leaves the plain states (most of a
+                // line), then byte by byte up to the first transition that does.
+                while at + 4 <= n {
+                    let b = &text[at..at + 4];
+                    // SAFETY: `sid` is untagged (checked above, or an untagged result below)
+                    // and came from this cache, which is not modified in this loop: each
+                    // call's `current` is a valid untagged state of `cache`, as
+                    // `next_state_untagged_unchecked` requires.
+                    let s1 = unsafe { dfa.next_state_untagged_unchecked(cache, sid, b[0]) };
+                    if s1.is_tagged() {
+                        break;
+                    }
+                    // SAFETY: as above (`s1` is an untagged state of `cache`).
+                    let s2 = unsafe { dfa.next_state_untagged_unchecked(cache, s1, b[1]) };
+                    if s2.is_tagged() {
+                        sid = s1;
+                        at += 1;
+                        break;
+                    }
+                    // SAFETY: as above.
+                    let s3 = unsafe { dfa.next_state_untagged_unchecked(cache, s2, b[2]) };
+                    if s3.is_tagged() {
+                        sid = s2;
+                        at += 2;
+                        break;
+                    }
+                    // SAFETY: as above.
+                    let s4 = unsafe { dfa.next_state_untagged_unchecked(cache, s3, b[3]) };
+                    if s4.is_tagged() {
+                        sid = s3;
+                        at += 3;
+                        break;
+                    }
+                    sid = s4;
+                    at += 4;
+                }
                 while at < n {
                     let next = dfa.next_state_untagged(cache, sid, text[at]);
                     if next.is_tagged() {

@@ -23,6 +23,7 @@
 //! `closed`, or the entry is removed.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 /// std's Arc in every mode: the groups are shared with `arc-swap` snapshots, which loom does
 /// not model.
 use std::sync::Arc;
@@ -134,6 +135,28 @@ impl LineShape {
     }
 }
 
+/// Hashes the process ids that key the open groups: a multiply and a fold (the map is looked
+/// up for every line). The keys are the host's process ids, not log text, so SipHash's keyed
+/// protection against chosen collisions buys nothing here.
+#[derive(Debug, Default, Clone, Copy)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Open {
     id: u64,
@@ -155,7 +178,7 @@ pub struct ErrorGrouper {
     /// Shared with the published snapshots (`shared_groups`): a group is copied only when it
     /// changes while a snapshot holds it (`Arc::make_mut`), not on every publication.
     groups: VecDeque<Arc<ErrorGroup>>,
-    open: HashMap<u64, Open>,
+    open: HashMap<u64, Open, BuildHasherDefault<PidHasher>>,
     next_id: u64,
     /// `groups` may have changed since [`take_changed`](Self::take_changed) last looked.
     changed: bool,
@@ -166,7 +189,7 @@ impl ErrorGrouper {
         ErrorGrouper {
             cfg,
             groups: VecDeque::new(),
-            open: HashMap::new(),
+            open: HashMap::default(),
             next_id: 1,
             changed: false,
         }
@@ -207,19 +230,22 @@ impl ErrorGrouper {
         a: &Analysis,
         title: impl FnOnce() -> Vec<u8>,
     ) {
-        // The open group may have been evicted by capacity.
-        if let Some(o) = self.open.get(&process_id).copied() {
+        // The open group may have been evicted by capacity. (One map lookup serves both steps.)
+        let mut open = self.open.get(&process_id).copied();
+        if let Some(o) = open {
             if self.index_of(o.id).is_none() {
                 self.open.remove(&process_id);
+                open = None;
             } else if ts_ns.saturating_sub(o.last_ns) > self.cfg.max_gap_ns {
                 self.close(process_id);
+                open = None;
             }
         }
         if shape.has(LineShape::BLANK) {
             return;
         }
         let traceback = shape.has(LineShape::TRACEBACK);
-        if let Some(o) = self.open.get(&process_id).copied() {
+        if let Some(o) = open {
             let python_tail = o.awaiting_exception && a.error.is_some() && !traceback;
             let chain = o.chained && traceback;
             // The exception a log header announced (`... ERROR ... - Request failed`, then
