@@ -247,8 +247,16 @@ fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// True when `line` may contain a URL (cheap prefilter: a `://`).
 pub fn may_contain_url(line: &[u8]) -> bool {
-    // memmem (SIMD) rather than a byte loop: this runs on every append.
-    memchr::memmem::find(line, b"://").is_some()
+    // This runs on every append: memchr (SIMD) to each `:`, and no searcher to build.
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b':', &line[i..]) {
+        let at = i + p;
+        if line[at + 1..].starts_with(b"//") {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
 }
 
 /// Scheme, host (a name, an IPv4 address or a bracketed IPv6 literal with an optional zone) and
