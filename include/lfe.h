@@ -1463,7 +1463,9 @@ int32_t lfe_procs_transition(const struct lfe_procs *p,
                              int32_t exit_code);
 
 // Closes the queue: wakes every waiter; pushes then fail with `LFE_E_CLOSED`; pops return what
-// is left, then `LFE_E_CLOSED`. Idempotent.
+// is left, then `LFE_E_CLOSED`. Idempotent. Close is final: every push that returned `LFE_OK`,
+// even one racing this call, is popped exactly once before any pop returns `LFE_E_CLOSED`; a
+// push that returned `LFE_E_CLOSED` delivered nothing.
 //
 // Ownership: the queue stays owned by the caller (still free it).
 // Errors: `LFE_E_NULL`.
@@ -1955,7 +1957,8 @@ int32_t lfe_sub_stats(const struct lfe_sub *sub, struct lfe_sub_counters *out);
 
 // Leaves the bus without freeing the subscription: nothing published after this starts is
 // delivered; blocked pops wake; queued events can still be popped, then pops return
-// `LFE_E_CLOSED`. Idempotent.
+// `LFE_E_CLOSED` (never before: every event delivered to the subscription, even by a publish
+// racing this call, is popped first). Idempotent.
 //
 // Ownership: the subscription stays owned by the caller (still free it).
 // Errors: `LFE_E_NULL`.

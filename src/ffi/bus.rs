@@ -243,7 +243,8 @@ pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_co
 
 /// Leaves the bus without freeing the subscription: nothing published after this starts is
 /// delivered; blocked pops wake; queued events can still be popped, then pops return
-/// `LFE_E_CLOSED`. Idempotent.
+/// `LFE_E_CLOSED` (never before: every event delivered to the subscription, even by a publish
+/// racing this call, is popped first). Idempotent.
 ///
 /// Ownership: the subscription stays owned by the caller (still free it).
 /// Errors: `LFE_E_NULL`.

@@ -458,7 +458,9 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
 }
 
 /// Closes the queue: wakes every waiter; pushes then fail with `LFE_E_CLOSED`; pops return what
-/// is left, then `LFE_E_CLOSED`. Idempotent.
+/// is left, then `LFE_E_CLOSED`. Idempotent. Close is final: every push that returned `LFE_OK`,
+/// even one racing this call, is popped exactly once before any pop returns `LFE_E_CLOSED`; a
+/// push that returned `LFE_E_CLOSED` delivered nothing.
 ///
 /// Ownership: the queue stays owned by the caller (still free it).
 /// Errors: `LFE_E_NULL`.
