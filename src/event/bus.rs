@@ -327,13 +327,8 @@ impl Sub {
         self.take().map_err(pop_error)
     }
 
-    /// Closes the ring (caller holds the publish mutex) and wakes the consumer: a blocked pop
-    /// returns what was delivered, then `Closed`; the eventfd turns readable.
-    fn close(&self) {
-        self.ring.close();
-    }
-
-    /// After [`close`](Self::close), outside the mutex.
+    /// After its ring was closed (under the publish mutex), outside the mutex: wakes blocked
+    /// pops (they return what was delivered, then `Closed`) and makes the eventfd readable.
     fn wake_closed(&self) {
         self.not_empty.notify_all();
         if self.efd >= 0 && !self.signalled.swap(true, Ordering::AcqRel) {
@@ -553,7 +548,7 @@ impl EventBus {
             g.closed = true;
             let subs = self.inner.subs.swap(Arc::new(Vec::new()));
             for s in subs.iter() {
-                s.close();
+                s.ring.close();
             }
             subs
         };
@@ -683,7 +678,7 @@ impl Subscription {
                 self.bus.subs.store(Arc::new(next));
             }
             // Under the mutex: no publisher can deliver after this (module docs).
-            self.sub.close();
+            self.sub.ring.close();
         }
         self.sub.wake_closed();
     }
