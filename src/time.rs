@@ -16,9 +16,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// shows up within that time. Like the system's wall clock it is not monotonic.
 #[inline]
 pub fn now_ns() -> u64 {
-    #[cfg(all(target_arch = "x86_64", target_os = "linux", not(loom), not(miri)))]
-    if let Some(t) = tsc::now_ns() {
-        return t;
+    // Under loom the models stay off the TSC clock's shared state (it is std atomics, which
+    // loom does not see).
+    #[cfg(all(target_arch = "x86_64", target_os = "linux", not(miri)))]
+    if !crate::sync::LOOM {
+        if let Some(t) = tsc::now_ns() {
+            return t;
+        }
     }
     system_ns()
 }
@@ -59,7 +63,7 @@ pub fn mono_ns() -> u64 {
 /// odd (an update in progress), reads the system clock instead, so it never waits. Only the
 /// thread that wins the version CAS updates the anchor; the others keep using the old one.
 /// Every word is an atomic, so a torn read is detected, never undefined.
-#[cfg(all(target_arch = "x86_64", target_os = "linux", not(loom), not(miri)))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", not(miri)))]
 pub(crate) mod tsc {
     use std::sync::atomic::{fence, AtomicU64, AtomicU8, Ordering};
 

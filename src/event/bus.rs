@@ -57,7 +57,8 @@
 use super::queue::{pop_error, PopError, PushError, Ring, MAX_CAPACITY};
 use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
-use crate::sync::{fence, AtomicBool, AtomicU64, Mutex, Ordering};
+use crate::sync::lock::Mutex;
+use crate::sync::{fence, model_sc_fence, AtomicBool, AtomicU64, Ordering};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
 use std::sync::Arc;
@@ -266,8 +267,7 @@ impl Sub {
         self.not_empty.notify_one();
         if self.efd >= 0 {
             // Only under loom, which does not model the SeqCst total order (wait.rs docs).
-            #[cfg(loom)]
-            fence(Ordering::SeqCst);
+            model_sc_fence();
             // SeqCst: the publisher's half of the eventfd check (module docs): our push's
             // SeqCst CAS on the ring's tail came before this load; the swap below decides.
             if !self.signalled.load(Ordering::SeqCst)
@@ -355,16 +355,9 @@ struct PubState {
     closed: bool,
 }
 
-/// Takes the publish mutex (poisoning ignored: the protected state is a counter and a flag,
-/// each written in one step).
-macro_rules! lock_publish {
-    ($inner:expr) => {
-        $inner.publish.lock().unwrap_or_else(|e| e.into_inner())
-    };
-}
-
 struct BusInner {
-    /// The publish mutex (module docs).
+    /// The publish mutex (module docs). Its state is a counter and a flag, each written in one
+    /// step, so a poisoned lock's state is whole (`crate::sync::lock`).
     publish: Mutex<PubState>,
     subs: ArcSwap<Vec<Arc<Sub>>>,
     cfg: BusConfig,
@@ -453,7 +446,7 @@ impl EventBus {
             signalled: AtomicBool::new(false),
         });
         {
-            let g = lock_publish!(self.inner);
+            let g = self.inner.publish.lock();
             if g.closed {
                 return Err(Error::Closed);
             }
@@ -480,7 +473,7 @@ impl EventBus {
         let mut ev = input.to_event();
         let subs;
         {
-            let mut g = lock_publish!(self.inner);
+            let mut g = self.inner.publish.lock();
             if g.closed {
                 return Err(Error::Closed);
             }
@@ -512,7 +505,7 @@ impl EventBus {
         let subs;
         let first;
         {
-            let mut g = lock_publish!(self.inner);
+            let mut g = self.inner.publish.lock();
             if g.closed {
                 return Err(Error::Closed);
             }
@@ -541,7 +534,7 @@ impl EventBus {
     /// [`Error::Closed`]). Idempotent; done by `Drop`.
     pub fn close(&self) {
         let subs = {
-            let mut g = lock_publish!(self.inner);
+            let mut g = self.inner.publish.lock();
             if g.closed {
                 return;
             }
@@ -559,12 +552,12 @@ impl EventBus {
 
     /// True after [`close`](Self::close).
     pub fn closed(&self) -> bool {
-        lock_publish!(self.inner).closed
+        self.inner.publish.lock().closed
     }
 
     /// Counters.
     pub fn stats(&self) -> BusStats {
-        let published = lock_publish!(self.inner).next_seq - 1;
+        let published = self.inner.publish.lock().next_seq - 1;
         BusStats {
             published,
             subscribers: self.inner.subs.load().len() as u64,
@@ -667,7 +660,7 @@ impl Subscription {
             return;
         }
         {
-            let _g = lock_publish!(self.bus);
+            let _g = self.bus.publish.lock();
             let cur = self.bus.subs.load();
             if cur.iter().any(|s| Arc::ptr_eq(s, &self.sub)) {
                 let next: Vec<Arc<Sub>> = cur

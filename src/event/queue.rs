@@ -65,7 +65,7 @@
 
 use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
-use crate::sync::{AtomicU64, Ordering, UnsafeCell};
+use crate::sync::{AtomicU64, Ordering, SlotArray, UnsafeCell, LOOM};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use std::mem::MaybeUninit;
@@ -90,8 +90,7 @@ struct Slot<T> {
 }
 
 // An event's slot is exactly one line (loom's atomics and cells are bigger; not checked there).
-#[cfg(not(loom))]
-const _: () = assert!(std::mem::size_of::<Slot<Event>>() == 64);
+const _: () = assert!(LOOM || std::mem::size_of::<Slot<Event>>() == 64);
 
 /// Why a push gave its value back.
 pub(crate) enum PushError<T> {
@@ -115,7 +114,7 @@ pub(crate) struct Ring<T> {
     head: CachePadded<AtomicU64>,
     /// Next position to push, plus [`CLOSED`] once closed.
     tail: CachePadded<AtomicU64>,
-    slots: Slots<T>,
+    slots: SlotArray<Slot<T>>,
     cap: u64,
     mask: Option<u64>,
 }
@@ -126,86 +125,20 @@ unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for Ring<T> {}
 
-/// The slot array: zeroed memory (every relative stamp 0: "free for the first lap"), allocated
-/// fallibly. It is asked of the allocator with 16-byte alignment and aligned to 64 bytes by
-/// hand, because `alloc_zeroed` with a larger alignment allocates and then `memset`s, which
-/// commits every page at once (1 GiB at the maximum capacity); with 16 bytes it is `calloc`,
-/// which gets fresh zero pages from the kernel for a large array, committed as first touched.
-#[cfg(not(loom))]
-struct Slots<T> {
-    /// What the allocator returned, and its layout (to free it).
-    base: std::ptr::NonNull<u8>,
-    layout: std::alloc::Layout,
-    /// `base` rounded up to 64 bytes: `len` slots.
-    first: std::ptr::NonNull<Slot<T>>,
-    len: usize,
-}
-
-#[cfg(not(loom))]
-impl<T> Slots<T> {
-    fn new(len: usize) -> Result<Self> {
-        let align = std::mem::align_of::<Slot<T>>();
-        let size = std::mem::size_of::<Slot<T>>()
-            .checked_mul(len)
-            .and_then(|n| n.checked_add(align))
-            .ok_or(Error::NoMem)?;
-        let layout = std::alloc::Layout::from_size_align(size, 16).map_err(|_| Error::NoMem)?;
-        // SAFETY: the layout has a non-zero size (at least `align`).
-        let base = std::ptr::NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) })
-            .ok_or(Error::NoMem)?;
-        // The padding to the next 64-byte boundary, from the address (`align_offset` may give
-        // up and return usize::MAX, which would not be sound to rely on here).
-        let addr = base.as_ptr() as usize;
-        let pad = (align - addr % align) % align;
-        // SAFETY: `pad < align` and the allocation has `align` spare bytes, so the aligned start
-        // and `len` slots after it stay inside it.
-        let first = unsafe { base.add(pad) }.cast::<Slot<T>>();
-        Ok(Slots {
-            base,
-            layout,
-            first,
-            len,
-        })
+/// A fresh slot: relative stamp 0, "free for the first lap" (all zero bytes).
+fn fresh_slot<T>() -> Slot<T> {
+    Slot {
+        stamp: AtomicU64::new(0),
+        val: UnsafeCell::new(MaybeUninit::uninit()),
     }
 }
 
-#[cfg(not(loom))]
-impl<T> std::ops::Deref for Slots<T> {
-    type Target = [Slot<T>];
-    fn deref(&self) -> &[Slot<T>] {
-        // SAFETY: `first` is aligned and followed by `len` slots inside our allocation; all-zero
-        // bytes are a valid Slot (an AtomicU64 of 0 and an uninitialised MaybeUninit), and the
-        // slots are only accessed through atomics and the stamp protocol's cells.
-        unsafe { std::slice::from_raw_parts(self.first.as_ptr(), self.len) }
-    }
-}
-
-#[cfg(not(loom))]
-impl<T> Drop for Slots<T> {
-    fn drop(&mut self) {
-        // SAFETY: `base` came from `alloc_zeroed(self.layout)` and is freed once; a Slot has no
-        // drop glue (values still held were dropped by `Ring::drop`).
-        unsafe { std::alloc::dealloc(self.base.as_ptr(), self.layout) };
-    }
-}
-
-/// loom's atomics are not plain memory: build the slots one by one (models are tiny).
-#[cfg(loom)]
-type Slots<T> = Box<[Slot<T>]>;
-
-#[cfg(not(loom))]
-fn alloc_slots<T>(cap: usize) -> Result<Slots<T>> {
-    Slots::new(cap)
-}
-
-#[cfg(loom)]
-fn alloc_slots<T>(cap: usize) -> Result<Slots<T>> {
-    Ok((0..cap)
-        .map(|_| Slot {
-            stamp: AtomicU64::new(0),
-            val: UnsafeCell::new(MaybeUninit::uninit()),
-        })
-        .collect())
+/// The slot array, committed by the kernel as positions first reach it (`SlotArray`).
+fn alloc_slots<T>(cap: usize) -> Result<SlotArray<Slot<T>>> {
+    // SAFETY: all-zero bytes are a valid `Slot` equal to `fresh_slot()` (an AtomicU64 of 0 and
+    // an uninitialised MaybeUninit), and a Slot has no drop glue (values still held are dropped
+    // by `Ring::drop`).
+    unsafe { SlotArray::zeroed(cap, fresh_slot) }.ok_or(Error::NoMem)
 }
 
 impl<T> Ring<T> {

@@ -39,8 +39,8 @@
 //! **What loom checks, and what it does not.** loom does not model the total order S over
 //! `SeqCst` loads, stores and RMWs (it treats them as acquire/release; tokio-rs/loom#180), so it
 //! would report the fence-free store-buffering above as a lost wake-up even though it is correct
-//! under the Rust/C++ model. Under `cfg(loom)` only, `prepare` and the notifier's check each add
-//! a `fence(SeqCst)`, which loom does model, in exactly the places where S orders the real code.
+//! under the Rust/C++ model. Under loom only, `prepare` and the notifier's check each add
+//! a `fence(SeqCst)` (`crate::sync::model_sc_fence`), which loom does model, in exactly the places where S orders the real code.
 //! So `tests/loom_event.rs` checks everything else in the protocol (the epoch/mutex/condvar
 //! hand-off, the `in_flight` retry, `notify_one` with several waiters, close, the queue's slot
 //! stamps) under all interleavings within its bound, but it takes the SC store-buffering step as
@@ -54,9 +54,8 @@
 //! A woken waiter re-checks C and may wait again (another consumer may have taken the item);
 //! wake-ups can be spurious, never lost.
 
-#[cfg(loom)]
-use crate::sync::fence;
-use crate::sync::{AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::lock::{Condvar, Mutex};
+use crate::sync::{model_sc_fence, AtomicU64, AtomicUsize, Ordering, LOOM};
 use crossbeam_utils::CachePadded;
 use std::time::Duration;
 
@@ -128,8 +127,7 @@ impl WaitSet {
         // the caller's SeqCst re-check of the condition are both in the total order S.
         self.waiters.fetch_add(1, Ordering::SeqCst);
         // Only under loom, which does not model S (module docs: what loom checks).
-        #[cfg(loom)]
-        fence(Ordering::SeqCst);
+        model_sc_fence();
         // SeqCst (acquire would do): reading a notify's new epoch makes its claim visible.
         WaitToken(self.epoch.load(Ordering::SeqCst))
     }
@@ -145,12 +143,12 @@ impl WaitSet {
     pub fn wait(&self, t: WaitToken, deadline_ns: Option<u64>) -> Wake {
         let mut wake = Wake::Notified;
         {
-            let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut g = self.lock.lock();
             // Relaxed under the mutex: `epoch` is only written with the mutex held.
             while self.epoch.load(Ordering::Relaxed) == t.0 {
                 g.sleeping += 1;
                 match deadline_ns {
-                    None => g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner()),
+                    None => g = self.cv.wait(g),
                     Some(d) => {
                         let now = crate::time::mono_ns();
                         if now >= d {
@@ -158,11 +156,7 @@ impl WaitSet {
                             wake = Wake::TimedOut;
                             break;
                         }
-                        let (g2, _) = self
-                            .cv
-                            .wait_timeout(g, Duration::from_nanos(d - now))
-                            .unwrap_or_else(|e| e.into_inner());
-                        g = g2;
+                        g = self.cv.wait_timeout(g, Duration::from_nanos(d - now));
                     }
                 }
                 g.sleeping -= 1;
@@ -193,8 +187,7 @@ impl WaitSet {
     #[inline]
     fn has_waiters(&self) -> bool {
         // Only under loom, which does not model S (module docs: what loom checks).
-        #[cfg(loom)]
-        fence(Ordering::SeqCst);
+        model_sc_fence();
         // SeqCst: the notifier's half of the store-buffering check; the caller's claim before
         // this call was a SeqCst write (module protocol).
         self.waiters.load(Ordering::SeqCst) != 0
@@ -203,7 +196,7 @@ impl WaitSet {
     #[cold]
     fn notify_slow(&self, all: bool) {
         let signal = {
-            let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut g = self.lock.lock();
             // Relaxed: written and read under the mutex (prepare's SeqCst read is only a hint
             // that the mutex-protected check confirms).
             let e = self.epoch.load(Ordering::Relaxed);
@@ -243,12 +236,9 @@ pub fn deadline_after(timeout: Duration) -> Option<u64> {
 /// How many times a blocking call retries, with growing pauses (then yields), before it parks:
 /// 7 pause rounds then 4 yields, the same budget as crossbeam-utils' `Backoff` (SPIN_LIMIT 6,
 /// YIELD_LIMIT 10) that crossbeam-channel uses before it parks, so a ping-pong whose round trip
-/// fits in that budget stays on the spinning side for both.
-#[cfg(not(loom))]
-pub(crate) const SPIN_ROUNDS: u32 = 11;
-/// Under loom spinning only adds states; park at once.
-#[cfg(loom)]
-pub(crate) const SPIN_ROUNDS: u32 = 0;
+/// fits in that budget stays on the spinning side for both. Under loom spinning only adds
+/// states: park at once.
+pub(crate) const SPIN_ROUNDS: u32 = if LOOM { 0 } else { 11 };
 
 /// Pause for spin round `i`: 1, 2, 4, ... 64 spin hints, then (rounds 7 and up) a yield of the
 /// CPU, which on an oversubscribed machine lets the thread we wait for run. Bounded by

@@ -51,7 +51,8 @@
 mod graph;
 pub mod observer;
 
-use crate::sync::{AtomicBool, AtomicU32, Mutex, Ordering};
+use crate::sync::lock::Mutex;
+use crate::sync::{AtomicBool, AtomicU32, Ordering};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use graph::Bits;
@@ -297,21 +298,15 @@ pub struct Validator {
     cfg: Config,
     shard_mask: usize,
     tokens_per_shard: usize,
+    // The mutexes here run no host code while held; a panic inside one (a bug) leaves at worst
+    // a held-lock entry or report missing, which the validator tolerates, so their poisoning
+    // is recovered (`crate::sync::lock`).
     shards: Box<[CachePadded<Mutex<Shard>>]>,
     good: Bits,
     bad: Bits,
     graph: Mutex<GraphState>,
     registry: Mutex<Registry>,
     log: Mutex<Log>,
-}
-
-#[cfg(loom)]
-type Guard<'a, T> = loom::sync::MutexGuard<'a, T>;
-#[cfg(not(loom))]
-type Guard<'a, T> = std::sync::MutexGuard<'a, T>;
-
-fn lock<T>(m: &Mutex<T>) -> Guard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl std::fmt::Debug for Validator {
@@ -368,7 +363,7 @@ impl Validator {
     /// Registers a lock class by name and returns its id. Registering a name again returns the
     /// same id. `Error::Full` when `max_locks` names are registered.
     pub fn register(&self, name: &[u8]) -> Result<LockId> {
-        let mut r = lock(&self.registry);
+        let mut r = self.registry.lock();
         if let Some(&id) = r.by_name.get(name) {
             return Ok(id);
         }
@@ -385,12 +380,13 @@ impl Validator {
 
     /// The id of a registered name.
     pub fn lookup(&self, name: &[u8]) -> Option<LockId> {
-        lock(&self.registry).by_name.get(name).copied()
+        self.registry.lock().by_name.get(name).copied()
     }
 
     /// The name of a registered id.
     pub fn name(&self, id: LockId) -> Option<Vec<u8>> {
-        lock(&self.registry)
+        self.registry
+            .lock()
             .names
             .get(id as usize)
             .map(|n| n.to_vec())
@@ -469,7 +465,7 @@ impl Validator {
             return Ok(());
         }
         self.check_id(id)?;
-        let mut guard = lock(self.shard(token));
+        let mut guard = self.shard(token).lock();
         let shard = &mut *guard;
         let tps = self.tokens_per_shard;
         if shard.tokens.len() >= tps && !shard.tokens.contains_key(&token) {
@@ -520,7 +516,7 @@ impl Validator {
     /// Slow path: the edge `from -> to` is not in `good`. Returns true when it closes a cycle.
     #[cold]
     fn add_edge(&self, token: u64, from: LockId, to: LockId) -> bool {
-        let mut g = lock(&self.graph);
+        let mut g = self.graph.lock();
         g.slow_paths += 1;
         if self.good.test(from, to) {
             return false;
@@ -576,7 +572,7 @@ impl Validator {
             return Ok(());
         }
         self.check_id(id)?;
-        let mut guard = lock(self.shard(token));
+        let mut guard = self.shard(token).lock();
         let shard = &mut *guard;
         shard.releases += 1;
         let mut conflict = false;
@@ -625,7 +621,7 @@ impl Validator {
         }
         let mut found = 0;
         for s in self.shards.iter() {
-            let shard = lock(s);
+            let shard = s.lock();
             for (&token, st) in shard.tokens.iter() {
                 for h in st.held.iter() {
                     let dur = now_ns.saturating_sub(h.at_ns);
@@ -674,13 +670,13 @@ impl Validator {
             _ => (kind, vec![lock_id]),
         };
         {
-            let log = lock(&self.log);
+            let log = self.log.lock();
             if log.seen.contains(&key) {
                 return;
             }
         }
         let names: Vec<Vec<u8>> = {
-            let r = lock(&self.registry);
+            let r = self.registry.lock();
             path.iter()
                 .map(|&id| {
                     r.names
@@ -690,7 +686,7 @@ impl Validator {
                 })
                 .collect()
         };
-        let mut log = lock(&self.log);
+        let mut log = self.log.lock();
         if log.seen.contains(&key) {
             return;
         }
@@ -716,12 +712,12 @@ impl Validator {
 
     /// Every kept report, oldest first.
     pub fn violations(&self) -> Vec<Violation> {
-        lock(&self.log).list.clone()
+        self.log.lock().list.clone()
     }
 
     /// The kept reports with `seq >= since`, and the `since` to pass next time.
     pub fn violations_since(&self, since: u64) -> (Vec<Violation>, u64) {
-        let log = lock(&self.log);
+        let log = self.log.lock();
         let from = (since.min(log.list.len() as u64)) as usize;
         (log.list[from..].to_vec(), log.list.len() as u64)
     }
@@ -733,18 +729,18 @@ impl Validator {
             ..Stats::default()
         };
         for sh in self.shards.iter() {
-            let sh = lock(sh);
+            let sh = sh.lock();
             s.acquires += sh.acquires;
             s.releases += sh.releases;
             s.conflicts += sh.conflicts;
             s.holding_tokens += sh.tokens.values().filter(|t| !t.held.is_empty()).count() as u64;
         }
         {
-            let g = lock(&self.graph);
+            let g = self.graph.lock();
             s.edges = g.edges;
             s.slow_paths = g.slow_paths;
         }
-        let log = lock(&self.log);
+        let log = self.log.lock();
         s.violations = log.made;
         s.violations_dropped = log.dropped;
         s

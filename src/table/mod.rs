@@ -32,16 +32,16 @@
 //!
 //! # Reclamation
 //!
-//! `arc-swap` keeps a snapshot alive while any reader holds it. Under `cfg(loom)` the slot is a
-//! plain `AtomicPtr` (arc-swap is not loom-instrumented) that keeps every published snapshot
-//! until the table is dropped, so the loom model checks our ordering (`tests/loom_table.rs`)
-//! with the same [`Rcu`] code.
+//! `arc-swap` keeps a snapshot alive while any reader holds it (the slot is
+//! `crate::sync::ArcSlot`, which under loom is a stand-in that keeps every snapshot until the
+//! table is dropped), so the loom model checks our ordering (`tests/loom_table.rs`) with the
+//! same [`Rcu`] code.
 
 pub mod process;
 pub mod requests;
 pub mod route;
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{ArcSlot, AtomicU64, Ordering};
 use crate::Result;
 use crossbeam_utils::CachePadded;
 use std::borrow::Borrow;
@@ -75,89 +75,10 @@ pub trait Store<T>: Send + Sync {
     fn update<R>(&self, f: impl FnMut(&T) -> Result<(T, R)>) -> Result<(R, u64)>;
 }
 
-#[cfg(not(loom))]
-mod slot {
-    use arc_swap::ArcSwap;
-    use std::sync::Arc;
-
-    /// The snapshot slot: `arc-swap` (wait-free loads).
-    pub(crate) struct Slot<T>(ArcSwap<T>);
-
-    impl<T> Slot<T> {
-        pub(crate) fn new(v: Arc<T>) -> Self {
-            Slot(ArcSwap::new(v))
-        }
-        #[inline]
-        pub(crate) fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-            f(&self.0.load())
-        }
-        pub(crate) fn load_full(&self) -> Arc<T> {
-            self.0.load_full()
-        }
-        /// Publishes `new` if the slot still holds `cur`.
-        pub(crate) fn cas(&self, cur: &Arc<T>, new: Arc<T>) -> bool {
-            let prev = self.0.compare_and_swap(cur, new);
-            Arc::ptr_eq(&prev, cur)
-        }
-    }
-}
-
-#[cfg(loom)]
-mod slot {
-    use crate::sync::{AtomicPtr, Mutex, Ordering};
-    use std::sync::Arc;
-
-    /// The loom stand-in for arc-swap: an `AtomicPtr` to a snapshot that `retired` keeps alive
-    /// until the slot is dropped (a model runs a handful of writes, so this stays small).
-    pub(crate) struct Slot<T> {
-        ptr: AtomicPtr<T>,
-        retired: Mutex<Vec<Arc<T>>>,
-    }
-
-    impl<T> Slot<T> {
-        pub(crate) fn new(v: Arc<T>) -> Self {
-            let ptr = AtomicPtr::new(Arc::as_ptr(&v) as *mut T);
-            Slot {
-                ptr,
-                retired: Mutex::new(vec![v]),
-            }
-        }
-        pub(crate) fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-            f(&self.load_full())
-        }
-        pub(crate) fn load_full(&self) -> Arc<T> {
-            // Acquire: pairs with the AcqRel CAS that published the pointer, so the snapshot's
-            // contents are visible.
-            let p = self.ptr.load(Ordering::Acquire);
-            // SAFETY: every pointer stored in `ptr` is `Arc::as_ptr` of an Arc held in
-            // `retired` until the slot is dropped, so the allocation is live and the strong
-            // count is at least 1.
-            unsafe {
-                Arc::increment_strong_count(p);
-                Arc::from_raw(p)
-            }
-        }
-        pub(crate) fn cas(&self, cur: &Arc<T>, new: Arc<T>) -> bool {
-            let np = Arc::as_ptr(&new) as *mut T;
-            self.retired.lock().unwrap().push(new);
-            // AcqRel: release publishes the new snapshot, acquire orders us after the writer
-            // we replace.
-            self.ptr
-                .compare_exchange(
-                    Arc::as_ptr(cur) as *mut T,
-                    np,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                )
-                .is_ok()
-        }
-    }
-}
-
 /// The RCU cell: wait-free reads of an immutable snapshot, lock-free writers that publish a new
 /// one (the protocol is at the top of this module).
 pub struct Rcu<T> {
-    slot: slot::Slot<Versioned<T>>,
+    slot: ArcSlot<Versioned<T>>,
     generation: CachePadded<AtomicU64>,
 }
 
@@ -165,7 +86,7 @@ impl<T: Send + Sync> Rcu<T> {
     /// A cell holding `value` at generation 1.
     pub fn new(value: T) -> Self {
         Rcu {
-            slot: slot::Slot::new(Arc::new(Versioned { gen: 1, value })),
+            slot: ArcSlot::new(Arc::new(Versioned { gen: 1, value })),
             generation: CachePadded::new(AtomicU64::new(1)),
         }
     }

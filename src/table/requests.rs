@@ -83,7 +83,7 @@
 //! Per-route stats are outside the ring: [`ROUTE_STATS_BYTES`] per route, at most
 //! `max_routes` ([`MAX_ROUTES`]) routes, allocated on a route's first request.
 //!
-//! `tests/loom_table.rs` model-checks this protocol (the same code under `cfg(loom)`).
+//! `tests/loom_table.rs` model-checks this protocol (the same code, over `crate::sync`).
 //!
 //! # Counters
 //!
@@ -101,9 +101,8 @@
 //! pointers (`id % ROUTE_CACHE`, checked against the stats' own id) and reads the RCU map only
 //! on a miss.
 
-use super::slot::Slot;
 use super::{check_len, Rcu, ShardedMap, Store};
-use crate::sync::{fence, spin_loop, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{fence, spin_loop, ArcSlot, AtomicPtr, AtomicU64, AtomicUsize, Ordering, LOOM};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use std::sync::Arc;
@@ -225,11 +224,8 @@ pub const SPILL_OVERHEAD: usize = 2 * std::mem::size_of::<usize>() + std::mem::s
 pub const ROUTE_STATS_BYTES: usize = 9 * 1024;
 
 /// Histogram buckets: values 0..4 exactly, then 4 buckets per power of two (<= 25% error).
-#[cfg(not(loom))]
-const BUCKETS: usize = 252;
 /// A smaller histogram under loom keeps the model's object count low.
-#[cfg(loom)]
-const BUCKETS: usize = 8;
+const BUCKETS: usize = if LOOM { 8 } else { 252 };
 
 fn bucket_of(v: u64) -> usize {
     if v < 4 {
@@ -350,12 +346,9 @@ impl RouteStats {
     }
 }
 
-/// Stat blocks per bucket: a recording thread adds to its own stripe's block.
-#[cfg(not(loom))]
-const STRIPES: usize = 4;
-/// Two stripes under loom (all model threads may share one; any stripe is correct).
-#[cfg(loom)]
-const STRIPES: usize = 2;
+/// Stat blocks per bucket: a recording thread adds to its own stripe's block. Two under loom
+/// (all model threads may share one; any stripe is correct).
+const STRIPES: usize = if LOOM { 2 } else { 4 };
 
 /// The stripe of the calling thread: handed out round robin on a thread's first record, so the
 /// first `STRIPES` recording threads never share one.
@@ -428,11 +421,8 @@ fn stamp(seq: u64, writing: u64) -> u64 {
 }
 
 /// Inline words per slot (method, host, path and trace id back to back): the slot is 32 words.
-#[cfg(not(loom))]
-const INLINE_WORDS: usize = INLINE_BYTES / 8;
 /// Two words under loom, so a model can exercise both the inline and the spilled layout.
-#[cfg(loom)]
-const INLINE_WORDS: usize = 2;
+const INLINE_WORDS: usize = if LOOM { 2 } else { INLINE_BYTES / 8 };
 const SLOT_INLINE: usize = INLINE_WORDS * 8;
 
 /// The byte fields of a record longer together than the inline words, back to back, tagged
@@ -463,7 +453,7 @@ impl Drop for Spill {
 }
 
 /// One ring slot: a seqlock over atomic words (protocol in the module docs).
-#[cfg_attr(not(loom), repr(align(64)))]
+#[repr(align(64))]
 struct RingSlot {
     stamp: AtomicU64,
     /// `seq + 1` of the newest record given up at this slot (a writer that found the slot
@@ -483,7 +473,7 @@ struct RingSlot {
     inline: [AtomicU64; INLINE_WORDS],
     /// The long fields of a spilled record (rare: fields over the inline size), or of an older
     /// record of this slot, or the shared empty spill.
-    spill: Slot<Spill>,
+    spill: ArcSlot<Spill>,
 }
 
 impl RingSlot {
@@ -500,17 +490,14 @@ impl RingSlot {
             lens_a: AtomicU64::new(0),
             lens_b: AtomicU64::new(0),
             inline: std::array::from_fn(|_| AtomicU64::new(0)),
-            spill: Slot::new(empty.clone()),
+            spill: ArcSlot::new(empty.clone()),
         }
     }
 }
 
 /// How long a writer spins for a busy slot (a writer a lap behind, mid-copy) before it gives
-/// its own record up instead of waiting.
-#[cfg(not(loom))]
-const BUSY_SPINS: u32 = 64;
-#[cfg(loom)]
-const BUSY_SPINS: u32 = 1;
+/// its own record up instead of waiting (once under loom, where spinning only adds states).
+const BUSY_SPINS: u32 = if LOOM { 1 } else { 64 };
 
 /// The outcome of reading one slot for one sequence.
 enum Got {
@@ -555,11 +542,8 @@ pub struct RequestLog {
 }
 
 /// Entries of the route-stats cache (route ids are small counters, so up to this many routes
-/// never collide).
-#[cfg(not(loom))]
-const ROUTE_CACHE: usize = 256;
-#[cfg(loom)]
-const ROUTE_CACHE: usize = 2;
+/// never collide); two under loom, to keep a model small.
+const ROUTE_CACHE: usize = if LOOM { 2 } else { 256 };
 
 impl Default for RequestLog {
     fn default() -> Self {
@@ -567,12 +551,9 @@ impl Default for RequestLog {
     }
 }
 
-/// Slots per chunk (256 KiB of slots): the unit in which slot memory is committed.
-#[cfg(not(loom))]
-const CHUNK: usize = 1024;
-/// Two under loom, so a model with a few slots allocates more than one chunk.
-#[cfg(loom)]
-const CHUNK: usize = 2;
+/// Slots per chunk (256 KiB of slots): the unit in which slot memory is committed. Two under
+/// loom, so a model with a few slots allocates more than one chunk.
+const CHUNK: usize = if LOOM { 2 } else { 1024 };
 
 /// The ring's slots, allocated a chunk at a time by the first writer that needs one (module
 /// docs, "Memory"). A chunk pointer goes from null to its chunk once and stays until drop.
