@@ -15,16 +15,10 @@ package lfe
 #cgo noescape lfe_sub_fd
 #cgo nocallback lfe_sub_free
 #cgo noescape lfe_sub_free
-#cgo nocallback lfe_sub_pop_batch
-#cgo noescape lfe_sub_pop_batch
-#cgo nocallback lfe_sub_pop_batch_timeout
-#cgo noescape lfe_sub_pop_batch_timeout
 #cgo nocallback lfe_sub_unsubscribe
 #cgo noescape lfe_sub_unsubscribe
 #cgo nocallback lfego_bus_publish1
 #cgo noescape lfego_bus_publish1
-#cgo nocallback lfego_sub_pop1
-#cgo noescape lfego_sub_pop1
 #include "lfego.h"
 */
 import "C"
@@ -101,16 +95,12 @@ func (b *Bus) Close() error {
 // Publish publishes one event to every matching subscription without waiting. Errors:
 // ErrInvalid (bad type), ErrTooLarge (payload).
 func (b *Bus) Publish(ev EventInput) error {
-	p, err := b.h.acquire()
-	if err != nil {
-		return err
-	}
 	pp, pl := cBytesPtr(ev.Payload)
-	rc := C.lfego_bus_publish1((*C.lfe_bus)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID), tsOf(ev.Time), pp, pl)
-	b.h.release()
-	runtime.KeepAlive(b)
+	err := b.h.call(b, func(p unsafe.Pointer) C.int32_t {
+		return C.lfego_bus_publish1((*C.lfe_bus)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID), tsOf(ev.Time), pp, pl)
+	})
 	runtime.KeepAlive(ev.Payload)
-	return statusError(rc)
+	return err
 }
 
 // PublishBatch publishes events in order with consecutive sequence numbers, crossing cgo once.
@@ -121,14 +111,9 @@ func (b *Bus) PublishBatch(evs []EventInput) error {
 	}
 	a, arr := eventInputs(evs)
 	defer a.free()
-	p, err := b.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_bus_publish_batch((*C.lfe_bus)(p), arr, C.size_t(len(evs)))
-	b.h.release()
-	runtime.KeepAlive(b)
-	return statusError(rc)
+	return b.h.call(b, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_bus_publish_batch((*C.lfe_bus)(p), arr, C.size_t(len(evs)))
+	})
 }
 
 // Subscribe creates a subscription receiving the matching events published after it returns,
@@ -148,16 +133,12 @@ func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
 	if capacity < 0 {
 		return nil, ErrInvalid
 	}
-	p, err := b.h.acquire()
-	if err != nil {
-		return nil, err
-	}
 	var sp *C.lfe_sub
-	rc := C.lfe_bus_subscribe((*C.lfe_bus)(p), C.uint64_t(f.Mask), tp, C.size_t(len(types)), C.size_t(capacity), &sp)
-	b.h.release()
-	runtime.KeepAlive(b)
+	err := b.h.call(b, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_bus_subscribe((*C.lfe_bus)(p), C.uint64_t(f.Mask), tp, C.size_t(len(types)), C.size_t(capacity), &sp)
+	})
 	runtime.KeepAlive(types)
-	if err := statusError(rc); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	s := &Subscription{h: newHandle(unsafe.Pointer(sp), func(p unsafe.Pointer) {
@@ -183,14 +164,9 @@ type Subscription struct {
 // Unsubscribe leaves the bus: nothing more is delivered, blocked pops wake, queued events can
 // still be popped, then pops return ErrClosed.
 func (s *Subscription) Unsubscribe() error {
-	p, err := s.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
-	s.h.release()
-	runtime.KeepAlive(s)
-	return statusError(rc)
+	return s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
+	})
 }
 
 // Close unsubscribes (waking blocked pops), waits for calls in flight and frees the
@@ -234,27 +210,7 @@ func (s *Subscription) Pop(ctx context.Context) (Event, error) {
 }
 
 func (s *Subscription) pop1(wait bool, timeout C.uint64_t) (Event, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return Event{}, err
-	}
-	var ev C.lfe_event
-	var buf [pop1Buf]byte
-	var keep *C.lfe_batch
-	w := C.int(0)
-	if wait {
-		w = 1
-	}
-	rc := C.lfego_sub_pop1((*C.lfe_sub)(p), w, timeout, &ev, (*C.uint8_t)(&buf[0]), pop1Buf, &keep)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if rc != C.LFE_OK {
-		if keep != nil {
-			C.lfe_batch_free(keep)
-		}
-		return Event{}, statusError(rc)
-	}
-	return event1(&ev, buf[:], keep), nil
+	return popOne(s.h, s, fromSub, wait, timeout)
 }
 
 // TryPopBatch pops up to limit waiting events without waiting, crossing cgo once.
@@ -262,18 +218,7 @@ func (s *Subscription) TryPopBatch(limit int) ([]Event, error) {
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
-	p, err := s.h.acquire()
-	if err != nil {
-		return nil, err
-	}
-	var b *C.lfe_batch
-	rc := C.lfe_sub_pop_batch((*C.lfe_sub)(p), C.size_t(limit), &b)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
-		return nil, err
-	}
-	return batchEvents(b)
+	return popBatch(s.h, s, fromSub, limit, false, 0)
 }
 
 // PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
@@ -321,53 +266,27 @@ var (
 
 // popBatchC waits in C for at most one slice; ErrTimeout means "nothing yet".
 func (s *Subscription) popBatchC(ctx context.Context, limit int) ([]Event, error) {
-	p, err := s.h.acquire()
+	evs, err := popBatch(s.h, s, fromSub, limit, true, sliceFor(ctx))
 	if err != nil {
-		return nil, err
-	}
-	var b *C.lfe_batch
-	rc := C.lfe_sub_pop_batch_timeout((*C.lfe_sub)(p), C.size_t(limit), sliceFor(ctx), &b)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
 		return nil, ctxErr(ctx, err)
 	}
-	return batchEvents(b)
+	return evs, nil
 }
 
 // Events yields events as they arrive until ctx is done or the subscription is unsubscribed
 // and drained. Other errors are yielded once, then the iteration stops.
 func (s *Subscription) Events(ctx context.Context) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
-		for {
-			evs, err := s.PopBatch(ctx, 256)
-			if err != nil {
-				if !errors.Is(err, ErrClosed) {
-					yield(Event{}, err)
-				}
-				return
-			}
-			for _, e := range evs {
-				if !yield(e, nil) {
-					return
-				}
-			}
-		}
-	}
+	return drain(ctx, s.PopBatch)
 }
 
 // FD returns the subscription's eventfd (readable while events may be waiting), for hosts that
 // multiplex with poll/epoll. The fd belongs to the subscription: do not read, write or close it.
 func (s *Subscription) FD() (int, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return -1, err
-	}
 	var fd C.int32_t
-	rc := C.lfe_sub_fd((*C.lfe_sub)(p), &fd)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_sub_fd((*C.lfe_sub)(p), &fd)
+	})
+	if err != nil {
 		return -1, err
 	}
 	return int(fd), nil

@@ -21,6 +21,12 @@ package lfe
 #cgo noescape lfego_queue_push
 #cgo nocallback lfego_queue_push_timeout
 #cgo noescape lfego_queue_push_timeout
+#cgo nocallback lfe_sub_pop_batch
+#cgo noescape lfe_sub_pop_batch
+#cgo nocallback lfe_sub_pop_batch_timeout
+#cgo noescape lfe_sub_pop_batch_timeout
+#cgo nocallback lfego_sub_pop1
+#cgo noescape lfego_sub_pop1
 #include "lfego.h"
 */
 import "C"
@@ -229,14 +235,9 @@ func NewQueue(opts QueueOptions) (*Queue, error) {
 // Shutdown closes the queue for pushes (lfe_queue_close): waiters wake, pushes fail with
 // ErrClosed, pops return what is left and then ErrClosed. The queue must still be Closed.
 func (q *Queue) Shutdown() error {
-	p, err := q.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_queue_close((*C.lfe_queue)(p))
-	q.h.release()
-	runtime.KeepAlive(q)
-	return statusError(rc)
+	return q.h.call(q, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_queue_close((*C.lfe_queue)(p))
+	})
 }
 
 // Close shuts the queue down (waking blocked calls), waits for calls in flight and frees it.
@@ -251,16 +252,12 @@ func (q *Queue) Close() error {
 // TryPush pushes one event without waiting. Errors: ErrFull (OverflowReject), ErrInvalid (bad
 // type), ErrTooLarge (payload), ErrClosed.
 func (q *Queue) TryPush(ev EventInput) error {
-	p, err := q.h.acquire()
-	if err != nil {
-		return err
-	}
 	pp, pl := cBytesPtr(ev.Payload)
-	rc := C.lfego_queue_push((*C.lfe_queue)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID), tsOf(ev.Time), pp, pl)
-	q.h.release()
-	runtime.KeepAlive(q)
+	err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
+		return C.lfego_queue_push((*C.lfe_queue)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID), tsOf(ev.Time), pp, pl)
+	})
 	runtime.KeepAlive(ev.Payload)
-	return statusError(rc)
+	return err
 }
 
 // Push pushes one event, waiting for room until ctx is done (then it returns ctx.Err()).
@@ -270,17 +267,13 @@ func (q *Queue) Push(ctx context.Context, ev EventInput) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, err := q.h.acquire()
-		if err != nil {
-			return err
-		}
-		rc := C.lfego_queue_push_timeout((*C.lfe_queue)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID),
-			tsOf(ev.Time), pp, pl, sliceFor(ctx))
-		q.h.release()
-		runtime.KeepAlive(q)
+		err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
+			return C.lfego_queue_push_timeout((*C.lfe_queue)(p), C.uint32_t(ev.Type), C.uint64_t(ev.ProcessID),
+				tsOf(ev.Time), pp, pl, sliceFor(ctx))
+		})
 		runtime.KeepAlive(ev.Payload)
-		if rc != C.LFE_E_TIMEOUT {
-			return statusError(rc)
+		if !errors.Is(err, ErrTimeout) {
+			return err
 		}
 	}
 }
@@ -294,15 +287,11 @@ func (q *Queue) PushBatch(evs []EventInput) (int, error) {
 	}
 	a, arr := eventInputs(evs)
 	defer a.free()
-	p, err := q.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var n C.size_t
-	rc := C.lfe_queue_push_batch((*C.lfe_queue)(p), arr, C.size_t(len(evs)), &n)
-	q.h.release()
-	runtime.KeepAlive(q)
-	return int(n), statusError(rc)
+	err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_queue_push_batch((*C.lfe_queue)(p), arr, C.size_t(len(evs)), &n)
+	})
+	return int(n), err
 }
 
 // TryPop pops one event without waiting. Errors: ErrEmpty, ErrClosed (shut down and drained).
@@ -323,27 +312,7 @@ func (q *Queue) Pop(ctx context.Context) (Event, error) {
 }
 
 func (q *Queue) pop1(wait bool, timeout C.uint64_t) (Event, error) {
-	p, err := q.h.acquire()
-	if err != nil {
-		return Event{}, err
-	}
-	var ev C.lfe_event
-	var buf [pop1Buf]byte
-	var keep *C.lfe_batch
-	w := C.int(0)
-	if wait {
-		w = 1
-	}
-	rc := C.lfego_queue_pop1((*C.lfe_queue)(p), w, timeout, &ev, (*C.uint8_t)(&buf[0]), pop1Buf, &keep)
-	q.h.release()
-	runtime.KeepAlive(q)
-	if rc != C.LFE_OK {
-		if keep != nil {
-			C.lfe_batch_free(keep)
-		}
-		return Event{}, statusError(rc)
-	}
-	return event1(&ev, buf[:], keep), nil
+	return popOne(q.h, q, fromQueue, wait, timeout)
 }
 
 // TryPopBatch pops up to limit events without waiting, crossing cgo once. Errors: ErrEmpty,
@@ -352,18 +321,7 @@ func (q *Queue) TryPopBatch(limit int) ([]Event, error) {
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
-	p, err := q.h.acquire()
-	if err != nil {
-		return nil, err
-	}
-	var b *C.lfe_batch
-	rc := C.lfe_queue_pop_batch((*C.lfe_queue)(p), C.size_t(limit), &b)
-	q.h.release()
-	runtime.KeepAlive(q)
-	if err := statusError(rc); err != nil {
-		return nil, err
-	}
-	return batchEvents(b)
+	return popBatch(q.h, q, fromQueue, limit, false, 0)
 }
 
 // PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
@@ -375,30 +333,25 @@ func (q *Queue) PopBatch(ctx context.Context, limit int) ([]Event, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p, err := q.h.acquire()
-		if err != nil {
-			return nil, err
+		evs, err := popBatch(q.h, q, fromQueue, limit, true, sliceFor(ctx))
+		if !errors.Is(err, ErrTimeout) {
+			return evs, err
 		}
-		var b *C.lfe_batch
-		rc := C.lfe_queue_pop_batch_timeout((*C.lfe_queue)(p), C.size_t(limit), sliceFor(ctx), &b)
-		q.h.release()
-		runtime.KeepAlive(q)
-		if rc == C.LFE_E_TIMEOUT {
-			continue
-		}
-		if err := statusError(rc); err != nil {
-			return nil, err
-		}
-		return batchEvents(b)
 	}
 }
 
 // All pops events until ctx is done or the queue is shut down and drained, yielding each
 // (errors other than the end are yielded once, then the iteration stops).
 func (q *Queue) All(ctx context.Context) iter.Seq2[Event, error] {
+	return drain(ctx, q.PopBatch)
+}
+
+// drain yields what popBatch returns, 256 at a time, until ctx is done or it returns ErrClosed
+// (the end); another error is yielded once, then the iteration stops.
+func drain(ctx context.Context, popBatch func(context.Context, int) ([]Event, error)) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		for {
-			evs, err := q.PopBatch(ctx, 256)
+			evs, err := popBatch(ctx, 256)
 			if err != nil {
 				if !errors.Is(err, ErrClosed) {
 					yield(Event{}, err)
@@ -412,4 +365,60 @@ func (q *Queue) All(ctx context.Context) iter.Seq2[Event, error] {
 			}
 		}
 	}
+}
+
+// popFrom says whose pop exports a shared pop calls: a Queue's (lfe_queue_*) or a
+// Subscription's (lfe_sub_*), which take the same arguments. The C calls are direct (not
+// through a function value) so that cgo's noescape keeps the pop buffers on the stack.
+type popFrom bool
+
+const (
+	fromQueue popFrom = false
+	fromSub   popFrom = true
+)
+
+// popOne pops one event (lfego_queue_pop1 / lfego_sub_pop1), waiting up to timeout if wait.
+func popOne(h *handle, owner any, from popFrom, wait bool, timeout C.uint64_t) (Event, error) {
+	var ev C.lfe_event
+	var buf [pop1Buf]byte
+	var keep *C.lfe_batch
+	w := C.int(0)
+	if wait {
+		w = 1
+	}
+	err := h.call(owner, func(p unsafe.Pointer) C.int32_t {
+		if from == fromSub {
+			return C.lfego_sub_pop1((*C.lfe_sub)(p), w, timeout, &ev, (*C.uint8_t)(&buf[0]), pop1Buf, &keep)
+		}
+		return C.lfego_queue_pop1((*C.lfe_queue)(p), w, timeout, &ev, (*C.uint8_t)(&buf[0]), pop1Buf, &keep)
+	})
+	if err != nil {
+		if keep != nil {
+			C.lfe_batch_free(keep)
+		}
+		return Event{}, err
+	}
+	return event1(&ev, buf[:], keep), nil
+}
+
+// popBatch pops up to limit (>= 1) events (lfe_*_pop_batch), or with wait the same waiting up to
+// timeout (lfe_*_pop_batch_timeout).
+func popBatch(h *handle, owner any, from popFrom, limit int, wait bool, timeout C.uint64_t) ([]Event, error) {
+	var b *C.lfe_batch
+	err := h.call(owner, func(p unsafe.Pointer) C.int32_t {
+		switch {
+		case from == fromSub && wait:
+			return C.lfe_sub_pop_batch_timeout((*C.lfe_sub)(p), C.size_t(limit), timeout, &b)
+		case from == fromSub:
+			return C.lfe_sub_pop_batch((*C.lfe_sub)(p), C.size_t(limit), &b)
+		case wait:
+			return C.lfe_queue_pop_batch_timeout((*C.lfe_queue)(p), C.size_t(limit), timeout, &b)
+		default:
+			return C.lfe_queue_pop_batch((*C.lfe_queue)(p), C.size_t(limit), &b)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return batchEvents(b)
 }

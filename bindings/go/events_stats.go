@@ -11,45 +11,33 @@ package lfe
 */
 import "C"
 
-import "runtime"
+import "unsafe"
 
 // Stats reads the queue's counters.
 func (q *Queue) Stats() (QueueStats, error) {
-	p, err := q.h.acquire()
-	if err != nil {
-		return QueueStats{}, err
-	}
 	var s C.lfe_queue_counters
-	rc := C.lfe_queue_stats((*C.lfe_queue)(p), &s)
-	q.h.release()
-	runtime.KeepAlive(q)
+	err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_queue_stats((*C.lfe_queue)(p), &s)
+	})
 	return QueueStats{Depth: uint64(s.depth), Pushed: uint64(s.pushed), Popped: uint64(s.popped),
-		Dropped: uint64(s.dropped), Capacity: uint64(s.capacity)}, statusError(rc)
+		Dropped: uint64(s.dropped), Capacity: uint64(s.capacity)}, err
 }
 
 // Stats reads the bus counters.
 func (b *Bus) Stats() (BusStats, error) {
-	p, err := b.h.acquire()
-	if err != nil {
-		return BusStats{}, err
-	}
 	var s C.lfe_bus_counters
-	rc := C.lfe_bus_stats((*C.lfe_bus)(p), &s)
-	b.h.release()
-	runtime.KeepAlive(b)
-	return BusStats{Published: uint64(s.published), Subscribers: uint64(s.subscribers)}, statusError(rc)
+	err := b.h.call(b, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_bus_stats((*C.lfe_bus)(p), &s)
+	})
+	return BusStats{Published: uint64(s.published), Subscribers: uint64(s.subscribers)}, err
 }
 
 // Stats reads the subscription's counters.
 func (s *Subscription) Stats() (SubStats, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return SubStats{}, err
-	}
 	var st C.lfe_sub_counters
-	rc := C.lfe_sub_stats((*C.lfe_sub)(p), &st)
-	s.h.release()
-	runtime.KeepAlive(s)
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_sub_stats((*C.lfe_sub)(p), &st)
+	})
 	return SubStats{Lagged: uint64(st.lagged), Delivered: uint64(st.delivered), Popped: uint64(st.popped),
-		Depth: uint64(st.depth), Capacity: uint64(st.capacity)}, statusError(rc)
+		Depth: uint64(st.depth), Capacity: uint64(st.capacity)}, err
 }

@@ -1,6 +1,10 @@
 package lfe
 
+// #include <lfe.h>
+import "C"
+
 import (
+	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -47,4 +51,19 @@ func (h *handle) close() {
 	p := h.ptr
 	h.ptr = nil
 	h.free(p)
+}
+
+// call runs f with the live C pointer, the read lock held for the C call, and returns ErrClosed
+// (f not run) or f's status as an error. owner is the wrapper whose cleanup closes h: it is
+// kept reachable until f returns, so the cleanup never runs (and waits on the lock) while a
+// call is in flight. f's C call should be its only use of the pointer.
+func (h *handle) call(owner any, f func(p unsafe.Pointer) C.int32_t) error {
+	p, err := h.acquire()
+	if err != nil {
+		return err
+	}
+	rc := f(p)
+	h.release()
+	runtime.KeepAlive(owner)
+	return statusError(rc)
 }

@@ -141,84 +141,57 @@ func (v *Lockdep) Close() error {
 // Register registers a lock class by name; the same name gives the same id. Errors:
 // ErrTooLarge, ErrFull (MaxLocks names).
 func (v *Lockdep) Register(name string) (LockID, error) {
-	p, err := v.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	np, nl := cStrPtr(name)
 	var id C.uint32_t
-	rc := C.lfe_lockdep_register((*C.lfe_lockdep)(p), np, nl, &id)
-	v.h.release()
-	runtime.KeepAlive(v)
+	err := v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_register((*C.lfe_lockdep)(p), np, nl, &id)
+	})
 	runtime.KeepAlive(name)
-	return LockID(id), statusError(rc)
+	return LockID(id), err
 }
 
 // Acquire reports that token is about to take lock id exclusively. ErrConflict means a
 // violation was found (read it with Violations; the hold is recorded anyway); ErrNotFound an
 // unregistered id; ErrFull that the hold is not tracked (MaxHeld or MaxTokens).
 func (v *Lockdep) Acquire(token uint64, id LockID) error {
-	p, err := v.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_lockdep_acquire((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
-	v.h.release()
-	runtime.KeepAlive(v)
-	return statusError(rc)
+	return v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_acquire((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
+	})
 }
 
 // AcquireShared reports that token is about to take lock id shared (a read lock). Errors as
 // Acquire.
 func (v *Lockdep) AcquireShared(token uint64, id LockID) error {
-	p, err := v.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_lockdep_acquire_shared((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
-	v.h.release()
-	runtime.KeepAlive(v)
-	return statusError(rc)
+	return v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_acquire_shared((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
+	})
 }
 
 // Release reports that token released lock id. ErrConflict: it did not hold it, or held it
 // longer than LongHold (reported).
 func (v *Lockdep) Release(token uint64, id LockID) error {
-	p, err := v.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_lockdep_release((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
-	v.h.release()
-	runtime.KeepAlive(v)
-	return statusError(rc)
+	return v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_release((*C.lfe_lockdep)(p), C.uint64_t(token), C.uint32_t(id), 0)
+	})
 }
 
 // Scan reports holds still open longer than LongHold and returns how many there are.
 func (v *Lockdep) Scan() (int, error) {
-	p, err := v.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var n C.size_t
-	rc := C.lfe_lockdep_scan((*C.lfe_lockdep)(p), 0, &n)
-	v.h.release()
-	runtime.KeepAlive(v)
-	return int(n), statusError(rc)
+	err := v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_scan((*C.lfe_lockdep)(p), 0, &n)
+	})
+	return int(n), err
 }
 
 // Violations returns the kept reports with Seq >= since, oldest first, the since for the next
 // call, and how many reports were dropped so far (MaxViolations reached).
 func (v *Lockdep) Violations(since uint64) (vs []Violation, next, dropped uint64, err error) {
-	p, err := v.h.acquire()
-	if err != nil {
-		return nil, since, 0, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_lockdep_violations((*C.lfe_lockdep)(p), C.uint64_t(since), &b)
-	v.h.release()
-	runtime.KeepAlive(v)
-	if err := statusError(rc); err != nil {
+	err = v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_violations((*C.lfe_lockdep)(p), C.uint64_t(since), &b)
+	})
+	if err != nil {
 		return nil, since, 0, err
 	}
 	defer C.lfe_batch_free(b)
@@ -253,33 +226,22 @@ func (v *Lockdep) Enable() error { return v.toggle(true) }
 func (v *Lockdep) Disable() error { return v.toggle(false) }
 
 func (v *Lockdep) toggle(on bool) error {
-	p, err := v.h.acquire()
-	if err != nil {
-		return err
-	}
-	var rc C.int32_t
-	if on {
-		rc = C.lfe_lockdep_enable((*C.lfe_lockdep)(p))
-	} else {
-		rc = C.lfe_lockdep_disable((*C.lfe_lockdep)(p))
-	}
-	v.h.release()
-	runtime.KeepAlive(v)
-	return statusError(rc)
+	return v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		if on {
+			return C.lfe_lockdep_enable((*C.lfe_lockdep)(p))
+		}
+		return C.lfe_lockdep_disable((*C.lfe_lockdep)(p))
+	})
 }
 
 // Stats reads the validator's counters.
 func (v *Lockdep) Stats() (LockdepStats, error) {
-	p, err := v.h.acquire()
-	if err != nil {
-		return LockdepStats{}, err
-	}
 	var c C.lfe_lockdep_counters
-	rc := C.lfe_lockdep_stats((*C.lfe_lockdep)(p), &c)
-	v.h.release()
-	runtime.KeepAlive(v)
+	err := v.h.call(v, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_stats((*C.lfe_lockdep)(p), &c)
+	})
 	return LockdepStats{Locks: uint64(c.locks), Acquires: uint64(c.acquires), Releases: uint64(c.releases),
 		Edges: uint64(c.edges), SlowPaths: uint64(c.slow_paths), Conflicts: uint64(c.conflicts),
 		Violations: uint64(c.violations), ViolationsDropped: uint64(c.violations_dropped),
-		HoldingTokens: uint64(c.holding_tokens)}, statusError(rc)
+		HoldingTokens: uint64(c.holding_tokens)}, err
 }

@@ -38,6 +38,7 @@ import "C"
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime"
@@ -233,32 +234,24 @@ func (s *LogStore) Close() error {
 // Append appends one line and returns its sequence number. Lines longer than MaxLineLen are
 // cut and flagged FlagTruncated. Errors: ErrInvalid (stream out of range).
 func (s *LogStore) Append(processID uint64, stream Stream, text []byte) (uint64, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	tp, tl := cBytesPtr(text)
 	var seq C.uint64_t
-	rc := C.lfe_log_append((*C.lfe_log)(p), C.uint64_t(processID), C.uint32_t(stream), 0, tp, tl, &seq)
-	s.h.release()
-	runtime.KeepAlive(s)
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_append((*C.lfe_log)(p), C.uint64_t(processID), C.uint32_t(stream), 0, tp, tl, &seq)
+	})
 	runtime.KeepAlive(text)
-	return uint64(seq), statusError(rc)
+	return uint64(seq), err
 }
 
 // AppendString is Append for a string.
 func (s *LogStore) AppendString(processID uint64, stream Stream, text string) (uint64, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	tp, tl := cStrPtr(text)
 	var seq C.uint64_t
-	rc := C.lfe_log_append((*C.lfe_log)(p), C.uint64_t(processID), C.uint32_t(stream), 0, tp, tl, &seq)
-	s.h.release()
-	runtime.KeepAlive(s)
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_append((*C.lfe_log)(p), C.uint64_t(processID), C.uint32_t(stream), 0, tp, tl, &seq)
+	})
 	runtime.KeepAlive(text)
-	return uint64(seq), statusError(rc)
+	return uint64(seq), err
 }
 
 // AppendBatch appends lines in order with consecutive sequence numbers, crossing cgo once, and
@@ -283,15 +276,11 @@ func (s *LogStore) AppendBatch(lines []LogInput) (uint64, error) {
 		}
 		arr = &ins[0]
 	}
-	p, err := s.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var first C.uint64_t
-	rc := C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(lines)), &first)
-	s.h.release()
-	runtime.KeepAlive(s)
-	return uint64(first), statusError(rc)
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(lines)), &first)
+	})
+	return uint64(first), err
 }
 
 // AppendStrings appends texts of one process and stream in order, crossing cgo once.
@@ -313,29 +302,21 @@ func (s *LogStore) AppendStrings(processID uint64, stream Stream, texts []string
 		}
 		arr = &ins[0]
 	}
-	p, err := s.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var first C.uint64_t
-	rc := C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(texts)), &first)
-	s.h.release()
-	runtime.KeepAlive(s)
-	return uint64(first), statusError(rc)
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(texts)), &first)
+	})
+	return uint64(first), err
 }
 
 // Read returns up to limit lines with Seq >= cursor (start with 0), oldest first, the cursor
 // for the next call, and how many lines were evicted before they could be read.
 func (s *LogStore) Read(cursor uint64, limit int) (lines []LogLine, next, missed uint64, err error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return nil, cursor, 0, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_log_read((*C.lfe_log)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), &b)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
+	err = s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_read((*C.lfe_log)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), &b)
+	})
+	if err != nil {
 		return nil, cursor, 0, err
 	}
 	defer C.lfe_batch_free(b)
@@ -352,15 +333,11 @@ func (s *LogStore) TailProcess(processID uint64, n int) ([]LogLine, error) {
 }
 
 func (s *LogStore) tail(n int, has uint32, pid uint64) ([]LogLine, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return nil, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_log_tail((*C.lfe_log)(p), C.size_t(max(n, 0)), C.uint32_t(has), C.uint64_t(pid), &b)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_tail((*C.lfe_log)(p), C.size_t(max(n, 0)), C.uint32_t(has), C.uint64_t(pid), &b)
+	})
+	if err != nil {
 		return nil, err
 	}
 	defer C.lfe_batch_free(b)
@@ -392,15 +369,11 @@ func (s *LogStore) Search(q Query) ([]LogLine, error) {
 	cq.since_ns = tsOf(q.Since)
 	cq.until_ns = tsOf(q.Until)
 	cq.limit = C.uint64_t(max(q.Limit, 0))
-	p, err := s.h.acquire()
-	if err != nil {
-		return nil, err
-	}
 	var b, eb *C.lfe_batch
-	rc := C.lfe_log_search((*C.lfe_log)(p), cq, &b, &eb)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if rc == C.LFE_E_BAD_PATTERN {
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_search((*C.lfe_log)(p), cq, &b, &eb)
+	})
+	if errors.Is(err, ErrBadPattern) {
 		msg := "pattern does not compile"
 		if eb != nil {
 			if v, err := openBatch(eb, C.LFE_REC_TEXT, unsafe.Sizeof(C.lfe_rec_text{})); err == nil {
@@ -412,7 +385,7 @@ func (s *LogStore) Search(q Query) ([]LogLine, error) {
 		}
 		return nil, &PatternError{Msg: msg}
 	}
-	if err := statusError(rc); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	defer C.lfe_batch_free(b)
@@ -464,15 +437,11 @@ func (s *LogStore) Follow(ctx context.Context, cursor uint64) iter.Seq2[LogLine,
 
 // URLs returns the URLs seen so far, most recently seen first.
 func (s *LogStore) URLs() ([]URL, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return nil, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_log_urls((*C.lfe_log)(p), &b)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_urls((*C.lfe_log)(p), &b)
+	})
+	if err != nil {
 		return nil, err
 	}
 	defer C.lfe_batch_free(b)
@@ -495,15 +464,11 @@ func (s *LogStore) URLs() ([]URL, error) {
 // line is not retained (evicted, not appended yet, or hidden by Clear/ClearProcess) or not
 // enriched yet (see Sync).
 func (s *LogStore) LineURLs(seq uint64) ([]string, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return nil, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_log_line_urls((*C.lfe_log)(p), C.uint64_t(seq), &b)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_line_urls((*C.lfe_log)(p), C.uint64_t(seq), &b)
+	})
+	if err != nil {
 		return nil, err
 	}
 	defer C.lfe_batch_free(b)
@@ -521,15 +486,11 @@ func (s *LogStore) LineURLs(seq uint64) ([]string, error) {
 
 // Errors returns the recent error groups, oldest first.
 func (s *LogStore) Errors() ([]ErrorGroup, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return nil, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_log_errors((*C.lfe_log)(p), &b)
-	s.h.release()
-	runtime.KeepAlive(s)
-	if err := statusError(rc); err != nil {
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_errors((*C.lfe_log)(p), &b)
+	})
+	if err != nil {
 		return nil, err
 	}
 	defer C.lfe_batch_free(b)
@@ -556,59 +517,42 @@ func (s *LogStore) Errors() ([]ErrorGroup, error) {
 // Enrich enriches up to maxLines appended lines now (for Manual stores; allowed with a worker
 // too) and returns how many it did.
 func (s *LogStore) Enrich(maxLines int) (int, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var n C.size_t
-	rc := C.lfe_log_enrich((*C.lfe_log)(p), C.size_t(max(maxLines, 0)), &n)
-	s.h.release()
-	runtime.KeepAlive(s)
-	return int(n), statusError(rc)
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_enrich((*C.lfe_log)(p), C.size_t(max(maxLines, 0)), &n)
+	})
+	return int(n), err
 }
 
 // Sync enriches every line appended before the call, so URLs, error groups and levels reflect
 // them.
 func (s *LogStore) Sync() error {
-	return s.simple(func(p *C.lfe_log) C.int32_t { return C.lfe_log_sync(p) })
+	return s.h.call(s, func(p unsafe.Pointer) C.int32_t { return C.lfe_log_sync((*C.lfe_log)(p)) })
 }
 
 // Clear hides every line appended before the call and forgets URLs and error groups.
 // Sequence numbers keep increasing.
 func (s *LogStore) Clear() error {
-	return s.simple(func(p *C.lfe_log) C.int32_t { return C.lfe_log_clear(p) })
+	return s.h.call(s, func(p unsafe.Pointer) C.int32_t { return C.lfe_log_clear((*C.lfe_log)(p)) })
 }
 
 // ClearProcess hides the retained lines of one process and forgets its URLs and error groups.
 func (s *LogStore) ClearProcess(processID uint64) error {
-	return s.simple(func(p *C.lfe_log) C.int32_t { return C.lfe_log_clear_process(p, C.uint64_t(processID)) })
-}
-
-func (s *LogStore) simple(f func(*C.lfe_log) C.int32_t) error {
-	p, err := s.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := f((*C.lfe_log)(p))
-	s.h.release()
-	runtime.KeepAlive(s)
-	return statusError(rc)
+	return s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_clear_process((*C.lfe_log)(p), C.uint64_t(processID))
+	})
 }
 
 // Stats reads the store's counters.
 func (s *LogStore) Stats() (LogStats, error) {
-	p, err := s.h.acquire()
-	if err != nil {
-		return LogStats{}, err
-	}
 	var st C.lfe_log_counters
 	st.size = C.size_t(unsafe.Sizeof(st))
-	rc := C.lfe_log_stats((*C.lfe_log)(p), &st)
-	s.h.release()
-	runtime.KeepAlive(s)
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_log_stats((*C.lfe_log)(p), &st)
+	})
 	return LogStats{Appended: uint64(st.appended), Bytes: uint64(st.bytes), Evicted: uint64(st.evicted),
 		Truncated: uint64(st.truncated), Enriched: uint64(st.enriched), EnrichLag: uint64(st.enrich_lag),
-		InlineEnriched: uint64(st.inline_enriched), Capacity: uint64(st.capacity)}, statusError(rc)
+		InlineEnriched: uint64(st.inline_enriched), Capacity: uint64(st.capacity)}, err
 }
 
 func linesOf(b *C.lfe_batch) ([]LogLine, error) {

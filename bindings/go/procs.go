@@ -151,57 +151,41 @@ func (t *ProcTable) Insert(spec ProcessSpec) (uint64, error) {
 		cs.labels = &ls[0]
 		cs.label_count = C.size_t(n)
 	}
-	p, err := t.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var id C.uint64_t
-	rc := C.lfe_procs_insert((*C.lfe_procs)(p), cs, &id)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return uint64(id), statusError(rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_insert((*C.lfe_procs)(p), cs, &id)
+	})
+	return uint64(id), err
 }
 
 // Get returns a copy of process id. Errors: ErrNotFound.
 func (t *ProcTable) Get(id uint64) (Process, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return Process{}, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_procs_get((*C.lfe_procs)(p), C.uint64_t(id), &b)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return oneProc(b, rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_get((*C.lfe_procs)(p), C.uint64_t(id), &b)
+	})
+	return oneProc(b, err)
 }
 
 // Find returns a copy of the process named name. Errors: ErrNotFound, ErrTooLarge.
 func (t *ProcTable) Find(name string) (Process, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return Process{}, err
-	}
 	np, nl := cStrPtr(name)
 	var b *C.lfe_batch
-	rc := C.lfe_procs_find((*C.lfe_procs)(p), np, nl, &b)
-	t.h.release()
-	runtime.KeepAlive(t)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_find((*C.lfe_procs)(p), np, nl, &b)
+	})
 	runtime.KeepAlive(name)
-	return oneProc(b, rc)
+	return oneProc(b, err)
 }
 
 // List returns every process from one consistent snapshot, sorted by id, and that snapshot's
 // generation.
 func (t *ProcTable) List() ([]Process, uint64, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return nil, 0, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_procs_list((*C.lfe_procs)(p), &b)
-	t.h.release()
-	runtime.KeepAlive(t)
-	if err := statusError(rc); err != nil {
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_list((*C.lfe_procs)(p), &b)
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	defer C.lfe_batch_free(b)
@@ -214,69 +198,46 @@ func (t *ProcTable) List() ([]Process, uint64, error) {
 // ErrInvalid (not a legal edge or a wrong exit code), ErrNotFound, ErrConflict (the state is no
 // longer from).
 func (t *ProcTable) Transition(id uint64, from, to ProcState, exitCode int32) error {
-	p, err := t.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_procs_transition((*C.lfe_procs)(p), C.uint64_t(id), C.uint32_t(from), C.uint32_t(to), C.int32_t(exitCode))
-	t.h.release()
-	runtime.KeepAlive(t)
-	return statusError(rc)
+	return t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_transition((*C.lfe_procs)(p), C.uint64_t(id), C.uint32_t(from), C.uint32_t(to), C.int32_t(exitCode))
+	})
 }
 
 // SetPID records the OS pid of process id. Errors: ErrNotFound.
 func (t *ProcTable) SetPID(id uint64, pid uint32) error {
-	p, err := t.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_procs_set_pid((*C.lfe_procs)(p), C.uint64_t(id), C.uint32_t(pid))
-	t.h.release()
-	runtime.KeepAlive(t)
-	return statusError(rc)
+	return t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_set_pid((*C.lfe_procs)(p), C.uint64_t(id), C.uint32_t(pid))
+	})
 }
 
 // Remove removes process id (its id is not reused). Errors: ErrNotFound.
 func (t *ProcTable) Remove(id uint64) error {
-	p, err := t.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_procs_remove((*C.lfe_procs)(p), C.uint64_t(id))
-	t.h.release()
-	runtime.KeepAlive(t)
-	return statusError(rc)
+	return t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_remove((*C.lfe_procs)(p), C.uint64_t(id))
+	})
 }
 
 // Len returns the number of processes.
 func (t *ProcTable) Len() (int, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var n C.size_t
-	rc := C.lfe_procs_count((*C.lfe_procs)(p), &n)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return int(n), statusError(rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_count((*C.lfe_procs)(p), &n)
+	})
+	return int(n), err
 }
 
 // Generation returns the table's generation: it changes on every write and never goes
 // backwards, so "changed since G?" is one cheap call.
 func (t *ProcTable) Generation() (uint64, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var g C.uint64_t
-	rc := C.lfe_procs_generation((*C.lfe_procs)(p), &g)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return uint64(g), statusError(rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_generation((*C.lfe_procs)(p), &g)
+	})
+	return uint64(g), err
 }
 
-func oneProc(b *C.lfe_batch, rc C.int32_t) (Process, error) {
-	if err := statusError(rc); err != nil {
+func oneProc(b *C.lfe_batch, err error) (Process, error) {
+	if err != nil {
 		return Process{}, err
 	}
 	defer C.lfe_batch_free(b)

@@ -138,15 +138,11 @@ func requestIns(rs []Request) (*cArena, *C.lfe_request_in) {
 func (l *RequestLog) Record(r Request) (uint64, error) {
 	a, in := requestIns([]Request{r})
 	defer a.free()
-	p, err := l.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var seq C.uint64_t
-	rc := C.lfe_requests_record((*C.lfe_requests)(p), in, &seq)
-	l.h.release()
-	runtime.KeepAlive(l)
-	return uint64(seq), statusError(rc)
+	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_requests_record((*C.lfe_requests)(p), in, &seq)
+	})
+	return uint64(seq), err
 }
 
 // RecordBatch records requests in order with consecutive sequence numbers, crossing cgo once,
@@ -155,29 +151,21 @@ func (l *RequestLog) Record(r Request) (uint64, error) {
 func (l *RequestLog) RecordBatch(rs []Request) (uint64, error) {
 	a, in := requestIns(rs)
 	defer a.free()
-	p, err := l.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var first C.uint64_t
-	rc := C.lfe_requests_record_batch((*C.lfe_requests)(p), in, C.size_t(len(rs)), &first)
-	l.h.release()
-	runtime.KeepAlive(l)
-	return uint64(first), statusError(rc)
+	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_requests_record_batch((*C.lfe_requests)(p), in, C.size_t(len(rs)), &first)
+	})
+	return uint64(first), err
 }
 
 // Read returns up to limit requests after cursor (start with 0), oldest first, the cursor for
 // the next call, and how many requests after cursor were evicted before this call reached them.
 func (l *RequestLog) Read(cursor uint64, limit int) (reqs []Request, next, missed uint64, err error) {
-	p, err := l.h.acquire()
-	if err != nil {
-		return nil, cursor, 0, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_requests_read((*C.lfe_requests)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), &b)
-	l.h.release()
-	runtime.KeepAlive(l)
-	if err := statusError(rc); err != nil {
+	err = l.h.call(l, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_requests_read((*C.lfe_requests)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), &b)
+	})
+	if err != nil {
 		return nil, cursor, 0, err
 	}
 	defer C.lfe_batch_free(b)
@@ -188,15 +176,11 @@ func (l *RequestLog) Read(cursor uint64, limit int) (reqs []Request, next, misse
 // Recent returns the last n requests still in the ring, oldest first, and the cursor after the
 // newest.
 func (l *RequestLog) Recent(n int) ([]Request, uint64, error) {
-	p, err := l.h.acquire()
-	if err != nil {
-		return nil, 0, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_requests_recent((*C.lfe_requests)(p), C.size_t(max(n, 0)), &b)
-	l.h.release()
-	runtime.KeepAlive(l)
-	if err := statusError(rc); err != nil {
+	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_requests_recent((*C.lfe_requests)(p), C.size_t(max(n, 0)), &b)
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	defer C.lfe_batch_free(b)
@@ -207,28 +191,20 @@ func (l *RequestLog) Recent(n int) ([]Request, uint64, error) {
 // RouteStats returns the counters of route routeID (0: unrouted). Errors: ErrNotFound (no
 // request recorded for it).
 func (l *RequestLog) RouteStats(routeID uint64) (RequestStats, error) {
-	p, err := l.h.acquire()
-	if err != nil {
-		return RequestStats{}, err
-	}
 	var s C.lfe_request_stats
-	rc := C.lfe_requests_route_stats((*C.lfe_requests)(p), C.uint64_t(routeID), &s)
-	l.h.release()
-	runtime.KeepAlive(l)
-	return statsOf(&s), statusError(rc)
+	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_requests_route_stats((*C.lfe_requests)(p), C.uint64_t(routeID), &s)
+	})
+	return statsOf(&s), err
 }
 
 // GlobalStats returns the counters over every request.
 func (l *RequestLog) GlobalStats() (RequestStats, error) {
-	p, err := l.h.acquire()
-	if err != nil {
-		return RequestStats{}, err
-	}
 	var s C.lfe_request_stats
-	rc := C.lfe_requests_global_stats((*C.lfe_requests)(p), &s)
-	l.h.release()
-	runtime.KeepAlive(l)
-	return statsOf(&s), statusError(rc)
+	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_requests_global_stats((*C.lfe_requests)(p), &s)
+	})
+	return statsOf(&s), err
 }
 
 func statsOf(s *C.lfe_request_stats) RequestStats {

@@ -106,103 +106,73 @@ func routeSpecArena(s *RouteSpec) (*cArena, *C.lfe_route_spec) {
 func (t *RouteTable) Add(spec RouteSpec) (uint64, error) {
 	a, cs := routeSpecArena(&spec)
 	defer a.free()
-	p, err := t.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var id C.uint64_t
-	rc := C.lfe_routes_add((*C.lfe_routes)(p), cs, &id)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return uint64(id), statusError(rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_add((*C.lfe_routes)(p), cs, &id)
+	})
+	return uint64(id), err
 }
 
 // Replace replaces route id with spec (the id stays). Errors: as Add, and ErrNotFound.
 func (t *RouteTable) Replace(id uint64, spec RouteSpec) error {
 	a, cs := routeSpecArena(&spec)
 	defer a.free()
-	p, err := t.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_routes_replace((*C.lfe_routes)(p), C.uint64_t(id), cs)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return statusError(rc)
+	return t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_replace((*C.lfe_routes)(p), C.uint64_t(id), cs)
+	})
 }
 
 // Remove removes route id. Errors: ErrNotFound.
 func (t *RouteTable) Remove(id uint64) error {
-	p, err := t.h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := C.lfe_routes_remove((*C.lfe_routes)(p), C.uint64_t(id))
-	t.h.release()
-	runtime.KeepAlive(t)
-	return statusError(rc)
+	return t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_remove((*C.lfe_routes)(p), C.uint64_t(id))
+	})
 }
 
 // Get returns route id. Errors: ErrNotFound.
 func (t *RouteTable) Get(id uint64) (Route, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return Route{}, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_routes_get((*C.lfe_routes)(p), C.uint64_t(id), &b)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return oneRoute(b, rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_get((*C.lfe_routes)(p), C.uint64_t(id), &b)
+	})
+	return oneRoute(b, err)
 }
 
 // Lookup returns the route for a request to (host, path): the longest matching prefix among
 // that host's routes, else among the wildcard ("*") routes. Wait-free. Errors: ErrNotFound.
 func (t *RouteTable) Lookup(host, path string) (Route, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return Route{}, err
-	}
 	hp, hl := cStrPtr(host)
 	pp, pl := cStrPtr(path)
 	var b *C.lfe_batch
-	rc := C.lfe_routes_lookup((*C.lfe_routes)(p), hp, hl, pp, pl, &b)
-	t.h.release()
-	runtime.KeepAlive(t)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_lookup((*C.lfe_routes)(p), hp, hl, pp, pl, &b)
+	})
 	runtime.KeepAlive(host)
 	runtime.KeepAlive(path)
-	return oneRoute(b, rc)
+	return oneRoute(b, err)
 }
 
 // Attribute returns the route a URL belongs to (and so its ProcessID): the route whose
 // normalised target equals the normalised URL, else the lowest-id route whose target has the
 // same host:port. Errors: ErrNotFound.
 func (t *RouteTable) Attribute(url string) (Route, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return Route{}, err
-	}
 	up, ul := cStrPtr(url)
 	var b *C.lfe_batch
-	rc := C.lfe_routes_attribute((*C.lfe_routes)(p), up, ul, &b)
-	t.h.release()
-	runtime.KeepAlive(t)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_attribute((*C.lfe_routes)(p), up, ul, &b)
+	})
 	runtime.KeepAlive(url)
-	return oneRoute(b, rc)
+	return oneRoute(b, err)
 }
 
 // List returns every route from one consistent snapshot, sorted by id, and the snapshot's
 // generation.
 func (t *RouteTable) List() ([]Route, uint64, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return nil, 0, err
-	}
 	var b *C.lfe_batch
-	rc := C.lfe_routes_list((*C.lfe_routes)(p), &b)
-	t.h.release()
-	runtime.KeepAlive(t)
-	if err := statusError(rc); err != nil {
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_list((*C.lfe_routes)(p), &b)
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	defer C.lfe_batch_free(b)
@@ -212,33 +182,25 @@ func (t *RouteTable) List() ([]Route, uint64, error) {
 
 // Len returns the number of routes.
 func (t *RouteTable) Len() (int, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var n C.size_t
-	rc := C.lfe_routes_count((*C.lfe_routes)(p), &n)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return int(n), statusError(rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_count((*C.lfe_routes)(p), &n)
+	})
+	return int(n), err
 }
 
 // Generation returns the table's generation (starts at 1, changes on every write, never goes
 // backwards).
 func (t *RouteTable) Generation() (uint64, error) {
-	p, err := t.h.acquire()
-	if err != nil {
-		return 0, err
-	}
 	var g C.uint64_t
-	rc := C.lfe_routes_generation((*C.lfe_routes)(p), &g)
-	t.h.release()
-	runtime.KeepAlive(t)
-	return uint64(g), statusError(rc)
+	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_generation((*C.lfe_routes)(p), &g)
+	})
+	return uint64(g), err
 }
 
-func oneRoute(b *C.lfe_batch, rc C.int32_t) (Route, error) {
-	if err := statusError(rc); err != nil {
+func oneRoute(b *C.lfe_batch, err error) (Route, error) {
+	if err != nil {
 		return Route{}, err
 	}
 	defer C.lfe_batch_free(b)
