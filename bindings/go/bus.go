@@ -179,14 +179,14 @@ func (s *Subscription) Close() error {
 }
 
 // TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed.
-func (s *Subscription) TryPop() (Event, error) { return s.pop1(false, 0) }
+func (s *Subscription) TryPop() (Event, error) { return popOne(s.h, s, fromSub, false, 0) }
 
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // Waiting is as in PopBatch.
 func (s *Subscription) Pop(ctx context.Context) (Event, error) {
 	useFD := true
 	for {
-		ev, err := s.pop1(false, 0)
+		ev, err := popOne(s.h, s, fromSub, false, 0)
 		if !errors.Is(err, ErrEmpty) {
 			return ev, err
 		}
@@ -203,21 +203,14 @@ func (s *Subscription) Pop(ctx context.Context) (Event, error) {
 			}
 			useFD = false
 		}
-		if ev, err := s.pop1(true, sliceFor(ctx)); !errors.Is(err, ErrTimeout) {
+		if ev, err := popOne(s.h, s, fromSub, true, sliceFor(ctx)); !errors.Is(err, ErrTimeout) {
 			return ev, err
 		}
 	}
 }
 
-func (s *Subscription) pop1(wait bool, timeout C.uint64_t) (Event, error) {
-	return popOne(s.h, s, fromSub, wait, timeout)
-}
-
 // TryPopBatch pops up to limit waiting events without waiting, crossing cgo once.
 func (s *Subscription) TryPopBatch(limit int) ([]Event, error) {
-	if limit < 1 {
-		return nil, ErrInvalid
-	}
 	return popBatch(s.h, s, fromSub, limit, false, 0)
 }
 

@@ -295,7 +295,7 @@ func (q *Queue) PushBatch(evs []EventInput) (int, error) {
 }
 
 // TryPop pops one event without waiting. Errors: ErrEmpty, ErrClosed (shut down and drained).
-func (q *Queue) TryPop() (Event, error) { return q.pop1(false, 0) }
+func (q *Queue) TryPop() (Event, error) { return popOne(q.h, q, fromQueue, false, 0) }
 
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // After Shutdown it returns what is left, then ErrClosed.
@@ -304,23 +304,16 @@ func (q *Queue) Pop(ctx context.Context) (Event, error) {
 		if err := ctx.Err(); err != nil {
 			return Event{}, err
 		}
-		ev, err := q.pop1(true, sliceFor(ctx))
+		ev, err := popOne(q.h, q, fromQueue, true, sliceFor(ctx))
 		if !errors.Is(err, ErrTimeout) {
 			return ev, err
 		}
 	}
 }
 
-func (q *Queue) pop1(wait bool, timeout C.uint64_t) (Event, error) {
-	return popOne(q.h, q, fromQueue, wait, timeout)
-}
-
 // TryPopBatch pops up to limit events without waiting, crossing cgo once. Errors: ErrEmpty,
 // ErrClosed, ErrInvalid (limit < 1).
 func (q *Queue) TryPopBatch(limit int) ([]Event, error) {
-	if limit < 1 {
-		return nil, ErrInvalid
-	}
 	return popBatch(q.h, q, fromQueue, limit, false, 0)
 }
 
@@ -401,9 +394,12 @@ func popOne(h *handle, owner any, from popFrom, wait bool, timeout C.uint64_t) (
 	return event1(&ev, buf[:], keep), nil
 }
 
-// popBatch pops up to limit (>= 1) events (lfe_*_pop_batch), or with wait the same waiting up to
-// timeout (lfe_*_pop_batch_timeout).
+// popBatch pops up to limit events (lfe_*_pop_batch), or with wait the same waiting up to
+// timeout (lfe_*_pop_batch_timeout). Errors: ErrInvalid (limit < 1), the pop's.
 func popBatch(h *handle, owner any, from popFrom, limit int, wait bool, timeout C.uint64_t) ([]Event, error) {
+	if limit < 1 {
+		return nil, ErrInvalid
+	}
 	var b *C.lfe_batch
 	err := h.call(owner, func(p unsafe.Pointer) C.int32_t {
 		switch {
