@@ -3,7 +3,7 @@
 //! one acquisition gets `Conflict`, one report is made, the graph keeps one edge.
 #![cfg(loom)]
 
-use lfe::lockdep::{Config, Kind, Validator};
+use lfe::lockdep::{Config, Kind, LockId, Validator};
 use lfe::Error;
 use loom::sync::Arc;
 use loom::thread;
@@ -16,25 +16,33 @@ fn small() -> Config {
     }
 }
 
+/// Token `token` takes `outer` then `inner` and releases both; the result of taking `inner`.
+fn nest(v: &Validator, token: u64, outer: LockId, inner: LockId) -> Result<(), Error> {
+    v.acquire(token, outer).unwrap();
+    let r = v.acquire(token, inner);
+    v.release(token, inner).unwrap();
+    v.release(token, outer).unwrap();
+    r
+}
+
+/// Token 1 nests A then B while token 2 nests B then A (`invert`) or A then B; the validator
+/// and the results of the two inner acquisitions.
+fn race(invert: bool) -> (Arc<Validator>, Result<(), Error>, Result<(), Error>) {
+    let v = Arc::new(Validator::new(small()).unwrap());
+    let a = v.register(b"A").unwrap();
+    let b = v.register(b"B").unwrap();
+    let v2 = v.clone();
+    let (outer, inner) = if invert { (b, a) } else { (a, b) };
+    let t = thread::spawn(move || nest(&v2, 2, outer, inner));
+    let r1 = nest(&v, 1, a, b);
+    let r2 = t.join().unwrap();
+    (v, r1, r2)
+}
+
 #[test]
 fn racing_inversion_is_reported_exactly_once() {
     loom::model(|| {
-        let v = Arc::new(Validator::new(small()).unwrap());
-        let a = v.register(b"A").unwrap();
-        let b = v.register(b"B").unwrap();
-        let v2 = v.clone();
-        let t = thread::spawn(move || {
-            v2.acquire(2, b).unwrap();
-            let r = v2.acquire(2, a);
-            v2.release(2, a).unwrap();
-            v2.release(2, b).unwrap();
-            r
-        });
-        v.acquire(1, a).unwrap();
-        let r1 = v.acquire(1, b);
-        v.release(1, b).unwrap();
-        v.release(1, a).unwrap();
-        let r2 = t.join().unwrap();
+        let (v, r1, r2) = race(true);
         let conflicts = [r1, r2]
             .iter()
             .filter(|r| **r == Err(Error::Conflict))
@@ -50,23 +58,9 @@ fn racing_inversion_is_reported_exactly_once() {
 #[test]
 fn known_edge_seen_lock_free_no_false_report() {
     loom::model(|| {
-        let v = Arc::new(Validator::new(small()).unwrap());
-        let a = v.register(b"A").unwrap();
-        let b = v.register(b"B").unwrap();
-        let v2 = v.clone();
-        let t = thread::spawn(move || {
-            v2.acquire(2, a).unwrap();
-            let r = v2.acquire(2, b);
-            v2.release(2, b).unwrap();
-            v2.release(2, a).unwrap();
-            r
-        });
-        v.acquire(1, a).unwrap();
-        let r1 = v.acquire(1, b);
-        v.release(1, b).unwrap();
-        v.release(1, a).unwrap();
+        let (v, r1, r2) = race(false);
         assert_eq!(r1, Ok(()));
-        assert_eq!(t.join().unwrap(), Ok(()));
+        assert_eq!(r2, Ok(()));
         assert!(v.violations().is_empty());
         assert_eq!(v.stats().edges, 1);
     });

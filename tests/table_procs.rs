@@ -110,17 +110,6 @@ fn basics<S: Store<ProcSnap>>() {
 }
 
 #[test]
-fn basics_lfe() {
-    basics::<Rcu<ProcSnap>>();
-}
-
-#[test]
-fn basics_baseline() {
-    let _lockdep = common::lockdep_on();
-    basics::<Locked<ProcSnap>>();
-}
-
-#[test]
 fn zero_config_is_invalid() {
     let cfg = ProcConfig {
         max_procs: 0,
@@ -285,17 +274,6 @@ fn stress<S: Store<ProcSnap> + 'static>() {
     assert_eq!(states.get(&last.generation).unwrap().len(), PROCS as usize);
 }
 
-#[test]
-fn stress_lfe() {
-    stress::<Rcu<ProcSnap>>();
-}
-
-#[test]
-fn stress_baseline() {
-    let _lockdep = common::lockdep_on();
-    stress::<Locked<ProcSnap>>();
-}
-
 /// Config limits: zero `max_procs`/`max_field` are `Invalid`; zero `max_labels` is accepted
 /// and means "no labels" (any label is `TooLarge`); each maximum is accepted exactly and one
 /// over is `TooLarge` (lfe and baseline share `with_config`).
@@ -336,12 +314,4 @@ fn config_limits<S: Store<ProcSnap>>() {
     assert_eq!(t.insert(ProcessSpec::new(&b"a"[..], &b"run"[..])), Ok(1));
 }
 
-#[test]
-fn config_limits_lfe() {
-    config_limits::<Rcu<ProcSnap>>();
-}
-
-#[test]
-fn config_limits_baseline() {
-    config_limits::<Locked<ProcSnap>>();
-}
+lfe_and_baseline!(basics, stress, config_limits: Rcu<ProcSnap>, Locked<ProcSnap>);

@@ -144,17 +144,6 @@ fn basics<L: Log>() {
     assert_eq!((g.requests, g.errors), (7, 2));
 }
 
-#[test]
-fn basics_lfe() {
-    basics::<lfe::table::requests::RequestLog>();
-}
-
-#[test]
-fn basics_baseline() {
-    let _lockdep = common::lockdep_on();
-    basics::<lfe::baseline::table::RequestLog>();
-}
-
 fn percentiles<L: Log>() {
     let l = L::make(RequestsConfig::default()).unwrap();
     // 1..=1000 µs: p50 ~ 500 µs, p90 ~ 900 µs, p99 ~ 990 µs (bucket bounds: <= 25% over).
@@ -170,17 +159,6 @@ fn percentiles<L: Log>() {
         assert!(got >= want && got <= want + want / 4, "{got} vs {want}");
     }
     assert_eq!(l.route_stats(0).unwrap(), StatsView::default());
-}
-
-#[test]
-fn percentiles_lfe() {
-    percentiles::<lfe::table::requests::RequestLog>();
-}
-
-#[test]
-fn percentiles_baseline() {
-    let _lockdep = common::lockdep_on();
-    percentiles::<lfe::baseline::table::RequestLog>();
 }
 
 /// A reader thread that follows `l` with a cursor until `stop` is set and a read finds nothing
@@ -383,17 +361,6 @@ fn no_torn_records<L: Log>() {
     assert_eq!(l.global_stats().requests, writers * per);
 }
 
-#[test]
-fn no_torn_records_lfe() {
-    no_torn_records::<lfe::table::requests::RequestLog>();
-}
-
-#[test]
-fn no_torn_records_baseline() {
-    let _lockdep = common::lockdep_on();
-    no_torn_records::<lfe::baseline::table::RequestLog>();
-}
-
 /// Every documented limit: zero fields, each maximum exactly (accepted) and one over
 /// (`TooLarge`), and `max_bytes` exactly large enough (accepted) and one byte short.
 #[test]
@@ -513,3 +480,5 @@ fn long_fields_are_bounded_in_bytes_oldest_evicted_first() {
     assert_eq!(got.missed, 10 - keep);
     assert_eq!(l.global_stats().requests, 20);
 }
+
+lfe_and_baseline!(basics, percentiles, no_torn_records: lfe::table::requests::RequestLog, lfe::baseline::table::RequestLog);

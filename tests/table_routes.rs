@@ -95,17 +95,6 @@ fn basics<S: Store<RouteSnap>>() {
 }
 
 #[test]
-fn basics_lfe() {
-    basics::<Rcu<RouteSnap>>();
-}
-
-#[test]
-fn basics_baseline() {
-    let _lockdep = common::lockdep_on();
-    basics::<Locked<RouteSnap>>();
-}
-
-#[test]
 fn attribution() {
     let t = lfe::table::route::RouteTable::default();
     let mut s = RouteSpec::new("a", "/", "http://localhost:3000/app/");
@@ -264,12 +253,4 @@ fn config_limits<S: Store<RouteSnap>>() {
     assert_eq!(make(usize::MAX, usize::MAX), Err(Error::TooLarge));
 }
 
-#[test]
-fn config_limits_lfe() {
-    config_limits::<Rcu<RouteSnap>>();
-}
-
-#[test]
-fn config_limits_baseline() {
-    config_limits::<Locked<RouteSnap>>();
-}
+lfe_and_baseline!(basics, config_limits: Rcu<RouteSnap>, Locked<RouteSnap>);

@@ -33,3 +33,25 @@ impl Drop for LockdepCheck {
         }
     }
 }
+
+/// The two tests of each test body generic over the structure: `<body>::lfe` runs it on lfe's
+/// structure, `<body>::baseline` on the mutex baseline with the lock-order validator on.
+#[macro_export]
+macro_rules! lfe_and_baseline {
+    ($($body:ident),+ : $lfe:ty, $base:ty) => {$(
+        mod $body {
+            use super::*;
+
+            #[test]
+            fn lfe() {
+                super::$body::<$lfe>();
+            }
+
+            #[test]
+            fn baseline() {
+                let _lockdep = $crate::common::lockdep_on();
+                super::$body::<$base>();
+            }
+        }
+    )+};
+}
