@@ -40,6 +40,8 @@ impl Drop for LockdepCheck {
 macro_rules! lfe_and_baseline {
     ($($body:ident),+ : $lfe:ty, $base:ty) => {$(
         mod $body {
+            // The structure types are named in the test file's scope.
+            #[allow(unused_imports)]
             use super::*;
 
             #[test]
