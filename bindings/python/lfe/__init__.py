@@ -13,6 +13,10 @@ between threads; ctypes releases the GIL while lfe runs.
 from __future__ import annotations
 
 from . import errors
+from . import events as _events
+from . import lockdep as _lockdep
+from . import log as _log
+from . import tables as _tables
 from ._lib import lib as _clib
 from ._lib import path as library_path
 from ._types import ABI_VERSION
@@ -144,56 +148,9 @@ __all__ = [
     "Unsupported",
     "Nomem",
     "UnknownStatus",
-    # log store
-    "LogStore",
-    "LogLine",
-    "LogPage",
-    "LogUrl",
-    "ErrorGroup",
-    "LogStats",
-    "Stream",
-    "Level",
-    "LineFlag",
-    "Tag",
-    # lock-order validator
-    "LockValidator",
-    "TrackedLock",
-    "Violation",
-    "ViolationKind",
-    "ViolationPage",
-    "LockdepStats",
-    # process table, route table, request log
-    "ProcessTable",
-    "ProcState",
-    "Process",
-    "RouteTable",
-    "Route",
-    "RequestLog",
-    "Request",
-    "RequestPage",
-    "RequestStats",
-    "REQ_ERROR",
-    "REQ_XHR",
-    "REQ_TRANSPORT_ERROR",
-    # event queue and bus
-    "EventQueue",
-    "Bus",
-    "Subscription",
-    "Event",
-    "EventIn",
-    "QueueStats",
-    "BusStats",
-    "SubStats",
-    "EVENT_PROCESS_STARTED",
-    "EVENT_PROCESS_EXITED",
-    "EVENT_LOG_LINE",
-    "EVENT_URL_DETECTED",
-    "EVENT_ERROR_DETECTED",
-    "EVENT_BUILD_EVENT",
-    "EVENT_TEST_FAILED",
-    "EVENT_TEST_PASSED",
-    "EVENT_ROUTE_ADDED",
-    "EVENT_ROUTE_REMOVED",
-    "EVENT_PROXY_REQUEST",
-    "EVENT_HOST_MIN",
 ]
+# Each part lists its own public names.
+__all__ += _log.__all__
+__all__ += _lockdep.__all__
+__all__ += _tables.__all__
+__all__ += _events.__all__

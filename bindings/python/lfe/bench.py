@@ -150,20 +150,20 @@ def w_tail(st: Any, lines: List[bytes]) -> int:
     return n
 
 
-def w_search(st: Any, lines: List[bytes]) -> int:
-    n = 20
+def _search(st: Any, n: int, limit: int) -> int:
+    """``n`` searches for the error pattern, keeping ``limit`` matches (0: all)."""
     for _ in range(n):
-        got = st.search(rb"TypeError|deprecated", 100)
+        got = st.search(rb"TypeError|deprecated", limit)
     assert got
     return n
+
+
+def w_search(st: Any, lines: List[bytes]) -> int:
+    return _search(st, 20, 100)
 
 
 def w_search_all(st: Any, lines: List[bytes]) -> int:
-    n = 5
-    for _ in range(n):
-        got = st.search(rb"TypeError|deprecated", 0)
-    assert got
-    return n
+    return _search(st, 5, 0)
 
 
 WORKLOADS: List[Tuple[str, Workload, bool, str]] = [

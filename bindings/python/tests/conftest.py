@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import pytest
 
@@ -71,3 +72,23 @@ def header_structs() -> Dict[str, List[str]]:
                 fields.append(re.findall(r"(\w+)\s*(?:\[[^\]]*\])?$", decl)[0])
         out[m.group(1)] = fields
     return out
+
+
+@pytest.fixture
+def run_workers():
+    """``run(readers, writer, n, stop)``: starts a thread per reader (callables) and ``n`` threads
+    of ``writer(k)``; once every writer has returned it calls ``stop()`` and joins the readers."""
+
+    def run(readers: Sequence[Callable[[], None]], writer: Callable[[int], None], n: int,
+            stop: Callable[[], None]) -> None:
+        rs = [threading.Thread(target=f) for f in readers]
+        ws = [threading.Thread(target=writer, args=(k,)) for k in range(n)]
+        for t in rs + ws:
+            t.start()
+        for t in ws:
+            t.join()
+        stop()
+        for t in rs:
+            t.join()
+
+    return run

@@ -96,7 +96,7 @@ def test_queue_close_while_a_thread_waits_forever():
         q.try_pop()
 
 
-def test_queue_threads_nothing_lost_order_kept_per_producer():
+def test_queue_threads_nothing_lost_order_kept_per_producer(run_workers):
     n_prod, n_cons, per = 4, 3, 1500
     with EventQueue(capacity=64) as q:
         got = [[] for _ in range(n_cons)]
@@ -124,15 +124,8 @@ def test_queue_threads_nothing_lost_order_kept_per_producer():
                 except lfe.Closed:
                     return
 
-        cs = [threading.Thread(target=consumer, args=(c,)) for c in range(n_cons)]
-        ps = [threading.Thread(target=producer, args=(k,)) for k in range(n_prod)]
-        for t in cs + ps:
-            t.start()
-        for t in ps:
-            t.join()
-        q.shutdown()
-        for t in cs:
-            t.join()
+        consumers = [lambda c=c: consumer(c) for c in range(n_cons)]
+        run_workers(consumers, producer, n_prod, q.shutdown)
         allev = [e for g in got for e in g]
         assert len(allev) == n_prod * per
         assert len({e.seq for e in allev}) == len(allev)  # nothing duplicated

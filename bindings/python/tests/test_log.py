@@ -123,7 +123,7 @@ def test_hostile_input():
         LogStore(capacity="big")
 
 
-def test_python_threads_append_and_read_at_once():
+def test_python_threads_append_and_read_at_once(run_workers):
     """ctypes drops the GIL in each call: writers and readers really run together in lfe.
     Nothing is lost, each writer's lines keep their order, readers see increasing sequences."""
     n_writers, per = 4, 2000
@@ -160,15 +160,7 @@ def test_python_threads_append_and_read_at_once():
                 if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
                     problems.append(("tail", seqs))
 
-        readers = [threading.Thread(target=follower), threading.Thread(target=tailer)]
-        writers = [threading.Thread(target=writer, args=(k,)) for k in range(n_writers)]
-        for t in readers + writers:
-            t.start()
-        for t in writers:
-            t.join()
-        stop.set()
-        for t in readers:
-            t.join()
+        run_workers([follower, tailer], writer, n_writers, stop.set)
         assert problems == []
         total = n_writers * per
         assert followed == list(range(total))

@@ -106,7 +106,7 @@ def test_closed_table_raises():
             call()
 
 
-def test_process_threads_insert_and_snapshot_consistency():
+def test_process_threads_insert_and_snapshot_consistency(run_workers):
     with ProcessTable(max_procs=10000) as t:
         n_threads, per = 4, 100
         ids = [[] for _ in range(n_threads)]
@@ -125,15 +125,7 @@ def test_process_threads_insert_and_snapshot_consistency():
                     bad.append((gen, last))
                 last = gen
 
-        r = threading.Thread(target=reader)
-        r.start()
-        ws = [threading.Thread(target=writer, args=(k,)) for k in range(n_threads)]
-        for w in ws:
-            w.start()
-        for w in ws:
-            w.join()
-        stop.set()
-        r.join()
+        run_workers([reader], writer, n_threads, stop.set)
         assert not bad
         all_ids = [i for l in ids for i in l]
         assert len(set(all_ids)) == n_threads * per
@@ -245,7 +237,7 @@ def test_request_log_hostile():
         RequestLog(capacity=1 << 30)
 
 
-def test_request_log_threads_record_while_a_reader_follows():
+def test_request_log_threads_record_while_a_reader_follows(run_workers):
     n_thr, per = 4, 400
     with RequestLog(capacity=n_thr * per) as log:
         stop = threading.Event()
@@ -271,15 +263,7 @@ def test_request_log_threads_record_while_a_reader_follows():
                 if done and not page.requests:
                     return
 
-        r = threading.Thread(target=reader)
-        r.start()
-        ws = [threading.Thread(target=writer, args=(k,)) for k in range(n_thr)]
-        for w in ws:
-            w.start()
-        for w in ws:
-            w.join()
-        stop.set()
-        r.join()
+        run_workers([reader], writer, n_thr, stop.set)
         seqs = [x.seq for x in seen]
         assert seqs == list(range(n_thr * per)) and missed[0] == 0  # nothing lost, in order
         for k in range(n_thr):
