@@ -118,9 +118,7 @@ static void test_queue_close_races_push(int rounds) {
     long lost = 0, dup = 0, ghost = 0, stranded = 0, acked_total = 0;
     for (int round = 0; round < rounds; round++) {
         struct qround *r = calloc(1, sizeof *r);
-        lfe_queue_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.size = sizeof cfg;
+        T_SIZED(lfe_queue_config, cfg);
         cfg.capacity = 1 + rnd() % 4;
         cfg.max_payload = 8;
         CHECK_EQ(lfe_queue_new(&cfg, &r->q), LFE_OK);
@@ -330,9 +328,7 @@ static void test_free_wakes_waiters(int rounds) {
         }
 
         /* Queue: a producer blocked on a full queue. */
-        lfe_queue_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.size = sizeof cfg;
+        T_SIZED(lfe_queue_config, cfg);
         cfg.capacity = 1;
         cfg.max_payload = 8;
         CHECK_EQ(lfe_queue_new(&cfg, &q), LFE_OK);

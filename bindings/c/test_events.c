@@ -34,9 +34,7 @@ static void *blocked_pop(void *arg) {
 
 static void test_queue(void) {
     lfe_queue *q = NULL;
-    lfe_queue_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_queue_config, cfg);
     cfg.capacity = 4;
     cfg.max_payload = 8;
     cfg.overflow = LFE_OVERFLOW_REJECT;

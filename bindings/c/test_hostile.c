@@ -99,9 +99,7 @@ static void test_queue(void) {
     CONFIG_RULES(lfe_queue_new, lfe_queue, lfe_queue_config, lfe_queue_free,
                  ((lfe_queue_config *)&cb)->capacity = 2);
     {
-        lfe_queue_config c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
+        T_SIZED(lfe_queue_config, c);
         c.capacity = 2;
         c.overflow = 2; /* invalid enum */
         CHECK_EQ(lfe_queue_new(&c, &q), LFE_E_INVALID);
@@ -200,9 +198,7 @@ static void test_bus(void) {
                  (((lfe_bus_config *)&cb)->max_payload = 8, ((lfe_bus_config *)&cb)->max_subscribers = 2,
                   ((lfe_bus_config *)&cb)->max_capacity = 4, ((lfe_bus_config *)&cb)->max_sub_bytes = 64));
     {
-        lfe_bus_config c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
+        T_SIZED(lfe_bus_config, c);
         CHECK_EQ(lfe_bus_new(&c, &bus), LFE_E_INVALID); /* zero limits */
         c.max_payload = 8;
         c.max_subscribers = 2;
@@ -307,9 +303,7 @@ static void test_procs(void) {
                  (((lfe_procs_config *)&cb)->max_procs = 2, ((lfe_procs_config *)&cb)->max_labels = 1,
                   ((lfe_procs_config *)&cb)->max_field = 8));
     {
-        lfe_procs_config c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
+        T_SIZED(lfe_procs_config, c);
         CHECK_EQ(lfe_procs_new(&c, &p), LFE_E_INVALID); /* zero bounds */
         c.max_procs = 2;
         c.max_labels = 1;
@@ -387,9 +381,7 @@ static void test_routes(void) {
     CONFIG_RULES(lfe_routes_new, lfe_routes, lfe_routes_config, lfe_routes_free,
                  (((lfe_routes_config *)&cb)->max_routes = 2, ((lfe_routes_config *)&cb)->max_field = 16));
     {
-        lfe_routes_config c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
+        T_SIZED(lfe_routes_config, c);
         CHECK_EQ(lfe_routes_new(&c, &r), LFE_E_INVALID);
         c.max_routes = 2;
         c.max_field = 16;
@@ -460,9 +452,7 @@ static void test_requests(void) {
                  (((lfe_requests_config *)&cb)->capacity = 2, ((lfe_requests_config *)&cb)->max_routes = 2,
                   ((lfe_requests_config *)&cb)->max_field = 8));
     {
-        lfe_requests_config c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
+        T_SIZED(lfe_requests_config, c);
         CHECK_EQ(lfe_requests_new(&c, &l), LFE_E_INVALID);
         c.capacity = ABSURD; /* must be refused, not allocated (or aborted on) */
         c.max_field = 8;
@@ -527,9 +517,7 @@ static void test_lockdep(void) {
     CONFIG_RULES(lfe_lockdep_new, lfe_lockdep, lfe_lockdep_config, lfe_lockdep_free,
                  ((lfe_lockdep_config *)&cb)->max_locks = 8);
     {
-        lfe_lockdep_config c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
+        T_SIZED(lfe_lockdep_config, c);
         c.max_locks = 8193;
         CHECK_EQ(lfe_lockdep_new(&c, &v), LFE_E_INVALID);
         c.max_locks = UINT32_MAX;
@@ -585,9 +573,7 @@ static void test_log(void) {
     CONFIG_RULES(lfe_log_new, lfe_log, lfe_log_config, lfe_log_free,
                  (((lfe_log_config *)&cb)->capacity = 4, ((lfe_log_config *)&cb)->manual = 1));
     {
-        lfe_log_config c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
+        T_SIZED(lfe_log_config, c);
         c.manual = 2; /* not 0/1 */
         CHECK_EQ(lfe_log_new(&c, &l), LFE_E_INVALID);
         c.manual = 1;

@@ -51,9 +51,7 @@ static void *consistent(void *arg) {
 
 int main(void) {
     lfe_lockdep *v = NULL;
-    lfe_lockdep_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_lockdep_config, cfg);
     cfg.long_hold_ns = 1000;
     CHECK_EQ(lfe_lockdep_new(&cfg, NULL), LFE_E_NULL);
     cfg.max_locks = 100000;

@@ -15,9 +15,7 @@ static int bytes_eq(lfe_bytes b, const char *s) {
 
 int main(void) {
     lfe_log *log = NULL;
-    lfe_log_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_log_config, cfg);
     cfg.capacity = 100;
     cfg.manual = 1;
     CHECK_EQ(lfe_log_new(&cfg, &log), LFE_OK);
@@ -124,9 +122,7 @@ int main(void) {
     lfe_batch_free(b);
 
     /* Search: regex, case-insensitive, bad pattern with message, too large. */
-    lfe_log_query q;
-    memset(&q, 0, sizeof q);
-    q.size = sizeof q;
+    T_SIZED(lfe_log_query, q);
     q.pattern.ptr = (const uint8_t *)"typeerror";
     q.pattern.len = 9;
     q.flags = LFE_LOG_SEARCH_CASE_INSENSITIVE;
@@ -159,9 +155,7 @@ int main(void) {
     CHECK_EQ(lfe_log_search(log, NULL, &b, NULL), LFE_E_NULL);
 
     /* Stats. */
-    lfe_log_counters st;
-    memset(&st, 0, sizeof st);
-    st.size = sizeof st;
+    T_SIZED(lfe_log_counters, st);
     CHECK_EQ(lfe_log_stats(log, &st), LFE_OK);
     CHECK_EQ(st.appended, 5);
     CHECK_EQ(st.enriched, 5);

@@ -62,9 +62,7 @@ static void large_lines_bounded(void) {
 
     trim();
     long start = rss_kib();
-    lfe_log_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_log_config, cfg);
     cfg.capacity = 4;
     cfg.max_line_len = line;
     cfg.manual = 1;
@@ -83,9 +81,7 @@ static void large_lines_bounded(void) {
     CHECK(ok);
     long r = rss_kib();
     if (r > peak) peak = r;
-    lfe_log_counters st;
-    memset(&st, 0, sizeof st);
-    st.size = sizeof st;
+    T_SIZED(lfe_log_counters, st);
     CHECK_EQ(lfe_log_stats(log, &st), LFE_OK);
     CHECK_EQ(st.appended, (uint64_t)n);
     CHECK_EQ(st.evicted, (uint64_t)n - 4);
@@ -108,9 +104,7 @@ static void large_lines_bounded(void) {
 /* The documented maximums are accepted (or give NOMEM, never an abort) and one more is
  * INVALID; a zero budget takes the default. */
 static void maximums(void) {
-    lfe_log_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_log_config, cfg);
     cfg.manual = 1;
     lfe_log *log = NULL;
     cfg.capacity = LFE_LOG_MAX_CAPACITY + 1;
@@ -219,9 +213,7 @@ static void read_beyond_end(void) {
 
 /* Truncation never splits a UTF-8 character; bytes that are not UTF-8 are cut byte-exact. */
 static void truncation_at_char(void) {
-    lfe_log_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_log_config, cfg);
     cfg.max_line_len = 5;
     cfg.manual = 1;
     lfe_log *log = NULL;

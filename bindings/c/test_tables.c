@@ -24,9 +24,7 @@ static uint32_t rd32(const uint8_t *p) {
 static void test_procs(void) {
     lfe_procs *p = NULL;
     CHECK_EQ(lfe_procs_new(NULL, NULL), LFE_E_NULL);
-    lfe_procs_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_procs_config, cfg);
     cfg.max_procs = 0;
     cfg.max_labels = 4;
     cfg.max_field = 64;
@@ -296,9 +294,7 @@ static lfe_request_in req(uint64_t route, uint32_t status, uint64_t dur) {
 static void test_requests(void) {
     lfe_requests *l = NULL;
     CHECK_EQ(lfe_requests_new(NULL, NULL), LFE_E_NULL);
-    lfe_requests_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.size = sizeof cfg;
+    T_SIZED(lfe_requests_config, cfg);
     cfg.capacity = 0;
     cfg.max_routes = 4;
     cfg.max_field = 16;
@@ -420,9 +416,7 @@ static void test_requests(void) {
  * LFE_E_TOO_LARGE, the out-param untouched on failure. */
 static void test_limits(void) {
     lfe_procs *p = NULL;
-    lfe_procs_config pc;
-    memset(&pc, 0, sizeof pc);
-    pc.size = sizeof pc;
+    T_SIZED(lfe_procs_config, pc);
     pc.max_procs = LFE_PROCS_MAX_PROCS;
     pc.max_labels = 0; /* no labels: valid */
     pc.max_field = LFE_PROCS_MAX_FIELD;
@@ -457,9 +451,7 @@ static void test_limits(void) {
     CHECK(p == NULL);
 
     lfe_routes *r = NULL;
-    lfe_routes_config rc;
-    memset(&rc, 0, sizeof rc);
-    rc.size = sizeof rc;
+    T_SIZED(lfe_routes_config, rc);
     rc.max_routes = LFE_ROUTES_MAX_ROUTES;
     rc.max_field = LFE_ROUTES_MAX_FIELD;
     CHECK_EQ(lfe_routes_new(&rc, &r), LFE_OK);
@@ -478,9 +470,7 @@ static void test_limits(void) {
      * slots (only the 128 KiB chunk table), or refused with NOMEM, never an abort; a record
      * commits one chunk of 1024 slots. Cheap under valgrind and ASan too. */
     lfe_requests *l = NULL;
-    lfe_requests_config qc;
-    memset(&qc, 0, sizeof qc);
-    qc.size = sizeof qc;
+    T_SIZED(lfe_requests_config, qc);
     qc.capacity = LFE_REQUESTS_MAX_CAPACITY;
     qc.max_routes = LFE_REQUESTS_MAX_ROUTES;
     qc.max_field = LFE_REQUESTS_MAX_FIELD;

@@ -4,6 +4,7 @@
 #define LFE_TEST_UTIL_H
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int t_pass, t_fail; /* per test program */
 
@@ -28,6 +29,13 @@ static int t_pass, t_fail; /* per test program */
                     __LINE__, #a, va_, #b, vb_);                                          \
         }                                                                                \
     } while (0)
+
+/* Declares `name`: a zeroed `type` (a config, input or counters struct of the ABI) whose leading
+ * `size` field holds its size, as every versioned struct is passed in. */
+#define T_SIZED(type, name)            \
+    type name;                         \
+    memset(&name, 0, sizeof name);     \
+    name.size = sizeof name
 
 /* Light mode (set by the valgrind run): tests shrink loop counts, not what they check. */
 static inline int t_light(void) { return getenv("LFE_TEST_LIGHT") != NULL; }
