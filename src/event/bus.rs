@@ -635,11 +635,12 @@ impl Subscription {
         max: usize,
         timeout: Duration,
     ) -> Result<usize> {
-        if max == 0 {
-            return Ok(0);
-        }
-        out.push(self.pop_timeout(timeout)?);
-        Ok(1 + self.try_pop_batch(out, max - 1).unwrap_or(0))
+        super::pop_first_then_batch(
+            out,
+            max,
+            || self.pop_timeout(timeout),
+            |out, n| self.try_pop_batch(out, n),
+        )
     }
 
     /// The eventfd that is readable while events may be waiting (Linux);

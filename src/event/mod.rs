@@ -153,3 +153,19 @@ impl<'a> EventInput<'a> {
         }
     }
 }
+
+/// The body of `pop_batch_timeout` for the queue and a subscription: if `max > 0`, waits for one
+/// event with `pop_timeout` (its error, e.g. `Timeout` or `Closed`, is the result), then takes up
+/// to `max - 1` more that are already there with `try_pop_batch` (its error only ends the batch).
+pub(crate) fn pop_first_then_batch(
+    out: &mut Vec<Event>,
+    max: usize,
+    pop_timeout: impl FnOnce() -> Result<Event>,
+    try_pop_batch: impl FnOnce(&mut Vec<Event>, usize) -> Result<usize>,
+) -> Result<usize> {
+    if max == 0 {
+        return Ok(0);
+    }
+    out.push(pop_timeout()?);
+    Ok(1 + try_pop_batch(out, max - 1).unwrap_or(0))
+}

@@ -641,13 +641,12 @@ impl EventQueue {
         max: usize,
         timeout: Duration,
     ) -> Result<usize> {
-        if max == 0 {
-            return Ok(0);
-        }
-        let first = self.pop_timeout(timeout)?;
-        out.push(first);
-        let more = self.try_pop_batch(out, max - 1).unwrap_or_default();
-        Ok(1 + more)
+        super::pop_first_then_batch(
+            out,
+            max,
+            || self.pop_timeout(timeout),
+            |out, n| self.try_pop_batch(out, n),
+        )
     }
 
     /// Closes the queue: wakes every waiter; pushes fail with [`Error::Closed`]; pops drain what
