@@ -13,7 +13,7 @@
 use super::harness::{paced, timed_threads, Variant, Workload};
 use arc_swap::ArcSwap;
 use lfe::table::process::{Process, ProcessSpec};
-use lfe::table::route::{prefix_matches, Route, RouteSpec};
+use lfe::table::route::{lowercase_host, prefix_matches, Route, RouteSpec};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
@@ -250,13 +250,8 @@ fn host_map(routes: &[Route]) -> HostMap {
 /// The same lookup rule as lfe (case-insensitive host, longest matching prefix, wildcard).
 #[inline]
 fn map_lookup<'a>(m: &'a HostMap, host: &[u8], path: &[u8]) -> Option<&'a Arc<Route>> {
-    let lower;
-    let host = if host.iter().any(u8::is_ascii_uppercase) {
-        lower = host.to_ascii_lowercase();
-        &lower[..]
-    } else {
-        host
-    };
+    let host = lowercase_host(host);
+    let host = &host[..];
     let best = |rs: &'a Vec<(Vec<u8>, Arc<Route>)>| {
         rs.iter()
             .find(|(p, _)| prefix_matches(p, path))

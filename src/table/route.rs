@@ -136,6 +136,16 @@ pub struct RouteTableIn<S> {
 /// The lock-free route table.
 pub type RouteTable = RouteTableIn<Rcu<RouteSnap>>;
 
+/// `host` lowercased, as route hosts are stored (borrowed when it has no uppercase byte, the
+/// common case, so a lookup allocates nothing).
+pub fn lowercase_host(host: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if host.iter().any(u8::is_ascii_uppercase) {
+        std::borrow::Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(host)
+    }
+}
+
 /// True when route prefix `prefix` matches request path `path` (module docs).
 pub fn prefix_matches(prefix: &[u8], path: &[u8]) -> bool {
     if !path.starts_with(prefix) {
@@ -155,13 +165,8 @@ fn best_in<'a>(routes: &'a [HostEntry], path: &[u8]) -> Option<&'a Arc<Route>> {
 
 impl RouteSnap {
     fn lookup(&self, host: &[u8], path: &[u8]) -> Option<&Arc<Route>> {
-        let lower;
-        let host = if host.iter().any(u8::is_ascii_uppercase) {
-            lower = host.to_ascii_lowercase();
-            &lower[..]
-        } else {
-            host
-        };
+        let host = lowercase_host(host);
+        let host = &host[..];
         self.by_host
             .get(host)
             .and_then(|rs| best_in(rs, path))
