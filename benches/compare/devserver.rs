@@ -85,6 +85,43 @@ fn search_query() -> Query<'static> {
     }
 }
 
+/// The `Day` methods of lfe and of the mutex baseline: the same calls on types with the same
+/// API (each day drains its subscriber its own way, `drain_events`).
+macro_rules! same_day {
+    () => {
+        fn append(&self, pid: u64, text: &[u8]) -> u64 {
+            self.log.append(pid, Stream::Stdout, 0, text)
+        }
+        fn publish(&self, kind: u32, pid: u64, payload: &[u8]) {
+            let mut e = EventInput::new(kind, payload);
+            e.process_id = pid;
+            self.bus.publish(&e).unwrap();
+        }
+        fn restart(&self, proc_id: u64, os_pid: u32) {
+            self.procs
+                .set_pid(self.ids[proc_id as usize - 1], os_pid)
+                .unwrap();
+        }
+        fn request(&self, host: &[u8], path: &[u8], n: u64) {
+            let route = self
+                .routes
+                .lookup_with(host, path, |r| (r.id, r.process_id))
+                .ok();
+            self.reqs.record(request(host, path, n, route)).unwrap();
+        }
+        fn frame(&self, cursor: u64, full: bool) -> u64 {
+            let b = self.log.read(cursor, 1024).expect("cursor from this log");
+            self.drain_events();
+            if full {
+                std::hint::black_box(self.log.search(&search_query()).unwrap().len());
+                std::hint::black_box(self.procs.list().procs.len());
+                std::hint::black_box(self.reqs.recent(50).len());
+            }
+            b.next
+        }
+    };
+}
+
 struct LfeDay {
     log: lfe::log::LogStore,
     procs: lfe::table::process::ProcTable,
@@ -96,36 +133,13 @@ struct LfeDay {
 }
 
 impl Day for LfeDay {
-    fn append(&self, pid: u64, text: &[u8]) -> u64 {
-        self.log.append(pid, Stream::Stdout, 0, text)
-    }
-    fn publish(&self, kind: u32, pid: u64, payload: &[u8]) {
-        let mut e = EventInput::new(kind, payload);
-        e.process_id = pid;
-        self.bus.publish(&e).unwrap();
-    }
-    fn restart(&self, proc_id: u64, os_pid: u32) {
-        self.procs
-            .set_pid(self.ids[proc_id as usize - 1], os_pid)
-            .unwrap();
-    }
-    fn request(&self, host: &[u8], path: &[u8], n: u64) {
-        let route = self
-            .routes
-            .lookup_with(host, path, |r| (r.id, r.process_id))
-            .ok();
-        self.reqs.record(request(host, path, n, route)).unwrap();
-    }
-    fn frame(&self, cursor: u64, full: bool) -> u64 {
-        let b = self.log.read(cursor, 1024).expect("cursor from this log");
+    same_day!();
+}
+
+impl LfeDay {
+    fn drain_events(&self) {
         let mut evs = Vec::new();
         let _ = self.sub.try_pop_batch(&mut evs, 4096);
-        if full {
-            std::hint::black_box(self.log.search(&search_query()).unwrap().len());
-            std::hint::black_box(self.procs.list().procs.len());
-            std::hint::black_box(self.reqs.recent(50).len());
-        }
-        b.next
     }
 }
 
@@ -139,36 +153,13 @@ struct MutexDay {
 }
 
 impl Day for MutexDay {
-    fn append(&self, pid: u64, text: &[u8]) -> u64 {
-        self.log.append(pid, Stream::Stdout, 0, text)
-    }
-    fn publish(&self, kind: u32, pid: u64, payload: &[u8]) {
-        let mut e = EventInput::new(kind, payload);
-        e.process_id = pid;
-        self.bus.publish(&e).unwrap();
-    }
-    fn restart(&self, proc_id: u64, os_pid: u32) {
-        self.procs
-            .set_pid(self.ids[proc_id as usize - 1], os_pid)
-            .unwrap();
-    }
-    fn request(&self, host: &[u8], path: &[u8], n: u64) {
-        let route = self
-            .routes
-            .lookup_with(host, path, |r| (r.id, r.process_id))
-            .ok();
-        self.reqs.record(request(host, path, n, route)).unwrap();
-    }
-    fn frame(&self, cursor: u64, full: bool) -> u64 {
-        let b = self.log.read(cursor, 1024).expect("cursor from this log");
+    same_day!();
+}
+
+impl MutexDay {
+    fn drain_events(&self) {
         let mut evs = Vec::new();
         self.bus.sub(0).pop_batch(&mut evs, 4096, Duration::ZERO);
-        if full {
-            std::hint::black_box(self.log.search(&search_query()).unwrap().len());
-            std::hint::black_box(self.procs.list().procs.len());
-            std::hint::black_box(self.reqs.recent(50).len());
-        }
-        b.next
     }
 }
 
