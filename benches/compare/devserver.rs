@@ -27,7 +27,7 @@
 
 use super::corpus;
 use super::event::MutexBus;
-use super::harness::{paced, timed_threads, Sample, Variant, Workload};
+use super::harness::{paced, timed_threads, Sample, Workload};
 use super::log::PATTERN;
 use super::table::{proc_spec, request_pairs, route_specs};
 use crossbeam_utils::CachePadded;
@@ -291,17 +291,11 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
 }
 
 pub fn workloads() -> Vec<Workload> {
-    let variants = ["lfe", "mutex"]
-        .into_iter()
-        .map(|imp| Variant {
-            imp,
-            threads: PROCS + PROXIES + 1,
-            run: Box::new(move |dur| day_run(imp, dur)),
-        })
-        .collect();
-    vec![Workload {
-        name: "devserver",
-        unit: "ops",
-        variants,
-    }]
+    vec![Workload::of(
+        "devserver",
+        "ops",
+        &["lfe", "mutex"],
+        PROCS + PROXIES + 1,
+        day_run,
+    )]
 }

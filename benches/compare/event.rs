@@ -392,19 +392,13 @@ fn fanout_run(imp: &'static str, dur: Duration) -> Sample {
 /// `bus_fanout`: 1 publisher, 4 subscribers (queues of 1,024), one of them slow (100 µs per
 /// event). Unit: events published; latency: one publish.
 fn bus_fanout() -> Workload {
-    let variants = ["lfe", "mutex", "crossbeam_channel"]
-        .into_iter()
-        .map(|imp| Variant {
-            imp,
-            threads: 1,
-            run: Box::new(move |dur| fanout_run(imp, dur)),
-        })
-        .collect();
-    Workload {
-        name: "bus_fanout",
-        unit: "events",
-        variants,
-    }
+    Workload::of(
+        "bus_fanout",
+        "events",
+        &["lfe", "mutex", "crossbeam_channel"],
+        1,
+        fanout_run,
+    )
 }
 
 pub fn workloads() -> Vec<Workload> {

@@ -70,6 +70,31 @@ pub struct Workload {
     pub variants: Vec<Variant>,
 }
 
+impl Workload {
+    /// A workload whose variants `imps` each run `run(imp, duration)` on `threads` threads.
+    pub fn of(
+        name: &'static str,
+        unit: &'static str,
+        imps: &[&'static str],
+        threads: usize,
+        run: fn(&'static str, Duration) -> Sample,
+    ) -> Self {
+        let variants = imps
+            .iter()
+            .map(|&imp| Variant {
+                imp,
+                threads,
+                run: Box::new(move |dur| run(imp, dur)),
+            })
+            .collect();
+        Workload {
+            name,
+            unit,
+            variants,
+        }
+    }
+}
+
 /// The aggregated result of one variant.
 #[derive(Debug, Clone)]
 pub struct Row {

@@ -118,19 +118,13 @@ fn log_append() -> Workload {
 }
 
 fn log_append_detect() -> Workload {
-    let variants = ["lfe", "mutex"]
-        .into_iter()
-        .map(|imp| Variant {
-            imp,
-            threads: 2,
-            run: Box::new(move |dur| append_run(imp, imp != "lfe", 2, dur)),
-        })
-        .collect();
-    Workload {
-        name: "log_append_detect",
-        unit: "lines",
-        variants,
-    }
+    Workload::of(
+        "log_append_detect",
+        "lines",
+        &["lfe", "mutex"],
+        2,
+        |imp, dur| append_run(imp, imp != "lfe", 2, dur),
+    )
 }
 
 /// `log_tail_read`: 2 writers append as fast as they can while 1 reader follows the log with
@@ -191,19 +185,7 @@ fn tail_run(imp: &str, dur: std::time::Duration) -> Sample {
 }
 
 fn log_tail_read() -> Workload {
-    let variants = ["lfe", "mutex"]
-        .into_iter()
-        .map(|imp| Variant {
-            imp,
-            threads: 2,
-            run: Box::new(move |dur| tail_run(imp, dur)),
-        })
-        .collect();
-    Workload {
-        name: "log_tail_read",
-        unit: "lines",
-        variants,
-    }
+    Workload::of("log_tail_read", "lines", &["lfe", "mutex"], 2, tail_run)
 }
 
 /// The search of `log_search` (and the devserver UI): error-ish lines.
@@ -255,19 +237,7 @@ fn search_run(imp: &str, dur: std::time::Duration) -> Sample {
 }
 
 fn log_search() -> Workload {
-    let variants = ["lfe", "mutex"]
-        .into_iter()
-        .map(|imp| Variant {
-            imp,
-            threads: 2,
-            run: Box::new(move |dur| search_run(imp, dur)),
-        })
-        .collect();
-    Workload {
-        name: "log_search",
-        unit: "searches",
-        variants,
-    }
+    Workload::of("log_search", "searches", &["lfe", "mutex"], 2, search_run)
 }
 
 pub fn workloads() -> Vec<Workload> {
