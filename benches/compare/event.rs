@@ -271,6 +271,52 @@ const SUBS: usize = 4;
 /// The slow subscriber's pause per event (a UI that redraws per event).
 const SLOW: Duration = Duration::from_micros(100);
 
+/// A subscriber thread of `bus_fanout`: pops with `pop` until `stop`, pausing [`SLOW`] per
+/// event when `slow`; returns the events popped.
+fn consume(
+    pop: &dyn Fn(&mut Vec<Event>) -> usize,
+    slow: bool,
+    stop: &std::sync::atomic::AtomicBool,
+) -> u64 {
+    let mut buf = Vec::with_capacity(64);
+    let mut n = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        buf.clear();
+        let k = pop(&mut buf);
+        n += k as u64;
+        if slow {
+            for _ in 0..k {
+                std::thread::sleep(SLOW);
+            }
+        }
+    }
+    n
+}
+
+/// The threads of one `bus_fanout` run: thread 0 calls `publish` until stopped (the count goes
+/// to `published`), thread `i` in `1..=SUBS` drains subscriber `i - 1` with `pop` (the last one
+/// slowly).
+fn fanout_threads(
+    dur: Duration,
+    published: &AtomicU64,
+    publish: impl Fn() + Sync,
+    pop: impl Fn(usize, &mut Vec<Event>) -> usize + Sync,
+) -> Sample {
+    timed_threads(1 + SUBS, dur, 32, |i, stop, lat| {
+        if i == 0 {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                lat.run(&publish);
+                n += 1;
+            }
+            published.store(n, Ordering::Relaxed);
+            return n;
+        }
+        consume(&|b| pop(i - 1, b), i == SUBS, stop);
+        0
+    })
+}
+
 /// One run of `bus_fanout` for `imp`: thread 0 publishes, threads 1..=4 subscribe; thread 4 is
 /// the slow one. Extra figures: the share of events the slow subscriber lost (%), and the same
 /// for the fast subscribers (averaged).
@@ -282,65 +328,32 @@ fn fanout_run(imp: &'static str, dur: Duration) -> Sample {
         ts_ns: 0,
         payload: PAYLOAD,
     };
-    let consume = |pop: &dyn Fn(&mut Vec<Event>) -> usize,
-                   slow: bool,
-                   stop: &std::sync::atomic::AtomicBool| {
-        let mut buf = Vec::with_capacity(64);
-        let mut n = 0u64;
-        while !stop.load(Ordering::Relaxed) {
-            buf.clear();
-            let k = pop(&mut buf);
-            n += k as u64;
-            if slow {
-                for _ in 0..k {
-                    std::thread::sleep(SLOW);
-                }
-            }
-        }
-        n
-    };
     let (mut s, lost): (Sample, Vec<u64>) = match imp {
         "lfe" => {
             let bus = lfe::event::EventBus::new(Default::default()).unwrap();
             let subs: Vec<_> = (0..SUBS)
                 .map(|_| bus.subscribe(lfe::event::Filter::all(), CAP).unwrap())
                 .collect();
-            let s = timed_threads(1 + SUBS, dur, 32, |i, stop, lat| {
-                if i == 0 {
-                    let mut n = 0;
-                    while !stop.load(Ordering::Relaxed) {
-                        lat.run(|| bus.publish(&input).unwrap());
-                        n += 1;
-                    }
-                    published.store(n, Ordering::Relaxed);
-                    return n;
-                }
-                let sub = &subs[i - 1];
-                consume(
-                    &|b| sub.pop_batch_timeout(b, 64, POLL).unwrap_or(0),
-                    i == SUBS,
-                    stop,
-                );
-                0
-            });
+            let s = fanout_threads(
+                dur,
+                &published,
+                || {
+                    bus.publish(&input).unwrap();
+                },
+                |k, b| subs[k].pop_batch_timeout(b, 64, POLL).unwrap_or(0),
+            );
             (s, subs.iter().map(|s| s.stats().lagged).collect())
         }
         "mutex" => {
             let bus = MutexBus::new(SUBS, CAP);
-            let s = timed_threads(1 + SUBS, dur, 32, |i, stop, lat| {
-                if i == 0 {
-                    let mut n = 0;
-                    while !stop.load(Ordering::Relaxed) {
-                        lat.run(|| bus.publish(&input).unwrap());
-                        n += 1;
-                    }
-                    published.store(n, Ordering::Relaxed);
-                    return n;
-                }
-                let sub = bus.sub(i - 1);
-                consume(&|b| sub.pop_batch(b, 64, POLL), i == SUBS, stop);
-                0
-            });
+            let s = fanout_threads(
+                dur,
+                &published,
+                || {
+                    bus.publish(&input).unwrap();
+                },
+                |k, b| bus.sub(k).pop_batch(b, 64, POLL),
+            );
             (s, bus.subs.iter().map(|s| s.lost()).collect())
         }
         _ => {
@@ -349,31 +362,20 @@ fn fanout_run(imp: &'static str, dur: Duration) -> Sample {
                 lost: (0..SUBS).map(|_| AtomicU64::new(0)).collect(),
                 seq: AtomicU64::new(0),
             };
-            let s = timed_threads(1 + SUBS, dur, 32, |i, stop, lat| {
-                if i == 0 {
-                    let mut n = 0;
-                    while !stop.load(Ordering::Relaxed) {
-                        lat.run(|| bus.publish(&input));
-                        n += 1;
-                    }
-                    published.store(n, Ordering::Relaxed);
-                    return n;
-                }
-                let rx = &bus.subs[i - 1].1;
-                consume(
-                    &|b| {
-                        let Ok(first) = rx.recv_timeout(POLL) else {
-                            return 0;
-                        };
-                        b.push(first);
-                        b.extend(rx.try_iter().take(63));
-                        b.len()
-                    },
-                    i == SUBS,
-                    stop,
-                );
-                0
-            });
+            let s = fanout_threads(
+                dur,
+                &published,
+                || bus.publish(&input),
+                |k, b| {
+                    let rx = &bus.subs[k].1;
+                    let Ok(first) = rx.recv_timeout(POLL) else {
+                        return 0;
+                    };
+                    b.push(first);
+                    b.extend(rx.try_iter().take(63));
+                    b.len()
+                },
+            );
             (
                 s,
                 bus.lost.iter().map(|l| l.load(Ordering::Relaxed)).collect(),
