@@ -2,6 +2,7 @@
 //! readers check every snapshot against a sequential replay of the writers' history.
 
 mod common;
+use common::Rng;
 
 use lfe::baseline::table::Locked;
 use lfe::table::process::{ProcConfig, ProcSnap, ProcState, ProcTableIn, ProcessSpec};
@@ -128,19 +129,6 @@ type View = (ProcState, u32, i32, u32);
 enum Op {
     Trans(u64, ProcState, ProcState, i32),
     Pid(u64, u32),
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 fn stress<S: Store<ProcSnap> + 'static>() {

@@ -2,24 +2,12 @@
 //! against a naive linear scan on random tables, and URL attribution.
 
 mod common;
+use common::Rng;
 
 use lfe::baseline::table::Locked;
 use lfe::table::route::{prefix_matches, Route, RouteConfig, RouteSnap, RouteSpec, RouteTableIn};
 use lfe::table::{Rcu, Store};
 use lfe::Error;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
 
 fn basics<S: Store<RouteSnap>>() {
     let t = RouteTableIn::<S>::new(RouteConfig {

@@ -34,6 +34,28 @@ impl Drop for LockdepCheck {
     }
 }
 
+/// A deterministic xorshift generator for test inputs (seeded; never 0).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// An element of `xs`.
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
 /// The two tests of each test body generic over the structure: `<body>::lfe` runs it on lfe's
 /// structure, `<body>::baseline` on the mutex baseline with the lock-order validator on.
 #[macro_export]
