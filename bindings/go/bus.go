@@ -62,8 +62,7 @@ type BusStats struct {
 // its oldest event and counts it (SubStats.Lagged, Event.LostBefore). All methods are safe for
 // concurrent use.
 type Bus struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // NewBus creates an event bus (lfe_bus_new).
@@ -79,16 +78,15 @@ func NewBus(opts BusOptions) (*Bus, error) {
 	if err := statusError(C.lfe_bus_new(&cfg, &p)); err != nil {
 		return nil, err
 	}
-	b := &Bus{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })}
-	b.cleanup = runtime.AddCleanup(b, func(h *handle) { h.close() }, b.h)
+	b := &Bus{}
+	own(b, &b.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
 	return b, nil
 }
 
 // Close frees the bus after calls in flight. Subscriptions stay valid (they receive nothing
 // more) and must still be closed. Later calls return ErrClosed; Close twice is harmless.
 func (b *Bus) Close() error {
-	b.h.close()
-	b.cleanup.Stop()
+	b.closeHandle()
 	return nil
 }
 
@@ -141,11 +139,11 @@ func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscription{h: newHandle(unsafe.Pointer(sp), func(p unsafe.Pointer) {
+	s := &Subscription{}
+	own(s, &s.owned, unsafe.Pointer(sp), func(p unsafe.Pointer) {
 		C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
 		C.lfe_sub_free((*C.lfe_sub)(p))
-	})}
-	s.cleanup = runtime.AddCleanup(s, func(h *handle) { h.close() }, s.h)
+	})
 	return s, nil
 }
 
@@ -157,8 +155,7 @@ type SubStats struct {
 // Subscription is one subscriber's bounded queue on a Bus. Its methods are safe for concurrent
 // use (LostBefore is exact with one consumer).
 type Subscription struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // Unsubscribe leaves the bus: nothing more is delivered, blocked pops wake, queued events can
@@ -173,8 +170,7 @@ func (s *Subscription) Unsubscribe() error {
 // subscription. Later calls return ErrClosed; Close twice is harmless.
 func (s *Subscription) Close() error {
 	_ = s.Unsubscribe()
-	s.h.close()
-	s.cleanup.Stop()
+	s.closeHandle()
 	return nil
 }
 

@@ -208,8 +208,7 @@ type QueueStats struct {
 // Queue is a bounded multi-producer multi-consumer event queue. All methods are safe for
 // concurrent use.
 type Queue struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // NewQueue creates an event queue (lfe_queue_new).
@@ -224,11 +223,11 @@ func NewQueue(opts QueueOptions) (*Queue, error) {
 	if err := statusError(C.lfe_queue_new(&cfg, &p)); err != nil {
 		return nil, err
 	}
-	q := &Queue{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) {
+	q := &Queue{}
+	own(q, &q.owned, unsafe.Pointer(p), func(p unsafe.Pointer) {
 		C.lfe_queue_close((*C.lfe_queue)(p))
 		C.lfe_queue_free((*C.lfe_queue)(p))
-	})}
-	q.cleanup = runtime.AddCleanup(q, func(h *handle) { h.close() }, q.h)
+	})
 	return q, nil
 }
 
@@ -244,8 +243,7 @@ func (q *Queue) Shutdown() error {
 // Later calls return ErrClosed; calling Close twice is harmless.
 func (q *Queue) Close() error {
 	_ = q.Shutdown()
-	q.h.close()
-	q.cleanup.Stop()
+	q.closeHandle()
 	return nil
 }
 

@@ -67,3 +67,23 @@ func (h *handle) call(owner any, f func(p unsafe.Pointer) C.int32_t) error {
 	runtime.KeepAlive(owner)
 	return statusError(rc)
 }
+
+// owned is what every wrapper embeds: the handle of its C object, and the cleanup that closes
+// that handle if the wrapper becomes unreachable without Close.
+type owned struct {
+	h       *handle
+	cleanup runtime.Cleanup
+}
+
+// own gives w (whose embedded owned is o) a handle for the C object p, freed with free, and the
+// cleanup that closes it once w is unreachable.
+func own[W any](w *W, o *owned, p unsafe.Pointer, free func(unsafe.Pointer)) {
+	o.h = newHandle(p, free)
+	o.cleanup = runtime.AddCleanup(w, func(h *handle) { h.close() }, o.h)
+}
+
+// closeHandle closes the handle (waiting for calls in flight) and drops the cleanup.
+func (o *owned) closeHandle() {
+	o.h.close()
+	o.cleanup.Stop()
+}

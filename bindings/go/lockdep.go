@@ -103,8 +103,7 @@ type LockdepOptions struct {
 // recursive locking, order inversions, cycles and long holds by name. All methods are safe for
 // concurrent use; one token must be used by one goroutine at a time.
 type Lockdep struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // NewLockdep creates a validator (lfe_lockdep_new).
@@ -125,16 +124,15 @@ func NewLockdep(opts LockdepOptions) (*Lockdep, error) {
 	if err := statusError(C.lfe_lockdep_new(&cfg, &p)); err != nil {
 		return nil, err
 	}
-	v := &Lockdep{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })}
-	v.cleanup = runtime.AddCleanup(v, func(h *handle) { h.close() }, v.h)
+	v := &Lockdep{}
+	own(v, &v.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })
 	return v, nil
 }
 
 // Close frees the validator after calls in flight; later calls return ErrClosed; Close twice
 // is harmless.
 func (v *Lockdep) Close() error {
-	v.h.close()
-	v.cleanup.Stop()
+	v.closeHandle()
 	return nil
 }
 

@@ -195,8 +195,7 @@ type LogStoreOptions struct {
 // groups) done off the append path. Append never blocks and never reorders a producer's lines.
 // All methods are safe for concurrent use.
 type LogStore struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // NewLogStore creates a log store (lfe_log_new) and, unless Manual, its enrichment worker.
@@ -218,16 +217,15 @@ func NewLogStore(opts LogStoreOptions) (*LogStore, error) {
 	if err := statusError(C.lfe_log_new(&cfg, &p)); err != nil {
 		return nil, err
 	}
-	s := &LogStore{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_log_free((*C.lfe_log)(p)) })}
-	s.cleanup = runtime.AddCleanup(s, func(h *handle) { h.close() }, s.h)
+	s := &LogStore{}
+	own(s, &s.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_log_free((*C.lfe_log)(p)) })
 	return s, nil
 }
 
 // Close stops the enrichment worker (after it enriched what was appended), waits for calls in
 // flight and frees the store. Later calls return ErrClosed; Close twice is harmless.
 func (s *LogStore) Close() error {
-	s.h.close()
-	s.cleanup.Stop()
+	s.closeHandle()
 	return nil
 }
 

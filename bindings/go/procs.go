@@ -99,8 +99,7 @@ type ProcTableOptions struct {
 // ProcTable is a process table: an RCU snapshot map whose reads are wait-free and never see a
 // half-made update. All methods are safe for concurrent use.
 type ProcTable struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // NewProcTable creates a process table (lfe_procs_new).
@@ -115,16 +114,15 @@ func NewProcTable(opts ProcTableOptions) (*ProcTable, error) {
 	if err := statusError(C.lfe_procs_new(&cfg, &p)); err != nil {
 		return nil, err
 	}
-	t := &ProcTable{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_procs_free((*C.lfe_procs)(p)) })}
-	t.cleanup = runtime.AddCleanup(t, func(h *handle) { h.close() }, t.h)
+	t := &ProcTable{}
+	own(t, &t.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_procs_free((*C.lfe_procs)(p)) })
 	return t, nil
 }
 
 // Close frees the table. It waits for calls in flight; later calls return ErrClosed. Calling
 // it twice is harmless.
 func (t *ProcTable) Close() error {
-	t.h.close()
-	t.cleanup.Stop()
+	t.closeHandle()
 	return nil
 }
 

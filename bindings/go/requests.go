@@ -24,7 +24,6 @@ package lfe
 import "C"
 
 import (
-	"runtime"
 	"time"
 	"unsafe"
 )
@@ -75,8 +74,7 @@ type RequestLogOptions struct {
 // RequestLog is a bounded lock-free ring of proxied requests with per-route counters. Record
 // never blocks. All methods are safe for concurrent use.
 type RequestLog struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // NewRequestLog creates a request log (lfe_requests_new).
@@ -92,16 +90,15 @@ func NewRequestLog(opts RequestLogOptions) (*RequestLog, error) {
 	if err := statusError(C.lfe_requests_new(&cfg, &p)); err != nil {
 		return nil, err
 	}
-	l := &RequestLog{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_requests_free((*C.lfe_requests)(p)) })}
-	l.cleanup = runtime.AddCleanup(l, func(h *handle) { h.close() }, l.h)
+	l := &RequestLog{}
+	own(l, &l.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_requests_free((*C.lfe_requests)(p)) })
 	return l, nil
 }
 
 // Close frees the log after calls in flight; later calls return ErrClosed; Close twice is
 // harmless.
 func (l *RequestLog) Close() error {
-	l.h.close()
-	l.cleanup.Stop()
+	l.closeHandle()
 	return nil
 }
 

@@ -59,8 +59,7 @@ type RouteTableOptions struct {
 // RouteTable is the proxy's route table: an RCU snapshot whose lookups are wait-free and never
 // see a half-made update. All methods are safe for concurrent use.
 type RouteTable struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	owned
 }
 
 // NewRouteTable creates a route table (lfe_routes_new).
@@ -74,16 +73,15 @@ func NewRouteTable(opts RouteTableOptions) (*RouteTable, error) {
 	if err := statusError(C.lfe_routes_new(&cfg, &p)); err != nil {
 		return nil, err
 	}
-	t := &RouteTable{h: newHandle(unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_routes_free((*C.lfe_routes)(p)) })}
-	t.cleanup = runtime.AddCleanup(t, func(h *handle) { h.close() }, t.h)
+	t := &RouteTable{}
+	own(t, &t.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_routes_free((*C.lfe_routes)(p)) })
 	return t, nil
 }
 
 // Close frees the table. It waits for calls in flight; later calls return ErrClosed. Calling
 // it twice is harmless.
 func (t *RouteTable) Close() error {
-	t.h.close()
-	t.cleanup.Stop()
+	t.closeHandle()
 	return nil
 }
 
