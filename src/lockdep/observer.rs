@@ -8,11 +8,13 @@
 use super::{LockId, Validator};
 use crate::baseline::lock::{set_observer, LockObserver};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use crate::sync::lock::RwLock;
+use std::sync::Arc;
 
 /// A [`LockObserver`] that reports to a [`Validator`].
 pub struct LockdepObserver {
     v: Arc<Validator>,
+    /// Names registered so far (each entry inserted whole: a poisoned lock keeps a usable map).
     ids: RwLock<HashMap<&'static str, LockId>>,
 }
 
@@ -41,14 +43,11 @@ impl LockdepObserver {
 
     /// The id of `name`, registering it on first use; None when the validator is full.
     fn id(&self, name: &'static str) -> Option<LockId> {
-        if let Some(&id) = self.ids.read().unwrap_or_else(|e| e.into_inner()).get(name) {
+        if let Some(&id) = self.ids.read().get(name) {
             return Some(id);
         }
         let id = self.v.register(name.as_bytes()).ok()?;
-        self.ids
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name, id);
+        self.ids.write().insert(name, id);
         Some(id)
     }
 }
