@@ -7,8 +7,8 @@
 
 use super::{LockId, Validator};
 use crate::baseline::lock::{set_observer, LockObserver};
-use std::collections::HashMap;
 use crate::sync::lock::RwLock;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A [`LockObserver`] that reports to a [`Validator`].
