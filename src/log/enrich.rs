@@ -133,6 +133,8 @@ pub struct Detector {
     set_dfa: hybrid::dfa::DFA,
     structured: meta::Regex,
     labels: meta::Regex,
+    /// What the label parts of the set say.
+    label_parts: LabelParts,
     /// Each label pattern on its own (`LABELS[i]`).
     label_one: Vec<meta::Regex>,
     hints: meta::Regex,
@@ -194,6 +196,7 @@ impl Detector {
                 .unwrap_or_else(|e| panic!("detector pattern set: {e}")),
             structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
             labels: build_many(LABELS, MatchKind::LeftmostFirst),
+            label_parts: LabelParts::new(),
             label_one: LABELS
                 .iter()
                 .map(|p| build_one(p, MatchKind::LeftmostFirst))
@@ -261,11 +264,6 @@ impl Detector {
         self.with_scratch(|c| self.set_pass(text, c).0 != 0)
     }
 
-    /// Fills `c.hits` with the set patterns that match anywhere in `text`: what
-    /// `which_overlapping_matches` reports, by a plain loop over the lazy DFA's transitions
-    /// (with `MatchKind::All` and an unanchored start, the match states visited name every
-    /// pattern that matches somewhere). Should the lazy DFA give up (a quit state or a cache
-    /// that keeps filling), the meta regex does the same search with its fallbacks.
     /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
     /// `stripped`).
     fn analyze_cached(
@@ -322,20 +320,14 @@ impl Detector {
     /// set pass did not hit is skipped, and a family whose result the set alone decides (an
     /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex.
     fn full(&self, text: &[u8], hits: Hits, force_full: bool, a: &mut Analysis, c: &mut Scratch) {
-        let (start_hit, vite_hit, structured_hit, label_hit) = (
-            hits.first(SET_STARTS..SET_VITE),
-            hits.has(SET_VITE),
-            hits.has(SET_STRUCTURED),
-            hits.any(SET_LABELS..SET_HINTS),
-        );
-        // With one label pattern hit, that pattern alone finds the same leftmost-first match
-        // (no other label pattern matches anywhere), with a smaller automaton and often a
-        // literal prefilter.
-        let only_label = match hits.first(SET_LABELS..SET_HINTS) {
-            Some(i) if !force_full && hits.count(SET_LABELS..SET_HINTS) == 1 => {
-                Some(i - SET_LABELS)
-            }
-            _ => None,
+        let (start_hit, vite_hit) = (hits.first(SET_STARTS..SET_VITE), hits.has(SET_VITE));
+        let label_hits = hits.within(SET_LABELS..SET_HINTS);
+        // With the label parts hit all from one label pattern, that pattern alone finds the same
+        // leftmost-first match (no other label pattern matches anywhere), with a smaller
+        // automaton and often a literal prefilter.
+        let only_label = match force_full || label_hits == 0 {
+            true => None,
+            false => self.label_parts.only_pattern(label_hits),
         };
         a.error = if force_full {
             self.error_start(text, c)
@@ -348,14 +340,19 @@ impl Detector {
                 None => None,
             }
         };
-        let mut level = if force_full || structured_hit {
+        let structured_hits = hits.within(SET_STRUCTURED..SET_LABELS);
+        let mut level = if force_full || structured_hits.count_ones() > 1 {
             self.structured_level(text, c)
+        } else if structured_hits != 0 {
+            // The hits name one level: the leftmost field's.
+            Some(STRUCTURED_VALUES[structured_hits.trailing_zeros() as usize - SET_STRUCTURED].0)
         } else {
             None
         };
         let mut explicit = level.is_some();
-        // The leftmost label: found at most once per line.
-        let mut label: Option<Option<regex_automata::Match>> = if force_full || label_hit {
+        // The leftmost label: found at most once per line, and only when the parts hit do not
+        // decide what is asked.
+        let mut label: Option<Option<regex_automata::Match>> = if force_full || label_hits != 0 {
             None
         } else {
             Some(None)
@@ -367,9 +364,17 @@ impl Detector {
             })
         };
         if level.is_none() {
-            if let Some(m) = label_match(c) {
-                level = classify(&text[m.range()]);
-                explicit = level.is_some();
+            match self.label_parts.level(label_hits) {
+                Some(l) if !force_full && label_hits != 0 => {
+                    level = Some(l);
+                    explicit = true;
+                }
+                _ => {
+                    if let Some(m) = label_match(c) {
+                        level = classify(&text[m.range()]);
+                        explicit = level.is_some();
+                    }
+                }
             }
         }
         // A line that starts an error is at least at error level (panics are critical).
@@ -404,12 +409,15 @@ impl Detector {
         a.level = level.unwrap_or(Level::Unknown);
         // A line at error level by an explicit label, not indented, reports an error.
         if a.error.is_none() && explicit && a.level >= Level::Error && !starts_indented(text) {
-            let fail_label = label_match(c)
-                .map(|m| {
-                    let s = &text[m.range()];
-                    s.starts_with(b"FAIL") || s.starts_with(b"PASS")
-                })
-                .unwrap_or(false);
+            let fail_label = match self.label_parts.fail_pass(label_hits) {
+                Some(fp) if !force_full => fp,
+                _ => label_match(c)
+                    .map(|m| {
+                        let s = &text[m.range()];
+                        s.starts_with(b"FAIL") || s.starts_with(b"PASS")
+                    })
+                    .unwrap_or(false),
+            };
             if !fail_label {
                 a.error = Some(ErrorKind::Generic);
             }

@@ -2,7 +2,7 @@
 
 use regex_automata::{meta, util::syntax, MatchKind};
 
-use super::{tags, ErrorKind};
+use super::{tags, ErrorKind, Level};
 
 /// Structured level fields: logfmt `level=warn`, JSON `"level":"warn"` / pino `"level":50`.
 pub(super) const STRUCTURED: &str = r#"(?i-u)(?:^|[\s{,])"?(?:level|lvl|severity|loglevel|log_level)"?\s*[=:]\s*"?(?:trace|debug|dbg|info|information|notice|warn|warning|error|err|fatal|critical|crit|panic|emerg|alert|10|20|30|40|50|60)\b"#;
@@ -27,6 +27,210 @@ pub(super) const LABELS: &[&str] = &[
     // go test "ok  \tpkg\t0.1s", cargo test "test x ... ok" / "test result: ok."
     r"(?-u)^ok\s+\S+\s+(?:[0-9]|\(cached\))|\.\.\. ok$|^test result: ok\.",
 ];
+
+/// `STRUCTURED` split by the level its value names: `STRUCTURED_VALUES[i]` lists the values of
+/// level `.0`. The union is `STRUCTURED`; every text a part matches has its level (the value
+/// after the last `=`/`:` is one of its words), so when the hits name one level, that is the
+/// leftmost field's.
+pub(super) const STRUCTURED_VALUES: &[(Level, &str)] = &[
+    (Level::Debug, "trace|debug|dbg|10|20"),
+    (Level::Info, "info|information|notice|30"),
+    (Level::Warn, "warn|warning|40"),
+    (Level::Error, "error|err|50"),
+    (Level::Critical, "fatal|critical|crit|panic|emerg|alert|60"),
+];
+
+/// The set's structured patterns, in `STRUCTURED_VALUES` order.
+pub(super) fn structured_split() -> Vec<String> {
+    STRUCTURED_VALUES
+        .iter()
+        .map(|(_, v)| {
+            format!(
+                r#"(?i-u)(?:^|[\s{{,])"?(?:level|lvl|severity|loglevel|log_level)"?\s*[=:]\s*"?(?:{v})\b"#
+            )
+        })
+        .collect()
+}
+
+/// What the text of one part of a label pattern says, whatever it is.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct LabelPart {
+    /// The `LABELS` pattern it is part of.
+    pub(super) of: usize,
+    /// The level `classify` gives every text of this part (`None`: it depends on the text).
+    pub(super) level: Option<Level>,
+    /// Every text of this part starts with `FAIL` or `PASS` (`Some(true)`), none does
+    /// (`Some(false)`), or it depends.
+    pub(super) fail_pass: Option<bool>,
+}
+
+/// `LABELS` split into parts whose texts all classify alike, so that when every label part a
+/// line hits names the same level, that is the leftmost label's level with no search. Each
+/// `LABELS[i]` is the union of its parts (an alternation split into its branches; `[a-z]*` into
+/// `[a-z]?` and `[a-z]{2,}`). `classify` looks for words and symbols inside the text; no word
+/// spans a bracket, space or digit, so the level of a part follows from the words it can hold.
+pub(super) fn label_split() -> Vec<(String, LabelPart)> {
+    use Level::*;
+    let part = |of, level, fail_pass| LabelPart {
+        of,
+        level,
+        fail_pass,
+    };
+    let mut out = Vec::new();
+    // [INFO] <warn> [error]
+    for (level, words) in [
+        (Debug, "trace|debug|dbg"),
+        (Info, "info|notice"),
+        (Warn, "warn|warning"),
+        (Error, "err|error"),
+        (Critical, "fatal|crit|critical|panic|severe|emerg|alert"),
+    ] {
+        out.push((
+            format!(r"(?i-u)[\[<]\s*(?:{words})\s*[\]>]"),
+            part(0, Some(level), Some(false)),
+        ));
+    }
+    // Upper-case words; FAIL/PASS apart (the caller asks whether the label is one of them).
+    for (level, words, fail_pass) in [
+        (Debug, "TRACE|DEBUG|DBG", false),
+        (Info, "INFO|NOTICE", false),
+        (Info, "PASS|PASSED", true),
+        (Warn, "WARN|WARNING", false),
+        (Error, "ERROR|ERR", false),
+        (Error, "FAIL|FAILED", true),
+        (
+            Critical,
+            "FATAL|CRIT|CRITICAL|PANIC|SEVERE|EMERG|ALERT",
+            false,
+        ),
+    ] {
+        out.push((
+            format!(r"(?-u)\b(?:{words})\b"),
+            part(1, Some(level), Some(fail_pass)),
+        ));
+    }
+    // `error:` `error[E0308]:`: a code of at most one letter holds no word; a longer one might
+    // (`warning[panic1]:` is critical).
+    const WORDS2: &str =
+        "debug|info|notice|warn|warning|err|error|fatal|critical|crit|panic|severe";
+    for (level, words) in [
+        (Debug, "debug"),
+        (Info, "info|notice"),
+        (Warn, "warn|warning"),
+        (Error, "err|error"),
+        (Critical, "fatal|critical|crit|panic|severe"),
+    ] {
+        out.push((
+            format!(r"(?i-u)(?:^|[\s\]\)>|])(?:{words})(?:\[[a-z]?[0-9]+\])?:(?:\s|$)"),
+            part(2, Some(level), Some(false)),
+        ));
+    }
+    out.push((
+        format!(r"(?i-u)(?:^|[\s\]\)>|])(?:{WORDS2})\[[a-z]{{2,}}[0-9]+\]:(?:\s|$)"),
+        part(2, None, Some(false)),
+    ));
+    // eslint detail lines
+    for (level, word) in [(Error, "error"), (Warn, "warning")] {
+        out.push((
+            format!(r"(?-u)^\s+[0-9]+:[0-9]+\s+{word}\s"),
+            part(3, Some(level), Some(false)),
+        ));
+    }
+    // status symbols
+    for (level, pat) in [
+        (Info, "✓|✔|✅"),
+        (Error, r"✗|✘|✕|✖|⨯|❌|^[ \t]*×[ \t]"),
+        (Warn, "⚠"),
+    ] {
+        out.push((pat.to_string(), part(4, Some(level), Some(false))));
+    }
+    // webpack prefixes
+    for (level, c) in [(Error, 'e'), (Info, 'i'), (Warn, 'w')] {
+        out.push((format!(r"(?-u)^<{c}>\s"), part(5, Some(level), Some(false))));
+    }
+    // `XxxWarning:`: the prefix may hold any word (`FatalWarning:`, `FAILWarning:`).
+    out.push((LABELS[6].to_string(), part(6, None, None)));
+    // go test `ok  pkg 0.1s` (the package path may hold any word), cargo test `... ok`.
+    for (pat, level) in [
+        (r"(?-u)^ok\s+\S+\s+(?:[0-9]|\(cached\))", None),
+        (r"(?-u)\.\.\. ok$", Some(Info)),
+        (r"(?-u)^test result: ok\.", Some(Info)),
+    ] {
+        out.push((pat.to_string(), part(7, level, Some(false))));
+    }
+    debug_assert_eq!(out.len(), LABEL_SPLIT_LEN);
+    out
+}
+
+/// What the label parts a line hit say together (bits at their `Detector::set` positions).
+#[derive(Debug)]
+pub(super) struct LabelParts {
+    /// By level (`Level as usize`): the parts whose texts all have that level.
+    level: [u64; 6],
+    /// The parts whose texts all start with `FAIL`/`PASS`, and those whose texts never do.
+    fail_pass: u64,
+    not_fail_pass: u64,
+    /// By `LABELS` pattern: its parts.
+    of: Vec<u64>,
+}
+
+impl LabelParts {
+    pub(super) fn new() -> LabelParts {
+        let mut p = LabelParts {
+            level: [0; 6],
+            fail_pass: 0,
+            not_fail_pass: 0,
+            of: vec![0; LABELS.len()],
+        };
+        for (i, (_, part)) in label_split().iter().enumerate() {
+            let bit = 1u64 << (SET_LABELS + i);
+            if let Some(l) = part.level {
+                p.level[l as usize] |= bit;
+            }
+            match part.fail_pass {
+                Some(true) => p.fail_pass |= bit,
+                Some(false) => p.not_fail_pass |= bit,
+                None => {}
+            }
+            p.of[part.of] |= bit;
+        }
+        p
+    }
+
+    /// The leftmost label's level when the parts hit (`hits`, not empty) all name the same one.
+    pub(super) fn level(&self, hits: u64) -> Option<Level> {
+        let l = self.level.iter().position(|&m| hits & !m == 0)?;
+        Some(
+            [
+                Level::Unknown,
+                Level::Debug,
+                Level::Info,
+                Level::Warn,
+                Level::Error,
+                Level::Critical,
+            ][l],
+        )
+    }
+
+    /// Whether the leftmost label starts with `FAIL`/`PASS`, when the parts hit decide it.
+    pub(super) fn fail_pass(&self, hits: u64) -> Option<bool> {
+        if hits & !self.not_fail_pass == 0 {
+            Some(false)
+        } else if hits & !self.fail_pass == 0 {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// The `LABELS` pattern every part hit (`hits`, not empty) belongs to, if there is one.
+    pub(super) fn only_pattern(&self, hits: u64) -> Option<usize> {
+        self.of.iter().position(|&m| hits & !m == 0)
+    }
+}
+
+/// How many parts [`label_split`] makes.
+pub(super) const LABEL_SPLIT_LEN: usize = 5 + 7 + 6 + 2 + 3 + 3 + 1 + 3;
 
 /// Level hints used only when no label matched.
 pub(super) const HINT_ERROR_COUNT: usize = 0;
@@ -117,9 +321,11 @@ pub(super) const CONTINUATIONS: &[&str] = &[
 ];
 
 /// Where each family's patterns sit in `Detector::set` (pattern IDs `FAMILY..FAMILY_END`).
+/// The structured field and the labels are there split by level ([`structured_split`],
+/// [`label_split`]), so the hits alone usually name the level.
 pub(super) const SET_STRUCTURED: usize = 0;
-pub(super) const SET_LABELS: usize = 1;
-pub(super) const SET_HINTS: usize = SET_LABELS + LABELS.len();
+pub(super) const SET_LABELS: usize = SET_STRUCTURED + STRUCTURED_VALUES.len();
+pub(super) const SET_HINTS: usize = SET_LABELS + LABEL_SPLIT_LEN;
 pub(super) const SET_TAGS: usize = SET_HINTS + HINTS.len();
 pub(super) const SET_STARTS: usize = SET_TAGS + TAGS.len();
 pub(super) const SET_VITE: usize = SET_STARTS + STARTS.len() + STARTS_ANYWHERE.len();
@@ -158,8 +364,8 @@ pub(super) fn start_patterns() -> (Vec<String>, Vec<ErrorKind>) {
 /// benchmark's "one `Regex::new_many`" peer).
 #[doc(hidden)]
 pub fn all_patterns() -> Vec<String> {
-    let mut all = vec![STRUCTURED.to_string()];
-    all.extend(LABELS.iter().map(|s| s.to_string()));
+    let mut all = structured_split();
+    all.extend(label_split().into_iter().map(|(p, _)| p));
     all.extend(HINTS.iter().map(|s| s.to_string()));
     all.extend(TAGS.iter().map(|s| s.to_string()));
     all.extend(start_patterns().0);
