@@ -422,24 +422,25 @@ impl Detector {
                 a.error = Some(ErrorKind::Generic);
             }
         }
-        let mut tag_bits = 0;
+        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
+        let stack_frame = trim_start(text).starts_with(b"at ");
+        let (mut tag_bits, mut words_only) = (0, true);
         for i in SET_TAGS..SET_STARTS {
             if hits.has(i) {
-                tag_bits |= TAG_BITS[i - SET_TAGS];
+                let (bit, word, _) = TAG_PARTS[i - SET_TAGS];
+                tag_bits |= bit;
+                words_only &= word;
             }
         }
-        if force_full || tag_bits.count_ones() > 1 {
-            // Several tag kinds: which ones the non-overlapping matches keep needs the search.
+        if force_full || (!stack_frame && !words_only && tag_bits.count_ones() > 1) {
+            // Several tag kinds, not all by whole words: which ones the non-overlapping matches
+            // keep needs the search.
             tag_bits = 0;
             each_match(&self.tags, &mut c.tags, text, |m| {
                 tag_bits |= TAG_BITS[m.pattern().as_usize()];
             });
         }
-        a.tags |= tag_bits;
-        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
-        if trim_start(text).starts_with(b"at ") {
-            a.tags = 0;
-        }
+        a.tags = if stack_frame { 0 } else { tag_bits };
         if a.error == Some(ErrorKind::Compiler) {
             a.tags |= tags::COMPILE;
         }

@@ -262,6 +262,51 @@ pub(super) const TAG_BITS: &[u32] = &[
     tags::LINT,
 ];
 
+/// `TAGS` in the set, split by kind into word parts and the rest (the two `TEST` patterns
+/// merged): `(tag bit, whole words only, pattern)`. A word part matches only whole words
+/// (`\bword\b`, word bytes between): its matches are maximal word runs, which never overlap
+/// another word part's, and no word is in two kinds' parts. So when every tag part a line hits
+/// is a word part, the non-overlapping leftmost-first matches of `TAGS` hit every one of them:
+/// the tags are the union of their bits, with no search.
+pub(super) const TAG_PARTS: &[(u32, bool, &str)] = &[
+    (
+        tags::BUILD,
+        true,
+        r"(?i-u)\b(?:re)?build(?:s|ing)?\b|\b(?:re)?built\b|\bbundl(?:e|ed|es|ing)\b|\bwebpack\b|\besbuild\b|\brollup\b|\bturbopack\b",
+    ),
+    (tags::BUILD, false, r"(?i-u)\btarget\(s\) in\b"),
+    (
+        tags::COMPILE,
+        true,
+        r"(?i-u)\b(?:re)?compil(?:e|ed|es|ing|ation|er)\b|\btsc\b",
+    ),
+    (
+        tags::COMPILE,
+        false,
+        r"(?i-u)\berror\[E[0-9]{4}\]|\berror TS[0-9]+|\([0-9]+,[0-9]+\): (?:error|warning) TS[0-9]+|^\S+:[0-9]+:[0-9]+: (?:fatal )?(?:error|warning):",
+    ),
+    (
+        tags::TEST,
+        true,
+        r"(?i-u)\btest(?:s|ing|ed)?\b|\bspecs?\b|\bjest\b|\bvitest\b|\bpytest\b|\bmocha\b|\brspec\b|(?-i:\b(?:PASS|PASSED|FAIL|FAILED)\b)",
+    ),
+    (
+        tags::TEST,
+        false,
+        r"(?i-u)\b[0-9]+ (?:passed|failed|skipped|pending|passing|failing)\b|::test_|\.(?:test|spec)\.[cm]?[jt]sx?\b|\btest_[a-z0-9_]+|_test\.(?:go|py)\b|(?-i:^=== RUN|^--- (?:PASS|FAIL|SKIP)|^ok\s+\S+\s+(?:[0-9]|\(cached\)))",
+    ),
+    (
+        tags::LINT,
+        true,
+        r"(?i-u)\b(?:es|style|py)?lint(?:s|er|ers|ing|ed)?\b|\bclippy\b|\bprettier\b|\bruff\b|\bflake8\b|\brubocop\b|\bmypy\b",
+    ),
+    (
+        tags::LINT,
+        false,
+        r"(?i-u)\b[0-9]+ problems?\b|^\s+[0-9]+:[0-9]+\s+(?:error|warning)\s",
+    ),
+];
+
 /// Optional prefix before an error start: Next.js/esbuild/jest status symbols, node pid.
 pub(super) const START_PREFIX: &str =
     r"(?-u)^(?:[ \t]*(?:⨯|✖|✗|✘|✕|×|●|❌)[ \t]+)?(?:\(node:[0-9]+\)\s+)?";
@@ -327,7 +372,7 @@ pub(super) const SET_STRUCTURED: usize = 0;
 pub(super) const SET_LABELS: usize = SET_STRUCTURED + STRUCTURED_VALUES.len();
 pub(super) const SET_HINTS: usize = SET_LABELS + LABEL_SPLIT_LEN;
 pub(super) const SET_TAGS: usize = SET_HINTS + HINTS.len();
-pub(super) const SET_STARTS: usize = SET_TAGS + TAGS.len();
+pub(super) const SET_STARTS: usize = SET_TAGS + TAG_PARTS.len();
 pub(super) const SET_VITE: usize = SET_STARTS + STARTS.len() + STARTS_ANYWHERE.len();
 pub(super) const SET_CONTINUATIONS: usize = SET_VITE + 1;
 pub(super) const SET_LEN: usize = SET_CONTINUATIONS + CONTINUATIONS.len();
@@ -367,7 +412,7 @@ pub fn all_patterns() -> Vec<String> {
     let mut all = structured_split();
     all.extend(label_split().into_iter().map(|(p, _)| p));
     all.extend(HINTS.iter().map(|s| s.to_string()));
-    all.extend(TAGS.iter().map(|s| s.to_string()));
+    all.extend(TAG_PARTS.iter().map(|(_, _, p)| p.to_string()));
     all.extend(start_patterns().0);
     all.push(VITE_ERROR.to_string());
     all.extend(CONTINUATIONS.iter().map(|s| s.to_string()));
