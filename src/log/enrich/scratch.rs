@@ -2,6 +2,7 @@
 
 use regex_automata::{hybrid, meta, PatternSet};
 
+use super::setpass::MatchMasks;
 use super::strip::Link;
 use super::{urls, Detector};
 
@@ -25,6 +26,8 @@ pub(super) struct Scratch {
     pub(super) url: meta::Cache,
     /// The set patterns a line matched.
     pub(super) hits: PatternSet,
+    /// The set DFA's match states met, by pattern mask.
+    pub(super) match_masks: MatchMasks,
     /// The hint patterns `each_match` found (the rare lines with several hint patterns).
     pub(super) hint_set: PatternSet,
     /// The line without escapes (`analyze`).
@@ -90,6 +93,7 @@ impl Detector {
             continuations: self.continuations.create_cache(),
             url: urls::url_cache(),
             hits: PatternSet::new(self.set.pattern_len()),
+            match_masks: MatchMasks::new(),
             hint_set: PatternSet::new(self.hints.pattern_len()),
             stripped: Vec::new(),
             links: Vec::new(),

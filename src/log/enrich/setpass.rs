@@ -2,7 +2,9 @@
 
 use std::ops::Range;
 
-use regex_automata::{hybrid, Input};
+use std::hash::{Hash, Hasher};
+
+use regex_automata::{hybrid, hybrid::LazyStateID, Input};
 
 use super::patterns::SET_LEN;
 use super::scratch::Scratch;
@@ -58,12 +60,8 @@ impl Detector {
     pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Scratch) -> Result<Hits, ()> {
         let dfa = &self.set_dfa;
         let cache = &mut c.set_dfa;
+        let masks = &mut c.match_masks;
         let mut hits = 0u64;
-        let note = |cache: &mut hybrid::dfa::Cache, sid: hybrid::LazyStateID, hits: &mut u64| {
-            for i in 0..dfa.match_len(cache, sid) {
-                *hits |= 1 << dfa.match_pattern(cache, sid, i).as_usize();
-            }
-        };
         let mut sid = dfa
             .start_state_forward(cache, &Input::new(text))
             .map_err(drop)?;
@@ -71,12 +69,11 @@ impl Detector {
         loop {
             if !sid.is_tagged() {
                 // The hot loop: cached transitions between plain states (the cache is only
-                // read here, so its table stays in registers).
+                // read here, so its table stays in registers). Four bytes a round while none
+                // of them leaves the plain states (most of a line), then byte by byte up to
+                // the first transition that does.
                 let cache: &hybrid::dfa::Cache = cache;
-                // Four bytes a round while none of them leaves the plain states (most of a
-                // line), then byte by byte up to the first transition that does.
-                while at + 4 <= n {
-                    let b = &text[at..at + 4];
+                for b in text[at..].chunks_exact(4) {
                     // SAFETY: `sid` is untagged (checked above, or an untagged result below)
                     // and came from this cache, which is not modified in this loop: each
                     // call's `current` is a valid untagged state of `cache`, as
@@ -88,34 +85,29 @@ impl Detector {
                     // SAFETY: as above (`s1` is an untagged state of `cache`).
                     let s2 = unsafe { dfa.next_state_untagged_unchecked(cache, s1, b[1]) };
                     if s2.is_tagged() {
-                        sid = s1;
-                        at += 1;
+                        (sid, at) = (s1, at + 1);
                         break;
                     }
                     // SAFETY: as above.
                     let s3 = unsafe { dfa.next_state_untagged_unchecked(cache, s2, b[2]) };
                     if s3.is_tagged() {
-                        sid = s2;
-                        at += 2;
+                        (sid, at) = (s2, at + 2);
                         break;
                     }
                     // SAFETY: as above.
                     let s4 = unsafe { dfa.next_state_untagged_unchecked(cache, s3, b[3]) };
                     if s4.is_tagged() {
-                        sid = s3;
-                        at += 3;
+                        (sid, at) = (s3, at + 3);
                         break;
                     }
-                    sid = s4;
-                    at += 4;
+                    (sid, at) = (s4, at + 4);
                 }
-                while at < n {
-                    let next = dfa.next_state_untagged(cache, sid, text[at]);
+                for &b in &text[at..] {
+                    let next = dfa.next_state_untagged(cache, sid, b);
                     if next.is_tagged() {
                         break;
                     }
-                    sid = next;
-                    at += 1;
+                    (sid, at) = (next, at + 1);
                 }
             }
             if at >= n {
@@ -127,7 +119,7 @@ impl Detector {
             at += 1;
             if sid.is_tagged() {
                 if sid.is_match() {
-                    note(cache, sid, &mut hits);
+                    hits |= masks.get(dfa, cache, sid);
                 } else if sid.is_dead() {
                     return Ok(Hits(hits));
                 } else if sid.is_quit() {
@@ -137,10 +129,79 @@ impl Detector {
         }
         sid = dfa.next_eoi_state(cache, sid).map_err(drop)?;
         if sid.is_match() {
-            note(cache, sid, &mut hits);
+            hits |= masks.get(dfa, cache, sid);
         } else if sid.is_quit() {
             return Err(());
         }
         Ok(Hits(hits))
     }
+}
+
+/// The patterns of the lazy DFA's match states met so far, as bit masks: a match state costs
+/// one probe of a small direct-mapped table instead of a walk of its pattern list. Emptied
+/// when the DFA cache is cleared (state IDs are reused then).
+pub(super) struct MatchMasks {
+    clears: usize,
+    /// `(state, mask)`; a free slot holds the default ID, which is never a match state.
+    slots: Box<[(LazyStateID, u64)]>,
+}
+
+const MASK_SLOTS_LOG2: u32 = 10;
+
+impl MatchMasks {
+    pub(super) fn new() -> MatchMasks {
+        MatchMasks {
+            clears: 0,
+            slots: vec![(LazyStateID::default(), 0); 1 << MASK_SLOTS_LOG2].into_boxed_slice(),
+        }
+    }
+
+    /// Forgets every state if `cache` was cleared since the last call.
+    #[inline]
+    fn sync(&mut self, cache: &hybrid::dfa::Cache) {
+        if cache.clear_count() != self.clears {
+            self.clears = cache.clear_count();
+            // Rare (a full cache): the slots are rebuilt as states are met again.
+            self.slots.fill((LazyStateID::default(), 0));
+        }
+    }
+
+    /// The patterns match state `sid` reports.
+    #[inline]
+    fn get(&mut self, dfa: &hybrid::dfa::DFA, cache: &hybrid::dfa::Cache, sid: LazyStateID) -> u64 {
+        // `LazyStateID` shows its bits only to a hasher.
+        struct Bits(u64);
+        impl Hasher for Bits {
+            fn finish(&self) -> u64 {
+                self.0
+            }
+            fn write(&mut self, bytes: &[u8]) {
+                for &b in bytes {
+                    self.0 = self.0.rotate_left(8) ^ u64::from(b);
+                }
+            }
+            fn write_u32(&mut self, v: u32) {
+                self.0 = u64::from(v);
+            }
+        }
+        let mut h = Bits(0);
+        sid.hash(&mut h);
+        let i = (h.0.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - MASK_SLOTS_LOG2)) as usize;
+        // A search may clear the cache (and reuse state IDs) at any step.
+        self.sync(cache);
+        let slot = &mut self.slots[i];
+        if slot.0 != sid {
+            *slot = (sid, pattern_mask(dfa, cache, sid));
+        }
+        slot.1
+    }
+}
+
+/// The patterns match state `sid` reports, from the DFA (the slow path of `MatchMasks::get`).
+#[cold]
+#[inline(never)]
+fn pattern_mask(dfa: &hybrid::dfa::DFA, cache: &hybrid::dfa::Cache, sid: LazyStateID) -> u64 {
+    (0..dfa.match_len(cache, sid)).fold(0, |m, k| {
+        m | 1 << dfa.match_pattern(cache, sid, k).as_usize()
+    })
 }
