@@ -36,7 +36,7 @@ use super::urls;
 #[doc(hidden)]
 pub use patterns::all_patterns;
 use patterns::*;
-use scratch::{Scratch, KEEP_BYTES};
+use scratch::{Search, KEEP_BYTES};
 use setpass::Hits;
 use strip::{add_links, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
@@ -226,20 +226,19 @@ impl Detector {
     /// [`analyze`](Self::analyze), also giving `f` the line's stripped text (what the error
     /// grouper's line shape is computed from), so the line is stripped once.
     pub fn analyze_with<R>(&self, line: &[u8], f: impl FnOnce(&[u8]) -> R) -> (Analysis, R) {
-        self.with_scratch(|c| {
-            let mut stripped = std::mem::take(&mut c.stripped);
-            let mut links = std::mem::take(&mut c.links);
-            let (a, r) = if strip_into(line, &mut stripped, Some(&mut links)) {
-                let a = self.analyze_cached(&stripped, Some((line, &links)), false, c);
-                (a, f(&stripped))
+        self.with_scratch(|s| {
+            let (buf, c) = (&mut s.line, &mut s.search);
+            let (a, r) = if strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
+                let a = self.analyze_cached(&buf.stripped, Some((line, &buf.links)), false, c);
+                (a, f(&buf.stripped))
             } else {
                 (self.analyze_cached(line, None, false, c), f(line))
             };
             // A huge line does not leave a huge buffer behind in every thread.
-            stripped.shrink_to(KEEP_BYTES);
-            links.shrink_to(KEEP_BYTES / 64);
-            c.stripped = stripped;
-            c.links = links;
+            if buf.stripped.capacity() > KEEP_BYTES {
+                buf.stripped.shrink_to(KEEP_BYTES);
+                buf.links.shrink_to(KEEP_BYTES / 64);
+            }
             (a, r)
         })
     }
@@ -248,20 +247,20 @@ impl Detector {
     /// feeds the same text to `ErrorGrouper::feed`). URL spans come from `urls::find_urls` on
     /// this text.
     pub fn analyze_stripped(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|c| self.analyze_cached(stripped, None, false, c))
+        self.with_scratch(|s| self.analyze_cached(stripped, None, false, &mut s.search))
     }
 
     /// `analyze_stripped` without the pattern-set shortcuts: every family's own regex runs, as
     /// the pre-issue-21 detector did. For tests: the result must equal `analyze_stripped`'s.
     #[doc(hidden)]
     pub fn analyze_stripped_full(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|c| self.analyze_cached(stripped, None, true, c))
+        self.with_scratch(|s| self.analyze_cached(stripped, None, true, &mut s.search))
     }
 
     /// True when a pattern of any detector family matches `text` (after URL masking, no
     /// escapes): when false, the analysis is empty but for `continuation` by indentation.
     fn any_hit(&self, text: &[u8]) -> bool {
-        self.with_scratch(|c| self.set_pass(text, c).0 != 0)
+        self.with_scratch(|s| self.set_pass(text, &mut s.search).0 & !(1 << SET_REDO) != 0)
     }
 
     /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
@@ -271,55 +270,83 @@ impl Detector {
         stripped: &[u8],
         links: Option<(&[u8], &[Link])>,
         force_full: bool,
-        c: &mut Scratch,
+        c: &mut Search,
     ) -> Analysis {
-        let vis = visible_part(stripped);
         let mut a = Analysis::default();
-        let mut masked = std::mem::take(&mut c.masked);
-        let text: &[u8] = if self.url_marker.find(vis).is_some() {
-            let spans = urls::find_urls_with(vis, &mut c.url);
-            if spans.is_empty() {
-                vis
-            } else {
-                masked.clear();
-                masked.extend_from_slice(vis);
-                for r in &spans {
-                    a.urls.push(urls::normalize(&vis[r.clone()]));
-                    masked[r.clone()].fill(b' ');
-                }
+        // One set pass over the whole stripped line first: unless it hit `SET_REDO` (`://`, CR,
+        // LF), the line is its own visible part and has no URL to blank, so these are the hits.
+        let first = if force_full {
+            None
+        } else {
+            Some(self.set_pass(stripped, c)).filter(|h| !h.has(SET_REDO))
+        };
+        let mut masked = Vec::new();
+        let (text, hits) = match first {
+            Some(hits) => {
                 if let Some((line, links)) = links {
-                    add_links(&mut a.urls, &spans, stripped, vis, line, links);
+                    add_links(&mut a.urls, &[], stripped, stripped, line, links);
                 }
-                &masked
+                (stripped, hits)
             }
-        } else {
-            if let Some((line, links)) = links {
-                add_links(&mut a.urls, &[], stripped, vis, line, links);
+            None => {
+                masked = std::mem::take(&mut c.masked);
+                let text = self.visible_text(stripped, links, &mut masked, &mut a, c);
+                let hits = match force_full {
+                    true => Hits(0),
+                    false => Hits(self.set_pass(text, c).0 & !(1 << SET_REDO)),
+                };
+                (text, hits)
             }
-            vis
         };
-        let hits = if force_full {
-            Hits(0)
+        if hits.0 == 0 && !force_full {
+            a.continuation = is_indented_continuation(text);
         } else {
-            let hits = self.set_pass(text, c);
-            if hits.0 == 0 {
-                a.continuation = is_indented_continuation(text);
-                masked.shrink_to(KEEP_BYTES);
-                c.masked = masked;
-                return a;
-            }
-            hits
-        };
-        self.full(text, hits, force_full, &mut a, c);
-        masked.shrink_to(KEEP_BYTES);
-        c.masked = masked;
+            self.full(text, hits, force_full, &mut a, c);
+        }
+        if masked.capacity() != 0 {
+            masked.shrink_to(KEEP_BYTES);
+            c.masked = masked;
+        }
         a
+    }
+
+    /// The visible part of `stripped` with its URLs blanked (in `masked` when there are any);
+    /// the URLs, and the OSC 8 link targets (`links`), go to `a.urls`.
+    fn visible_text<'t>(
+        &self,
+        stripped: &'t [u8],
+        links: Option<(&[u8], &[Link])>,
+        masked: &'t mut Vec<u8>,
+        a: &mut Analysis,
+        c: &mut Search,
+    ) -> &'t [u8] {
+        let vis = visible_part(stripped);
+        let spans = if self.url_marker.find(vis).is_some() {
+            urls::find_urls_with(vis, &mut c.url)
+        } else {
+            Vec::new()
+        };
+        for r in &spans {
+            a.urls.push(urls::normalize(&vis[r.clone()]));
+        }
+        if let Some((line, links)) = links {
+            add_links(&mut a.urls, &spans, stripped, vis, line, links);
+        }
+        if spans.is_empty() {
+            return vis;
+        }
+        masked.clear();
+        masked.extend_from_slice(vis);
+        for r in &spans {
+            masked[r.clone()].fill(b' ');
+        }
+        masked
     }
 
     /// The decision logic of the detector. Without `force_full`, a family whose patterns the
     /// set pass did not hit is skipped, and a family whose result the set alone decides (an
     /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex.
-    fn full(&self, text: &[u8], hits: Hits, force_full: bool, a: &mut Analysis, c: &mut Scratch) {
+    fn full(&self, text: &[u8], hits: Hits, force_full: bool, a: &mut Analysis, c: &mut Search) {
         let (start_hit, vite_hit) = (hits.first(SET_STARTS..SET_VITE), hits.has(SET_VITE));
         let label_hits = hits.within(SET_LABELS..SET_HINTS);
         // With the label parts hit all from one label pattern, that pattern alone finds the same
@@ -357,7 +384,7 @@ impl Detector {
         } else {
             Some(None)
         };
-        let mut label_match = |c: &mut Scratch| {
+        let mut label_match = |c: &mut Search| {
             *label.get_or_insert_with(|| match only_label {
                 Some(i) => find(&self.label_one[i], &mut c.label_one[i], text),
                 None => find(&self.labels, &mut c.labels, text),
@@ -455,19 +482,19 @@ impl Detector {
                 || if force_full {
                     is_match(&self.continuations, &mut c.continuations, text)
                 } else {
-                    hits.any(SET_CONTINUATIONS..SET_LEN)
+                    hits.any(SET_CONTINUATIONS..SET_REDO)
                 };
         }
     }
 
-    fn structured_level(&self, text: &[u8], c: &mut Scratch) -> Option<Level> {
+    fn structured_level(&self, text: &[u8], c: &mut Search) -> Option<Level> {
         let m = find(&self.structured, &mut c.structured, text)?;
         let s = &text[m.range()];
         let value_at = s.iter().rposition(|&b| b == b'=' || b == b':')? + 1;
         classify(&s[value_at..])
     }
 
-    fn error_start(&self, text: &[u8], c: &mut Scratch) -> Option<ErrorKind> {
+    fn error_start(&self, text: &[u8], c: &mut Search) -> Option<ErrorKind> {
         if let Some(m) = find(&self.starts, &mut c.starts, text) {
             return Some(self.start_kinds[m.pattern().as_usize()]);
         }

@@ -375,7 +375,11 @@ pub(super) const SET_TAGS: usize = SET_HINTS + HINTS.len();
 pub(super) const SET_STARTS: usize = SET_TAGS + TAG_PARTS.len();
 pub(super) const SET_VITE: usize = SET_STARTS + STARTS.len() + STARTS_ANYWHERE.len();
 pub(super) const SET_CONTINUATIONS: usize = SET_VITE + 1;
-pub(super) const SET_LEN: usize = SET_CONTINUATIONS + CONTINUATIONS.len();
+/// Not a detector: `://` (a URL may need blanking) or a line break (the visible part may be
+/// shorter). A line that hits none of these is analysed as it is.
+pub(super) const SET_REDO: usize = SET_CONTINUATIONS + CONTINUATIONS.len();
+pub(super) const REDO: &str = r"(?-u)://|\r|\n";
+pub(super) const SET_LEN: usize = SET_REDO + 1;
 
 pub(super) fn build_one(pat: &str, kind: MatchKind) -> meta::Regex {
     build_many(&[pat], kind)
@@ -416,6 +420,7 @@ pub fn all_patterns() -> Vec<String> {
     all.extend(start_patterns().0);
     all.push(VITE_ERROR.to_string());
     all.extend(CONTINUATIONS.iter().map(|s| s.to_string()));
+    all.push(REDO.to_string());
     debug_assert_eq!(all.len(), SET_LEN);
     all
 }

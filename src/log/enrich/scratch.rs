@@ -13,6 +13,19 @@ use super::{urls, Detector};
 /// several threads at once (the worker and helping appenders), each thread keeps its own
 /// caches, and searches pass them explicitly.
 pub(super) struct Scratch {
+    /// The line being analysed, stripped.
+    pub(super) line: LineBufs,
+    pub(super) search: Search,
+}
+
+/// The stripped line and its OSC 8 links (`Detector::analyze`).
+pub(super) struct LineBufs {
+    pub(super) stripped: Vec<u8>,
+    pub(super) links: Vec<Link>,
+}
+
+/// Regex caches and the buffers the analysis of a stripped line uses.
+pub(super) struct Search {
     pub(super) set: meta::Cache,
     pub(super) set_dfa: hybrid::dfa::Cache,
     pub(super) structured: meta::Cache,
@@ -30,10 +43,6 @@ pub(super) struct Scratch {
     pub(super) match_masks: MatchMasks,
     /// The hint patterns `each_match` found (the rare lines with several hint patterns).
     pub(super) hint_set: PatternSet,
-    /// The line without escapes (`analyze`).
-    pub(super) stripped: Vec<u8>,
-    /// The OSC 8 links of the line.
-    pub(super) links: Vec<Link>,
     /// The visible text with its URLs blanked.
     pub(super) masked: Vec<u8>,
 }
@@ -81,6 +90,16 @@ thread_local! {
 impl Detector {
     pub(super) fn new_scratch(&self) -> Scratch {
         Scratch {
+            line: LineBufs {
+                stripped: Vec::new(),
+                links: Vec::new(),
+            },
+            search: self.new_search(),
+        }
+    }
+
+    fn new_search(&self) -> Search {
+        Search {
             set: self.set.create_cache(),
             set_dfa: self.set_dfa.create_cache(),
             structured: self.structured.create_cache(),
@@ -95,8 +114,6 @@ impl Detector {
             hits: PatternSet::new(self.set.pattern_len()),
             match_masks: MatchMasks::new(),
             hint_set: PatternSet::new(self.hints.pattern_len()),
-            stripped: Vec::new(),
-            links: Vec::new(),
             masked: Vec::new(),
         }
     }

@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use regex_automata::{hybrid, hybrid::LazyStateID, Input};
 
 use super::patterns::SET_LEN;
-use super::scratch::Scratch;
+use super::scratch::Search;
 use super::Detector;
 
 /// Which set patterns the set pass found: bit `i` for pattern `i`.
@@ -47,7 +47,7 @@ impl Detector {
     /// (with `MatchKind::All` and an unanchored start, the match states visited name every
     /// pattern that matches somewhere). Should the lazy DFA give up (a quit state or a cache
     /// that keeps filling), the meta regex does the same search with its fallbacks.
-    pub(super) fn set_pass(&self, text: &[u8], c: &mut Scratch) -> Hits {
+    pub(super) fn set_pass(&self, text: &[u8], c: &mut Search) -> Hits {
         if let Ok(h) = self.set_dfa_pass(text, c) {
             return h;
         }
@@ -57,7 +57,7 @@ impl Detector {
         Hits(c.hits.iter().fold(0, |m, p| m | 1 << p.as_usize()))
     }
 
-    pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Scratch) -> Result<Hits, ()> {
+    pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Search) -> Result<Hits, ()> {
         let dfa = &self.set_dfa;
         let cache = &mut c.set_dfa;
         let masks = &mut c.match_masks;
