@@ -28,9 +28,7 @@ mod setpass;
 mod strip;
 mod text;
 
-use regex_automata::{
-    hybrid, meta, nfa::thompson, util::syntax, Input, MatchKind, PatternID, PatternSet,
-};
+use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Input, MatchKind};
 
 use super::urls;
 #[doc(hidden)]
@@ -283,8 +281,11 @@ impl Detector {
         let mut masked = Vec::new();
         let (text, hits) = match first {
             Some(hits) => {
-                if let Some((line, links)) = links {
-                    add_links(&mut a.urls, &[], stripped, stripped, line, links);
+                match links {
+                    Some((line, links)) if !links.is_empty() => {
+                        add_links(&mut a.urls, &[], stripped, stripped, line, links)
+                    }
+                    _ => {}
                 }
                 (stripped, hits)
             }
@@ -396,6 +397,7 @@ impl Detector {
                     level = Some(l);
                     explicit = true;
                 }
+                _ if !force_full && label_hits == 0 => {}
                 _ => {
                     if let Some(m) = label_match(c) {
                         level = classify(&text[m.range()]);
@@ -411,28 +413,25 @@ impl Detector {
             None => None,
         };
         level = level.max(start_level);
-        c.hint_set.clear();
-        let first_hint = hits.first(SET_HINTS..SET_TAGS);
-        let more_hints = hits.count(SET_HINTS..SET_TAGS) > 1;
-        if force_full || more_hints {
-            let hints = &mut c.hint_set;
+        // The hint patterns the non-overlapping matches find, as bits (`HINTS` order).
+        let mut hints = hits.within(SET_HINTS..SET_TAGS) >> SET_HINTS;
+        if force_full || hints.count_ones() > 1 {
+            // Several hint patterns: which ones the non-overlapping matches keep needs the
+            // search (one alone is found by it, and only it).
+            hints = 0;
             each_match(&self.hints, &mut c.hints, text, |m| {
-                let _ = hints.try_insert(m.pattern());
+                hints |= 1 << m.pattern().as_usize();
             });
-        } else if let Some(i) = first_hint {
-            // One hint pattern matches: `each_match` would find it (and only it).
-            c.hint_set.insert(PatternID::must(i - SET_HINTS));
         }
-        let hints = &c.hint_set;
+        let hit = |i: usize| hints >> i & 1 != 0;
         if level.is_none() {
-            if hit(hints, HINT_ERROR_COUNT) || hit(hints, HINT_FAILED) || hit(hints, HINT_HTTP_5XX)
-            {
+            if hit(HINT_ERROR_COUNT) || hit(HINT_FAILED) || hit(HINT_HTTP_5XX) {
                 level = Some(Level::Error);
-            } else if hit(hints, HINT_WARN_COUNT) || hit(hints, HINT_COMPILED_WARN) {
+            } else if hit(HINT_WARN_COUNT) || hit(HINT_COMPILED_WARN) {
                 level = Some(Level::Warn);
             }
         }
-        let warn_count = hit(hints, HINT_WARN_COUNT);
+        let warn_count = hit(HINT_WARN_COUNT);
         a.level = level.unwrap_or(Level::Unknown);
         // A line at error level by an explicit label, not indented, reports an error.
         if a.error.is_none() && explicit && a.level >= Level::Error && !starts_indented(text) {
@@ -452,12 +451,12 @@ impl Detector {
         // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
         let stack_frame = trim_start(text).starts_with(b"at ");
         let (mut tag_bits, mut words_only) = (0, true);
-        for i in SET_TAGS..SET_STARTS {
-            if hits.has(i) {
-                let (bit, word, _) = TAG_PARTS[i - SET_TAGS];
-                tag_bits |= bit;
-                words_only &= word;
-            }
+        let mut tag_hits = hits.within(SET_TAGS..SET_STARTS) >> SET_TAGS;
+        while tag_hits != 0 {
+            let (bit, word, _) = TAG_PARTS[tag_hits.trailing_zeros() as usize];
+            tag_bits |= bit;
+            words_only &= word;
+            tag_hits &= tag_hits - 1;
         }
         if force_full || (!stack_frame && !words_only && tag_bits.count_ones() > 1) {
             // Several tag kinds, not all by whole words: which ones the non-overlapping matches
@@ -505,10 +504,6 @@ impl Detector {
         }
         None
     }
-}
-
-fn hit(set: &PatternSet, i: usize) -> bool {
-    set.contains(PatternID::must(i))
 }
 
 /// True when a pattern of any detector family can match `text` (an ANSI-stripped, visible line

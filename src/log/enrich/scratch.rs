@@ -41,8 +41,6 @@ pub(super) struct Search {
     pub(super) hits: PatternSet,
     /// The set DFA's match states met, by pattern mask.
     pub(super) match_masks: MatchMasks,
-    /// The hint patterns `each_match` found (the rare lines with several hint patterns).
-    pub(super) hint_set: PatternSet,
     /// The visible text with its URLs blanked.
     pub(super) masked: Vec<u8>,
 }
@@ -113,7 +111,6 @@ impl Detector {
             url: urls::url_cache(),
             hits: PatternSet::new(self.set.pattern_len()),
             match_masks: MatchMasks::new(),
-            hint_set: PatternSet::new(self.hints.pattern_len()),
             masked: Vec::new(),
         }
     }

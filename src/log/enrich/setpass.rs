@@ -35,10 +35,6 @@ impl Hits {
     pub(super) fn any(self, r: Range<usize>) -> bool {
         self.within(r) != 0
     }
-
-    pub(super) fn count(self, r: Range<usize>) -> u32 {
-        self.within(r).count_ones()
-    }
 }
 
 impl Detector {

@@ -120,11 +120,17 @@ pub(super) fn is_indented_continuation(text: &[u8]) -> bool {
     if rest.is_empty() {
         return false;
     }
-    if is_cargo_status(rest) {
-        return false;
+    // Dispatch on the first byte: cargo's words start upper case, the pass marks are `-` or
+    // non-ASCII.
+    match rest[0] {
+        b'A'..=b'Z' => !is_cargo_status(rest),
+        b'-' => false,
+        0x80.. => {
+            const PASS: &[&str] = &["✓", "✔", "✅", "○", "➜", "▲"];
+            !PASS.iter().any(|s| rest.starts_with(s.as_bytes()))
+        }
+        _ => true,
     }
-    const PASS: &[&str] = &["✓", "✔", "✅", "○", "➜", "▲", "-"];
-    !PASS.iter().any(|s| rest.starts_with(s.as_bytes()))
 }
 
 pub(super) fn trim_start(s: &[u8]) -> &[u8] {
