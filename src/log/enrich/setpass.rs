@@ -58,52 +58,55 @@ impl Detector {
         let cache = &mut c.set_dfa;
         let masks = &mut c.match_masks;
         let mut hits = 0u64;
-        let mut sid = dfa
-            .start_state_forward(cache, &Input::new(text))
-            .map_err(drop)?;
+        // Every search starts at the start of its text: always the same start state.
+        masks.sync(cache);
+        let mut sid = match masks.start {
+            Some(sid) => sid,
+            None => {
+                let sid = dfa
+                    .start_state_forward(cache, &Input::new(text))
+                    .map_err(drop)?;
+                masks.sync(cache);
+                masks.start = Some(sid);
+                sid
+            }
+        };
         let (n, mut at) = (text.len(), 0);
         loop {
             if !sid.is_tagged() {
                 // The hot loop: cached transitions between plain states (the cache is only
-                // read here, so its table stays in registers). Four bytes a round while none
-                // of them leaves the plain states (most of a line), then byte by byte up to
-                // the first transition that does.
+                // read here, so its table stays in registers). Eight bytes a round while none
+                // of them leaves the plain states (most of a line); a round that meets a
+                // transition that does stops before it, for the full step below.
                 let cache: &hybrid::dfa::Cache = cache;
-                for b in text[at..].chunks_exact(4) {
-                    // SAFETY: `sid` is untagged (checked above, or an untagged result below)
-                    // and came from this cache, which is not modified in this loop: each
-                    // call's `current` is a valid untagged state of `cache`, as
+                let step = |sid, b| {
+                    // SAFETY: every `sid` passed here is untagged (checked above, or an
+                    // untagged result of this closure) and came from this cache, which is not
+                    // modified in this loop: a valid untagged state of `cache`, as
                     // `next_state_untagged_unchecked` requires.
-                    let s1 = unsafe { dfa.next_state_untagged_unchecked(cache, sid, b[0]) };
-                    if s1.is_tagged() {
-                        break;
+                    unsafe { dfa.next_state_untagged_unchecked(cache, sid, b) }
+                };
+                let mut stopped = false;
+                'rounds: for b in text[at..].chunks_exact(8) {
+                    let mut s = sid;
+                    for (k, &byte) in b.iter().enumerate() {
+                        let next = step(s, byte);
+                        if next.is_tagged() {
+                            (sid, at, stopped) = (s, at + k, true);
+                            break 'rounds;
+                        }
+                        s = next;
                     }
-                    // SAFETY: as above (`s1` is an untagged state of `cache`).
-                    let s2 = unsafe { dfa.next_state_untagged_unchecked(cache, s1, b[1]) };
-                    if s2.is_tagged() {
-                        (sid, at) = (s1, at + 1);
-                        break;
-                    }
-                    // SAFETY: as above.
-                    let s3 = unsafe { dfa.next_state_untagged_unchecked(cache, s2, b[2]) };
-                    if s3.is_tagged() {
-                        (sid, at) = (s2, at + 2);
-                        break;
-                    }
-                    // SAFETY: as above.
-                    let s4 = unsafe { dfa.next_state_untagged_unchecked(cache, s3, b[3]) };
-                    if s4.is_tagged() {
-                        (sid, at) = (s3, at + 3);
-                        break;
-                    }
-                    (sid, at) = (s4, at + 4);
+                    (sid, at) = (s, at + 8);
                 }
-                for &b in &text[at..] {
-                    let next = dfa.next_state_untagged(cache, sid, b);
-                    if next.is_tagged() {
-                        break;
+                if !stopped {
+                    for &b in &text[at..] {
+                        let next = step(sid, b);
+                        if next.is_tagged() {
+                            break;
+                        }
+                        (sid, at) = (next, at + 1);
                     }
-                    (sid, at) = (next, at + 1);
                 }
             }
             if at >= n {
@@ -133,11 +136,13 @@ impl Detector {
     }
 }
 
-/// The patterns of the lazy DFA's match states met so far, as bit masks: a match state costs
-/// one probe of a small direct-mapped table instead of a walk of its pattern list. Emptied
-/// when the DFA cache is cleared (state IDs are reused then).
+/// What the set pass remembers of the lazy DFA between lines: its start state, and the
+/// patterns of the match states met so far as bit masks (a match state costs one probe of a
+/// small direct-mapped table instead of a walk of its pattern list). Forgotten when the DFA
+/// cache is cleared (state IDs are reused then).
 pub(super) struct MatchMasks {
     clears: usize,
+    start: Option<LazyStateID>,
     /// `(state, mask)`; a free slot holds the default ID, which is never a match state.
     slots: Box<[(LazyStateID, u64)]>,
 }
@@ -148,6 +153,7 @@ impl MatchMasks {
     pub(super) fn new() -> MatchMasks {
         MatchMasks {
             clears: 0,
+            start: None,
             slots: vec![(LazyStateID::default(), 0); 1 << MASK_SLOTS_LOG2].into_boxed_slice(),
         }
     }
@@ -157,6 +163,7 @@ impl MatchMasks {
     fn sync(&mut self, cache: &hybrid::dfa::Cache) {
         if cache.clear_count() != self.clears {
             self.clears = cache.clear_count();
+            self.start = None;
             // Rare (a full cache): the slots are rebuilt as states are met again.
             self.slots.fill((LazyStateID::default(), 0));
         }
