@@ -226,14 +226,17 @@ impl Detector {
     pub fn analyze_with<R>(&self, line: &[u8], f: impl FnOnce(&[u8]) -> R) -> (Analysis, R) {
         self.with_scratch(|s| {
             let (buf, c) = (&mut s.line, &mut s.search);
-            let (a, r) = if strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
-                let a = self.analyze_cached(&buf.stripped, Some((line, &buf.links)), false, c);
-                (a, f(&buf.stripped))
-            } else {
-                (self.analyze_cached(line, None, false, c), f(line))
+            let (a, r) = match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
+                Some(len) => {
+                    let stripped = &buf.stripped[..len];
+                    let a = self.analyze_cached(stripped, Some((line, &buf.links)), false, c);
+                    (a, f(stripped))
+                }
+                None => (self.analyze_cached(line, None, false, c), f(line)),
             };
             // A huge line does not leave a huge buffer behind in every thread.
             if buf.stripped.capacity() > KEEP_BYTES {
+                buf.stripped.clear();
                 buf.stripped.shrink_to(KEEP_BYTES);
                 buf.links.shrink_to(KEEP_BYTES / 64);
             }

@@ -98,131 +98,146 @@ pub fn visible_part(text: &[u8]) -> &[u8] {
 /// by a byte that cannot belong to it ends there and that byte is kept.
 pub fn strip_ansi(line: &[u8]) -> Cow<'_, [u8]> {
     let mut out = Vec::new();
-    if strip_into(line, &mut out, None) {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(line)
+    match strip_into(line, &mut out, None) {
+        Some(len) => {
+            out.truncate(len);
+            Cow::Owned(out)
+        }
+        None => Cow::Borrowed(line),
     }
 }
 
-/// [`strip_ansi`] into a reused buffer: false (and `out` untouched) when `line` has no escape;
-/// otherwise `out` is the stripped line. With `links`, it also receives each OSC 8 hyperlink
-/// (`ESC ] 8 ; params ; URI` ended by BEL or ST): the offset in `out` where it stood and the
-/// range of its URI in `line` (a link that closes with an empty URI gives an empty range).
+/// [`strip_ansi`] into a reused buffer: `None` (and `out` untouched) when `line` has no escape;
+/// otherwise `Some(len)`, and `out[..len]` is the stripped line (`out` may be longer: it is
+/// kept at least eight bytes longer than the line, so its bytes are not zeroed on every line).
+/// With `links`, it also receives each OSC 8 hyperlink (`ESC ] 8 ; params ; URI` ended by BEL
+/// or ST): the offset in the output where it stood and the range of its URI in `line` (a link
+/// that closes with an empty URI gives an empty range).
 pub(super) fn strip_into(
     line: &[u8],
     out: &mut Vec<u8>,
     mut links: Option<&mut Vec<Link>>,
-) -> bool {
-    let Some(first) = memchr::memchr(0x1b, line) else {
-        return false;
-    };
-    out.clear();
-    // The output is never longer than the line: no reallocation below.
-    out.reserve(line.len());
+) -> Option<usize> {
+    let first = memchr::memchr(0x1b, line)?;
     if let Some(l) = links.as_deref_mut() {
         l.clear();
     }
-    out.extend_from_slice(&line[..first]);
     let n = line.len();
-    let mut i = first;
+    // Room for the whole line and one more word: runs are copied a word at a time, and the
+    // output is never longer than the line.
+    if out.len() < n + 8 {
+        out.resize(n + 8, 0);
+    }
+    let buf = &mut out[..];
+    buf[..first].copy_from_slice(&line[..first]);
+    let (mut i, mut o) = (first, first);
+    // Here `line[i]` is an ESC (or `i == n`).
     while i < n {
-        if line[i] != 0x1b {
-            i = copy_run(line, i, out);
-            continue;
-        }
         i += 1;
         let Some(&k) = line.get(i) else { break };
-        match k {
-            b'[' => {
+        i = if k == b'[' {
+            // CSI, most escapes (colours): parameters, intermediates, final byte.
+            i += 1;
+            while line.get(i).is_some_and(|b| (0x30..=0x3f).contains(b)) {
                 i += 1;
-                while i < n && (0x30..=0x3f).contains(&line[i]) {
-                    i += 1;
-                }
-                while i < n && (0x20..=0x2f).contains(&line[i]) {
-                    i += 1;
-                }
-                if i < n && (0x40..=0x7e).contains(&line[i]) {
-                    i += 1;
-                }
             }
-            b']' | b'P' | b'X' | b'^' | b'_' => {
+            while line.get(i).is_some_and(|b| (0x20..=0x2f).contains(b)) {
                 i += 1;
-                let body = i;
-                let mut terminated = false;
-                while i < n {
-                    if line[i] == 0x07 && k == b']' {
-                        terminated = true;
-                        break;
-                    }
-                    if line[i] == 0x1b {
-                        // ST ends the string; any other escape starts a new sequence (the
-                        // string ended unterminated).
-                        terminated = line.get(i + 1) == Some(&b'\\');
-                        break;
-                    }
-                    i += 1;
+            }
+            i + usize::from(line.get(i).is_some_and(|b| (0x40..=0x7e).contains(b)))
+        } else {
+            skip_escape(line, i, k, o, links.as_deref_mut())
+        };
+        if line.get(i) != Some(&0x1b) {
+            (i, o) = copy_run(line, i, buf, o);
+        }
+    }
+    Some(o)
+}
+
+/// Skips the escape sequence whose byte after ESC is `k` (at `line[i]`, not `[`); returns
+/// where the text goes on. An OSC 8 link is recorded in `links` at output offset `o`.
+fn skip_escape(line: &[u8], mut i: usize, k: u8, o: usize, links: Option<&mut Vec<Link>>) -> usize {
+    let n = line.len();
+    match k {
+        b']' | b'P' | b'X' | b'^' | b'_' => {
+            i += 1;
+            let body = i;
+            let mut terminated = false;
+            while i < n {
+                if line[i] == 0x07 && k == b']' {
+                    terminated = true;
+                    break;
                 }
-                let body_end = i;
-                if terminated {
-                    i += if line[i] == 0x07 { 1 } else { 2 };
+                if line[i] == 0x1b {
+                    // ST ends the string; any other escape starts a new sequence (the
+                    // string ended unterminated).
+                    terminated = line.get(i + 1) == Some(&b'\\');
+                    break;
                 }
-                if let Some(l) = links.as_deref_mut() {
-                    let s = &line[body..body_end];
-                    if k == b']' && terminated && s.starts_with(b"8;") {
-                        if let Some(semi) = memchr::memchr(b';', &s[2..]) {
-                            let uri = body + 2 + semi + 1;
-                            l.push((out.len(), uri..body_end));
-                        }
+                i += 1;
+            }
+            let body_end = i;
+            if terminated {
+                i += if line[i] == 0x07 { 1 } else { 2 };
+            }
+            if let Some(l) = links {
+                let s = &line[body..body_end];
+                if k == b']' && terminated && s.starts_with(b"8;") {
+                    if let Some(semi) = memchr::memchr(b';', &s[2..]) {
+                        let uri = body + 2 + semi + 1;
+                        l.push((o, uri..body_end));
                     }
                 }
             }
-            0x20..=0x2f => {
-                while i < n && (0x20..=0x2f).contains(&line[i]) {
-                    i += 1;
-                }
-                if i < n && (0x30..=0x7e).contains(&line[i]) {
-                    i += 1;
-                }
+        }
+        0x20..=0x2f => {
+            while i < n && (0x20..=0x2f).contains(&line[i]) {
+                i += 1;
             }
-            0x1b => {
-                // ESC ESC: the first is dropped, the second starts a new sequence.
-            }
-            _ => {
+            if i < n && (0x30..=0x7e).contains(&line[i]) {
                 i += 1;
             }
         }
+        0x1b => {
+            // ESC ESC: the first is dropped, the second starts a new sequence.
+        }
+        _ => {
+            i += 1;
+        }
     }
-    true
+    i
 }
 
-/// Copies `line[i..]` up to the next ESC (or the end) to `out`; returns where it stopped. Runs
-/// between escapes are short (a few words between colour codes), so this goes eight bytes a
-/// step with a word test for ESC instead of calling `memchr` and `memcpy` per run.
-fn copy_run(line: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
+/// Copies `line[i..]` up to the next ESC (or the end) to `buf[o..]`; returns where the input
+/// and the output stopped. Runs between escapes are short (a few words between colour codes),
+/// so this goes eight bytes a step with a word test for ESC, storing whole words (`buf` has
+/// eight bytes more than `line`, and `o <= i`).
+fn copy_run(line: &[u8], mut i: usize, buf: &mut [u8], mut o: usize) -> (usize, usize) {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const ESCS: u64 = u64::from_ne_bytes([0x1b; 8]);
-    while let Some(chunk) = line.get(i..i + 8) {
-        let chunk: &[u8; 8] = chunk.try_into().expect("eight bytes");
+    while let (Some(chunk), Some(dst)) = (
+        line.get(i..).and_then(<[u8]>::first_chunk::<8>),
+        buf.get_mut(o..).and_then(<[u8]>::first_chunk_mut::<8>),
+    ) {
+        *dst = *chunk;
         let x = u64::from_le_bytes(*chunk) ^ ESCS;
         // The lowest zero byte of `x` (an ESC) sets its high bit here; bytes above it may
         // be set falsely, bytes below it are not.
         let esc = x.wrapping_sub(ONES) & !x & HIGHS;
-        out.extend_from_slice(chunk);
         if esc != 0 {
             let k = esc.trailing_zeros() as usize / 8;
-            out.truncate(out.len() - 8 + k);
-            return i + k;
+            return (i + k, o + k);
         }
-        i += 8;
+        (i, o) = (i + 8, o + 8);
     }
-    while let Some(&b) = line.get(i) {
+    while let (Some(&b), Some(d)) = (line.get(i), buf.get_mut(o)) {
         if b == 0x1b {
             break;
         }
-        out.push(b);
-        i += 1;
+        *d = b;
+        (i, o) = (i + 1, o + 1);
     }
-    i
+    (i, o)
 }
