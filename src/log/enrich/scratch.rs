@@ -115,6 +115,26 @@ impl Detector {
         }
     }
 
+    /// Adds this detector's scratch to a thread's table (from the spares of exited threads, or
+    /// new); returns its index.
+    #[cold]
+    #[inline(never)]
+    fn add_scratch(&self, table: &mut Vec<(u64, Box<Scratch>)>) -> usize {
+        let s = take_spare(self.id).unwrap_or_else(|| self.boxed_scratch());
+        if table.len() >= CACHED_DETECTORS {
+            table.remove(0);
+        }
+        table.push((self.id, s));
+        table.len() - 1
+    }
+
+    /// A new scratch, on the heap (it is large: kept off the callers' stack frames).
+    #[cold]
+    #[inline(never)]
+    fn boxed_scratch(&self) -> Box<Scratch> {
+        Box::new(self.new_scratch())
+    }
+
     /// Runs `f` with this thread's scratch for this detector (from the thread's table, or the
     /// spares of exited threads, or new). A thread being torn down gets a fresh one.
     pub(super) fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
@@ -123,14 +143,7 @@ impl Detector {
             let mut t = t.try_borrow_mut().ok()?;
             let i = match t.0.iter().position(|(x, _)| *x == self.id) {
                 Some(i) => i,
-                None => {
-                    let s = take_spare(self.id).unwrap_or_else(|| Box::new(self.new_scratch()));
-                    if t.0.len() >= CACHED_DETECTORS {
-                        t.0.remove(0);
-                    }
-                    t.0.push((self.id, s));
-                    t.0.len() - 1
-                }
+                None => self.add_scratch(&mut t.0),
             };
             let f = f.take()?;
             Some(f(&mut t.0[i].1))
@@ -138,7 +151,7 @@ impl Detector {
         match (r, f) {
             (Ok(Some(r)), _) => r,
             // Thread-local gone (thread exit) or in use: a fresh scratch, dropped after.
-            (_, Some(f)) => f(&mut self.new_scratch()),
+            (_, Some(f)) => f(&mut self.boxed_scratch()),
             (_, None) => unreachable!("analysis ran but returned nothing"),
         }
     }
