@@ -276,14 +276,13 @@ impl Detector {
         let mut a = Analysis::default();
         // One set pass over the whole stripped line first: unless it hit `SET_REDO` (`://`, CR,
         // LF), the line is its own visible part and has no URL to blank, so these are the hits.
-        let first = if force_full {
-            None
-        } else {
-            Some(self.set_pass(stripped, c)).filter(|h| !h.has(SET_REDO))
+        let first = match force_full {
+            true => None,
+            false => Some(self.set_pass(stripped, c)),
         };
         let mut masked = Vec::new();
         let (text, hits) = match first {
-            Some(hits) => {
+            Some(hits) if !hits.has(SET_REDO) => {
                 match links {
                     Some((line, links)) if !links.is_empty() => {
                         add_links(&mut a.urls, &[], stripped, stripped, line, links)
@@ -292,12 +291,14 @@ impl Detector {
                 }
                 (stripped, hits)
             }
-            None => {
+            _ => {
                 masked = std::mem::take(&mut c.masked);
                 let text = self.visible_text(stripped, links, &mut masked, &mut a, c);
-                let hits = match force_full {
-                    true => Hits(0),
-                    false => Hits(self.set_pass(text, c).0 & !(1 << SET_REDO)),
+                let hits = match first {
+                    None => Hits(0),
+                    // Nothing to blank and the whole line visible: the same text.
+                    Some(h) if std::ptr::eq(text, stripped) => Hits(h.0 & !(1 << SET_REDO)),
+                    Some(_) => Hits(self.set_pass(text, c).0 & !(1 << SET_REDO)),
                 };
                 (text, hits)
             }
