@@ -1,17 +1,22 @@
 //! Line analysis for enrichment: level, tags, URLs and error starts.
 //!
-//! Everything is compiled once in [`Detector::new`] (`regex-automata` meta regexes: linear time,
-//! no backtracking). One line costs:
-//! 1. one strip pass ([`strip_ansi`]; `analyze` strips into a reused per-thread buffer and keeps
-//!    the targets of OSC 8 hyperlinks, which become URLs);
-//! 2. the URL finder, only when the visible text has `://` (`memmem`); URL text is blanked;
-//! 3. one overlapping pass of a pattern set holding every detector pattern (`SET_*` layout):
-//!    it says which patterns match anywhere. Families with no hit are skipped; the set alone
-//!    decides the error start (every start pattern is anchored, so the lowest-numbered hit is
-//!    the leftmost-first match), the vite start, continuations, a single hint pattern and a
-//!    single tag kind. Only a label or structured level (whose matched text is classified) and
-//!    lines with several hint patterns or tag kinds (non-overlapping match semantics) run their
-//!    family's own regex.
+//! Everything is compiled once in [`Detector::new`] (`regex-automata`: linear time, no
+//! backtracking). One line costs:
+//! 1. one strip pass ([`strip_ansi`]; `analyze` strips into a reused per-thread buffer, copying
+//!    the text between escapes a word at a time, and keeps the targets of OSC 8 hyperlinks,
+//!    which become URLs) — skipped by one `memchr` when the line has no ESC;
+//! 2. one overlapping pass of a pattern set holding every detector pattern (`SET_*` layout in
+//!    `patterns`), driven byte by byte over the lazy DFA (`setpass`): it says which patterns
+//!    match anywhere. The set also holds `://`, CR and LF (`SET_REDO`): only a line that hits
+//!    one of them takes its visible part, runs the URL finder and blanks the URL text, and
+//!    passes the set again if that changed the text;
+//! 3. decisions from the hits: families with no hit are skipped; the error start (every start
+//!    pattern is anchored, so the lowest-numbered hit is the leftmost-first match), the vite
+//!    start, continuations, a single hint pattern, tags (split into whole-word parts and the
+//!    rest) and levels (labels and structured fields split by the level their text names) come
+//!    from the hits alone. A family's own regex runs only when the hits leave it open: label
+//!    parts of different levels (the leftmost decides), several hint patterns, or several tag
+//!    kinds not all by whole words (non-overlapping match semantics).
 //!
 //! `analyze_stripped_full` runs every family's regex instead (the detector before issue 21);
 //! tests check both paths agree, and `tests/detect_diff.rs` checks the result against the
