@@ -21,9 +21,18 @@
 //! * `linkify` — the `linkify` crate's `LinkFinder` (URLs only) collecting each link's text.
 //!
 //! Measured when issue 21 landed (2 shared cores, 7 rounds): lfe 329 ns/line, old 780 ns/line
-//! (2.39x), regex-set 196 ns/line. The same ratio by instruction counts (repeatable):
-//! `valgrind --tool=callgrind` on `detect_perf corpus_profile` (reps 12 minus reps 4): old
-//! ~6000, new ~2540 instructions per line (2.37x).
+//! (2.39x), regex-set 196 ns/line.
+//!
+//! After the second speed pass (labels, structured levels and tags decided by the set's hits,
+//! the set pass first with a `://`/CR/LF marker, word-at-a-time strip, memoised match states):
+//! * instructions (repeatable): `valgrind --tool=callgrind` on `detect_perf corpus_profile`,
+//!   `LFE_DETECT_REPS=12` minus `LFE_DETECT_REPS=4`, inclusive cost of `OldDetector::analyze` and
+//!   `Detector::analyze`, over 8 x 2,470 lines: old ~6,008, new ~1,418 instructions per line
+//!   (4.24x; 2.58x before this pass: old ~5,990, new ~2,320);
+//! * one `cargo bench --bench compare -- --workload detect` (load average ~5 on 2 cores): lfe
+//!   254.8 ns/line, old 899.6 ns/line (3.35x), regex-set 211.0 ns/line (lfe/regex-set 0.82x).
+//!   Time gains less than instructions: the set pass is a chain of dependent loads from a
+//!   ~1 MB lazy-DFA table (128 byte classes + EOI make 256-wide rows), about half of lfe's time.
 
 use super::corpus;
 use super::harness::{Sample, Variant, Workload};

@@ -1,0 +1,158 @@
+//! Per-thread search state: each thread keeps its own regex caches and line buffers.
+
+use regex_automata::{hybrid, meta, PatternSet};
+
+use super::setpass::MatchMasks;
+use super::strip::Link;
+use super::{urls, Detector};
+
+/// Per-thread search state for one detector: regex caches and reused buffers.
+///
+/// regex-automata's own cache pool has a fast path only for the thread that first used a
+/// regex; every other thread locks a pool stack on each search. With analysis running on
+/// several threads at once (the worker and helping appenders), each thread keeps its own
+/// caches, and searches pass them explicitly.
+pub(super) struct Scratch {
+    /// The line being analysed, stripped.
+    pub(super) line: LineBufs,
+    pub(super) search: Search,
+}
+
+/// The stripped line and its OSC 8 links (`Detector::analyze`).
+pub(super) struct LineBufs {
+    pub(super) stripped: Vec<u8>,
+    pub(super) links: Vec<Link>,
+}
+
+/// Regex caches and the buffers the analysis of a stripped line uses.
+pub(super) struct Search {
+    pub(super) set: meta::Cache,
+    pub(super) set_dfa: hybrid::dfa::Cache,
+    pub(super) structured: meta::Cache,
+    pub(super) labels: meta::Cache,
+    pub(super) label_one: Vec<meta::Cache>,
+    pub(super) hints: meta::Cache,
+    pub(super) tags: meta::Cache,
+    pub(super) starts: meta::Cache,
+    pub(super) vite: meta::Cache,
+    pub(super) continuations: meta::Cache,
+    pub(super) url: meta::Cache,
+    /// The set patterns a line matched.
+    pub(super) hits: PatternSet,
+    /// The set DFA's match states met, by pattern mask.
+    pub(super) match_masks: MatchMasks,
+    /// The visible text with its URLs blanked.
+    pub(super) masked: Vec<u8>,
+}
+
+/// Bytes of line buffer a thread's scratch keeps between lines.
+pub(super) const KEEP_BYTES: usize = 64 << 10;
+
+/// Detectors whose scratch a thread keeps (in use at once: normally one, the shared one).
+pub(super) const CACHED_DETECTORS: usize = 4;
+
+/// One thread's scratch, by detector id. When the thread exits it goes to [`SPARE`], so the
+/// next thread starts with warm lazy-DFA caches (building DFA states again is the slow part of
+/// a cold search).
+pub(super) struct ThreadScratch(Vec<(u64, Box<Scratch>)>);
+
+impl Drop for ThreadScratch {
+    fn drop(&mut self) {
+        if let Ok(mut spare) = SPARE.lock() {
+            for c in self.0.drain(..) {
+                if spare.len() < MAX_SPARE {
+                    spare.push(c);
+                }
+            }
+        }
+    }
+}
+
+/// Scratch an exited thread left for detector `id`, if any.
+pub(super) fn take_spare(id: u64) -> Option<Box<Scratch>> {
+    let mut spare = SPARE.lock().ok()?;
+    let i = spare.iter().position(|(x, _)| *x == id)?;
+    Some(spare.swap_remove(i).1)
+}
+
+/// Scratch left by exited threads (bounded).
+pub(super) static SPARE: std::sync::Mutex<Vec<(u64, Box<Scratch>)>> =
+    std::sync::Mutex::new(Vec::new());
+pub(super) const MAX_SPARE: usize = 16;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<ThreadScratch> =
+        const { std::cell::RefCell::new(ThreadScratch(Vec::new())) };
+}
+
+impl Detector {
+    pub(super) fn new_scratch(&self) -> Scratch {
+        Scratch {
+            line: LineBufs {
+                stripped: Vec::new(),
+                links: Vec::new(),
+            },
+            search: self.new_search(),
+        }
+    }
+
+    fn new_search(&self) -> Search {
+        Search {
+            set: self.set.create_cache(),
+            set_dfa: self.set_dfa.create_cache(),
+            structured: self.structured.create_cache(),
+            labels: self.labels.create_cache(),
+            label_one: self.label_one.iter().map(|r| r.create_cache()).collect(),
+            hints: self.hints.create_cache(),
+            tags: self.tags.create_cache(),
+            starts: self.starts.create_cache(),
+            vite: self.vite.create_cache(),
+            continuations: self.continuations.create_cache(),
+            url: urls::url_cache(),
+            hits: PatternSet::new(self.set.pattern_len()),
+            match_masks: MatchMasks::new(),
+            masked: Vec::new(),
+        }
+    }
+
+    /// Adds this detector's scratch to a thread's table (from the spares of exited threads, or
+    /// new); returns its index.
+    #[cold]
+    #[inline(never)]
+    fn add_scratch(&self, table: &mut Vec<(u64, Box<Scratch>)>) -> usize {
+        let s = take_spare(self.id).unwrap_or_else(|| self.boxed_scratch());
+        if table.len() >= CACHED_DETECTORS {
+            table.remove(0);
+        }
+        table.push((self.id, s));
+        table.len() - 1
+    }
+
+    /// A new scratch, on the heap (it is large: kept off the callers' stack frames).
+    #[cold]
+    #[inline(never)]
+    fn boxed_scratch(&self) -> Box<Scratch> {
+        Box::new(self.new_scratch())
+    }
+
+    /// Runs `f` with this thread's scratch for this detector (from the thread's table, or the
+    /// spares of exited threads, or new). A thread being torn down gets a fresh one.
+    pub(super) fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
+        let mut f = Some(f);
+        let r = SCRATCH.try_with(|t| {
+            let mut t = t.try_borrow_mut().ok()?;
+            let i = match t.0.iter().position(|(x, _)| *x == self.id) {
+                Some(i) => i,
+                None => self.add_scratch(&mut t.0),
+            };
+            let f = f.take()?;
+            Some(f(&mut t.0[i].1))
+        });
+        match (r, f) {
+            (Ok(Some(r)), _) => r,
+            // Thread-local gone (thread exit) or in use: a fresh scratch, dropped after.
+            (_, Some(f)) => f(&mut self.boxed_scratch()),
+            (_, None) => unreachable!("analysis ran but returned nothing"),
+        }
+    }
+}
