@@ -122,9 +122,12 @@ impl LineShape {
         if last == b':' {
             // A symbol prefix never ends in `:`, so the symbol-stripped text ends with `:` too.
             b |= Self::COLON | Self::HEADER;
-        } else if (first >= 0x80 || matches!(first, b'E' | b'F') || last.is_ascii_digit())
-            && is_header(t)
-        {
+        } else if if first >= 0x80 {
+            is_header(t)
+        } else {
+            // No status symbol to strip (they are not ASCII).
+            (matches!(first, b'E' | b'F') || last.is_ascii_digit()) && is_header_unsymbolled(t)
+        } {
             b |= Self::HEADER;
         }
         let u = if first == b'[' { &t[1..] } else { t };
@@ -443,7 +446,11 @@ fn strip_symbol(t: &[u8]) -> &[u8] {
 
 /// A start line whose details follow on the next line.
 fn is_header(t: &[u8]) -> bool {
-    let t = strip_symbol(t);
+    is_header_unsymbolled(strip_symbol(t))
+}
+
+/// [`is_header`] of a text without a leading status symbol.
+fn is_header_unsymbolled(t: &[u8]) -> bool {
     if t.ends_with(b":") || t.starts_with(b"ERROR in ") || t.starts_with(b"Failed to compile") {
         return true;
     }

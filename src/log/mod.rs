@@ -17,10 +17,11 @@
 //!   The enrichment state (cursor, [`UrlList`], [`ErrorGrouper`]) sits behind one mutex
 //!   taken only by enrichers. Level, tags and flags are atomics inside each line, so an
 //!   enricher writes them after the line is published.
-//! * URL list and error groups are published to readers as `arc-swap` snapshots after each
-//!   enrichment chunk that changed them (by the worker, `enrich` and `sync`; by helping
-//!   appenders at most once a millisecond, as each snapshot copies the lists), so reads never
-//!   wait on enrichment or appends.
+//! * URL list and error groups are published to readers as `arc-swap` snapshots when they
+//!   changed: by `enrich` and `sync` before they return, by the worker when it has nothing
+//!   left to apply, and while lines keep coming, by the worker and helping appenders at most
+//!   once a millisecond (each snapshot copies the lists). So reads never wait on enrichment or
+//!   appends, and lag a flood by at most about a millisecond.
 //!
 //! # The no-miss guarantee (helping) and the one place append can wait
 //!
@@ -756,9 +757,11 @@ impl Shared {
         let start = st.cursor;
         let mut urls_changed = false;
         let mut spins = 0u32;
+        // One pin for the chunk (renewed around a wait, so a wait never holds back reclamation).
+        let mut pin = self.ring.pinned();
         while st.cursor < until {
             let seq = st.cursor;
-            let r = self.ring.visit(seq, |line| {
+            let r = pin.visit(seq, |line| {
                 let Some(an) = self.analysis(line, mode) else {
                     return false;
                 };
@@ -802,7 +805,7 @@ impl Shared {
                 // opens a group has its text stripped again here, for the group's title.
                 st.groups
                     .feed_shaped(line.process_id, seq, line.ts_ns, an.shape, a, || {
-                        visible_part(&strip_ansi(&line.text)).to_vec()
+                        title(&line.text)
                     });
                 true
             });
@@ -824,7 +827,9 @@ impl Shared {
                     // Publish progress before waiting: the appender we wait for may be polling
                     // the cursor to decide whether it must help.
                     self.enriched_upto.store(st.cursor, Ordering::Release);
+                    drop(pin);
                     backoff(&mut spins);
+                    pin = self.ring.pinned();
                 }
             }
         }
@@ -914,8 +919,9 @@ impl Shared {
             }
         };
         let claimed = range.end - range.start;
+        let pin = self.ring.pinned();
         for seq in range {
-            let _ = self.ring.get(seq, |line| {
+            let _ = pin.get(seq, |line| {
                 // A line another thread claimed is left to it.
                 if !line.analysis.is_set() && line.claim() {
                     line.analysis.set(self.analyze(line));
@@ -1076,7 +1082,20 @@ impl Shared {
                 analysed += n;
             }
             let (n, behind) = {
-                let mut st = self.enrich.lock().unwrap_or_else(|e| e.into_inner());
+                let mut st = match self.enrich.try_lock() {
+                    Ok(st) => st,
+                    Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+                    Err(std::sync::TryLockError::WouldBlock) => {
+                        // A helper or `sync` is applying: analyse further lines meanwhile
+                        // rather than wait for the mutex, while there are any.
+                        if self.analyze_some(HELP_CLAIM * 4, if stop { u64::MAX } else { head })
+                            > 0
+                        {
+                            continue;
+                        }
+                        self.enrich.lock().unwrap_or_else(|e| e.into_inner())
+                    }
+                };
                 // Lines appended after the pacer's look are left to the next look (the mutex
                 // may have been held by `sync` for a while, and a burst may have started).
                 let head = if stop { self.ring.appended() } else { head };
@@ -1090,8 +1109,16 @@ impl Shared {
                 };
                 let n = self.enrich_locked(&mut st, until, mode);
                 chunks = chunks.wrapping_add(1);
-                // Groups: publish when caught up, and every 16 chunks under sustained load.
-                if n == 0 || head == st.cursor || chunks % 16 == 0 {
+                // Snapshots: when there is nothing left to apply; otherwise when caught up with
+                // the look or every 16 chunks, but at most every SNAPSHOT_EVERY_NS (each one
+                // copies the URL list and the group handles, and every group changed after it
+                // is copied again: publishing after most chunks of a flood cost more than the
+                // grouping itself).
+                if n == 0
+                    || ((head == st.cursor || chunks % 16 == 0)
+                        && crate::time::mono_ns().saturating_sub(st.published_ns)
+                            >= SNAPSHOT_EVERY_NS)
+                {
                     self.publish_groups(&mut st);
                 }
                 // Behind: lines up to the look's head that could not be applied yet (claimed
@@ -1140,6 +1167,22 @@ impl Shared {
             tags: line.tags.load(Ordering::Relaxed),
             flags: fl,
             text: line.text.to_vec(),
+        }
+    }
+}
+
+/// A group's title: the visible part of the ANSI-stripped line, in one allocation when the
+/// line has escapes (the stripped copy is cut in place).
+fn title(text: &[u8]) -> Vec<u8> {
+    match strip_ansi(text) {
+        std::borrow::Cow::Borrowed(b) => visible_part(b).to_vec(),
+        std::borrow::Cow::Owned(mut v) => {
+            let part = visible_part(&v);
+            let start = part.as_ptr() as usize - v.as_ptr() as usize;
+            let end = start + part.len();
+            v.truncate(end);
+            v.drain(..start);
+            v
         }
     }
 }
@@ -1341,8 +1384,14 @@ impl LogStore {
     /// it returns, URLs, error groups and levels reflect every append that returned before.
     pub fn sync(&self) {
         let s = &*self.shared;
-        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
         let head = s.ring.appended();
+        // The lines not analysed yet are analysed outside the mutex first, by this thread and
+        // the worker (woken) in parallel; then applied under the mutex. (Analysing them all
+        // under the mutex left the worker waiting for it: after a burst, up to a ring of lines
+        // was analysed on one core.)
+        s.wake.wake();
+        while s.analyze_some(HELP_CLAIM * 4, head) > 0 {}
+        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
         s.enrich_locked(&mut st, head, Apply::Wait);
         s.publish_groups(&mut st);
     }
