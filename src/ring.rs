@@ -149,6 +149,25 @@ impl<T: Send + Sync> Pinned<'_, T> {
         }
     }
 
+    /// Starts loading the entry of `seq` (all its cache lines), for a look soon after: a
+    /// chunk of looks at lines other threads wrote is otherwise a chain of misses. Only a
+    /// hint, like [`Ring::scan_ahead`]'s.
+    #[inline(always)]
+    pub fn prefetch(&self, seq: u64) {
+        #[cfg(not(loom))]
+        {
+            // Relaxed: a hint only; the look's own load (Acquire) is what it relies on.
+            let p = self.ring.slot(seq).ptr.load(Ordering::Relaxed) as *const u8;
+            let mut off = 0;
+            while off < std::mem::size_of::<Entry<T>>() {
+                prefetch_read(p.wrapping_add(off));
+                off += 64;
+            }
+        }
+        #[cfg(loom)]
+        let _ = seq;
+    }
+
     /// [`Ring::visit`] under this pin.
     #[inline]
     pub fn visit<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Look<R> {

@@ -11,6 +11,9 @@ use super::*;
 pub(super) const CHUNK: u64 = 256;
 /// Shortest interval between two snapshot publications by helpers (1 ms).
 const SNAPSHOT_EVERY_NS: u64 = 1_000_000;
+/// How many lines ahead the applier starts loading lines (other threads wrote and analysed
+/// them: without it, the applier, holding the mutex, waits for each line's misses in turn).
+const PREFETCH: u64 = 4;
 /// Lines a helper claims for analysis at a time (the worker claims 4x this): small, so the
 /// helpers and the worker interleave over the lines near the apply cursor.
 pub(super) const HELP_CLAIM: u64 = 4;
@@ -46,6 +49,9 @@ impl Shared {
         let mut pin = self.ring.pinned();
         while st.cursor < until {
             let seq = st.cursor;
+            if seq + PREFETCH < until {
+                pin.prefetch(seq + PREFETCH);
+            }
             let r = pin.visit(seq, |line| {
                 let Some(an) = self.analysis(line, mode) else {
                     return false;
