@@ -39,7 +39,11 @@
 //! appender analyses the line it evicts in parallel with the others. An appender that will
 //! have to help also analyses its *own* line before publishing it (the bytes are in its
 //! cache, and nobody else can see the line yet), so in a flood each appender analyses what it
-//! writes and applying the line it evicts is cheap. This is the only
+//! writes and applying the line it evicts is cheap. The worker never waits for the mutex
+//! while lines remain to be analysed (a helper or `sync` holding it is applying: the worker
+//! try-locks and analyses further meanwhile), and `sync` analyses the lines nobody has
+//! claimed outside the mutex, alongside the worker it wakes, before it applies them: the
+//! analysis runs on every core that enriches, and the mutex is held to apply. This is the only
 //! place where an append can wait: when enrichment is a full ring behind (the worker starved,
 //! or manual mode without `enrich` calls), appenders pay for enrichment themselves and
 //! serialise on the enrichment mutex, and a helper waits for a line that was claimed but not yet
