@@ -168,6 +168,14 @@ impl<T: Send + Sync> Pinned<'_, T> {
         let _ = seq;
     }
 
+    /// Runs `f` unpinned (then pins again): a wait inside `f` holds back no reclamation.
+    pub fn unpinned<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        #[cfg(not(loom))]
+        return self.guard.repin_after(f);
+        #[cfg(loom)]
+        f()
+    }
+
     /// [`Ring::visit`] under this pin.
     #[inline]
     pub fn visit<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Look<R> {

@@ -118,9 +118,7 @@ impl Shared {
                     // Publish progress before waiting: the appender we wait for may be polling
                     // the cursor to decide whether it must help.
                     self.enriched_upto.store(st.cursor, Ordering::Release);
-                    drop(pin);
-                    backoff(&mut spins);
-                    pin = self.ring.pinned();
+                    pin.unpinned(|| backoff(&mut spins));
                 }
             }
         }
