@@ -383,4 +383,3 @@ pub(crate) fn compile(q: &Query<'_>, max_len: usize) -> Result<regex_automata::m
         .build(&pat)
         .map_err(|e| Error::BadPattern(e.to_string()))
 }
-

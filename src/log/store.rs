@@ -430,4 +430,3 @@ impl Drop for LogStore {
         }
     }
 }
-

@@ -346,8 +346,7 @@ impl Shared {
                     Err(std::sync::TryLockError::WouldBlock) => {
                         // A helper or `sync` is applying: analyse further lines meanwhile
                         // rather than wait for the mutex, while there are any.
-                        if self.analyze_some(HELP_CLAIM * 4, if stop { u64::MAX } else { head })
-                            > 0
+                        if self.analyze_some(HELP_CLAIM * 4, if stop { u64::MAX } else { head }) > 0
                         {
                             continue;
                         }
@@ -403,7 +402,6 @@ impl Shared {
             self.wake.sleep(IDLE_WAIT);
         }
     }
-
 }
 
 /// A group's title: the visible part of the ANSI-stripped line, in one allocation when the
@@ -421,4 +419,3 @@ fn title(text: &[u8]) -> Vec<u8> {
         }
     }
 }
-
