@@ -133,6 +133,60 @@ impl StripedCounter {
     }
 }
 
+/// A ring pinned once for several looks ([`Ring::pinned`]).
+pub struct Pinned<'r, T> {
+    ring: &'r Ring<T>,
+    guard: reclaim::Guard,
+}
+
+impl<T: Send + Sync> Pinned<'_, T> {
+    /// [`Ring::get`] under this pin.
+    #[inline]
+    pub fn get<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Option<R> {
+        match self.ring.look(&self.guard, seq) {
+            Ok(Some(e)) => Some(f(&e.value)),
+            _ => None,
+        }
+    }
+
+    /// Starts loading the entry of `seq` (all its cache lines), for a look soon after: a
+    /// chunk of looks at lines other threads wrote is otherwise a chain of misses. Only a
+    /// hint, like [`Ring::scan_ahead`]'s.
+    #[inline(always)]
+    pub fn prefetch(&self, seq: u64) {
+        #[cfg(not(loom))]
+        {
+            // Relaxed: a hint only; the look's own load (Acquire) is what it relies on.
+            let p = self.ring.slot(seq).ptr.load(Ordering::Relaxed) as *const u8;
+            let mut off = 0;
+            while off < std::mem::size_of::<Entry<T>>() {
+                prefetch_read(p.wrapping_add(off));
+                off += 64;
+            }
+        }
+        #[cfg(loom)]
+        let _ = seq;
+    }
+
+    /// Runs `f` unpinned (then pins again): a wait inside `f` holds back no reclamation.
+    pub fn unpinned<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        #[cfg(not(loom))]
+        return self.guard.repin_after(f);
+        #[cfg(loom)]
+        f()
+    }
+
+    /// [`Ring::visit`] under this pin.
+    #[inline]
+    pub fn visit<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Look<R> {
+        match self.ring.look(&self.guard, seq) {
+            Ok(Some(e)) => Look::Present(f(&e.value)),
+            Ok(None) => Look::Pending,
+            Err(()) => Look::Evicted,
+        }
+    }
+}
+
 /// What [`Ring::visit`] found at a sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Look<R> {
@@ -236,7 +290,19 @@ mod blocks {
         pub(super) struct Local(Vec<(Layout, Vec<Block>)>);
 
         impl Local {
+            /// The stack for `l` (a thread caches one or two layouts: the first is checked
+            /// inline, the rest out of line, as this runs twice per push).
+            #[inline]
             fn stack(&mut self, l: Layout) -> Option<&mut Vec<Block>> {
+                match self.0.first() {
+                    Some((x, _)) if *x == l => Some(&mut self.0[0].1),
+                    _ => self.stack_slow(l),
+                }
+            }
+
+            #[cold]
+            #[inline(never)]
+            fn stack_slow(&mut self, l: Layout) -> Option<&mut Vec<Block>> {
                 let i = match self.0.iter().position(|(x, _)| *x == l) {
                     Some(i) => i,
                     None if self.0.len() < MAX_LAYOUTS => {
@@ -260,8 +326,10 @@ mod blocks {
                 // it (profiles had the first locked instruction after writing an entry
                 // waiting for those stores).
                 if let Some(next) = st.last() {
-                    for off in (0..l.size()).step_by(64) {
+                    let mut off = 0;
+                    while off < l.size() {
                         crate::ring::prefetch(next.0.wrapping_add(off));
+                        off += 64;
                     }
                 }
                 Some(b.0)
@@ -1006,6 +1074,16 @@ impl<T: Send + Sync> Ring<T> {
             std::cmp::Ordering::Equal => Ok(Some(e)),
             std::cmp::Ordering::Less => Ok(None),
             std::cmp::Ordering::Greater => Err(()),
+        }
+    }
+
+    /// A view of the ring under one pin, for many looks in a row (each [`get`](Self::get) or
+    /// [`visit`](Self::visit) pins and unpins: a thread-local access and a fence). Keep it
+    /// briefly: entries retired while it lives are not freed before it is dropped.
+    pub fn pinned(&self) -> Pinned<'_, T> {
+        Pinned {
+            ring: self,
+            guard: reclaim::pin(),
         }
     }
 

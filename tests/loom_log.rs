@@ -1,7 +1,8 @@
-//! Loom models of the log store's helping protocol (`src/log/mod.rs`): in manual mode with a
-//! one-line ring, two appenders race; the second to publish must enrich the first line before
-//! overwriting it, so every URL is found. A second model adds the analysis frontier and a
-//! manual enricher. Exercises claim/publish, the enrichment cursor and the
+//! Loom models of the log store's helping protocol (`src/log/mod.rs`, `src/log/worker.rs`):
+//! in manual mode with a one-line ring, two appenders race; the second to publish must enrich
+//! the first line before overwriting it, so every URL is found. A second model adds the
+//! analysis frontier and a manual enricher; a third races `sync` (which analyses outside the
+//! mutex first) with a manual enricher. Exercises claim/publish, the enrichment cursor and the
 //! try_lock helping loop under loom's scheduler (the ring uses loom atomics; reclamation is the
 //! loom variant, see `src/ring.rs`).
 #![cfg(loom)]
@@ -86,5 +87,26 @@ fn helpers_and_enricher_share_the_work() {
         urls.sort();
         urls.dedup();
         assert_eq!(urls.len(), 3, "{urls:?}");
+    });
+}
+
+/// `sync` analyses the lines nobody claimed outside the mutex (through the analysis
+/// frontier), then applies them, while a manual enricher claims, analyses and applies under
+/// the mutex: whatever the interleaving, when `sync` returns every line appended before it is
+/// enriched and its URL published. (A `sync` racing an appender that must help spins on the
+/// appender's unpublished line, which loom reports as a model without progress.)
+#[test]
+fn sync_races_an_enricher() {
+    model(|| {
+        let s = manual_store(2);
+        s.append(1, Stream::Stdout, 1, b"http://a.test/");
+        s.append(2, Stream::Stdout, 1, b"http://b.test/");
+        let s2 = s.clone();
+        let t = spawn_big(move || s2.enrich(1));
+        s.sync();
+        let st = s.stats();
+        assert_eq!((st.appended, st.enriched, st.evicted), (2, 2, 0));
+        assert_eq!(s.urls().len(), 2, "{:?}", s.urls());
+        assert!(t.join().unwrap() <= 1);
     });
 }

@@ -110,6 +110,16 @@ impl Wake {
         }
     }
 
+    /// Wakes the worker if it sleeps (a caller about to wait for enrichment wants it to work
+    /// alongside).
+    pub(crate) fn wake(&self) {
+        // Relaxed: a hint, as in `wake_if_behind`.
+        if self.sleeping.swap(false, Ordering::Relaxed) {
+            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.cv.notify_one();
+        }
+    }
+
     /// Tells the worker to drain and exit, and wakes it.
     pub(crate) fn stop(&self) {
         // Release: the worker's drain sees every append made before.
