@@ -79,10 +79,10 @@ impl Chan for Lfe {
 
 struct Baseline;
 impl Chan for Baseline {
-    type Tx = Arc<lfe::baseline::event::EventQueue>;
-    type Rx = Arc<lfe::baseline::event::EventQueue>;
+    type Tx = Arc<lfe_baselines::event::EventQueue>;
+    type Rx = Arc<lfe_baselines::event::EventQueue>;
     fn make() -> (Self::Tx, Self::Rx) {
-        let q = Arc::new(lfe::baseline::event::EventQueue::with_capacity(CAP).unwrap());
+        let q = Arc::new(lfe_baselines::event::EventQueue::with_capacity(CAP).unwrap());
         (q.clone(), q)
     }
     fn clone_tx(tx: &Self::Tx) -> Self::Tx {

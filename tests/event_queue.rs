@@ -1,5 +1,5 @@
 //! Event queue: behaviour and N-producer/M-consumer stress, run against both the lock-free
-//! queue (`lfe::event::EventQueue`) and the mutex baseline (`lfe::baseline::event::EventQueue`)
+//! queue (`lfe::event::EventQueue`) and the mutex baseline (`lfe_baselines::event::EventQueue`)
 //! with the same checks.
 
 mod common;
@@ -251,7 +251,7 @@ macro_rules! queue_tests {
 }
 
 queue_tests!(lockfree, lfe::event::EventQueue);
-queue_tests!(baseline, lfe::baseline::event::EventQueue);
+queue_tests!(baseline, lfe_baselines::event::EventQueue);
 
 #[test]
 fn power_of_two_and_odd_capacities_wrap() {

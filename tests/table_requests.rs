@@ -56,7 +56,7 @@ macro_rules! impl_log {
     };
 }
 impl_log!(lfe::table::requests::RequestLog);
-impl_log!(lfe::baseline::table::RequestLog);
+impl_log!(lfe_baselines::table::RequestLog);
 
 fn req(route: u64, status: u32, dur: u64, bytes: u64) -> Request {
     Request {
@@ -152,7 +152,7 @@ fn basics_lfe() {
 #[test]
 fn basics_baseline() {
     let _lockdep = common::lockdep_on();
-    basics::<lfe::baseline::table::RequestLog>();
+    basics::<lfe_baselines::table::RequestLog>();
 }
 
 fn percentiles<L: Log>() {
@@ -180,7 +180,7 @@ fn percentiles_lfe() {
 #[test]
 fn percentiles_baseline() {
     let _lockdep = common::lockdep_on();
-    percentiles::<lfe::baseline::table::RequestLog>();
+    percentiles::<lfe_baselines::table::RequestLog>();
 }
 
 /// A reader thread that follows `l` with a cursor until `stop` is set and a read finds nothing
@@ -290,7 +290,7 @@ fn concurrent_lfe_big_ring() {
 #[test]
 fn concurrent_baseline() {
     let _lockdep = common::lockdep_on();
-    concurrent::<lfe::baseline::table::RequestLog>(128);
+    concurrent::<lfe_baselines::table::RequestLog>(128);
 }
 
 /// The request writer `w` sends as its `k`-th: every field derived from `(w, k)`, with byte
@@ -391,7 +391,7 @@ fn no_torn_records_lfe() {
 #[test]
 fn no_torn_records_baseline() {
     let _lockdep = common::lockdep_on();
-    no_torn_records::<lfe::baseline::table::RequestLog>();
+    no_torn_records::<lfe_baselines::table::RequestLog>();
 }
 
 /// Every documented limit: zero fields, each maximum exactly (accepted) and one over

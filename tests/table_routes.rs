@@ -3,7 +3,7 @@
 
 mod common;
 
-use lfe::baseline::table::Locked;
+use lfe_baselines::table::Locked;
 use lfe::table::route::{prefix_matches, Route, RouteConfig, RouteSnap, RouteSpec, RouteTableIn};
 use lfe::table::{Rcu, Store};
 use lfe::Error;

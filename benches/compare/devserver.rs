@@ -23,7 +23,7 @@
 //! the frames it managed per second.
 //!
 //! Implementations: `lfe` (log store, tables, request log, bus) and `mutex` (the
-//! `lfe::baseline` version of each; the bench's `MutexBus` for the bus), same config.
+//! `lfe_baselines` version of each; the bench's `MutexBus` for the bus), same config.
 
 use super::corpus;
 use super::event::MutexBus;
@@ -130,10 +130,10 @@ impl Day for LfeDay {
 }
 
 struct MutexDay {
-    log: lfe::baseline::log::LogStore,
-    procs: lfe::baseline::table::ProcTable,
-    routes: lfe::baseline::table::RouteTable,
-    reqs: lfe::baseline::table::RequestLog,
+    log: lfe_baselines::log::LogStore,
+    procs: lfe_baselines::table::ProcTable,
+    routes: lfe_baselines::table::RouteTable,
+    reqs: lfe_baselines::table::RequestLog,
     bus: MutexBus,
     ids: Vec<u64>,
 }
@@ -194,19 +194,19 @@ fn new_day(imp: &str) -> Box<dyn Day> {
             ids,
         })
     } else {
-        let procs = lfe::baseline::table::ProcTable::default();
+        let procs = lfe_baselines::table::ProcTable::default();
         let ids = (0..PROCS as u64)
             .map(|i| procs.insert(proc_spec(i)).unwrap())
             .collect();
-        let routes = lfe::baseline::table::RouteTable::default();
+        let routes = lfe_baselines::table::RouteTable::default();
         for s in route_specs() {
             routes.add(s).unwrap();
         }
         Box::new(MutexDay {
-            log: lfe::baseline::log::LogStore::new(Default::default()).unwrap(),
+            log: lfe_baselines::log::LogStore::new(Default::default()).unwrap(),
             procs,
             routes,
-            reqs: lfe::baseline::table::RequestLog::default(),
+            reqs: lfe_baselines::table::RequestLog::default(),
             bus: MutexBus::new(1, 1024),
             ids,
         })

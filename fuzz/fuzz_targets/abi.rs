@@ -8,15 +8,15 @@
 
 mod common;
 use common::Bytes;
-use lfe::ffi::batch::{lfe_batch, lfe_batch_free, lfe_bytes};
-use lfe::ffi::bus::*;
-use lfe::ffi::lockdep::*;
-use lfe::ffi::log::*;
-use lfe::ffi::procs::*;
-use lfe::ffi::queue::*;
-use lfe::ffi::requests::*;
-use lfe::ffi::routes::*;
-use lfe::ffi::status::*;
+use lfe_capi::batch::{lfe_batch, lfe_batch_free, lfe_bytes};
+use lfe_capi::bus::*;
+use lfe_capi::lockdep::*;
+use lfe_capi::log::*;
+use lfe_capi::procs::*;
+use lfe_capi::queue::*;
+use lfe_capi::requests::*;
+use lfe_capi::routes::*;
+use lfe_capi::status::*;
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 use std::ptr::{null, null_mut};

@@ -126,7 +126,7 @@ impl<'a> EventInput<'a> {
     }
 
     /// Checks the type and payload bound.
-    pub(crate) fn check(&self, max_payload: usize) -> Result<()> {
+    pub fn check(&self, max_payload: usize) -> Result<()> {
         if !types::is_valid(self.kind) {
             return Err(Error::Invalid("event type"));
         }
@@ -138,7 +138,7 @@ impl<'a> EventInput<'a> {
 
     /// Builds the event (sequence 0; the structure sets it).
     #[inline]
-    pub(crate) fn to_event(&self) -> Event {
+    pub fn to_event(&self) -> Event {
         Event {
             seq: 0,
             ts_ns: if self.ts_ns == 0 {

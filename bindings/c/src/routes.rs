@@ -1,13 +1,14 @@
 //! C ABI for the route table (`lfe::table::route`). Routes come back as `lfe_route_record` in
 //! an `lfe_batch` (`LFE_REC_ROUTE`).
 
+use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{
     arg_bytes, arg_config, arg_out, arg_ref, call, call_or, free_handle, into_handle, write_out,
     VersionedConfig,
 };
 use super::status::LFE_E_INVALID;
-use crate::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
+use lfe::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
 
 /// Record kind of `lfe_route_record`.
 pub const LFE_REC_ROUTE: u32 = 201;
@@ -23,7 +24,7 @@ pub const LFE_ROUTES_MAX_ROUTES: usize = 65_536;
 pub const LFE_ROUTES_MAX_FIELD: usize = 65_536;
 
 const _: () = {
-    use crate::table::route as r;
+    use lfe::table::route as r;
     assert!(LFE_ROUTES_MAX_ROUTES == r::MAX_ROUTES);
     assert!(LFE_ROUTES_MAX_FIELD == r::MAX_FIELD);
 };
@@ -161,7 +162,7 @@ pub unsafe extern "C" fn lfe_routes_new(
             max_routes: c.max_routes,
             max_field: c.max_field,
         })
-        .map_err(i32::from)?;
+        .map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, into_handle(lfe_routes { inner })) };
         Ok(())
@@ -203,7 +204,7 @@ pub unsafe extern "C" fn lfe_routes_add(
         // SAFETY: forwarded caller contract.
         let s = unsafe { spec_of(spec)? };
         let out = arg_out(out_id)?;
-        let id = t.inner.add(s).map_err(i32::from)?;
+        let id = t.inner.add(s).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, id) };
         Ok(())
@@ -230,7 +231,7 @@ pub unsafe extern "C" fn lfe_routes_replace(
         let t = unsafe { arg_ref(r)? };
         // SAFETY: forwarded caller contract.
         let s = unsafe { spec_of(spec)? };
-        t.inner.replace(id, s).map_err(i32::from)?;
+        t.inner.replace(id, s).map_err(code_of)?;
         Ok(())
     })
 }
@@ -248,7 +249,7 @@ pub unsafe extern "C" fn lfe_routes_remove(r: *const lfe_routes, id: u64) -> i32
     call(|| {
         // SAFETY: forwarded caller contract.
         let t = unsafe { arg_ref(r)? };
-        t.inner.remove(id).map_err(i32::from)?;
+        t.inner.remove(id).map_err(code_of)?;
         Ok(())
     })
 }
@@ -271,7 +272,7 @@ pub unsafe extern "C" fn lfe_routes_get(
         // SAFETY: forwarded caller contract.
         let t = unsafe { arg_ref(r)? };
         let out = arg_out(out)?;
-        let rec = t.inner.get(id).map_err(i32::from)?;
+        let rec = t.inner.get(id).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, one(&rec)) };
         Ok(())
@@ -303,7 +304,7 @@ pub unsafe extern "C" fn lfe_routes_lookup(
         // SAFETY: forwarded caller contract.
         let (host, path) = unsafe { (arg_bytes(host, host_len)?, arg_bytes(path, path_len)?) };
         let out = arg_out(out)?;
-        let b = t.inner.lookup_with(host, path, one).map_err(i32::from)?;
+        let b = t.inner.lookup_with(host, path, one).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, b) };
         Ok(())
@@ -333,7 +334,7 @@ pub unsafe extern "C" fn lfe_routes_attribute(
         // SAFETY: forwarded caller contract.
         let url = unsafe { arg_bytes(url, url_len)? };
         let out = arg_out(out)?;
-        let rec = t.inner.attribute(url).map_err(i32::from)?;
+        let rec = t.inner.attribute(url).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, one(&rec)) };
         Ok(())

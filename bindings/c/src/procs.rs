@@ -4,13 +4,14 @@
 //! `labels` field holds its `label_count` labels encoded back to back as
 //! `u32 key_len (little-endian), key bytes, u32 value_len (little-endian), value bytes`.
 
+use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{
     arg_bytes, arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle,
     write_out, VersionedConfig,
 };
 use super::status::LFE_E_INVALID;
-use crate::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
+use lfe::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
 
 /// Record kind of `lfe_proc_record`.
 pub const LFE_REC_PROC: u32 = 200;
@@ -43,7 +44,7 @@ pub const LFE_PROCS_MAX_LABELS: usize = 256;
 pub const LFE_PROCS_MAX_FIELD: usize = 1_048_576;
 
 const _: () = {
-    use crate::table::process as p;
+    use lfe::table::process as p;
     assert!(LFE_PROCS_MAX_PROCS == p::MAX_PROCS);
     assert!(LFE_PROCS_MAX_LABELS == p::MAX_LABELS);
     assert!(LFE_PROCS_MAX_FIELD == p::MAX_FIELD);
@@ -199,7 +200,7 @@ pub unsafe extern "C" fn lfe_procs_new(
             max_labels: c.max_labels,
             max_field: c.max_field,
         })
-        .map_err(i32::from)?;
+        .map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, into_handle(lfe_procs { inner })) };
         Ok(())
@@ -260,7 +261,7 @@ pub unsafe extern "C" fn lfe_procs_insert(
             let (k, v) = unsafe { (l.key.as_slice()?, l.value.as_slice()?) };
             spec.labels.push((k.to_vec(), v.to_vec()));
         }
-        let id = t.inner.insert(spec).map_err(i32::from)?;
+        let id = t.inner.insert(spec).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, id) };
         Ok(())
@@ -286,7 +287,7 @@ pub unsafe extern "C" fn lfe_procs_get(
         // SAFETY: forwarded caller contract.
         let t = unsafe { arg_ref(p)? };
         let out = arg_out(out)?;
-        let b = t.inner.get_with(id, one).map_err(i32::from)?;
+        let b = t.inner.get_with(id, one).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, b) };
         Ok(())
@@ -314,7 +315,7 @@ pub unsafe extern "C" fn lfe_procs_find(
         // SAFETY: forwarded caller contract.
         let name = unsafe { arg_bytes(name, name_len)? };
         let out = arg_out(out)?;
-        let rec = t.inner.find(name).map_err(i32::from)?;
+        let rec = t.inner.find(name).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, one(&rec)) };
         Ok(())
@@ -374,7 +375,7 @@ pub unsafe extern "C" fn lfe_procs_transition(
         let t = unsafe { arg_ref(p)? };
         t.inner
             .transition(id, state(expected)?, state(new_state)?, exit_code)
-            .map_err(i32::from)?;
+            .map_err(code_of)?;
         Ok(())
     })
 }
@@ -392,7 +393,7 @@ pub unsafe extern "C" fn lfe_procs_set_pid(p: *const lfe_procs, id: u64, pid: u3
     call(|| {
         // SAFETY: forwarded caller contract.
         let t = unsafe { arg_ref(p)? };
-        t.inner.set_pid(id, pid).map_err(i32::from)?;
+        t.inner.set_pid(id, pid).map_err(code_of)?;
         Ok(())
     })
 }
@@ -410,7 +411,7 @@ pub unsafe extern "C" fn lfe_procs_remove(p: *const lfe_procs, id: u64) -> i32 {
     call(|| {
         // SAFETY: forwarded caller contract.
         let t = unsafe { arg_ref(p)? };
-        t.inner.remove(id).map_err(i32::from)?;
+        t.inner.remove(id).map_err(code_of)?;
         Ok(())
     })
 }

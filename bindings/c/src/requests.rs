@@ -1,13 +1,14 @@
 //! C ABI for the request log (`lfe::table::requests`). Records come back as
 //! `lfe_request_record` in an `lfe_batch` (`LFE_REC_REQUEST`).
 
+use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{
     arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
     VersionedConfig,
 };
 use super::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
-use crate::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
+use lfe::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
 
 /// Record kind of `lfe_request_record`.
 pub const LFE_REC_REQUEST: u32 = 202;
@@ -38,7 +39,7 @@ pub const LFE_REQUESTS_SLOT_BYTES: usize = 256;
 pub const LFE_REQUESTS_INLINE_BYTES: usize = 168;
 
 const _: () = {
-    use crate::table::requests as r;
+    use lfe::table::requests as r;
     assert!(LFE_REQUESTS_MAX_CAPACITY == r::MAX_CAPACITY);
     assert!(LFE_REQUESTS_MAX_ROUTES == r::MAX_ROUTES);
     assert!(LFE_REQUESTS_MAX_FIELD == r::MAX_FIELD);
@@ -245,7 +246,7 @@ pub unsafe extern "C" fn lfe_requests_new(
             max_field: c.max_field,
             max_bytes: c.max_bytes,
         })
-        .map_err(i32::from)?;
+        .map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, into_handle(lfe_requests { inner })) };
         Ok(())
@@ -289,7 +290,7 @@ pub unsafe extern "C" fn lfe_requests_record(
         // SAFETY: forwarded caller contract.
         let r = unsafe { request_of(arg_ref(req)?)? };
         let out = arg_out(out_seq)?;
-        let seq = t.inner.record(r).map_err(i32::from)?;
+        let seq = t.inner.record(r).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, seq) };
         Ok(())
@@ -332,7 +333,7 @@ pub unsafe extern "C" fn lfe_requests_record_batch(
             // SAFETY: forwarded caller contract.
             v.push(unsafe { request_of(r)? });
         }
-        let first = t.inner.record_batch(v).map_err(i32::from)?;
+        let first = t.inner.record_batch(v).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, first) };
         Ok(())
@@ -412,7 +413,7 @@ pub unsafe extern "C" fn lfe_requests_route_stats(
         // SAFETY: forwarded caller contract.
         let t = unsafe { arg_ref(l)? };
         let out = arg_out(out)?;
-        let s = t.inner.route_stats(route_id).map_err(i32::from)?;
+        let s = t.inner.route_stats(route_id).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, s.into()) };
         Ok(())

@@ -7,9 +7,10 @@
 //! Reports come back as one `lfe_batch` of `lfe_rec_lockdep_violation` records
 //! (`LFE_REC_LOCKDEP_VIOLATION`); see that struct for the encoding of the path and tokens.
 
+use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{self, arg_bytes, arg_config, arg_out, arg_ref, write_out, VersionedConfig};
-use crate::lockdep::{Config, Kind, Validator, Violation};
+use lfe::lockdep::{Config, Kind, Validator, Violation};
 
 /// A lock taken again by its holder: write under write, read under write, write under read.
 pub const LFE_LOCKDEP_RECURSIVE: u32 = 1;
@@ -211,7 +212,7 @@ pub unsafe extern "C" fn lfe_lockdep_new(
         let out = arg_out(out)?;
         // SAFETY: forwarded caller contract.
         let c = unsafe { arg_config(cfg)? };
-        let inner = Validator::new(c.to_config()).map_err(i32::from)?;
+        let inner = Validator::new(c.to_config()).map_err(code_of)?;
         // SAFETY: checked non-NULL by arg_out; caller guarantees it is writable.
         unsafe { write_out(out, guard::into_handle(lfe_lockdep { inner })) };
         Ok(())
@@ -255,7 +256,7 @@ pub unsafe extern "C" fn lfe_lockdep_register(
         let out = arg_out(out_id)?;
         // SAFETY: forwarded caller contract.
         let name = unsafe { arg_bytes(name, len)? };
-        let id = v.inner.register(name).map_err(i32::from)?;
+        let id = v.inner.register(name).map_err(code_of)?;
         // SAFETY: checked non-NULL; caller guarantees writable.
         unsafe { write_out(out, id) };
         Ok(())
@@ -297,7 +298,7 @@ fn acquire(v: &Validator, token: u64, id: u32, shared: bool, now_ns: u64) -> Res
     } else {
         v.acquire_at(token, id, shared, now_ns)
     };
-    r.map_err(i32::from)
+    r.map_err(code_of)
 }
 
 /// Reports that `token` is about to take lock `id` shared (read lock). `now_ns` 0 reads the
@@ -348,7 +349,7 @@ pub unsafe extern "C" fn lfe_lockdep_release(
         } else {
             v.inner.release_at(token, id, now_ns)
         };
-        r.map_err(i32::from)
+        r.map_err(code_of)
     })
 }
 
@@ -488,8 +489,8 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ffi::batch::{batch_records, lfe_batch_free};
-    use crate::ffi::status::*;
+    use crate::batch::{batch_records, lfe_batch_free};
+    use crate::status::*;
 
     #[test]
     fn kind_constants_match_the_rust_api() {

@@ -1,6 +1,6 @@
 //! C ABI of the log store (`lfe::log`): `lfe_log_*`.
 //!
-//! A thin layer over [`crate::log::LogStore`]: argument checks, enum range checks and copying
+//! A thin layer over [`lfe::log::LogStore`]: argument checks, enum range checks and copying
 //! results into one `lfe_batch` per call. Records: [`lfe_log_line`] (`LFE_REC_LOG_LINE`),
 //! [`lfe_log_url`] (`LFE_REC_LOG_URL`), [`lfe_log_error_group`] (`LFE_REC_LOG_ERROR_GROUP`);
 //! `lfe_log_line_urls` gives `LFE_REC_TEXT` records.
@@ -9,15 +9,16 @@
 //! optional `err_out` is written only when the call fails with `LFE_E_BAD_PATTERN`, with one
 //! `LFE_REC_TEXT` record holding the pattern compiler's message (no thread-local last error).
 
+use crate::status::code_of;
 use super::batch::{kinds::LFE_REC_TEXT, lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
 use super::guard::{
     arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
     VersionedConfig,
 };
 use super::status::*;
-use crate::log::enrich::Level;
-use crate::log::errors::GroupConfig;
-use crate::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};
+use lfe::log::enrich::Level;
+use lfe::log::errors::GroupConfig;
+use lfe::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};
 
 /// Stream: standard output.
 pub const LFE_LOG_STDOUT: u32 = 0;
@@ -366,7 +367,7 @@ pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut 
         let out = arg_out(out)?;
         // SAFETY: forwarded caller contract.
         let c = unsafe { arg_config(cfg)? }.to_config()?;
-        let store = LogStore::new(c).map_err(i32::from)?;
+        let store = LogStore::new(c).map_err(code_of)?;
         // SAFETY: checked non-NULL by arg_out.
         unsafe { write_out(out, into_handle(lfe_log { inner: store })) };
         Ok(())
@@ -418,7 +419,7 @@ pub unsafe extern "C" fn lfe_log_append(
         let seq = log
             .inner
             .try_append(process_id, stream, ts_ns, text)
-            .map_err(|e| e.code())?;
+            .map_err(code_of)?;
         if !seq_out.is_null() {
             // SAFETY: non-NULL and writable per the contract.
             unsafe { write_out(seq_out, seq) };
@@ -460,7 +461,7 @@ pub unsafe extern "C" fn lfe_log_append_batch(
                 text: unsafe { i.text.as_slice()? },
             });
         }
-        let r = log.inner.try_append_batch(&v).map_err(|e| e.code())?;
+        let r = log.inner.try_append_batch(&v).map_err(code_of)?;
         if !first_seq_out.is_null() {
             // SAFETY: non-NULL and writable per the contract.
             unsafe { write_out(first_seq_out, r.start) };
@@ -492,7 +493,7 @@ pub unsafe extern "C" fn lfe_log_read(
         let out = arg_out(out)?;
         // SAFETY: forwarded caller contract.
         let log = unsafe { arg_ref(log)? };
-        let r = log.inner.read(cursor, max).map_err(|e| e.code())?;
+        let r = log.inner.read(cursor, max).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, lines_batch(&r.lines, r.next, r.missed)) };
         Ok(())
@@ -584,7 +585,7 @@ pub unsafe extern "C" fn lfe_log_search(
                 unsafe { write_out(out, lines_batch(&lines, 0, 0)) };
                 Ok(())
             }
-            Err(crate::Error::BadPattern(msg)) => {
+            Err(lfe::Error::BadPattern(msg)) => {
                 if !err_out.is_null() {
                     let mut b = BatchBuilder::<lfe_rec_text>::new();
                     let t = b.bytes(msg.as_bytes());
@@ -594,7 +595,7 @@ pub unsafe extern "C" fn lfe_log_search(
                 }
                 Err(LFE_E_BAD_PATTERN)
             }
-            Err(e) => Err(e.code()),
+            Err(e) => Err(code_of(e)),
         }
     })
 }
@@ -847,21 +848,21 @@ pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: 
 
 // The C constants equal the Rust ones (checked at compile time).
 const _: () = {
-    assert!(LFE_LOG_MAX_CAPACITY == crate::log::MAX_CAPACITY as u64);
-    assert!(LFE_LOG_MAX_LINE_LEN == crate::log::MAX_LINE_LEN as u64);
-    assert!(LFE_LOG_DEFAULT_UNRECLAIMED_BYTES == crate::log::DEFAULT_UNRECLAIMED_BYTES as u64);
-    assert!(LFE_LOG_HANDOVER_BYTES == crate::ring::HANDOVER_BYTES as u64);
-    assert!(LFE_LOG_FLAG_TRUNCATED == crate::log::flags::TRUNCATED);
-    assert!(LFE_LOG_FLAG_ENRICHED == crate::log::flags::ENRICHED);
-    assert!(LFE_LOG_FLAG_ERROR_START == crate::log::flags::ERROR_START);
-    assert!(LFE_LOG_FLAG_CONTINUATION == crate::log::flags::CONTINUATION);
-    assert!(LFE_LOG_FLAG_HAS_URL == crate::log::flags::HAS_URL);
-    assert!(LFE_LOG_TAG_BUILD == crate::log::enrich::tags::BUILD);
-    assert!(LFE_LOG_TAG_TEST == crate::log::enrich::tags::TEST);
-    assert!(LFE_LOG_TAG_LINT == crate::log::enrich::tags::LINT);
-    assert!(LFE_LOG_TAG_COMPILE == crate::log::enrich::tags::COMPILE);
-    assert!(LFE_LOG_TAG_WARNING == crate::log::enrich::tags::WARNING);
-    assert!(LFE_LOG_TAG_ERROR == crate::log::enrich::tags::ERROR);
+    assert!(LFE_LOG_MAX_CAPACITY == lfe::log::MAX_CAPACITY as u64);
+    assert!(LFE_LOG_MAX_LINE_LEN == lfe::log::MAX_LINE_LEN as u64);
+    assert!(LFE_LOG_DEFAULT_UNRECLAIMED_BYTES == lfe::log::DEFAULT_UNRECLAIMED_BYTES as u64);
+    assert!(LFE_LOG_HANDOVER_BYTES == lfe::ring::HANDOVER_BYTES as u64);
+    assert!(LFE_LOG_FLAG_TRUNCATED == lfe::log::flags::TRUNCATED);
+    assert!(LFE_LOG_FLAG_ENRICHED == lfe::log::flags::ENRICHED);
+    assert!(LFE_LOG_FLAG_ERROR_START == lfe::log::flags::ERROR_START);
+    assert!(LFE_LOG_FLAG_CONTINUATION == lfe::log::flags::CONTINUATION);
+    assert!(LFE_LOG_FLAG_HAS_URL == lfe::log::flags::HAS_URL);
+    assert!(LFE_LOG_TAG_BUILD == lfe::log::enrich::tags::BUILD);
+    assert!(LFE_LOG_TAG_TEST == lfe::log::enrich::tags::TEST);
+    assert!(LFE_LOG_TAG_LINT == lfe::log::enrich::tags::LINT);
+    assert!(LFE_LOG_TAG_COMPILE == lfe::log::enrich::tags::COMPILE);
+    assert!(LFE_LOG_TAG_WARNING == lfe::log::enrich::tags::WARNING);
+    assert!(LFE_LOG_TAG_ERROR == lfe::log::enrich::tags::ERROR);
     assert!(LFE_LOG_LEVEL_CRITICAL == Level::Critical as u32);
     assert!(LFE_REC_TEXT == 1);
 };

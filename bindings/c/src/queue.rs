@@ -1,10 +1,11 @@
 //! C ABI for the event queue (`lfe_queue_*`), plus the event records shared with the bus
 //! (`lfe_event`, `lfe_event_input`, the `LFE_EVENT_*` type constants).
 
+use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
 use super::status::*;
-use crate::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
+use lfe::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
 use std::time::Duration;
 
 /// Record kind of `lfe_event`.
@@ -130,8 +131,8 @@ pub(crate) unsafe fn inputs<'a>(
 }
 /// The shared tail of the single-event pop exports (queue and subscription): `pop` ran, write
 /// its event to the checked `out` as a batch of one.
-pub(crate) fn pop_one(out: *mut *mut lfe_batch, pop: crate::Result<Event>) -> Result<(), i32> {
-    let ev = pop.map_err(i32::from)?;
+pub(crate) fn pop_one(out: *mut *mut lfe_batch, pop: lfe::Result<Event>) -> Result<(), i32> {
+    let ev = pop.map_err(code_of)?;
     // SAFETY: the caller checked `out` with arg_out.
     unsafe { write_out(out, events_batch(&[ev])) };
     Ok(())
@@ -142,13 +143,13 @@ pub(crate) fn pop_one(out: *mut *mut lfe_batch, pop: crate::Result<Event>) -> Re
 pub(crate) fn pop_many(
     out: *mut *mut lfe_batch,
     max: usize,
-    pop: impl FnOnce(&mut Vec<Event>) -> crate::Result<usize>,
+    pop: impl FnOnce(&mut Vec<Event>) -> lfe::Result<usize>,
 ) -> Result<(), i32> {
     if max == 0 {
         return Err(LFE_E_INVALID);
     }
     let mut v = Vec::with_capacity(max.min(1024));
-    pop(&mut v).map_err(i32::from)?;
+    pop(&mut v).map_err(code_of)?;
     // SAFETY: the caller checked `out` with arg_out.
     unsafe { write_out(out, events_batch(&v)) };
     Ok(())
@@ -267,7 +268,7 @@ pub unsafe extern "C" fn lfe_queue_new(
             max_payload: c.max_payload,
             overflow,
         })
-        .map_err(i32::from)?;
+        .map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, guard::into_shared(lfe_queue { inner: q })) };
         Ok(())
@@ -311,7 +312,7 @@ pub unsafe extern "C" fn lfe_queue_push(q: *const lfe_queue, ev: *const lfe_even
     guard::call(|| {
         // SAFETY: caller contract.
         let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.as_input()?) };
-        q.inner.try_push(&ev).map_err(i32::from)?;
+        q.inner.try_push(&ev).map_err(code_of)?;
         Ok(())
     })
 }
@@ -335,7 +336,7 @@ pub unsafe extern "C" fn lfe_queue_push_timeout(
         let (q, ev) = unsafe { (guard::hold(q)?, arg_ref(ev)?.as_input()?) };
         q.inner
             .push_timeout(&ev, timeout(timeout_ns))
-            .map_err(i32::from)?;
+            .map_err(code_of)?;
         Ok(())
     })
 }
@@ -361,7 +362,7 @@ pub unsafe extern "C" fn lfe_queue_push_batch(
         let pushed = arg_out(pushed)?;
         // SAFETY: caller contract.
         let (q, evs) = unsafe { (arg_ref(q)?, inputs(evs, n)?) };
-        let k = q.inner.try_push_batch(&evs).map_err(i32::from)?;
+        let k = q.inner.try_push_batch(&evs).map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(pushed, k) };
         Ok(())
@@ -511,7 +512,7 @@ pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::types;
+    use lfe::event::types;
 
     #[test]
     fn constants_match_rust() {
@@ -527,11 +528,11 @@ mod tests {
         assert_eq!(LFE_EVENT_ROUTE_REMOVED, types::ROUTE_REMOVED);
         assert_eq!(LFE_EVENT_PROXY_REQUEST, types::PROXY_REQUEST);
         assert_eq!(LFE_EVENT_HOST_MIN, types::HOST_MIN);
-        assert_eq!(LFE_QUEUE_MAX_CAPACITY, crate::event::queue::MAX_CAPACITY);
-        assert_eq!(LFE_QUEUE_MAX_CAPACITY, crate::event::bus::MAX_SUB_CAPACITY);
+        assert_eq!(LFE_QUEUE_MAX_CAPACITY, lfe::event::queue::MAX_CAPACITY);
+        assert_eq!(LFE_QUEUE_MAX_CAPACITY, lfe::event::bus::MAX_SUB_CAPACITY);
         assert_eq!(
             LFE_EVENT_DEFAULT_MAX_PAYLOAD,
-            crate::event::DEFAULT_MAX_PAYLOAD
+            lfe::event::DEFAULT_MAX_PAYLOAD
         );
     }
 

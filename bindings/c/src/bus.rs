@@ -1,10 +1,11 @@
 //! C ABI for the fan-out event bus (`lfe_bus_*`) and its subscriptions (`lfe_sub_*`).
 //! Records and inputs are shared with the queue (`lfe_event`, `lfe_event_input`).
 
+use crate::status::code_of;
 use super::batch::lfe_batch;
 use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
 use super::queue::{inputs, lfe_event_input, pop_many, pop_one, timeout};
-use crate::event::{BusConfig, EventBus, Filter, Subscription};
+use lfe::event::{BusConfig, EventBus, Filter, Subscription};
 
 /// Mask bit selecting every event type (`lfe_bus_subscribe`).
 pub const LFE_EVENT_MASK_ALL: u64 = u64::MAX;
@@ -102,12 +103,12 @@ pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut 
             max_subscribers: c.max_subscribers,
             max_capacity: c.max_capacity,
             max_sub_bytes: if c.max_sub_bytes == 0 {
-                crate::event::bus::DEFAULT_MAX_SUB_BYTES.max(c.max_payload)
+                lfe::event::bus::DEFAULT_MAX_SUB_BYTES.max(c.max_payload)
             } else {
                 c.max_sub_bytes
             },
         })
-        .map_err(i32::from)?;
+        .map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, guard::into_handle(lfe_bus { inner: bus })) };
         Ok(())
@@ -163,7 +164,7 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
         let sub = bus
             .inner
             .subscribe(Filter::new(mask, types), capacity)
-            .map_err(i32::from)?;
+            .map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, guard::into_shared(lfe_sub { inner: sub })) };
         Ok(())
@@ -185,7 +186,7 @@ pub unsafe extern "C" fn lfe_bus_publish(bus: *const lfe_bus, ev: *const lfe_eve
     guard::call(|| {
         // SAFETY: caller contract.
         let (bus, ev) = unsafe { (arg_ref(bus)?, arg_ref(ev)?.as_input()?) };
-        bus.inner.publish(&ev).map_err(i32::from)?;
+        bus.inner.publish(&ev).map_err(code_of)?;
         Ok(())
     })
 }
@@ -208,7 +209,7 @@ pub unsafe extern "C" fn lfe_bus_publish_batch(
     guard::call(|| {
         // SAFETY: caller contract.
         let (bus, evs) = unsafe { (arg_ref(bus)?, inputs(evs, n)?) };
-        bus.inner.publish_batch(&evs).map_err(i32::from)?;
+        bus.inner.publish_batch(&evs).map_err(code_of)?;
         Ok(())
     })
 }
@@ -392,7 +393,7 @@ pub unsafe extern "C" fn lfe_sub_fd(sub: *const lfe_sub, out: *mut i32) -> i32 {
     guard::call(|| {
         let out = arg_out(out)?;
         // SAFETY: caller contract.
-        let fd = unsafe { arg_ref(sub)? }.inner.fd().map_err(i32::from)?;
+        let fd = unsafe { arg_ref(sub)? }.inner.fd().map_err(code_of)?;
         // SAFETY: checked by arg_out.
         unsafe { write_out(out, fd) };
         Ok(())

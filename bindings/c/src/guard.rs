@@ -29,12 +29,6 @@ pub fn call_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
-impl From<crate::Error> for i32 {
-    fn from(e: crate::Error) -> i32 {
-        e.code()
-    }
-}
-
 /// Borrows a handle or a struct argument; NULL is `LFE_E_NULL`.
 ///
 /// # Safety
