@@ -3,8 +3,8 @@
 //!
 //! Run short: `cargo bench --bench log -- --warm-up-time 1 --measurement-time 3`.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lfe_baselines::log::{LogStore as BStore, Mode};
 use lfe::log::{Config, LogStore, Query, Stream};
+use lfe_baselines::log::{LogStore as BStore, Mode};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::thread::{JoinHandle, Thread};

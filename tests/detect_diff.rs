@@ -9,9 +9,9 @@
 //! forbids, a trailing partial UTF-8 sequence is dropped, `'` may be inside a path); those rules
 //! are tested in `tests/detect_urls.rs`. Everything the classification decides is compared here.
 
-use lfe_baselines::detect::OldDetector;
 use lfe::log::enrich::{strip_ansi, Analysis, Detector};
 use lfe::log::urls::normalize;
+use lfe_baselines::detect::OldDetector;
 
 /// The targets of the OSC 8 hyperlinks in `line` (`ESC ] 8 ; params ; URI ST`) that contain
 /// `://` — the URLs the new detector adds.

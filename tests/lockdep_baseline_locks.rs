@@ -3,9 +3,9 @@
 //!
 //! The observer is process-wide, so everything runs in one test function.
 
-use lfe_baselines::lock::{Mutex, RwLock};
 use lfe::lockdep::observer;
 use lfe::lockdep::{Config, Kind, Validator};
+use lfe_baselines::lock::{Mutex, RwLock};
 use std::sync::Arc;
 use std::thread;
 

@@ -1,10 +1,10 @@
 //! Log store behaviour: the lock-free store and the mutex baselines run the same checks.
 
 mod common;
-use lfe_baselines::log::{LogStore as BStore, Mode};
 use lfe::log::enrich::Level;
 use lfe::log::{flags, Config, Input, LogStore, Query, Stream};
 use lfe::Error;
+use lfe_baselines::log::{LogStore as BStore, Mode};
 
 fn manual(cap: usize) -> Config {
     Config {

@@ -3,10 +3,10 @@
 
 mod common;
 
-use lfe_baselines::table::Locked;
 use lfe::table::process::{ProcConfig, ProcSnap, ProcState, ProcTableIn, ProcessSpec};
 use lfe::table::{Rcu, Store};
 use lfe::Error;
+use lfe_baselines::table::Locked;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -3,10 +3,10 @@
 
 mod common;
 
-use lfe_baselines::table::Locked;
 use lfe::table::route::{prefix_matches, Route, RouteConfig, RouteSnap, RouteSpec, RouteTableIn};
 use lfe::table::{Rcu, Store};
 use lfe::Error;
+use lfe_baselines::table::Locked;
 
 struct Rng(u64);
 impl Rng {

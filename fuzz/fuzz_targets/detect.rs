@@ -8,10 +8,10 @@
 //! takes any line sequence and keeps its bound.
 #![no_main]
 
-use lfe_baselines::detect::OldDetector;
 use lfe::log::enrich::{strip_ansi, visible_part, Analysis, Detector};
 use lfe::log::errors::{ErrorGrouper, GroupConfig};
 use lfe::log::urls::{find_urls, normalize, UrlList};
+use lfe_baselines::detect::OldDetector;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

@@ -105,8 +105,7 @@ impl RequestLog {
             if r.method.len() > m || r.host.len() > m || r.path.len() > m || r.trace_id.len() > m {
                 return Err(lfe::Error::TooLarge);
             }
-            if r.flags & !(FLAG_ERROR | FLAG_TRANSPORT_ERROR | lfe::table::requests::FLAG_XHR)
-                != 0
+            if r.flags & !(FLAG_ERROR | FLAG_TRANSPORT_ERROR | lfe::table::requests::FLAG_XHR) != 0
             {
                 return Err(lfe::Error::Invalid("unknown request flag"));
             }

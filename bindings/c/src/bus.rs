@@ -1,10 +1,10 @@
 //! C ABI for the fan-out event bus (`lfe_bus_*`) and its subscriptions (`lfe_sub_*`).
 //! Records and inputs are shared with the queue (`lfe_event`, `lfe_event_input`).
 
-use crate::status::code_of;
 use super::batch::lfe_batch;
 use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
 use super::queue::{inputs, lfe_event_input, pop_many, pop_one, timeout};
+use crate::status::code_of;
 use lfe::event::{BusConfig, EventBus, Filter, Subscription};
 
 /// Mask bit selecting every event type (`lfe_bus_subscribe`).

@@ -7,9 +7,9 @@
 //! Reports come back as one `lfe_batch` of `lfe_rec_lockdep_violation` records
 //! (`LFE_REC_LOCKDEP_VIOLATION`); see that struct for the encoding of the path and tokens.
 
-use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{self, arg_bytes, arg_config, arg_out, arg_ref, write_out, VersionedConfig};
+use crate::status::code_of;
 use lfe::lockdep::{Config, Kind, Validator, Violation};
 
 /// A lock taken again by its holder: write under write, read under write, write under read.

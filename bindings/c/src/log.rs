@@ -9,13 +9,13 @@
 //! optional `err_out` is written only when the call fails with `LFE_E_BAD_PATTERN`, with one
 //! `LFE_REC_TEXT` record holding the pattern compiler's message (no thread-local last error).
 
-use crate::status::code_of;
 use super::batch::{kinds::LFE_REC_TEXT, lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
 use super::guard::{
     arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
     VersionedConfig,
 };
 use super::status::*;
+use crate::status::code_of;
 use lfe::log::enrich::Level;
 use lfe::log::errors::GroupConfig;
 use lfe::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};

@@ -4,13 +4,13 @@
 //! `labels` field holds its `label_count` labels encoded back to back as
 //! `u32 key_len (little-endian), key bytes, u32 value_len (little-endian), value bytes`.
 
-use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{
     arg_bytes, arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle,
     write_out, VersionedConfig,
 };
 use super::status::LFE_E_INVALID;
+use crate::status::code_of;
 use lfe::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
 
 /// Record kind of `lfe_proc_record`.

@@ -1,10 +1,10 @@
 //! C ABI for the event queue (`lfe_queue_*`), plus the event records shared with the bus
 //! (`lfe_event`, `lfe_event_input`, the `LFE_EVENT_*` type constants).
 
-use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
 use super::status::*;
+use crate::status::code_of;
 use lfe::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
 use std::time::Duration;
 

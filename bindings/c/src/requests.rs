@@ -1,13 +1,13 @@
 //! C ABI for the request log (`lfe::table::requests`). Records come back as
 //! `lfe_request_record` in an `lfe_batch` (`LFE_REC_REQUEST`).
 
-use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{
     arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
     VersionedConfig,
 };
 use super::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
+use crate::status::code_of;
 use lfe::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
 
 /// Record kind of `lfe_request_record`.

@@ -1,13 +1,13 @@
 //! C ABI for the route table (`lfe::table::route`). Routes come back as `lfe_route_record` in
 //! an `lfe_batch` (`LFE_REC_ROUTE`).
 
-use crate::status::code_of;
 use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use super::guard::{
     arg_bytes, arg_config, arg_out, arg_ref, call, call_or, free_handle, into_handle, write_out,
     VersionedConfig,
 };
 use super::status::LFE_E_INVALID;
+use crate::status::code_of;
 use lfe::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
 
 /// Record kind of `lfe_route_record`.
