@@ -38,6 +38,20 @@ macro_rules! queue_tests {
                 .unwrap()
             }
 
+            /// `max` 0 is `Invalid` and pops nothing, as `lfe_queue_pop_batch(q, 0, ..)` is
+            /// `LFE_E_INVALID` (the C ABI and the Rust API give one answer).
+            #[test]
+            fn pop_batch_max_zero_is_invalid() {
+                let q = mkq(2, Overflow::Reject);
+                q.try_push(&input(1, b"a")).unwrap();
+                let mut v = Vec::new();
+                assert!(matches!(q.try_pop_batch(&mut v, 0), Err(Error::Invalid(_))));
+                let r = q.pop_batch_timeout(&mut v, 0, SHORT);
+                assert!(matches!(r, Err(Error::Invalid(_))));
+                assert!(v.is_empty());
+                assert_eq!(q.try_pop_batch(&mut v, 5), Ok(1));
+            }
+
             #[test]
             fn try_forms_and_errors() {
                 let _lockdep = common::lockdep_on();

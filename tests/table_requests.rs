@@ -149,6 +149,30 @@ fn basics_lfe() {
     basics::<lfe::table::requests::RequestLog>();
 }
 
+/// A batch longer than the ring is `TooLarge` and records nothing, as
+/// `lfe_requests_record_batch` with count > capacity is `LFE_E_TOO_LARGE`.
+fn batch_over_capacity<L: Log>() {
+    let l = L::make(RequestsConfig {
+        capacity: 2,
+        ..RequestsConfig::default()
+    })
+    .unwrap();
+    let rs = vec![req(1, 200, 1, 1), req(1, 200, 1, 1), req(1, 200, 1, 1)];
+    assert_eq!(l.record_batch(rs), Err(Error::TooLarge));
+    assert_eq!(l.global_stats().requests, 0);
+    assert!(l.record_batch(vec![req(1, 200, 1, 1); 2]).is_ok());
+}
+
+#[test]
+fn batch_over_capacity_lockfree() {
+    batch_over_capacity::<lfe::table::requests::RequestLog>();
+}
+
+#[test]
+fn batch_over_capacity_baseline() {
+    batch_over_capacity::<lfe_baselines::table::RequestLog>();
+}
+
 #[test]
 fn basics_baseline() {
     let _lockdep = common::lockdep_on();

@@ -4,8 +4,13 @@
 #define LFE_TEST_UTIL_H
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int t_pass, t_fail; /* per test program */
+
+/* Readies a versioned out-struct (the counters of a _stats call): zeroed, `size` set, as the
+ * ABI's size rule asks (README, "ABI notes"). */
+#define SIZED(v) (memset(&(v), 0, sizeof(v)), (v).size = sizeof(v), &(v))
 
 #define CHECK(cond)                                                                      \
     do {                                                                                 \

@@ -11,7 +11,10 @@ package lfe
 */
 import "C"
 
-import "runtime"
+import (
+	"runtime"
+	"unsafe"
+)
 
 // Stats reads the queue's counters.
 func (q *Queue) Stats() (QueueStats, error) {
@@ -20,6 +23,7 @@ func (q *Queue) Stats() (QueueStats, error) {
 		return QueueStats{}, err
 	}
 	var s C.lfe_queue_counters
+	s.size = C.size_t(unsafe.Sizeof(s))
 	rc := C.lfe_queue_stats((*C.lfe_queue)(p), &s)
 	q.h.release()
 	runtime.KeepAlive(q)
@@ -34,6 +38,7 @@ func (b *Bus) Stats() (BusStats, error) {
 		return BusStats{}, err
 	}
 	var s C.lfe_bus_counters
+	s.size = C.size_t(unsafe.Sizeof(s))
 	rc := C.lfe_bus_stats((*C.lfe_bus)(p), &s)
 	b.h.release()
 	runtime.KeepAlive(b)
@@ -47,6 +52,7 @@ func (s *Subscription) Stats() (SubStats, error) {
 		return SubStats{}, err
 	}
 	var st C.lfe_sub_counters
+	st.size = C.size_t(unsafe.Sizeof(st))
 	rc := C.lfe_sub_stats((*C.lfe_sub)(p), &st)
 	s.h.release()
 	runtime.KeepAlive(s)

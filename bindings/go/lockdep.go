@@ -275,6 +275,7 @@ func (v *Lockdep) Stats() (LockdepStats, error) {
 		return LockdepStats{}, err
 	}
 	var c C.lfe_lockdep_counters
+	c.size = C.size_t(unsafe.Sizeof(c))
 	rc := C.lfe_lockdep_stats((*C.lfe_lockdep)(p), &c)
 	v.h.release()
 	runtime.KeepAlive(v)

@@ -212,6 +212,7 @@ func (l *RequestLog) RouteStats(routeID uint64) (RequestStats, error) {
 		return RequestStats{}, err
 	}
 	var s C.lfe_request_stats
+	s.size = C.size_t(unsafe.Sizeof(s))
 	rc := C.lfe_requests_route_stats((*C.lfe_requests)(p), C.uint64_t(routeID), &s)
 	l.h.release()
 	runtime.KeepAlive(l)
@@ -225,6 +226,7 @@ func (l *RequestLog) GlobalStats() (RequestStats, error) {
 		return RequestStats{}, err
 	}
 	var s C.lfe_request_stats
+	s.size = C.size_t(unsafe.Sizeof(s))
 	rc := C.lfe_requests_global_stats((*C.lfe_requests)(p), &s)
 	l.h.release()
 	runtime.KeepAlive(l)

@@ -202,6 +202,9 @@ impl EventQueue {
 
     /// Same as [`lfe::event::EventQueue::try_pop_batch`].
     pub fn try_pop_batch(&self, out: &mut Vec<Event>, max: usize) -> Result<usize> {
+        if max == 0 {
+            return Err(Error::Invalid("max is 0"));
+        }
         let mut st = self.state.lock();
         let mut n = 0;
         while n < max {
@@ -218,8 +221,6 @@ impl EventQueue {
         if n > 0 {
             self.not_full.notify_all();
             Ok(n)
-        } else if max == 0 {
-            Ok(0)
         } else if closed {
             Err(Error::Closed)
         } else {
@@ -235,7 +236,7 @@ impl EventQueue {
         timeout: Duration,
     ) -> Result<usize> {
         if max == 0 {
-            return Ok(0);
+            return Err(Error::Invalid("max is 0"));
         }
         out.push(self.pop_timeout(timeout)?);
         Ok(1 + self.try_pop_batch(out, max - 1).unwrap_or(0))

@@ -100,6 +100,9 @@ impl RequestLog {
 
     /// Same contract as the lfe version.
     pub fn record_batch(&self, rs: Vec<Request>) -> Result<u64> {
+        if rs.len() > self.cfg.capacity {
+            return Err(lfe::Error::TooLarge);
+        }
         let m = self.cfg.max_field;
         for r in &rs {
             if r.method.len() > m || r.host.len() > m || r.path.len() > m || r.trace_id.len() > m {

@@ -61,6 +61,7 @@ from .events import (
 )
 from .log import (
     ErrorGroup,
+    ErrorKind,
     Level,
     LineFlag,
     LogLine,
@@ -152,6 +153,7 @@ __all__ = [
     "ErrorGroup",
     "LogStats",
     "Stream",
+    "ErrorKind",
     "Level",
     "LineFlag",
     "Tag",
