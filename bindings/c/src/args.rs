@@ -119,6 +119,21 @@ pub unsafe trait Versioned: Copy + Default {
     }
 }
 
+/// Implements [`Versioned`] for `#[repr(C)]` structs of this crate whose fields are integers,
+/// raw pointers and `lfe_bytes` (name no other kind here), and checks at compile time that each
+/// starts with `size: usize`.
+macro_rules! versioned_structs {
+    ($($t:ty),+ $(,)?) => {$(
+        const _: () = assert!(std::mem::offset_of!($t, size) == 0);
+        const _: fn(&$t) -> usize = |v| v.size;
+        // SAFETY: `size: usize` is the first field (checked just above), the struct is
+        // repr(C), and its fields are integers, raw pointers and lfe_bytes (the macro's rule),
+        // for which any initialised bytes are a valid value.
+        unsafe impl $crate::args::Versioned for $t {}
+    )+};
+}
+pub(crate) use versioned_structs;
+
 fn set_size<T: Versioned>(v: &mut T, size: usize) {
     // SAFETY: `size` is the first field of a Versioned struct (trait contract): a usize at
     // offset 0 of `*v`, which is aligned for it since `T` is at least as aligned as its fields.

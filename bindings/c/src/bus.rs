@@ -8,6 +8,8 @@ use crate::queue::{inputs, lfe_event_input, pop, pops_handle, Take};
 use lfe::event::{BusConfig, Event, EventBus, Filter, Subscription};
 use std::time::Duration;
 
+versioned_structs!(lfe_bus_config, lfe_sub_counters, lfe_bus_counters);
+
 /// Mask bit selecting every event type (`lfe_bus_subscribe`).
 pub const LFE_EVENT_MASK_ALL: u64 = u64::MAX;
 
@@ -45,9 +47,6 @@ impl Default for lfe_bus_config {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_bus_config {}
-
 /// Counters of a subscription.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,9 +66,6 @@ pub struct lfe_sub_counters {
     pub capacity: u64,
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_sub_counters {}
-
 /// Counters of a bus.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -82,9 +78,6 @@ pub struct lfe_bus_counters {
     /// Current number of subscriptions.
     pub subscribers: u64,
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_bus_counters {}
 
 /// Opaque handle of a fan-out event bus.
 pub struct lfe_bus {

@@ -12,6 +12,8 @@ use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
 use crate::guard::{call, Res};
 use lfe::lockdep::{Config, Kind, Validator, Violation};
 
+versioned_structs!(lfe_lockdep_config, lfe_lockdep_counters);
+
 /// A lock taken again by its holder: write under write, read under write, write under read.
 pub const LFE_LOCKDEP_RECURSIVE: u32 = 1;
 /// A read lock taken again under itself by its holder (Go: deadlocks if a writer queues between).
@@ -73,9 +75,6 @@ impl Default for lfe_lockdep_config {
         }
     }
 }
-
-// SAFETY: repr(C), starts with `size: usize`, every field an integer.
-unsafe impl Versioned for lfe_lockdep_config {}
 
 impl lfe_lockdep_config {
     fn to_config(self) -> Config {
@@ -165,9 +164,6 @@ pub struct lfe_lockdep_counters {
     /// Tokens holding at least one lock now.
     pub holding_tokens: u64,
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_lockdep_counters {}
 
 fn kind_code(k: Kind) -> u32 {
     match k {

@@ -17,6 +17,8 @@ use lfe::log::enrich::Level;
 use lfe::log::errors::GroupConfig;
 use lfe::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};
 
+versioned_structs!(lfe_log_config, lfe_log_query, lfe_log_counters);
+
 /// Stream: standard output.
 pub const LFE_LOG_STDOUT: u32 = 0;
 /// Stream: standard error.
@@ -160,9 +162,6 @@ impl Default for lfe_log_config {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_log_config {}
-
 fn to_usize(v: u64, default: usize) -> Res<usize> {
     if v == 0 {
         Ok(default)
@@ -251,10 +250,6 @@ impl Default for lfe_log_query {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`; integer fields and one `lfe_bytes` (a raw pointer
-// and a length: any initialised bits are a valid value, checked as an input when used).
-unsafe impl Versioned for lfe_log_query {}
-
 /// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes at
 /// most `size` bytes and sets `size` to the bytes it wrote (README, "ABI notes").
 #[repr(C)]
@@ -272,9 +267,6 @@ pub struct lfe_log_counters {
     /// Bytes of evicted lines handed to the collector and not freed yet.
     pub unreclaimed_bytes: u64,
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_log_counters {}
 
 /// A log line (`LFE_REC_LOG_LINE`).
 #[repr(C)]

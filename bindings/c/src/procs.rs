@@ -10,6 +10,8 @@ use crate::guard::{call, Res, Status};
 use crate::status::LFE_E_INVALID;
 use lfe::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
 
+versioned_structs!(lfe_procs_config);
+
 /// Record kind of `lfe_proc_record`.
 pub const LFE_REC_PROC: u32 = 200;
 
@@ -80,9 +82,6 @@ impl Default for lfe_procs_config {
         }
     }
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_procs_config {}
 
 /// One label of an `lfe_proc_spec`.
 #[repr(C)]

@@ -8,6 +8,8 @@ use crate::status::*;
 use lfe::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
 use std::time::Duration;
 
+versioned_structs!(lfe_queue_config, lfe_queue_counters);
+
 /// Record kind of `lfe_event`.
 pub const LFE_REC_EVENT: u32 = 300;
 
@@ -264,10 +266,6 @@ impl Default for lfe_queue_config {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields (padding is zero in C
-// initialisers and never read as a field).
-unsafe impl Versioned for lfe_queue_config {}
-
 /// Counters of a queue (`lfe_queue_stats`). Set `size = sizeof(lfe_queue_counters)` before the
 /// call (the size rule of versioned structs: README, "ABI notes").
 #[repr(C)]
@@ -286,9 +284,6 @@ pub struct lfe_queue_counters {
     /// The capacity.
     pub capacity: u64,
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_queue_counters {}
 
 /// Opaque handle of a bounded MPMC event queue.
 pub struct lfe_queue {

@@ -7,6 +7,8 @@ use crate::guard::{call, Res, Status};
 use crate::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
 use lfe::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
 
+versioned_structs!(lfe_requests_config, lfe_request_stats);
+
 /// Record kind of `lfe_request_record`.
 pub const LFE_REC_REQUEST: u32 = 202;
 /// Request flag, set by lfe: status >= 400 or a transport error.
@@ -94,9 +96,6 @@ impl Default for lfe_requests_config {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_requests_config {}
-
 /// A request to record.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -162,9 +161,6 @@ pub struct lfe_request_stats {
     pub p90_ns: u64,
     pub p99_ns: u64,
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_request_stats {}
 
 impl From<StatsView> for lfe_request_stats {
     fn from(v: StatsView) -> Self {

@@ -7,6 +7,8 @@ use crate::guard::{call, Res, Status};
 use crate::status::LFE_E_INVALID;
 use lfe::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
 
+versioned_structs!(lfe_routes_config);
+
 /// Record kind of `lfe_route_record`.
 pub const LFE_REC_ROUTE: u32 = 201;
 
@@ -53,9 +55,6 @@ impl Default for lfe_routes_config {
         }
     }
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl Versioned for lfe_routes_config {}
 
 /// A route to add or replace.
 #[repr(C)]
