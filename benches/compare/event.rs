@@ -15,6 +15,7 @@
 
 use super::harness::{timed_threads, Sample, Variant, Workload};
 use lfe::event::{types, Event, EventInput, Payload};
+use lfe_baselines::api::EventQueueApi;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -46,19 +47,8 @@ trait Queue: Send + Sync + 'static {
     fn pop(&self) -> bool;
 }
 
-impl Queue for lfe::event::EventQueue {
-    #[inline]
-    fn push(&self, payload: &[u8]) -> bool {
-        self.push_timeout(&EventInput::new(types::LOG_LINE, payload), POLL)
-            .is_ok()
-    }
-    #[inline]
-    fn pop(&self) -> bool {
-        self.pop_timeout(POLL).is_ok()
-    }
-}
-
-impl Queue for lfe_baselines::event::EventQueue {
+/// lfe's queue and its baseline, through the API they share.
+impl<T: EventQueueApi> Queue for T {
     #[inline]
     fn push(&self, payload: &[u8]) -> bool {
         self.push_timeout(&EventInput::new(types::LOG_LINE, payload), POLL)

@@ -15,6 +15,7 @@ use super::corpus;
 use super::harness::{paced, timed_threads, Sample, Variant, Workload};
 use crossbeam_utils::CachePadded;
 use lfe::log::{Config, Query, Stream};
+use lfe_baselines::api::LogStoreApi;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -29,38 +30,21 @@ pub trait Store: Send + Sync {
     fn sync(&self);
 }
 
-impl Store for lfe::log::LogStore {
+/// lfe's store and its baseline, through the API they share.
+impl<T: LogStoreApi> Store for T {
     #[inline]
     fn append(&self, pid: u64, text: &[u8]) -> u64 {
-        lfe::log::LogStore::append(self, pid, Stream::Stdout, 0, text)
+        LogStoreApi::append(self, pid, Stream::Stdout, 0, text)
     }
     fn read(&self, cursor: u64, max: usize) -> (usize, u64, u64) {
-        let b = lfe::log::LogStore::read(self, cursor, max).expect("cursor from this log");
+        let b = LogStoreApi::read(self, cursor, max).expect("cursor from this log");
         (b.lines.len(), b.next, b.missed)
     }
     fn search(&self, q: &Query<'_>) -> usize {
-        lfe::log::LogStore::search(self, q).unwrap().len()
+        LogStoreApi::search(self, q).unwrap().len()
     }
     fn sync(&self) {
-        lfe::log::LogStore::sync(self)
-    }
-}
-
-impl Store for lfe_baselines::log::LogStore {
-    #[inline]
-    fn append(&self, pid: u64, text: &[u8]) -> u64 {
-        lfe_baselines::log::LogStore::append(self, pid, Stream::Stdout, 0, text)
-    }
-    fn read(&self, cursor: u64, max: usize) -> (usize, u64, u64) {
-        let b =
-            lfe_baselines::log::LogStore::read(self, cursor, max).expect("cursor from this log");
-        (b.lines.len(), b.next, b.missed)
-    }
-    fn search(&self, q: &Query<'_>) -> usize {
-        lfe_baselines::log::LogStore::search(self, q).unwrap().len()
-    }
-    fn sync(&self) {
-        lfe_baselines::log::LogStore::sync(self)
+        LogStoreApi::sync(self)
     }
 }
 
