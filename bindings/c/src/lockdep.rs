@@ -9,7 +9,7 @@
 
 use crate::args::*;
 use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use crate::guard::{call, Res};
+use crate::guard::call;
 use lfe::lockdep::{Config, Kind, Validator, Violation};
 
 versioned_structs!(lfe_lockdep_config, lfe_lockdep_counters);
@@ -279,23 +279,22 @@ pub unsafe extern "C" fn lfe_lockdep_acquire(
     id: u32,
     now_ns: u64,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        acquire(&v.inner, token, id, false, now_ns)
-    })
+    acquire(v, token, id, false, now_ns)
 }
 
-fn acquire(v: &Validator, token: u64, id: u32, shared: bool, now_ns: u64) -> Res<()> {
-    let r = if now_ns == 0 {
-        if shared {
-            v.acquire_shared(token, id)
+/// The body of `lfe_lockdep_acquire` and `lfe_lockdep_acquire_shared`.
+fn acquire(v: *const lfe_lockdep, token: u64, id: u32, shared: bool, now_ns: u64) -> i32 {
+    call(|| {
+        let v = &arg(v)?.inner;
+        if now_ns != 0 {
+            v.acquire_at(token, id, shared, now_ns)?;
+        } else if shared {
+            v.acquire_shared(token, id)?;
         } else {
-            v.acquire(token, id)
+            v.acquire(token, id)?;
         }
-    } else {
-        v.acquire_at(token, id, shared, now_ns)
-    };
-    Ok(r?)
+        Ok(())
+    })
 }
 
 /// Reports that `token` is about to take lock `id` shared (read lock). `now_ns` 0 reads the
@@ -315,10 +314,7 @@ pub unsafe extern "C" fn lfe_lockdep_acquire_shared(
     id: u32,
     now_ns: u64,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        acquire(&v.inner, token, id, true, now_ns)
-    })
+    acquire(v, token, id, true, now_ns)
 }
 
 /// Reports that `token` released lock `id`. `now_ns` 0 reads the library clock.
