@@ -453,7 +453,7 @@ static void test_routes(void) {
 static void test_requests(void) {
     lfe_requests *l = NULL;
     lfe_batch *b = NULL;
-    lfe_request_in q[2];
+    lfe_request_in q[3];
     lfe_request_stats st;
     uint64_t seq = 77;
     CONFIG_RULES(lfe_requests_new, lfe_requests, lfe_requests_config, lfe_requests_free,

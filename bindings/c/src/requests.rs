@@ -311,12 +311,12 @@ pub unsafe extern "C" fn lfe_requests_record_batch(
 ) -> i32 {
     call(|| {
         let t = arg(l)?;
+        let rs = slice(reqs, count)?;
         let out = slot(out_first_seq)?;
-        // `record_batch` refuses the same; checked first so an over-long array is not read.
-        if count > t.inner.capacity() {
+        // `record_batch` refuses the same; checked first so an over-long batch is not copied.
+        if rs.len() > t.inner.capacity() {
             return Err(Status(LFE_E_TOO_LARGE));
         }
-        let rs = slice(reqs, count)?;
         let mut v = Vec::new();
         v.try_reserve_exact(rs.len())
             .map_err(|_| Status(LFE_E_NOMEM))?;
