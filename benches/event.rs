@@ -10,7 +10,8 @@
 //! --measurement-time 3`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lfe::event::{types, Event, EventInput, Payload};
+use lfe::event::{types, Event, EventInput, Payload, QueueConfig};
+use lfe_baselines::api::EventQueueApi;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -52,12 +53,19 @@ trait Chan: Send + Sync + 'static {
     fn close(tx: Self::Tx);
 }
 
-struct Lfe;
-impl Chan for Lfe {
-    type Tx = Arc<lfe::event::EventQueue>;
-    type Rx = Arc<lfe::event::EventQueue>;
+/// lfe's queue or its baseline, through the API they share.
+struct Queue<Q>(std::marker::PhantomData<Q>);
+impl<Q: EventQueueApi> Chan for Queue<Q> {
+    type Tx = Arc<Q>;
+    type Rx = Arc<Q>;
     fn make() -> (Self::Tx, Self::Rx) {
-        let q = Arc::new(lfe::event::EventQueue::with_capacity(CAP).unwrap());
+        let q = Arc::new(
+            Q::create(QueueConfig {
+                capacity: CAP,
+                ..QueueConfig::default()
+            })
+            .unwrap(),
+        );
         (q.clone(), q)
     }
     fn clone_tx(tx: &Self::Tx) -> Self::Tx {
@@ -76,31 +84,8 @@ impl Chan for Lfe {
         tx.close();
     }
 }
-
-struct Baseline;
-impl Chan for Baseline {
-    type Tx = Arc<lfe::baseline::event::EventQueue>;
-    type Rx = Arc<lfe::baseline::event::EventQueue>;
-    fn make() -> (Self::Tx, Self::Rx) {
-        let q = Arc::new(lfe::baseline::event::EventQueue::with_capacity(CAP).unwrap());
-        (q.clone(), q)
-    }
-    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
-        tx.clone()
-    }
-    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
-        rx.clone()
-    }
-    fn send(tx: &Self::Tx, _i: u64) {
-        tx.push_timeout(&input(), LONG).unwrap();
-    }
-    fn recv(rx: &Self::Rx) -> bool {
-        rx.pop_timeout(LONG).is_ok()
-    }
-    fn close(tx: Self::Tx) {
-        tx.close();
-    }
-}
+type Lfe = Queue<lfe::event::EventQueue>;
+type Baseline = Queue<lfe_baselines::event::EventQueue>;
 
 struct Crossbeam;
 impl Chan for Crossbeam {

@@ -3,8 +3,8 @@
 //!
 //! Run short: `cargo bench --bench log -- --warm-up-time 1 --measurement-time 3`.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lfe::baseline::log::{LogStore as BStore, Mode};
 use lfe::log::{Config, LogStore, Query, Stream};
+use lfe_baselines::log::{LogStore as BStore, Mode};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::thread::{JoinHandle, Thread};
@@ -17,26 +17,8 @@ const LINES: [&[u8]; 4] = [
     b"TypeError: Cannot read properties of undefined (reading 'map')",
 ];
 
-trait Store: Send + Sync + 'static {
-    fn app(&self, p: u64, t: &[u8]);
-    fn catch_up(&self);
-}
-impl Store for LogStore {
-    fn app(&self, p: u64, t: &[u8]) {
-        self.append(p, Stream::Stdout, 0, t);
-    }
-    fn catch_up(&self) {
-        self.sync();
-    }
-}
-impl Store for BStore {
-    fn app(&self, p: u64, t: &[u8]) {
-        self.append(p, Stream::Stdout, 0, t);
-    }
-    fn catch_up(&self) {
-        self.sync();
-    }
-}
+/// Both stores, through the API they share.
+use lfe_baselines::api::LogStoreApi as Store;
 
 /// What a burst pool's threads are told to do.
 struct Job {
@@ -132,7 +114,7 @@ impl<S: Store> Pool<S> {
         self.ctl.cv.notify_all();
         let mut total = Duration::ZERO;
         for r in first + 1..=first + rounds {
-            self.s.catch_up();
+            self.s.sync();
             self.ctl.start.store(r, Ordering::Release);
             while self.ctl.done.load(Ordering::Acquire) < r * threads {
                 std::thread::park();
@@ -169,7 +151,7 @@ fn appender<S: Store>(s: &S, ctl: &Ctl, t: usize, threads: u64, per: u64) {
             }
             let t0 = Instant::now();
             for i in 0..per {
-                s.app(t as u64, LINES[(i % 4) as usize]);
+                s.append(t as u64, Stream::Stdout, 0, LINES[(i % 4) as usize]);
             }
             let t1 = Instant::now();
             ctl.spans.lock().unwrap().push((t0, t1));
@@ -202,7 +184,7 @@ fn run_append<S: Store>(s: &Arc<S>, threads: usize, iters: u64) -> Duration {
             std::thread::spawn(move || {
                 start.wait();
                 for i in 0..per {
-                    s.app(t as u64, LINES[(i % 4) as usize]);
+                    s.append(t as u64, Stream::Stdout, 0, LINES[(i % 4) as usize]);
                 }
             })
         })

@@ -118,7 +118,7 @@ fn route_lookup(c: &mut Criterion) {
             };
         }
         case!("lfe", lfe::table::Rcu<RouteSnap>);
-        case!("baseline", lfe::baseline::table::Locked<RouteSnap>);
+        case!("baseline", lfe_baselines::table::Locked<RouteSnap>);
     }
     g.finish();
 }
@@ -152,7 +152,7 @@ fn proc_get(c: &mut Criterion) {
             };
         }
         case!("lfe", lfe::table::Rcu<ProcSnap>);
-        case!("baseline", lfe::baseline::table::Locked<ProcSnap>);
+        case!("baseline", lfe_baselines::table::Locked<ProcSnap>);
     }
     g.finish();
 }
@@ -213,7 +213,7 @@ fn request_record(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("lfe", threads), &threads, |b, &n| {
             b.iter_custom(|iters| record_run(n, iters, rec.clone()))
         });
-        let base_log = Arc::new(lfe::baseline::table::RequestLog::default());
+        let base_log = Arc::new(lfe_baselines::table::RequestLog::default());
         let hs = hosts.clone();
         let rec: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(move |i| {
             black_box(base_log.record(request(i, &hs)).unwrap());

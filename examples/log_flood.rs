@@ -39,12 +39,12 @@ impl Store for lfe::log::LogStore {
     }
 }
 
-impl Store for lfe::baseline::log::LogStore {
+impl Store for lfe_baselines::log::LogStore {
     fn append(&self, pid: u64, text: &[u8]) {
-        lfe::baseline::log::LogStore::append(self, pid, Stream::Stdout, 0, text);
+        lfe_baselines::log::LogStore::append(self, pid, Stream::Stdout, 0, text);
     }
     fn sync(&self) {
-        lfe::baseline::log::LogStore::sync(self)
+        lfe_baselines::log::LogStore::sync(self)
     }
 }
 
@@ -56,7 +56,7 @@ fn main() {
     let store: Box<dyn Store> = if imp == "lfe" {
         Box::new(lfe::log::LogStore::new(Config::default()).unwrap())
     } else {
-        Box::new(lfe::baseline::log::LogStore::new(Config::default()).unwrap())
+        Box::new(lfe_baselines::log::LogStore::new(Config::default()).unwrap())
     };
     let corpora: Vec<Vec<&[u8]>> = (0..threads)
         .map(|t| TOOLS[t % TOOLS.len()].lines().map(str::as_bytes).collect())

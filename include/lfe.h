@@ -33,6 +33,27 @@
 // compare it with `lfe_abi_version()` when they load.
 #define LFE_ABI_VERSION 1
 
+// Error-group kind: a compiler error (`error[E0308]:`, `error TS2322:`, `file.c:1:2: error:`).
+#define LFE_ERROR_KIND_COMPILER 6
+
+// Error-group kind: any other line that clearly reports an error.
+#define LFE_ERROR_KIND_GENERIC 7
+
+// Error-group kind: Go `panic:` / `fatal error:`.
+#define LFE_ERROR_KIND_GO_PANIC 2
+
+// Error-group kind: a Java / JVM exception.
+#define LFE_ERROR_KIND_JAVA 5
+
+// Error-group kind (`lfe_log_error_group.kind`): JS/TS `TypeError:`, `Error:` ...
+#define LFE_ERROR_KIND_JAVASCRIPT 1
+
+// Error-group kind: a Python traceback or `XxxError:`.
+#define LFE_ERROR_KIND_PYTHON 3
+
+// Error-group kind: a Rust `thread '...' panicked at`.
+#define LFE_ERROR_KIND_RUST_PANIC 4
+
 // Event type: a build event.
 #define LFE_EVENT_BUILD_EVENT 6
 
@@ -413,6 +434,9 @@ typedef struct lfe_event_input {
 
 // Counters of a bus.
 typedef struct lfe_bus_counters {
+  // `sizeof(lfe_bus_counters)`, set by the caller before the call; the library writes at most that
+  // many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+  size_t size;
   // Events published since creation.
   uint64_t published;
   // Current number of subscriptions.
@@ -443,6 +467,9 @@ typedef struct lfe_lockdep_config {
 
 // Counters written by `lfe_lockdep_stats`.
 typedef struct lfe_lockdep_counters {
+  // `sizeof(lfe_lockdep_counters)`, set by the caller before the call; the library writes at most that
+  // many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+  size_t size;
   // Registered locks.
   uint64_t locks;
   // Acquisitions recorded.
@@ -538,9 +565,8 @@ typedef struct lfe_log_query {
   uint64_t limit;
 } lfe_log_query;
 
-// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes the
-// whole fields that fit in `size` bytes (never part of one) and sets `size` to the bytes it
-// wrote.
+// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes at
+// most `size` bytes and sets `size` to the bytes it wrote (README, "ABI notes").
 typedef struct lfe_log_counters {
   size_t size;
   uint64_t appended;
@@ -602,8 +628,11 @@ typedef struct lfe_queue_config {
   uint32_t overflow;
 } lfe_queue_config;
 
-// Counters of a queue.
+// Counters of a queue (`lfe_queue_stats`). Set `size = sizeof(lfe_queue_counters)` before the
+// call (the size rule of versioned structs: README, "ABI notes").
 typedef struct lfe_queue_counters {
+  // `sizeof(lfe_queue_counters)`, set by the caller; the library sets it to the bytes written.
+  size_t size;
   // Events held now.
   uint64_t depth;
   // Events pushed since creation.
@@ -619,6 +648,9 @@ typedef struct lfe_queue_counters {
 // Counters of a route (or of every request). Percentiles are log-bucket upper bounds (at most
 // 25% above the true value), 0 when there is no request.
 typedef struct lfe_request_stats {
+  // `sizeof(lfe_request_stats)`, set by the caller before the call; the library writes at most that
+  // many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+  size_t size;
   uint64_t requests;
   uint64_t errors;
   uint64_t bytes;
@@ -709,6 +741,9 @@ typedef struct lfe_routes_config {
 
 // Counters of a subscription.
 typedef struct lfe_sub_counters {
+  // `sizeof(lfe_sub_counters)`, set by the caller before the call; the library writes at most that
+  // many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+  size_t size;
   // Events dropped (oldest first) because the subscription was full.
   uint64_t lagged;
   // Events delivered into the subscription since it started.
@@ -760,8 +795,7 @@ typedef struct lfe_log_url {
 typedef struct lfe_log_error_group {
   uint64_t id;
   uint64_t process_id;
-  // Error kind (1 JavaScript, 2 Go panic, 3 Python, 4 Rust panic, 5 Java, 6 compiler,
-  // 7 generic).
+  // One of `LFE_ERROR_KIND_*`.
   uint32_t kind;
   // 1 when the group can take no more lines.
   uint32_t closed;
@@ -958,8 +992,8 @@ int32_t lfe_bus_publish_batch(const struct lfe_bus *bus,
 
 // Reads the bus counters.
 //
-// Ownership: writes `*out` (caller-owned).
-// Errors: `LFE_E_NULL`.
+// Ownership: writes `*out` (caller-owned); set `out->size` first.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 // Thread safety: safe to call concurrently.
 //
 // # Safety
@@ -1103,8 +1137,8 @@ int32_t lfe_lockdep_scan(const struct lfe_lockdep *v, uint64_t now_ns, size_t *o
 
 // Writes the validator's counters.
 //
-// Ownership: `*out` is the caller's struct, filled in.
-// Errors: `LFE_E_NULL` (v or out NULL).
+// Ownership: `*out` is the caller's struct, filled in; set `out->size` first.
+// Errors: `LFE_E_NULL` (v or out NULL), `LFE_E_INVALID` (`out->size` too small).
 // Thread safety: safe to call concurrently (the counters are summed at the time of the call).
 //
 // # Safety
@@ -1282,12 +1316,11 @@ int32_t lfe_log_search(const struct lfe_log *log,
                        struct lfe_batch **out,
                        struct lfe_batch **err_out);
 
-// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)` (an
-// older, smaller struct gets the whole fields that fit, never part of one); `out->size` is
-// set to the bytes written.
+// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)`;
+// `out->size` is set to the bytes written (README, "ABI notes": versioned structs).
 //
 // Ownership: nothing is allocated.
-// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size smaller than a size_t).
+// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size too small).
 // Thread safety: safe to call concurrently.
 //
 // # Safety
@@ -1592,8 +1625,8 @@ int32_t lfe_queue_push_timeout(const struct lfe_queue *q,
 
 // Reads the queue's counters.
 //
-// Ownership: writes `*out` (caller-owned).
-// Errors: `LFE_E_NULL`.
+// Ownership: writes `*out` (caller-owned); set `out->size` first.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 // Thread safety: safe to call concurrently; the counters are a near-instant snapshot.
 //
 // # Safety
@@ -1612,8 +1645,8 @@ void lfe_requests_free(struct lfe_requests *l);
 
 // Counters and p50/p90/p99 latency over every request.
 //
-// Ownership: fills the caller's struct.
-// Errors: `LFE_E_NULL`.
+// Ownership: fills the caller's struct; set `out->size = sizeof(lfe_request_stats)` first.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 // Thread safety: safe to call concurrently with every call on the log except `_free`.
 //
 // # Safety
@@ -1706,8 +1739,9 @@ int32_t lfe_requests_retained_bytes(const struct lfe_requests *l, size_t *out);
 
 // Counters and p50/p90/p99 latency of route `route_id` (0: unrouted requests).
 //
-// Ownership: fills the caller's struct.
-// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND` (no request recorded for that route).
+// Ownership: fills the caller's struct; set `out->size = sizeof(lfe_request_stats)` first.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small), `LFE_E_NOT_FOUND` (no request
+// recorded for that route).
 // Thread safety: safe to call concurrently with every call on the log except `_free`.
 //
 // # Safety
@@ -1947,8 +1981,8 @@ int32_t lfe_sub_pop_timeout(const struct lfe_sub *sub, uint64_t timeout_ns, stru
 
 // Reads the subscription's counters (lagged, delivered, popped, depth, capacity).
 //
-// Ownership: writes `*out` (caller-owned).
-// Errors: `LFE_E_NULL`.
+// Ownership: writes `*out` (caller-owned); set `out->size` first.
+// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 // Thread safety: safe to call concurrently.
 //
 // # Safety

@@ -1,5 +1,6 @@
-//! The error type of the safe Rust API. Each variant maps to one `LFE_E_*` status code of the C
-//! ABI ([`Error::code`]), so the Rust and C APIs report the same failures.
+//! The error type of the safe Rust API. The C ABI crate (`lfe-capi`) maps each variant to one
+//! `LFE_E_*` status code whose text is [`Error::text`], so the Rust and C APIs report the same
+//! failures in the same words; this crate knows nothing of the C codes.
 
 use std::fmt;
 
@@ -38,30 +39,30 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// The C ABI status code (`LFE_E_*`) of this error.
-    pub fn code(&self) -> i32 {
-        use crate::ffi::status::*;
+    /// The kind of failure in a few words, without the variant's details (the C ABI's
+    /// `lfe_status_str` gives the same text for the matching code).
+    pub fn text(&self) -> &'static str {
         match self {
-            Error::Invalid(_) => LFE_E_INVALID,
-            Error::Full => LFE_E_FULL,
-            Error::Empty => LFE_E_EMPTY,
-            Error::Timeout => LFE_E_TIMEOUT,
-            Error::NotFound => LFE_E_NOT_FOUND,
-            Error::BufferTooSmall { .. } => LFE_E_BUFFER_TOO_SMALL,
-            Error::Conflict => LFE_E_CONFLICT,
-            Error::Closed => LFE_E_CLOSED,
-            Error::BadPattern(_) => LFE_E_BAD_PATTERN,
-            Error::TooLarge => LFE_E_TOO_LARGE,
-            Error::Exists => LFE_E_EXISTS,
-            Error::Unsupported => LFE_E_UNSUPPORTED,
-            Error::NoMem => LFE_E_NOMEM,
+            Error::Invalid(_) => "invalid argument",
+            Error::Full => "full (would block)",
+            Error::Empty => "empty (would block)",
+            Error::Timeout => "timed out",
+            Error::NotFound => "not found",
+            Error::BufferTooSmall { .. } => "buffer too small",
+            Error::Conflict => "conflict (state changed meanwhile)",
+            Error::Closed => "closed",
+            Error::BadPattern(_) => "bad pattern",
+            Error::TooLarge => "too large",
+            Error::Exists => "already exists",
+            Error::Unsupported => "not supported",
+            Error::NoMem => "out of memory",
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let base = crate::ffi::status::status_text(self.code());
+        let base = self.text();
         match self {
             Error::Invalid(what) => write!(f, "{base}: {what}"),
             Error::BufferTooSmall { needed } => write!(f, "{base}: {needed} bytes needed"),

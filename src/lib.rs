@@ -7,18 +7,17 @@
 //! * [`log`] — the log store: a lock-free ring of log lines with asynchronous enrichment;
 //! * [`table`] — RCU tables (processes, proxy routes) and the request log;
 //! * [`event`] — a bounded MPMC event queue and a filtered fan-out bus;
-//! * [`lockdep`] — a lock-order validator for the host's own locks;
-//! * [`baseline`] — mutex versions of each structure with the same API, for tests and benchmarks.
+//! * [`lockdep`] — a lock-order validator for the host's own locks.
 //!
-//! The safe Rust API is the first-class API. [`ffi`] is a thin C ABI over it (see
-//! `include/lfe.h`), used by the C, Go and Python bindings.
+//! The safe Rust API is the first-class API. Two crates of the workspace sit on it: `lfe-capi`
+//! (`bindings/c/`), a thin C ABI (see `include/lfe.h`) used by the C, Go and Python bindings, and
+//! `lfe-baselines` (`benches/baselines/`), mutex versions of each structure with the same API,
+//! for tests and benchmarks. This crate depends on neither.
 //!
 //! See `ARCHITECTURE.md` for a map of the code and `DESIGN.md` rules it follows.
 
-pub mod baseline;
 pub mod error;
 pub mod event;
-pub mod ffi;
 pub mod lockdep;
 pub mod log;
 pub mod ring;

@@ -1,5 +1,5 @@
 //! Differential test: the one-pass `Detector` against the frozen `OldDetector`
-//! (`lfe::baseline::detect`) on every corpus line (`benches/data/*.log`, `tests/data/*.log`),
+//! (`lfe_baselines::detect`) on every corpus line (`benches/data/*.log`, `tests/data/*.log`),
 //! every string literal of the other `tests/detect_*.rs` files (their sample lines) and a
 //! deterministic stream of generated lines built from the detectors' keywords, ANSI escapes and
 //! URLs. Results must be equal except for the intended improvements in [`intended`].
@@ -9,9 +9,9 @@
 //! forbids, a trailing partial UTF-8 sequence is dropped, `'` may be inside a path); those rules
 //! are tested in `tests/detect_urls.rs`. Everything the classification decides is compared here.
 
-use lfe::baseline::detect::OldDetector;
 use lfe::log::enrich::{strip_ansi, Analysis, Detector};
 use lfe::log::urls::normalize;
+use lfe_baselines::detect::OldDetector;
 
 /// The targets of the OSC 8 hyperlinks in `line` (`ESC ] 8 ; params ; URI ST`) that contain
 /// `://` — the URLs the new detector adds.

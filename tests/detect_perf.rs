@@ -123,7 +123,7 @@ fn corpus() -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The new detector against the old one (`lfe::baseline::detect::OldDetector`) over the whole
+/// The new detector against the old one (`lfe_baselines::detect::OldDetector`) over the whole
 /// bench corpus: CPU ns per line, alternating old/new for `ROUNDS` rounds, medians and ratio.
 /// `cargo test --release --test detect_perf -- --ignored --nocapture corpus_timing`
 #[test]
@@ -133,7 +133,7 @@ fn corpus_timing() {
     let lines = corpus();
     let bytes: usize = lines.iter().map(Vec::len).sum();
     let new = Detector::new();
-    let old = lfe::baseline::detect::OldDetector::new();
+    let old = lfe_baselines::detect::OldDetector::new();
     let reps = 40;
     let run = |f: &dyn Fn(&[u8])| {
         let t = cpu_ns();
@@ -183,7 +183,7 @@ fn corpus_profile() {
         .unwrap_or(3);
     let lines = corpus();
     let new = Detector::new();
-    let old = lfe::baseline::detect::OldDetector::new();
+    let old = lfe_baselines::detect::OldDetector::new();
     for _ in 0..reps {
         for l in &lines {
             black_box(old.analyze(black_box(l)));

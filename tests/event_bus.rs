@@ -22,6 +22,20 @@ fn drain(s: &lfe::event::Subscription) -> Vec<Event> {
     v
 }
 
+/// `max` 0 is `Invalid` and pops nothing, as `lfe_sub_pop_batch(s, 0, ..)` is `LFE_E_INVALID`.
+#[test]
+fn sub_pop_batch_max_zero_is_invalid() {
+    let b = bus();
+    let s = b.subscribe(Filter::all(), 4).unwrap();
+    b.publish(&EventInput::new(types::LOG_LINE, b"x")).unwrap();
+    let mut v = Vec::new();
+    assert!(matches!(s.try_pop_batch(&mut v, 0), Err(Error::Invalid(_))));
+    let r = s.pop_batch_timeout(&mut v, 0, Duration::from_millis(1));
+    assert!(matches!(r, Err(Error::Invalid(_))));
+    assert!(v.is_empty());
+    assert_eq!(s.try_pop_batch(&mut v, 4), Ok(1));
+}
+
 #[test]
 fn filters_select_types() {
     let b = bus();

@@ -1,5 +1,5 @@
 //! Event queue: behaviour and N-producer/M-consumer stress, run against both the lock-free
-//! queue (`lfe::event::EventQueue`) and the mutex baseline (`lfe::baseline::event::EventQueue`)
+//! queue (`lfe::event::EventQueue`) and the mutex baseline (`lfe_baselines::event::EventQueue`)
 //! with the same checks.
 
 mod common;
@@ -36,6 +36,20 @@ macro_rules! queue_tests {
                     overflow,
                 })
                 .unwrap()
+            }
+
+            /// `max` 0 is `Invalid` and pops nothing, as `lfe_queue_pop_batch(q, 0, ..)` is
+            /// `LFE_E_INVALID` (the C ABI and the Rust API give one answer).
+            #[test]
+            fn pop_batch_max_zero_is_invalid() {
+                let q = mkq(2, Overflow::Reject);
+                q.try_push(&input(1, b"a")).unwrap();
+                let mut v = Vec::new();
+                assert!(matches!(q.try_pop_batch(&mut v, 0), Err(Error::Invalid(_))));
+                let r = q.pop_batch_timeout(&mut v, 0, SHORT);
+                assert!(matches!(r, Err(Error::Invalid(_))));
+                assert!(v.is_empty());
+                assert_eq!(q.try_pop_batch(&mut v, 5), Ok(1));
             }
 
             #[test]
@@ -251,7 +265,7 @@ macro_rules! queue_tests {
 }
 
 queue_tests!(lockfree, lfe::event::EventQueue);
-queue_tests!(baseline, lfe::baseline::event::EventQueue);
+queue_tests!(baseline, lfe_baselines::event::EventQueue);
 
 #[test]
 fn power_of_two_and_odd_capacities_wrap() {

@@ -1,11 +1,11 @@
-//! The baseline locks (`lfe::baseline::lock`) report to the validator through the observer
+//! The baseline locks (`lfe_baselines::lock`) report to the validator through the observer
 //! adapter: an AB/BA pattern is caught (before anything blocks), consistent use is not.
 //!
 //! The observer is process-wide, so everything runs in one test function.
 
-use lfe::baseline::lock::{Mutex, RwLock};
 use lfe::lockdep::observer;
 use lfe::lockdep::{Config, Kind, Validator};
+use lfe_baselines::lock::{Mutex, RwLock};
 use std::sync::Arc;
 use std::thread;
 

@@ -1,10 +1,10 @@
 //! Log store behaviour: the lock-free store and the mutex baselines run the same checks.
 
 mod common;
-use lfe::baseline::log::{LogStore as BStore, Mode};
 use lfe::log::enrich::Level;
 use lfe::log::{flags, Config, Input, LogStore, Query, Stream};
 use lfe::Error;
+use lfe_baselines::log::{LogStore as BStore, Mode};
 
 fn manual(cap: usize) -> Config {
     Config {
@@ -491,7 +491,7 @@ fn stress_model() {
 fn baseline_fair_no_url_missed() {
     let _lockdep = common::lockdep_on();
     let cap = 64;
-    let s = lfe::baseline::log::LogStore::with_mode(manual(cap), lfe::baseline::log::Mode::Fair)
+    let s = lfe_baselines::log::LogStore::with_mode(manual(cap), lfe_baselines::log::Mode::Fair)
         .unwrap();
     let n = 3 * cap as u64;
     for i in 0..n {

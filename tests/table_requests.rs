@@ -10,53 +10,14 @@ use lfe::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// The API both logs share, so one test body checks both.
-trait Log: Send + Sync + 'static {
-    fn make(cfg: RequestsConfig) -> lfe::Result<Self>
-    where
-        Self: Sized;
-    fn record(&self, r: Request) -> lfe::Result<u64>;
-    fn record_batch(&self, rs: Vec<Request>) -> lfe::Result<u64>;
-    fn read(&self, cursor: u64, max: usize) -> (Vec<Request>, u64, u64);
-    fn recent(&self, n: usize) -> Vec<Request>;
-    fn route_stats(&self, id: u64) -> lfe::Result<StatsView>;
-    fn global_stats(&self) -> StatsView;
-    fn overflow(&self) -> u64;
-}
+/// The API both logs share (`lfe_baselines::api`), so one test body checks both.
+use lfe_baselines::api::RequestLogApi as Log;
 
-macro_rules! impl_log {
-    ($t:ty) => {
-        impl Log for $t {
-            fn make(cfg: RequestsConfig) -> lfe::Result<Self> {
-                <$t>::new(cfg)
-            }
-            fn record(&self, r: Request) -> lfe::Result<u64> {
-                <$t>::record(self, r)
-            }
-            fn record_batch(&self, rs: Vec<Request>) -> lfe::Result<u64> {
-                <$t>::record_batch(self, rs)
-            }
-            fn read(&self, cursor: u64, max: usize) -> (Vec<Request>, u64, u64) {
-                let r = <$t>::read(self, cursor, max);
-                (r.requests, r.next, r.missed)
-            }
-            fn recent(&self, n: usize) -> Vec<Request> {
-                <$t>::recent(self, n)
-            }
-            fn route_stats(&self, id: u64) -> lfe::Result<StatsView> {
-                <$t>::route_stats(self, id)
-            }
-            fn global_stats(&self) -> StatsView {
-                <$t>::global_stats(self)
-            }
-            fn overflow(&self) -> u64 {
-                <$t>::stats_overflow(self)
-            }
-        }
-    };
+/// `read` as (requests, next, missed).
+fn read3<L: Log>(l: &L, cursor: u64, max: usize) -> (Vec<Request>, u64, u64) {
+    let r = l.read(cursor, max);
+    (r.requests, r.next, r.missed)
 }
-impl_log!(lfe::table::requests::RequestLog);
-impl_log!(lfe::baseline::table::RequestLog);
 
 fn req(route: u64, status: u32, dur: u64, bytes: u64) -> Request {
     Request {
@@ -73,13 +34,13 @@ fn req(route: u64, status: u32, dur: u64, bytes: u64) -> Request {
 
 fn basics<L: Log>() {
     assert!(matches!(
-        L::make(RequestsConfig {
+        L::create(RequestsConfig {
             capacity: 0,
             ..Default::default()
         }),
         Err(Error::Invalid(_))
     ));
-    let l = L::make(RequestsConfig {
+    let l = L::create(RequestsConfig {
         capacity: 4,
         max_routes: 2,
         max_field: 8,
@@ -102,7 +63,7 @@ fn basics<L: Log>() {
             .unwrap(),
         2
     );
-    let (rs, next, missed) = l.read(0, 100);
+    let (rs, next, missed) = read3(&l, 0, 100);
     assert_eq!((next, missed), (4, 0));
     assert_eq!(
         rs.iter().map(|r| r.seq).collect::<Vec<_>>(),
@@ -116,15 +77,15 @@ fn basics<L: Log>() {
     // Wrap around: 2 evicted.
     l.record_batch(vec![req(1, 200, 1, 1), req(1, 200, 1, 1)])
         .unwrap();
-    let (rs, next, missed) = l.read(0, 100);
+    let (rs, next, missed) = read3(&l, 0, 100);
     assert_eq!((next, missed), (6, 2));
     assert_eq!(
         rs.iter().map(|r| r.seq).collect::<Vec<_>>(),
         vec![2, 3, 4, 5]
     );
-    let (rs, next, missed) = l.read(3, 1);
+    let (rs, next, missed) = read3(&l, 3, 1);
     assert_eq!((rs.len(), rs[0].seq, next, missed), (1, 3, 4, 0));
-    assert_eq!(l.read(6, 10).0.len(), 0);
+    assert_eq!(read3(&l, 6, 10).0.len(), 0);
     assert_eq!(
         l.recent(3).iter().map(|r| r.seq).collect::<Vec<_>>(),
         vec![3, 4, 5]
@@ -139,13 +100,27 @@ fn basics<L: Log>() {
     // A third routed id exceeds max_routes = 2: counted globally and as overflow.
     l.record(req(3, 200, 1, 1)).unwrap();
     assert_eq!(l.route_stats(3), Err(Error::NotFound));
-    assert_eq!(l.overflow(), 1);
+    assert_eq!(l.stats_overflow(), 1);
     let g = l.global_stats();
     assert_eq!((g.requests, g.errors), (7, 2));
 }
 
+/// A batch longer than the ring is `TooLarge` and records nothing, as
+/// `lfe_requests_record_batch` with count > capacity is `LFE_E_TOO_LARGE`.
+fn batch_over_capacity<L: Log>() {
+    let l = L::create(RequestsConfig {
+        capacity: 2,
+        ..RequestsConfig::default()
+    })
+    .unwrap();
+    let rs = vec![req(1, 200, 1, 1), req(1, 200, 1, 1), req(1, 200, 1, 1)];
+    assert_eq!(l.record_batch(rs), Err(Error::TooLarge));
+    assert_eq!(l.global_stats().requests, 0);
+    assert!(l.record_batch(vec![req(1, 200, 1, 1); 2]).is_ok());
+}
+
 fn percentiles<L: Log>() {
-    let l = L::make(RequestsConfig::default()).unwrap();
+    let l = L::create(RequestsConfig::default()).unwrap();
     // 1..=1000 µs: p50 ~ 500 µs, p90 ~ 900 µs, p99 ~ 990 µs (bucket bounds: <= 25% over).
     for i in 1..=1000u64 {
         l.record(req(5, 200, i * 1000, 1)).unwrap();
@@ -178,7 +153,7 @@ fn follow<L: Log>(
         let mut last_per = vec![None::<u64>; writers as usize];
         loop {
             let done = stop.load(Ordering::Acquire);
-            let (rs, next, missed) = l.read(cursor, 64);
+            let (rs, next, missed) = read3(&*l, cursor, 64);
             assert!(next >= cursor);
             assert_eq!(next - cursor, rs.len() as u64 + missed);
             let mut prev = None;
@@ -208,7 +183,7 @@ fn concurrent<L: Log>(capacity: usize) {
     let per = if cfg!(debug_assertions) { 3000 } else { 20_000 };
     let writers = 3u64;
     let l = Arc::new(
-        L::make(RequestsConfig {
+        L::create(RequestsConfig {
             capacity,
             max_bytes: lfe::table::requests::RequestLog::fixed_bytes(capacity)
                 + RequestsConfig::default().max_bytes,
@@ -268,7 +243,7 @@ fn concurrent_lfe_big_ring() {
 #[test]
 fn concurrent_baseline() {
     let _lockdep = common::lockdep_on();
-    concurrent::<lfe::baseline::table::RequestLog>(128);
+    concurrent::<lfe_baselines::table::RequestLog>(128);
 }
 
 /// The request writer `w` sends as its `k`-th: every field derived from `(w, k)`, with byte
@@ -313,7 +288,7 @@ fn no_torn_records<L: Log>() {
     };
     let writers = 2u64;
     let l = Arc::new(
-        L::make(RequestsConfig {
+        L::create(RequestsConfig {
             capacity: 16,
             ..Default::default()
         })
@@ -331,7 +306,7 @@ fn no_torn_records<L: Log>() {
     let reader = follow(l.clone(), stop.clone(), writers, check, move |l: &L| {
         l.recent(8).iter().for_each(check);
         // The oldest records: the slots writers are about to overwrite.
-        l.read(0, 4).0.iter().for_each(check);
+        read3(l, 0, 4).0.iter().for_each(check);
     });
     let hs: Vec<_> = (0..writers)
         .map(|w| {
@@ -350,7 +325,7 @@ fn no_torn_records<L: Log>() {
     let (cursor, got, missed) = reader.join().unwrap();
     assert_eq!(cursor, writers * per);
     assert_eq!(got + missed, writers * per);
-    let (rs, _, _) = l.read(0, 100);
+    let (rs, _, _) = read3(&*l, 0, 100);
     assert!(rs.len() <= 16);
     rs.iter().for_each(check);
     for w in 0..writers {
@@ -481,4 +456,4 @@ fn long_fields_are_bounded_in_bytes_oldest_evicted_first() {
     assert_eq!(l.global_stats().requests, 20);
 }
 
-lfe_and_baseline!(basics, percentiles, no_torn_records: lfe::table::requests::RequestLog, lfe::baseline::table::RequestLog);
+lfe_and_baseline!(basics, percentiles, no_torn_records, batch_over_capacity: lfe::table::requests::RequestLog, lfe_baselines::table::RequestLog);

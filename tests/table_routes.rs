@@ -4,10 +4,10 @@
 mod common;
 use common::Rng;
 
-use lfe::baseline::table::Locked;
 use lfe::table::route::{prefix_matches, Route, RouteConfig, RouteSnap, RouteSpec, RouteTableIn};
 use lfe::table::{Rcu, Store};
 use lfe::Error;
+use lfe_baselines::table::Locked;
 
 fn basics<S: Store<RouteSnap>>() {
     let t = RouteTableIn::<S>::new(RouteConfig {

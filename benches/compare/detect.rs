@@ -6,7 +6,7 @@
 //! Implementations:
 //! * `lfe` — `lfe::log::enrich::Detector::analyze` (one strip pass, one pattern-set pass, only
 //!   the hit families' own regexes);
-//! * `old` — `lfe::baseline::detect::OldDetector::analyze`, the detector before issue 21 (same
+//! * `old` — `lfe_baselines::detect::OldDetector::analyze`, the detector before issue 21 (same
 //!   results but for the documented OSC 8 improvement: `tests/detect_diff.rs`);
 //! * `regex-set` — what a host would write: one `regex_automata::meta::Regex::new_many` with
 //!   every detector pattern, `which_overlapping_matches` per raw line. It only says which
@@ -108,7 +108,7 @@ fn detect() -> Workload {
     }
     {
         let lines = lines.clone();
-        let d = lfe::baseline::detect::OldDetector::new();
+        let d = lfe_baselines::detect::OldDetector::new();
         variants.push(Variant {
             imp: "old",
             threads: 1,

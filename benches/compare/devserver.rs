@@ -23,17 +23,21 @@
 //! the frames it managed per second.
 //!
 //! Implementations: `lfe` (log store, tables, request log, bus) and `mutex` (the
-//! `lfe::baseline` version of each; the bench's `MutexBus` for the bus), same config.
+//! `lfe_baselines` version of each; the bench's `MutexBus` for the bus), same config.
 
 use super::corpus;
 use super::event::MutexBus;
-use super::harness::{paced, timed_threads, Sample, Workload};
+use super::harness::{paced, timed_threads, Sample, Variant, Workload};
 use super::log::PATTERN;
 use super::table::{proc_spec, request_pairs, route_specs};
 use crossbeam_utils::CachePadded;
 use lfe::event::{types, EventInput};
 use lfe::log::{Query, Stream};
+use lfe::table::process::{ProcSnap, ProcTableIn};
 use lfe::table::requests::Request;
+use lfe::table::route::{RouteSnap, RouteTableIn};
+use lfe::table::Store;
+use lfe_baselines::api::{LogStoreApi, RequestLogApi};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -85,122 +89,127 @@ fn search_query() -> Query<'static> {
     }
 }
 
-/// The `Day` methods of lfe and of the mutex baseline: the same calls on types with the same
-/// API (each day drains its subscriber its own way, `drain_events`).
-macro_rules! same_day {
-    () => {
-        fn append(&self, pid: u64, text: &[u8]) -> u64 {
-            self.log.append(pid, Stream::Stdout, 0, text)
-        }
-        fn publish(&self, kind: u32, pid: u64, payload: &[u8]) {
-            let mut e = EventInput::new(kind, payload);
-            e.process_id = pid;
-            self.bus.publish(&e).unwrap();
-        }
-        fn restart(&self, proc_id: u64, os_pid: u32) {
-            self.procs
-                .set_pid(self.ids[proc_id as usize - 1], os_pid)
-                .unwrap();
-        }
-        fn request(&self, host: &[u8], path: &[u8], n: u64) {
-            let route = self
-                .routes
-                .lookup_with(host, path, |r| (r.id, r.process_id))
-                .ok();
-            self.reqs.record(request(host, path, n, route)).unwrap();
-        }
-        fn frame(&self, cursor: u64, full: bool) -> u64 {
-            let b = self.log.read(cursor, 1024).expect("cursor from this log");
-            self.drain_events();
-            if full {
-                std::hint::black_box(self.log.search(&search_query()).unwrap().len());
-                std::hint::black_box(self.procs.list().procs.len());
-                std::hint::black_box(self.reqs.recent(50).len());
-            }
-            b.next
-        }
-    };
+/// The bus side of a day: publish, and drain the UI's subscription.
+trait DayBus: Send + Sync + 'static {
+    fn publish(&self, e: &EventInput<'_>);
+    fn drain(&self, out: &mut Vec<lfe::event::Event>);
 }
 
-struct LfeDay {
-    log: lfe::log::LogStore,
-    procs: lfe::table::process::ProcTable,
-    routes: lfe::table::route::RouteTable,
-    reqs: lfe::table::requests::RequestLog,
-    bus: lfe::event::EventBus,
-    sub: lfe::event::Subscription,
-    ids: Vec<u64>,
-}
-
-impl Day for LfeDay {
-    same_day!();
-}
-
-impl LfeDay {
-    fn drain_events(&self) {
-        let mut evs = Vec::new();
-        let _ = self.sub.try_pop_batch(&mut evs, 4096);
+impl DayBus for (lfe::event::EventBus, lfe::event::Subscription) {
+    fn publish(&self, e: &EventInput<'_>) {
+        self.0.publish(e).unwrap();
+    }
+    fn drain(&self, out: &mut Vec<lfe::event::Event>) {
+        let _ = self.1.try_pop_batch(out, 4096);
     }
 }
 
-struct MutexDay {
-    log: lfe::baseline::log::LogStore,
-    procs: lfe::baseline::table::ProcTable,
-    routes: lfe::baseline::table::RouteTable,
-    reqs: lfe::baseline::table::RequestLog,
-    bus: MutexBus,
+impl DayBus for MutexBus {
+    fn publish(&self, e: &EventInput<'_>) {
+        MutexBus::publish(self, e).unwrap();
+    }
+    fn drain(&self, out: &mut Vec<lfe::event::Event>) {
+        self.sub(0).pop_batch(out, 4096, Duration::ZERO);
+    }
+}
+
+/// A host's structures: lfe's or the baselines (same API, `lfe_baselines::api`; the tables are
+/// one generic type over two stores), and a bus.
+struct DevDay<L, P, R, Q, B> {
+    log: L,
+    procs: ProcTableIn<P>,
+    routes: RouteTableIn<R>,
+    reqs: Q,
+    bus: B,
     ids: Vec<u64>,
 }
 
-impl Day for MutexDay {
-    same_day!();
+impl<L, P, R, Q, B> Day for DevDay<L, P, R, Q, B>
+where
+    L: LogStoreApi,
+    P: Store<ProcSnap> + Send + Sync,
+    R: Store<RouteSnap> + Send + Sync,
+    Q: RequestLogApi,
+    B: DayBus,
+{
+    fn append(&self, pid: u64, text: &[u8]) -> u64 {
+        self.log.append(pid, Stream::Stdout, 0, text)
+    }
+    fn publish(&self, kind: u32, pid: u64, payload: &[u8]) {
+        let mut e = EventInput::new(kind, payload);
+        e.process_id = pid;
+        self.bus.publish(&e);
+    }
+    fn restart(&self, proc_id: u64, os_pid: u32) {
+        self.procs
+            .set_pid(self.ids[proc_id as usize - 1], os_pid)
+            .unwrap();
+    }
+    fn request(&self, host: &[u8], path: &[u8], n: u64) {
+        let route = self
+            .routes
+            .lookup_with(host, path, |r| (r.id, r.process_id))
+            .ok();
+        self.reqs.record(request(host, path, n, route)).unwrap();
+    }
+    fn frame(&self, cursor: u64, full: bool) -> u64 {
+        let b = self.log.read(cursor, 1024).expect("cursor from this log");
+        let mut evs = Vec::new();
+        self.bus.drain(&mut evs);
+        if full {
+            std::hint::black_box(self.log.search(&search_query()).unwrap().len());
+            std::hint::black_box(self.procs.list().procs.len());
+            std::hint::black_box(self.reqs.recent(50).len());
+        }
+        b.next
+    }
 }
 
-impl MutexDay {
-    fn drain_events(&self) {
-        let mut evs = Vec::new();
-        self.bus.sub(0).pop_batch(&mut evs, 4096, Duration::ZERO);
+/// A day over the given implementations, with the processes and routes registered.
+fn day<L, P, R, Q, B>(bus: B) -> DevDay<L, P, R, Q, B>
+where
+    L: LogStoreApi,
+    P: Store<ProcSnap>,
+    R: Store<RouteSnap>,
+    Q: RequestLogApi,
+{
+    let procs = ProcTableIn::<P>::default();
+    let ids = (0..PROCS as u64)
+        .map(|i| procs.insert(proc_spec(i)).unwrap())
+        .collect();
+    let routes = RouteTableIn::<R>::default();
+    for s in route_specs() {
+        routes.add(s).unwrap();
+    }
+    DevDay {
+        log: L::create(Default::default()).unwrap(),
+        procs,
+        routes,
+        reqs: Q::create(Default::default()).unwrap(),
+        bus,
+        ids,
     }
 }
 
 fn new_day(imp: &str) -> Box<dyn Day> {
     if imp == "lfe" {
-        let procs = lfe::table::process::ProcTable::default();
-        let ids = (0..PROCS as u64)
-            .map(|i| procs.insert(proc_spec(i)).unwrap())
-            .collect();
-        let routes = lfe::table::route::RouteTable::default();
-        for s in route_specs() {
-            routes.add(s).unwrap();
-        }
         let bus = lfe::event::EventBus::new(Default::default()).unwrap();
         let sub = bus.subscribe(lfe::event::Filter::all(), 1024).unwrap();
-        Box::new(LfeDay {
-            log: lfe::log::LogStore::new(Default::default()).unwrap(),
-            procs,
-            routes,
-            reqs: lfe::table::requests::RequestLog::default(),
-            bus,
-            sub,
-            ids,
-        })
+        Box::new(day::<
+            lfe::log::LogStore,
+            lfe::table::Rcu<ProcSnap>,
+            lfe::table::Rcu<RouteSnap>,
+            lfe::table::requests::RequestLog,
+            _,
+        >((bus, sub)))
     } else {
-        let procs = lfe::baseline::table::ProcTable::default();
-        let ids = (0..PROCS as u64)
-            .map(|i| procs.insert(proc_spec(i)).unwrap())
-            .collect();
-        let routes = lfe::baseline::table::RouteTable::default();
-        for s in route_specs() {
-            routes.add(s).unwrap();
-        }
-        Box::new(MutexDay {
-            log: lfe::baseline::log::LogStore::new(Default::default()).unwrap(),
-            procs,
-            routes,
-            reqs: lfe::baseline::table::RequestLog::default(),
-            bus: MutexBus::new(1, 1024),
-            ids,
-        })
+        Box::new(day::<
+            lfe_baselines::log::LogStore,
+            lfe_baselines::table::Locked<ProcSnap>,
+            lfe_baselines::table::Locked<RouteSnap>,
+            lfe_baselines::table::RequestLog,
+            _,
+        >(MutexBus::new(1, 1024)))
     }
 }
 
@@ -291,11 +300,17 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
 }
 
 pub fn workloads() -> Vec<Workload> {
-    vec![Workload::of(
-        "devserver",
-        "ops",
-        &["lfe", "mutex"],
-        PROCS + PROXIES + 1,
-        day_run,
-    )]
+    let variants = ["lfe", "mutex"]
+        .into_iter()
+        .map(|imp| Variant {
+            imp,
+            threads: PROCS + PROXIES + 1,
+            run: Box::new(move |dur| day_run(imp, dur)),
+        })
+        .collect();
+    vec![Workload {
+        name: "devserver",
+        unit: "ops",
+        variants,
+    }]
 }

@@ -2,8 +2,8 @@
 //!
 //! Implementations:
 //! * `lfe` — `lfe::event::{EventQueue, EventBus}`;
-//! * `mutex` — `lfe::baseline::event::EventQueue` (a `Mutex<VecDeque>` and two condvars) for the
-//!   queue; for the bus, [`MutexBus`] below (`lfe::baseline` has no bus): a publish mutex for the
+//! * `mutex` — `lfe_baselines::event::EventQueue` (a `Mutex<VecDeque>` and two condvars) for the
+//!   queue; for the bus, [`MutexBus`] below (`lfe_baselines` has no bus): a publish mutex for the
 //!   sequence and one `Mutex<VecDeque>` + condvar per subscriber, drop-oldest when full;
 //! * `crossbeam_channel` — bounded channels. The queue is one `bounded(1024)` channel. The bus is
 //!   one `bounded(1024)` channel per subscriber; the publisher never blocks: it `try_send`s, and
@@ -15,6 +15,7 @@
 
 use super::harness::{timed_threads, Sample, Variant, Workload};
 use lfe::event::{types, Event, EventInput, Payload};
+use lfe_baselines::api::EventQueueApi;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -46,19 +47,8 @@ trait Queue: Send + Sync + 'static {
     fn pop(&self) -> bool;
 }
 
-impl Queue for lfe::event::EventQueue {
-    #[inline]
-    fn push(&self, payload: &[u8]) -> bool {
-        self.push_timeout(&EventInput::new(types::LOG_LINE, payload), POLL)
-            .is_ok()
-    }
-    #[inline]
-    fn pop(&self) -> bool {
-        self.pop_timeout(POLL).is_ok()
-    }
-}
-
-impl Queue for lfe::baseline::event::EventQueue {
+/// lfe's queue and its baseline, through the API they share.
+impl<T: EventQueueApi> Queue for T {
     #[inline]
     fn push(&self, payload: &[u8]) -> bool {
         self.push_timeout(&EventInput::new(types::LOG_LINE, payload), POLL)
@@ -93,7 +83,7 @@ impl Queue for Channel {
 fn new_queue(imp: &str) -> Arc<dyn Queue> {
     match imp {
         "lfe" => Arc::new(lfe::event::EventQueue::with_capacity(CAP).unwrap()),
-        "mutex" => Arc::new(lfe::baseline::event::EventQueue::with_capacity(CAP).unwrap()),
+        "mutex" => Arc::new(lfe_baselines::event::EventQueue::with_capacity(CAP).unwrap()),
         _ => {
             let (tx, rx) = crossbeam_channel::bounded(CAP);
             Arc::new(Channel {

@@ -2,7 +2,7 @@
 //!
 //! Implementations:
 //! * `lfe` — `lfe::log::LogStore` with its enrichment worker (default config: 10,000 lines);
-//! * `mutex` — `lfe::baseline::log::LogStore`, a `VecDeque` behind one mutex, in **fair** mode
+//! * `mutex` — `lfe_baselines::log::LogStore`, a `VecDeque` behind one mutex, in **fair** mode
 //!   (detection in a worker outside the lock; like lfe it never evicts a line unanalysed: an
 //!   append that would do so analyses that line under the lock) except in
 //!   `log_append_detect`, which uses the **naive** mode (detection inside the lock on every
@@ -15,6 +15,7 @@ use super::corpus;
 use super::harness::{paced, timed_threads, Sample, Variant, Workload};
 use crossbeam_utils::CachePadded;
 use lfe::log::{Config, Query, Stream};
+use lfe_baselines::api::LogStoreApi;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -29,38 +30,21 @@ pub trait Store: Send + Sync {
     fn sync(&self);
 }
 
-impl Store for lfe::log::LogStore {
+/// lfe's store and its baseline, through the API they share.
+impl<T: LogStoreApi> Store for T {
     #[inline]
     fn append(&self, pid: u64, text: &[u8]) -> u64 {
-        lfe::log::LogStore::append(self, pid, Stream::Stdout, 0, text)
+        LogStoreApi::append(self, pid, Stream::Stdout, 0, text)
     }
     fn read(&self, cursor: u64, max: usize) -> (usize, u64, u64) {
-        let b = lfe::log::LogStore::read(self, cursor, max).expect("cursor from this log");
+        let b = LogStoreApi::read(self, cursor, max).expect("cursor from this log");
         (b.lines.len(), b.next, b.missed)
     }
     fn search(&self, q: &Query<'_>) -> usize {
-        lfe::log::LogStore::search(self, q).unwrap().len()
+        LogStoreApi::search(self, q).unwrap().len()
     }
     fn sync(&self) {
-        lfe::log::LogStore::sync(self)
-    }
-}
-
-impl Store for lfe::baseline::log::LogStore {
-    #[inline]
-    fn append(&self, pid: u64, text: &[u8]) -> u64 {
-        lfe::baseline::log::LogStore::append(self, pid, Stream::Stdout, 0, text)
-    }
-    fn read(&self, cursor: u64, max: usize) -> (usize, u64, u64) {
-        let b =
-            lfe::baseline::log::LogStore::read(self, cursor, max).expect("cursor from this log");
-        (b.lines.len(), b.next, b.missed)
-    }
-    fn search(&self, q: &Query<'_>) -> usize {
-        lfe::baseline::log::LogStore::search(self, q).unwrap().len()
-    }
-    fn sync(&self) {
-        lfe::baseline::log::LogStore::sync(self)
+        LogStoreApi::sync(self)
     }
 }
 
@@ -71,11 +55,11 @@ pub fn new_store(imp: &str, naive: bool) -> Box<dyn Store> {
         Box::new(lfe::log::LogStore::new(cfg).unwrap())
     } else {
         let mode = if naive {
-            lfe::baseline::log::Mode::Naive
+            lfe_baselines::log::Mode::Naive
         } else {
-            lfe::baseline::log::Mode::Fair
+            lfe_baselines::log::Mode::Fair
         };
-        Box::new(lfe::baseline::log::LogStore::with_mode(cfg, mode).unwrap())
+        Box::new(lfe_baselines::log::LogStore::with_mode(cfg, mode).unwrap())
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Implementations:
 //! * `lfe` — `lfe::table::{ProcTable, RouteTable}` (RCU snapshot, wait-free reads);
-//! * `mutex` — `lfe::baseline::table` (the same table code over a `RwLock` around the snapshot);
+//! * `mutex` — `lfe_baselines::table` (the same table code over a `RwLock` around the snapshot);
 //! * `rwlock` — a bare `std::sync::RwLock<HashMap>` as a host would write it (records updated in
 //!   place, no name index, no generation, no bounds checks);
 //! * `arc_swap_raw` — a bare `ArcSwap<HashMap>` whose writer clones the whole map per write.
@@ -99,7 +99,7 @@ impl Procs for SwapProcs {
 
 fn proc_tables() -> Vec<(&'static str, Arc<dyn Procs>)> {
     let lfe_t = lfe::table::process::ProcTable::default();
-    let mutex_t = lfe::baseline::table::ProcTable::default();
+    let mutex_t = lfe_baselines::table::ProcTable::default();
     let mut ids = Vec::new();
     for i in 0..PROCS {
         ids.push(lfe_t.insert(proc_spec(i)).unwrap());
@@ -305,7 +305,7 @@ impl Routes for SwapRoutes {
 
 fn route_tables() -> Vec<(&'static str, Arc<dyn Routes>)> {
     let lfe_t = lfe::table::route::RouteTable::default();
-    let mutex_t = lfe::baseline::table::RouteTable::default();
+    let mutex_t = lfe_baselines::table::RouteTable::default();
     let mut lids = Vec::new();
     let mut mids = Vec::new();
     for s in route_specs() {

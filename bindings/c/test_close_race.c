@@ -237,7 +237,7 @@ static void test_bus_unsubscribe_races_publish(int rounds) {
         atomic_store(&r.stop, 1);
         for (int i = 0; i < 2; i++) pthread_join(pt[i], NULL);
         lfe_sub_counters sc;
-        CHECK_EQ(lfe_sub_stats(r.sub, &sc), LFE_OK);
+        CHECK_EQ(lfe_sub_stats(r.sub, SIZED(sc)), LFE_OK);
         lfe_batch *b = NULL;
         if (lfe_sub_pop(r.sub, &b) != LFE_E_CLOSED) {
             stranded++;

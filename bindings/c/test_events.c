@@ -101,7 +101,7 @@ static void test_queue(void) {
 
     lfe_queue_counters st;
     CHECK_EQ(lfe_queue_stats(q, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_queue_stats(q, &st), LFE_OK);
+    CHECK_EQ(lfe_queue_stats(q, SIZED(st)), LFE_OK);
     CHECK_EQ(st.pushed, 4);
     CHECK_EQ(st.popped, 4);
     CHECK_EQ(st.depth, 0);
@@ -128,7 +128,7 @@ static void test_queue(void) {
     CHECK_EQ(lfe_queue_new(&cfg, &q), LFE_OK);
     int n = t_light() ? 10 : 1000;
     for (int i = 0; i < n; i++) CHECK_EQ(lfe_queue_push(q, &e), LFE_OK);
-    CHECK_EQ(lfe_queue_stats(q, &st), LFE_OK);
+    CHECK_EQ(lfe_queue_stats(q, SIZED(st)), LFE_OK);
     CHECK_EQ(st.dropped, n - 2);
     CHECK_EQ(st.depth, 2);
     lfe_queue_free(q); /* frees the events still inside */
@@ -192,7 +192,7 @@ static void test_bus(void) {
     /* The small subscription lagged: 4 published, capacity 2. */
     lfe_sub_counters ss;
     CHECK_EQ(lfe_sub_stats(small, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_sub_stats(small, &ss), LFE_OK);
+    CHECK_EQ(lfe_sub_stats(small, SIZED(ss)), LFE_OK);
     CHECK_EQ(ss.lagged, 2);
     CHECK_EQ(ss.delivered, 4);
     CHECK_EQ(ss.depth, 2);
@@ -204,7 +204,7 @@ static void test_bus(void) {
     lfe_batch_free(b);
 
     lfe_bus_counters bs;
-    CHECK_EQ(lfe_bus_stats(bus, &bs), LFE_OK);
+    CHECK_EQ(lfe_bus_stats(bus, SIZED(bs)), LFE_OK);
     CHECK_EQ(bs.published, 4);
     CHECK_EQ(bs.subscribers, 3);
 

@@ -126,7 +126,7 @@ static void test_queue(void) {
     CHECK_EQ(lfe_queue_pop_batch(q, 4, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_queue_pop_timeout(q, 0, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_queue_pop_batch_timeout(NULL, 1, 0, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_queue_stats(NULL, &st), LFE_E_NULL);
+    CHECK_EQ(lfe_queue_stats(NULL, SIZED(st)), LFE_E_NULL);
     CHECK_EQ(lfe_queue_stats(q, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_queue_close(NULL), LFE_E_NULL);
     CHECK(b == NULL);
@@ -155,7 +155,7 @@ static void test_queue(void) {
     n = 77;
     CHECK_EQ(lfe_queue_push_batch(q, evs, 2, &n), LFE_E_INVALID);
     CHECK_EQ(n, 77);
-    CHECK_EQ(lfe_queue_stats(q, &st), LFE_OK);
+    CHECK_EQ(lfe_queue_stats(q, SIZED(st)), LFE_OK);
     CHECK_EQ(st.pushed, 0);
     CHECK_EQ(lfe_queue_push_batch(q, NULL, 0, &n), LFE_OK);
     CHECK_EQ(n, 0);
@@ -245,9 +245,9 @@ static void test_bus(void) {
     e.payload.len = 9;
     CHECK_EQ(lfe_bus_publish(bus, &e), LFE_E_TOO_LARGE);
     e.payload.len = 1;
-    CHECK_EQ(lfe_bus_stats(NULL, &bc), LFE_E_NULL);
+    CHECK_EQ(lfe_bus_stats(NULL, SIZED(bc)), LFE_E_NULL);
     CHECK_EQ(lfe_bus_stats(bus, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_bus_stats(bus, &bc), LFE_OK);
+    CHECK_EQ(lfe_bus_stats(bus, SIZED(bc)), LFE_OK);
     CHECK_EQ(bc.published, 0);
     CHECK_EQ(lfe_bus_publish(bus, &e), LFE_OK);
     CHECK_EQ(lfe_bus_publish(bus, &e), LFE_OK); /* s and s2 have capacity 1: one lagged */
@@ -256,13 +256,13 @@ static void test_bus(void) {
     CHECK_EQ(lfe_sub_pop_batch(s, 1, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_sub_pop_timeout(NULL, 0, &b), LFE_E_NULL);
     CHECK_EQ(lfe_sub_pop_batch_timeout(NULL, 1, 0, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_sub_stats(NULL, &sc), LFE_E_NULL);
+    CHECK_EQ(lfe_sub_stats(NULL, SIZED(sc)), LFE_E_NULL);
     CHECK_EQ(lfe_sub_stats(s, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_sub_fd(NULL, &fd), LFE_E_NULL);
     CHECK_EQ(lfe_sub_fd(s, NULL), LFE_E_NULL);
     CHECK_EQ(fd, -7);
     CHECK_EQ(lfe_sub_unsubscribe(NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_sub_stats(s, &sc), LFE_OK);
+    CHECK_EQ(lfe_sub_stats(s, SIZED(sc)), LFE_OK);
     CHECK_EQ(sc.lagged, 1);
     CHECK_EQ(sc.depth, 1);
     /* After unsubscribe: what is queued drains, then LFE_E_CLOSED for every pop form. */
@@ -278,7 +278,7 @@ static void test_bus(void) {
     CHECK_EQ(lfe_sub_pop_timeout(s, LFE_TIMEOUT_INFINITE, &b), LFE_E_CLOSED);
     CHECK_EQ(lfe_sub_pop_batch_timeout(s, 4, LFE_TIMEOUT_INFINITE, &b), LFE_E_CLOSED);
     CHECK(b == NULL);
-    CHECK_EQ(lfe_sub_stats(s, &sc), LFE_OK);
+    CHECK_EQ(lfe_sub_stats(s, SIZED(sc)), LFE_OK);
     CHECK_EQ(sc.delivered, 2);
     lfe_sub_free(s);
     lfe_sub_free(s2);
@@ -445,7 +445,7 @@ static void test_routes(void) {
 static void test_requests(void) {
     lfe_requests *l = NULL;
     lfe_batch *b = NULL;
-    lfe_request_in q[2];
+    lfe_request_in q[3];
     lfe_request_stats st;
     uint64_t seq = 77;
     CONFIG_RULES(lfe_requests_new, lfe_requests, lfe_requests_config, lfe_requests_free,
@@ -499,12 +499,12 @@ static void test_requests(void) {
     CHECK_EQ(lfe_requests_recent(l, 1, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_requests_recent(l, ABSURD, &b), LFE_OK);
     lfe_batch_free(b);
-    CHECK_EQ(lfe_requests_route_stats(NULL, 0, &st), LFE_E_NULL);
+    CHECK_EQ(lfe_requests_route_stats(NULL, 0, SIZED(st)), LFE_E_NULL);
     CHECK_EQ(lfe_requests_route_stats(l, 0, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_requests_route_stats(l, 12345, &st), LFE_E_NOT_FOUND);
-    CHECK_EQ(lfe_requests_global_stats(NULL, &st), LFE_E_NULL);
+    CHECK_EQ(lfe_requests_route_stats(l, 12345, SIZED(st)), LFE_E_NOT_FOUND);
+    CHECK_EQ(lfe_requests_global_stats(NULL, SIZED(st)), LFE_E_NULL);
     CHECK_EQ(lfe_requests_global_stats(l, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_requests_global_stats(l, &st), LFE_OK);
+    CHECK_EQ(lfe_requests_global_stats(l, SIZED(st)), LFE_OK);
     lfe_requests_free(l);
 }
 
@@ -555,7 +555,7 @@ static void test_lockdep(void) {
     CHECK_EQ(lfe_lockdep_violations(v, 0, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_lockdep_violations(v, UINT64_MAX, &b), LFE_OK);
     lfe_batch_free(b);
-    CHECK_EQ(lfe_lockdep_stats(NULL, &st), LFE_E_NULL);
+    CHECK_EQ(lfe_lockdep_stats(NULL, SIZED(st)), LFE_E_NULL);
     CHECK_EQ(lfe_lockdep_stats(v, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_lockdep_enable(NULL), LFE_E_NULL);
     CHECK_EQ(lfe_lockdep_disable(NULL), LFE_E_NULL);
@@ -648,6 +648,8 @@ static void test_log(void) {
     q.min_level = 0;
     q.size = 3;
     CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_INVALID);
+    q.size = sizeof q - 1; /* below the smallest known version */
+    CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_INVALID);
     q.size = sizeof q;
     q.pattern.len = 9; /* over max_pattern_len 8: never read past the check */
     CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_TOO_LARGE);
@@ -666,11 +668,12 @@ static void test_log(void) {
     CHECK_EQ(lfe_log_stats(l, &st), LFE_E_INVALID);
     CHECK_EQ(lfe_log_stats(NULL, &st), LFE_E_NULL);
     CHECK_EQ(lfe_log_stats(l, NULL), LFE_E_NULL);
-    st.size = sizeof(size_t) + sizeof(uint64_t); /* an older, smaller struct: only what fits */
-    CHECK_EQ(lfe_log_stats(l, &st), LFE_OK);
-    CHECK_EQ(st.size, sizeof(size_t) + sizeof(uint64_t));
+    st.size = sizeof(size_t) + sizeof(uint64_t); /* smaller than the struct: refused */
+    CHECK_EQ(lfe_log_stats(l, &st), LFE_E_INVALID);
+    CHECK_EQ(st.appended, 0); /* not written */
+    CHECK_EQ(lfe_log_stats(l, SIZED(st)), LFE_OK);
+    CHECK_EQ(st.size, sizeof st);
     CHECK_EQ(st.appended, 1);
-    CHECK_EQ(st.bytes, 0); /* not written */
     CHECK_EQ(lfe_log_enrich(NULL, 1, &done), LFE_E_NULL);
     CHECK_EQ(done, 77);
     CHECK_EQ(lfe_log_enrich(l, ABSURD, NULL), LFE_OK);

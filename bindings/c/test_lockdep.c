@@ -154,7 +154,7 @@ int main(void) {
     lfe_batch_free(batch);
 
     lfe_lockdep_counters st;
-    CHECK_EQ(lfe_lockdep_stats(v, &st), LFE_OK);
+    CHECK_EQ(lfe_lockdep_stats(v, SIZED(st)), LFE_OK);
     CHECK_EQ(st.locks, 4);
     CHECK_EQ(st.violations, 5);
     CHECK_EQ(st.holding_tokens, 0);
@@ -195,7 +195,7 @@ int main(void) {
     batch = reports(v, 0);
     CHECK_EQ(batch->count, 0);
     lfe_batch_free(batch);
-    CHECK_EQ(lfe_lockdep_stats(v, &st), LFE_OK);
+    CHECK_EQ(lfe_lockdep_stats(v, SIZED(st)), LFE_OK);
     CHECK_EQ(st.conflicts, 0);
     CHECK_EQ(st.acquires, st.releases);
     lfe_lockdep_free(v);

@@ -371,21 +371,21 @@ static void test_requests(void) {
     CHECK_EQ(lfe_requests_recent(l, 2, NULL), LFE_E_NULL);
 
     lfe_request_stats st;
-    CHECK_EQ(lfe_requests_route_stats(l, 1, &st), LFE_OK);
+    CHECK_EQ(lfe_requests_route_stats(l, 1, SIZED(st)), LFE_OK);
     CHECK_EQ(st.requests, 3);
     CHECK_EQ(st.errors, 2);
     CHECK_EQ(st.bytes, 30);
     CHECK(st.p50_ns >= 1000 && st.p50_ns <= st.p90_ns && st.p90_ns <= st.p99_ns);
     CHECK(st.p99_ns >= 2000 && st.p99_ns <= 2500);
-    CHECK_EQ(lfe_requests_route_stats(l, 0, &st), LFE_OK);
+    CHECK_EQ(lfe_requests_route_stats(l, 0, SIZED(st)), LFE_OK);
     CHECK_EQ(st.requests, 2);
-    CHECK_EQ(lfe_requests_route_stats(l, 77, &st), LFE_E_NOT_FOUND);
-    CHECK_EQ(lfe_requests_route_stats(NULL, 1, &st), LFE_E_NULL);
+    CHECK_EQ(lfe_requests_route_stats(l, 77, SIZED(st)), LFE_E_NOT_FOUND);
+    CHECK_EQ(lfe_requests_route_stats(NULL, 1, SIZED(st)), LFE_E_NULL);
     CHECK_EQ(lfe_requests_route_stats(l, 1, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_requests_global_stats(l, &st), LFE_OK);
+    CHECK_EQ(lfe_requests_global_stats(l, SIZED(st)), LFE_OK);
     CHECK_EQ(st.requests, 6);
     CHECK_EQ(st.errors, 3);
-    CHECK_EQ(lfe_requests_global_stats(NULL, &st), LFE_E_NULL);
+    CHECK_EQ(lfe_requests_global_stats(NULL, SIZED(st)), LFE_E_NULL);
     CHECK_EQ(lfe_requests_global_stats(l, NULL), LFE_E_NULL);
 
     /* Many records (lighter under valgrind): the cursor keeps up, nothing is duplicated. */

@@ -8,6 +8,10 @@
 
 static int t_pass, t_fail; /* per test program */
 
+/* Readies a versioned out-struct (the counters of a _stats call): zeroed, `size` set, as the
+ * ABI's size rule asks (README, "ABI notes"). */
+#define SIZED(v) (memset(&(v), 0, sizeof(v)), (v).size = sizeof(v), &(v))
+
 #define CHECK(cond)                                                                      \
     do {                                                                                 \
         if (cond) {                                                                      \

@@ -16,6 +16,7 @@ import "unsafe"
 // Stats reads the queue's counters.
 func (q *Queue) Stats() (QueueStats, error) {
 	var s C.lfe_queue_counters
+	s.size = C.size_t(unsafe.Sizeof(s))
 	err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_queue_stats((*C.lfe_queue)(p), &s)
 	})
@@ -26,6 +27,7 @@ func (q *Queue) Stats() (QueueStats, error) {
 // Stats reads the bus counters.
 func (b *Bus) Stats() (BusStats, error) {
 	var s C.lfe_bus_counters
+	s.size = C.size_t(unsafe.Sizeof(s))
 	err := b.h.call(b, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_bus_stats((*C.lfe_bus)(p), &s)
 	})
@@ -35,6 +37,7 @@ func (b *Bus) Stats() (BusStats, error) {
 // Stats reads the subscription's counters.
 func (s *Subscription) Stats() (SubStats, error) {
 	var st C.lfe_sub_counters
+	st.size = C.size_t(unsafe.Sizeof(st))
 	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_sub_stats((*C.lfe_sub)(p), &st)
 	})

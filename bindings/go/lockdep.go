@@ -235,6 +235,7 @@ func (v *Lockdep) toggle(on bool) error {
 // Stats reads the validator's counters.
 func (v *Lockdep) Stats() (LockdepStats, error) {
 	var c C.lfe_lockdep_counters
+	c.size = C.size_t(unsafe.Sizeof(c))
 	err := v.h.call(v, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_lockdep_stats((*C.lfe_lockdep)(p), &c)
 	})

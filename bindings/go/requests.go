@@ -189,6 +189,7 @@ func (l *RequestLog) Recent(n int) ([]Request, uint64, error) {
 // request recorded for it).
 func (l *RequestLog) RouteStats(routeID uint64) (RequestStats, error) {
 	var s C.lfe_request_stats
+	s.size = C.size_t(unsafe.Sizeof(s))
 	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_requests_route_stats((*C.lfe_requests)(p), C.uint64_t(routeID), &s)
 	})
@@ -198,6 +199,7 @@ func (l *RequestLog) RouteStats(routeID uint64) (RequestStats, error) {
 // GlobalStats returns the counters over every request.
 func (l *RequestLog) GlobalStats() (RequestStats, error) {
 	var s C.lfe_request_stats
+	s.size = C.size_t(unsafe.Sizeof(s))
 	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_requests_global_stats((*C.lfe_requests)(p), &s)
 	})

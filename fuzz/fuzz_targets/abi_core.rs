@@ -2,7 +2,7 @@
 //! versioned configs of any size and content. Only documented outcomes are allowed.
 #![no_main]
 
-use lfe::ffi::status::*;
+use lfe_capi::status::*;
 use libfuzzer_sys::fuzz_target;
 use std::ffi::CStr;
 

@@ -133,6 +133,7 @@ fuzz_target!(|data: &[u8]| {
                 };
                 match r {
                     Ok(k) => {
+                        assert!(max > 0, "max 0 is Invalid");
                         assert_eq!(k, out.len());
                         for ev in out {
                             let (seq, kind) = s.q.pop_front().expect("model has an event");
@@ -142,8 +143,10 @@ fuzz_target!(|data: &[u8]| {
                             s.popped += 1;
                         }
                     }
-                    Err(Error::Empty) => assert!(s.q.is_empty() && !s.closed),
-                    Err(Error::Closed) => assert!(s.q.is_empty() && s.closed),
+                    // max 0 is Invalid (as LFE_E_INVALID in C), whatever the state.
+                    Err(Error::Invalid(_)) => assert_eq!(max, 0),
+                    Err(Error::Empty) => assert!(s.q.is_empty() && !s.closed && max > 0),
+                    Err(Error::Closed) => assert!(s.q.is_empty() && s.closed && max > 0),
                     Err(e) => panic!("undocumented pop error {e:?}"),
                 }
             }

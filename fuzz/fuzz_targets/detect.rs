@@ -2,16 +2,16 @@
 //! sub-range of the ANSI-stripped input that contains `://`; `normalize` is idempotent; every
 //! URL the analysis reports is the normalised text of one such span; the prefilter is
 //! conservative (`analyze_stripped` equals `analyze_stripped_full`); the one-pass detector
-//! agrees with the old one (`lfe::baseline::detect::OldDetector`, with today's URL finder: the URL
+//! agrees with the old one (`lfe_baselines::detect::OldDetector`, with today's URL finder: the URL
 //! boundaries changed on purpose) except for the intended
 //! improvements of `tests/detect_diff.rs` (OSC 8 link targets are listed); the error grouper
 //! takes any line sequence and keeps its bound.
 #![no_main]
 
-use lfe::baseline::detect::OldDetector;
 use lfe::log::enrich::{strip_ansi, visible_part, Analysis, Detector};
 use lfe::log::errors::{ErrorGrouper, GroupConfig};
 use lfe::log::urls::{find_urls, normalize, UrlList};
+use lfe_baselines::detect::OldDetector;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

@@ -122,7 +122,9 @@ fuzz_target!(|data: &[u8]| {
             }
             5 => {
                 let max = b.u8().unwrap_or(0) as usize % 5;
-                let r = store.read(cursor, max).expect("the model's cursor is never past the end");
+                let r = store
+                    .read(cursor, max)
+                    .expect("the model's cursor is never past the end");
                 let oldest = head.saturating_sub(cap as u64);
                 let start = cursor.max(oldest);
                 if max > 0 {

@@ -135,6 +135,7 @@ fuzz_target!(|data: &[u8]| {
                     let max = b.u8().unwrap_or(0) as usize % 5;
                     match q.try_pop_batch(&mut out, max) {
                         Ok(k) => {
+                            assert!(max > 0, "max 0 is Invalid");
                             assert_eq!(k, out.len());
                             assert!(k <= max);
                             for ev in out {
@@ -143,12 +144,12 @@ fuzz_target!(|data: &[u8]| {
                                 assert_eq!(ev.kind, kind);
                                 popped += 1;
                             }
-                            if max > 0 {
-                                assert!(k > 0);
-                            }
+                            assert!(k > 0);
                         }
+                        // max 0 is Invalid (as LFE_E_INVALID in C), whatever the state.
+                        Err(Error::Invalid(_)) => assert_eq!(max, 0),
                         Err(Error::Empty) => assert!(m.is_empty() && !closed && max > 0),
-                        Err(Error::Closed) => assert!(m.is_empty() && closed),
+                        Err(Error::Closed) => assert!(m.is_empty() && closed && max > 0),
                         Err(e) => panic!("undocumented pop_batch error {e:?}"),
                     }
                 }

@@ -607,8 +607,11 @@ impl Subscription {
     }
 
     /// Pops up to `max` events into `out` without waiting; [`Error::Empty`] / [`Error::Closed`]
-    /// when none.
+    /// when none; `max` 0 is [`Error::Invalid`] (as in the C ABI).
     pub fn try_pop_batch(&self, out: &mut Vec<Event>, max: usize) -> Result<usize> {
+        if max == 0 {
+            return Err(Error::Invalid("max is 0"));
+        }
         let mut n = 0;
         while n < max {
             match self.sub.take() {
@@ -619,7 +622,7 @@ impl Subscription {
                 Err(_) => break,
             }
         }
-        if n > 0 || max == 0 {
+        if n > 0 {
             return Ok(n);
         }
         self.sub.try_pop().map(|ev| {

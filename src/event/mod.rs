@@ -126,7 +126,7 @@ impl<'a> EventInput<'a> {
     }
 
     /// Checks the type and payload bound.
-    pub(crate) fn check(&self, max_payload: usize) -> Result<()> {
+    pub fn check(&self, max_payload: usize) -> Result<()> {
         if !types::is_valid(self.kind) {
             return Err(Error::Invalid("event type"));
         }
@@ -138,7 +138,7 @@ impl<'a> EventInput<'a> {
 
     /// Builds the event (sequence 0; the structure sets it).
     #[inline]
-    pub(crate) fn to_event(&self) -> Event {
+    pub fn to_event(&self) -> Event {
         Event {
             seq: 0,
             ts_ns: if self.ts_ns == 0 {
@@ -154,7 +154,8 @@ impl<'a> EventInput<'a> {
     }
 }
 
-/// The body of `pop_batch_timeout` for the queue and a subscription: if `max > 0`, waits for one
+/// The body of `pop_batch_timeout` for the queue and a subscription: `Invalid` for `max == 0`
+/// (as `try_pop_batch`, and the C ABI); otherwise waits for one
 /// event with `pop_timeout` (its error, e.g. `Timeout` or `Closed`, is the result), then takes up
 /// to `max - 1` more that are already there with `try_pop_batch` (its error only ends the batch).
 pub(crate) fn pop_first_then_batch(
@@ -164,7 +165,7 @@ pub(crate) fn pop_first_then_batch(
     try_pop_batch: impl FnOnce(&mut Vec<Event>, usize) -> Result<usize>,
 ) -> Result<usize> {
     if max == 0 {
-        return Ok(0);
+        return Err(Error::Invalid("max is 0"));
     }
     out.push(pop_timeout()?);
     Ok(1 + try_pop_batch(out, max - 1).unwrap_or(0))

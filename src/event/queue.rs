@@ -608,8 +608,12 @@ impl EventQueue {
     }
 
     /// Pops up to `max` events into `out` without waiting. Returns how many;
-    /// [`Error::Empty`] / [`Error::Closed`] when none.
+    /// [`Error::Empty`] / [`Error::Closed`] when none; `max` 0 is [`Error::Invalid`] (as in the
+    /// C ABI).
     pub fn try_pop_batch(&self, out: &mut Vec<Event>, max: usize) -> Result<usize> {
+        if max == 0 {
+            return Err(Error::Invalid("max is 0"));
+        }
         let mut n = 0;
         let mut last = PopError::Empty;
         while n < max {
@@ -627,9 +631,6 @@ impl EventQueue {
         if n > 0 {
             self.not_full.notify_all();
             return Ok(n);
-        }
-        if max == 0 {
-            return Ok(0);
         }
         Err(pop_error(last))
     }

@@ -1,15 +1,52 @@
-//! Adapter from the baseline locks' observer hook (`crate::baseline::lock`) to a [`Validator`].
+//! The lock observer hook, and its adapter to a [`Validator`].
 //!
-//! Each baseline lock name is registered once as a lock class (names are classes: two instances
+//! A named lock that wants checking (the mutex baselines' locks, `lfe_baselines::lock`, or a
+//! host's own wrapper) calls [`on_acquire`] before it blocks and [`on_release`] after it unlocks;
+//! they forward to the process-wide [`LockObserver`] installed with [`set_observer`], if any.
+//! With no observer the cost is one atomic load per call. The hook lives here, with the
+//! validator, so the locks depend on lockdep and never the other way round.
+//!
+//! [`LockdepObserver`] is the observer that reports to a validator. Each lock name is registered once as a lock class (names are classes: two instances
 //! with the same name are one lock to the validator); the token is the current OS thread (the
 //! address of a thread-local, unique among live threads). Baseline locks report before they
 //! block, so an inversion is caught even in a run that would deadlock.
 
 use super::{LockId, Validator};
-use crate::baseline::lock::{set_observer, LockObserver};
 use crate::sync::lock::RwLock;
+use arc_swap::ArcSwapOption;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Receives lock events from locks that report through [`on_acquire`] / [`on_release`].
+pub trait LockObserver: Send + Sync {
+    /// `name` is about to be acquired (exclusive, or shared when `shared`) by this thread.
+    fn acquire(&self, name: &'static str, addr: usize, shared: bool);
+    /// `name` was released by this thread.
+    fn release(&self, name: &'static str, addr: usize);
+}
+
+static OBSERVER: ArcSwapOption<Box<dyn LockObserver>> = ArcSwapOption::const_empty();
+
+/// Installs (or with `None`, removes) the process-wide lock observer.
+pub fn set_observer(o: Option<Box<dyn LockObserver>>) {
+    OBSERVER.store(o.map(Arc::new));
+}
+
+/// Reports that the lock `name` at `addr` is about to be acquired by this thread.
+#[inline]
+pub fn on_acquire(name: &'static str, addr: usize, shared: bool) {
+    if let Some(o) = OBSERVER.load().as_ref() {
+        o.acquire(name, addr, shared);
+    }
+}
+
+/// Reports that the lock `name` at `addr` was released by this thread.
+#[inline]
+pub fn on_release(name: &'static str, addr: usize) {
+    if let Some(o) = OBSERVER.load().as_ref() {
+        o.release(name, addr);
+    }
+}
 
 /// A [`LockObserver`] that reports to a [`Validator`].
 pub struct LockdepObserver {
@@ -58,7 +95,7 @@ impl LockObserver for LockdepObserver {
             return;
         }
         if let Some(id) = self.id(name) {
-            // The status is in the validator's reports; a baseline lock cannot act on it.
+            // The status is in the validator's reports; the reporting lock cannot act on it.
             let now = if self.v.config().long_hold_ns == 0 {
                 0
             } else {
@@ -78,12 +115,12 @@ impl LockObserver for LockdepObserver {
     }
 }
 
-/// Installs an adapter for `v` as the process-wide observer of baseline locks.
+/// Installs an adapter for `v` as the process-wide lock observer.
 pub fn install(v: Arc<Validator>) {
     set_observer(Some(Box::new(LockdepObserver::new(v))));
 }
 
-/// Removes the process-wide observer of baseline locks.
+/// Removes the process-wide lock observer.
 pub fn uninstall() {
     set_observer(None);
 }

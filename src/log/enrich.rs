@@ -20,7 +20,7 @@
 //!
 //! `analyze_stripped_full` runs every family's regex instead (the detector before issue 21);
 //! tests check both paths agree, and `tests/detect_diff.rs` checks the result against the
-//! frozen old detector (`lfe::baseline::detect::OldDetector`).
+//! frozen old detector (`lfe_baselines::detect::OldDetector`).
 //!
 //! Level precedence: a structured field (`level=warn`, `"level":50`) wins; otherwise the leftmost
 //! explicit label (`[INFO]`, `WARN`, `error:`, `✓`, `FAIL`, ...); otherwise the error start

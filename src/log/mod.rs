@@ -78,7 +78,7 @@
 
 pub mod enrich;
 pub mod errors;
-pub(crate) mod pace;
+pub mod pace;
 pub mod urls;
 
 mod line;
@@ -149,7 +149,7 @@ pub mod flags {
     /// Every public flag bit.
     pub const MASK: u32 = (1 << 5) - 1;
     /// Internal: hidden by `clear_process` (never reported).
-    pub(crate) const CLEARED: u32 = 1 << 31;
+    pub const CLEARED: u32 = 1 << 31;
     /// Internal: a thread has claimed this line's analysis (so two threads rarely analyse the
     /// same line).
     pub(crate) const CLAIMED: u32 = 1 << 30;
@@ -323,7 +323,7 @@ pub struct Stats {
 
 /// The detectors, compiled once per process (compiling them costs milliseconds; a host may
 /// create many stores). `Detector` is `Send + Sync` and stateless per call.
-pub(crate) fn shared_detector() -> &'static Detector {
+pub fn shared_detector() -> &'static Detector {
     static D: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
     D.get_or_init(Detector::new)
 }
@@ -340,7 +340,7 @@ pub(super) fn backoff(spins: &mut u32) {
 }
 
 /// Compiles a search pattern.
-pub(crate) fn compile(q: &Query<'_>, max_len: usize) -> Result<regex_automata::meta::Regex> {
+pub fn compile(q: &Query<'_>, max_len: usize) -> Result<regex_automata::meta::Regex> {
     use regex_automata::{meta, util::syntax};
     if q.pattern.len() > max_len {
         return Err(Error::TooLarge);

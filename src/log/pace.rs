@@ -22,13 +22,13 @@ use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
 use std::time::Duration;
 
 /// How long a worker that gives way sleeps before it looks again (1 ms).
-pub(crate) const DEFER_WAIT: Duration = Duration::from_millis(1);
+pub const DEFER_WAIT: Duration = Duration::from_millis(1);
 /// Longest time lines wait for the worker while appends go on (10 ms).
-pub(crate) const MAX_DEFER_NS: u64 = 10_000_000;
+pub const MAX_DEFER_NS: u64 = 10_000_000;
 
 /// The worker's pacing state (one per worker).
 #[derive(Debug, Default)]
-pub(crate) struct Pacer {
+pub struct Pacer {
     /// `appended` at the previous look.
     last_head: u64,
     /// When the worker first saw lines waiting (`crate::time::mono_ns`), since it was last
@@ -37,14 +37,14 @@ pub(crate) struct Pacer {
 }
 
 /// The lag at which the worker runs regardless of appends, and at which appenders wake it.
-pub(crate) fn wake_lag(capacity: usize) -> u64 {
+pub fn wake_lag(capacity: usize) -> u64 {
     (capacity as u64 / 2).max(1)
 }
 
 impl Pacer {
     /// Whether the worker should give way now (sleep [`DEFER_WAIT`] and look again), given
     /// `head` (lines appended), `done` (lines enriched) and the time `now`.
-    pub(crate) fn give_way(&mut self, head: u64, done: u64, capacity: usize, now: u64) -> bool {
+    pub fn give_way(&mut self, head: u64, done: u64, capacity: usize, now: u64) -> bool {
         let lag = head.saturating_sub(done);
         let appending = head != self.last_head;
         self.last_head = head;
@@ -60,7 +60,7 @@ impl Pacer {
 /// How a store stops its worker and how appends wake it (the lock-free store and the fair
 /// baseline share it).
 #[derive(Debug)]
-pub(crate) struct Wake {
+pub struct Wake {
     stop: AtomicBool,
     /// The worker is (about to be) waiting: an append that finds enrichment far enough
     /// behind wakes it.
@@ -70,7 +70,8 @@ pub(crate) struct Wake {
 }
 
 impl Wake {
-    pub(crate) fn new() -> Wake {
+    #[allow(clippy::new_without_default)] // pub only for the fair baseline (lfe-baselines)
+    pub fn new() -> Wake {
         Wake {
             stop: AtomicBool::new(false),
             sleeping: AtomicBool::new(false),
@@ -80,13 +81,13 @@ impl Wake {
     }
 
     /// Whether the store is being freed (the worker drains and exits).
-    pub(crate) fn stopping(&self) -> bool {
+    pub fn stopping(&self) -> bool {
         // Acquire: pairs with `stop`'s Release, so what was appended before is visible.
         self.stop.load(Ordering::Acquire)
     }
 
     /// The worker sleeps up to `d`, or until woken or stopped.
-    pub(crate) fn sleep(&self, d: Duration) {
+    pub fn sleep(&self, d: Duration) {
         let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         // Relaxed: a hint (see `wake_if_behind`); the mutex orders it with the notify.
         self.sleeping.store(true, Ordering::Relaxed);
@@ -99,7 +100,7 @@ impl Wake {
     /// Called after an append: wakes the worker if it sleeps and enrichment is [`wake_lag`]
     /// lines behind. `lag` is only computed when the worker sleeps (it costs a load of a line
     /// the enrichers write). One appender wakes it; the others then see it awake.
-    pub(crate) fn wake_if_behind(&self, capacity: usize, lag: impl FnOnce() -> u64) {
+    pub fn wake_if_behind(&self, capacity: usize, lag: impl FnOnce() -> u64) {
         // Relaxed: a hint; a missed wake-up costs at most one sleep of latency.
         if self.sleeping.load(Ordering::Relaxed)
             && lag() >= wake_lag(capacity)
@@ -121,7 +122,7 @@ impl Wake {
     }
 
     /// Tells the worker to drain and exit, and wakes it.
-    pub(crate) fn stop(&self) {
+    pub fn stop(&self) {
         // Release: the worker's drain sees every append made before.
         self.stop.store(true, Ordering::Release);
         let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());

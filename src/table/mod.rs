@@ -59,7 +59,7 @@ pub struct Versioned<T> {
 }
 
 /// What a table needs from its storage: the RCU cell ([`Rcu`]) or the lock baseline
-/// (`lfe::baseline::table::Locked`), so both run the same table code.
+/// (`lfe_baselines::table::Locked`), so both run the same table code.
 pub trait Store<T>: Send + Sync {
     /// Makes a store holding `value` at generation 1.
     fn new(value: T) -> Self;

@@ -65,6 +65,7 @@ from .events import (
 )
 from .log import (
     ErrorGroup,
+    ErrorKind,
     Level,
     LineFlag,
     LogLine,

@@ -271,6 +271,16 @@ def read_batch(
         lib.lfe_batch_free(ptr)
 
 
+S = TypeVar("S", bound=ctypes.Structure)
+
+
+def sized(struct_type: Type[S]) -> S:
+    """A zeroed versioned struct (counters) with ``size`` set, as the C ABI's size rule asks."""
+    s = struct_type()
+    s.size = ctypes.sizeof(s)
+    return s
+
+
 def new_batch() -> Any:
     """An out-parameter for a query (pass with ``ctypes.byref``)."""
     return batch_p()

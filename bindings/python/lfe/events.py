@@ -30,6 +30,7 @@ from ._core import (
     iter_items,
     new_batch,
     read_batch,
+    sized,
 )
 from ._lib import lib, register
 from ._types import batch_pp, lfe_bytes
@@ -94,6 +95,7 @@ class lfe_queue_config(ctypes.Structure):
 
 class lfe_queue_counters(ctypes.Structure):
     _fields_ = [
+        ("size", c_size_t),
         ("depth", c_uint64),
         ("pushed", c_uint64),
         ("popped", c_uint64),
@@ -114,6 +116,7 @@ class lfe_bus_config(ctypes.Structure):
 
 class lfe_sub_counters(ctypes.Structure):
     _fields_ = [
+        ("size", c_size_t),
         ("lagged", c_uint64),
         ("delivered", c_uint64),
         ("popped", c_uint64),
@@ -123,7 +126,7 @@ class lfe_sub_counters(ctypes.Structure):
 
 
 class lfe_bus_counters(ctypes.Structure):
-    _fields_ = [("published", c_uint64), ("subscribers", c_uint64)]
+    _fields_ = [("size", c_size_t), ("published", c_uint64), ("subscribers", c_uint64)]
 
 
 _ev_in_p = POINTER(lfe_event_input)
@@ -412,7 +415,7 @@ class EventQueue(_Popper):
 
     def stats(self) -> QueueStats:
         """The queue's counters."""
-        s = lfe_queue_counters()
+        s = sized(lfe_queue_counters)
         self._call(lib.lfe_queue_stats, ctypes.byref(s))
         return QueueStats(s.depth, s.pushed, s.popped, s.dropped, s.capacity)
 
@@ -460,7 +463,7 @@ class Subscription(_Popper):
 
     def stats(self) -> SubStats:
         """The subscription's counters."""
-        s = lfe_sub_counters()
+        s = sized(lfe_sub_counters)
         self._call(lib.lfe_sub_stats, ctypes.byref(s))
         return SubStats(s.lagged, s.delivered, s.popped, s.depth, s.capacity)
 
@@ -529,7 +532,7 @@ class Bus(Handle):
 
     def stats(self) -> BusStats:
         """The bus counters."""
-        s = lfe_bus_counters()
+        s = sized(lfe_bus_counters)
         self._call(lib.lfe_bus_stats, ctypes.byref(s))
         return BusStats(s.published, s.subscribers)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
 from . import errors
-from ._core import U32_MAX, Handle, as_bytes, as_int, bytes_at, new_batch, read_batch
+from ._core import U32_MAX, Handle, as_bytes, as_int, bytes_at, new_batch, read_batch, sized
 from ._lib import lib, register
 from ._types import batch_pp, lfe_bytes
 
@@ -70,6 +70,7 @@ class lfe_rec_lockdep_violation(ctypes.Structure):
 
 class lfe_lockdep_counters(ctypes.Structure):
     _fields_ = [
+        ("size", c_size_t),
         ("locks", c_uint64),
         ("acquires", c_uint64),
         ("releases", c_uint64),
@@ -254,9 +255,9 @@ class LockValidator(Handle):
 
     def stats(self) -> LockdepStats:
         """The validator's counters."""
-        s = lfe_lockdep_counters()
+        s = sized(lfe_lockdep_counters)
         self._call(lib.lfe_lockdep_stats, ctypes.byref(s))
-        return LockdepStats(*(getattr(s, f[0]) for f in lfe_lockdep_counters._fields_))
+        return LockdepStats(*(getattr(s, f[0]) for f in lfe_lockdep_counters._fields_[1:]))
 
     def lock(self, name: Any, lock: Optional[Any] = None, strict: bool = False) -> "TrackedLock":
         """A ``threading.Lock`` (or the given lock) that reports its acquires and releases."""

@@ -31,6 +31,7 @@ from ._core import (
     iter_items,
     new_batch,
     read_batch,
+    sized,
 )
 from ._lib import lib, register
 from ._types import LFE_REC_TEXT, batch_pp, lfe_bytes, lfe_rec_text
@@ -61,6 +62,18 @@ class Level(enum.IntEnum):
     WARN = 3
     ERROR = 4
     CRITICAL = 5
+
+
+class ErrorKind(enum.IntEnum):
+    """Kind of an error group (``LFE_ERROR_KIND_*``)."""
+
+    JAVASCRIPT = 1
+    GO_PANIC = 2
+    PYTHON = 3
+    RUST_PANIC = 4
+    JAVA = 5
+    COMPILER = 6
+    GENERIC = 7
 
 
 class LineFlag(enum.IntFlag):
@@ -223,6 +236,7 @@ register(
         **{f"LFE_LOG_LEVEL_{s.name}": int(s) for s in Level},
         **{f"LFE_LOG_FLAG_{s.name}": int(s) for s in LineFlag},
         **{f"LFE_LOG_TAG_{s.name}": int(s) for s in Tag},
+        **{f"LFE_ERROR_KIND_{s.name}": int(s) for s in ErrorKind},
     },
 )
 
@@ -283,7 +297,7 @@ class ErrorGroup:
 
     id: int
     process_id: int
-    #: 1 JavaScript, 2 Go panic, 3 Python, 4 Rust panic, 5 Java, 6 compiler, 7 generic.
+    #: One of :class:`ErrorKind` (``LFE_ERROR_KIND_*``).
     kind: int
     closed: bool
     first_ns: int
@@ -526,8 +540,7 @@ class LogStore(Handle):
 
     def stats(self) -> LogStats:
         """The store's counters."""
-        s = lfe_log_counters()
-        s.size = ctypes.sizeof(s)
+        s = sized(lfe_log_counters)
         self._call(lib.lfe_log_stats, ctypes.byref(s))
         return LogStats(s.appended, s.bytes, s.evicted, s.truncated, s.enriched, s.enrich_lag,
                         s.inline_enriched, s.capacity)

@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import errors
-from ._core import U32_MAX, Handle, as_bytes, as_int, bytes_at, iter_items, new_batch, read_batch
+from ._core import (
+    U32_MAX,
+    Handle,
+    as_bytes,
+    as_int,
+    bytes_at,
+    iter_items,
+    new_batch,
+    read_batch,
+    sized,
+)
 from ._lib import lib, register
 from ._types import batch_pp, lfe_bytes
 
@@ -118,7 +128,7 @@ class lfe_request_record(ctypes.Structure):
 
 
 class lfe_request_stats(ctypes.Structure):
-    _fields_ = [("requests", c_uint64), ("errors", c_uint64), ("bytes", c_uint64),
+    _fields_ = [("size", c_size_t), ("requests", c_uint64), ("errors", c_uint64), ("bytes", c_uint64),
                 ("p50_ns", c_uint64), ("p90_ns", c_uint64), ("p99_ns", c_uint64)]
 
 
@@ -689,13 +699,13 @@ class RequestLog(Handle):
 
     def route_stats(self, route_id: int) -> RequestStats:
         """Counters of ``route_id`` (0: unrouted); raises ``NotFound`` if it has none."""
-        s = lfe_request_stats()
+        s = sized(lfe_request_stats)
         self._call(lib.lfe_requests_route_stats, as_int(route_id, "route_id"), ctypes.byref(s))
         return self._stats(s)
 
     def stats(self) -> RequestStats:
         """Counters over every request."""
-        s = lfe_request_stats()
+        s = sized(lfe_request_stats)
         self._call(lib.lfe_requests_global_stats, ctypes.byref(s))
         return self._stats(s)
 

@@ -127,7 +127,7 @@ impl Counts {
 }
 
 impl RouteStats {
-    pub(crate) fn add(&self, r: &Request) {
+    pub fn add(&self, r: &Request) {
         // Relaxed (all three): independent statistics; nothing else is published through them.
         if r.flags & FLAG_ERROR != 0 {
             self.errors.fetch_add(1, Ordering::Relaxed);

@@ -363,9 +363,13 @@ impl RequestLog {
 
     /// Appends requests as one contiguous, ordered range of sequence numbers; returns the first
     /// (for an empty batch: the next sequence number). All or nothing: errors as
-    /// [`RequestLog::record`], and `TooLarge` also when the batch's long fields together are
-    /// more than `max_bytes` can hold.
+    /// [`RequestLog::record`], and `TooLarge` also when the batch has more requests than the
+    /// ring's capacity (it would overwrite itself) or its long fields together are more than
+    /// `max_bytes` can hold.
     pub fn record_batch(&self, rs: Vec<Request>) -> Result<u64> {
+        if rs.len() > self.capacity() {
+            return Err(Error::TooLarge);
+        }
         for r in &rs {
             self.check(r)?;
         }

@@ -1,13 +1,13 @@
 //! C ABI for the request log (`lfe::table::requests`). Records come back as
 //! `lfe_request_record` in an `lfe_batch` (`LFE_REC_REQUEST`).
 
-use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use super::guard::{
-    arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
-    VersionedConfig,
-};
-use super::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
-use crate::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
+use crate::args::*;
+use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::guard::{call, Res, Status};
+use crate::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
+use lfe::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
+
+versioned_structs!(lfe_requests_config, lfe_request_stats);
 
 /// Record kind of `lfe_request_record`.
 pub const LFE_REC_REQUEST: u32 = 202;
@@ -22,6 +22,8 @@ pub const LFE_REQ_TRANSPORT_ERROR: u32 = 4;
 pub struct lfe_requests {
     inner: RequestLog,
 }
+
+impl Handle for lfe_requests {}
 
 /// Largest `lfe_requests_config.capacity` in records (2^24); over it is `LFE_E_TOO_LARGE`.
 pub const LFE_REQUESTS_MAX_CAPACITY: usize = 16_777_216;
@@ -38,7 +40,7 @@ pub const LFE_REQUESTS_SLOT_BYTES: usize = 256;
 pub const LFE_REQUESTS_INLINE_BYTES: usize = 168;
 
 const _: () = {
-    use crate::table::requests as r;
+    use lfe::table::requests as r;
     assert!(LFE_REQUESTS_MAX_CAPACITY == r::MAX_CAPACITY);
     assert!(LFE_REQUESTS_MAX_ROUTES == r::MAX_ROUTES);
     assert!(LFE_REQUESTS_MAX_FIELD == r::MAX_FIELD);
@@ -93,9 +95,6 @@ impl Default for lfe_requests_config {
         }
     }
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl VersionedConfig for lfe_requests_config {}
 
 /// A request to record.
 #[repr(C)]
@@ -152,6 +151,9 @@ impl Record for lfe_request_record {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct lfe_request_stats {
+    /// `sizeof(lfe_request_stats)`, set by the caller before the call; the library writes at most that
+    /// many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+    pub size: usize,
     pub requests: u64,
     pub errors: u64,
     pub bytes: u64,
@@ -163,6 +165,7 @@ pub struct lfe_request_stats {
 impl From<StatsView> for lfe_request_stats {
     fn from(v: StatsView) -> Self {
         lfe_request_stats {
+            size: 0,
             requests: v.requests,
             errors: v.errors,
             bytes: v.bytes,
@@ -173,26 +176,22 @@ impl From<StatsView> for lfe_request_stats {
     }
 }
 
-/// # Safety
-/// The byte fields of `r` must be readable.
-unsafe fn request_of(r: &lfe_request_in) -> Result<Request, i32> {
-    // SAFETY: forwarded caller contract, for the four byte fields.
-    unsafe {
-        Ok(Request {
-            seq: 0,
-            time_ns: r.time_ns,
-            method: r.method.as_slice()?.to_vec(),
-            host: r.host.as_slice()?.to_vec(),
-            path: r.path.as_slice()?.to_vec(),
-            status: r.status,
-            duration_ns: r.duration_ns,
-            bytes: r.bytes,
-            process_id: r.process_id,
-            route_id: r.route_id,
-            flags: r.flags,
-            trace_id: r.trace_id.as_slice()?.to_vec(),
-        })
-    }
+/// Copies a request of an export's input.
+fn request_of(r: &lfe_request_in) -> Res<Request> {
+    Ok(Request {
+        seq: 0,
+        time_ns: r.time_ns,
+        method: r.method.input()?.to_vec(),
+        host: r.host.input()?.to_vec(),
+        path: r.path.input()?.to_vec(),
+        status: r.status,
+        duration_ns: r.duration_ns,
+        bytes: r.bytes,
+        process_id: r.process_id,
+        route_id: r.route_id,
+        flags: r.flags,
+        trace_id: r.trace_id.input()?.to_vec(),
+    })
 }
 
 fn batch_of(rs: &[Request], next: u64, missed: u64) -> *mut lfe_batch {
@@ -236,18 +235,15 @@ pub unsafe extern "C" fn lfe_requests_new(
     out: *mut *mut lfe_requests,
 ) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let c = unsafe { arg_config(cfg)? };
+        let out = slot(out)?;
+        let c = versioned(cfg)?;
         let inner = RequestLog::new(RequestsConfig {
             capacity: c.capacity,
             max_routes: c.max_routes,
             max_field: c.max_field,
             max_bytes: c.max_bytes,
-        })
-        .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, into_handle(lfe_requests { inner })) };
+        })?;
+        new_handle(out, lfe_requests { inner });
         Ok(())
     })
 }
@@ -262,8 +258,7 @@ pub unsafe extern "C" fn lfe_requests_new(
 /// `l` must be NULL or a log from `lfe_requests_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_requests_free(l: *mut lfe_requests) {
-    // SAFETY: forwarded caller contract.
-    call_or((), || unsafe { free_handle(l) })
+    free_handle(l)
 }
 
 /// Records one request and returns its sequence number (0, 1, 2, ...). Never blocks.
@@ -284,14 +279,11 @@ pub unsafe extern "C" fn lfe_requests_record(
     out_seq: *mut u64,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(l)? };
-        // SAFETY: forwarded caller contract.
-        let r = unsafe { request_of(arg_ref(req)?)? };
-        let out = arg_out(out_seq)?;
-        let seq = t.inner.record(r).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, seq) };
+        let t = arg(l)?;
+        let r = request_of(arg(req)?)?;
+        let out = slot(out_seq)?;
+        let seq = t.inner.record(r)?;
+        out.write(seq);
         Ok(())
     })
 }
@@ -318,23 +310,21 @@ pub unsafe extern "C" fn lfe_requests_record_batch(
     out_first_seq: *mut u64,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(l)? };
-        // SAFETY: forwarded caller contract.
-        let rs = unsafe { arg_slice(reqs, count)? };
-        let out = arg_out(out_first_seq)?;
+        let t = arg(l)?;
+        let rs = slice(reqs, count)?;
+        let out = slot(out_first_seq)?;
+        // `record_batch` refuses the same; checked first so an over-long batch is not copied.
         if rs.len() > t.inner.capacity() {
-            return Err(LFE_E_TOO_LARGE);
+            return Err(Status(LFE_E_TOO_LARGE));
         }
         let mut v = Vec::new();
-        v.try_reserve_exact(rs.len()).map_err(|_| LFE_E_NOMEM)?;
+        v.try_reserve_exact(rs.len())
+            .map_err(|_| Status(LFE_E_NOMEM))?;
         for r in rs {
-            // SAFETY: forwarded caller contract.
-            v.push(unsafe { request_of(r)? });
+            v.push(request_of(r)?);
         }
-        let first = t.inner.record_batch(v).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, first) };
+        let first = t.inner.record_batch(v)?;
+        out.write(first);
         Ok(())
     })
 }
@@ -357,12 +347,10 @@ pub unsafe extern "C" fn lfe_requests_read(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(l)? };
-        let out = arg_out(out)?;
+        let t = arg(l)?;
+        let out = slot(out)?;
         let r = t.inner.read(cursor, max);
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, batch_of(&r.requests, r.next, r.missed)) };
+        out.write(batch_of(&r.requests, r.next, r.missed));
         Ok(())
     })
 }
@@ -383,21 +371,20 @@ pub unsafe extern "C" fn lfe_requests_recent(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(l)? };
-        let out = arg_out(out)?;
+        let t = arg(l)?;
+        let out = slot(out)?;
         let rs = t.inner.recent(n);
         let next = rs.last().map_or(0, |r| r.seq + 1);
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, batch_of(&rs, next, 0)) };
+        out.write(batch_of(&rs, next, 0));
         Ok(())
     })
 }
 
 /// Counters and p50/p90/p99 latency of route `route_id` (0: unrouted requests).
 ///
-/// Ownership: fills the caller's struct.
-/// Errors: `LFE_E_NULL`, `LFE_E_NOT_FOUND` (no request recorded for that route).
+/// Ownership: fills the caller's struct; set `out->size = sizeof(lfe_request_stats)` first.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small), `LFE_E_NOT_FOUND` (no request
+/// recorded for that route).
 /// Thread safety: safe to call concurrently with every call on the log except `_free`.
 ///
 /// # Safety
@@ -409,20 +396,16 @@ pub unsafe extern "C" fn lfe_requests_route_stats(
     out: *mut lfe_request_stats,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(l)? };
-        let out = arg_out(out)?;
-        let s = t.inner.route_stats(route_id).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, s.into()) };
+        let (t, out) = (arg(l)?, versioned_out(out)?);
+        out.write(t.inner.route_stats(route_id)?.into());
         Ok(())
     })
 }
 
 /// Counters and p50/p90/p99 latency over every request.
 ///
-/// Ownership: fills the caller's struct.
-/// Errors: `LFE_E_NULL`.
+/// Ownership: fills the caller's struct; set `out->size = sizeof(lfe_request_stats)` first.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 /// Thread safety: safe to call concurrently with every call on the log except `_free`.
 ///
 /// # Safety
@@ -433,11 +416,8 @@ pub unsafe extern "C" fn lfe_requests_global_stats(
     out: *mut lfe_request_stats,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(l)? };
-        let out = arg_out(out)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, t.inner.global_stats().into()) };
+        let (t, out) = (arg(l)?, versioned_out(out)?);
+        out.write(t.inner.global_stats().into());
         Ok(())
     })
 }
@@ -456,12 +436,5 @@ pub unsafe extern "C" fn lfe_requests_retained_bytes(
     l: *const lfe_requests,
     out: *mut usize,
 ) -> i32 {
-    call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(l)? };
-        let out = arg_out(out)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, t.inner.retained_bytes()) };
-        Ok(())
-    })
+    call(|| put(out, arg(l)?.inner.retained_bytes()))
 }

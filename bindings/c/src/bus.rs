@@ -1,10 +1,14 @@
 //! C ABI for the fan-out event bus (`lfe_bus_*`) and its subscriptions (`lfe_sub_*`).
 //! Records and inputs are shared with the queue (`lfe_event`, `lfe_event_input`).
 
-use super::batch::lfe_batch;
-use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
-use super::queue::{inputs, lfe_event_input, pop_many, pop_one, timeout};
-use crate::event::{BusConfig, EventBus, Filter, Subscription};
+use crate::args::*;
+use crate::batch::lfe_batch;
+use crate::guard::call;
+use crate::queue::{inputs, lfe_event_input, pop, pops_handle, Take};
+use lfe::event::{BusConfig, Event, EventBus, Filter, Subscription};
+use std::time::Duration;
+
+versioned_structs!(lfe_bus_config, lfe_sub_counters, lfe_bus_counters);
 
 /// Mask bit selecting every event type (`lfe_bus_subscribe`).
 pub const LFE_EVENT_MASK_ALL: u64 = u64::MAX;
@@ -43,13 +47,13 @@ impl Default for lfe_bus_config {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl VersionedConfig for lfe_bus_config {}
-
 /// Counters of a subscription.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct lfe_sub_counters {
+    /// `sizeof(lfe_sub_counters)`, set by the caller before the call; the library writes at most that
+    /// many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+    pub size: usize,
     /// Events dropped (oldest first) because the subscription was full.
     pub lagged: u64,
     /// Events delivered into the subscription since it started.
@@ -66,6 +70,9 @@ pub struct lfe_sub_counters {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct lfe_bus_counters {
+    /// `sizeof(lfe_bus_counters)`, set by the caller before the call; the library writes at most that
+    /// many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+    pub size: usize,
     /// Events published since creation.
     pub published: u64,
     /// Current number of subscriptions.
@@ -77,10 +84,14 @@ pub struct lfe_bus {
     inner: EventBus,
 }
 
+impl Handle for lfe_bus {}
+
 /// Opaque handle of one bus subscription.
 pub struct lfe_sub {
     inner: Subscription,
 }
+
+pops_handle!(lfe_sub, unsubscribe);
 
 /// Creates an event bus.
 ///
@@ -93,23 +104,20 @@ pub struct lfe_sub {
 /// `cfg` must be NULL or a valid config; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut lfe_bus) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let c = unsafe { arg_config(cfg)? };
+    call(|| {
+        let out = slot(out)?;
+        let c = versioned(cfg)?;
         let bus = EventBus::new(BusConfig {
             max_payload: c.max_payload,
             max_subscribers: c.max_subscribers,
             max_capacity: c.max_capacity,
             max_sub_bytes: if c.max_sub_bytes == 0 {
-                crate::event::bus::DEFAULT_MAX_SUB_BYTES.max(c.max_payload)
+                lfe::event::bus::DEFAULT_MAX_SUB_BYTES.max(c.max_payload)
             } else {
                 c.max_sub_bytes
             },
-        })
-        .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, guard::into_handle(lfe_bus { inner: bus })) };
+        })?;
+        new_handle(out, lfe_bus { inner: bus });
         Ok(())
     })
 }
@@ -128,8 +136,7 @@ pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut 
 /// `bus` must be NULL or a bus from `lfe_bus_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_free(bus: *mut lfe_bus) {
-    // SAFETY: caller contract.
-    guard::call_or((), || unsafe { guard::free_handle(bus) })
+    free_handle(bus)
 }
 
 /// Subscribes to the events selected by `mask` and/or the list `types[0..ntypes]`, with a queue
@@ -156,16 +163,11 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
     capacity: usize,
     out: *mut *mut lfe_sub,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let (bus, types) = unsafe { (arg_ref(bus)?, arg_slice(types, ntypes)?) };
-        let sub = bus
-            .inner
-            .subscribe(Filter::new(mask, types), capacity)
-            .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, guard::into_shared(lfe_sub { inner: sub })) };
+    call(|| {
+        let out = slot(out)?;
+        let (bus, types) = (arg(bus)?, slice(types, ntypes)?);
+        let sub = bus.inner.subscribe(Filter::new(mask, types), capacity)?;
+        new_handle(out, lfe_sub { inner: sub });
         Ok(())
     })
 }
@@ -182,10 +184,9 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
 /// `bus` must be a live bus; `ev` a valid input.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_publish(bus: *const lfe_bus, ev: *const lfe_event_input) -> i32 {
-    guard::call(|| {
-        // SAFETY: caller contract.
-        let (bus, ev) = unsafe { (arg_ref(bus)?, arg_ref(ev)?.as_input()?) };
-        bus.inner.publish(&ev).map_err(i32::from)?;
+    call(|| {
+        let (bus, ev) = (arg(bus)?, arg(ev)?.as_input()?);
+        bus.inner.publish(&ev)?;
         Ok(())
     })
 }
@@ -205,38 +206,31 @@ pub unsafe extern "C" fn lfe_bus_publish_batch(
     evs: *const lfe_event_input,
     n: usize,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: caller contract.
-        let (bus, evs) = unsafe { (arg_ref(bus)?, inputs(evs, n)?) };
-        bus.inner.publish_batch(&evs).map_err(i32::from)?;
+    call(|| {
+        let (bus, evs) = (arg(bus)?, inputs(evs, n)?);
+        bus.inner.publish_batch(&evs)?;
         Ok(())
     })
 }
 
 /// Reads the bus counters.
 ///
-/// Ownership: writes `*out` (caller-owned).
-/// Errors: `LFE_E_NULL`.
+/// Ownership: writes `*out` (caller-owned); set `out->size` first.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 /// Thread safety: safe to call concurrently.
 ///
 /// # Safety
 /// `bus` must be a live bus; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_counters) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let s = unsafe { arg_ref(bus)? }.inner.stats();
-        // SAFETY: checked by arg_out.
-        unsafe {
-            write_out(
-                out,
-                lfe_bus_counters {
-                    published: s.published,
-                    subscribers: s.subscribers,
-                },
-            )
-        };
+    call(|| {
+        let (h, out) = (arg(bus)?, versioned_out(out)?);
+        let s = h.inner.stats();
+        out.write(lfe_bus_counters {
+            size: 0,
+            published: s.published,
+            subscribers: s.subscribers,
+        });
         Ok(())
     })
 }
@@ -254,9 +248,8 @@ pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_co
 /// `sub` must be a live subscription.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
-    guard::call(|| {
-        // SAFETY: caller contract.
-        unsafe { arg_ref(sub)? }.inner.unsubscribe();
+    call(|| {
+        arg(sub)?.inner.unsubscribe();
         Ok(())
     })
 }
@@ -279,10 +272,7 @@ pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
 /// `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_free(sub: *mut lfe_sub) {
-    // SAFETY: caller contract.
-    guard::call_or((), || unsafe {
-        guard::free_shared(sub, |h: &lfe_sub| h.inner.unsubscribe())
-    })
+    free_handle(sub)
 }
 
 /// Pops the oldest waiting event without waiting, as a batch of one `lfe_event`. The batch's
@@ -296,12 +286,7 @@ pub unsafe extern "C" fn lfe_sub_free(sub: *mut lfe_sub) {
 /// `sub` must be a live subscription; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_pop(sub: *const lfe_sub, out: *mut *mut lfe_batch) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(sub)? };
-        pop_one(out, h.inner.try_pop())
-    })
+    pop(sub, Take::One, None, out)
 }
 
 /// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
@@ -319,12 +304,7 @@ pub unsafe extern "C" fn lfe_sub_pop_timeout(
     timeout_ns: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract; the reference keeps the subscription alive while we wait.
-        let h = unsafe { guard::hold(sub)? };
-        pop_one(out, h.inner.pop_timeout(timeout(timeout_ns)))
-    })
+    pop(sub, Take::One, Some(timeout_ns), out)
 }
 
 /// Pops up to `max` waiting events without waiting, into one batch (`missed` = events dropped
@@ -342,12 +322,7 @@ pub unsafe extern "C" fn lfe_sub_pop_batch(
     max: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(sub)? };
-        pop_many(out, max, |v| h.inner.try_pop_batch(v, max))
-    })
+    pop(sub, Take::Upto(max), None, out)
 }
 
 /// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
@@ -366,14 +341,7 @@ pub unsafe extern "C" fn lfe_sub_pop_batch_timeout(
     timeout_ns: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract; the reference keeps the subscription alive while we wait.
-        let h = unsafe { guard::hold(sub)? };
-        pop_many(out, max, |v| {
-            h.inner.pop_batch_timeout(v, max, timeout(timeout_ns))
-        })
-    })
+    pop(sub, Take::Upto(max), Some(timeout_ns), out)
 }
 
 /// Gives the subscription's eventfd: readable (poll/epoll `POLLIN`) while events may be
@@ -389,43 +357,35 @@ pub unsafe extern "C" fn lfe_sub_pop_batch_timeout(
 /// `sub` must be a live subscription; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_fd(sub: *const lfe_sub, out: *mut i32) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let fd = unsafe { arg_ref(sub)? }.inner.fd().map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, fd) };
+    call(|| {
+        let out = slot(out)?;
+        let fd = arg(sub)?.inner.fd()?;
+        out.write(fd);
         Ok(())
     })
 }
 
 /// Reads the subscription's counters (lagged, delivered, popped, depth, capacity).
 ///
-/// Ownership: writes `*out` (caller-owned).
-/// Errors: `LFE_E_NULL`.
+/// Ownership: writes `*out` (caller-owned); set `out->size` first.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 /// Thread safety: safe to call concurrently.
 ///
 /// # Safety
 /// `sub` must be a live subscription; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_counters) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let s = unsafe { arg_ref(sub)? }.inner.stats();
-        // SAFETY: checked by arg_out.
-        unsafe {
-            write_out(
-                out,
-                lfe_sub_counters {
-                    lagged: s.lagged,
-                    delivered: s.delivered,
-                    popped: s.popped,
-                    depth: s.depth,
-                    capacity: s.capacity,
-                },
-            )
-        };
+    call(|| {
+        let (h, out) = (arg(sub)?, versioned_out(out)?);
+        let s = h.inner.stats();
+        out.write(lfe_sub_counters {
+            size: 0,
+            lagged: s.lagged,
+            delivered: s.delivered,
+            popped: s.popped,
+            depth: s.depth,
+            capacity: s.capacity,
+        });
         Ok(())
     })
 }

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use regex_automata::{meta, util::syntax, Input, MatchKind, PatternID, PatternSet};
 
-use crate::log::enrich::{tags, Analysis, ErrorKind, Level};
+use lfe::log::enrich::{tags, Analysis, ErrorKind, Level};
 
 const STRUCTURED: &str = r#"(?i-u)(?:^|[\s{,])"?(?:level|lvl|severity|loglevel|log_level)"?\s*[=:]\s*"?(?:trace|debug|dbg|info|information|notice|warn|warning|error|err|fatal|critical|crit|panic|emerg|alert|10|20|30|40|50|60)\b"#;
 
@@ -356,7 +356,7 @@ impl OldDetector {
         let stripped = visible_part(stripped);
         let mut a = Analysis::default();
         let spans = if self.current_urls {
-            crate::log::urls::find_urls(stripped)
+            lfe::log::urls::find_urls(stripped)
         } else {
             urls::find_urls_with(stripped, &mut c.url)
         };

@@ -1,40 +1,12 @@
 //! The locks the baselines use: `std::sync::Mutex` / `RwLock` with an optional observer.
 //!
-//! When an observer is installed ([`set_observer`]), every acquire and release is reported to it
-//! with the lock's name and address; the lock-order validator (`lfe::lockdep`) provides one, so
-//! the baselines' own tests run with deadlock detection on. With no observer the cost is one
-//! atomic load per acquire and per release.
+//! Every acquire and release is reported to the lock observer hook of `lfe::lockdep::observer`
+//! with the lock's name and address; `lfe::lockdep::observer::install` puts the lock-order
+//! validator there, so the baselines' own tests run with deadlock detection on. With no observer
+//! the cost is one atomic load per acquire and per release.
 
-use arc_swap::ArcSwapOption;
+use lfe::lockdep::observer::{on_acquire, on_release};
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
-
-/// Receives lock events from the baseline locks.
-pub trait LockObserver: Send + Sync {
-    /// `name` is about to be acquired (exclusive, or shared when `shared`) by this thread.
-    fn acquire(&self, name: &'static str, addr: usize, shared: bool);
-    /// `name` was released by this thread.
-    fn release(&self, name: &'static str, addr: usize);
-}
-
-static OBSERVER: ArcSwapOption<Box<dyn LockObserver>> = ArcSwapOption::const_empty();
-
-/// Installs (or with `None`, removes) the process-wide observer of baseline locks.
-pub fn set_observer(o: Option<Box<dyn LockObserver>>) {
-    OBSERVER.store(o.map(Arc::new));
-}
-
-fn on_acquire(name: &'static str, addr: usize, shared: bool) {
-    if let Some(o) = OBSERVER.load().as_ref() {
-        o.acquire(name, addr, shared);
-    }
-}
-
-fn on_release(name: &'static str, addr: usize) {
-    if let Some(o) = OBSERVER.load().as_ref() {
-        o.release(name, addr);
-    }
-}
 
 /// A named mutex (poisoning is ignored: a panic while holding it leaves the data as it was).
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! Gives the shared library its SONAME (`liblfe.so.<ABI>`).
 //!
-//! The ABI number lives here and in `src/ffi/version.rs` (`LFE_ABI_VERSION`); a unit test
-//! (`ffi::version::tests`) checks the two agree, so they cannot drift.
+//! The ABI number lives here and in `src/version.rs` (`LFE_ABI_VERSION`); a unit test
+//! (`version::tests`) checks the two agree, so they cannot drift.
 const ABI: u32 = 1;
 
 fn main() {

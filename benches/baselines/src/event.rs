@@ -1,9 +1,9 @@
 //! Mutex baseline for the event queue: `Mutex<VecDeque<Event>>` plus two condvars, with the
-//! same API as [`crate::event::EventQueue`] (used by tests and benches side by side).
+//! same API as [`lfe::event::EventQueue`] (used by tests and benches side by side).
 
-use crate::baseline::lock::Mutex;
-use crate::event::{Event, EventInput, Overflow, QueueConfig, QueueStats};
-use crate::{Error, Result};
+use crate::lock::Mutex;
+use lfe::event::{Event, EventInput, Overflow, QueueConfig, QueueStats};
+use lfe::{Error, Result};
 use std::collections::VecDeque;
 use std::sync::Condvar;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ struct State {
     closed: bool,
 }
 
-/// The mutex version of [`crate::event::EventQueue`].
+/// The mutex version of [`lfe::event::EventQueue`].
 pub struct EventQueue {
     state: Mutex<State>,
     not_empty: Condvar,
@@ -77,7 +77,7 @@ impl EventQueue {
         Ok(st.seq - 1)
     }
 
-    /// Same as [`crate::event::EventQueue::try_push`].
+    /// Same as [`lfe::event::EventQueue::try_push`].
     pub fn try_push(&self, input: &EventInput<'_>) -> Result<u64> {
         input.check(self.cfg.max_payload)?;
         let ev = input.to_event();
@@ -91,7 +91,7 @@ impl EventQueue {
         Ok(seq)
     }
 
-    /// Same as [`crate::event::EventQueue::push_timeout`].
+    /// Same as [`lfe::event::EventQueue::push_timeout`].
     pub fn push_timeout(&self, input: &EventInput<'_>, timeout: Duration) -> Result<u64> {
         input.check(self.cfg.max_payload)?;
         let end = deadline(timeout);
@@ -125,7 +125,7 @@ impl EventQueue {
         }
     }
 
-    /// Same as [`crate::event::EventQueue::try_push_batch`].
+    /// Same as [`lfe::event::EventQueue::try_push_batch`].
     pub fn try_push_batch(&self, inputs: &[EventInput<'_>]) -> Result<usize> {
         for i in inputs {
             i.check(self.cfg.max_payload)?;
@@ -157,7 +157,7 @@ impl EventQueue {
         Some(ev)
     }
 
-    /// Same as [`crate::event::EventQueue::try_pop`].
+    /// Same as [`lfe::event::EventQueue::try_pop`].
     pub fn try_pop(&self) -> Result<Event> {
         let mut st = self.state.lock();
         match self.take(&mut st) {
@@ -171,7 +171,7 @@ impl EventQueue {
         }
     }
 
-    /// Same as [`crate::event::EventQueue::pop_timeout`].
+    /// Same as [`lfe::event::EventQueue::pop_timeout`].
     pub fn pop_timeout(&self, timeout: Duration) -> Result<Event> {
         let end = deadline(timeout);
         let mut g = self.state.raw().lock().unwrap_or_else(|e| e.into_inner());
@@ -200,8 +200,11 @@ impl EventQueue {
         }
     }
 
-    /// Same as [`crate::event::EventQueue::try_pop_batch`].
+    /// Same as [`lfe::event::EventQueue::try_pop_batch`].
     pub fn try_pop_batch(&self, out: &mut Vec<Event>, max: usize) -> Result<usize> {
+        if max == 0 {
+            return Err(Error::Invalid("max is 0"));
+        }
         let mut st = self.state.lock();
         let mut n = 0;
         while n < max {
@@ -218,8 +221,6 @@ impl EventQueue {
         if n > 0 {
             self.not_full.notify_all();
             Ok(n)
-        } else if max == 0 {
-            Ok(0)
         } else if closed {
             Err(Error::Closed)
         } else {
@@ -227,7 +228,7 @@ impl EventQueue {
         }
     }
 
-    /// Same as [`crate::event::EventQueue::pop_batch_timeout`].
+    /// Same as [`lfe::event::EventQueue::pop_batch_timeout`].
     pub fn pop_batch_timeout(
         &self,
         out: &mut Vec<Event>,
@@ -235,35 +236,35 @@ impl EventQueue {
         timeout: Duration,
     ) -> Result<usize> {
         if max == 0 {
-            return Ok(0);
+            return Err(Error::Invalid("max is 0"));
         }
         out.push(self.pop_timeout(timeout)?);
         Ok(1 + self.try_pop_batch(out, max - 1).unwrap_or(0))
     }
 
-    /// Same as [`crate::event::EventQueue::close`].
+    /// Same as [`lfe::event::EventQueue::close`].
     pub fn close(&self) {
         self.state.lock().closed = true;
         self.not_empty.notify_all();
         self.not_full.notify_all();
     }
 
-    /// Same as [`crate::event::EventQueue::closed`].
+    /// Same as [`lfe::event::EventQueue::closed`].
     pub fn closed(&self) -> bool {
         self.state.lock().closed
     }
 
-    /// Same as [`crate::event::EventQueue::len`].
+    /// Same as [`lfe::event::EventQueue::len`].
     pub fn len(&self) -> usize {
         self.state.lock().q.len()
     }
 
-    /// Same as [`crate::event::EventQueue::is_empty`].
+    /// Same as [`lfe::event::EventQueue::is_empty`].
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Same as [`crate::event::EventQueue::stats`].
+    /// Same as [`lfe::event::EventQueue::stats`].
     pub fn stats(&self) -> QueueStats {
         let st = self.state.lock();
         QueueStats {

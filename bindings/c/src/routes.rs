@@ -1,13 +1,13 @@
 //! C ABI for the route table (`lfe::table::route`). Routes come back as `lfe_route_record` in
 //! an `lfe_batch` (`LFE_REC_ROUTE`).
 
-use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use super::guard::{
-    arg_bytes, arg_config, arg_out, arg_ref, call, call_or, free_handle, into_handle, write_out,
-    VersionedConfig,
-};
-use super::status::LFE_E_INVALID;
-use crate::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
+use crate::args::*;
+use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::guard::{call, Res, Status};
+use crate::status::LFE_E_INVALID;
+use lfe::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
+
+versioned_structs!(lfe_routes_config);
 
 /// Record kind of `lfe_route_record`.
 pub const LFE_REC_ROUTE: u32 = 201;
@@ -17,13 +17,15 @@ pub struct lfe_routes {
     inner: RouteTable,
 }
 
+impl Handle for lfe_routes {}
+
 /// Largest `lfe_routes_config.max_routes` (2^16); over it is `LFE_E_TOO_LARGE`.
 pub const LFE_ROUTES_MAX_ROUTES: usize = 65_536;
 /// Largest `lfe_routes_config.max_field` in bytes (64 KiB); over it is `LFE_E_TOO_LARGE`.
 pub const LFE_ROUTES_MAX_FIELD: usize = 65_536;
 
 const _: () = {
-    use crate::table::route as r;
+    use lfe::table::route as r;
     assert!(LFE_ROUTES_MAX_ROUTES == r::MAX_ROUTES);
     assert!(LFE_ROUTES_MAX_FIELD == r::MAX_FIELD);
 };
@@ -53,9 +55,6 @@ impl Default for lfe_routes_config {
         }
     }
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl VersionedConfig for lfe_routes_config {}
 
 /// A route to add or replace.
 #[repr(C)]
@@ -120,23 +119,18 @@ fn one(r: &Route) -> *mut lfe_batch {
     b.finish()
 }
 
-/// # Safety
-/// `spec` must be NULL or valid with readable bytes.
-unsafe fn spec_of(spec: *const lfe_route_spec) -> Result<RouteSpec, i32> {
-    // SAFETY: forwarded caller contract.
-    let s = unsafe { arg_ref(spec)? };
-    let proxy_port = u16::try_from(s.proxy_port).map_err(|_| LFE_E_INVALID)?;
-    // SAFETY: forwarded caller contract (readable bytes) for the four fields.
-    unsafe {
-        Ok(RouteSpec {
-            host: s.host.as_slice()?.to_vec(),
-            path_prefix: s.path_prefix.as_slice()?.to_vec(),
-            target: s.target.as_slice()?.to_vec(),
-            process_id: s.process_id,
-            label: s.label.as_slice()?.to_vec(),
-            proxy_port,
-        })
-    }
+/// Copies an export's route spec argument.
+fn spec_of(spec: *const lfe_route_spec) -> Res<RouteSpec> {
+    let s = arg(spec)?;
+    let proxy_port = u16::try_from(s.proxy_port).map_err(|_| Status(LFE_E_INVALID))?;
+    Ok(RouteSpec {
+        host: s.host.input()?.to_vec(),
+        path_prefix: s.path_prefix.input()?.to_vec(),
+        target: s.target.input()?.to_vec(),
+        process_id: s.process_id,
+        label: s.label.input()?.to_vec(),
+        proxy_port,
+    })
 }
 
 /// Creates a route table.
@@ -154,16 +148,13 @@ pub unsafe extern "C" fn lfe_routes_new(
     out: *mut *mut lfe_routes,
 ) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let c = unsafe { arg_config(cfg)? };
+        let out = slot(out)?;
+        let c = versioned(cfg)?;
         let inner = RouteTable::with_config(RouteConfig {
             max_routes: c.max_routes,
             max_field: c.max_field,
-        })
-        .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, into_handle(lfe_routes { inner })) };
+        })?;
+        new_handle(out, lfe_routes { inner });
         Ok(())
     })
 }
@@ -178,8 +169,7 @@ pub unsafe extern "C" fn lfe_routes_new(
 /// `r` must be NULL or a table from `lfe_routes_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_free(r: *mut lfe_routes) {
-    // SAFETY: forwarded caller contract.
-    call_or((), || unsafe { free_handle(r) })
+    free_handle(r)
 }
 
 /// Adds a route and returns its id (ids start at 1 and are never reused).
@@ -198,14 +188,11 @@ pub unsafe extern "C" fn lfe_routes_add(
     out_id: *mut u64,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        // SAFETY: forwarded caller contract.
-        let s = unsafe { spec_of(spec)? };
-        let out = arg_out(out_id)?;
-        let id = t.inner.add(s).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, id) };
+        let t = arg(r)?;
+        let s = spec_of(spec)?;
+        let out = slot(out_id)?;
+        let id = t.inner.add(s)?;
+        out.write(id);
         Ok(())
     })
 }
@@ -226,11 +213,9 @@ pub unsafe extern "C" fn lfe_routes_replace(
     spec: *const lfe_route_spec,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        // SAFETY: forwarded caller contract.
-        let s = unsafe { spec_of(spec)? };
-        t.inner.replace(id, s).map_err(i32::from)?;
+        let t = arg(r)?;
+        let s = spec_of(spec)?;
+        t.inner.replace(id, s)?;
         Ok(())
     })
 }
@@ -246,9 +231,8 @@ pub unsafe extern "C" fn lfe_routes_replace(
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_remove(r: *const lfe_routes, id: u64) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        t.inner.remove(id).map_err(i32::from)?;
+        let t = arg(r)?;
+        t.inner.remove(id)?;
         Ok(())
     })
 }
@@ -268,12 +252,10 @@ pub unsafe extern "C" fn lfe_routes_get(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        let out = arg_out(out)?;
-        let rec = t.inner.get(id).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, one(&rec)) };
+        let t = arg(r)?;
+        let out = slot(out)?;
+        let rec = t.inner.get(id)?;
+        out.write(one(&rec));
         Ok(())
     })
 }
@@ -298,14 +280,11 @@ pub unsafe extern "C" fn lfe_routes_lookup(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        // SAFETY: forwarded caller contract.
-        let (host, path) = unsafe { (arg_bytes(host, host_len)?, arg_bytes(path, path_len)?) };
-        let out = arg_out(out)?;
-        let b = t.inner.lookup_with(host, path, one).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, b) };
+        let t = arg(r)?;
+        let (host, path) = (bytes(host, host_len)?, bytes(path, path_len)?);
+        let out = slot(out)?;
+        let b = t.inner.lookup_with(host, path, one)?;
+        out.write(b);
         Ok(())
     })
 }
@@ -328,14 +307,11 @@ pub unsafe extern "C" fn lfe_routes_attribute(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        // SAFETY: forwarded caller contract.
-        let url = unsafe { arg_bytes(url, url_len)? };
-        let out = arg_out(out)?;
-        let rec = t.inner.attribute(url).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, one(&rec)) };
+        let t = arg(r)?;
+        let url = bytes(url, url_len)?;
+        let out = slot(out)?;
+        let rec = t.inner.attribute(url)?;
+        out.write(one(&rec));
         Ok(())
     })
 }
@@ -352,17 +328,15 @@ pub unsafe extern "C" fn lfe_routes_attribute(
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_list(r: *const lfe_routes, out: *mut *mut lfe_batch) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        let out = arg_out(out)?;
+        let t = arg(r)?;
+        let out = slot(out)?;
         let l = t.inner.list();
         let mut b = BatchBuilder::with_capacity(l.routes.len(), 0);
         for x in &l.routes {
             push(&mut b, x);
         }
         b.set_next(l.generation);
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, b.finish()) };
+        out.write(b.finish());
         Ok(())
     })
 }
@@ -377,14 +351,7 @@ pub unsafe extern "C" fn lfe_routes_list(r: *const lfe_routes, out: *mut *mut lf
 /// `r` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_count(r: *const lfe_routes, out: *mut usize) -> i32 {
-    call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        let out = arg_out(out)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, t.inner.count()) };
-        Ok(())
-    })
+    call(|| put(out, arg(r)?.inner.count()))
 }
 
 /// The table's generation (starts at 1, changes on every write, never goes backwards).
@@ -397,12 +364,5 @@ pub unsafe extern "C" fn lfe_routes_count(r: *const lfe_routes, out: *mut usize)
 /// `r` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_generation(r: *const lfe_routes, out: *mut u64) -> i32 {
-    call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(r)? };
-        let out = arg_out(out)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, t.inner.generation()) };
-        Ok(())
-    })
+    call(|| put(out, arg(r)?.inner.generation()))
 }

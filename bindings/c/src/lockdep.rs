@@ -7,9 +7,12 @@
 //! Reports come back as one `lfe_batch` of `lfe_rec_lockdep_violation` records
 //! (`LFE_REC_LOCKDEP_VIOLATION`); see that struct for the encoding of the path and tokens.
 
-use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use super::guard::{self, arg_bytes, arg_config, arg_out, arg_ref, write_out, VersionedConfig};
-use crate::lockdep::{Config, Kind, Validator, Violation};
+use crate::args::*;
+use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::guard::call;
+use lfe::lockdep::{Config, Kind, Validator, Violation};
+
+versioned_structs!(lfe_lockdep_config, lfe_lockdep_counters);
 
 /// A lock taken again by its holder: write under write, read under write, write under read.
 pub const LFE_LOCKDEP_RECURSIVE: u32 = 1;
@@ -31,6 +34,8 @@ pub const LFE_REC_LOCKDEP_VIOLATION: u32 = 400;
 pub struct lfe_lockdep {
     inner: Validator,
 }
+
+impl Handle for lfe_lockdep {}
 
 /// Configuration of `lfe_lockdep_new`. Set `size = sizeof(lfe_lockdep_config)`; a field left 0
 /// takes its default.
@@ -70,9 +75,6 @@ impl Default for lfe_lockdep_config {
         }
     }
 }
-
-// SAFETY: repr(C), starts with `size: usize`, every field an integer.
-unsafe impl VersionedConfig for lfe_lockdep_config {}
 
 impl lfe_lockdep_config {
     fn to_config(self) -> Config {
@@ -140,6 +142,9 @@ impl Record for lfe_rec_lockdep_violation {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct lfe_lockdep_counters {
+    /// `sizeof(lfe_lockdep_counters)`, set by the caller before the call; the library writes at most that
+    /// many bytes and sets it to the bytes written (README, "ABI notes": versioned structs).
+    pub size: usize,
     /// Registered locks.
     pub locks: u64,
     /// Acquisitions recorded.
@@ -207,13 +212,11 @@ pub unsafe extern "C" fn lfe_lockdep_new(
     cfg: *const lfe_lockdep_config,
     out: *mut *mut lfe_lockdep,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let c = unsafe { arg_config(cfg)? };
-        let inner = Validator::new(c.to_config()).map_err(i32::from)?;
-        // SAFETY: checked non-NULL by arg_out; caller guarantees it is writable.
-        unsafe { write_out(out, guard::into_handle(lfe_lockdep { inner })) };
+    call(|| {
+        let out = slot(out)?;
+        let c = versioned(cfg)?;
+        let inner = Validator::new(c.to_config())?;
+        new_handle(out, lfe_lockdep { inner });
         Ok(())
     })
 }
@@ -228,8 +231,7 @@ pub unsafe extern "C" fn lfe_lockdep_new(
 /// `v` is NULL or a handle from `lfe_lockdep_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_free(v: *mut lfe_lockdep) {
-    // SAFETY: forwarded caller contract.
-    guard::call_or((), || unsafe { guard::free_handle(v) })
+    free_handle(v)
 }
 
 /// Registers a lock class by name (any bytes) and writes its id. Registering the same name
@@ -249,15 +251,12 @@ pub unsafe extern "C" fn lfe_lockdep_register(
     len: usize,
     out_id: *mut u32,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        let v = unsafe { arg_ref(v)? };
-        let out = arg_out(out_id)?;
-        // SAFETY: forwarded caller contract.
-        let name = unsafe { arg_bytes(name, len)? };
-        let id = v.inner.register(name).map_err(i32::from)?;
-        // SAFETY: checked non-NULL; caller guarantees writable.
-        unsafe { write_out(out, id) };
+    call(|| {
+        let v = arg(v)?;
+        let out = slot(out_id)?;
+        let name = bytes(name, len)?;
+        let id = v.inner.register(name)?;
+        out.write(id);
         Ok(())
     })
 }
@@ -280,24 +279,22 @@ pub unsafe extern "C" fn lfe_lockdep_acquire(
     id: u32,
     now_ns: u64,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        let v = unsafe { arg_ref(v)? };
-        acquire(&v.inner, token, id, false, now_ns)
-    })
+    acquire(v, token, id, false, now_ns)
 }
 
-fn acquire(v: &Validator, token: u64, id: u32, shared: bool, now_ns: u64) -> Result<(), i32> {
-    let r = if now_ns == 0 {
-        if shared {
-            v.acquire_shared(token, id)
+/// The body of `lfe_lockdep_acquire` and `lfe_lockdep_acquire_shared`.
+fn acquire(v: *const lfe_lockdep, token: u64, id: u32, shared: bool, now_ns: u64) -> i32 {
+    call(|| {
+        let v = &arg(v)?.inner;
+        if now_ns != 0 {
+            v.acquire_at(token, id, shared, now_ns)?;
+        } else if shared {
+            v.acquire_shared(token, id)?;
         } else {
-            v.acquire(token, id)
+            v.acquire(token, id)?;
         }
-    } else {
-        v.acquire_at(token, id, shared, now_ns)
-    };
-    r.map_err(i32::from)
+        Ok(())
+    })
 }
 
 /// Reports that `token` is about to take lock `id` shared (read lock). `now_ns` 0 reads the
@@ -317,11 +314,7 @@ pub unsafe extern "C" fn lfe_lockdep_acquire_shared(
     id: u32,
     now_ns: u64,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        let v = unsafe { arg_ref(v)? };
-        acquire(&v.inner, token, id, true, now_ns)
-    })
+    acquire(v, token, id, true, now_ns)
 }
 
 /// Reports that `token` released lock `id`. `now_ns` 0 reads the library clock.
@@ -340,15 +333,14 @@ pub unsafe extern "C" fn lfe_lockdep_release(
     id: u32,
     now_ns: u64,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        let v = unsafe { arg_ref(v)? };
+    call(|| {
+        let v = arg(v)?;
         let r = if now_ns == 0 {
             v.inner.release(token, id)
         } else {
             v.inner.release_at(token, id, now_ns)
         };
-        r.map_err(i32::from)
+        Ok(r?)
     })
 }
 
@@ -367,17 +359,15 @@ pub unsafe extern "C" fn lfe_lockdep_scan(
     now_ns: u64,
     out_count: *mut usize,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        let v = unsafe { arg_ref(v)? };
-        let out = arg_out(out_count)?;
+    call(|| {
+        let v = arg(v)?;
+        let out = slot(out_count)?;
         let n = if now_ns == 0 {
             v.inner.scan()
         } else {
             v.inner.scan_at(now_ns)
         };
-        // SAFETY: checked non-NULL; caller guarantees writable.
-        unsafe { write_out(out, n) };
+        out.write(n);
         Ok(())
     })
 }
@@ -398,10 +388,9 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
     since: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        let v = unsafe { arg_ref(v)? };
-        let out = arg_out(out)?;
+    call(|| {
+        let v = arg(v)?;
+        let out = slot(out)?;
         let (list, next) = v.inner.violations_since(since);
         let mut b = BatchBuilder::with_capacity(list.len(), list.len() * 64);
         for x in &list {
@@ -409,8 +398,7 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
         }
         b.set_next(next);
         b.set_missed(v.inner.stats().violations_dropped);
-        // SAFETY: checked non-NULL; caller guarantees writable.
-        unsafe { write_out(out, b.finish()) };
+        out.write(b.finish());
         Ok(())
     })
 }
@@ -426,9 +414,8 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        unsafe { arg_ref(v)? }.inner.enable();
+    call(|| {
+        arg(v)?.inner.enable();
         Ok(())
     })
 }
@@ -443,17 +430,16 @@ pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_disable(v: *const lfe_lockdep) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        unsafe { arg_ref(v)? }.inner.disable();
+    call(|| {
+        arg(v)?.inner.disable();
         Ok(())
     })
 }
 
 /// Writes the validator's counters.
 ///
-/// Ownership: `*out` is the caller's struct, filled in.
-/// Errors: `LFE_E_NULL` (v or out NULL).
+/// Ownership: `*out` is the caller's struct, filled in; set `out->size` first.
+/// Errors: `LFE_E_NULL` (v or out NULL), `LFE_E_INVALID` (`out->size` too small).
 /// Thread safety: safe to call concurrently (the counters are summed at the time of the call).
 ///
 /// # Safety
@@ -463,12 +449,11 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
     v: *const lfe_lockdep,
     out: *mut lfe_lockdep_counters,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: forwarded caller contract.
-        let v = unsafe { arg_ref(v)? };
-        let out = arg_out(out)?;
+    call(|| {
+        let (v, out) = (arg(v)?, versioned_out(out)?);
         let s = v.inner.stats();
         let c = lfe_lockdep_counters {
+            size: 0,
             locks: s.locks,
             acquires: s.acquires,
             releases: s.releases,
@@ -479,8 +464,7 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
             violations_dropped: s.violations_dropped,
             holding_tokens: s.holding_tokens,
         };
-        // SAFETY: checked non-NULL; caller guarantees writable.
-        unsafe { write_out(out, c) };
+        out.write(c);
         Ok(())
     })
 }
@@ -488,8 +472,8 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ffi::batch::{batch_records, lfe_batch_free};
-    use crate::ffi::status::*;
+    use crate::batch::{batch_records, lfe_batch_free};
+    use crate::status::*;
 
     #[test]
     fn kind_constants_match_the_rust_api() {
@@ -535,7 +519,7 @@ mod tests {
             assert_eq!(u64::from_ne_bytes(toks[8..].try_into().unwrap()), 1);
             assert_eq!((*batch).next, 1);
             lfe_batch_free(batch);
-            let mut st = lfe_lockdep_counters::default();
+            let mut st = lfe_lockdep_counters::sized();
             assert_eq!(lfe_lockdep_stats(v, &mut st), LFE_OK);
             assert_eq!((st.locks, st.edges, st.violations), (2, 1, 1));
             assert_eq!(lfe_lockdep_stats(v, std::ptr::null_mut()), LFE_E_NULL);

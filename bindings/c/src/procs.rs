@@ -4,13 +4,13 @@
 //! `labels` field holds its `label_count` labels encoded back to back as
 //! `u32 key_len (little-endian), key bytes, u32 value_len (little-endian), value bytes`.
 
-use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use super::guard::{
-    arg_bytes, arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle,
-    write_out, VersionedConfig,
-};
-use super::status::LFE_E_INVALID;
-use crate::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
+use crate::args::*;
+use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::guard::{call, Res, Status};
+use crate::status::LFE_E_INVALID;
+use lfe::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
+
+versioned_structs!(lfe_procs_config);
 
 /// Record kind of `lfe_proc_record`.
 pub const LFE_REC_PROC: u32 = 200;
@@ -35,6 +35,8 @@ pub struct lfe_procs {
     inner: ProcTable,
 }
 
+impl Handle for lfe_procs {}
+
 /// Largest `lfe_procs_config.max_procs` (2^16); over it is `LFE_E_TOO_LARGE`.
 pub const LFE_PROCS_MAX_PROCS: usize = 65_536;
 /// Largest `lfe_procs_config.max_labels`; over it is `LFE_E_TOO_LARGE`.
@@ -43,7 +45,7 @@ pub const LFE_PROCS_MAX_LABELS: usize = 256;
 pub const LFE_PROCS_MAX_FIELD: usize = 1_048_576;
 
 const _: () = {
-    use crate::table::process as p;
+    use lfe::table::process as p;
     assert!(LFE_PROCS_MAX_PROCS == p::MAX_PROCS);
     assert!(LFE_PROCS_MAX_LABELS == p::MAX_LABELS);
     assert!(LFE_PROCS_MAX_FIELD == p::MAX_FIELD);
@@ -80,9 +82,6 @@ impl Default for lfe_procs_config {
         }
     }
 }
-
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl VersionedConfig for lfe_procs_config {}
 
 /// One label of an `lfe_proc_spec`.
 #[repr(C)]
@@ -171,8 +170,8 @@ fn one(p: &Process) -> *mut lfe_batch {
     b.finish()
 }
 
-fn state(v: u32) -> Result<ProcState, i32> {
-    ProcState::from_u32(v).ok_or(LFE_E_INVALID)
+fn state(v: u32) -> Res<ProcState> {
+    ProcState::from_u32(v).ok_or(Status(LFE_E_INVALID))
 }
 
 /// Creates a process table.
@@ -191,17 +190,14 @@ pub unsafe extern "C" fn lfe_procs_new(
     out: *mut *mut lfe_procs,
 ) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let c = unsafe { arg_config(cfg)? };
+        let out = slot(out)?;
+        let c = versioned(cfg)?;
         let inner = ProcTable::with_config(ProcConfig {
             max_procs: c.max_procs,
             max_labels: c.max_labels,
             max_field: c.max_field,
-        })
-        .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, into_handle(lfe_procs { inner })) };
+        })?;
+        new_handle(out, lfe_procs { inner });
         Ok(())
     })
 }
@@ -216,8 +212,7 @@ pub unsafe extern "C" fn lfe_procs_new(
 /// `p` must be NULL or a table from `lfe_procs_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_free(p: *mut lfe_procs) {
-    // SAFETY: forwarded caller contract.
-    call_or((), || unsafe { free_handle(p) })
+    free_handle(p)
 }
 
 /// Registers a process in state `LFE_PROC_PENDING` and returns its id (ids start at 1 and are
@@ -239,30 +234,22 @@ pub unsafe extern "C" fn lfe_procs_insert(
     out_id: *mut u64,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        // SAFETY: forwarded caller contract.
-        let s = unsafe { arg_ref(spec)? };
-        let out = arg_out(out_id)?;
-        // SAFETY: forwarded caller contract.
-        let labels = unsafe { arg_slice(s.labels, s.label_count)? };
+        let t = arg(p)?;
+        let s = arg(spec)?;
+        let out = slot(out_id)?;
+        let labels = slice(s.labels, s.label_count)?;
         let mut spec = ProcessSpec {
-            // SAFETY: forwarded caller contract (readable bytes).
-            name: unsafe { s.name.as_slice()? }.to_vec(),
-            // SAFETY: as above.
-            command: unsafe { s.command.as_slice()? }.to_vec(),
-            // SAFETY: as above.
-            cwd: unsafe { s.cwd.as_slice()? }.to_vec(),
+            name: s.name.input()?.to_vec(),
+            command: s.command.input()?.to_vec(),
+            cwd: s.cwd.input()?.to_vec(),
             labels: Vec::with_capacity(labels.len().min(64)),
         };
         for l in labels {
-            // SAFETY: as above.
-            let (k, v) = unsafe { (l.key.as_slice()?, l.value.as_slice()?) };
+            let (k, v) = (l.key.input()?, l.value.input()?);
             spec.labels.push((k.to_vec(), v.to_vec()));
         }
-        let id = t.inner.insert(spec).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, id) };
+        let id = t.inner.insert(spec)?;
+        out.write(id);
         Ok(())
     })
 }
@@ -283,12 +270,10 @@ pub unsafe extern "C" fn lfe_procs_get(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        let out = arg_out(out)?;
-        let b = t.inner.get_with(id, one).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, b) };
+        let t = arg(p)?;
+        let out = slot(out)?;
+        let b = t.inner.get_with(id, one)?;
+        out.write(b);
         Ok(())
     })
 }
@@ -309,14 +294,11 @@ pub unsafe extern "C" fn lfe_procs_find(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        // SAFETY: forwarded caller contract.
-        let name = unsafe { arg_bytes(name, name_len)? };
-        let out = arg_out(out)?;
-        let rec = t.inner.find(name).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, one(&rec)) };
+        let t = arg(p)?;
+        let name = bytes(name, name_len)?;
+        let out = slot(out)?;
+        let rec = t.inner.find(name)?;
+        out.write(one(&rec));
         Ok(())
     })
 }
@@ -333,17 +315,15 @@ pub unsafe extern "C" fn lfe_procs_find(
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_list(p: *const lfe_procs, out: *mut *mut lfe_batch) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        let out = arg_out(out)?;
+        let t = arg(p)?;
+        let out = slot(out)?;
         let l = t.inner.list();
         let mut b = BatchBuilder::with_capacity(l.procs.len(), 0);
         for r in &l.procs {
             push(&mut b, r);
         }
         b.set_next(l.generation);
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, b.finish()) };
+        out.write(b.finish());
         Ok(())
     })
 }
@@ -370,11 +350,9 @@ pub unsafe extern "C" fn lfe_procs_transition(
     exit_code: i32,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
+        let t = arg(p)?;
         t.inner
-            .transition(id, state(expected)?, state(new_state)?, exit_code)
-            .map_err(i32::from)?;
+            .transition(id, state(expected)?, state(new_state)?, exit_code)?;
         Ok(())
     })
 }
@@ -390,9 +368,8 @@ pub unsafe extern "C" fn lfe_procs_transition(
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_set_pid(p: *const lfe_procs, id: u64, pid: u32) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        t.inner.set_pid(id, pid).map_err(i32::from)?;
+        let t = arg(p)?;
+        t.inner.set_pid(id, pid)?;
         Ok(())
     })
 }
@@ -408,9 +385,8 @@ pub unsafe extern "C" fn lfe_procs_set_pid(p: *const lfe_procs, id: u64, pid: u3
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_remove(p: *const lfe_procs, id: u64) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        t.inner.remove(id).map_err(i32::from)?;
+        let t = arg(p)?;
+        t.inner.remove(id)?;
         Ok(())
     })
 }
@@ -425,14 +401,7 @@ pub unsafe extern "C" fn lfe_procs_remove(p: *const lfe_procs, id: u64) -> i32 {
 /// `p` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_count(p: *const lfe_procs, out: *mut usize) -> i32 {
-    call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        let out = arg_out(out)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, t.inner.count()) };
-        Ok(())
-    })
+    call(|| put(out, arg(p)?.inner.count()))
 }
 
 /// The table's generation: changes on every write and never goes backwards, so "changed since
@@ -446,12 +415,5 @@ pub unsafe extern "C" fn lfe_procs_count(p: *const lfe_procs, out: *mut usize) -
 /// `p` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_generation(p: *const lfe_procs, out: *mut u64) -> i32 {
-    call(|| {
-        // SAFETY: forwarded caller contract.
-        let t = unsafe { arg_ref(p)? };
-        let out = arg_out(out)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, t.inner.generation()) };
-        Ok(())
-    })
+    call(|| put(out, arg(p)?.inner.generation()))
 }

@@ -1,6 +1,6 @@
 //! Mutex baseline of the log store: a `VecDeque` of lines behind one named mutex, the way a Go
 //! host typically builds it (`RWMutex` + slice), with the same Rust API as
-//! [`crate::log::LogStore`].
+//! [`lfe::log::LogStore`].
 //!
 //! Two modes ([`Mode`]):
 //! * **Fair** — detection runs in a worker thread *outside* the lock: the worker copies the
@@ -13,13 +13,13 @@
 //!
 //! Both keep the same bounds as the lock-free store (capacity, max line length).
 
-use crate::baseline::lock::Mutex;
-use crate::log::enrich::{strip_ansi, Detector, Level};
-use crate::log::errors::{ErrorGroup, ErrorGrouper};
-use crate::log::pace::{Pacer, Wake, DEFER_WAIT};
-use crate::log::urls::{UrlEntry, UrlList};
-use crate::log::{flags, Config, Input, LogLine, Query, ReadBatch, Stats, Stream};
-use crate::{Error, Result};
+use crate::lock::Mutex;
+use lfe::log::enrich::{strip_ansi, Detector, Level};
+use lfe::log::errors::{ErrorGroup, ErrorGrouper};
+use lfe::log::pace::{Pacer, Wake, DEFER_WAIT};
+use lfe::log::urls::{UrlEntry, UrlList};
+use lfe::log::{flags, Config, Input, LogLine, Query, ReadBatch, Stats, Stream};
+use lfe::{Error, Result};
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
@@ -184,7 +184,7 @@ impl Shared {
         n
     }
 
-    /// The worker, paced like the lock-free store's (`crate::log::pace`): it gives way to
+    /// The worker, paced like the lock-free store's (`lfe::log::pace`): it gives way to
     /// appenders during a burst, within the same space and time bounds.
     fn worker(&self) {
         let mut pacer = Pacer::default();
@@ -195,7 +195,7 @@ impl Shared {
                     let g = self.inner.lock();
                     (g.next_seq, g.cursor)
                 };
-                if pacer.give_way(head, done, self.cfg.capacity, crate::time::mono_ns()) {
+                if pacer.give_way(head, done, self.cfg.capacity, lfe::time::mono_ns()) {
                     self.wake.sleep(DEFER_WAIT);
                     continue;
                 }
@@ -229,7 +229,7 @@ impl Shared {
         let max = self.cfg.max_line_len;
         let (text, fl) = if text.len() > max {
             g.truncated += 1;
-            (crate::log::truncate_at_char(text, max), flags::TRUNCATED)
+            (lfe::log::truncate_at_char(text, max), flags::TRUNCATED)
         } else {
             (text, 0)
         };
@@ -251,7 +251,7 @@ impl Shared {
         g.lines.push_back(BLine {
             seq,
             ts_ns: if ts_ns == 0 {
-                crate::time::now_ns()
+                lfe::time::now_ns()
             } else {
                 ts_ns
             },
@@ -287,7 +287,7 @@ impl LogStore {
         let shared = Arc::new(Shared {
             cfg,
             mode,
-            detector: crate::log::shared_detector(),
+            detector: lfe::log::shared_detector(),
             inner: Mutex::new(
                 "baseline.log",
                 Inner {
@@ -352,7 +352,7 @@ impl LogStore {
         while self.shared.enrich_step(1024) > 0 {}
     }
 
-    /// As [`crate::log::LogStore::read`]: `Invalid` for a cursor beyond the end.
+    /// As [`lfe::log::LogStore::read`]: `Invalid` for a cursor beyond the end.
     pub fn read(&self, cursor: u64, max: usize) -> Result<ReadBatch> {
         let g = self.shared.inner.lock();
         if cursor > g.next_seq {
@@ -402,7 +402,7 @@ impl LogStore {
     }
 
     pub fn search(&self, q: &Query<'_>) -> Result<Vec<LogLine>> {
-        let re = crate::log::compile(q, self.shared.cfg.max_pattern_len)?;
+        let re = lfe::log::compile(q, self.shared.cfg.max_pattern_len)?;
         let limit = if q.limit == 0 { usize::MAX } else { q.limit };
         let g = self.shared.inner.lock();
         let mut out: Vec<LogLine> = g

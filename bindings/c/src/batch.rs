@@ -43,13 +43,28 @@ impl lfe_bytes {
         };
     }
 
-    /// Views an input `lfe_bytes` as a slice (NULL with len 0 is empty).
+    /// Views an `lfe_bytes` of an export's input as a slice, by the rules of
+    /// [`crate::args::bytes`].
+    pub(crate) fn input<'a>(&self) -> crate::guard::Res<&'a [u8]> {
+        crate::args::bytes(self.ptr, self.len)
+    }
+
+    /// Views `len` bytes at `ptr` as a slice (NULL with len 0 is empty), for Rust callers that
+    /// read a batch.
     ///
     /// # Safety
-    /// Same as [`super::guard::arg_bytes`].
+    /// When `ptr` is not NULL, it must point to `len` readable bytes that stay valid and
+    /// unchanged for the returned lifetime (true of a record's bytes until its batch is freed).
     pub unsafe fn as_slice<'a>(&self) -> Result<&'a [u8], i32> {
-        // SAFETY: forwarded contract.
-        unsafe { super::guard::arg_bytes(self.ptr, self.len) }
+        if self.ptr.is_null() {
+            return if self.len == 0 {
+                Ok(&[])
+            } else {
+                Err(crate::status::LFE_E_NULL)
+            };
+        }
+        // SAFETY: non-NULL, and the caller guarantees `len` readable bytes for 'a.
+        Ok(unsafe { std::slice::from_raw_parts(self.ptr, self.len) })
     }
 }
 
@@ -240,7 +255,7 @@ impl<R: Record> BatchBuilder<R> {
 /// `batch` must be NULL or a batch returned by lfe and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_batch_free(batch: *mut lfe_batch) {
-    super::guard::call_or((), || {
+    crate::guard::call_or((), || {
         if batch.is_null() {
             return;
         }

@@ -1,7 +1,9 @@
 //! The C ABI: a thin, mechanical layer over the safe Rust API (DESIGN.md, "C ABI rules").
 //!
 //! * `status` — the `LFE_OK` / `LFE_E_*` codes and `lfe_status_str`;
-//! * `guard` — the panic boundary every export runs in, and argument checks (NULL, lengths);
+//! * `guard` — the panic boundary every export runs in, and the `Status` a body fails with;
+//! * `args` — the one module that turns C pointers into Rust values (handles, inputs, bytes,
+//!   versioned structs, out-parameters), with the contract that makes it sound written once;
 //! * `version` — `lfe_version`, `lfe_abi_version` and the version macros;
 //! * `batch` — `lfe_batch`, the one result object every query returns;
 //! * one file per structure (`log`, `procs`, `routes`, `requests`, `queue`, `bus`, `lockdep`).
@@ -9,9 +11,11 @@
 //! No logic lives here that a Rust user would not also get from the safe API.
 #![allow(non_camel_case_types)]
 
-#[macro_use]
-pub mod guard;
+pub use args::Versioned;
+
+mod args;
 pub mod batch;
+pub mod guard;
 pub mod status;
 pub mod version;
 

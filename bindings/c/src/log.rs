@@ -1,6 +1,6 @@
 //! C ABI of the log store (`lfe::log`): `lfe_log_*`.
 //!
-//! A thin layer over [`crate::log::LogStore`]: argument checks, enum range checks and copying
+//! A thin layer over [`lfe::log::LogStore`]: argument checks, enum range checks and copying
 //! results into one `lfe_batch` per call. Records: [`lfe_log_line`] (`LFE_REC_LOG_LINE`),
 //! [`lfe_log_url`] (`LFE_REC_LOG_URL`), [`lfe_log_error_group`] (`LFE_REC_LOG_ERROR_GROUP`);
 //! `lfe_log_line_urls` gives `LFE_REC_TEXT` records.
@@ -9,15 +9,15 @@
 //! optional `err_out` is written only when the call fails with `LFE_E_BAD_PATTERN`, with one
 //! `LFE_REC_TEXT` record holding the pattern compiler's message (no thread-local last error).
 
-use super::batch::{kinds::LFE_REC_TEXT, lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
-use super::guard::{
-    arg_config, arg_out, arg_ref, arg_slice, call, call_or, free_handle, into_handle, write_out,
-    VersionedConfig,
-};
-use super::status::*;
-use crate::log::enrich::Level;
-use crate::log::errors::GroupConfig;
-use crate::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};
+use crate::args::*;
+use crate::batch::{kinds::LFE_REC_TEXT, lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
+use crate::guard::{call, Res, Status};
+use crate::status::*;
+use lfe::log::enrich::Level;
+use lfe::log::errors::GroupConfig;
+use lfe::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};
+
+versioned_structs!(lfe_log_config, lfe_log_query, lfe_log_counters);
 
 /// Stream: standard output.
 pub const LFE_LOG_STDOUT: u32 = 0;
@@ -51,6 +51,21 @@ pub const LFE_LOG_TAG_COMPILE: u32 = 8;
 pub const LFE_LOG_TAG_WARNING: u32 = 16;
 pub const LFE_LOG_TAG_ERROR: u32 = 32;
 
+/// Error-group kind (`lfe_log_error_group.kind`): JS/TS `TypeError:`, `Error:` ...
+pub const LFE_ERROR_KIND_JAVASCRIPT: u32 = 1;
+/// Error-group kind: Go `panic:` / `fatal error:`.
+pub const LFE_ERROR_KIND_GO_PANIC: u32 = 2;
+/// Error-group kind: a Python traceback or `XxxError:`.
+pub const LFE_ERROR_KIND_PYTHON: u32 = 3;
+/// Error-group kind: a Rust `thread '...' panicked at`.
+pub const LFE_ERROR_KIND_RUST_PANIC: u32 = 4;
+/// Error-group kind: a Java / JVM exception.
+pub const LFE_ERROR_KIND_JAVA: u32 = 5;
+/// Error-group kind: a compiler error (`error[E0308]:`, `error TS2322:`, `file.c:1:2: error:`).
+pub const LFE_ERROR_KIND_COMPILER: u32 = 6;
+/// Error-group kind: any other line that clearly reports an error.
+pub const LFE_ERROR_KIND_GENERIC: u32 = 7;
+
 /// Search flag: the pattern is a literal, not a regular expression.
 pub const LFE_LOG_SEARCH_LITERAL: u32 = 1;
 /// Search flag: case-insensitive.
@@ -69,6 +84,8 @@ pub const LFE_REC_LOG_ERROR_GROUP: u32 = 102;
 pub struct lfe_log {
     inner: LogStore,
 }
+
+impl Handle for lfe_log {}
 
 /// Largest accepted `lfe_log_config.capacity` (2^28 lines).
 pub const LFE_LOG_MAX_CAPACITY: u64 = 268_435_456;
@@ -145,23 +162,20 @@ impl Default for lfe_log_config {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields.
-unsafe impl VersionedConfig for lfe_log_config {}
-
-fn to_usize(v: u64, default: usize) -> Result<usize, i32> {
+fn to_usize(v: u64, default: usize) -> Res<usize> {
     if v == 0 {
         Ok(default)
     } else {
-        usize::try_from(v).map_err(|_| LFE_E_INVALID)
+        usize::try_from(v).map_err(|_| Status(LFE_E_INVALID))
     }
 }
 
 impl lfe_log_config {
-    fn to_config(self) -> Result<Config, i32> {
+    fn to_config(self) -> Res<Config> {
         let d = Config::default();
         let g = GroupConfig::default();
         if self.manual > 1 {
-            return Err(LFE_E_INVALID);
+            return Err(Status(LFE_E_INVALID));
         }
         Ok(Config {
             capacity: to_usize(self.capacity, d.capacity)?,
@@ -221,9 +235,23 @@ pub struct lfe_log_query {
     pub limit: u64,
 }
 
-/// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes the
-/// whole fields that fit in `size` bytes (never part of one) and sets `size` to the bytes it
-/// wrote.
+impl Default for lfe_log_query {
+    fn default() -> Self {
+        lfe_log_query {
+            size: std::mem::size_of::<Self>(),
+            pattern: lfe_bytes::EMPTY,
+            flags: 0,
+            min_level: 0,
+            process_id: 0,
+            since_ns: 0,
+            until_ns: 0,
+            limit: 0,
+        }
+    }
+}
+
+/// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes at
+/// most `size` bytes and sets `size` to the bytes it wrote (README, "ABI notes").
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct lfe_log_counters {
@@ -294,8 +322,7 @@ impl Record for lfe_log_url {
 pub struct lfe_log_error_group {
     pub id: u64,
     pub process_id: u64,
-    /// Error kind (1 JavaScript, 2 Go panic, 3 Python, 4 Rust panic, 5 Java, 6 compiler,
-    /// 7 generic).
+    /// One of `LFE_ERROR_KIND_*`.
     pub kind: u32,
     /// 1 when the group can take no more lines.
     pub closed: u32,
@@ -318,8 +345,8 @@ impl Record for lfe_log_error_group {
     }
 }
 
-fn stream_of(v: u32) -> Result<Stream, i32> {
-    Stream::from_u32(v).ok_or(LFE_E_INVALID)
+fn stream_of(v: u32) -> Res<Stream> {
+    Stream::from_u32(v).ok_or(Status(LFE_E_INVALID))
 }
 
 fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
@@ -363,12 +390,10 @@ fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut lfe_log) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let c = unsafe { arg_config(cfg)? }.to_config()?;
-        let store = LogStore::new(c).map_err(i32::from)?;
-        // SAFETY: checked non-NULL by arg_out.
-        unsafe { write_out(out, into_handle(lfe_log { inner: store })) };
+        let out = slot(out)?;
+        let c = versioned(cfg)?.to_config()?;
+        let store = LogStore::new(c)?;
+        new_handle(out, lfe_log { inner: store });
         Ok(())
     })
 }
@@ -384,8 +409,7 @@ pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut 
 /// `log` is NULL or a store from `lfe_log_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_free(log: *mut lfe_log) {
-    // SAFETY: forwarded caller contract.
-    call_or((), || unsafe { free_handle(log) })
+    free_handle(log)
 }
 
 /// Appends one line. Lines longer than max_line_len are cut and flagged TRUNCATED.
@@ -410,18 +434,12 @@ pub unsafe extern "C" fn lfe_log_append(
     seq_out: *mut u64,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
+        let log = arg(log)?;
         let stream = stream_of(stream)?;
-        // SAFETY: forwarded caller contract.
-        let text = unsafe { super::guard::arg_bytes(text, len)? };
-        let seq = log
-            .inner
-            .try_append(process_id, stream, ts_ns, text)
-            .map_err(|e| e.code())?;
-        if !seq_out.is_null() {
-            // SAFETY: non-NULL and writable per the contract.
-            unsafe { write_out(seq_out, seq) };
+        let text = bytes(text, len)?;
+        let seq = log.inner.try_append(process_id, stream, ts_ns, text)?;
+        if let Some(o) = out_opt(seq_out) {
+            o.write(seq);
         }
         Ok(())
     })
@@ -446,24 +464,20 @@ pub unsafe extern "C" fn lfe_log_append_batch(
     first_seq_out: *mut u64,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
-        // SAFETY: forwarded caller contract.
-        let ins = unsafe { arg_slice(inputs, count)? };
+        let log = arg(log)?;
+        let ins = slice(inputs, count)?;
         let mut v = Vec::with_capacity(ins.len());
         for i in ins {
             v.push(Input {
                 process_id: i.process_id,
                 stream: stream_of(i.stream)?,
                 ts_ns: i.ts_ns,
-                // SAFETY: forwarded caller contract.
-                text: unsafe { i.text.as_slice()? },
+                text: i.text.input()?,
             });
         }
-        let r = log.inner.try_append_batch(&v).map_err(|e| e.code())?;
-        if !first_seq_out.is_null() {
-            // SAFETY: non-NULL and writable per the contract.
-            unsafe { write_out(first_seq_out, r.start) };
+        let r = log.inner.try_append_batch(&v)?;
+        if let Some(o) = out_opt(first_seq_out) {
+            o.write(r.start);
         }
         Ok(())
     })
@@ -489,12 +503,10 @@ pub unsafe extern "C" fn lfe_log_read(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
-        let r = log.inner.read(cursor, max).map_err(|e| e.code())?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, lines_batch(&r.lines, r.next, r.missed)) };
+        let out = slot(out)?;
+        let log = arg(log)?;
+        let r = log.inner.read(cursor, max)?;
+        out.write(lines_batch(&r.lines, r.next, r.missed));
         Ok(())
     })
 }
@@ -516,17 +528,15 @@ pub unsafe extern "C" fn lfe_log_tail(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
+        let out = slot(out)?;
+        let log = arg(log)?;
         let p = match has_process {
             0 => None,
             1 => Some(process_id),
-            _ => return Err(LFE_E_INVALID),
+            _ => return Err(Status(LFE_E_INVALID)),
         };
         let lines = log.inner.tail(n, p);
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, lines_batch(&lines, 0, 0)) };
+        out.write(lines_batch(&lines, 0, 0));
         Ok(())
     })
 }
@@ -553,21 +563,15 @@ pub unsafe extern "C" fn lfe_log_search(
     err_out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
-        // SAFETY: forwarded caller contract.
-        let q = unsafe { arg_ref(q)? };
-        if q.size != std::mem::size_of::<lfe_log_query>() {
-            return Err(LFE_E_INVALID);
-        }
+        let out = slot(out)?;
+        let log = arg(log)?;
+        let q = versioned_arg(q)?;
         let all =
             LFE_LOG_SEARCH_LITERAL | LFE_LOG_SEARCH_CASE_INSENSITIVE | LFE_LOG_SEARCH_HAS_PROCESS;
         if q.flags & !all != 0 || q.min_level > LFE_LOG_LEVEL_CRITICAL {
-            return Err(LFE_E_INVALID);
+            return Err(Status(LFE_E_INVALID));
         }
-        // SAFETY: forwarded caller contract.
-        let pattern = unsafe { q.pattern.as_slice()? };
+        let pattern = q.pattern.input()?;
         let query = Query {
             pattern,
             literal: q.flags & LFE_LOG_SEARCH_LITERAL != 0,
@@ -580,21 +584,19 @@ pub unsafe extern "C" fn lfe_log_search(
         };
         match log.inner.search(&query) {
             Ok(lines) => {
-                // SAFETY: checked by arg_out.
-                unsafe { write_out(out, lines_batch(&lines, 0, 0)) };
+                out.write(lines_batch(&lines, 0, 0));
                 Ok(())
             }
-            Err(crate::Error::BadPattern(msg)) => {
-                if !err_out.is_null() {
+            Err(lfe::Error::BadPattern(msg)) => {
+                if let Some(o) = out_opt(err_out) {
                     let mut b = BatchBuilder::<lfe_rec_text>::new();
                     let t = b.bytes(msg.as_bytes());
                     b.push(lfe_rec_text { text: t });
-                    // SAFETY: non-NULL and writable per the contract.
-                    unsafe { write_out(err_out, b.finish()) };
+                    o.write(b.finish());
                 }
-                Err(LFE_E_BAD_PATTERN)
+                Err(Status(LFE_E_BAD_PATTERN))
             }
-            Err(e) => Err(e.code()),
+            Err(e) => Err(Status::from(e)),
         }
     })
 }
@@ -610,9 +612,8 @@ pub unsafe extern "C" fn lfe_log_search(
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_urls(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
+        let out = slot(out)?;
+        let log = arg(log)?;
         let urls = log.inner.urls();
         let mut b = BatchBuilder::<lfe_log_url>::new();
         for u in &urls {
@@ -625,8 +626,7 @@ pub unsafe extern "C" fn lfe_log_urls(log: *const lfe_log, out: *mut *mut lfe_ba
                 count: u.count,
             });
         }
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, b.finish()) };
+        out.write(b.finish());
         Ok(())
     })
 }
@@ -653,17 +653,15 @@ pub unsafe extern "C" fn lfe_log_line_urls(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
-        let urls = log.inner.line_urls(seq).ok_or(LFE_E_NOT_FOUND)?;
+        let out = slot(out)?;
+        let log = arg(log)?;
+        let urls = log.inner.line_urls(seq).ok_or(Status(LFE_E_NOT_FOUND))?;
         let mut b = BatchBuilder::<lfe_rec_text>::new();
         for u in &urls {
             let text = b.bytes(u);
             b.push(lfe_rec_text { text });
         }
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, b.finish()) };
+        out.write(b.finish());
         Ok(())
     })
 }
@@ -679,9 +677,8 @@ pub unsafe extern "C" fn lfe_log_line_urls(
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
+        let out = slot(out)?;
+        let log = arg(log)?;
         let groups = log.inner.error_groups();
         let mut b = BatchBuilder::<lfe_log_error_group>::new();
         for g in &groups {
@@ -702,35 +699,16 @@ pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_
                 seqs,
             });
         }
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, b.finish()) };
+        out.write(b.finish());
         Ok(())
     })
 }
 
-/// The bytes of whole `lfe_log_counters` fields that fit in `size` (a size that cuts a field
-/// leaves that field out).
-fn whole_fields(size: usize) -> usize {
-    let head = std::mem::size_of::<usize>();
-    let all = std::mem::size_of::<lfe_log_counters>();
-    if size >= all {
-        return all;
-    }
-    // After `size`, every field is a u64 at an 8-byte-aligned offset.
-    let field = std::mem::size_of::<u64>();
-    let head_end = std::mem::offset_of!(lfe_log_counters, appended);
-    if size < head_end {
-        return head;
-    }
-    head_end + (size - head_end) / field * field
-}
-
-/// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)` (an
-/// older, smaller struct gets the whole fields that fit, never part of one); `out->size` is
-/// set to the bytes written.
+/// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)`;
+/// `out->size` is set to the bytes written (README, "ABI notes": versioned structs).
 ///
 /// Ownership: nothing is allocated.
-/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size smaller than a size_t).
+/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (out->size too small).
 /// Thread safety: safe to call concurrently.
 ///
 /// # Safety
@@ -738,18 +716,10 @@ fn whole_fields(size: usize) -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_counters) -> i32 {
     call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
-        // SAFETY: out is non-NULL and starts with a size_t (caller contract).
-        let size = unsafe { (out as *const usize).read_unaligned() };
-        if size < std::mem::size_of::<usize>() {
-            return Err(LFE_E_INVALID);
-        }
+        let (log, out) = (arg(log)?, versioned_out(out)?);
         let s = log.inner.stats();
-        let n = whole_fields(size);
-        let v = lfe_log_counters {
-            size: n,
+        out.write(lfe_log_counters {
+            size: 0,
             appended: s.appended,
             bytes: s.bytes,
             evicted: s.evicted,
@@ -759,9 +729,7 @@ pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_co
             inline_enriched: s.inline_enriched,
             capacity: s.capacity,
             unreclaimed_bytes: s.unreclaimed_bytes,
-        };
-        // SAFETY: the caller provides `size >= n` writable bytes at out; v is plain integers.
-        unsafe { std::ptr::copy_nonoverlapping(&v as *const _ as *const u8, out as *mut u8, n) };
+        });
         Ok(())
     })
 }
@@ -781,12 +749,10 @@ pub unsafe extern "C" fn lfe_log_enrich(
     done: *mut usize,
 ) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        let log = unsafe { arg_ref(log)? };
+        let log = arg(log)?;
         let n = log.inner.enrich(max_lines);
-        if !done.is_null() {
-            // SAFETY: non-NULL and writable per the contract.
-            unsafe { write_out(done, n) };
+        if let Some(o) = out_opt(done) {
+            o.write(n);
         }
         Ok(())
     })
@@ -804,8 +770,7 @@ pub unsafe extern "C" fn lfe_log_enrich(
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        unsafe { arg_ref(log)? }.inner.sync();
+        arg(log)?.inner.sync();
         Ok(())
     })
 }
@@ -822,8 +787,7 @@ pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        unsafe { arg_ref(log)? }.inner.clear();
+        arg(log)?.inner.clear();
         Ok(())
     })
 }
@@ -839,29 +803,36 @@ pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: u64) -> i32 {
     call(|| {
-        // SAFETY: forwarded caller contract.
-        unsafe { arg_ref(log)? }.inner.clear_process(process_id);
+        arg(log)?.inner.clear_process(process_id);
         Ok(())
     })
 }
 
 // The C constants equal the Rust ones (checked at compile time).
 const _: () = {
-    assert!(LFE_LOG_MAX_CAPACITY == crate::log::MAX_CAPACITY as u64);
-    assert!(LFE_LOG_MAX_LINE_LEN == crate::log::MAX_LINE_LEN as u64);
-    assert!(LFE_LOG_DEFAULT_UNRECLAIMED_BYTES == crate::log::DEFAULT_UNRECLAIMED_BYTES as u64);
-    assert!(LFE_LOG_HANDOVER_BYTES == crate::ring::HANDOVER_BYTES as u64);
-    assert!(LFE_LOG_FLAG_TRUNCATED == crate::log::flags::TRUNCATED);
-    assert!(LFE_LOG_FLAG_ENRICHED == crate::log::flags::ENRICHED);
-    assert!(LFE_LOG_FLAG_ERROR_START == crate::log::flags::ERROR_START);
-    assert!(LFE_LOG_FLAG_CONTINUATION == crate::log::flags::CONTINUATION);
-    assert!(LFE_LOG_FLAG_HAS_URL == crate::log::flags::HAS_URL);
-    assert!(LFE_LOG_TAG_BUILD == crate::log::enrich::tags::BUILD);
-    assert!(LFE_LOG_TAG_TEST == crate::log::enrich::tags::TEST);
-    assert!(LFE_LOG_TAG_LINT == crate::log::enrich::tags::LINT);
-    assert!(LFE_LOG_TAG_COMPILE == crate::log::enrich::tags::COMPILE);
-    assert!(LFE_LOG_TAG_WARNING == crate::log::enrich::tags::WARNING);
-    assert!(LFE_LOG_TAG_ERROR == crate::log::enrich::tags::ERROR);
+    use lfe::log::enrich::ErrorKind;
+    assert!(LFE_ERROR_KIND_JAVASCRIPT == ErrorKind::JavaScript as u32);
+    assert!(LFE_ERROR_KIND_GO_PANIC == ErrorKind::GoPanic as u32);
+    assert!(LFE_ERROR_KIND_PYTHON == ErrorKind::Python as u32);
+    assert!(LFE_ERROR_KIND_RUST_PANIC == ErrorKind::RustPanic as u32);
+    assert!(LFE_ERROR_KIND_JAVA == ErrorKind::Java as u32);
+    assert!(LFE_ERROR_KIND_COMPILER == ErrorKind::Compiler as u32);
+    assert!(LFE_ERROR_KIND_GENERIC == ErrorKind::Generic as u32);
+    assert!(LFE_LOG_MAX_CAPACITY == lfe::log::MAX_CAPACITY as u64);
+    assert!(LFE_LOG_MAX_LINE_LEN == lfe::log::MAX_LINE_LEN as u64);
+    assert!(LFE_LOG_DEFAULT_UNRECLAIMED_BYTES == lfe::log::DEFAULT_UNRECLAIMED_BYTES as u64);
+    assert!(LFE_LOG_HANDOVER_BYTES == lfe::ring::HANDOVER_BYTES as u64);
+    assert!(LFE_LOG_FLAG_TRUNCATED == lfe::log::flags::TRUNCATED);
+    assert!(LFE_LOG_FLAG_ENRICHED == lfe::log::flags::ENRICHED);
+    assert!(LFE_LOG_FLAG_ERROR_START == lfe::log::flags::ERROR_START);
+    assert!(LFE_LOG_FLAG_CONTINUATION == lfe::log::flags::CONTINUATION);
+    assert!(LFE_LOG_FLAG_HAS_URL == lfe::log::flags::HAS_URL);
+    assert!(LFE_LOG_TAG_BUILD == lfe::log::enrich::tags::BUILD);
+    assert!(LFE_LOG_TAG_TEST == lfe::log::enrich::tags::TEST);
+    assert!(LFE_LOG_TAG_LINT == lfe::log::enrich::tags::LINT);
+    assert!(LFE_LOG_TAG_COMPILE == lfe::log::enrich::tags::COMPILE);
+    assert!(LFE_LOG_TAG_WARNING == lfe::log::enrich::tags::WARNING);
+    assert!(LFE_LOG_TAG_ERROR == lfe::log::enrich::tags::ERROR);
     assert!(LFE_LOG_LEVEL_CRITICAL == Level::Critical as u32);
     assert!(LFE_REC_TEXT == 1);
 };

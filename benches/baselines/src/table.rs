@@ -1,16 +1,16 @@
-//! Mutex baselines of the tables: the same table code ([`crate::table::process::ProcTableIn`],
-//! [`crate::table::route::RouteTableIn`]) over [`Locked`], a `RwLock` around the current
+//! Mutex baselines of the tables: the same table code ([`lfe::table::process::ProcTableIn`],
+//! [`lfe::table::route::RouteTableIn`]) over [`Locked`], a `RwLock` around the current
 //! snapshot instead of the RCU cell. Readers take the read lock for the lookup; writers take
 //! the write lock for the whole read-modify-write, so writers are ordered by the lock.
 
 use super::lock::RwLock;
-use crate::table::process::{ProcSnap, ProcTableIn};
-use crate::table::route::{RouteSnap, RouteTableIn};
-use crate::table::{Store, Versioned};
-use crate::Result;
+use lfe::table::process::{ProcSnap, ProcTableIn};
+use lfe::table::route::{RouteSnap, RouteTableIn};
+use lfe::table::{Store, Versioned};
+use lfe::Result;
 use std::sync::Arc;
 
-/// A `RwLock`-protected value with the [`Store`] API of [`crate::table::Rcu`].
+/// A `RwLock`-protected value with the [`Store`] API of [`lfe::table::Rcu`].
 pub struct Locked<T> {
     inner: RwLock<Arc<Versioned<T>>>,
 }
@@ -63,7 +63,7 @@ struct ReqInner {
     overflow: u64,
 }
 
-use crate::table::requests::{
+use lfe::table::requests::{
     ReadResult, Request, RequestsConfig, RouteStats, StatsView, FLAG_ERROR, FLAG_TRANSPORT_ERROR,
 };
 
@@ -77,7 +77,7 @@ impl RequestLog {
     /// Same contract as `lfe::table::requests::RequestLog::new` (the same config checks; the
     /// ring grows as records arrive, up to `capacity`; `max_bytes` is checked, not enforced).
     pub fn new(cfg: RequestsConfig) -> Result<Self> {
-        crate::table::requests::check_config(&cfg)?;
+        lfe::table::requests::check_config(&cfg)?;
         Ok(RequestLog {
             inner: super::lock::Mutex::new(
                 "lfe.baseline.requests",
@@ -100,18 +100,20 @@ impl RequestLog {
 
     /// Same contract as the lfe version.
     pub fn record_batch(&self, rs: Vec<Request>) -> Result<u64> {
+        if rs.len() > self.cfg.capacity {
+            return Err(lfe::Error::TooLarge);
+        }
         let m = self.cfg.max_field;
         for r in &rs {
             if r.method.len() > m || r.host.len() > m || r.path.len() > m || r.trace_id.len() > m {
-                return Err(crate::Error::TooLarge);
+                return Err(lfe::Error::TooLarge);
             }
-            if r.flags & !(FLAG_ERROR | FLAG_TRANSPORT_ERROR | crate::table::requests::FLAG_XHR)
-                != 0
+            if r.flags & !(FLAG_ERROR | FLAG_TRANSPORT_ERROR | lfe::table::requests::FLAG_XHR) != 0
             {
-                return Err(crate::Error::Invalid("unknown request flag"));
+                return Err(lfe::Error::Invalid("unknown request flag"));
             }
         }
-        let now = crate::time::now_ns();
+        let now = lfe::time::now_ns();
         let mut g = self.inner.lock();
         let first = g.head;
         for mut r in rs {
@@ -171,7 +173,7 @@ impl RequestLog {
         match g.routes.get(&id) {
             Some(s) => Ok(s.view()),
             None if id == 0 => Ok(StatsView::default()),
-            None => Err(crate::Error::NotFound),
+            None => Err(lfe::Error::NotFound),
         }
     }
 

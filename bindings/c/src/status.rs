@@ -60,6 +60,27 @@ pub const ALL_CODES: [i32; 16] = [
     LFE_E_NOMEM,
 ];
 
+/// The status code of a safe-API error: each [`lfe::Error`] variant has one code, whose text
+/// ([`lfe_status_str`]) is the error's [`lfe::Error::text`].
+pub fn code_of(e: lfe::Error) -> i32 {
+    use lfe::Error;
+    match e {
+        Error::Invalid(_) => LFE_E_INVALID,
+        Error::Full => LFE_E_FULL,
+        Error::Empty => LFE_E_EMPTY,
+        Error::Timeout => LFE_E_TIMEOUT,
+        Error::NotFound => LFE_E_NOT_FOUND,
+        Error::BufferTooSmall { .. } => LFE_E_BUFFER_TOO_SMALL,
+        Error::Conflict => LFE_E_CONFLICT,
+        Error::Closed => LFE_E_CLOSED,
+        Error::BadPattern(_) => LFE_E_BAD_PATTERN,
+        Error::TooLarge => LFE_E_TOO_LARGE,
+        Error::Exists => LFE_E_EXISTS,
+        Error::Unsupported => LFE_E_UNSUPPORTED,
+        Error::NoMem => LFE_E_NOMEM,
+    }
+}
+
 /// NUL-terminated text of each code, so `lfe_status_str` can hand out static C strings.
 fn status_cstr(code: i32) -> &'static [u8] {
     match code {
@@ -126,6 +147,29 @@ mod tests {
                 .to_str()
                 .unwrap();
             assert_eq!(s, "unknown status code");
+        }
+    }
+
+    /// The C text of each error's code is the Rust error's text, so both APIs say the same.
+    #[test]
+    fn error_texts_match_the_rust_api() {
+        use lfe::Error;
+        for e in [
+            Error::Invalid("x"),
+            Error::Full,
+            Error::Empty,
+            Error::Timeout,
+            Error::NotFound,
+            Error::BufferTooSmall { needed: 1 },
+            Error::Conflict,
+            Error::Closed,
+            Error::BadPattern(String::new()),
+            Error::TooLarge,
+            Error::Exists,
+            Error::Unsupported,
+            Error::NoMem,
+        ] {
+            assert_eq!(status_text(code_of(e.clone())), e.text(), "{e:?}");
         }
     }
 

@@ -1,11 +1,14 @@
 //! C ABI for the event queue (`lfe_queue_*`), plus the event records shared with the bus
 //! (`lfe_event`, `lfe_event_input`, the `LFE_EVENT_*` type constants).
 
-use super::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use super::guard::{self, arg_config, arg_out, arg_ref, arg_slice, write_out, VersionedConfig};
-use super::status::*;
-use crate::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
+use crate::args::*;
+use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::guard::{call, Res, Status};
+use crate::status::*;
+use lfe::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
 use std::time::Duration;
+
+versioned_structs!(lfe_queue_config, lfe_queue_counters);
 
 /// Record kind of `lfe_event`.
 pub const LFE_REC_EVENT: u32 = 300;
@@ -94,64 +97,115 @@ pub struct lfe_event_input {
 }
 
 impl lfe_event_input {
-    /// Borrows as a Rust input (checks the payload pointer; type and size are checked by the
-    /// structure).
-    ///
-    /// # Safety
-    /// `payload` must follow the `lfe_bytes` input rules.
-    pub(crate) unsafe fn as_input<'a>(&self) -> Result<EventInput<'a>, i32> {
+    /// Borrows an export's input as a Rust input (checks the payload pointer; type and size
+    /// are checked by the structure).
+    pub(crate) fn as_input<'a>(&self) -> Res<EventInput<'a>> {
         if self.reserved != 0 {
-            return Err(LFE_E_INVALID);
+            return Err(Status(LFE_E_INVALID));
         }
         Ok(EventInput {
             kind: self.r#type,
             process_id: self.process_id,
             ts_ns: self.ts_ns,
-            // SAFETY: forwarded contract.
-            payload: unsafe { self.payload.as_slice()? },
+            payload: self.payload.input()?,
         })
     }
 }
 
-/// Borrows an array of inputs.
-///
-/// # Safety
-/// `evs` must be NULL (with n == 0) or point to `n` inputs whose payloads are valid.
-pub(crate) unsafe fn inputs<'a>(
-    evs: *const lfe_event_input,
-    n: usize,
-) -> Result<Vec<EventInput<'a>>, i32> {
-    // SAFETY: forwarded contract.
-    let raw = unsafe { arg_slice(evs, n)? };
-    raw.iter()
-        // SAFETY: forwarded contract.
-        .map(|e| unsafe { e.as_input() })
+/// Borrows an export's array of inputs.
+pub(crate) fn inputs<'a>(evs: *const lfe_event_input, n: usize) -> Res<Vec<EventInput<'a>>> {
+    slice(evs, n)?
+        .iter()
+        .map(lfe_event_input::as_input)
         .collect()
 }
-/// The shared tail of the single-event pop exports (queue and subscription): `pop` ran, write
-/// its event to the checked `out` as a batch of one.
-pub(crate) fn pop_one(out: *mut *mut lfe_batch, pop: crate::Result<Event>) -> Result<(), i32> {
-    let ev = pop.map_err(i32::from)?;
-    // SAFETY: the caller checked `out` with arg_out.
-    unsafe { write_out(out, events_batch(&[ev])) };
-    Ok(())
+
+/// The pop side a queue and a subscription share, so that the pop exports of both are one
+/// implementation ([`pop`]).
+pub(crate) trait Pops: Handle {
+    fn try_pop(&self) -> lfe::Result<Event>;
+    fn pop_timeout(&self, t: Duration) -> lfe::Result<Event>;
+    fn try_pop_batch(&self, v: &mut Vec<Event>, max: usize) -> lfe::Result<usize>;
+    fn pop_batch_timeout(&self, v: &mut Vec<Event>, max: usize, t: Duration) -> lfe::Result<usize>;
 }
 
-/// The shared body of the batch pop exports: `max` 0 is `LFE_E_INVALID`; `pop` fills up to
-/// `max` events, which go to the checked `out` as one batch.
-pub(crate) fn pop_many(
+/// Implements [`Handle`] (counted: it has blocking calls) and [`Pops`] for a handle whose
+/// `inner` has the pop methods, and whose `close` wakes its waiters.
+macro_rules! pops_handle {
+    ($t:ty, $close:ident) => {
+        impl $crate::args::Handle for $t {
+            const COUNTED: bool = true;
+            fn close(&self) {
+                self.inner.$close();
+            }
+        }
+        impl $crate::queue::Pops for $t {
+            fn try_pop(&self) -> lfe::Result<Event> {
+                self.inner.try_pop()
+            }
+            fn pop_timeout(&self, t: Duration) -> lfe::Result<Event> {
+                self.inner.pop_timeout(t)
+            }
+            fn try_pop_batch(&self, v: &mut Vec<Event>, max: usize) -> lfe::Result<usize> {
+                self.inner.try_pop_batch(v, max)
+            }
+            fn pop_batch_timeout(
+                &self,
+                v: &mut Vec<Event>,
+                max: usize,
+                t: Duration,
+            ) -> lfe::Result<usize> {
+                self.inner.pop_batch_timeout(v, max, t)
+            }
+        }
+    };
+}
+pub(crate) use pops_handle;
+
+/// How many events a pop export takes: one (`_pop`, `_pop_timeout`) or up to `max`
+/// (`_pop_batch`, `_pop_batch_timeout`; `max` 0 is `LFE_E_INVALID`, as in the Rust API).
+#[derive(Clone, Copy)]
+pub(crate) enum Take {
+    One,
+    Upto(usize),
+}
+
+/// The one implementation of the eight pop exports of the queue and the subscription: `take`
+/// events now (`timeout_ns` None) or waiting up to `timeout_ns`, into one batch at `out`. A
+/// waiting call holds its own reference to the handle ([`hold`]), so `_free` can wake it.
+pub(crate) fn pop<H: Pops>(
+    h: *const H,
+    take: Take,
+    timeout_ns: Option<u64>,
     out: *mut *mut lfe_batch,
-    max: usize,
-    pop: impl FnOnce(&mut Vec<Event>) -> crate::Result<usize>,
-) -> Result<(), i32> {
-    if max == 0 {
-        return Err(LFE_E_INVALID);
-    }
+) -> i32 {
+    call(|| {
+        let out = slot(out)?;
+        out.write(match timeout_ns {
+            None => take_events(arg(h)?, take, None)?,
+            Some(ns) => take_events(&*hold(h)?, take, Some(timeout(ns)))?,
+        });
+        Ok(())
+    })
+}
+
+fn take_events<H: Pops>(h: &H, take: Take, wait: Option<Duration>) -> Res<*mut lfe_batch> {
+    let max = match take {
+        Take::One => {
+            let ev = match wait {
+                None => h.try_pop()?,
+                Some(t) => h.pop_timeout(t)?,
+            };
+            return Ok(events_batch(&[ev]));
+        }
+        Take::Upto(max) => max,
+    };
     let mut v = Vec::with_capacity(max.min(1024));
-    pop(&mut v).map_err(i32::from)?;
-    // SAFETY: the caller checked `out` with arg_out.
-    unsafe { write_out(out, events_batch(&v)) };
-    Ok(())
+    match wait {
+        None => h.try_pop_batch(&mut v, max)?,
+        Some(t) => h.pop_batch_timeout(&mut v, max, t)?,
+    };
+    Ok(events_batch(&v))
 }
 
 /// Builds one `lfe_batch` of `LFE_REC_EVENT` records; `missed` is the sum of `lost_before`.
@@ -212,14 +266,13 @@ impl Default for lfe_queue_config {
     }
 }
 
-// SAFETY: repr(C), starts with `size: usize`, only integer fields (padding is zero in C
-// initialisers and never read as a field).
-unsafe impl VersionedConfig for lfe_queue_config {}
-
-/// Counters of a queue.
+/// Counters of a queue (`lfe_queue_stats`). Set `size = sizeof(lfe_queue_counters)` before the
+/// call (the size rule of versioned structs: README, "ABI notes").
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct lfe_queue_counters {
+    /// `sizeof(lfe_queue_counters)`, set by the caller; the library sets it to the bytes written.
+    pub size: usize,
     /// Events held now.
     pub depth: u64,
     /// Events pushed since creation.
@@ -237,6 +290,8 @@ pub struct lfe_queue {
     inner: EventQueue,
 }
 
+pops_handle!(lfe_queue, close);
+
 /// Creates an event queue.
 ///
 /// Ownership: on success `*out` is a new queue owned by the caller; free it with
@@ -253,23 +308,20 @@ pub unsafe extern "C" fn lfe_queue_new(
     cfg: *const lfe_queue_config,
     out: *mut *mut lfe_queue,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let c = unsafe { arg_config(cfg)? };
+    call(|| {
+        let out = slot(out)?;
+        let c = versioned(cfg)?;
         let overflow = match c.overflow {
             LFE_OVERFLOW_REJECT => Overflow::Reject,
             LFE_OVERFLOW_DROP_OLDEST => Overflow::DropOldest,
-            _ => return Err(LFE_E_INVALID),
+            _ => return Err(Status(LFE_E_INVALID)),
         };
         let q = EventQueue::new(QueueConfig {
             capacity: c.capacity,
             max_payload: c.max_payload,
             overflow,
-        })
-        .map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(out, guard::into_shared(lfe_queue { inner: q })) };
+        })?;
+        new_handle(out, lfe_queue { inner: q });
         Ok(())
     })
 }
@@ -291,10 +343,7 @@ pub unsafe extern "C" fn lfe_queue_new(
 /// `q` must be NULL or a queue from `lfe_queue_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_free(q: *mut lfe_queue) {
-    // SAFETY: caller contract.
-    guard::call_or((), || unsafe {
-        guard::free_shared(q, |h: &lfe_queue| h.inner.close())
-    })
+    free_handle(q)
 }
 
 /// Pushes one event without waiting.
@@ -308,10 +357,9 @@ pub unsafe extern "C" fn lfe_queue_free(q: *mut lfe_queue) {
 /// `q` must be a live queue; `ev` a valid input.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_push(q: *const lfe_queue, ev: *const lfe_event_input) -> i32 {
-    guard::call(|| {
-        // SAFETY: caller contract.
-        let (q, ev) = unsafe { (arg_ref(q)?, arg_ref(ev)?.as_input()?) };
-        q.inner.try_push(&ev).map_err(i32::from)?;
+    call(|| {
+        let (q, ev) = (arg(q)?, arg(ev)?.as_input()?);
+        q.inner.try_push(&ev)?;
         Ok(())
     })
 }
@@ -330,12 +378,9 @@ pub unsafe extern "C" fn lfe_queue_push_timeout(
     ev: *const lfe_event_input,
     timeout_ns: u64,
 ) -> i32 {
-    guard::call(|| {
-        // SAFETY: caller contract; the reference keeps the queue alive while we wait.
-        let (q, ev) = unsafe { (guard::hold(q)?, arg_ref(ev)?.as_input()?) };
-        q.inner
-            .push_timeout(&ev, timeout(timeout_ns))
-            .map_err(i32::from)?;
+    call(|| {
+        let (q, ev) = (hold(q)?, arg(ev)?.as_input()?);
+        q.inner.push_timeout(&ev, timeout(timeout_ns))?;
         Ok(())
     })
 }
@@ -357,13 +402,11 @@ pub unsafe extern "C" fn lfe_queue_push_batch(
     n: usize,
     pushed: *mut usize,
 ) -> i32 {
-    guard::call(|| {
-        let pushed = arg_out(pushed)?;
-        // SAFETY: caller contract.
-        let (q, evs) = unsafe { (arg_ref(q)?, inputs(evs, n)?) };
-        let k = q.inner.try_push_batch(&evs).map_err(i32::from)?;
-        // SAFETY: checked by arg_out.
-        unsafe { write_out(pushed, k) };
+    call(|| {
+        let pushed = slot(pushed)?;
+        let (q, evs) = (arg(q)?, inputs(evs, n)?);
+        let k = q.inner.try_push_batch(&evs)?;
+        pushed.write(k);
         Ok(())
     })
 }
@@ -378,12 +421,7 @@ pub unsafe extern "C" fn lfe_queue_push_batch(
 /// `q` must be a live queue; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_pop(q: *const lfe_queue, out: *mut *mut lfe_batch) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(q)? };
-        pop_one(out, h.inner.try_pop())
-    })
+    pop(q, Take::One, None, out)
 }
 
 /// Pops one event, waiting up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever).
@@ -401,12 +439,7 @@ pub unsafe extern "C" fn lfe_queue_pop_timeout(
     timeout_ns: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract; the reference keeps the queue alive while we wait.
-        let h = unsafe { guard::hold(q)? };
-        pop_one(out, h.inner.pop_timeout(timeout(timeout_ns)))
-    })
+    pop(q, Take::One, Some(timeout_ns), out)
 }
 
 /// Pops up to `max` events without waiting, into one batch.
@@ -423,12 +456,7 @@ pub unsafe extern "C" fn lfe_queue_pop_batch(
     max: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let h = unsafe { arg_ref(q)? };
-        pop_many(out, max, |v| h.inner.try_pop_batch(v, max))
-    })
+    pop(q, Take::Upto(max), None, out)
 }
 
 /// Waits up to `timeout_ns` for at least one event, then pops up to `max` into one batch.
@@ -447,14 +475,7 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
     timeout_ns: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract; the reference keeps the queue alive while we wait.
-        let h = unsafe { guard::hold(q)? };
-        pop_many(out, max, |v| {
-            h.inner.pop_batch_timeout(v, max, timeout(timeout_ns))
-        })
-    })
+    pop(q, Take::Upto(max), Some(timeout_ns), out)
 }
 
 /// Closes the queue: wakes every waiter; pushes then fail with `LFE_E_CLOSED`; pops return what
@@ -470,40 +491,33 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
 /// `q` must be a live queue.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
-    guard::call(|| {
-        // SAFETY: caller contract.
-        unsafe { arg_ref(q)? }.inner.close();
+    call(|| {
+        arg(q)?.inner.close();
         Ok(())
     })
 }
 
 /// Reads the queue's counters.
 ///
-/// Ownership: writes `*out` (caller-owned).
-/// Errors: `LFE_E_NULL`.
+/// Ownership: writes `*out` (caller-owned); set `out->size` first.
+/// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (`out->size` too small).
 /// Thread safety: safe to call concurrently; the counters are a near-instant snapshot.
 ///
 /// # Safety
 /// `q` must be a live queue; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queue_counters) -> i32 {
-    guard::call(|| {
-        let out = arg_out(out)?;
-        // SAFETY: caller contract.
-        let s = unsafe { arg_ref(q)? }.inner.stats();
-        // SAFETY: checked by arg_out.
-        unsafe {
-            write_out(
-                out,
-                lfe_queue_counters {
-                    depth: s.depth,
-                    pushed: s.pushed,
-                    popped: s.popped,
-                    dropped: s.dropped,
-                    capacity: s.capacity,
-                },
-            )
-        };
+    call(|| {
+        let (h, out) = (arg(q)?, versioned_out(out)?);
+        let s = h.inner.stats();
+        out.write(lfe_queue_counters {
+            size: 0,
+            depth: s.depth,
+            pushed: s.pushed,
+            popped: s.popped,
+            dropped: s.dropped,
+            capacity: s.capacity,
+        });
         Ok(())
     })
 }
@@ -511,7 +525,7 @@ pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::types;
+    use lfe::event::types;
 
     #[test]
     fn constants_match_rust() {
@@ -527,12 +541,31 @@ mod tests {
         assert_eq!(LFE_EVENT_ROUTE_REMOVED, types::ROUTE_REMOVED);
         assert_eq!(LFE_EVENT_PROXY_REQUEST, types::PROXY_REQUEST);
         assert_eq!(LFE_EVENT_HOST_MIN, types::HOST_MIN);
-        assert_eq!(LFE_QUEUE_MAX_CAPACITY, crate::event::queue::MAX_CAPACITY);
-        assert_eq!(LFE_QUEUE_MAX_CAPACITY, crate::event::bus::MAX_SUB_CAPACITY);
+        assert_eq!(LFE_QUEUE_MAX_CAPACITY, lfe::event::queue::MAX_CAPACITY);
+        assert_eq!(LFE_QUEUE_MAX_CAPACITY, lfe::event::bus::MAX_SUB_CAPACITY);
         assert_eq!(
             LFE_EVENT_DEFAULT_MAX_PAYLOAD,
-            crate::event::DEFAULT_MAX_PAYLOAD
+            lfe::event::DEFAULT_MAX_PAYLOAD
         );
+    }
+
+    /// The C ABI and the Rust API give one answer for the same input: `max` 0.
+    #[test]
+    fn pop_batch_max_zero_agrees_with_rust() {
+        let rust = EventQueue::with_capacity(4)
+            .unwrap()
+            .try_pop_batch(&mut Vec::new(), 0)
+            .unwrap_err();
+        let mut q = std::ptr::null_mut();
+        let mut b = std::ptr::null_mut();
+        // SAFETY: valid out-params and a live handle, freed once.
+        unsafe {
+            assert_eq!(lfe_queue_new(std::ptr::null(), &mut q), LFE_OK);
+            assert_eq!(lfe_queue_pop_batch(q, 0, &mut b), code_of(rust));
+            assert_eq!(lfe_queue_pop_batch_timeout(q, 0, 0, &mut b), LFE_E_INVALID);
+            assert!(b.is_null());
+            lfe_queue_free(q);
+        }
     }
 
     #[test]
