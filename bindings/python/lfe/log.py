@@ -574,6 +574,7 @@ __all__ = [
     "ErrorGroup",
     "LogStats",
     "Stream",
+    "ErrorKind",
     "Level",
     "LineFlag",
     "Tag",
