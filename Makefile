@@ -21,7 +21,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
-        install-check test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
+        install-check python-install-check go-install-check go-dist go-dist-check test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
         fuzz fuzz-smoke soak soak-smoke sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
@@ -163,9 +163,14 @@ go-test: lib
 install-check: lib
 	bash scripts/install_check.sh
 
+# A copy of the tracked files, `pip wheel ./bindings/python` and an sdist built there (cargo
+# compiles the library, reusing target/), each wheel used from a new venv with no cargo on PATH.
+python-install-check: lib
+	bash scripts/python_install_check.sh
+
 # ---------------------------------------------------------------------------------------------
 test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
-      install-check python-test go-test fuzz-smoke soak-smoke
+      install-check python-install-check python-test go-test fuzz-smoke soak-smoke
 	@echo "make test: all suites passed"
 
 install: lib
