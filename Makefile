@@ -154,10 +154,20 @@ python-test: lib tools-pytest
 	  LFE_LIBRARY=$(abspath $(LIBDIR))/liblfe.so.$(ABI) $(PYTHON) -m pytest -q bindings/python/tests; \
 	else echo "python: no binding yet"; fi
 
+# -tags lfe_repo links the build/lib/liblfe.a just built (bindings/go/link_repo.go); without a
+# tag the module links an installed lfe through pkg-config, as it does for its users.
+GO_REPO_TAGS := -tags lfe_repo
 go-test: lib
-	@if [ -f bindings/go/go.mod ]; then \
-	  cd bindings/go && go vet ./... && CGO_ENABLED=1 go test -race -count=1 ./...; \
-	else echo "go: no binding yet"; fi
+	cd bindings/go && CGO_ENABLED=1 go vet $(GO_REPO_TAGS) ./... && \
+	  CGO_ENABLED=1 go test $(GO_REPO_TAGS) -race -count=1 ./...
+	@out=$$(cd bindings/go && CGO_ENABLED=0 go build ./... 2>&1) && { echo "CGO_ENABLED=0 build succeeded"; exit 1; } || true; \
+	  grep -q 'package lfe needs cgo' <<< "$$out" || { echo "CGO_ENABLED=0 build: no clear cgo error:"; echo "$$out"; exit 1; }
+	@echo "go: CGO_ENABLED=0 fails with the cgo message"
+
+# An outside module (go mod init in a temp dir, replace => bindings/go) built with no build tag
+# against `make install PREFIX=<tmp>` through pkg-config.
+go-install-check: lib
+	bash scripts/go_install_check.sh
 
 # make install, then build a C program with pkg-config only, and load the library from Python.
 install-check: lib
@@ -168,9 +178,23 @@ install-check: lib
 python-install-check: lib
 	bash scripts/python_install_check.sh
 
+# `make go-dist`: a self-contained copy of the Go module in build/go/ with the static library for
+# this platform inside (scripts/go_dist.sh), for Go users without a Rust toolchain. The library is
+# built with fat LTO and one codegen unit in its own target dir (only the C ABI and what it
+# reaches is kept) and stripped of debug info: 7 MB instead of the 30 MB build/lib/liblfe.a.
+GO_DIST_TARGET := target/go-dist
+go-dist:
+	CARGO_TARGET_DIR=$(GO_DIST_TARGET) CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+	  $(CARGO) rustc --release -p $(CAPI) --lib --crate-type staticlib
+	bash scripts/go_dist.sh $(GO_DIST_TARGET)/release/liblfe_capi.a $(BUILD)/go
+
+# A program in an outside module built against a copy of build/go/ with cargo absent from PATH.
+go-dist-check: go-dist
+	bash scripts/go_dist_check.sh $(BUILD)/go
+
 # ---------------------------------------------------------------------------------------------
 test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
-      install-check python-install-check python-test go-test fuzz-smoke soak-smoke
+      install-check python-install-check python-test go-test go-install-check go-dist-check fuzz-smoke soak-smoke
 	@echo "make test: all suites passed"
 
 install: lib
