@@ -21,7 +21,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
-        install-check python-install-check go-install-check go-dist go-dist-check test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
+        install-check python-install-check go-install-check go-dist go-dist-check readme-examples test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
         fuzz fuzz-smoke soak soak-smoke sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
@@ -192,9 +192,14 @@ go-dist:
 go-dist-check: go-dist
 	bash scripts/go_dist_check.sh $(BUILD)/go
 
+# The README's C and Go programs built and run (output compared with the README), its Python
+# examples as doctests, and every limit constant of include/lfe.h in its limits table.
+readme-examples: lib
+	$(PYTHON) scripts/readme_examples.py
+
 # ---------------------------------------------------------------------------------------------
 test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
-      install-check python-install-check python-test go-test go-install-check go-dist-check fuzz-smoke soak-smoke
+      install-check python-install-check python-test go-test go-install-check go-dist-check readme-examples fuzz-smoke soak-smoke
 	@echo "make test: all suites passed"
 
 install: lib
