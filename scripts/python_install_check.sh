@@ -43,7 +43,7 @@ for w in "$tmp"/wheel/lfe-*.whl "$tmp"/wheel-from-sdist/lfe-*.whl; do
   name=$(basename "$w")
   case "$name" in *-py3-none-linux_*|*-py3-none-manylinux*|*-py3-none-macosx*) ;;
     *) echo "$name: not a py3-none-<platform> wheel"; exit 1;; esac
-  listing=$(unzip -l "$w")
+  listing=$("$py" -m zipfile -l "$w")
   grep -q 'lfe/_native/liblfe\.so\.' <<< "$listing" || { echo "$name carries no library"; exit 1; }
   venv="$tmp/venv-$RANDOM"
   "$py" -m venv "$venv"
