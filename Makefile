@@ -21,7 +21,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
-        install-check test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
+        install-check python-install-check go-install-check go-dist go-dist-check readme-examples test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
         fuzz fuzz-smoke soak soak-smoke sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
@@ -154,18 +154,52 @@ python-test: lib tools-pytest
 	  LFE_LIBRARY=$(abspath $(LIBDIR))/liblfe.so.$(ABI) $(PYTHON) -m pytest -q bindings/python/tests; \
 	else echo "python: no binding yet"; fi
 
+# -tags lfe_repo links the build/lib/liblfe.a just built (bindings/go/link_repo.go); without a
+# tag the module links an installed lfe through pkg-config, as it does for its users.
+GO_REPO_TAGS := -tags lfe_repo
 go-test: lib
-	@if [ -f bindings/go/go.mod ]; then \
-	  cd bindings/go && go vet ./... && CGO_ENABLED=1 go test -race -count=1 ./...; \
-	else echo "go: no binding yet"; fi
+	cd bindings/go && CGO_ENABLED=1 go vet $(GO_REPO_TAGS) ./... && \
+	  CGO_ENABLED=1 go test $(GO_REPO_TAGS) -race -count=1 ./...
+	@out=$$(cd bindings/go && CGO_ENABLED=0 go build ./... 2>&1) && { echo "CGO_ENABLED=0 build succeeded"; exit 1; } || true; \
+	  grep -q 'package lfe needs cgo' <<< "$$out" || { echo "CGO_ENABLED=0 build: no clear cgo error:"; echo "$$out"; exit 1; }
+	@echo "go: CGO_ENABLED=0 fails with the cgo message"
+
+# An outside module (go mod init in a temp dir, replace => bindings/go) built with no build tag
+# against `make install PREFIX=<tmp>` through pkg-config.
+go-install-check: lib
+	bash scripts/go_install_check.sh
 
 # make install, then build a C program with pkg-config only, and load the library from Python.
 install-check: lib
 	bash scripts/install_check.sh
 
+# A copy of the tracked files, `pip wheel ./bindings/python` and an sdist built there (cargo
+# compiles the library, reusing target/), each wheel used from a new venv with no cargo on PATH.
+python-install-check: lib
+	bash scripts/python_install_check.sh
+
+# `make go-dist`: a self-contained copy of the Go module in build/go/ with the static library for
+# this platform inside (scripts/go_dist.sh), for Go users without a Rust toolchain. The library is
+# built with fat LTO and one codegen unit in its own target dir (only the C ABI and what it
+# reaches is kept) and stripped of debug info: 7 MB instead of the 30 MB build/lib/liblfe.a.
+GO_DIST_TARGET := target/go-dist
+go-dist:
+	CARGO_TARGET_DIR=$(GO_DIST_TARGET) CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+	  $(CARGO) rustc --release -p $(CAPI) --lib --crate-type staticlib
+	bash scripts/go_dist.sh $(GO_DIST_TARGET)/release/liblfe_capi.a $(BUILD)/go
+
+# A program in an outside module built against a copy of build/go/ with cargo absent from PATH.
+go-dist-check: go-dist
+	bash scripts/go_dist_check.sh $(BUILD)/go
+
+# The README's C and Go programs built and run (output compared with the README), its Python
+# examples as doctests, and every limit constant of include/lfe.h in its limits table.
+readme-examples: lib
+	$(PYTHON) scripts/readme_examples.py
+
 # ---------------------------------------------------------------------------------------------
 test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
-      install-check python-test go-test fuzz-smoke soak-smoke
+      install-check python-install-check python-test go-test go-install-check go-dist-check readme-examples fuzz-smoke soak-smoke
 	@echo "make test: all suites passed"
 
 install: lib

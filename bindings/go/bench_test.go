@@ -2,7 +2,7 @@ package lfe
 
 // Benchmarks: lfe against pure-Go stores (baseline_test.go) in the same run. Run with
 //
-//	go test -run '^$' -bench . -benchtime 200ms
+//	go test -tags lfe_repo -run '^$' -bench . -benchtime 200ms   (in the repository, after make lib)
 //
 // BenchmarkCgoCall measures the bare cost of a cgo transition (lfe_abi_version does nothing).
 

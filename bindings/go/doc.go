@@ -15,9 +15,13 @@
 //   - Queries cross cgo once and copy the whole result (one lfe_batch) into Go values; batch
 //     writes (AppendBatch, PushBatch) cross cgo once per batch, from C memory.
 //
-// By default the package links build/lib/liblfe.a from the repository root (run `make lib`
-// first), so programs need no LD_LIBRARY_PATH. Build with -tags lfe_pkgconfig to link an
-// installed lfe through pkg-config instead.
+// Linking: by default the package links an installed lfe through pkg-config (`make install`,
+// then PKG_CONFIG_PATH=<prefix>/lib/pkgconfig when the prefix is not a standard one); no build
+// tag is needed. `make go-dist` writes a self-contained copy of this module (build/go/) that
+// carries the static library for its platform and links it by default, for machines without a
+// Rust toolchain. Inside the repository, `make go-test` builds with -tags lfe_repo, which links
+// the freshly built build/lib/liblfe.a. The package needs cgo: with CGO_ENABLED=0 the build
+// stops with an error that says so.
 //
 // A cgo call costs tens of nanoseconds; see the package benchmarks (bench_test.go) for when lfe
 // pays off against pure-Go structures: typically when calls are batched, or when the work done

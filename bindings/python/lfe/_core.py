@@ -67,6 +67,17 @@ def as_int(value: Any, what: str, lo: int = 0, hi: int = U64_MAX) -> int:
     return value
 
 
+def as_enum(value: Any, enum_cls: Any, what: str) -> int:
+    """Checks an enum argument (a member of ``enum_cls`` or its int value) and returns the int.
+    A value outside the enum raises :class:`~lfe.errors.Invalid` (a ``ValueError``) here, the
+    error C would return, before anything reaches C."""
+    v = as_int(int(value) if isinstance(value, enum_cls) else value, what, 0, U32_MAX)
+    if v not in enum_cls._value2member_map_:
+        names = ", ".join(f"{m.value} ({m.name})" for m in enum_cls)
+        raise errors.Invalid(f"{what} must be one of {names}; got {v}", errors.LFE_E_INVALID)
+    return v
+
+
 def timeout_ms(timeout: Optional[float], what: str = "timeout") -> int:
     """A timeout in seconds (``None`` = wait as long as the C ABI allows) as whole milliseconds.
 

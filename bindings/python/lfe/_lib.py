@@ -4,8 +4,8 @@ The library is looked up, in order:
 
 1. the ``LFE_LIBRARY`` environment variable (a path to the library file; if it is set and does
    not load, that is an error — no silent fallback);
-2. a copy bundled inside this package (``lfe/_native/``, put there by ``pip install`` when the
-   library was built before installing);
+2. a copy bundled inside this package (``lfe/_native/``, compiled and put there by the
+   package build: ``pip install``/``pip wheel``, see setup.py);
 3. the repository's build output (``build/lib/liblfe.so.<ABI>``, found by walking up from this
    package's directory — for use straight from a checkout);
 4. the system loader (``liblfe.so.<ABI>`` on the default search path, e.g. after

@@ -25,6 +25,7 @@ from ._core import (
     U64_MAX,
     Handle,
     as_bytes,
+    as_enum,
     as_int,
     bytes_at,
     frozen_factory,
@@ -365,8 +366,11 @@ assert _INPUT.size == _INPUT_SIZE and lfe_log_input.text.offset == _INPUT.size -
 _byref = ctypes.byref
 
 
+_STREAM_MAX = max(Stream)  # Stream's values are 0..=_STREAM_MAX (the fast path of append)
+
+
 def _stream(v: Any) -> int:
-    return as_int(int(v) if isinstance(v, Stream) else v, "stream", 0, U32_MAX)
+    return as_enum(v, Stream, "stream")
 
 
 class LogStore(Handle):
@@ -416,7 +420,7 @@ class LogStore(Handle):
             as_int(process_id, "process_id")
         if type(ts_ns) is not int or not 0 <= ts_ns <= U64_MAX:
             as_int(ts_ns, "ts_ns")
-        st = stream if type(stream) is int and 0 <= stream <= U32_MAX else _stream(stream)
+        st = stream if type(stream) is int and 0 <= stream <= _STREAM_MAX else _stream(stream)
         seq = c_uint64()
         busy = self._busy
         busy.append(None)
@@ -492,7 +496,7 @@ class LogStore(Handle):
             flags |= SEARCH_HAS_PROCESS
             q.process_id = as_int(process_id, "process_id")
         q.flags = flags
-        q.min_level = as_int(int(min_level), "min_level", 0, U32_MAX)
+        q.min_level = as_enum(min_level, Level, "min_level")
         q.since_ns = as_int(since_ns, "since_ns")
         q.until_ns = as_int(until_ns, "until_ns")
         q.limit = as_int(limit, "limit")

@@ -23,6 +23,7 @@ from ._core import (
     U32_MAX,
     Handle,
     as_bytes,
+    as_enum,
     as_int,
     bytes_at,
     iter_items,
@@ -387,8 +388,8 @@ class ProcessTable(Handle):
         self._call(
             lib.lfe_procs_transition,
             as_int(id, "id"),
-            as_int(int(expected) if isinstance(expected, ProcState) else expected, "expected", 0, U32_MAX),
-            as_int(int(new_state) if isinstance(new_state, ProcState) else new_state, "new_state", 0, U32_MAX),
+            as_enum(expected, ProcState, "expected"),
+            as_enum(new_state, ProcState, "new_state"),
             as_int(exit_code, "exit_code", -(1 << 31), (1 << 31) - 1),
         )
 

@@ -83,8 +83,15 @@ def test_hostile_input():
             s.append_batch(b"not a list")
         with pytest.raises(TypeError):
             s.append_batch([b"ok", None])
-        with pytest.raises(lfe.Invalid):
-            s.append("x", stream=9)
+        # Enum arguments outside their values raise Invalid (a ValueError) in Python, before
+        # C (the message is the binding's, not the library's status text).
+        for call in (lambda: s.append("x", stream=9), lambda: s.append("x", stream=99),
+                     lambda: s.append_batch(["x"], stream=3),
+                     lambda: s.search("x", min_level=6)):
+            with pytest.raises(lfe.Invalid) as ei:
+                call()
+            assert isinstance(ei.value, ValueError) and ei.value.code == lfe.errors.LFE_E_INVALID
+            assert "must be one of" in str(ei.value)
         for bad in (-1, 1 << 64):
             with pytest.raises(ValueError):
                 s.append("x", process_id=bad)

@@ -35,6 +35,9 @@ def test_process_lifecycle():
         assert (p.state, p.pid, p.exit_code) == (ProcState.FAILED, 4242, 3)
         with pytest.raises(lfe.Invalid):
             t.transition(pid, ProcState.FAILED, ProcState.PENDING)
+        for bad in ((pid, 99, ProcState.RUNNING), (pid, ProcState.FAILED, 7)):
+            with pytest.raises(lfe.Invalid, match='must be one of'):
+                t.transition(*bad)
         with pytest.raises(lfe.Exists):
             t.insert("web")
         procs, gen = t.snapshot()
