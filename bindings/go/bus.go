@@ -74,20 +74,16 @@ func NewBus(opts BusOptions) (*Bus, error) {
 		max_capacity:    C.size_t(orDefault(opts.MaxCapacity, 1<<20)),
 		max_sub_bytes:   C.size_t(max(opts.MaxSubBytes, 0)), // 0: the library's default
 	}
-	var p *C.lfe_bus
-	if err := statusError(C.lfe_bus_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	b := &Bus{}
-	own(b, &b.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
-	return b, nil
+	return create(b, &b.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_bus_new(&cfg, (**C.lfe_bus)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
 }
 
 // Close frees the bus after calls in flight. Subscriptions stay valid (they receive nothing
 // more) and must still be closed. Later calls return ErrClosed; Close twice is harmless.
 func (b *Bus) Close() error {
-	b.closeHandle()
-	return nil
+	return b.closeHandle()
 }
 
 // Publish publishes one event to every matching subscription without waiting. Errors:
@@ -170,8 +166,7 @@ func (s *Subscription) Unsubscribe() error {
 // subscription. Later calls return ErrClosed; Close twice is harmless.
 func (s *Subscription) Close() error {
 	_ = s.Unsubscribe()
-	s.closeHandle()
-	return nil
+	return s.closeHandle()
 }
 
 // TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed.

@@ -178,11 +178,6 @@ func event1(ev *C.lfe_event, buf []byte, keep *C.lfe_batch) Event {
 	return e
 }
 
-func batchEvents(b *C.lfe_batch) ([]Event, error) {
-	defer C.lfe_batch_free(b)
-	return eventsOf(b)
-}
-
 // Overflow is what a full Queue does with a push.
 type Overflow uint32
 
@@ -219,16 +214,13 @@ func NewQueue(opts QueueOptions) (*Queue, error) {
 		max_payload: C.size_t(orDefault(opts.MaxPayload, C.LFE_EVENT_DEFAULT_MAX_PAYLOAD)),
 		overflow:    C.uint32_t(opts.Overflow),
 	}
-	var p *C.lfe_queue
-	if err := statusError(C.lfe_queue_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	q := &Queue{}
-	own(q, &q.owned, unsafe.Pointer(p), func(p unsafe.Pointer) {
+	return create(q, &q.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_queue_new(&cfg, (**C.lfe_queue)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) {
 		C.lfe_queue_close((*C.lfe_queue)(p))
 		C.lfe_queue_free((*C.lfe_queue)(p))
 	})
-	return q, nil
 }
 
 // Shutdown closes the queue for pushes (lfe_queue_close): waiters wake, pushes fail with
@@ -243,8 +235,7 @@ func (q *Queue) Shutdown() error {
 // Later calls return ErrClosed; calling Close twice is harmless.
 func (q *Queue) Close() error {
 	_ = q.Shutdown()
-	q.closeHandle()
-	return nil
+	return q.closeHandle()
 }
 
 // TryPush pushes one event without waiting. Errors: ErrFull (OverflowReject), ErrInvalid (bad
@@ -285,9 +276,8 @@ func (q *Queue) PushBatch(evs []EventInput) (int, error) {
 	}
 	a, arr := eventInputs(evs)
 	defer a.free()
-	var n C.size_t
-	err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_queue_push_batch((*C.lfe_queue)(p), arr, C.size_t(len(evs)), &n)
+	n, err := get(q.h, q, C.size_t(0), func(p unsafe.Pointer, n *C.size_t) C.int32_t {
+		return C.lfe_queue_push_batch((*C.lfe_queue)(p), arr, C.size_t(len(evs)), n)
 	})
 	return int(n), err
 }
@@ -398,21 +388,17 @@ func popBatch(h *handle, owner any, from popFrom, limit int, wait bool, timeout 
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
-	var b *C.lfe_batch
-	err := h.call(owner, func(p unsafe.Pointer) C.int32_t {
+	evs, _, err := fetch(h, owner, func(p unsafe.Pointer, b **C.lfe_batch) C.int32_t {
 		switch {
 		case from == fromSub && wait:
-			return C.lfe_sub_pop_batch_timeout((*C.lfe_sub)(p), C.size_t(limit), timeout, &b)
+			return C.lfe_sub_pop_batch_timeout((*C.lfe_sub)(p), C.size_t(limit), timeout, b)
 		case from == fromSub:
-			return C.lfe_sub_pop_batch((*C.lfe_sub)(p), C.size_t(limit), &b)
+			return C.lfe_sub_pop_batch((*C.lfe_sub)(p), C.size_t(limit), b)
 		case wait:
-			return C.lfe_queue_pop_batch_timeout((*C.lfe_queue)(p), C.size_t(limit), timeout, &b)
+			return C.lfe_queue_pop_batch_timeout((*C.lfe_queue)(p), C.size_t(limit), timeout, b)
 		default:
-			return C.lfe_queue_pop_batch((*C.lfe_queue)(p), C.size_t(limit), &b)
+			return C.lfe_queue_pop_batch((*C.lfe_queue)(p), C.size_t(limit), b)
 		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return batchEvents(b)
+	}, eventsOf)
+	return evs, err
 }
