@@ -60,7 +60,8 @@ type BusStats struct {
 
 // Bus is a fan-out event bus: Publish never waits on a subscriber; a full subscription drops
 // its oldest event and counts it (SubStats.Lagged, Event.LostBefore). All methods are safe for
-// concurrent use.
+// concurrent use. Subscriptions outlive Close (they receive nothing more) and must still be
+// closed.
 type Bus struct {
 	owned
 }
@@ -78,12 +79,6 @@ func NewBus(opts BusOptions) (*Bus, error) {
 	return create(b, &b.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_bus_new(&cfg, (**C.lfe_bus)(unsafe.Pointer(out)))
 	}, func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
-}
-
-// Close frees the bus after calls in flight. Subscriptions stay valid (they receive nothing
-// more) and must still be closed. Later calls return ErrClosed; Close twice is harmless.
-func (b *Bus) Close() error {
-	return b.closeHandle()
 }
 
 // Publish publishes one event to every matching subscription without waiting. Errors:
@@ -166,7 +161,7 @@ func (s *Subscription) Unsubscribe() error {
 // subscription. Later calls return ErrClosed; Close twice is harmless.
 func (s *Subscription) Close() error {
 	_ = s.Unsubscribe()
-	return s.closeHandle()
+	return s.owned.Close()
 }
 
 // TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed.

@@ -235,7 +235,7 @@ func (q *Queue) Shutdown() error {
 // Later calls return ErrClosed; calling Close twice is harmless.
 func (q *Queue) Close() error {
 	_ = q.Shutdown()
-	return q.closeHandle()
+	return q.owned.Close()
 }
 
 // TryPush pushes one event without waiting. Errors: ErrFull (OverflowReject), ErrInvalid (bad

@@ -107,10 +107,15 @@ func versioned[T any]() T {
 	return v
 }
 
-// closeHandle closes the handle (waiting for calls in flight) and drops the cleanup. It never
-// fails; the error is Close's.
-func (o *owned) closeHandle() error {
+// closeHandle closes the handle (waiting for calls in flight) and drops the cleanup.
+func (o *owned) closeHandle() {
 	o.h.close()
 	o.cleanup.Stop()
+}
+
+// Close frees the C object after the calls in flight. Later calls return ErrClosed; calling
+// Close twice is harmless. It always returns nil (the error is io.Closer's).
+func (o *owned) Close() error {
+	o.closeHandle()
 	return nil
 }

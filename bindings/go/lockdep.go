@@ -126,12 +126,6 @@ func NewLockdep(opts LockdepOptions) (*Lockdep, error) {
 	}, func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })
 }
 
-// Close frees the validator after calls in flight; later calls return ErrClosed; Close twice
-// is harmless.
-func (v *Lockdep) Close() error {
-	return v.closeHandle()
-}
-
 // Register registers a lock class by name; the same name gives the same id. Errors:
 // ErrTooLarge, ErrFull (MaxLocks names).
 func (v *Lockdep) Register(name string) (LockID, error) {

@@ -192,7 +192,8 @@ type LogStoreOptions struct {
 
 // LogStore is a bounded lock-free ring of log lines with enrichment (level, tags, URLs, error
 // groups) done off the append path. Append never blocks and never reorders a producer's lines.
-// All methods are safe for concurrent use.
+// All methods are safe for concurrent use. Close stops the enrichment worker after it enriched
+// what was appended.
 type LogStore struct {
 	owned
 }
@@ -216,12 +217,6 @@ func NewLogStore(opts LogStoreOptions) (*LogStore, error) {
 	return create(s, &s.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_log_new(&cfg, (**C.lfe_log)(unsafe.Pointer(out)))
 	}, func(p unsafe.Pointer) { C.lfe_log_free((*C.lfe_log)(p)) })
-}
-
-// Close stops the enrichment worker (after it enriched what was appended), waits for calls in
-// flight and frees the store. Later calls return ErrClosed; Close twice is harmless.
-func (s *LogStore) Close() error {
-	return s.closeHandle()
 }
 
 // Append appends one line and returns its sequence number. Lines longer than MaxLineLen are

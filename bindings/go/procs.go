@@ -116,12 +116,6 @@ func NewProcTable(opts ProcTableOptions) (*ProcTable, error) {
 	}, func(p unsafe.Pointer) { C.lfe_procs_free((*C.lfe_procs)(p)) })
 }
 
-// Close frees the table. It waits for calls in flight; later calls return ErrClosed. Calling
-// it twice is harmless.
-func (t *ProcTable) Close() error {
-	return t.closeHandle()
-}
-
 // Insert registers a process in state ProcPending and returns its id (ids start at 1 and are
 // never reused). Errors: ErrInvalid (empty name), ErrTooLarge, ErrExists (name taken),
 // ErrFull.

@@ -92,12 +92,6 @@ func NewRequestLog(opts RequestLogOptions) (*RequestLog, error) {
 	}, func(p unsafe.Pointer) { C.lfe_requests_free((*C.lfe_requests)(p)) })
 }
 
-// Close frees the log after calls in flight; later calls return ErrClosed; Close twice is
-// harmless.
-func (l *RequestLog) Close() error {
-	return l.closeHandle()
-}
-
 func requestIns(rs []Request) (*cArena, *C.lfe_request_in) {
 	var strs uintptr
 	for i := range rs {

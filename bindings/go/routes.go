@@ -75,12 +75,6 @@ func NewRouteTable(opts RouteTableOptions) (*RouteTable, error) {
 	}, func(p unsafe.Pointer) { C.lfe_routes_free((*C.lfe_routes)(p)) })
 }
 
-// Close frees the table. It waits for calls in flight; later calls return ErrClosed. Calling
-// it twice is harmless.
-func (t *RouteTable) Close() error {
-	return t.closeHandle()
-}
-
 func routeSpecArena(s *RouteSpec) (*cArena, *C.lfe_route_spec) {
 	a := newCArena(arenaSize(unsafe.Sizeof(C.lfe_route_spec{}),
 		uintptr(len(s.Host)+len(s.PathPrefix)+len(s.Target)+len(s.Label)), 1))
