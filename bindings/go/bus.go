@@ -170,29 +170,9 @@ func (s *Subscription) TryPop() (Event, error) { return popOne(s.h, s, fromSub, 
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // Waiting is as in PopBatch.
 func (s *Subscription) Pop(ctx context.Context) (Event, error) {
-	useFD := true
-	for {
-		ev, err := popOne(s.h, s, fromSub, false, 0)
-		if !errors.Is(err, ErrEmpty) {
-			return ev, err
-		}
-		if err := ctx.Err(); err != nil {
-			return Event{}, err
-		}
-		if useFD {
-			err := s.waitReadable(ctx, fdWaitMax)
-			if err == nil || err == errFDWaitMax {
-				continue
-			}
-			if err != errFDWait {
-				return Event{}, err
-			}
-			useFD = false
-		}
-		if ev, err := popOne(s.h, s, fromSub, true, sliceFor(ctx)); !errors.Is(err, ErrTimeout) {
-			return ev, err
-		}
-	}
+	return subWait(ctx, s, s.TryPop, func() (Event, error) {
+		return popOne(s.h, s, fromSub, true, sliceFor(ctx))
+	})
 }
 
 // TryPopBatch pops up to limit waiting events without waiting, crossing cgo once.
@@ -207,14 +187,23 @@ func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error)
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
+	return subWait(ctx, s, func() ([]Event, error) { return s.TryPopBatch(limit) },
+		func() ([]Event, error) { return s.popBatchC(ctx, limit) })
+}
+
+// subWait returns what try returns unless that is ErrEmpty; then it waits, on the eventfd
+// while that works (see PopBatch), else with waitC (one short wait in C; ErrTimeout: try again),
+// until try has something or ctx is done.
+func subWait[T any](ctx context.Context, s *Subscription, try, waitC func() (T, error)) (T, error) {
+	var none T
 	useFD := true
 	for {
-		evs, err := s.TryPopBatch(limit)
-		if err == nil || !errors.Is(err, ErrEmpty) {
-			return evs, err
+		v, err := try()
+		if !errors.Is(err, ErrEmpty) {
+			return v, err
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return none, err
 		}
 		if useFD {
 			err := s.waitReadable(ctx, fdWaitMax)
@@ -222,12 +211,12 @@ func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error)
 				continue
 			}
 			if err != errFDWait {
-				return nil, err
+				return none, err
 			}
 			useFD = false
 		}
-		if evs, err := s.popBatchC(ctx, limit); !errors.Is(err, ErrTimeout) {
-			return evs, err
+		if v, err := waitC(); !errors.Is(err, ErrTimeout) {
+			return v, err
 		}
 	}
 }

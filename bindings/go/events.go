@@ -288,15 +288,7 @@ func (q *Queue) TryPop() (Event, error) { return popOne(q.h, q, fromQueue, false
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // After Shutdown it returns what is left, then ErrClosed.
 func (q *Queue) Pop(ctx context.Context) (Event, error) {
-	for {
-		if err := ctx.Err(); err != nil {
-			return Event{}, err
-		}
-		ev, err := popOne(q.h, q, fromQueue, true, sliceFor(ctx))
-		if !errors.Is(err, ErrTimeout) {
-			return ev, err
-		}
-	}
+	return untilDone(ctx, func() (Event, error) { return popOne(q.h, q, fromQueue, true, sliceFor(ctx)) })
 }
 
 // TryPopBatch pops up to limit events without waiting, crossing cgo once. Errors: ErrEmpty,
@@ -310,13 +302,19 @@ func (q *Queue) PopBatch(ctx context.Context, limit int) ([]Event, error) {
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
+	return untilDone(ctx, func() ([]Event, error) { return popBatch(q.h, q, fromQueue, limit, true, sliceFor(ctx)) })
+}
+
+// untilDone repeats waitC (one short wait in C) while it returns ErrTimeout and ctx is not
+// done; it returns ctx.Err() once ctx is done.
+func untilDone[T any](ctx context.Context, waitC func() (T, error)) (T, error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			var none T
+			return none, err
 		}
-		evs, err := popBatch(q.h, q, fromQueue, limit, true, sliceFor(ctx))
-		if !errors.Is(err, ErrTimeout) {
-			return evs, err
+		if v, err := waitC(); !errors.Is(err, ErrTimeout) {
+			return v, err
 		}
 	}
 }
