@@ -188,6 +188,22 @@ impl<R: Record> BatchBuilder<R> {
         self.records.is_empty()
     }
 
+    /// A finished batch of `items`, each added with `push`, with its `next` and `missed` fields.
+    pub(crate) fn of<T>(
+        items: &[T],
+        push: impl Fn(&mut Self, &T),
+        next: u64,
+        missed: u64,
+    ) -> *mut lfe_batch {
+        let mut b = Self::with_capacity(items.len(), 0);
+        for x in items {
+            push(&mut b, x);
+        }
+        b.set_next(next);
+        b.set_missed(missed);
+        b.finish()
+    }
+
     /// Sets the `next` metadata field.
     pub fn set_next(&mut self, next: u64) {
         self.next = next;

@@ -9,7 +9,7 @@
 
 use crate::args::*;
 use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use crate::guard::call;
+use crate::guard::{call, Res};
 use lfe::lockdep::{Config, Kind, Validator, Violation};
 
 versioned_structs!(lfe_lockdep_config, lfe_lockdep_counters);
@@ -212,12 +212,10 @@ pub unsafe extern "C" fn lfe_lockdep_new(
     cfg: *const lfe_lockdep_config,
     out: *mut *mut lfe_lockdep,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
-        let inner = Validator::new(c.to_config())?;
-        new_handle(out, lfe_lockdep { inner });
-        Ok(())
+    create(cfg, out, |c| {
+        Ok(lfe_lockdep {
+            inner: Validator::new(c.to_config())?,
+        })
     })
 }
 
@@ -251,13 +249,8 @@ pub unsafe extern "C" fn lfe_lockdep_register(
     len: usize,
     out_id: *mut u32,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let out = slot(out_id)?;
-        let name = bytes(name, len)?;
-        let id = v.inner.register(name)?;
-        out.write(id);
-        Ok(())
+    fill(v, out_id, |v| -> Res<_> {
+        Ok(v.inner.register(bytes(name, len)?)?)
     })
 }
 
@@ -333,14 +326,12 @@ pub unsafe extern "C" fn lfe_lockdep_release(
     id: u32,
     now_ns: u64,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let r = if now_ns == 0 {
+    on(v, |v| {
+        if now_ns == 0 {
             v.inner.release(token, id)
         } else {
             v.inner.release_at(token, id, now_ns)
-        };
-        Ok(r?)
+        }
     })
 }
 
@@ -359,16 +350,12 @@ pub unsafe extern "C" fn lfe_lockdep_scan(
     now_ns: u64,
     out_count: *mut usize,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let out = slot(out_count)?;
-        let n = if now_ns == 0 {
+    fill(v, out_count, |v| {
+        Res::Ok(if now_ns == 0 {
             v.inner.scan()
         } else {
             v.inner.scan_at(now_ns)
-        };
-        out.write(n);
-        Ok(())
+        })
     })
 }
 
@@ -388,18 +375,10 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
     since: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let out = slot(out)?;
+    fill(v, out, |v| {
         let (list, next) = v.inner.violations_since(since);
-        let mut b = BatchBuilder::with_capacity(list.len(), list.len() * 64);
-        for x in &list {
-            push_violation(&mut b, x);
-        }
-        b.set_next(next);
-        b.set_missed(v.inner.stats().violations_dropped);
-        out.write(b.finish());
-        Ok(())
+        let dropped = v.inner.stats().violations_dropped;
+        Res::Ok(BatchBuilder::of(&list, push_violation, next, dropped))
     })
 }
 
@@ -414,9 +393,9 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
-    call(|| {
-        arg(v)?.inner.enable();
-        Ok(())
+    on(v, |v| {
+        v.inner.enable();
+        Res::Ok(())
     })
 }
 
@@ -430,9 +409,9 @@ pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_disable(v: *const lfe_lockdep) -> i32 {
-    call(|| {
-        arg(v)?.inner.disable();
-        Ok(())
+    on(v, |v| {
+        v.inner.disable();
+        Res::Ok(())
     })
 }
 
@@ -449,10 +428,9 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
     v: *const lfe_lockdep,
     out: *mut lfe_lockdep_counters,
 ) -> i32 {
-    call(|| {
-        let (v, out) = (arg(v)?, versioned_out(out)?);
+    counters(v, out, |v| {
         let s = v.inner.stats();
-        let c = lfe_lockdep_counters {
+        lfe_lockdep_counters {
             size: 0,
             locks: s.locks,
             acquires: s.acquires,
@@ -463,9 +441,7 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
             violations: s.violations,
             violations_dropped: s.violations_dropped,
             holding_tokens: s.holding_tokens,
-        };
-        out.write(c);
-        Ok(())
+        }
     })
 }
 

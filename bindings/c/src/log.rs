@@ -251,12 +251,10 @@ fn stream_of(v: u32) -> Res<Stream> {
 /// or writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut lfe_log) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?.to_config()?;
-        let store = LogStore::new(c)?;
-        new_handle(out, lfe_log { inner: store });
-        Ok(())
+    create(cfg, out, |c| {
+        Ok(lfe_log {
+            inner: LogStore::new(c.to_config()?)?,
+        })
     })
 }
 
@@ -356,10 +354,9 @@ pub unsafe extern "C" fn lfe_log_append_batch(
 /// `log` is a live store; `out` points to `out->size` writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_counters) -> i32 {
-    call(|| {
-        let (log, out) = (arg(log)?, versioned_out(out)?);
+    counters(log, out, |log| {
         let s = log.inner.stats();
-        out.write(lfe_log_counters {
+        lfe_log_counters {
             size: 0,
             appended: s.appended,
             bytes: s.bytes,
@@ -370,8 +367,7 @@ pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_co
             inline_enriched: s.inline_enriched,
             capacity: s.capacity,
             unreclaimed_bytes: s.unreclaimed_bytes,
-        });
-        Ok(())
+        }
     })
 }
 
@@ -410,9 +406,9 @@ pub unsafe extern "C" fn lfe_log_enrich(
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
-    call(|| {
-        arg(log)?.inner.sync();
-        Ok(())
+    on(log, |log| {
+        log.inner.sync();
+        Res::Ok(())
     })
 }
 
@@ -427,9 +423,9 @@ pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
-    call(|| {
-        arg(log)?.inner.clear();
-        Ok(())
+    on(log, |log| {
+        log.inner.clear();
+        Res::Ok(())
     })
 }
 
@@ -443,9 +439,9 @@ pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: u64) -> i32 {
-    call(|| {
-        arg(log)?.inner.clear_process(process_id);
-        Ok(())
+    on(log, |log| {
+        log.inner.clear_process(process_id);
+        Res::Ok(())
     })
 }
 

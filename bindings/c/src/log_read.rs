@@ -9,7 +9,7 @@
 
 use crate::args::*;
 use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
-use crate::guard::{call, Status};
+use crate::guard::{call, Res, Status};
 use crate::log::*;
 use crate::status::*;
 use lfe::log::{level_from_u8, LogLine, Query};
@@ -169,12 +169,9 @@ pub unsafe extern "C" fn lfe_log_read(
     max: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
+    fill(log, out, |log| -> Res<_> {
         let r = log.inner.read(cursor, max)?;
-        out.write(lines_batch(&r.lines, r.next, r.missed));
-        Ok(())
+        Ok(lines_batch(&r.lines, r.next, r.missed))
     })
 }
 
@@ -194,17 +191,13 @@ pub unsafe extern "C" fn lfe_log_tail(
     process_id: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
+    fill(log, out, |log| {
         let p = match has_process {
             0 => None,
             1 => Some(process_id),
             _ => return Err(Status(LFE_E_INVALID)),
         };
-        let lines = log.inner.tail(n, p);
-        out.write(lines_batch(&lines, 0, 0));
-        Ok(())
+        Ok(lines_batch(&log.inner.tail(n, p), 0, 0))
     })
 }
 
@@ -278,12 +271,8 @@ pub unsafe extern "C" fn lfe_log_search(
 /// `log` is a live store; `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_urls(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
-        let urls = log.inner.urls();
-        let mut b = BatchBuilder::<lfe_log_url>::new();
-        for u in &urls {
+    fill(log, out, |log| {
+        let push = |b: &mut BatchBuilder<lfe_log_url>, u: &lfe::log::urls::UrlEntry| {
             let url = b.bytes(&u.url);
             b.push(lfe_log_url {
                 url,
@@ -292,9 +281,8 @@ pub unsafe extern "C" fn lfe_log_urls(log: *const lfe_log, out: *mut *mut lfe_ba
                 last_seen_ns: u.last_seen_ns,
                 count: u.count,
             });
-        }
-        out.write(b.finish());
-        Ok(())
+        };
+        Res::Ok(BatchBuilder::of(&log.inner.urls(), push, 0, 0))
     })
 }
 
@@ -319,17 +307,17 @@ pub unsafe extern "C" fn lfe_log_line_urls(
     seq: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
+    fill(log, out, |log| -> Res<_> {
         let urls = log.inner.line_urls(seq).ok_or(Status(LFE_E_NOT_FOUND))?;
-        let mut b = BatchBuilder::<lfe_rec_text>::new();
-        for u in &urls {
-            let text = b.bytes(u);
-            b.push(lfe_rec_text { text });
-        }
-        out.write(b.finish());
-        Ok(())
+        Ok(BatchBuilder::of(
+            &urls,
+            |b, u| {
+                let text = b.bytes(u);
+                b.push(lfe_rec_text { text });
+            },
+            0,
+            0,
+        ))
     })
 }
 
@@ -343,9 +331,7 @@ pub unsafe extern "C" fn lfe_log_line_urls(
 /// `log` is a live store; `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
+    fill(log, out, |log| {
         let groups = log.inner.error_groups();
         let mut b = BatchBuilder::<lfe_log_error_group>::new();
         for g in &groups {
@@ -366,7 +352,6 @@ pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_
                 seqs,
             });
         }
-        out.write(b.finish());
-        Ok(())
+        Res::Ok(b.finish())
     })
 }

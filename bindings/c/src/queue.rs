@@ -308,21 +308,18 @@ pub unsafe extern "C" fn lfe_queue_new(
     cfg: *const lfe_queue_config,
     out: *mut *mut lfe_queue,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
+    create(cfg, out, |c| {
         let overflow = match c.overflow {
             LFE_OVERFLOW_REJECT => Overflow::Reject,
             LFE_OVERFLOW_DROP_OLDEST => Overflow::DropOldest,
             _ => return Err(Status(LFE_E_INVALID)),
         };
-        let q = EventQueue::new(QueueConfig {
+        let inner = EventQueue::new(QueueConfig {
             capacity: c.capacity,
             max_payload: c.max_payload,
             overflow,
         })?;
-        new_handle(out, lfe_queue { inner: q });
-        Ok(())
+        Ok(lfe_queue { inner })
     })
 }
 
@@ -357,10 +354,8 @@ pub unsafe extern "C" fn lfe_queue_free(q: *mut lfe_queue) {
 /// `q` must be a live queue; `ev` a valid input.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_push(q: *const lfe_queue, ev: *const lfe_event_input) -> i32 {
-    call(|| {
-        let (q, ev) = (arg(q)?, arg(ev)?.as_input()?);
-        q.inner.try_push(&ev)?;
-        Ok(())
+    on(q, |q| -> Res<_> {
+        Ok(q.inner.try_push(&arg(ev)?.as_input()?)?)
     })
 }
 
@@ -402,12 +397,8 @@ pub unsafe extern "C" fn lfe_queue_push_batch(
     n: usize,
     pushed: *mut usize,
 ) -> i32 {
-    call(|| {
-        let pushed = slot(pushed)?;
-        let (q, evs) = (arg(q)?, inputs(evs, n)?);
-        let k = q.inner.try_push_batch(&evs)?;
-        pushed.write(k);
-        Ok(())
+    fill(q, pushed, |q| -> Res<_> {
+        Ok(q.inner.try_push_batch(&inputs(evs, n)?)?)
     })
 }
 
@@ -491,9 +482,9 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
 /// `q` must be a live queue.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
-    call(|| {
-        arg(q)?.inner.close();
-        Ok(())
+    on(q, |q| {
+        q.inner.close();
+        Res::Ok(())
     })
 }
 
@@ -507,18 +498,16 @@ pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
 /// `q` must be a live queue; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queue_counters) -> i32 {
-    call(|| {
-        let (h, out) = (arg(q)?, versioned_out(out)?);
+    counters(q, out, |h| {
         let s = h.inner.stats();
-        out.write(lfe_queue_counters {
+        lfe_queue_counters {
             size: 0,
             depth: s.depth,
             pushed: s.pushed,
             popped: s.popped,
             dropped: s.dropped,
             capacity: s.capacity,
-        });
-        Ok(())
+        }
     })
 }
 
