@@ -105,12 +105,21 @@ pub struct lfe_rec_text {
     pub text: lfe_bytes,
 }
 
-impl Record for lfe_rec_text {
-    const KIND: u32 = kinds::LFE_REC_TEXT;
-    fn rebase(&mut self, base: *const u8) {
-        self.text.rebase(base);
-    }
+record!(lfe_rec_text, kinds::LFE_REC_TEXT, text);
+
+/// Implements [`Record`] for a record type: its kind, and its `lfe_bytes` fields, which
+/// [`BatchBuilder::finish`] rebases onto the batch's byte buffer.
+macro_rules! record {
+    ($t:ty, $kind:expr, $($field:ident),+ $(,)?) => {
+        impl $crate::batch::Record for $t {
+            const KIND: u32 = $kind;
+            fn rebase(&mut self, base: *const u8) {
+                $(self.$field.rebase(base);)+
+            }
+        }
+    };
 }
+pub(crate) use record;
 
 /// A `#[repr(C)]` record type that can live in an `lfe_batch`.
 pub trait Record: 'static {

@@ -8,7 +8,7 @@
 //! (`LFE_REC_LOCKDEP_VIOLATION`); see that struct for the encoding of the path and tokens.
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res};
 use lfe::lockdep::{Config, Kind, Validator, Violation};
 
@@ -128,15 +128,14 @@ pub struct lfe_rec_lockdep_violation {
     pub tokens: lfe_bytes,
 }
 
-impl Record for lfe_rec_lockdep_violation {
-    const KIND: u32 = LFE_REC_LOCKDEP_VIOLATION;
-    fn rebase(&mut self, base: *const u8) {
-        self.lock_name.rebase(base);
-        self.path.rebase(base);
-        self.path_ids.rebase(base);
-        self.tokens.rebase(base);
-    }
-}
+record!(
+    lfe_rec_lockdep_violation,
+    LFE_REC_LOCKDEP_VIOLATION,
+    lock_name,
+    path,
+    path_ids,
+    tokens
+);
 
 /// Counters written by `lfe_lockdep_stats`.
 #[repr(C)]

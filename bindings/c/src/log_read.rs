@@ -8,7 +8,7 @@
 //! `LFE_REC_TEXT` record holding the pattern compiler's message (no thread-local last error).
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::log::*;
 use crate::status::*;
@@ -70,12 +70,7 @@ pub struct lfe_log_line {
     pub text: lfe_bytes,
 }
 
-impl Record for lfe_log_line {
-    const KIND: u32 = LFE_REC_LOG_LINE;
-    fn rebase(&mut self, base: *const u8) {
-        self.text.rebase(base);
-    }
-}
+record!(lfe_log_line, LFE_REC_LOG_LINE, text);
 
 /// A URL seen in the log (`LFE_REC_LOG_URL`).
 #[repr(C)]
@@ -90,12 +85,7 @@ pub struct lfe_log_url {
     pub count: u64,
 }
 
-impl Record for lfe_log_url {
-    const KIND: u32 = LFE_REC_LOG_URL;
-    fn rebase(&mut self, base: *const u8) {
-        self.url.rebase(base);
-    }
-}
+record!(lfe_log_url, LFE_REC_LOG_URL, url);
 
 /// An error group (`LFE_REC_LOG_ERROR_GROUP`).
 ///
@@ -121,13 +111,12 @@ pub struct lfe_log_error_group {
     pub seqs: lfe_bytes,
 }
 
-impl Record for lfe_log_error_group {
-    const KIND: u32 = LFE_REC_LOG_ERROR_GROUP;
-    fn rebase(&mut self, base: *const u8) {
-        self.first_line.rebase(base);
-        self.seqs.rebase(base);
-    }
-}
+record!(
+    lfe_log_error_group,
+    LFE_REC_LOG_ERROR_GROUP,
+    first_line,
+    seqs
+);
 
 fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
     let total: usize = lines.iter().map(|l| l.text.len()).sum();

@@ -5,7 +5,7 @@
 //! `u32 key_len (little-endian), key bytes, u32 value_len (little-endian), value bytes`.
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::LFE_E_INVALID;
 use lfe::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
@@ -118,15 +118,7 @@ pub struct lfe_proc_record {
     pub labels: lfe_bytes,
 }
 
-impl Record for lfe_proc_record {
-    const KIND: u32 = LFE_REC_PROC;
-    fn rebase(&mut self, base: *const u8) {
-        self.name.rebase(base);
-        self.command.rebase(base);
-        self.cwd.rebase(base);
-        self.labels.rebase(base);
-    }
-}
+record!(lfe_proc_record, LFE_REC_PROC, name, command, cwd, labels);
 
 fn push(b: &mut BatchBuilder<lfe_proc_record>, p: &Process) {
     let mut enc = Vec::new();

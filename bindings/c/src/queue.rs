@@ -2,7 +2,7 @@
 //! (`lfe_event`, `lfe_event_input`, the `LFE_EVENT_*` type constants).
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::*;
 use lfe::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
@@ -73,12 +73,7 @@ pub struct lfe_event {
     pub payload: lfe_bytes,
 }
 
-impl Record for lfe_event {
-    const KIND: u32 = LFE_REC_EVENT;
-    fn rebase(&mut self, base: *const u8) {
-        self.payload.rebase(base);
-    }
-}
+record!(lfe_event, LFE_REC_EVENT, payload);
 
 /// An event to push or publish.
 #[repr(C)]

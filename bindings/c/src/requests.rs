@@ -2,7 +2,7 @@
 //! `lfe_request_record` in an `lfe_batch` (`LFE_REC_REQUEST`).
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
 use lfe::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
@@ -125,15 +125,14 @@ pub struct lfe_request_record {
     pub trace_id: lfe_bytes,
 }
 
-impl Record for lfe_request_record {
-    const KIND: u32 = LFE_REC_REQUEST;
-    fn rebase(&mut self, base: *const u8) {
-        self.method.rebase(base);
-        self.host.rebase(base);
-        self.path.rebase(base);
-        self.trace_id.rebase(base);
-    }
-}
+record!(
+    lfe_request_record,
+    LFE_REC_REQUEST,
+    method,
+    host,
+    path,
+    trace_id
+);
 
 /// Counters of a route (or of every request). Percentiles are log-bucket upper bounds (at most
 /// 25% above the true value), 0 when there is no request.

@@ -2,7 +2,7 @@
 //! an `lfe_batch` (`LFE_REC_ROUTE`).
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::LFE_E_INVALID;
 use lfe::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
@@ -80,15 +80,14 @@ pub struct lfe_route_record {
     pub label: lfe_bytes,
 }
 
-impl Record for lfe_route_record {
-    const KIND: u32 = LFE_REC_ROUTE;
-    fn rebase(&mut self, base: *const u8) {
-        self.host.rebase(base);
-        self.path_prefix.rebase(base);
-        self.target.rebase(base);
-        self.label.rebase(base);
-    }
-}
+record!(
+    lfe_route_record,
+    LFE_REC_ROUTE,
+    host,
+    path_prefix,
+    target,
+    label
+);
 
 fn push(b: &mut BatchBuilder<lfe_route_record>, r: &Route) {
     let rec = lfe_route_record {
