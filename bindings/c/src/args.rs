@@ -106,6 +106,15 @@ pub(crate) fn on<H, T, E: Into<Status>>(p: *const H, f: impl FnOnce(&H) -> Resul
     call(|| f(arg(p)?).map(drop).map_err(Into::into))
 }
 
+/// [`on`] for an action that cannot fail.
+#[inline]
+pub(crate) fn on_ok<H>(p: *const H, f: impl FnOnce(&H)) -> i32 {
+    call(|| {
+        f(arg(p)?);
+        Ok(())
+    })
+}
+
 /// The body of an export that computes one result from a handle: the handle and the
 /// out-parameter are checked before `f` runs (so a result that owns something, a batch, is
 /// never made for a NULL `out`), and `*out` is written only when `f` succeeds.

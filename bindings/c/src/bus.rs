@@ -239,10 +239,7 @@ pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_co
 /// `sub` must be a live subscription.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
-    on(sub, |s| {
-        s.inner.unsubscribe();
-        Res::Ok(())
-    })
+    on_ok(sub, |s| s.inner.unsubscribe())
 }
 
 /// Unsubscribes (if not done yet) and frees the subscription, its queued events and its

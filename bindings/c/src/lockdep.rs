@@ -392,10 +392,7 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
-    on(v, |v| {
-        v.inner.enable();
-        Res::Ok(())
-    })
+    on_ok(v, |v| v.inner.enable())
 }
 
 /// Turns checking off: every call then costs one relaxed load and records nothing.
@@ -408,10 +405,7 @@ pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_disable(v: *const lfe_lockdep) -> i32 {
-    on(v, |v| {
-        v.inner.disable();
-        Res::Ok(())
-    })
+    on_ok(v, |v| v.inner.disable())
 }
 
 /// Writes the validator's counters.

@@ -406,10 +406,7 @@ pub unsafe extern "C" fn lfe_log_enrich(
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
-    on(log, |log| {
-        log.inner.sync();
-        Res::Ok(())
-    })
+    on_ok(log, |log| log.inner.sync())
 }
 
 /// Hides every line appended before this call and forgets URLs and error groups. Sequences
@@ -423,10 +420,7 @@ pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
-    on(log, |log| {
-        log.inner.clear();
-        Res::Ok(())
-    })
+    on_ok(log, |log| log.inner.clear())
 }
 
 /// Hides the retained lines of `process_id` and forgets its URLs and error groups.
@@ -439,10 +433,7 @@ pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: u64) -> i32 {
-    on(log, |log| {
-        log.inner.clear_process(process_id);
-        Res::Ok(())
-    })
+    on_ok(log, |log| log.inner.clear_process(process_id))
 }
 
 // The C constants equal the Rust ones (checked at compile time).

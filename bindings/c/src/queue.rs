@@ -477,10 +477,7 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
 /// `q` must be a live queue.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
-    on(q, |q| {
-        q.inner.close();
-        Res::Ok(())
-    })
+    on_ok(q, |q| q.inner.close())
 }
 
 /// Reads the queue's counters.
