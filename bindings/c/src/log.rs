@@ -5,6 +5,9 @@
 //! creation, appends, enrichment, counters, clearing); [`crate::log_read`] holds the calls that
 //! read lines, URLs and error groups back, and their record types.
 
+// The reading side's items, under this module's path too (`lfe_capi::log::lfe_log_read`...).
+pub use crate::log_read::*;
+
 use crate::args::*;
 use crate::batch::{kinds::LFE_REC_TEXT, lfe_bytes};
 use crate::guard::{call, Res, Status};
