@@ -59,10 +59,7 @@ const (
 var violationNames = [...]string{"", "recursive", "recursive-read", "order-inversion", "cycle", "release-unheld", "long-hold"}
 
 func (k ViolationKind) String() string {
-	if k > 0 && int(k) < len(violationNames) {
-		return violationNames[k]
-	}
-	return "ViolationKind(" + itoa(int(k)) + ")"
+	return enumName(violationNames[:], uint32(k), "ViolationKind")
 }
 
 // LockID identifies a registered lock class.

@@ -68,12 +68,7 @@ const (
 
 var levelNames = [...]string{"unknown", "debug", "info", "warn", "error", "critical"}
 
-func (l Level) String() string {
-	if int(l) < len(levelNames) {
-		return levelNames[l]
-	}
-	return "Level(" + itoa(int(l)) + ")"
-}
+func (l Level) String() string { return enumName(levelNames[:], uint32(l), "Level") }
 
 // LineFlags are per-line flag bits (LFE_LOG_FLAG_*).
 type LineFlags uint32

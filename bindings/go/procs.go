@@ -54,12 +54,7 @@ const (
 
 var procStateNames = [...]string{"pending", "starting", "running", "stopping", "stopped", "exited", "failed"}
 
-func (s ProcState) String() string {
-	if int(s) < len(procStateNames) {
-		return procStateNames[s]
-	}
-	return "ProcState(" + itoa(int(s)) + ")"
-}
+func (s ProcState) String() string { return enumName(procStateNames[:], uint32(s), "ProcState") }
 
 // Label is one key/value label of a process.
 type Label struct {
