@@ -130,7 +130,7 @@ func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscription{}
+	s := &Subscription{popper{from: fromSub}}
 	own(s, &s.owned, unsafe.Pointer(sp), func(p unsafe.Pointer) {
 		C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
 		C.lfe_sub_free((*C.lfe_sub)(p))
@@ -146,7 +146,7 @@ type SubStats struct {
 // Subscription is one subscriber's bounded queue on a Bus. Its methods are safe for concurrent
 // use (LostBefore is exact with one consumer).
 type Subscription struct {
-	owned
+	popper
 }
 
 // Unsubscribe leaves the bus: nothing more is delivered, blocked pops wake, queued events can
@@ -157,27 +157,12 @@ func (s *Subscription) Unsubscribe() error {
 	})
 }
 
-// Close unsubscribes (waking blocked pops), waits for calls in flight and frees the
-// subscription. Later calls return ErrClosed; Close twice is harmless.
-func (s *Subscription) Close() error {
-	_ = s.Unsubscribe()
-	return s.owned.Close()
-}
-
-// TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed.
-func (s *Subscription) TryPop() (Event, error) { return popOne(s.h, s, fromSub, false, 0) }
-
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // Waiting is as in PopBatch.
 func (s *Subscription) Pop(ctx context.Context) (Event, error) {
 	return subWait(ctx, s, s.TryPop, func() (Event, error) {
 		return popOne(s.h, s, fromSub, true, sliceFor(ctx))
 	})
-}
-
-// TryPopBatch pops up to limit waiting events without waiting, crossing cgo once.
-func (s *Subscription) TryPopBatch(limit int) ([]Event, error) {
-	return popBatch(s.h, s, fromSub, limit, false, 0)
 }
 
 // PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.

@@ -203,7 +203,7 @@ type QueueStats struct {
 // Queue is a bounded multi-producer multi-consumer event queue. All methods are safe for
 // concurrent use.
 type Queue struct {
-	owned
+	popper
 }
 
 // NewQueue creates an event queue (lfe_queue_new).
@@ -214,7 +214,7 @@ func NewQueue(opts QueueOptions) (*Queue, error) {
 		max_payload: C.size_t(orDefault(opts.MaxPayload, C.LFE_EVENT_DEFAULT_MAX_PAYLOAD)),
 		overflow:    C.uint32_t(opts.Overflow),
 	}
-	q := &Queue{}
+	q := &Queue{popper{from: fromQueue}}
 	return create(q, &q.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_queue_new(&cfg, (**C.lfe_queue)(unsafe.Pointer(out)))
 	}, func(p unsafe.Pointer) {
@@ -229,13 +229,6 @@ func (q *Queue) Shutdown() error {
 	return q.h.call(q, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_queue_close((*C.lfe_queue)(p))
 	})
-}
-
-// Close shuts the queue down (waking blocked calls), waits for calls in flight and frees it.
-// Later calls return ErrClosed; calling Close twice is harmless.
-func (q *Queue) Close() error {
-	_ = q.Shutdown()
-	return q.owned.Close()
 }
 
 // TryPush pushes one event without waiting. Errors: ErrFull (OverflowReject), ErrInvalid (bad
@@ -282,19 +275,10 @@ func (q *Queue) PushBatch(evs []EventInput) (int, error) {
 	return int(n), err
 }
 
-// TryPop pops one event without waiting. Errors: ErrEmpty, ErrClosed (shut down and drained).
-func (q *Queue) TryPop() (Event, error) { return popOne(q.h, q, fromQueue, false, 0) }
-
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // After Shutdown it returns what is left, then ErrClosed.
 func (q *Queue) Pop(ctx context.Context) (Event, error) {
 	return untilDone(ctx, func() (Event, error) { return popOne(q.h, q, fromQueue, true, sliceFor(ctx)) })
-}
-
-// TryPopBatch pops up to limit events without waiting, crossing cgo once. Errors: ErrEmpty,
-// ErrClosed, ErrInvalid (limit < 1).
-func (q *Queue) TryPopBatch(limit int) ([]Event, error) {
-	return popBatch(q.h, q, fromQueue, limit, false, 0)
 }
 
 // PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
@@ -344,6 +328,35 @@ func drain(ctx context.Context, popBatch func(context.Context, int) ([]Event, er
 			}
 		}
 	}
+}
+
+// popper is what Queue and Subscription share: their handle, which pop exports they call, the
+// pops that do not wait, and a Close that wakes blocked pops first.
+type popper struct {
+	owned
+	from popFrom
+}
+
+// TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed (the queue
+// shut down, or the subscription unsubscribed, and drained).
+func (p *popper) TryPop() (Event, error) { return popOne(p.h, p, p.from, false, 0) }
+
+// TryPopBatch pops up to limit waiting events without waiting, crossing cgo once. Errors:
+// ErrEmpty, ErrClosed, ErrInvalid (limit < 1).
+func (p *popper) TryPopBatch(limit int) ([]Event, error) {
+	return popBatch(p.h, p, p.from, limit, false, 0)
+}
+
+// Close wakes blocked calls (as Queue.Shutdown or Subscription.Unsubscribe), waits for calls in
+// flight and frees the C object. Later calls return ErrClosed; Close twice is harmless.
+func (p *popper) Close() error {
+	_ = p.h.call(p, func(ptr unsafe.Pointer) C.int32_t {
+		if p.from == fromSub {
+			return C.lfe_sub_unsubscribe((*C.lfe_sub)(ptr))
+		}
+		return C.lfe_queue_close((*C.lfe_queue)(ptr))
+	})
+	return p.owned.Close()
 }
 
 // popFrom says whose pop exports a shared pop calls: a Queue's (lfe_queue_*) or a
