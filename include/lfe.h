@@ -279,13 +279,13 @@
 // Record kind of `lfe_rec_lockdep_violation`.
 #define LFE_REC_LOCKDEP_VIOLATION 400
 
-// Record kind of [`lfe_log_error_group`].
+// Record kind of `lfe_log_error_group`.
 #define LFE_REC_LOG_ERROR_GROUP 102
 
-// Record kind of [`lfe_log_line`].
+// Record kind of `lfe_log_line`.
 #define LFE_REC_LOG_LINE 100
 
-// Record kind of [`lfe_log_url`].
+// Record kind of `lfe_log_url`.
 #define LFE_REC_LOG_URL 101
 
 // Record kind of `lfe_proc_record`.

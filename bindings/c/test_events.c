@@ -49,8 +49,7 @@ static void test_queue(void) {
     CHECK_EQ(lfe_queue_new(&cfg, &q), LFE_OK);
 
     lfe_event_input e = ev_in(LFE_EVENT_LOG_LINE, "hello");
-    CHECK_EQ(lfe_queue_push(NULL, &e), LFE_E_NULL);
-    CHECK_EQ(lfe_queue_push(q, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_queue_push, q, &e);
     lfe_event_input big = ev_in(LFE_EVENT_LOG_LINE, "123456789");
     CHECK_EQ(lfe_queue_push(q, &big), LFE_E_TOO_LARGE);
     lfe_event_input bad = ev_in(0, "x");
@@ -156,8 +155,7 @@ static void test_bus(void) {
     CHECK(!readable(fd));
 
     lfe_event_input e = ev_in(LFE_EVENT_LOG_LINE, "line");
-    CHECK_EQ(lfe_bus_publish(NULL, &e), LFE_E_NULL);
-    CHECK_EQ(lfe_bus_publish(bus, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_bus_publish, bus, &e);
     char big[4098];
     memset(big, 'x', sizeof big - 1);
     big[4097] = 0;

@@ -116,13 +116,11 @@ static void test_queue(void) {
         CHECK_EQ(lfe_queue_new(&c, &q), LFE_OK);
     }
     /* NULL handle / out / input. */
-    CHECK_EQ(lfe_queue_push(NULL, &e), LFE_E_NULL);
-    CHECK_EQ(lfe_queue_push(q, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_queue_push, q, &e);
     CHECK_EQ(lfe_queue_push_timeout(NULL, &e, 0), LFE_E_NULL);
     CHECK_EQ(lfe_queue_push_batch(NULL, &e, 1, &n), LFE_E_NULL);
     CHECK_EQ(lfe_queue_push_batch(q, NULL, 1, &n), LFE_E_NULL);
-    CHECK_EQ(lfe_queue_pop(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_queue_pop(q, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_queue_pop, q, &b);
     CHECK_EQ(lfe_queue_pop_batch(q, 4, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_queue_pop_timeout(q, 0, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_queue_pop_batch_timeout(NULL, 1, 0, &b), LFE_E_NULL);
@@ -230,8 +228,7 @@ static void test_bus(void) {
         CHECK_EQ(lfe_bus_subscribe(bus, LFE_EVENT_MASK_ALL, NULL, 0, 1, &s3), LFE_E_TOO_LARGE);
         CHECK(s3 == NULL);
     }
-    CHECK_EQ(lfe_bus_publish(NULL, &e), LFE_E_NULL);
-    CHECK_EQ(lfe_bus_publish(bus, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_bus_publish, bus, &e);
     CHECK_EQ(lfe_bus_publish_batch(bus, NULL, 1), LFE_E_NULL);
     CHECK_EQ(lfe_bus_publish_batch(bus, &e, ABSURD), LFE_E_TOO_LARGE);
     CHECK_EQ(lfe_bus_publish_batch(bus, NULL, 0), LFE_OK);
@@ -251,15 +248,13 @@ static void test_bus(void) {
     CHECK_EQ(bc.published, 0);
     CHECK_EQ(lfe_bus_publish(bus, &e), LFE_OK);
     CHECK_EQ(lfe_bus_publish(bus, &e), LFE_OK); /* s and s2 have capacity 1: one lagged */
-    CHECK_EQ(lfe_sub_pop(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_sub_pop(s, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_sub_pop, s, &b);
     CHECK_EQ(lfe_sub_pop_batch(s, 1, NULL), LFE_E_NULL);
     CHECK_EQ(lfe_sub_pop_timeout(NULL, 0, &b), LFE_E_NULL);
     CHECK_EQ(lfe_sub_pop_batch_timeout(NULL, 1, 0, &b), LFE_E_NULL);
     CHECK_EQ(lfe_sub_stats(NULL, SIZED(sc)), LFE_E_NULL);
     CHECK_EQ(lfe_sub_stats(s, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_sub_fd(NULL, &fd), LFE_E_NULL);
-    CHECK_EQ(lfe_sub_fd(s, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_sub_fd, s, &fd);
     CHECK_EQ(fd, -7);
     CHECK_EQ(lfe_sub_unsubscribe(NULL), LFE_E_NULL);
     CHECK_EQ(lfe_sub_stats(s, SIZED(sc)), LFE_OK);
@@ -360,13 +355,10 @@ static void test_procs(void) {
     CHECK_EQ(lfe_procs_find(p, XB, ABSURD, &b), LFE_E_TOO_LARGE);
     CHECK_EQ(lfe_procs_find(p, NULL, 0, &b), LFE_E_NOT_FOUND);
     CHECK_EQ(lfe_procs_find(p, XB, 1, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_list(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_list(p, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_procs_list, p, &b);
     CHECK(b == NULL);
-    CHECK_EQ(lfe_procs_count(NULL, &n), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_count(p, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_generation(NULL, &g), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_generation(p, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_procs_count, p, &n);
+    CHECK_NULLS(lfe_procs_generation, p, &g);
     CHECK_EQ(lfe_procs_count(p, &n), LFE_OK);
     CHECK_EQ(n, 1);
     lfe_procs_free(p);
@@ -432,13 +424,10 @@ static void test_routes(void) {
     CHECK_EQ(lfe_routes_attribute(r, XB, ABSURD, &b), LFE_E_TOO_LARGE);
     CHECK_EQ(lfe_routes_attribute(r, NULL, 0, &b), LFE_E_NOT_FOUND);
     CHECK_EQ(lfe_routes_attribute(r, XB, 1, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_list(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_list(r, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_routes_list, r, &b);
     CHECK(b == NULL);
-    CHECK_EQ(lfe_routes_count(NULL, &n), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_count(r, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_generation(NULL, &g), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_generation(r, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_routes_count, r, &n);
+    CHECK_NULLS(lfe_routes_generation, r, &g);
     lfe_routes_free(r);
 }
 
@@ -659,15 +648,12 @@ static void test_log(void) {
     q.pattern.len = 2;
     CHECK_EQ(lfe_log_search(l, &q, &b, NULL), LFE_E_NULL);
     CHECK(b == NULL);
-    CHECK_EQ(lfe_log_urls(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_log_urls(l, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_log_errors(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_log_errors(l, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_log_urls, l, &b);
+    CHECK_NULLS(lfe_log_errors, l, &b);
     memset(&st, 0, sizeof st);
     st.size = 3;
     CHECK_EQ(lfe_log_stats(l, &st), LFE_E_INVALID);
-    CHECK_EQ(lfe_log_stats(NULL, &st), LFE_E_NULL);
-    CHECK_EQ(lfe_log_stats(l, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_log_stats, l, &st);
     st.size = sizeof(size_t) + sizeof(uint64_t); /* smaller than the struct: refused */
     CHECK_EQ(lfe_log_stats(l, &st), LFE_E_INVALID);
     CHECK_EQ(st.appended, 0); /* not written */

@@ -37,8 +37,7 @@ static void test_procs(void) {
     uint64_t gen = 0;
     CHECK_EQ(lfe_procs_generation(p, &gen), LFE_OK);
     CHECK_EQ(gen, 1);
-    CHECK_EQ(lfe_procs_generation(NULL, &gen), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_generation(p, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_procs_generation, p, &gen);
 
     lfe_label labels[2];
     labels[0].key = B("team");
@@ -154,8 +153,7 @@ static void test_procs(void) {
         CHECK(r[1].id > r[0].id);
     }
     lfe_batch_free(b);
-    CHECK_EQ(lfe_procs_list(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_list(p, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_procs_list, p, &b);
 
     CHECK_EQ(lfe_procs_remove(p, id), LFE_OK);
     CHECK_EQ(lfe_procs_remove(p, id), LFE_E_NOT_FOUND);
@@ -254,20 +252,17 @@ static void test_routes(void) {
     uint64_t gen = 0;
     CHECK_EQ(lfe_routes_count(r, &n), LFE_OK);
     CHECK_EQ(n, 2);
-    CHECK_EQ(lfe_routes_count(NULL, &n), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_count(r, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_routes_count, r, &n);
     CHECK_EQ(lfe_routes_generation(r, &gen), LFE_OK);
     CHECK_EQ(gen, 4); /* 1 + add + add + replace */
-    CHECK_EQ(lfe_routes_generation(NULL, &gen), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_generation(r, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_routes_generation, r, &gen);
     CHECK_EQ(lfe_routes_list(r, &b), LFE_OK);
     CHECK_EQ(b->count, 2);
     CHECK_EQ(b->next, gen);
     CHECK_EQ(((const lfe_route_record *)b->records)[0].id, a);
     CHECK(beq(((const lfe_route_record *)b->records)[0].path_prefix, "/v2"));
     lfe_batch_free(b);
-    CHECK_EQ(lfe_routes_list(NULL, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_list(r, NULL), LFE_E_NULL);
+    CHECK_NULLS(lfe_routes_list, r, &b);
 
     CHECK_EQ(lfe_routes_remove(r, w), LFE_OK);
     CHECK_EQ(lfe_routes_remove(r, w), LFE_E_NOT_FOUND);
@@ -438,15 +433,9 @@ static void test_limits(void) {
     CHECK_EQ(lfe_procs_new(&pc, &p), LFE_OK);
     lfe_procs_free(p);
     p = NULL;
-    pc.max_procs = LFE_PROCS_MAX_PROCS + 1;
-    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_TOO_LARGE);
-    pc.max_procs = 1;
-    pc.max_labels = LFE_PROCS_MAX_LABELS + 1;
-    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_TOO_LARGE);
-    pc.max_labels = 1;
-    pc.max_field = LFE_PROCS_MAX_FIELD + 1;
-    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_TOO_LARGE);
-    pc.max_field = 0;
+    CHECK_OVER_MAX(lfe_procs_new, pc, p, max_procs, LFE_PROCS_MAX_PROCS, 1);
+    CHECK_OVER_MAX(lfe_procs_new, pc, p, max_labels, LFE_PROCS_MAX_LABELS, 1);
+    CHECK_OVER_MAX(lfe_procs_new, pc, p, max_field, LFE_PROCS_MAX_FIELD, 0);
     CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_INVALID);
     CHECK(p == NULL);
 
@@ -457,12 +446,8 @@ static void test_limits(void) {
     CHECK_EQ(lfe_routes_new(&rc, &r), LFE_OK);
     lfe_routes_free(r);
     r = NULL;
-    rc.max_routes = LFE_ROUTES_MAX_ROUTES + 1;
-    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_TOO_LARGE);
-    rc.max_routes = 1;
-    rc.max_field = LFE_ROUTES_MAX_FIELD + 1;
-    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_TOO_LARGE);
-    rc.max_field = 0;
+    CHECK_OVER_MAX(lfe_routes_new, rc, r, max_routes, LFE_ROUTES_MAX_ROUTES, 1);
+    CHECK_OVER_MAX(lfe_routes_new, rc, r, max_field, LFE_ROUTES_MAX_FIELD, 0);
     CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_INVALID);
     CHECK(r == NULL);
 
@@ -492,20 +477,14 @@ static void test_limits(void) {
         CHECK_EQ(seq, 0);
         CHECK_EQ(lfe_requests_retained_bytes(l, &bytes), LFE_OK);
         CHECK_EQ(bytes, before + 1024 * LFE_REQUESTS_SLOT_BYTES);
-        CHECK_EQ(lfe_requests_retained_bytes(NULL, &bytes), LFE_E_NULL);
-        CHECK_EQ(lfe_requests_retained_bytes(l, NULL), LFE_E_NULL);
+        CHECK_NULLS(lfe_requests_retained_bytes, l, &bytes);
         lfe_requests_free(l);
     }
     l = NULL;
-    qc.capacity = LFE_REQUESTS_MAX_CAPACITY + 1;
-    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
-    qc.capacity = 4;
-    qc.max_routes = LFE_REQUESTS_MAX_ROUTES + 1;
-    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
-    qc.max_routes = 0; /* no per-route stats: valid */
-    qc.max_field = LFE_REQUESTS_MAX_FIELD + 1;
-    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
-    qc.max_field = 16;
+    CHECK_OVER_MAX(lfe_requests_new, qc, l, capacity, LFE_REQUESTS_MAX_CAPACITY, 4);
+    /* then max_routes 0: no per-route stats, valid */
+    CHECK_OVER_MAX(lfe_requests_new, qc, l, max_routes, LFE_REQUESTS_MAX_ROUTES, 0);
+    CHECK_OVER_MAX(lfe_requests_new, qc, l, max_field, LFE_REQUESTS_MAX_FIELD, 16);
     qc.max_bytes = 4 * LFE_REQUESTS_SLOT_BYTES; /* no room for the chunk table */
     CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
     qc.max_field = 0;

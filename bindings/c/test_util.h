@@ -34,6 +34,23 @@ static int t_pass, t_fail; /* per test program */
         }                                                                                \
     } while (0)
 
+/* A call taking a handle and one out-parameter: a NULL handle, and a NULL out, are each
+ * LFE_E_NULL. */
+#define CHECK_NULLS(fn, h, out)                \
+    do {                                       \
+        CHECK_EQ(fn(NULL, out), LFE_E_NULL);   \
+        CHECK_EQ(fn(h, NULL), LFE_E_NULL);     \
+    } while (0)
+
+/* Creating with `cfg.field` one over its maximum `max` is LFE_E_TOO_LARGE (and leaves `h`
+ * alone); `cfg.field` is then set to `ok` for the next check. */
+#define CHECK_OVER_MAX(newfn, cfg, h, field, max, ok)                  \
+    do {                                                               \
+        (cfg).field = (max) + 1;                                       \
+        CHECK_EQ(newfn(&(cfg), &(h)), LFE_E_TOO_LARGE);                \
+        (cfg).field = (ok);                                            \
+    } while (0)
+
 /* Declares `name`: a zeroed `type` (a config, input or counters struct of the ABI) whose leading
  * `size` field holds its size, as every versioned struct is passed in. */
 #define T_SIZED(type, name)            \

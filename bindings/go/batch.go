@@ -1,11 +1,14 @@
 package lfe
 
 /*
+#cgo nocallback lfe_batch_free
+#cgo noescape lfe_batch_free
 #include <lfe.h>
 */
 import "C"
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unsafe"
 )
@@ -47,6 +50,57 @@ func records[R any](b *C.lfe_batch) []R {
 		return nil
 	}
 	return unsafe.Slice((*R)(b.records), int(b.count))
+}
+
+// decode checks that b holds records of kind (one R each) and converts each with dec.
+func decode[R, T any](b *C.lfe_batch, kind C.uint32_t, dec func(v *batchView, r *R) T) ([]T, error) {
+	v, err := openBatch(b, kind, unsafe.Sizeof(*new(R)))
+	if err != nil {
+		return nil, err
+	}
+	recs := records[R](b)
+	out := make([]T, len(recs))
+	for i := range recs {
+		out[i] = dec(v, &recs[i])
+	}
+	return out, nil
+}
+
+// uint64s decodes up to n native-endian uint64s from a byte field (nil when n is 0).
+func uint64s(s string, n int) []uint64 {
+	if n <= 0 {
+		return nil
+	}
+	out := make([]uint64, 0, n)
+	for j := 0; j+8 <= len(s) && len(out) < n; j += 8 {
+		out = append(out, binary.NativeEndian.Uint64([]byte(s[j:j+8])))
+	}
+	return out
+}
+
+// cursors are the next and missed fields of a batch a read returned.
+type cursors struct{ next, missed uint64 }
+
+// fetch makes one call through h that returns an lfe_batch, converts the batch with dec and
+// frees it.
+func fetch[T any](h *handle, owner any, call func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t,
+	dec func(*C.lfe_batch) ([]T, error)) ([]T, cursors, error) {
+	var b *C.lfe_batch
+	if err := h.call(owner, func(p unsafe.Pointer) C.int32_t { return call(p, &b) }); err != nil {
+		return nil, cursors{}, err
+	}
+	defer C.lfe_batch_free(b)
+	items, err := dec(b)
+	return items, cursors{next: uint64(b.next), missed: uint64(b.missed)}, err
+}
+
+// only returns the one item of a lookup's batch: ErrNotFound when it holds none.
+func only[T any](items []T, _ cursors, err error) (T, error) {
+	if err != nil || len(items) != 1 {
+		var zero T
+		return zero, errOr(err, ErrNotFound)
+	}
+	return items[0], nil
 }
 
 // cBytes is the lfe_bytes view of a Go byte slice or string for the duration of one cgo call

@@ -134,31 +134,25 @@ func filledStore(b *testing.B, mk func() logBench) logBench {
 
 // BenchmarkLogTail: copy out the newest 100 lines of a full store.
 func BenchmarkLogTail(b *testing.B) {
-	for _, st := range logStores {
-		b.Run(st.name, func(b *testing.B) {
-			s := filledStore(b, st.make)
-			defer s.Close()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if s.Tail(100) == 0 {
-						panic("empty tail")
-					}
-				}
-			})
-		})
-	}
+	benchFull(b, "empty tail", func(s logBench) int { return s.Tail(100) })
 }
 
 // BenchmarkLogSearch: the newest 50 lines containing "TypeError" in a full store.
 func BenchmarkLogSearch(b *testing.B) {
+	benchFull(b, "no match", func(s logBench) int { return s.Search("TypeError", 50) })
+}
+
+// benchFull runs op in parallel on a full store of each kind; op returns how many lines it
+// copied out, and 0 (what names the failure) stops the run.
+func benchFull(b *testing.B, what string, op func(s logBench) int) {
 	for _, st := range logStores {
 		b.Run(st.name, func(b *testing.B) {
 			s := filledStore(b, st.make)
 			defer s.Close()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if s.Search("TypeError", 50) == 0 {
-						panic("no match")
+					if op(s) == 0 {
+						panic(what)
 					}
 				}
 			})

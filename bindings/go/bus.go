@@ -60,7 +60,8 @@ type BusStats struct {
 
 // Bus is a fan-out event bus: Publish never waits on a subscriber; a full subscription drops
 // its oldest event and counts it (SubStats.Lagged, Event.LostBefore). All methods are safe for
-// concurrent use.
+// concurrent use. Subscriptions outlive Close (they receive nothing more) and must still be
+// closed.
 type Bus struct {
 	owned
 }
@@ -74,20 +75,10 @@ func NewBus(opts BusOptions) (*Bus, error) {
 		max_capacity:    C.size_t(orDefault(opts.MaxCapacity, 1<<20)),
 		max_sub_bytes:   C.size_t(max(opts.MaxSubBytes, 0)), // 0: the library's default
 	}
-	var p *C.lfe_bus
-	if err := statusError(C.lfe_bus_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	b := &Bus{}
-	own(b, &b.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
-	return b, nil
-}
-
-// Close frees the bus after calls in flight. Subscriptions stay valid (they receive nothing
-// more) and must still be closed. Later calls return ErrClosed; Close twice is harmless.
-func (b *Bus) Close() error {
-	b.closeHandle()
-	return nil
+	return create(b, &b.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_bus_new(&cfg, (**C.lfe_bus)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
 }
 
 // Publish publishes one event to every matching subscription without waiting. Errors:
@@ -139,7 +130,7 @@ func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscription{}
+	s := &Subscription{popper{from: fromSub}}
 	own(s, &s.owned, unsafe.Pointer(sp), func(p unsafe.Pointer) {
 		C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
 		C.lfe_sub_free((*C.lfe_sub)(p))
@@ -155,7 +146,7 @@ type SubStats struct {
 // Subscription is one subscriber's bounded queue on a Bus. Its methods are safe for concurrent
 // use (LostBefore is exact with one consumer).
 type Subscription struct {
-	owned
+	popper
 }
 
 // Unsubscribe leaves the bus: nothing more is delivered, blocked pops wake, queued events can
@@ -166,48 +157,12 @@ func (s *Subscription) Unsubscribe() error {
 	})
 }
 
-// Close unsubscribes (waking blocked pops), waits for calls in flight and frees the
-// subscription. Later calls return ErrClosed; Close twice is harmless.
-func (s *Subscription) Close() error {
-	_ = s.Unsubscribe()
-	s.closeHandle()
-	return nil
-}
-
-// TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed.
-func (s *Subscription) TryPop() (Event, error) { return popOne(s.h, s, fromSub, false, 0) }
-
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // Waiting is as in PopBatch.
 func (s *Subscription) Pop(ctx context.Context) (Event, error) {
-	useFD := true
-	for {
-		ev, err := popOne(s.h, s, fromSub, false, 0)
-		if !errors.Is(err, ErrEmpty) {
-			return ev, err
-		}
-		if err := ctx.Err(); err != nil {
-			return Event{}, err
-		}
-		if useFD {
-			err := s.waitReadable(ctx, fdWaitMax)
-			if err == nil || err == errFDWaitMax {
-				continue
-			}
-			if err != errFDWait {
-				return Event{}, err
-			}
-			useFD = false
-		}
-		if ev, err := popOne(s.h, s, fromSub, true, sliceFor(ctx)); !errors.Is(err, ErrTimeout) {
-			return ev, err
-		}
-	}
-}
-
-// TryPopBatch pops up to limit waiting events without waiting, crossing cgo once.
-func (s *Subscription) TryPopBatch(limit int) ([]Event, error) {
-	return popBatch(s.h, s, fromSub, limit, false, 0)
+	return subWait(ctx, s, s.TryPop, func() (Event, error) {
+		return popOne(s.h, s, fromSub, true, sliceFor(ctx))
+	})
 }
 
 // PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
@@ -217,14 +172,23 @@ func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error)
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
+	return subWait(ctx, s, func() ([]Event, error) { return s.TryPopBatch(limit) },
+		func() ([]Event, error) { return s.popBatchC(ctx, limit) })
+}
+
+// subWait returns what try returns unless that is ErrEmpty; then it waits, on the eventfd
+// while that works (see PopBatch), else with waitC (one short wait in C; ErrTimeout: try again),
+// until try has something or ctx is done.
+func subWait[T any](ctx context.Context, s *Subscription, try, waitC func() (T, error)) (T, error) {
+	var none T
 	useFD := true
 	for {
-		evs, err := s.TryPopBatch(limit)
-		if err == nil || !errors.Is(err, ErrEmpty) {
-			return evs, err
+		v, err := try()
+		if !errors.Is(err, ErrEmpty) {
+			return v, err
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return none, err
 		}
 		if useFD {
 			err := s.waitReadable(ctx, fdWaitMax)
@@ -232,12 +196,12 @@ func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error)
 				continue
 			}
 			if err != errFDWait {
-				return nil, err
+				return none, err
 			}
 			useFD = false
 		}
-		if evs, err := s.popBatchC(ctx, limit); !errors.Is(err, ErrTimeout) {
-			return evs, err
+		if v, err := waitC(); !errors.Is(err, ErrTimeout) {
+			return v, err
 		}
 	}
 }

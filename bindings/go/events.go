@@ -178,11 +178,6 @@ func event1(ev *C.lfe_event, buf []byte, keep *C.lfe_batch) Event {
 	return e
 }
 
-func batchEvents(b *C.lfe_batch) ([]Event, error) {
-	defer C.lfe_batch_free(b)
-	return eventsOf(b)
-}
-
 // Overflow is what a full Queue does with a push.
 type Overflow uint32
 
@@ -208,7 +203,7 @@ type QueueStats struct {
 // Queue is a bounded multi-producer multi-consumer event queue. All methods are safe for
 // concurrent use.
 type Queue struct {
-	owned
+	popper
 }
 
 // NewQueue creates an event queue (lfe_queue_new).
@@ -219,16 +214,13 @@ func NewQueue(opts QueueOptions) (*Queue, error) {
 		max_payload: C.size_t(orDefault(opts.MaxPayload, C.LFE_EVENT_DEFAULT_MAX_PAYLOAD)),
 		overflow:    C.uint32_t(opts.Overflow),
 	}
-	var p *C.lfe_queue
-	if err := statusError(C.lfe_queue_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
-	q := &Queue{}
-	own(q, &q.owned, unsafe.Pointer(p), func(p unsafe.Pointer) {
+	q := &Queue{popper{from: fromQueue}}
+	return create(q, &q.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_queue_new(&cfg, (**C.lfe_queue)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) {
 		C.lfe_queue_close((*C.lfe_queue)(p))
 		C.lfe_queue_free((*C.lfe_queue)(p))
 	})
-	return q, nil
 }
 
 // Shutdown closes the queue for pushes (lfe_queue_close): waiters wake, pushes fail with
@@ -237,14 +229,6 @@ func (q *Queue) Shutdown() error {
 	return q.h.call(q, func(p unsafe.Pointer) C.int32_t {
 		return C.lfe_queue_close((*C.lfe_queue)(p))
 	})
-}
-
-// Close shuts the queue down (waking blocked calls), waits for calls in flight and frees it.
-// Later calls return ErrClosed; calling Close twice is harmless.
-func (q *Queue) Close() error {
-	_ = q.Shutdown()
-	q.closeHandle()
-	return nil
 }
 
 // TryPush pushes one event without waiting. Errors: ErrFull (OverflowReject), ErrInvalid (bad
@@ -285,34 +269,16 @@ func (q *Queue) PushBatch(evs []EventInput) (int, error) {
 	}
 	a, arr := eventInputs(evs)
 	defer a.free()
-	var n C.size_t
-	err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_queue_push_batch((*C.lfe_queue)(p), arr, C.size_t(len(evs)), &n)
+	n, err := get(q.h, q, C.size_t(0), func(p unsafe.Pointer, n *C.size_t) C.int32_t {
+		return C.lfe_queue_push_batch((*C.lfe_queue)(p), arr, C.size_t(len(evs)), n)
 	})
 	return int(n), err
 }
 
-// TryPop pops one event without waiting. Errors: ErrEmpty, ErrClosed (shut down and drained).
-func (q *Queue) TryPop() (Event, error) { return popOne(q.h, q, fromQueue, false, 0) }
-
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // After Shutdown it returns what is left, then ErrClosed.
 func (q *Queue) Pop(ctx context.Context) (Event, error) {
-	for {
-		if err := ctx.Err(); err != nil {
-			return Event{}, err
-		}
-		ev, err := popOne(q.h, q, fromQueue, true, sliceFor(ctx))
-		if !errors.Is(err, ErrTimeout) {
-			return ev, err
-		}
-	}
-}
-
-// TryPopBatch pops up to limit events without waiting, crossing cgo once. Errors: ErrEmpty,
-// ErrClosed, ErrInvalid (limit < 1).
-func (q *Queue) TryPopBatch(limit int) ([]Event, error) {
-	return popBatch(q.h, q, fromQueue, limit, false, 0)
+	return untilDone(ctx, func() (Event, error) { return popOne(q.h, q, fromQueue, true, sliceFor(ctx)) })
 }
 
 // PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
@@ -320,13 +286,19 @@ func (q *Queue) PopBatch(ctx context.Context, limit int) ([]Event, error) {
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
+	return untilDone(ctx, func() ([]Event, error) { return popBatch(q.h, q, fromQueue, limit, true, sliceFor(ctx)) })
+}
+
+// untilDone repeats waitC (one short wait in C) while it returns ErrTimeout and ctx is not
+// done; it returns ctx.Err() once ctx is done.
+func untilDone[T any](ctx context.Context, waitC func() (T, error)) (T, error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			var none T
+			return none, err
 		}
-		evs, err := popBatch(q.h, q, fromQueue, limit, true, sliceFor(ctx))
-		if !errors.Is(err, ErrTimeout) {
-			return evs, err
+		if v, err := waitC(); !errors.Is(err, ErrTimeout) {
+			return v, err
 		}
 	}
 }
@@ -356,6 +328,35 @@ func drain(ctx context.Context, popBatch func(context.Context, int) ([]Event, er
 			}
 		}
 	}
+}
+
+// popper is what Queue and Subscription share: their handle, which pop exports they call, the
+// pops that do not wait, and a Close that wakes blocked pops first.
+type popper struct {
+	owned
+	from popFrom
+}
+
+// TryPop pops the oldest waiting event without waiting. Errors: ErrEmpty, ErrClosed (the queue
+// shut down, or the subscription unsubscribed, and drained).
+func (p *popper) TryPop() (Event, error) { return popOne(p.h, p, p.from, false, 0) }
+
+// TryPopBatch pops up to limit waiting events without waiting, crossing cgo once. Errors:
+// ErrEmpty, ErrClosed, ErrInvalid (limit < 1).
+func (p *popper) TryPopBatch(limit int) ([]Event, error) {
+	return popBatch(p.h, p, p.from, limit, false, 0)
+}
+
+// Close wakes blocked calls (as Queue.Shutdown or Subscription.Unsubscribe), waits for calls in
+// flight and frees the C object. Later calls return ErrClosed; Close twice is harmless.
+func (p *popper) Close() error {
+	_ = p.h.call(p, func(ptr unsafe.Pointer) C.int32_t {
+		if p.from == fromSub {
+			return C.lfe_sub_unsubscribe((*C.lfe_sub)(ptr))
+		}
+		return C.lfe_queue_close((*C.lfe_queue)(ptr))
+	})
+	return p.owned.Close()
 }
 
 // popFrom says whose pop exports a shared pop calls: a Queue's (lfe_queue_*) or a
@@ -398,21 +399,17 @@ func popBatch(h *handle, owner any, from popFrom, limit int, wait bool, timeout 
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
-	var b *C.lfe_batch
-	err := h.call(owner, func(p unsafe.Pointer) C.int32_t {
+	evs, _, err := fetch(h, owner, func(p unsafe.Pointer, b **C.lfe_batch) C.int32_t {
 		switch {
 		case from == fromSub && wait:
-			return C.lfe_sub_pop_batch_timeout((*C.lfe_sub)(p), C.size_t(limit), timeout, &b)
+			return C.lfe_sub_pop_batch_timeout((*C.lfe_sub)(p), C.size_t(limit), timeout, b)
 		case from == fromSub:
-			return C.lfe_sub_pop_batch((*C.lfe_sub)(p), C.size_t(limit), &b)
+			return C.lfe_sub_pop_batch((*C.lfe_sub)(p), C.size_t(limit), b)
 		case wait:
-			return C.lfe_queue_pop_batch_timeout((*C.lfe_queue)(p), C.size_t(limit), timeout, &b)
+			return C.lfe_queue_pop_batch_timeout((*C.lfe_queue)(p), C.size_t(limit), timeout, b)
 		default:
-			return C.lfe_queue_pop_batch((*C.lfe_queue)(p), C.size_t(limit), &b)
+			return C.lfe_queue_pop_batch((*C.lfe_queue)(p), C.size_t(limit), b)
 		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return batchEvents(b)
+	}, eventsOf)
+	return evs, err
 }

@@ -15,10 +15,8 @@ import "unsafe"
 
 // Stats reads the queue's counters.
 func (q *Queue) Stats() (QueueStats, error) {
-	var s C.lfe_queue_counters
-	s.size = C.size_t(unsafe.Sizeof(s))
-	err := q.h.call(q, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_queue_stats((*C.lfe_queue)(p), &s)
+	s, err := get(q.h, q, versioned[C.lfe_queue_counters](), func(p unsafe.Pointer, s *C.lfe_queue_counters) C.int32_t {
+		return C.lfe_queue_stats((*C.lfe_queue)(p), s)
 	})
 	return QueueStats{Depth: uint64(s.depth), Pushed: uint64(s.pushed), Popped: uint64(s.popped),
 		Dropped: uint64(s.dropped), Capacity: uint64(s.capacity)}, err
@@ -26,20 +24,16 @@ func (q *Queue) Stats() (QueueStats, error) {
 
 // Stats reads the bus counters.
 func (b *Bus) Stats() (BusStats, error) {
-	var s C.lfe_bus_counters
-	s.size = C.size_t(unsafe.Sizeof(s))
-	err := b.h.call(b, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_bus_stats((*C.lfe_bus)(p), &s)
+	s, err := get(b.h, b, versioned[C.lfe_bus_counters](), func(p unsafe.Pointer, s *C.lfe_bus_counters) C.int32_t {
+		return C.lfe_bus_stats((*C.lfe_bus)(p), s)
 	})
 	return BusStats{Published: uint64(s.published), Subscribers: uint64(s.subscribers)}, err
 }
 
 // Stats reads the subscription's counters.
 func (s *Subscription) Stats() (SubStats, error) {
-	var st C.lfe_sub_counters
-	st.size = C.size_t(unsafe.Sizeof(st))
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_sub_stats((*C.lfe_sub)(p), &st)
+	st, err := get(s.h, s, versioned[C.lfe_sub_counters](), func(p unsafe.Pointer, st *C.lfe_sub_counters) C.int32_t {
+		return C.lfe_sub_stats((*C.lfe_sub)(p), st)
 	})
 	return SubStats{Lagged: uint64(st.lagged), Delivered: uint64(st.delivered), Popped: uint64(st.popped),
 		Depth: uint64(st.depth), Capacity: uint64(st.capacity)}, err

@@ -14,11 +14,7 @@ func payloadOf(i uint64) []byte { return binary.LittleEndian.AppendUint64(nil, i
 func indexOf(p []byte) uint64   { return binary.LittleEndian.Uint64(p) }
 
 func TestQueueBasics(t *testing.T) {
-	q, err := NewQueue(QueueOptions{Capacity: 4, MaxPayload: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	q := mustNew(t, NewQueue, QueueOptions{Capacity: 4, MaxPayload: 16})
 	if _, err := q.TryPop(); !errors.Is(err, ErrEmpty) {
 		t.Fatalf("pop empty: %v", err)
 	}
@@ -64,11 +60,7 @@ func TestQueueBasics(t *testing.T) {
 }
 
 func TestQueueDropOldest(t *testing.T) {
-	q, err := NewQueue(QueueOptions{Capacity: 2, Overflow: OverflowDropOldest})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	q := mustNew(t, NewQueue, QueueOptions{Capacity: 2, Overflow: OverflowDropOldest})
 	for i := range 5 {
 		if err := q.TryPush(EventInput{Type: EventLogLine, Payload: payloadOf(uint64(i))}); err != nil {
 			t.Fatal(err)
@@ -85,11 +77,7 @@ func TestQueueDropOldest(t *testing.T) {
 // every consumer sees each producer's events in the order they were pushed.
 func TestQueueConcurrentProducersConsumers(t *testing.T) {
 	const P, C, N = 4, 3, 2000
-	q, err := NewQueue(QueueOptions{Capacity: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	q := mustNew(t, NewQueue, QueueOptions{Capacity: 64})
 	ctx := context.Background()
 	var pw sync.WaitGroup
 	for p := range P {
@@ -192,11 +180,7 @@ func TestQueueContextAndClose(t *testing.T) {
 }
 
 func mustQueue(t *testing.T) *Queue {
-	q, err := NewQueue(QueueOptions{Capacity: 8, Overflow: OverflowDropOldest})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q
+	return mustNew(t, NewQueue, QueueOptions{Capacity: 8, Overflow: OverflowDropOldest})
 }
 
 func TestQueueUseAfterClose(t *testing.T) {
@@ -217,11 +201,7 @@ func TestQueueUseAfterClose(t *testing.T) {
 }
 
 func TestBusFanOut(t *testing.T) {
-	bus, err := NewBus(BusOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bus.Close()
+	bus := mustNew(t, NewBus, BusOptions{})
 	if _, err := bus.Subscribe(Filter{}, 8); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty filter: %v", err)
 	}

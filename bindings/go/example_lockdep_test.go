@@ -8,10 +8,7 @@ import (
 )
 
 func ExampleLockdep() {
-	v, err := lfe.NewLockdep(lfe.LockdepOptions{})
-	if err != nil {
-		panic(err)
-	}
+	v, _ := lfe.NewLockdep(lfe.LockdepOptions{}) // fails only on bad options
 	defer v.Close()
 	procs, _ := v.Register("procs.mu")
 	logs, _ := v.Register("logs.mu")
@@ -22,7 +19,7 @@ func ExampleLockdep() {
 	_ = v.Release(1, logs)
 	_ = v.Release(1, procs)
 	_ = v.Acquire(2, logs)
-	err = v.Acquire(2, procs)
+	err := v.Acquire(2, procs)
 	fmt.Println(errors.Is(err, lfe.ErrConflict))
 
 	vs, _, _, _ := v.Violations(0)

@@ -7,10 +7,7 @@ import (
 )
 
 func ExampleLogStore() {
-	logs, err := lfe.NewLogStore(lfe.LogStoreOptions{Capacity: 10000})
-	if err != nil {
-		panic(err)
-	}
+	logs, _ := lfe.NewLogStore(lfe.LogStoreOptions{Capacity: 10000}) // fails only on bad options
 	defer logs.Close()
 
 	const web = 1

@@ -8,10 +8,7 @@ import (
 )
 
 func ExampleRequestLog() {
-	reqs, err := lfe.NewRequestLog(lfe.RequestLogOptions{Capacity: 1000})
-	if err != nil {
-		panic(err)
-	}
+	reqs, _ := lfe.NewRequestLog(lfe.RequestLogOptions{Capacity: 1000}) // fails only on bad options
 	defer reqs.Close()
 
 	_, _ = reqs.RecordBatch([]lfe.Request{

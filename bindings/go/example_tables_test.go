@@ -8,10 +8,7 @@ import (
 )
 
 func ExampleProcTable() {
-	procs, err := lfe.NewProcTable(lfe.ProcTableOptions{})
-	if err != nil {
-		panic(err)
-	}
+	procs, _ := lfe.NewProcTable(lfe.ProcTableOptions{}) // fails only on bad options
 	defer procs.Close()
 
 	id, _ := procs.Insert(lfe.ProcessSpec{Name: "web", Command: "npm run dev",
@@ -19,7 +16,7 @@ func ExampleProcTable() {
 	_ = procs.Transition(id, lfe.ProcPending, lfe.ProcStarting, 0)
 	_ = procs.Transition(id, lfe.ProcStarting, lfe.ProcRunning, 0)
 	// A stale compare-and-set loses instead of overwriting.
-	err = procs.Transition(id, lfe.ProcStarting, lfe.ProcRunning, 0)
+	err := procs.Transition(id, lfe.ProcStarting, lfe.ProcRunning, 0)
 	fmt.Println(errors.Is(err, lfe.ErrConflict))
 
 	p, _ := procs.Find("web")
@@ -30,10 +27,7 @@ func ExampleProcTable() {
 }
 
 func ExampleRouteTable() {
-	routes, err := lfe.NewRouteTable(lfe.RouteTableOptions{})
-	if err != nil {
-		panic(err)
-	}
+	routes, _ := lfe.NewRouteTable(lfe.RouteTableOptions{}) // fails only on bad options
 	defer routes.Close()
 
 	_, _ = routes.Add(lfe.RouteSpec{Host: "app.localhost", PathPrefix: "/", Target: "http://127.0.0.1:5173"})

@@ -82,8 +82,40 @@ func own[W any](w *W, o *owned, p unsafe.Pointer, free func(unsafe.Pointer)) {
 	o.cleanup = runtime.AddCleanup(w, func(h *handle) { h.close() }, o.h)
 }
 
+// create calls a C constructor that writes its new object to *out and, on success, gives w
+// (whose embedded owned is o) that object, freed with free.
+func create[W any](w *W, o *owned, newC func(out *unsafe.Pointer) C.int32_t, free func(unsafe.Pointer)) (*W, error) {
+	var p unsafe.Pointer
+	if err := statusError(newC(&p)); err != nil {
+		return nil, err
+	}
+	own(w, o, p, free)
+	return w, nil
+}
+
+// get makes one call through h that writes a T, starting from v, and returns what it wrote.
+func get[T any](h *handle, owner any, v T, f func(p unsafe.Pointer, out *T) C.int32_t) (T, error) {
+	err := h.call(owner, func(p unsafe.Pointer) C.int32_t { return f(p, &v) })
+	return v, err
+}
+
+// versioned returns a zero T with its leading size field set to sizeof(T): every versioned
+// struct of the ABI (configs, counters, stats) starts with a size_t size (README, "ABI notes").
+func versioned[T any]() T {
+	var v T
+	*(*C.size_t)(unsafe.Pointer(&v)) = C.size_t(unsafe.Sizeof(v))
+	return v
+}
+
 // closeHandle closes the handle (waiting for calls in flight) and drops the cleanup.
 func (o *owned) closeHandle() {
 	o.h.close()
 	o.cleanup.Stop()
+}
+
+// Close frees the C object after the calls in flight. Later calls return ErrClosed; calling
+// Close twice is harmless. It always returns nil (the error is io.Closer's).
+func (o *owned) Close() error {
+	o.closeHandle()
+	return nil
 }

@@ -13,6 +13,18 @@ var nameCounter atomic.Uint64
 
 func randName() uint64 { return nameCounter.Add(1) }
 
+// mustNew creates a structure with newX(opts), failing the test on an error, and closes it when
+// the test ends.
+func mustNew[O any, C io.Closer](t testing.TB, newX func(O) (C, error), opts O) C {
+	t.Helper()
+	c, err := newX(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
 // closeRace runs op from several goroutines while Close is called (twice, concurrently): every
 // op either succeeds or fails with a non-panic error, after Close every op returns ErrClosed,
 // and nothing crashes (the race detector and the C library check for use-after-free).
@@ -71,11 +83,7 @@ func closeRace(t *testing.T, c io.Closer, op func() error) {
 // Handles dropped without Close are freed by their cleanup (the backstop); nothing crashes and
 // handles still in use are not affected.
 func TestCleanupBackstop(t *testing.T) {
-	keep, err := NewQueue(QueueOptions{Capacity: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer keep.Close()
+	keep := mustNew(t, NewQueue, QueueOptions{Capacity: 4})
 	for range 50 {
 		q, _ := NewQueue(QueueOptions{Capacity: 4})
 		_ = q.TryPush(EventInput{Type: EventLogLine, Payload: []byte("dropped")})

@@ -59,10 +59,7 @@ const (
 var violationNames = [...]string{"", "recursive", "recursive-read", "order-inversion", "cycle", "release-unheld", "long-hold"}
 
 func (k ViolationKind) String() string {
-	if k > 0 && int(k) < len(violationNames) {
-		return violationNames[k]
-	}
-	return "ViolationKind(" + itoa(int(k)) + ")"
+	return enumName(violationNames[:], uint32(k), "ViolationKind")
 }
 
 // LockID identifies a registered lock class.
@@ -120,20 +117,10 @@ func NewLockdep(opts LockdepOptions) (*Lockdep, error) {
 	if opts.StartDisabled {
 		cfg.start_disabled = 1
 	}
-	var p *C.lfe_lockdep
-	if err := statusError(C.lfe_lockdep_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	v := &Lockdep{}
-	own(v, &v.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })
-	return v, nil
-}
-
-// Close frees the validator after calls in flight; later calls return ErrClosed; Close twice
-// is harmless.
-func (v *Lockdep) Close() error {
-	v.closeHandle()
-	return nil
+	return create(v, &v.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_lockdep_new(&cfg, (**C.lfe_lockdep)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })
 }
 
 // Register registers a lock class by name; the same name gives the same id. Errors:
@@ -175,9 +162,8 @@ func (v *Lockdep) Release(token uint64, id LockID) error {
 
 // Scan reports holds still open longer than LongHold and returns how many there are.
 func (v *Lockdep) Scan() (int, error) {
-	var n C.size_t
-	err := v.h.call(v, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_lockdep_scan((*C.lfe_lockdep)(p), 0, &n)
+	n, err := get(v.h, v, C.size_t(0), func(p unsafe.Pointer, n *C.size_t) C.int32_t {
+		return C.lfe_lockdep_scan((*C.lfe_lockdep)(p), 0, n)
 	})
 	return int(n), err
 }
@@ -185,36 +171,24 @@ func (v *Lockdep) Scan() (int, error) {
 // Violations returns the kept reports with Seq >= since, oldest first, the since for the next
 // call, and how many reports were dropped so far (MaxViolations reached).
 func (v *Lockdep) Violations(since uint64) (vs []Violation, next, dropped uint64, err error) {
-	var b *C.lfe_batch
-	err = v.h.call(v, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_lockdep_violations((*C.lfe_lockdep)(p), C.uint64_t(since), &b)
+	vs, c, err := fetch(v.h, v, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_lockdep_violations((*C.lfe_lockdep)(p), C.uint64_t(since), out)
+	}, func(b *C.lfe_batch) ([]Violation, error) {
+		return decode(b, C.LFE_REC_LOCKDEP_VIOLATION, func(bv *batchView, r *C.lfe_rec_lockdep_violation) Violation {
+			x := Violation{Seq: uint64(r.seq), Kind: ViolationKind(r.kind), Lock: LockID(r.lock_id),
+				LockName: bv.str(r.lock_name), Token: uint64(r.token), Held: time.Duration(r.held_ns),
+				Path: bv.str(r.path), Tokens: uint64s(bv.str(r.tokens), int(r.token_count))}
+			ids := bv.str(r.path_ids)
+			for j := 0; j+4 <= len(ids) && len(x.PathIDs) < int(r.path_len); j += 4 {
+				x.PathIDs = append(x.PathIDs, LockID(binary.NativeEndian.Uint32([]byte(ids[j:j+4]))))
+			}
+			return x
+		})
 	})
 	if err != nil {
 		return nil, since, 0, err
 	}
-	defer C.lfe_batch_free(b)
-	bv, err := openBatch(b, C.LFE_REC_LOCKDEP_VIOLATION, unsafe.Sizeof(C.lfe_rec_lockdep_violation{}))
-	if err != nil {
-		return nil, since, 0, err
-	}
-	recs := records[C.lfe_rec_lockdep_violation](b)
-	vs = make([]Violation, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		x := Violation{Seq: uint64(r.seq), Kind: ViolationKind(r.kind), Lock: LockID(r.lock_id),
-			LockName: bv.str(r.lock_name), Token: uint64(r.token), Held: time.Duration(r.held_ns),
-			Path: bv.str(r.path)}
-		ids := bv.str(r.path_ids)
-		for j := 0; j+4 <= len(ids) && len(x.PathIDs) < int(r.path_len); j += 4 {
-			x.PathIDs = append(x.PathIDs, LockID(binary.NativeEndian.Uint32([]byte(ids[j:j+4]))))
-		}
-		toks := bv.str(r.tokens)
-		for j := 0; j+8 <= len(toks) && len(x.Tokens) < int(r.token_count); j += 8 {
-			x.Tokens = append(x.Tokens, binary.NativeEndian.Uint64([]byte(toks[j:j+8])))
-		}
-		vs[i] = x
-	}
-	return vs, uint64(b.next), uint64(b.missed), nil
+	return vs, c.next, c.missed, nil
 }
 
 // Enable turns checking on (toggle at quiet points).
@@ -234,10 +208,8 @@ func (v *Lockdep) toggle(on bool) error {
 
 // Stats reads the validator's counters.
 func (v *Lockdep) Stats() (LockdepStats, error) {
-	var c C.lfe_lockdep_counters
-	c.size = C.size_t(unsafe.Sizeof(c))
-	err := v.h.call(v, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_lockdep_stats((*C.lfe_lockdep)(p), &c)
+	c, err := get(v.h, v, versioned[C.lfe_lockdep_counters](), func(p unsafe.Pointer, c *C.lfe_lockdep_counters) C.int32_t {
+		return C.lfe_lockdep_stats((*C.lfe_lockdep)(p), c)
 	})
 	return LockdepStats{Locks: uint64(c.locks), Acquires: uint64(c.acquires), Releases: uint64(c.releases),
 		Edges: uint64(c.edges), SlowPaths: uint64(c.slow_paths), Conflicts: uint64(c.conflicts),

@@ -9,11 +9,7 @@ import (
 )
 
 func TestLockdepInversionAndRecursion(t *testing.T) {
-	v, err := NewLockdep(LockdepOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := mustNew(t, NewLockdep, LockdepOptions{})
 	a, _ := v.Register("procs.mu")
 	b, _ := v.Register("logs.mu")
 	if a2, _ := v.Register("procs.mu"); a2 != a || a == b {

@@ -37,7 +37,6 @@ import "C"
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
@@ -69,12 +68,7 @@ const (
 
 var levelNames = [...]string{"unknown", "debug", "info", "warn", "error", "critical"}
 
-func (l Level) String() string {
-	if int(l) < len(levelNames) {
-		return levelNames[l]
-	}
-	return "Level(" + itoa(int(l)) + ")"
-}
+func (l Level) String() string { return enumName(levelNames[:], uint32(l), "Level") }
 
 // LineFlags are per-line flag bits (LFE_LOG_FLAG_*).
 type LineFlags uint32
@@ -193,7 +187,8 @@ type LogStoreOptions struct {
 
 // LogStore is a bounded lock-free ring of log lines with enrichment (level, tags, URLs, error
 // groups) done off the append path. Append never blocks and never reorders a producer's lines.
-// All methods are safe for concurrent use.
+// All methods are safe for concurrent use. Close stops the enrichment worker after it enriched
+// what was appended.
 type LogStore struct {
 	owned
 }
@@ -213,20 +208,10 @@ func NewLogStore(opts LogStoreOptions) (*LogStore, error) {
 	if opts.Manual {
 		cfg.manual = 1
 	}
-	var p *C.lfe_log
-	if err := statusError(C.lfe_log_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	s := &LogStore{}
-	own(s, &s.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_log_free((*C.lfe_log)(p)) })
-	return s, nil
-}
-
-// Close stops the enrichment worker (after it enriched what was appended), waits for calls in
-// flight and frees the store. Later calls return ErrClosed; Close twice is harmless.
-func (s *LogStore) Close() error {
-	s.closeHandle()
-	return nil
+	return create(s, &s.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_log_new(&cfg, (**C.lfe_log)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) { C.lfe_log_free((*C.lfe_log)(p)) })
 }
 
 // Append appends one line and returns its sequence number. Lines longer than MaxLineLen are
@@ -274,9 +259,8 @@ func (s *LogStore) AppendBatch(lines []LogInput) (uint64, error) {
 		}
 		arr = &ins[0]
 	}
-	var first C.uint64_t
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(lines)), &first)
+	first, err := get(s.h, s, C.uint64_t(0), func(p unsafe.Pointer, first *C.uint64_t) C.int32_t {
+		return C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(lines)), first)
 	})
 	return uint64(first), err
 }
@@ -300,9 +284,8 @@ func (s *LogStore) AppendStrings(processID uint64, stream Stream, texts []string
 		}
 		arr = &ins[0]
 	}
-	var first C.uint64_t
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(texts)), &first)
+	first, err := get(s.h, s, C.uint64_t(0), func(p unsafe.Pointer, first *C.uint64_t) C.int32_t {
+		return C.lfe_log_append_batch((*C.lfe_log)(p), arr, C.size_t(len(texts)), first)
 	})
 	return uint64(first), err
 }
@@ -310,16 +293,13 @@ func (s *LogStore) AppendStrings(processID uint64, stream Stream, texts []string
 // Read returns up to limit lines with Seq >= cursor (start with 0), oldest first, the cursor
 // for the next call, and how many lines were evicted before they could be read.
 func (s *LogStore) Read(cursor uint64, limit int) (lines []LogLine, next, missed uint64, err error) {
-	var b *C.lfe_batch
-	err = s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_read((*C.lfe_log)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), &b)
-	})
+	lines, c, err := fetch(s.h, s, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_log_read((*C.lfe_log)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), out)
+	}, linesOf)
 	if err != nil {
 		return nil, cursor, 0, err
 	}
-	defer C.lfe_batch_free(b)
-	lines, err = linesOf(b)
-	return lines, uint64(b.next), uint64(b.missed), err
+	return lines, c.next, c.missed, err
 }
 
 // Tail returns the newest n lines, oldest first.
@@ -331,15 +311,10 @@ func (s *LogStore) TailProcess(processID uint64, n int) ([]LogLine, error) {
 }
 
 func (s *LogStore) tail(n int, has uint32, pid uint64) ([]LogLine, error) {
-	var b *C.lfe_batch
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_tail((*C.lfe_log)(p), C.size_t(max(n, 0)), C.uint32_t(has), C.uint64_t(pid), &b)
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer C.lfe_batch_free(b)
-	return linesOf(b)
+	lines, _, err := fetch(s.h, s, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_log_tail((*C.lfe_log)(p), C.size_t(max(n, 0)), C.uint32_t(has), C.uint64_t(pid), out)
+	}, linesOf)
+	return lines, err
 }
 
 // Search returns the newest matches of q among the retained lines, oldest first. A pattern that
@@ -374,10 +349,8 @@ func (s *LogStore) Search(q Query) ([]LogLine, error) {
 	if errors.Is(err, ErrBadPattern) {
 		msg := "pattern does not compile"
 		if eb != nil {
-			if v, err := openBatch(eb, C.LFE_REC_TEXT, unsafe.Sizeof(C.lfe_rec_text{})); err == nil {
-				if rs := records[C.lfe_rec_text](eb); len(rs) == 1 {
-					msg = v.str(rs[0].text)
-				}
+			if texts, err := textsOf(eb); err == nil && len(texts) == 1 {
+				msg = texts[0]
 			}
 			C.lfe_batch_free(eb)
 		}
@@ -435,26 +408,15 @@ func (s *LogStore) Follow(ctx context.Context, cursor uint64) iter.Seq2[LogLine,
 
 // URLs returns the URLs seen so far, most recently seen first.
 func (s *LogStore) URLs() ([]URL, error) {
-	var b *C.lfe_batch
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_urls((*C.lfe_log)(p), &b)
+	urls, _, err := fetch(s.h, s, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_log_urls((*C.lfe_log)(p), out)
+	}, func(b *C.lfe_batch) ([]URL, error) {
+		return decode(b, C.LFE_REC_LOG_URL, func(v *batchView, r *C.lfe_log_url) URL {
+			return URL{URL: v.str(r.url), ProcessID: uint64(r.process_id), FirstSeen: nsTime(uint64(r.first_seen_ns)),
+				LastSeen: nsTime(uint64(r.last_seen_ns)), Count: uint64(r.count)}
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	defer C.lfe_batch_free(b)
-	v, err := openBatch(b, C.LFE_REC_LOG_URL, unsafe.Sizeof(C.lfe_log_url{}))
-	if err != nil {
-		return nil, err
-	}
-	recs := records[C.lfe_log_url](b)
-	out := make([]URL, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		out[i] = URL{URL: v.str(r.url), ProcessID: uint64(r.process_id), FirstSeen: nsTime(uint64(r.first_seen_ns)),
-			LastSeen: nsTime(uint64(r.last_seen_ns)), Count: uint64(r.count)}
-	}
-	return out, nil
+	return urls, err
 }
 
 // LineURLs returns the URLs of line seq, normalised as in URLs, in order of appearance (empty
@@ -462,62 +424,31 @@ func (s *LogStore) URLs() ([]URL, error) {
 // line is not retained (evicted, not appended yet, or hidden by Clear/ClearProcess) or not
 // enriched yet (see Sync).
 func (s *LogStore) LineURLs(seq uint64) ([]string, error) {
-	var b *C.lfe_batch
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_line_urls((*C.lfe_log)(p), C.uint64_t(seq), &b)
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer C.lfe_batch_free(b)
-	v, err := openBatch(b, C.LFE_REC_TEXT, unsafe.Sizeof(C.lfe_rec_text{}))
-	if err != nil {
-		return nil, err
-	}
-	recs := records[C.lfe_rec_text](b)
-	out := make([]string, len(recs))
-	for i := range recs {
-		out[i] = v.str(recs[i].text)
-	}
-	return out, nil
+	urls, _, err := fetch(s.h, s, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_log_line_urls((*C.lfe_log)(p), C.uint64_t(seq), out)
+	}, textsOf)
+	return urls, err
 }
 
 // Errors returns the recent error groups, oldest first.
 func (s *LogStore) Errors() ([]ErrorGroup, error) {
-	var b *C.lfe_batch
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_errors((*C.lfe_log)(p), &b)
+	groups, _, err := fetch(s.h, s, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_log_errors((*C.lfe_log)(p), out)
+	}, func(b *C.lfe_batch) ([]ErrorGroup, error) {
+		return decode(b, C.LFE_REC_LOG_ERROR_GROUP, func(v *batchView, r *C.lfe_log_error_group) ErrorGroup {
+			return ErrorGroup{ID: uint64(r.id), ProcessID: uint64(r.process_id), Kind: uint32(r.kind), Closed: r.closed != 0,
+				First: nsTime(uint64(r.first_ns)), Last: nsTime(uint64(r.last_ns)), FirstLine: v.str(r.first_line),
+				Seqs: uint64s(v.str(r.seqs), int(r.line_count))}
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	defer C.lfe_batch_free(b)
-	v, err := openBatch(b, C.LFE_REC_LOG_ERROR_GROUP, unsafe.Sizeof(C.lfe_log_error_group{}))
-	if err != nil {
-		return nil, err
-	}
-	recs := records[C.lfe_log_error_group](b)
-	out := make([]ErrorGroup, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		g := ErrorGroup{ID: uint64(r.id), ProcessID: uint64(r.process_id), Kind: uint32(r.kind), Closed: r.closed != 0,
-			First: nsTime(uint64(r.first_ns)), Last: nsTime(uint64(r.last_ns)), FirstLine: v.str(r.first_line)}
-		seqs := v.str(r.seqs)
-		g.Seqs = make([]uint64, 0, int(r.line_count))
-		for j := 0; j+8 <= len(seqs) && len(g.Seqs) < int(r.line_count); j += 8 {
-			g.Seqs = append(g.Seqs, binary.NativeEndian.Uint64([]byte(seqs[j:j+8])))
-		}
-		out[i] = g
-	}
-	return out, nil
+	return groups, err
 }
 
 // Enrich enriches up to maxLines appended lines now (for Manual stores; allowed with a worker
 // too) and returns how many it did.
 func (s *LogStore) Enrich(maxLines int) (int, error) {
-	var n C.size_t
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_enrich((*C.lfe_log)(p), C.size_t(max(maxLines, 0)), &n)
+	n, err := get(s.h, s, C.size_t(0), func(p unsafe.Pointer, n *C.size_t) C.int32_t {
+		return C.lfe_log_enrich((*C.lfe_log)(p), C.size_t(max(maxLines, 0)), n)
 	})
 	return int(n), err
 }
@@ -543,10 +474,8 @@ func (s *LogStore) ClearProcess(processID uint64) error {
 
 // Stats reads the store's counters.
 func (s *LogStore) Stats() (LogStats, error) {
-	var st C.lfe_log_counters
-	st.size = C.size_t(unsafe.Sizeof(st))
-	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_log_stats((*C.lfe_log)(p), &st)
+	st, err := get(s.h, s, versioned[C.lfe_log_counters](), func(p unsafe.Pointer, st *C.lfe_log_counters) C.int32_t {
+		return C.lfe_log_stats((*C.lfe_log)(p), st)
 	})
 	return LogStats{Appended: uint64(st.appended), Bytes: uint64(st.bytes), Evicted: uint64(st.evicted),
 		Truncated: uint64(st.truncated), Enriched: uint64(st.enriched), EnrichLag: uint64(st.enrich_lag),
@@ -554,17 +483,14 @@ func (s *LogStore) Stats() (LogStats, error) {
 }
 
 func linesOf(b *C.lfe_batch) ([]LogLine, error) {
-	v, err := openBatch(b, C.LFE_REC_LOG_LINE, unsafe.Sizeof(C.lfe_log_line{}))
-	if err != nil {
-		return nil, err
-	}
-	recs := records[C.lfe_log_line](b)
-	out := make([]LogLine, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		out[i] = LogLine{Seq: uint64(r.seq), Time: nsTime(uint64(r.ts_ns)), ProcessID: uint64(r.process_id),
+	return decode(b, C.LFE_REC_LOG_LINE, func(v *batchView, r *C.lfe_log_line) LogLine {
+		return LogLine{Seq: uint64(r.seq), Time: nsTime(uint64(r.ts_ns)), ProcessID: uint64(r.process_id),
 			Stream: Stream(r.stream), Level: Level(r.level), Flags: LineFlags(r.flags), Tags: Tags(r.tags),
 			Text: v.str(r.text)}
-	}
-	return out, nil
+	})
+}
+
+// textsOf reads a batch of lfe_rec_text records.
+func textsOf(b *C.lfe_batch) ([]string, error) {
+	return decode(b, C.LFE_REC_TEXT, func(v *batchView, r *C.lfe_rec_text) string { return v.str(r.text) })
 }

@@ -11,11 +11,7 @@ import (
 )
 
 func TestLogStoreBasics(t *testing.T) {
-	s, err := NewLogStore(LogStoreOptions{Capacity: 64, MaxLineLen: 48})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, NewLogStore, LogStoreOptions{Capacity: 64, MaxLineLen: 48})
 	seq, err := s.AppendString(1, Stdout, "  ➜  Local:   http://localhost:5173/")
 	if err != nil || seq != 0 {
 		t.Fatalf("append: %d %v", seq, err)
@@ -98,11 +94,7 @@ func TestLogStoreBasics(t *testing.T) {
 }
 
 func TestLogStoreManualAndEviction(t *testing.T) {
-	s, err := NewLogStore(LogStoreOptions{Capacity: 8, Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, NewLogStore, LogStoreOptions{Capacity: 8, Manual: true})
 	for i := range 20 {
 		if _, err := s.AppendString(1, Stdout, fmt.Sprint("line ", i)); err != nil {
 			t.Fatal(err)
@@ -121,11 +113,7 @@ func TestLogStoreManualAndEviction(t *testing.T) {
 // nothing duplicated, every goroutine's lines in its order, sequences dense.
 func TestLogStoreConcurrentAppendFollow(t *testing.T) {
 	const G, N = 6, 600
-	s, err := NewLogStore(LogStoreOptions{Capacity: G * N})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, NewLogStore, LogStoreOptions{Capacity: G * N})
 	var wg sync.WaitGroup
 	for g := range G {
 		wg.Add(1)
@@ -211,11 +199,7 @@ func TestLogStoreFollowCancelAndClose(t *testing.T) {
 }
 
 func TestLogStoreLineURLs(t *testing.T) {
-	s, err := NewLogStore(LogStoreOptions{Capacity: 4, Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, NewLogStore, LogStoreOptions{Capacity: 4, Manual: true})
 	a, _ := s.AppendString(1, Stdout, "  \x1b[36mhttp://localhost:\x1b[1m5173\x1b[22m/\x1b[39m and ws://[::1]:24678{x}")
 	b, _ := s.AppendString(1, Stdout, "no url")
 	if _, err := s.LineURLs(a); !errors.Is(err, ErrNotFound) {

@@ -54,12 +54,7 @@ const (
 
 var procStateNames = [...]string{"pending", "starting", "running", "stopping", "stopped", "exited", "failed"}
 
-func (s ProcState) String() string {
-	if int(s) < len(procStateNames) {
-		return procStateNames[s]
-	}
-	return "ProcState(" + itoa(int(s)) + ")"
-}
+func (s ProcState) String() string { return enumName(procStateNames[:], uint32(s), "ProcState") }
 
 // Label is one key/value label of a process.
 type Label struct {
@@ -110,20 +105,10 @@ func NewProcTable(opts ProcTableOptions) (*ProcTable, error) {
 		max_labels: C.size_t(orDefault(opts.MaxLabels, 16)),
 		max_field:  C.size_t(orDefault(opts.MaxField, 4096)),
 	}
-	var p *C.lfe_procs
-	if err := statusError(C.lfe_procs_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	t := &ProcTable{}
-	own(t, &t.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_procs_free((*C.lfe_procs)(p)) })
-	return t, nil
-}
-
-// Close frees the table. It waits for calls in flight; later calls return ErrClosed. Calling
-// it twice is harmless.
-func (t *ProcTable) Close() error {
-	t.closeHandle()
-	return nil
+	return create(t, &t.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_procs_new(&cfg, (**C.lfe_procs)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) { C.lfe_procs_free((*C.lfe_procs)(p)) })
 }
 
 // Insert registers a process in state ProcPending and returns its id (ids start at 1 and are
@@ -149,46 +134,36 @@ func (t *ProcTable) Insert(spec ProcessSpec) (uint64, error) {
 		cs.labels = &ls[0]
 		cs.label_count = C.size_t(n)
 	}
-	var id C.uint64_t
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_procs_insert((*C.lfe_procs)(p), cs, &id)
+	id, err := get(t.h, t, C.uint64_t(0), func(p unsafe.Pointer, id *C.uint64_t) C.int32_t {
+		return C.lfe_procs_insert((*C.lfe_procs)(p), cs, id)
 	})
 	return uint64(id), err
 }
 
 // Get returns a copy of process id. Errors: ErrNotFound.
 func (t *ProcTable) Get(id uint64) (Process, error) {
-	var b *C.lfe_batch
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_procs_get((*C.lfe_procs)(p), C.uint64_t(id), &b)
-	})
-	return oneProc(b, err)
+	return only(fetch(t.h, t, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_procs_get((*C.lfe_procs)(p), C.uint64_t(id), out)
+	}, procsOf))
 }
 
 // Find returns a copy of the process named name. Errors: ErrNotFound, ErrTooLarge.
 func (t *ProcTable) Find(name string) (Process, error) {
 	np, nl := cStrPtr(name)
-	var b *C.lfe_batch
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_procs_find((*C.lfe_procs)(p), np, nl, &b)
-	})
+	found, c, err := fetch(t.h, t, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_procs_find((*C.lfe_procs)(p), np, nl, out)
+	}, procsOf)
 	runtime.KeepAlive(name)
-	return oneProc(b, err)
+	return only(found, c, err)
 }
 
 // List returns every process from one consistent snapshot, sorted by id, and that snapshot's
 // generation.
 func (t *ProcTable) List() ([]Process, uint64, error) {
-	var b *C.lfe_batch
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_procs_list((*C.lfe_procs)(p), &b)
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	defer C.lfe_batch_free(b)
-	ps, err := procsOf(b)
-	return ps, uint64(b.next), err
+	found, c, err := fetch(t.h, t, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_procs_list((*C.lfe_procs)(p), out)
+	}, procsOf)
+	return found, c.next, err
 }
 
 // Transition moves process id from state from to state to (a compare-and-set). exitCode must
@@ -217,9 +192,8 @@ func (t *ProcTable) Remove(id uint64) error {
 
 // Len returns the number of processes.
 func (t *ProcTable) Len() (int, error) {
-	var n C.size_t
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_procs_count((*C.lfe_procs)(p), &n)
+	n, err := get(t.h, t, C.size_t(0), func(p unsafe.Pointer, n *C.size_t) C.int32_t {
+		return C.lfe_procs_count((*C.lfe_procs)(p), n)
 	})
 	return int(n), err
 }
@@ -227,35 +201,15 @@ func (t *ProcTable) Len() (int, error) {
 // Generation returns the table's generation: it changes on every write and never goes
 // backwards, so "changed since G?" is one cheap call.
 func (t *ProcTable) Generation() (uint64, error) {
-	var g C.uint64_t
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_procs_generation((*C.lfe_procs)(p), &g)
+	g, err := get(t.h, t, C.uint64_t(0), func(p unsafe.Pointer, g *C.uint64_t) C.int32_t {
+		return C.lfe_procs_generation((*C.lfe_procs)(p), g)
 	})
 	return uint64(g), err
 }
 
-func oneProc(b *C.lfe_batch, err error) (Process, error) {
-	if err != nil {
-		return Process{}, err
-	}
-	defer C.lfe_batch_free(b)
-	ps, err := procsOf(b)
-	if err != nil || len(ps) != 1 {
-		return Process{}, errOr(err, ErrNotFound)
-	}
-	return ps[0], nil
-}
-
 func procsOf(b *C.lfe_batch) ([]Process, error) {
-	v, err := openBatch(b, C.LFE_REC_PROC, unsafe.Sizeof(C.lfe_proc_record{}))
-	if err != nil {
-		return nil, err
-	}
-	recs := records[C.lfe_proc_record](b)
-	out := make([]Process, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		out[i] = Process{
+	return decode(b, C.LFE_REC_PROC, func(v *batchView, r *C.lfe_proc_record) Process {
+		return Process{
 			ID:       uint64(r.id),
 			Name:     v.str(r.name),
 			Command:  v.str(r.command),
@@ -268,8 +222,7 @@ func procsOf(b *C.lfe_batch) ([]Process, error) {
 			Started:  nsTime(uint64(r.start_ns)),
 			Ended:    nsTime(uint64(r.end_ns)),
 		}
-	}
-	return out, nil
+	})
 }
 
 // decodeLabels reads labels encoded as (u32 LE key_len, key, u32 LE value_len, value)*.

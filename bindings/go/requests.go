@@ -86,20 +86,10 @@ func NewRequestLog(opts RequestLogOptions) (*RequestLog, error) {
 		max_field:  C.size_t(orDefault(opts.MaxField, 4096)),
 		max_bytes:  C.size_t(opts.MaxBytes), // 0: the library default
 	}
-	var p *C.lfe_requests
-	if err := statusError(C.lfe_requests_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	l := &RequestLog{}
-	own(l, &l.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_requests_free((*C.lfe_requests)(p)) })
-	return l, nil
-}
-
-// Close frees the log after calls in flight; later calls return ErrClosed; Close twice is
-// harmless.
-func (l *RequestLog) Close() error {
-	l.closeHandle()
-	return nil
+	return create(l, &l.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_requests_new(&cfg, (**C.lfe_requests)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) { C.lfe_requests_free((*C.lfe_requests)(p)) })
 }
 
 func requestIns(rs []Request) (*cArena, *C.lfe_request_in) {
@@ -135,9 +125,8 @@ func requestIns(rs []Request) (*cArena, *C.lfe_request_in) {
 func (l *RequestLog) Record(r Request) (uint64, error) {
 	a, in := requestIns([]Request{r})
 	defer a.free()
-	var seq C.uint64_t
-	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_requests_record((*C.lfe_requests)(p), in, &seq)
+	seq, err := get(l.h, l, C.uint64_t(0), func(p unsafe.Pointer, seq *C.uint64_t) C.int32_t {
+		return C.lfe_requests_record((*C.lfe_requests)(p), in, seq)
 	})
 	return uint64(seq), err
 }
@@ -148,9 +137,8 @@ func (l *RequestLog) Record(r Request) (uint64, error) {
 func (l *RequestLog) RecordBatch(rs []Request) (uint64, error) {
 	a, in := requestIns(rs)
 	defer a.free()
-	var first C.uint64_t
-	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_requests_record_batch((*C.lfe_requests)(p), in, C.size_t(len(rs)), &first)
+	first, err := get(l.h, l, C.uint64_t(0), func(p unsafe.Pointer, first *C.uint64_t) C.int32_t {
+		return C.lfe_requests_record_batch((*C.lfe_requests)(p), in, C.size_t(len(rs)), first)
 	})
 	return uint64(first), err
 }
@@ -158,72 +146,51 @@ func (l *RequestLog) RecordBatch(rs []Request) (uint64, error) {
 // Read returns up to limit requests after cursor (start with 0), oldest first, the cursor for
 // the next call, and how many requests after cursor were evicted before this call reached them.
 func (l *RequestLog) Read(cursor uint64, limit int) (reqs []Request, next, missed uint64, err error) {
-	var b *C.lfe_batch
-	err = l.h.call(l, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_requests_read((*C.lfe_requests)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), &b)
-	})
+	reqs, c, err := fetch(l.h, l, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_requests_read((*C.lfe_requests)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), out)
+	}, requestsOf)
 	if err != nil {
 		return nil, cursor, 0, err
 	}
-	defer C.lfe_batch_free(b)
-	reqs, err = requestsOf(b)
-	return reqs, uint64(b.next), uint64(b.missed), err
+	return reqs, c.next, c.missed, err
 }
 
 // Recent returns the last n requests still in the ring, oldest first, and the cursor after the
 // newest.
 func (l *RequestLog) Recent(n int) ([]Request, uint64, error) {
-	var b *C.lfe_batch
-	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_requests_recent((*C.lfe_requests)(p), C.size_t(max(n, 0)), &b)
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	defer C.lfe_batch_free(b)
-	rs, err := requestsOf(b)
-	return rs, uint64(b.next), err
+	reqs, c, err := fetch(l.h, l, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_requests_recent((*C.lfe_requests)(p), C.size_t(max(n, 0)), out)
+	}, requestsOf)
+	return reqs, c.next, err
 }
 
 // RouteStats returns the counters of route routeID (0: unrouted). Errors: ErrNotFound (no
 // request recorded for it).
 func (l *RequestLog) RouteStats(routeID uint64) (RequestStats, error) {
-	var s C.lfe_request_stats
-	s.size = C.size_t(unsafe.Sizeof(s))
-	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_requests_route_stats((*C.lfe_requests)(p), C.uint64_t(routeID), &s)
+	s, err := get(l.h, l, versioned[C.lfe_request_stats](), func(p unsafe.Pointer, s *C.lfe_request_stats) C.int32_t {
+		return C.lfe_requests_route_stats((*C.lfe_requests)(p), C.uint64_t(routeID), s)
 	})
-	return statsOf(&s), err
+	return statsOf(s), err
 }
 
 // GlobalStats returns the counters over every request.
 func (l *RequestLog) GlobalStats() (RequestStats, error) {
-	var s C.lfe_request_stats
-	s.size = C.size_t(unsafe.Sizeof(s))
-	err := l.h.call(l, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_requests_global_stats((*C.lfe_requests)(p), &s)
+	s, err := get(l.h, l, versioned[C.lfe_request_stats](), func(p unsafe.Pointer, s *C.lfe_request_stats) C.int32_t {
+		return C.lfe_requests_global_stats((*C.lfe_requests)(p), s)
 	})
-	return statsOf(&s), err
+	return statsOf(s), err
 }
 
-func statsOf(s *C.lfe_request_stats) RequestStats {
+func statsOf(s C.lfe_request_stats) RequestStats {
 	return RequestStats{Requests: uint64(s.requests), Errors: uint64(s.errors), Bytes: uint64(s.bytes),
 		P50: time.Duration(s.p50_ns), P90: time.Duration(s.p90_ns), P99: time.Duration(s.p99_ns)}
 }
 
 func requestsOf(b *C.lfe_batch) ([]Request, error) {
-	v, err := openBatch(b, C.LFE_REC_REQUEST, unsafe.Sizeof(C.lfe_request_record{}))
-	if err != nil {
-		return nil, err
-	}
-	recs := records[C.lfe_request_record](b)
-	out := make([]Request, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		out[i] = Request{Seq: uint64(r.seq), Time: nsTime(uint64(r.time_ns)), Duration: time.Duration(r.duration_ns),
+	return decode(b, C.LFE_REC_REQUEST, func(v *batchView, r *C.lfe_request_record) Request {
+		return Request{Seq: uint64(r.seq), Time: nsTime(uint64(r.time_ns)), Duration: time.Duration(r.duration_ns),
 			Bytes: uint64(r.bytes), ProcessID: uint64(r.process_id), RouteID: uint64(r.route_id),
 			Status: uint32(r.status), Flags: RequestFlags(r.flags), Method: v.str(r.method),
 			Host: v.str(r.host), Path: v.str(r.path), TraceID: v.str(r.trace_id)}
-	}
-	return out, nil
+	})
 }

@@ -10,11 +10,7 @@ import (
 )
 
 func TestRequestLogBasics(t *testing.T) {
-	l, err := NewRequestLog(RequestLogOptions{Capacity: 8, MaxField: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := mustNew(t, NewRequestLog, RequestLogOptions{Capacity: 8, MaxField: 64})
 	seq, err := l.Record(Request{Method: "GET", Host: "app.localhost", Path: "/api", Status: 200,
 		Duration: 3 * time.Millisecond, Bytes: 100, RouteID: 1, ProcessID: 2, TraceID: "t1", Flags: ReqXHR})
 	if err != nil || seq != 0 {

@@ -69,20 +69,10 @@ func NewRouteTable(opts RouteTableOptions) (*RouteTable, error) {
 		max_routes: C.size_t(orDefault(opts.MaxRoutes, 1024)),
 		max_field:  C.size_t(orDefault(opts.MaxField, 2048)),
 	}
-	var p *C.lfe_routes
-	if err := statusError(C.lfe_routes_new(&cfg, &p)); err != nil {
-		return nil, err
-	}
 	t := &RouteTable{}
-	own(t, &t.owned, unsafe.Pointer(p), func(p unsafe.Pointer) { C.lfe_routes_free((*C.lfe_routes)(p)) })
-	return t, nil
-}
-
-// Close frees the table. It waits for calls in flight; later calls return ErrClosed. Calling
-// it twice is harmless.
-func (t *RouteTable) Close() error {
-	t.closeHandle()
-	return nil
+	return create(t, &t.owned, func(out *unsafe.Pointer) C.int32_t {
+		return C.lfe_routes_new(&cfg, (**C.lfe_routes)(unsafe.Pointer(out)))
+	}, func(p unsafe.Pointer) { C.lfe_routes_free((*C.lfe_routes)(p)) })
 }
 
 func routeSpecArena(s *RouteSpec) (*cArena, *C.lfe_route_spec) {
@@ -104,9 +94,8 @@ func routeSpecArena(s *RouteSpec) (*cArena, *C.lfe_route_spec) {
 func (t *RouteTable) Add(spec RouteSpec) (uint64, error) {
 	a, cs := routeSpecArena(&spec)
 	defer a.free()
-	var id C.uint64_t
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_routes_add((*C.lfe_routes)(p), cs, &id)
+	id, err := get(t.h, t, C.uint64_t(0), func(p unsafe.Pointer, id *C.uint64_t) C.int32_t {
+		return C.lfe_routes_add((*C.lfe_routes)(p), cs, id)
 	})
 	return uint64(id), err
 }
@@ -129,11 +118,9 @@ func (t *RouteTable) Remove(id uint64) error {
 
 // Get returns route id. Errors: ErrNotFound.
 func (t *RouteTable) Get(id uint64) (Route, error) {
-	var b *C.lfe_batch
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_routes_get((*C.lfe_routes)(p), C.uint64_t(id), &b)
-	})
-	return oneRoute(b, err)
+	return only(fetch(t.h, t, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_routes_get((*C.lfe_routes)(p), C.uint64_t(id), out)
+	}, routesOf))
 }
 
 // Lookup returns the route for a request to (host, path): the longest matching prefix among
@@ -141,13 +128,12 @@ func (t *RouteTable) Get(id uint64) (Route, error) {
 func (t *RouteTable) Lookup(host, path string) (Route, error) {
 	hp, hl := cStrPtr(host)
 	pp, pl := cStrPtr(path)
-	var b *C.lfe_batch
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_routes_lookup((*C.lfe_routes)(p), hp, hl, pp, pl, &b)
-	})
+	found, c, err := fetch(t.h, t, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_routes_lookup((*C.lfe_routes)(p), hp, hl, pp, pl, out)
+	}, routesOf)
 	runtime.KeepAlive(host)
 	runtime.KeepAlive(path)
-	return oneRoute(b, err)
+	return only(found, c, err)
 }
 
 // Attribute returns the route a URL belongs to (and so its ProcessID): the route whose
@@ -155,34 +141,26 @@ func (t *RouteTable) Lookup(host, path string) (Route, error) {
 // same host:port. Errors: ErrNotFound.
 func (t *RouteTable) Attribute(url string) (Route, error) {
 	up, ul := cStrPtr(url)
-	var b *C.lfe_batch
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_routes_attribute((*C.lfe_routes)(p), up, ul, &b)
-	})
+	found, c, err := fetch(t.h, t, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_routes_attribute((*C.lfe_routes)(p), up, ul, out)
+	}, routesOf)
 	runtime.KeepAlive(url)
-	return oneRoute(b, err)
+	return only(found, c, err)
 }
 
 // List returns every route from one consistent snapshot, sorted by id, and the snapshot's
 // generation.
 func (t *RouteTable) List() ([]Route, uint64, error) {
-	var b *C.lfe_batch
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_routes_list((*C.lfe_routes)(p), &b)
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	defer C.lfe_batch_free(b)
-	rs, err := routesOf(b)
-	return rs, uint64(b.next), err
+	found, c, err := fetch(t.h, t, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_routes_list((*C.lfe_routes)(p), out)
+	}, routesOf)
+	return found, c.next, err
 }
 
 // Len returns the number of routes.
 func (t *RouteTable) Len() (int, error) {
-	var n C.size_t
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_routes_count((*C.lfe_routes)(p), &n)
+	n, err := get(t.h, t, C.size_t(0), func(p unsafe.Pointer, n *C.size_t) C.int32_t {
+		return C.lfe_routes_count((*C.lfe_routes)(p), n)
 	})
 	return int(n), err
 }
@@ -190,35 +168,15 @@ func (t *RouteTable) Len() (int, error) {
 // Generation returns the table's generation (starts at 1, changes on every write, never goes
 // backwards).
 func (t *RouteTable) Generation() (uint64, error) {
-	var g C.uint64_t
-	err := t.h.call(t, func(p unsafe.Pointer) C.int32_t {
-		return C.lfe_routes_generation((*C.lfe_routes)(p), &g)
+	g, err := get(t.h, t, C.uint64_t(0), func(p unsafe.Pointer, g *C.uint64_t) C.int32_t {
+		return C.lfe_routes_generation((*C.lfe_routes)(p), g)
 	})
 	return uint64(g), err
 }
 
-func oneRoute(b *C.lfe_batch, err error) (Route, error) {
-	if err != nil {
-		return Route{}, err
-	}
-	defer C.lfe_batch_free(b)
-	rs, err := routesOf(b)
-	if err != nil || len(rs) != 1 {
-		return Route{}, errOr(err, ErrNotFound)
-	}
-	return rs[0], nil
-}
-
 func routesOf(b *C.lfe_batch) ([]Route, error) {
-	v, err := openBatch(b, C.LFE_REC_ROUTE, unsafe.Sizeof(C.lfe_route_record{}))
-	if err != nil {
-		return nil, err
-	}
-	recs := records[C.lfe_route_record](b)
-	out := make([]Route, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		out[i] = Route{ID: uint64(r.id), RouteSpec: RouteSpec{
+	return decode(b, C.LFE_REC_ROUTE, func(v *batchView, r *C.lfe_route_record) Route {
+		return Route{ID: uint64(r.id), RouteSpec: RouteSpec{
 			Host:       v.str(r.host),
 			PathPrefix: v.str(r.path_prefix),
 			Target:     v.str(r.target),
@@ -226,6 +184,5 @@ func routesOf(b *C.lfe_batch) ([]Route, error) {
 			ProcessID:  uint64(r.process_id),
 			ProxyPort:  uint16(r.proxy_port),
 		}}
-	}
-	return out, nil
+	})
 }

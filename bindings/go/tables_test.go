@@ -8,11 +8,7 @@ import (
 )
 
 func TestProcTableBasics(t *testing.T) {
-	pt, err := NewProcTable(ProcTableOptions{MaxProcs: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pt.Close()
+	pt := mustNew(t, NewProcTable, ProcTableOptions{MaxProcs: 4})
 	id, err := pt.Insert(ProcessSpec{Name: "web", Command: "npm run dev", Cwd: "/app",
 		Labels: []Label{{"port", "3000"}, {"", "empty-key"}, {"bin", "\xff\x00"}}})
 	if err != nil || id != 1 {
@@ -84,11 +80,7 @@ func TestProcTableBasics(t *testing.T) {
 }
 
 func TestRouteTableBasics(t *testing.T) {
-	rt, err := NewRouteTable(RouteTableOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
+	rt := mustNew(t, NewRouteTable, RouteTableOptions{})
 	api, err := rt.Add(RouteSpec{Host: "App.localhost", PathPrefix: "/api", Target: "http://127.0.0.1:8080", ProcessID: 7, ProxyPort: 3000})
 	if err != nil {
 		t.Fatal(err)
@@ -139,11 +131,7 @@ func TestRouteTableBasics(t *testing.T) {
 // Many goroutines insert, transition and list at once: every insert gets a distinct id, every
 // listed snapshot is sorted and complete for its generation order, nothing is lost.
 func TestProcTableConcurrent(t *testing.T) {
-	pt, err := NewProcTable(ProcTableOptions{MaxProcs: 10000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pt.Close()
+	pt := mustNew(t, NewProcTable, ProcTableOptions{MaxProcs: 10000})
 	const G, N = 8, 100
 	var wg sync.WaitGroup
 	ids := make([][]uint64, G)

@@ -7,6 +7,15 @@ import (
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// enumName is the String of an enum value v: its entry in names, or Type(v) when it has none
+// (out of range, or an empty entry).
+func enumName(names []string, v uint32, typ string) string {
+	if int(v) < len(names) && names[v] != "" {
+		return names[v]
+	}
+	return typ + "(" + itoa(int(v)) + ")"
+}
+
 func orDefault(v, def int) int {
 	if v <= 0 {
 		return def

@@ -32,7 +32,7 @@
 //! newer host asking for something this library lacks gets `LFE_E_INVALID`, not a silent no).
 //! Out: the library writes `min(size, sizeof)` bytes, never more, and sets `size` to that.
 
-use crate::guard::{call_or, Res, Status};
+use crate::guard::{call, call_or, Res, Status};
 use crate::status::*;
 use std::mem::{size_of, MaybeUninit};
 use std::sync::Arc;
@@ -98,6 +98,86 @@ pub(crate) fn put<T>(p: *mut T, v: T) -> Res {
     slot(p)?.write(v);
     Ok(())
 }
+
+/// The body of an export that acts on a handle and reports only a status: `f` runs on the
+/// borrowed handle inside the panic guard; what it returns on success is dropped.
+#[inline]
+pub(crate) fn on<H, T, E: Into<Status>>(p: *const H, f: impl FnOnce(&H) -> Result<T, E>) -> i32 {
+    call(|| f(arg(p)?).map(drop).map_err(Into::into))
+}
+
+/// [`on`] for an action that cannot fail.
+#[inline]
+pub(crate) fn on_ok<H>(p: *const H, f: impl FnOnce(&H)) -> i32 {
+    call(|| {
+        f(arg(p)?);
+        Ok(())
+    })
+}
+
+/// The body of an export that computes one result from a handle: the handle and the
+/// out-parameter are checked before `f` runs (so a result that owns something, a batch, is
+/// never made for a NULL `out`), and `*out` is written only when `f` succeeds.
+#[inline]
+pub(crate) fn fill<H, T, E: Into<Status>>(
+    p: *const H,
+    out: *mut T,
+    f: impl FnOnce(&H) -> Result<T, E>,
+) -> i32 {
+    call(|| {
+        let h = arg(p)?;
+        let out = slot(out)?;
+        out.write(f(h).map_err(Into::into)?);
+        Ok(())
+    })
+}
+
+/// The body of every `_new` export: checks `out`, reads the versioned config (NULL: the
+/// defaults), builds the handle with `make` and hands it to C.
+#[inline]
+pub(crate) fn create<C: Versioned, H: Handle>(
+    cfg: *const C,
+    out: *mut *mut H,
+    make: impl FnOnce(C) -> Res<H>,
+) -> i32 {
+    call(|| {
+        let out = slot(out)?;
+        let h = make(versioned(cfg)?)?;
+        new_handle(out, h);
+        Ok(())
+    })
+}
+
+/// The body of a counters export: checks the handle and the versioned out-parameter, then
+/// writes what `f` reads by the size rule.
+#[inline]
+pub(crate) fn counters<H, T: Versioned>(p: *const H, out: *mut T, f: impl FnOnce(&H) -> T) -> i32 {
+    call(|| {
+        let (h, out) = (arg(p)?, versioned_out(out)?);
+        out.write(f(h));
+        Ok(())
+    })
+}
+
+/// Implements, for a config struct whose fields mirror the core's config of the same names,
+/// `Default` (the core's defaults, `size` = `sizeof`) and the conversion to the core's config:
+/// one field list serves both directions.
+macro_rules! mirror_config {
+    ($c:ident => $core:path { $($f:ident),+ $(,)? }) => {
+        impl Default for $c {
+            fn default() -> Self {
+                let d = <$core>::default();
+                $c { size: std::mem::size_of::<Self>(), $($f: d.$f),+ }
+            }
+        }
+        impl From<$c> for $core {
+            fn from(c: $c) -> Self {
+                Self { $($f: c.$f),+ }
+            }
+        }
+    };
+}
+pub(crate) use mirror_config;
 
 /// A `#[repr(C)]` struct that starts with a `size_t size` field and can grow (module docs, "One
 /// size rule").

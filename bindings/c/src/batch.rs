@@ -105,12 +105,21 @@ pub struct lfe_rec_text {
     pub text: lfe_bytes,
 }
 
-impl Record for lfe_rec_text {
-    const KIND: u32 = kinds::LFE_REC_TEXT;
-    fn rebase(&mut self, base: *const u8) {
-        self.text.rebase(base);
-    }
+record!(lfe_rec_text, kinds::LFE_REC_TEXT, text);
+
+/// Implements [`Record`] for a record type: its kind, and its `lfe_bytes` fields, which
+/// [`BatchBuilder::finish`] rebases onto the batch's byte buffer.
+macro_rules! record {
+    ($t:ty, $kind:expr, $($field:ident),+ $(,)?) => {
+        impl $crate::batch::Record for $t {
+            const KIND: u32 = $kind;
+            fn rebase(&mut self, base: *const u8) {
+                $(self.$field.rebase(base);)+
+            }
+        }
+    };
 }
+pub(crate) use record;
 
 /// A `#[repr(C)]` record type that can live in an `lfe_batch`.
 pub trait Record: 'static {
@@ -186,6 +195,22 @@ impl<R: Record> BatchBuilder<R> {
     /// True when no record was pushed.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
+    }
+
+    /// A finished batch of `items`, each added with `push`, with its `next` and `missed` fields.
+    pub(crate) fn of<T>(
+        items: &[T],
+        push: impl Fn(&mut Self, &T),
+        next: u64,
+        missed: u64,
+    ) -> *mut lfe_batch {
+        let mut b = Self::with_capacity(items.len(), 0);
+        for x in items {
+            push(&mut b, x);
+        }
+        b.set_next(next);
+        b.set_missed(missed);
+        b.finish()
     }
 
     /// Sets the `next` metadata field.

@@ -3,7 +3,7 @@
 
 use crate::args::*;
 use crate::batch::lfe_batch;
-use crate::guard::call;
+use crate::guard::{call, Res};
 use crate::queue::{inputs, lfe_event_input, pop, pops_handle, Take};
 use lfe::event::{BusConfig, Event, EventBus, Filter, Subscription};
 use std::time::Duration;
@@ -104,10 +104,8 @@ pops_handle!(lfe_sub, unsubscribe);
 /// `cfg` must be NULL or a valid config; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut lfe_bus) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
-        let bus = EventBus::new(BusConfig {
+    create(cfg, out, |c| {
+        let inner = EventBus::new(BusConfig {
             max_payload: c.max_payload,
             max_subscribers: c.max_subscribers,
             max_capacity: c.max_capacity,
@@ -117,8 +115,7 @@ pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut 
                 c.max_sub_bytes
             },
         })?;
-        new_handle(out, lfe_bus { inner: bus });
-        Ok(())
+        Ok(lfe_bus { inner })
     })
 }
 
@@ -184,10 +181,8 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
 /// `bus` must be a live bus; `ev` a valid input.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_publish(bus: *const lfe_bus, ev: *const lfe_event_input) -> i32 {
-    call(|| {
-        let (bus, ev) = (arg(bus)?, arg(ev)?.as_input()?);
-        bus.inner.publish(&ev)?;
-        Ok(())
+    on(bus, |bus| -> Res<_> {
+        Ok(bus.inner.publish(&arg(ev)?.as_input()?)?)
     })
 }
 
@@ -206,10 +201,8 @@ pub unsafe extern "C" fn lfe_bus_publish_batch(
     evs: *const lfe_event_input,
     n: usize,
 ) -> i32 {
-    call(|| {
-        let (bus, evs) = (arg(bus)?, inputs(evs, n)?);
-        bus.inner.publish_batch(&evs)?;
-        Ok(())
+    on(bus, |bus| -> Res<_> {
+        Ok(bus.inner.publish_batch(&inputs(evs, n)?)?)
     })
 }
 
@@ -223,15 +216,13 @@ pub unsafe extern "C" fn lfe_bus_publish_batch(
 /// `bus` must be a live bus; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_counters) -> i32 {
-    call(|| {
-        let (h, out) = (arg(bus)?, versioned_out(out)?);
+    counters(bus, out, |h| {
         let s = h.inner.stats();
-        out.write(lfe_bus_counters {
+        lfe_bus_counters {
             size: 0,
             published: s.published,
             subscribers: s.subscribers,
-        });
-        Ok(())
+        }
     })
 }
 
@@ -248,10 +239,7 @@ pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_co
 /// `sub` must be a live subscription.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
-    call(|| {
-        arg(sub)?.inner.unsubscribe();
-        Ok(())
-    })
+    on_ok(sub, |s| s.inner.unsubscribe())
 }
 
 /// Unsubscribes (if not done yet) and frees the subscription, its queued events and its
@@ -357,12 +345,7 @@ pub unsafe extern "C" fn lfe_sub_pop_batch_timeout(
 /// `sub` must be a live subscription; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_fd(sub: *const lfe_sub, out: *mut i32) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let fd = arg(sub)?.inner.fd()?;
-        out.write(fd);
-        Ok(())
-    })
+    fill(sub, out, |s| s.inner.fd())
 }
 
 /// Reads the subscription's counters (lagged, delivered, popped, depth, capacity).
@@ -375,17 +358,15 @@ pub unsafe extern "C" fn lfe_sub_fd(sub: *const lfe_sub, out: *mut i32) -> i32 {
 /// `sub` must be a live subscription; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_counters) -> i32 {
-    call(|| {
-        let (h, out) = (arg(sub)?, versioned_out(out)?);
+    counters(sub, out, |h| {
         let s = h.inner.stats();
-        out.write(lfe_sub_counters {
+        lfe_sub_counters {
             size: 0,
             lagged: s.lagged,
             delivered: s.delivered,
             popped: s.popped,
             depth: s.depth,
             capacity: s.capacity,
-        });
-        Ok(())
+        }
     })
 }

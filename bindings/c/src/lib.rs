@@ -6,7 +6,8 @@
 //!   versioned structs, out-parameters), with the contract that makes it sound written once;
 //! * `version` — `lfe_version`, `lfe_abi_version` and the version macros;
 //! * `batch` — `lfe_batch`, the one result object every query returns;
-//! * one file per structure (`log`, `procs`, `routes`, `requests`, `queue`, `bus`, `lockdep`).
+//! * one file per structure (`log`, with its reading side in `log_read`; `procs`, `routes`,
+//!   `requests`, `queue`, `bus`, `lockdep`).
 //!
 //! No logic lives here that a Rust user would not also get from the safe API.
 #![allow(non_camel_case_types)]
@@ -23,6 +24,7 @@ pub mod version;
 pub mod bus;
 pub mod lockdep;
 pub mod log;
+pub mod log_read;
 pub mod procs;
 pub mod queue;
 pub mod requests;

@@ -8,8 +8,8 @@
 //! (`LFE_REC_LOCKDEP_VIOLATION`); see that struct for the encoding of the path and tokens.
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
-use crate::guard::call;
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
+use crate::guard::{call, Res};
 use lfe::lockdep::{Config, Kind, Validator, Violation};
 
 versioned_structs!(lfe_lockdep_config, lfe_lockdep_counters);
@@ -128,15 +128,14 @@ pub struct lfe_rec_lockdep_violation {
     pub tokens: lfe_bytes,
 }
 
-impl Record for lfe_rec_lockdep_violation {
-    const KIND: u32 = LFE_REC_LOCKDEP_VIOLATION;
-    fn rebase(&mut self, base: *const u8) {
-        self.lock_name.rebase(base);
-        self.path.rebase(base);
-        self.path_ids.rebase(base);
-        self.tokens.rebase(base);
-    }
-}
+record!(
+    lfe_rec_lockdep_violation,
+    LFE_REC_LOCKDEP_VIOLATION,
+    lock_name,
+    path,
+    path_ids,
+    tokens
+);
 
 /// Counters written by `lfe_lockdep_stats`.
 #[repr(C)]
@@ -212,12 +211,10 @@ pub unsafe extern "C" fn lfe_lockdep_new(
     cfg: *const lfe_lockdep_config,
     out: *mut *mut lfe_lockdep,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
-        let inner = Validator::new(c.to_config())?;
-        new_handle(out, lfe_lockdep { inner });
-        Ok(())
+    create(cfg, out, |c| {
+        Ok(lfe_lockdep {
+            inner: Validator::new(c.to_config())?,
+        })
     })
 }
 
@@ -251,13 +248,8 @@ pub unsafe extern "C" fn lfe_lockdep_register(
     len: usize,
     out_id: *mut u32,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let out = slot(out_id)?;
-        let name = bytes(name, len)?;
-        let id = v.inner.register(name)?;
-        out.write(id);
-        Ok(())
+    fill(v, out_id, |v| -> Res<_> {
+        Ok(v.inner.register(bytes(name, len)?)?)
     })
 }
 
@@ -333,14 +325,12 @@ pub unsafe extern "C" fn lfe_lockdep_release(
     id: u32,
     now_ns: u64,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let r = if now_ns == 0 {
+    on(v, |v| {
+        if now_ns == 0 {
             v.inner.release(token, id)
         } else {
             v.inner.release_at(token, id, now_ns)
-        };
-        Ok(r?)
+        }
     })
 }
 
@@ -359,16 +349,12 @@ pub unsafe extern "C" fn lfe_lockdep_scan(
     now_ns: u64,
     out_count: *mut usize,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let out = slot(out_count)?;
-        let n = if now_ns == 0 {
+    fill(v, out_count, |v| {
+        Res::Ok(if now_ns == 0 {
             v.inner.scan()
         } else {
             v.inner.scan_at(now_ns)
-        };
-        out.write(n);
-        Ok(())
+        })
     })
 }
 
@@ -388,18 +374,10 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
     since: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let v = arg(v)?;
-        let out = slot(out)?;
+    fill(v, out, |v| {
         let (list, next) = v.inner.violations_since(since);
-        let mut b = BatchBuilder::with_capacity(list.len(), list.len() * 64);
-        for x in &list {
-            push_violation(&mut b, x);
-        }
-        b.set_next(next);
-        b.set_missed(v.inner.stats().violations_dropped);
-        out.write(b.finish());
-        Ok(())
+        let dropped = v.inner.stats().violations_dropped;
+        Res::Ok(BatchBuilder::of(&list, push_violation, next, dropped))
     })
 }
 
@@ -414,10 +392,7 @@ pub unsafe extern "C" fn lfe_lockdep_violations(
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
-    call(|| {
-        arg(v)?.inner.enable();
-        Ok(())
-    })
+    on_ok(v, |v| v.inner.enable())
 }
 
 /// Turns checking off: every call then costs one relaxed load and records nothing.
@@ -430,10 +405,7 @@ pub unsafe extern "C" fn lfe_lockdep_enable(v: *const lfe_lockdep) -> i32 {
 /// `v` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_lockdep_disable(v: *const lfe_lockdep) -> i32 {
-    call(|| {
-        arg(v)?.inner.disable();
-        Ok(())
-    })
+    on_ok(v, |v| v.inner.disable())
 }
 
 /// Writes the validator's counters.
@@ -449,10 +421,9 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
     v: *const lfe_lockdep,
     out: *mut lfe_lockdep_counters,
 ) -> i32 {
-    call(|| {
-        let (v, out) = (arg(v)?, versioned_out(out)?);
+    counters(v, out, |v| {
         let s = v.inner.stats();
-        let c = lfe_lockdep_counters {
+        lfe_lockdep_counters {
             size: 0,
             locks: s.locks,
             acquires: s.acquires,
@@ -463,9 +434,7 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
             violations: s.violations,
             violations_dropped: s.violations_dropped,
             holding_tokens: s.holding_tokens,
-        };
-        out.write(c);
-        Ok(())
+        }
     })
 }
 

@@ -1,23 +1,22 @@
 //! C ABI of the log store (`lfe::log`): `lfe_log_*`.
 //!
 //! A thin layer over [`lfe::log::LogStore`]: argument checks, enum range checks and copying
-//! results into one `lfe_batch` per call. Records: [`lfe_log_line`] (`LFE_REC_LOG_LINE`),
-//! [`lfe_log_url`] (`LFE_REC_LOG_URL`), [`lfe_log_error_group`] (`LFE_REC_LOG_ERROR_GROUP`);
-//! `lfe_log_line_urls` gives `LFE_REC_TEXT` records.
-//!
-//! One documented exception to "out-params are written only on success": `lfe_log_search`'s
-//! optional `err_out` is written only when the call fails with `LFE_E_BAD_PATTERN`, with one
-//! `LFE_REC_TEXT` record holding the pattern compiler's message (no thread-local last error).
+//! results into one `lfe_batch` per call. This file holds the store itself (constants, config,
+//! creation, appends, enrichment, counters, clearing); [`crate::log_read`] holds the calls that
+//! read lines, URLs and error groups back, and their record types.
+
+// The reading side's items, under this module's path too (`lfe_capi::log::lfe_log_read`...).
+pub use crate::log_read::*;
 
 use crate::args::*;
-use crate::batch::{kinds::LFE_REC_TEXT, lfe_batch, lfe_bytes, lfe_rec_text, BatchBuilder, Record};
+use crate::batch::{kinds::LFE_REC_TEXT, lfe_bytes};
 use crate::guard::{call, Res, Status};
 use crate::status::*;
 use lfe::log::enrich::Level;
 use lfe::log::errors::GroupConfig;
-use lfe::log::{level_from_u8, Config, Input, LogLine, LogStore, Query, Stream};
+use lfe::log::{Config, Input, LogStore, Stream};
 
-versioned_structs!(lfe_log_config, lfe_log_query, lfe_log_counters);
+versioned_structs!(lfe_log_config, lfe_log_counters);
 
 /// Stream: standard output.
 pub const LFE_LOG_STDOUT: u32 = 0;
@@ -73,16 +72,16 @@ pub const LFE_LOG_SEARCH_CASE_INSENSITIVE: u32 = 2;
 /// Search flag: only lines of `process_id`.
 pub const LFE_LOG_SEARCH_HAS_PROCESS: u32 = 4;
 
-/// Record kind of [`lfe_log_line`].
+/// Record kind of `lfe_log_line`.
 pub const LFE_REC_LOG_LINE: u32 = 100;
-/// Record kind of [`lfe_log_url`].
+/// Record kind of `lfe_log_url`.
 pub const LFE_REC_LOG_URL: u32 = 101;
-/// Record kind of [`lfe_log_error_group`].
+/// Record kind of `lfe_log_error_group`.
 pub const LFE_REC_LOG_ERROR_GROUP: u32 = 102;
 
 /// Opaque log store handle.
 pub struct lfe_log {
-    inner: LogStore,
+    pub(crate) inner: LogStore,
 }
 
 impl Handle for lfe_log {}
@@ -214,42 +213,6 @@ pub struct lfe_log_input {
     pub text: lfe_bytes,
 }
 
-/// A search for `lfe_log_search`. Set `size = sizeof(lfe_log_query)`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct lfe_log_query {
-    pub size: usize,
-    /// Regular expression (UTF-8, regex-automata syntax) or literal bytes.
-    pub pattern: lfe_bytes,
-    /// LFE_LOG_SEARCH_* bits.
-    pub flags: u32,
-    /// Only lines whose detected level is at least this (LFE_LOG_LEVEL_*).
-    pub min_level: u32,
-    /// With LFE_LOG_SEARCH_HAS_PROCESS: only this process's lines.
-    pub process_id: u64,
-    /// Only lines with since_ns <= ts_ns.
-    pub since_ns: u64,
-    /// Only lines with ts_ns <= until_ns (0: no bound).
-    pub until_ns: u64,
-    /// At most this many lines, the newest matches (0: no limit).
-    pub limit: u64,
-}
-
-impl Default for lfe_log_query {
-    fn default() -> Self {
-        lfe_log_query {
-            size: std::mem::size_of::<Self>(),
-            pattern: lfe_bytes::EMPTY,
-            flags: 0,
-            min_level: 0,
-            process_id: 0,
-            since_ns: 0,
-            until_ns: 0,
-            limit: 0,
-        }
-    }
-}
-
 /// Counters of a store (`lfe_log_stats`). Set `size` before the call; the library writes at
 /// most `size` bytes and sets `size` to the bytes it wrote (README, "ABI notes").
 #[repr(C)]
@@ -268,106 +231,8 @@ pub struct lfe_log_counters {
     pub unreclaimed_bytes: u64,
 }
 
-/// A log line (`LFE_REC_LOG_LINE`).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct lfe_log_line {
-    pub seq: u64,
-    pub ts_ns: u64,
-    pub process_id: u64,
-    /// LFE_LOG_STDOUT / STDERR / SYSTEM.
-    pub stream: u32,
-    /// LFE_LOG_LEVEL_*.
-    pub level: u32,
-    /// LFE_LOG_FLAG_* bits.
-    pub flags: u32,
-    /// LFE_LOG_TAG_* bits.
-    pub tags: u32,
-    pub text: lfe_bytes,
-}
-
-impl Record for lfe_log_line {
-    const KIND: u32 = LFE_REC_LOG_LINE;
-    fn rebase(&mut self, base: *const u8) {
-        self.text.rebase(base);
-    }
-}
-
-/// A URL seen in the log (`LFE_REC_LOG_URL`).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct lfe_log_url {
-    /// Normalised URL.
-    pub url: lfe_bytes,
-    /// Process that printed it first.
-    pub process_id: u64,
-    pub first_seen_ns: u64,
-    pub last_seen_ns: u64,
-    pub count: u64,
-}
-
-impl Record for lfe_log_url {
-    const KIND: u32 = LFE_REC_LOG_URL;
-    fn rebase(&mut self, base: *const u8) {
-        self.url.rebase(base);
-    }
-}
-
-/// An error group (`LFE_REC_LOG_ERROR_GROUP`).
-///
-/// `seqs` holds `line_count` native-endian `uint64_t` sequences (first is the starting line).
-/// Its bytes are not guaranteed to be 8-byte aligned: copy them out with `memcpy`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct lfe_log_error_group {
-    pub id: u64,
-    pub process_id: u64,
-    /// One of `LFE_ERROR_KIND_*`.
-    pub kind: u32,
-    /// 1 when the group can take no more lines.
-    pub closed: u32,
-    pub first_ns: u64,
-    pub last_ns: u64,
-    pub first_seq: u64,
-    pub last_seq: u64,
-    pub line_count: u64,
-    /// Text of the first line (ANSI stripped).
-    pub first_line: lfe_bytes,
-    /// `line_count * 8` bytes: the sequences, as native-endian u64.
-    pub seqs: lfe_bytes,
-}
-
-impl Record for lfe_log_error_group {
-    const KIND: u32 = LFE_REC_LOG_ERROR_GROUP;
-    fn rebase(&mut self, base: *const u8) {
-        self.first_line.rebase(base);
-        self.seqs.rebase(base);
-    }
-}
-
 fn stream_of(v: u32) -> Res<Stream> {
     Stream::from_u32(v).ok_or(Status(LFE_E_INVALID))
-}
-
-fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
-    let total: usize = lines.iter().map(|l| l.text.len()).sum();
-    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
-    for l in lines {
-        let text = b.bytes(&l.text);
-        b.push(lfe_log_line {
-            seq: l.seq,
-            ts_ns: l.ts_ns,
-            process_id: l.process_id,
-            stream: l.stream as u32,
-            level: l.level as u32,
-            flags: l.flags,
-            tags: l.tags,
-            text,
-        });
-    }
-    b.set_next(next);
-    b.set_missed(missed);
-    b.finish()
 }
 
 /// Creates a log store.
@@ -389,12 +254,10 @@ fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
 /// or writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut lfe_log) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?.to_config()?;
-        let store = LogStore::new(c)?;
-        new_handle(out, lfe_log { inner: store });
-        Ok(())
+    create(cfg, out, |c| {
+        Ok(lfe_log {
+            inner: LogStore::new(c.to_config()?)?,
+        })
     })
 }
 
@@ -483,227 +346,6 @@ pub unsafe extern "C" fn lfe_log_append_batch(
     })
 }
 
-/// Cursor read: up to `max` lines with seq >= `cursor` (start with 0), oldest first.
-/// `batch->next` is the cursor for the next call; `batch->missed` counts lines evicted before
-/// they could be read.
-///
-/// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
-/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (`cursor` beyond the end: greater
-/// than the sequence the next append will get; such a cursor is not one this store gave out,
-/// and reading with it would wait silently).
-/// Thread safety: safe to call concurrently.
-///
-/// # Safety
-/// `log` is a live store; `out` is writable.
-#[no_mangle]
-pub unsafe extern "C" fn lfe_log_read(
-    log: *const lfe_log,
-    cursor: u64,
-    max: usize,
-    out: *mut *mut lfe_batch,
-) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
-        let r = log.inner.read(cursor, max)?;
-        out.write(lines_batch(&r.lines, r.next, r.missed));
-        Ok(())
-    })
-}
-
-/// The newest `n` lines (only of `process_id` when `has_process` is 1), oldest first.
-///
-/// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
-/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_INVALID` (has_process not 0/1).
-/// Thread safety: safe to call concurrently.
-///
-/// # Safety
-/// `log` is a live store; `out` is writable.
-#[no_mangle]
-pub unsafe extern "C" fn lfe_log_tail(
-    log: *const lfe_log,
-    n: usize,
-    has_process: u32,
-    process_id: u64,
-    out: *mut *mut lfe_batch,
-) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
-        let p = match has_process {
-            0 => None,
-            1 => Some(process_id),
-            _ => return Err(Status(LFE_E_INVALID)),
-        };
-        let lines = log.inner.tail(n, p);
-        out.write(lines_batch(&lines, 0, 0));
-        Ok(())
-    })
-}
-
-/// Searches the retained lines; returns the newest `limit` matches, oldest first.
-///
-/// Ownership: on success `*out` receives a batch of `lfe_log_line`. On `LFE_E_BAD_PATTERN`
-/// only, and only if `err_out` is not NULL, `*err_out` receives a batch with one
-/// `LFE_REC_TEXT` record: the compiler's message (free it with `lfe_batch_free`). This is the
-/// one exception to "out-params only on success".
-/// Errors: `LFE_E_NULL` (log, query or out NULL; pattern NULL with len > 0), `LFE_E_INVALID`
-/// (query size, unknown flag bits, min_level out of range), `LFE_E_TOO_LARGE` (pattern longer
-/// than max_pattern_len), `LFE_E_BAD_PATTERN` (does not compile).
-/// Thread safety: safe to call concurrently.
-///
-/// # Safety
-/// `log` is a live store; `q` points to a valid `lfe_log_query`; `out` is writable; `err_out`
-/// is NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn lfe_log_search(
-    log: *const lfe_log,
-    q: *const lfe_log_query,
-    out: *mut *mut lfe_batch,
-    err_out: *mut *mut lfe_batch,
-) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
-        let q = versioned_arg(q)?;
-        let all =
-            LFE_LOG_SEARCH_LITERAL | LFE_LOG_SEARCH_CASE_INSENSITIVE | LFE_LOG_SEARCH_HAS_PROCESS;
-        if q.flags & !all != 0 || q.min_level > LFE_LOG_LEVEL_CRITICAL {
-            return Err(Status(LFE_E_INVALID));
-        }
-        let pattern = q.pattern.input()?;
-        let query = Query {
-            pattern,
-            literal: q.flags & LFE_LOG_SEARCH_LITERAL != 0,
-            case_insensitive: q.flags & LFE_LOG_SEARCH_CASE_INSENSITIVE != 0,
-            process_id: (q.flags & LFE_LOG_SEARCH_HAS_PROCESS != 0).then_some(q.process_id),
-            min_level: level_from_u8(q.min_level as u8),
-            since_ns: q.since_ns,
-            until_ns: q.until_ns,
-            limit: usize::try_from(q.limit).unwrap_or(usize::MAX),
-        };
-        match log.inner.search(&query) {
-            Ok(lines) => {
-                out.write(lines_batch(&lines, 0, 0));
-                Ok(())
-            }
-            Err(lfe::Error::BadPattern(msg)) => {
-                if let Some(o) = out_opt(err_out) {
-                    let mut b = BatchBuilder::<lfe_rec_text>::new();
-                    let t = b.bytes(msg.as_bytes());
-                    b.push(lfe_rec_text { text: t });
-                    o.write(b.finish());
-                }
-                Err(Status(LFE_E_BAD_PATTERN))
-            }
-            Err(e) => Err(Status::from(e)),
-        }
-    })
-}
-
-/// The URLs seen so far, most recently seen first.
-///
-/// Ownership: `*out` receives a batch of `lfe_log_url`; free it with `lfe_batch_free`.
-/// Errors: `LFE_E_NULL` (log or out NULL).
-/// Thread safety: safe to call concurrently; never waits on appends or enrichment.
-///
-/// # Safety
-/// `log` is a live store; `out` is writable.
-#[no_mangle]
-pub unsafe extern "C" fn lfe_log_urls(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
-        let urls = log.inner.urls();
-        let mut b = BatchBuilder::<lfe_log_url>::new();
-        for u in &urls {
-            let url = b.bytes(&u.url);
-            b.push(lfe_log_url {
-                url,
-                process_id: u.process_id,
-                first_seen_ns: u.first_seen_ns,
-                last_seen_ns: u.last_seen_ns,
-                count: u.count,
-            });
-        }
-        out.write(b.finish());
-        Ok(())
-    })
-}
-
-/// The URLs of one line: those found in line `seq`, normalised like `lfe_log_urls`' entries,
-/// in order of appearance, one `LFE_REC_TEXT` record (`lfe_rec_text`) each; an empty batch
-/// when the enriched line has none. A line keeps the URLs whose encoding fits in its own length
-/// plus 16 bytes (in practice all; `lfe_log_urls` lists every one).
-///
-/// Ownership: on success `*out` receives a batch of `lfe_rec_text`; free it with
-/// `lfe_batch_free`. The URL bytes are copies, valid until then.
-/// Errors: `LFE_E_NULL` (log or out NULL); `LFE_E_NOT_FOUND` when line `seq` is not retained
-/// (evicted, not appended yet, or hidden by `lfe_log_clear`/`lfe_log_clear_process`) or not
-/// enriched yet (`LFE_LOG_FLAG_ENRICHED` not set; `lfe_log_sync` enriches every line appended
-/// before it). `*out` is left untouched on error.
-/// Thread safety: safe to call concurrently; never waits on appends or enrichment.
-///
-/// # Safety
-/// `log` is a live store; `out` is writable.
-#[no_mangle]
-pub unsafe extern "C" fn lfe_log_line_urls(
-    log: *const lfe_log,
-    seq: u64,
-    out: *mut *mut lfe_batch,
-) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
-        let urls = log.inner.line_urls(seq).ok_or(Status(LFE_E_NOT_FOUND))?;
-        let mut b = BatchBuilder::<lfe_rec_text>::new();
-        for u in &urls {
-            let text = b.bytes(u);
-            b.push(lfe_rec_text { text });
-        }
-        out.write(b.finish());
-        Ok(())
-    })
-}
-
-/// Recent error groups, oldest first.
-///
-/// Ownership: `*out` receives a batch of `lfe_log_error_group`; free it with `lfe_batch_free`.
-/// Errors: `LFE_E_NULL` (log or out NULL).
-/// Thread safety: safe to call concurrently; never waits on appends or enrichment.
-///
-/// # Safety
-/// `log` is a live store; `out` is writable.
-#[no_mangle]
-pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_batch) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let log = arg(log)?;
-        let groups = log.inner.error_groups();
-        let mut b = BatchBuilder::<lfe_log_error_group>::new();
-        for g in &groups {
-            let first_line = b.bytes(&g.first_line);
-            let raw: Vec<u8> = g.seqs.iter().flat_map(|s| s.to_ne_bytes()).collect();
-            let seqs = b.bytes(&raw);
-            b.push(lfe_log_error_group {
-                id: g.id,
-                process_id: g.process_id,
-                kind: g.kind as u32,
-                closed: g.closed as u32,
-                first_ns: g.first_ns,
-                last_ns: g.last_ns,
-                first_seq: g.seqs.first().copied().unwrap_or(0),
-                last_seq: g.seqs.last().copied().unwrap_or(0),
-                line_count: g.seqs.len() as u64,
-                first_line,
-                seqs,
-            });
-        }
-        out.write(b.finish());
-        Ok(())
-    })
-}
-
 /// Reads the store's counters into `*out`. Set `out->size` to `sizeof(lfe_log_counters)`;
 /// `out->size` is set to the bytes written (README, "ABI notes": versioned structs).
 ///
@@ -715,10 +357,9 @@ pub unsafe extern "C" fn lfe_log_errors(log: *const lfe_log, out: *mut *mut lfe_
 /// `log` is a live store; `out` points to `out->size` writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_counters) -> i32 {
-    call(|| {
-        let (log, out) = (arg(log)?, versioned_out(out)?);
+    counters(log, out, |log| {
         let s = log.inner.stats();
-        out.write(lfe_log_counters {
+        lfe_log_counters {
             size: 0,
             appended: s.appended,
             bytes: s.bytes,
@@ -729,8 +370,7 @@ pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_co
             inline_enriched: s.inline_enriched,
             capacity: s.capacity,
             unreclaimed_bytes: s.unreclaimed_bytes,
-        });
-        Ok(())
+        }
     })
 }
 
@@ -769,10 +409,7 @@ pub unsafe extern "C" fn lfe_log_enrich(
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
-    call(|| {
-        arg(log)?.inner.sync();
-        Ok(())
-    })
+    on_ok(log, |log| log.inner.sync())
 }
 
 /// Hides every line appended before this call and forgets URLs and error groups. Sequences
@@ -786,10 +423,7 @@ pub unsafe extern "C" fn lfe_log_sync(log: *const lfe_log) -> i32 {
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
-    call(|| {
-        arg(log)?.inner.clear();
-        Ok(())
-    })
+    on_ok(log, |log| log.inner.clear())
 }
 
 /// Hides the retained lines of `process_id` and forgets its URLs and error groups.
@@ -802,10 +436,7 @@ pub unsafe extern "C" fn lfe_log_clear(log: *const lfe_log) -> i32 {
 /// `log` is a live store.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_clear_process(log: *const lfe_log, process_id: u64) -> i32 {
-    call(|| {
-        arg(log)?.inner.clear_process(process_id);
-        Ok(())
-    })
+    on_ok(log, |log| log.inner.clear_process(process_id))
 }
 
 // The C constants equal the Rust ones (checked at compile time).

@@ -5,7 +5,7 @@
 //! `u32 key_len (little-endian), key bytes, u32 value_len (little-endian), value bytes`.
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::LFE_E_INVALID;
 use lfe::table::process::{ProcConfig, ProcState, ProcTable, Process, ProcessSpec};
@@ -71,17 +71,7 @@ pub struct lfe_procs_config {
     pub max_field: usize,
 }
 
-impl Default for lfe_procs_config {
-    fn default() -> Self {
-        let d = ProcConfig::default();
-        lfe_procs_config {
-            size: std::mem::size_of::<Self>(),
-            max_procs: d.max_procs,
-            max_labels: d.max_labels,
-            max_field: d.max_field,
-        }
-    }
-}
+mirror_config!(lfe_procs_config => ProcConfig { max_procs, max_labels, max_field });
 
 /// One label of an `lfe_proc_spec`.
 #[repr(C)]
@@ -128,15 +118,7 @@ pub struct lfe_proc_record {
     pub labels: lfe_bytes,
 }
 
-impl Record for lfe_proc_record {
-    const KIND: u32 = LFE_REC_PROC;
-    fn rebase(&mut self, base: *const u8) {
-        self.name.rebase(base);
-        self.command.rebase(base);
-        self.cwd.rebase(base);
-        self.labels.rebase(base);
-    }
-}
+record!(lfe_proc_record, LFE_REC_PROC, name, command, cwd, labels);
 
 fn push(b: &mut BatchBuilder<lfe_proc_record>, p: &Process) {
     let mut enc = Vec::new();
@@ -170,6 +152,23 @@ fn one(p: &Process) -> *mut lfe_batch {
     b.finish()
 }
 
+/// Copies an export's process spec argument.
+fn spec_of(spec: *const lfe_proc_spec) -> Res<ProcessSpec> {
+    let s = arg(spec)?;
+    let labels = slice(s.labels, s.label_count)?;
+    let mut spec = ProcessSpec {
+        name: s.name.input()?.to_vec(),
+        command: s.command.input()?.to_vec(),
+        cwd: s.cwd.input()?.to_vec(),
+        labels: Vec::with_capacity(labels.len().min(64)),
+    };
+    for l in labels {
+        let (k, v) = (l.key.input()?, l.value.input()?);
+        spec.labels.push((k.to_vec(), v.to_vec()));
+    }
+    Ok(spec)
+}
+
 fn state(v: u32) -> Res<ProcState> {
     ProcState::from_u32(v).ok_or(Status(LFE_E_INVALID))
 }
@@ -189,16 +188,10 @@ pub unsafe extern "C" fn lfe_procs_new(
     cfg: *const lfe_procs_config,
     out: *mut *mut lfe_procs,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
-        let inner = ProcTable::with_config(ProcConfig {
-            max_procs: c.max_procs,
-            max_labels: c.max_labels,
-            max_field: c.max_field,
-        })?;
-        new_handle(out, lfe_procs { inner });
-        Ok(())
+    create(cfg, out, |c| {
+        Ok(lfe_procs {
+            inner: ProcTable::with_config(c.into())?,
+        })
     })
 }
 
@@ -233,24 +226,8 @@ pub unsafe extern "C" fn lfe_procs_insert(
     spec: *const lfe_proc_spec,
     out_id: *mut u64,
 ) -> i32 {
-    call(|| {
-        let t = arg(p)?;
-        let s = arg(spec)?;
-        let out = slot(out_id)?;
-        let labels = slice(s.labels, s.label_count)?;
-        let mut spec = ProcessSpec {
-            name: s.name.input()?.to_vec(),
-            command: s.command.input()?.to_vec(),
-            cwd: s.cwd.input()?.to_vec(),
-            labels: Vec::with_capacity(labels.len().min(64)),
-        };
-        for l in labels {
-            let (k, v) = (l.key.input()?, l.value.input()?);
-            spec.labels.push((k.to_vec(), v.to_vec()));
-        }
-        let id = t.inner.insert(spec)?;
-        out.write(id);
-        Ok(())
+    fill(p, out_id, |t| -> Res<_> {
+        Ok(t.inner.insert(spec_of(spec)?)?)
     })
 }
 
@@ -269,13 +246,7 @@ pub unsafe extern "C" fn lfe_procs_get(
     id: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let t = arg(p)?;
-        let out = slot(out)?;
-        let b = t.inner.get_with(id, one)?;
-        out.write(b);
-        Ok(())
-    })
+    fill(p, out, |t| t.inner.get_with(id, one))
 }
 
 /// Finds the record named `(name, name_len)`; a batch of one `lfe_proc_record`.
@@ -293,13 +264,8 @@ pub unsafe extern "C" fn lfe_procs_find(
     name_len: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let t = arg(p)?;
-        let name = bytes(name, name_len)?;
-        let out = slot(out)?;
-        let rec = t.inner.find(name)?;
-        out.write(one(&rec));
-        Ok(())
+    fill(p, out, |t| -> Res<_> {
+        Ok(one(&t.inner.find(bytes(name, name_len)?)?))
     })
 }
 
@@ -314,17 +280,14 @@ pub unsafe extern "C" fn lfe_procs_find(
 /// `p` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_list(p: *const lfe_procs, out: *mut *mut lfe_batch) -> i32 {
-    call(|| {
-        let t = arg(p)?;
-        let out = slot(out)?;
+    fill(p, out, |t| -> Res<_> {
         let l = t.inner.list();
-        let mut b = BatchBuilder::with_capacity(l.procs.len(), 0);
-        for r in &l.procs {
-            push(&mut b, r);
-        }
-        b.set_next(l.generation);
-        out.write(b.finish());
-        Ok(())
+        Ok(BatchBuilder::of(
+            &l.procs,
+            |b, r| push(b, r),
+            l.generation,
+            0,
+        ))
     })
 }
 
@@ -349,11 +312,9 @@ pub unsafe extern "C" fn lfe_procs_transition(
     new_state: u32,
     exit_code: i32,
 ) -> i32 {
-    call(|| {
-        let t = arg(p)?;
-        t.inner
-            .transition(id, state(expected)?, state(new_state)?, exit_code)?;
-        Ok(())
+    on(p, |t| -> Res<_> {
+        let (from, to) = (state(expected)?, state(new_state)?);
+        Ok(t.inner.transition(id, from, to, exit_code)?)
     })
 }
 
@@ -367,11 +328,7 @@ pub unsafe extern "C" fn lfe_procs_transition(
 /// `p` must be a live table.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_set_pid(p: *const lfe_procs, id: u64, pid: u32) -> i32 {
-    call(|| {
-        let t = arg(p)?;
-        t.inner.set_pid(id, pid)?;
-        Ok(())
-    })
+    on(p, |t| t.inner.set_pid(id, pid))
 }
 
 /// Removes record `id` (its id is not reused).
@@ -384,11 +341,7 @@ pub unsafe extern "C" fn lfe_procs_set_pid(p: *const lfe_procs, id: u64, pid: u3
 /// `p` must be a live table.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_remove(p: *const lfe_procs, id: u64) -> i32 {
-    call(|| {
-        let t = arg(p)?;
-        t.inner.remove(id)?;
-        Ok(())
-    })
+    on(p, |t| t.inner.remove(id))
 }
 
 /// The number of records.

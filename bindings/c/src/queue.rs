@@ -2,7 +2,7 @@
 //! (`lfe_event`, `lfe_event_input`, the `LFE_EVENT_*` type constants).
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::*;
 use lfe::event::{Event, EventInput, EventQueue, Overflow, QueueConfig};
@@ -73,12 +73,7 @@ pub struct lfe_event {
     pub payload: lfe_bytes,
 }
 
-impl Record for lfe_event {
-    const KIND: u32 = LFE_REC_EVENT;
-    fn rebase(&mut self, base: *const u8) {
-        self.payload.rebase(base);
-    }
-}
+record!(lfe_event, LFE_REC_EVENT, payload);
 
 /// An event to push or publish.
 #[repr(C)]
@@ -308,21 +303,18 @@ pub unsafe extern "C" fn lfe_queue_new(
     cfg: *const lfe_queue_config,
     out: *mut *mut lfe_queue,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
+    create(cfg, out, |c| {
         let overflow = match c.overflow {
             LFE_OVERFLOW_REJECT => Overflow::Reject,
             LFE_OVERFLOW_DROP_OLDEST => Overflow::DropOldest,
             _ => return Err(Status(LFE_E_INVALID)),
         };
-        let q = EventQueue::new(QueueConfig {
+        let inner = EventQueue::new(QueueConfig {
             capacity: c.capacity,
             max_payload: c.max_payload,
             overflow,
         })?;
-        new_handle(out, lfe_queue { inner: q });
-        Ok(())
+        Ok(lfe_queue { inner })
     })
 }
 
@@ -357,10 +349,8 @@ pub unsafe extern "C" fn lfe_queue_free(q: *mut lfe_queue) {
 /// `q` must be a live queue; `ev` a valid input.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_push(q: *const lfe_queue, ev: *const lfe_event_input) -> i32 {
-    call(|| {
-        let (q, ev) = (arg(q)?, arg(ev)?.as_input()?);
-        q.inner.try_push(&ev)?;
-        Ok(())
+    on(q, |q| -> Res<_> {
+        Ok(q.inner.try_push(&arg(ev)?.as_input()?)?)
     })
 }
 
@@ -402,12 +392,8 @@ pub unsafe extern "C" fn lfe_queue_push_batch(
     n: usize,
     pushed: *mut usize,
 ) -> i32 {
-    call(|| {
-        let pushed = slot(pushed)?;
-        let (q, evs) = (arg(q)?, inputs(evs, n)?);
-        let k = q.inner.try_push_batch(&evs)?;
-        pushed.write(k);
-        Ok(())
+    fill(q, pushed, |q| -> Res<_> {
+        Ok(q.inner.try_push_batch(&inputs(evs, n)?)?)
     })
 }
 
@@ -491,10 +477,7 @@ pub unsafe extern "C" fn lfe_queue_pop_batch_timeout(
 /// `q` must be a live queue.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
-    call(|| {
-        arg(q)?.inner.close();
-        Ok(())
-    })
+    on_ok(q, |q| q.inner.close())
 }
 
 /// Reads the queue's counters.
@@ -507,18 +490,16 @@ pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
 /// `q` must be a live queue; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queue_counters) -> i32 {
-    call(|| {
-        let (h, out) = (arg(q)?, versioned_out(out)?);
+    counters(q, out, |h| {
         let s = h.inner.stats();
-        out.write(lfe_queue_counters {
+        lfe_queue_counters {
             size: 0,
             depth: s.depth,
             pushed: s.pushed,
             popped: s.popped,
             dropped: s.dropped,
             capacity: s.capacity,
-        });
-        Ok(())
+        }
     })
 }
 

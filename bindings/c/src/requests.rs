@@ -2,7 +2,7 @@
 //! `lfe_request_record` in an `lfe_batch` (`LFE_REC_REQUEST`).
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::{LFE_E_NOMEM, LFE_E_TOO_LARGE};
 use lfe::table::requests::{Request, RequestLog, RequestsConfig, StatsView};
@@ -83,18 +83,7 @@ pub struct lfe_requests_config {
     pub max_bytes: usize,
 }
 
-impl Default for lfe_requests_config {
-    fn default() -> Self {
-        let d = RequestsConfig::default();
-        lfe_requests_config {
-            size: std::mem::size_of::<Self>(),
-            capacity: d.capacity,
-            max_routes: d.max_routes,
-            max_field: d.max_field,
-            max_bytes: d.max_bytes,
-        }
-    }
-}
+mirror_config!(lfe_requests_config => RequestsConfig { capacity, max_routes, max_field, max_bytes });
 
 /// A request to record.
 #[repr(C)]
@@ -136,15 +125,14 @@ pub struct lfe_request_record {
     pub trace_id: lfe_bytes,
 }
 
-impl Record for lfe_request_record {
-    const KIND: u32 = LFE_REC_REQUEST;
-    fn rebase(&mut self, base: *const u8) {
-        self.method.rebase(base);
-        self.host.rebase(base);
-        self.path.rebase(base);
-        self.trace_id.rebase(base);
-    }
-}
+record!(
+    lfe_request_record,
+    LFE_REC_REQUEST,
+    method,
+    host,
+    path,
+    trace_id
+);
 
 /// Counters of a route (or of every request). Percentiles are log-bucket upper bounds (at most
 /// 25% above the true value), 0 when there is no request.
@@ -234,17 +222,10 @@ pub unsafe extern "C" fn lfe_requests_new(
     cfg: *const lfe_requests_config,
     out: *mut *mut lfe_requests,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
-        let inner = RequestLog::new(RequestsConfig {
-            capacity: c.capacity,
-            max_routes: c.max_routes,
-            max_field: c.max_field,
-            max_bytes: c.max_bytes,
-        })?;
-        new_handle(out, lfe_requests { inner });
-        Ok(())
+    create(cfg, out, |c| {
+        Ok(lfe_requests {
+            inner: RequestLog::new(c.into())?,
+        })
     })
 }
 
@@ -278,13 +259,8 @@ pub unsafe extern "C" fn lfe_requests_record(
     req: *const lfe_request_in,
     out_seq: *mut u64,
 ) -> i32 {
-    call(|| {
-        let t = arg(l)?;
-        let r = request_of(arg(req)?)?;
-        let out = slot(out_seq)?;
-        let seq = t.inner.record(r)?;
-        out.write(seq);
-        Ok(())
+    fill(l, out_seq, |t| -> Res<_> {
+        Ok(t.inner.record(request_of(arg(req)?)?)?)
     })
 }
 
@@ -309,10 +285,8 @@ pub unsafe extern "C" fn lfe_requests_record_batch(
     count: usize,
     out_first_seq: *mut u64,
 ) -> i32 {
-    call(|| {
-        let t = arg(l)?;
+    fill(l, out_first_seq, |t| -> Res<_> {
         let rs = slice(reqs, count)?;
-        let out = slot(out_first_seq)?;
         // `record_batch` refuses the same; checked first so an over-long batch is not copied.
         if rs.len() > t.inner.capacity() {
             return Err(Status(LFE_E_TOO_LARGE));
@@ -323,9 +297,7 @@ pub unsafe extern "C" fn lfe_requests_record_batch(
         for r in rs {
             v.push(request_of(r)?);
         }
-        let first = t.inner.record_batch(v)?;
-        out.write(first);
-        Ok(())
+        Ok(t.inner.record_batch(v)?)
     })
 }
 
@@ -346,12 +318,9 @@ pub unsafe extern "C" fn lfe_requests_read(
     max: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let t = arg(l)?;
-        let out = slot(out)?;
+    fill(l, out, |t| {
         let r = t.inner.read(cursor, max);
-        out.write(batch_of(&r.requests, r.next, r.missed));
-        Ok(())
+        Res::Ok(batch_of(&r.requests, r.next, r.missed))
     })
 }
 
@@ -370,13 +339,10 @@ pub unsafe extern "C" fn lfe_requests_recent(
     n: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let t = arg(l)?;
-        let out = slot(out)?;
+    fill(l, out, |t| {
         let rs = t.inner.recent(n);
         let next = rs.last().map_or(0, |r| r.seq + 1);
-        out.write(batch_of(&rs, next, 0));
-        Ok(())
+        Res::Ok(batch_of(&rs, next, 0))
     })
 }
 
@@ -415,11 +381,7 @@ pub unsafe extern "C" fn lfe_requests_global_stats(
     l: *const lfe_requests,
     out: *mut lfe_request_stats,
 ) -> i32 {
-    call(|| {
-        let (t, out) = (arg(l)?, versioned_out(out)?);
-        out.write(t.inner.global_stats().into());
-        Ok(())
-    })
+    counters(l, out, |t| t.inner.global_stats().into())
 }
 
 /// The bytes the log's ring retains now: committed slots, the chunk table and live long

@@ -2,7 +2,7 @@
 //! an `lfe_batch` (`LFE_REC_ROUTE`).
 
 use crate::args::*;
-use crate::batch::{lfe_batch, lfe_bytes, BatchBuilder, Record};
+use crate::batch::{lfe_batch, lfe_bytes, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::status::LFE_E_INVALID;
 use lfe::table::route::{Route, RouteConfig, RouteSpec, RouteTable};
@@ -45,16 +45,7 @@ pub struct lfe_routes_config {
     pub max_field: usize,
 }
 
-impl Default for lfe_routes_config {
-    fn default() -> Self {
-        let d = RouteConfig::default();
-        lfe_routes_config {
-            size: std::mem::size_of::<Self>(),
-            max_routes: d.max_routes,
-            max_field: d.max_field,
-        }
-    }
-}
+mirror_config!(lfe_routes_config => RouteConfig { max_routes, max_field });
 
 /// A route to add or replace.
 #[repr(C)]
@@ -89,15 +80,14 @@ pub struct lfe_route_record {
     pub label: lfe_bytes,
 }
 
-impl Record for lfe_route_record {
-    const KIND: u32 = LFE_REC_ROUTE;
-    fn rebase(&mut self, base: *const u8) {
-        self.host.rebase(base);
-        self.path_prefix.rebase(base);
-        self.target.rebase(base);
-        self.label.rebase(base);
-    }
-}
+record!(
+    lfe_route_record,
+    LFE_REC_ROUTE,
+    host,
+    path_prefix,
+    target,
+    label
+);
 
 fn push(b: &mut BatchBuilder<lfe_route_record>, r: &Route) {
     let rec = lfe_route_record {
@@ -147,15 +137,10 @@ pub unsafe extern "C" fn lfe_routes_new(
     cfg: *const lfe_routes_config,
     out: *mut *mut lfe_routes,
 ) -> i32 {
-    call(|| {
-        let out = slot(out)?;
-        let c = versioned(cfg)?;
-        let inner = RouteTable::with_config(RouteConfig {
-            max_routes: c.max_routes,
-            max_field: c.max_field,
-        })?;
-        new_handle(out, lfe_routes { inner });
-        Ok(())
+    create(cfg, out, |c| {
+        Ok(lfe_routes {
+            inner: RouteTable::with_config(c.into())?,
+        })
     })
 }
 
@@ -187,13 +172,8 @@ pub unsafe extern "C" fn lfe_routes_add(
     spec: *const lfe_route_spec,
     out_id: *mut u64,
 ) -> i32 {
-    call(|| {
-        let t = arg(r)?;
-        let s = spec_of(spec)?;
-        let out = slot(out_id)?;
-        let id = t.inner.add(s)?;
-        out.write(id);
-        Ok(())
+    fill(r, out_id, |t| -> Res<_> {
+        Ok(t.inner.add(spec_of(spec)?)?)
     })
 }
 
@@ -212,11 +192,8 @@ pub unsafe extern "C" fn lfe_routes_replace(
     id: u64,
     spec: *const lfe_route_spec,
 ) -> i32 {
-    call(|| {
-        let t = arg(r)?;
-        let s = spec_of(spec)?;
-        t.inner.replace(id, s)?;
-        Ok(())
+    on(r, |t| -> Res<_> {
+        Ok(t.inner.replace(id, spec_of(spec)?)?)
     })
 }
 
@@ -230,11 +207,7 @@ pub unsafe extern "C" fn lfe_routes_replace(
 /// `r` must be a live table.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_remove(r: *const lfe_routes, id: u64) -> i32 {
-    call(|| {
-        let t = arg(r)?;
-        t.inner.remove(id)?;
-        Ok(())
-    })
+    on(r, |t| t.inner.remove(id))
 }
 
 /// Gets route `id` as a batch of one `lfe_route_record`.
@@ -251,13 +224,7 @@ pub unsafe extern "C" fn lfe_routes_get(
     id: u64,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let t = arg(r)?;
-        let out = slot(out)?;
-        let rec = t.inner.get(id)?;
-        out.write(one(&rec));
-        Ok(())
-    })
+    fill(r, out, |t| -> Res<_> { Ok(one(&t.inner.get(id)?)) })
 }
 
 /// The route for a request to `(host, path)`: the longest matching prefix among that host's
@@ -279,13 +246,9 @@ pub unsafe extern "C" fn lfe_routes_lookup(
     path_len: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let t = arg(r)?;
+    fill(r, out, |t| -> Res<_> {
         let (host, path) = (bytes(host, host_len)?, bytes(path, path_len)?);
-        let out = slot(out)?;
-        let b = t.inner.lookup_with(host, path, one)?;
-        out.write(b);
-        Ok(())
+        Ok(t.inner.lookup_with(host, path, one)?)
     })
 }
 
@@ -306,13 +269,8 @@ pub unsafe extern "C" fn lfe_routes_attribute(
     url_len: usize,
     out: *mut *mut lfe_batch,
 ) -> i32 {
-    call(|| {
-        let t = arg(r)?;
-        let url = bytes(url, url_len)?;
-        let out = slot(out)?;
-        let rec = t.inner.attribute(url)?;
-        out.write(one(&rec));
-        Ok(())
+    fill(r, out, |t| -> Res<_> {
+        Ok(one(&t.inner.attribute(bytes(url, url_len)?)?))
     })
 }
 
@@ -327,17 +285,14 @@ pub unsafe extern "C" fn lfe_routes_attribute(
 /// `r` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_list(r: *const lfe_routes, out: *mut *mut lfe_batch) -> i32 {
-    call(|| {
-        let t = arg(r)?;
-        let out = slot(out)?;
+    fill(r, out, |t| -> Res<_> {
         let l = t.inner.list();
-        let mut b = BatchBuilder::with_capacity(l.routes.len(), 0);
-        for x in &l.routes {
-            push(&mut b, x);
-        }
-        b.set_next(l.generation);
-        out.write(b.finish());
-        Ok(())
+        Ok(BatchBuilder::of(
+            &l.routes,
+            |b, x| push(b, x),
+            l.generation,
+            0,
+        ))
     })
 }
 

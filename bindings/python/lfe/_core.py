@@ -335,6 +335,14 @@ class Handle:
     def _leave(self) -> None:
         self._busy.pop()
 
+    def _query(self, fn: Callable[..., int], *args: Any, record: Type[ctypes.Structure], kind: int,
+               convert: Callable[..., T], raw: bool = False) -> Tuple[List[T], int, int]:
+        """Runs the query ``fn(handle, *args, &batch)`` and reads its batch: ``(items, next,
+        missed)`` (see :func:`read_batch`)."""
+        b = new_batch()
+        self._call(fn, *args, ctypes.byref(b))
+        return read_batch(b, record, kind, convert, raw)
+
     def _call(self, fn: Callable[..., int], *args: Any, what: str = "") -> None:
         """Calls ``fn(handle, *args)`` and raises the status as an exception."""
         busy = self._busy

@@ -13,7 +13,7 @@ ordinary Python code can catch it: ``Invalid``/``TooLarge``/``BadPattern``/``Nul
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Type
+from typing import Any, Callable, Dict, Optional, Type
 
 # The status codes (mirrors of the LFE_E_* macros in include/lfe.h; a test checks they agree).
 LFE_OK = 0
@@ -34,6 +34,13 @@ LFE_E_UNSUPPORTED = -14
 LFE_E_NOMEM = -15
 
 
+#: Exception class of each status code (each LfeError subclass given a ``code`` adds itself).
+ERRORS: Dict[int, Type["LfeError"]] = {}
+
+#: C name of each status code (``-3`` -> ``"LFE_E_FULL"``), from the constants above.
+_CONSTANTS: Dict[int, str] = {v: k for k, v in list(globals().items()) if k.startswith("LFE_E_")}
+
+
 class LfeError(Exception):
     """Base class of every error reported by lfe.
 
@@ -45,6 +52,15 @@ class LfeError(Exception):
     code: int = 0
     #: Name of the C constant, e.g. ``"LFE_E_FULL"``.
     constant: str = ""
+
+    def __init_subclass__(cls, code: Optional[int] = None, **kwargs: Any) -> None:
+        """``class Full(LfeError, code=LFE_E_FULL)`` gives the class its code and constant name
+        and registers it in :data:`ERRORS`."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+            cls.constant = _CONSTANTS[code]
+            ERRORS[code] = cls
 
     def __init__(self, message: Optional[str] = None, code: Optional[int] = None) -> None:
         if code is None:
@@ -62,111 +78,66 @@ class LfeError(Exception):
         return (type(self), (self.message, self.code))
 
 
-class Null(LfeError, ValueError):
+class Null(LfeError, ValueError, code=LFE_E_NULL):
     """``LFE_E_NULL``: a required pointer argument was NULL."""
 
-    code = LFE_E_NULL
-    constant = "LFE_E_NULL"
 
-
-class Invalid(LfeError, ValueError):
+class Invalid(LfeError, ValueError, code=LFE_E_INVALID):
     """``LFE_E_INVALID``: an argument is out of its documented range."""
 
-    code = LFE_E_INVALID
-    constant = "LFE_E_INVALID"
 
-
-class Full(LfeError):
+class Full(LfeError, code=LFE_E_FULL):
     """``LFE_E_FULL``: the structure is full; the operation would block."""
 
-    code = LFE_E_FULL
-    constant = "LFE_E_FULL"
 
-
-class Empty(LfeError):
+class Empty(LfeError, code=LFE_E_EMPTY):
     """``LFE_E_EMPTY``: the structure is empty; the operation would block."""
 
-    code = LFE_E_EMPTY
-    constant = "LFE_E_EMPTY"
 
-
-class Timeout(LfeError, TimeoutError):
+class Timeout(LfeError, TimeoutError, code=LFE_E_TIMEOUT):
     """``LFE_E_TIMEOUT``: a blocking call reached its timeout."""
 
-    code = LFE_E_TIMEOUT
-    constant = "LFE_E_TIMEOUT"
 
-
-class NotFound(LfeError, LookupError):
+class NotFound(LfeError, LookupError, code=LFE_E_NOT_FOUND):
     """``LFE_E_NOT_FOUND``: the id, name or key is not present."""
 
-    code = LFE_E_NOT_FOUND
-    constant = "LFE_E_NOT_FOUND"
 
-
-class BufferTooSmall(LfeError):
+class BufferTooSmall(LfeError, code=LFE_E_BUFFER_TOO_SMALL):
     """``LFE_E_BUFFER_TOO_SMALL``: a caller-supplied buffer is too small."""
 
-    code = LFE_E_BUFFER_TOO_SMALL
-    constant = "LFE_E_BUFFER_TOO_SMALL"
 
-
-class Conflict(LfeError):
+class Conflict(LfeError, code=LFE_E_CONFLICT):
     """``LFE_E_CONFLICT``: a compare-and-set lost, or a lock-order violation was found."""
 
-    code = LFE_E_CONFLICT
-    constant = "LFE_E_CONFLICT"
 
-
-class Closed(LfeError):
+class Closed(LfeError, code=LFE_E_CLOSED):
     """``LFE_E_CLOSED``: the structure was closed (also raised by the binding for a Python object
     used after ``close()``)."""
 
-    code = LFE_E_CLOSED
-    constant = "LFE_E_CLOSED"
 
-
-class BadPattern(LfeError, ValueError):
+class BadPattern(LfeError, ValueError, code=LFE_E_BAD_PATTERN):
     """``LFE_E_BAD_PATTERN``: a search pattern failed to compile."""
 
-    code = LFE_E_BAD_PATTERN
-    constant = "LFE_E_BAD_PATTERN"
 
-
-class TooLarge(LfeError, ValueError):
+class TooLarge(LfeError, ValueError, code=LFE_E_TOO_LARGE):
     """``LFE_E_TOO_LARGE``: an input exceeds a configured bound."""
 
-    code = LFE_E_TOO_LARGE
-    constant = "LFE_E_TOO_LARGE"
 
-
-class Panic(LfeError):
+class Panic(LfeError, code=LFE_E_PANIC):
     """``LFE_E_PANIC``: a Rust panic was caught at the ABI boundary; the call had no reliable
     effect."""
 
-    code = LFE_E_PANIC
-    constant = "LFE_E_PANIC"
 
-
-class Exists(LfeError):
+class Exists(LfeError, code=LFE_E_EXISTS):
     """``LFE_E_EXISTS``: the key already exists."""
 
-    code = LFE_E_EXISTS
-    constant = "LFE_E_EXISTS"
 
-
-class Unsupported(LfeError):
+class Unsupported(LfeError, code=LFE_E_UNSUPPORTED):
     """``LFE_E_UNSUPPORTED``: not supported on this platform or in this mode."""
 
-    code = LFE_E_UNSUPPORTED
-    constant = "LFE_E_UNSUPPORTED"
 
-
-class Nomem(LfeError, MemoryError):
+class Nomem(LfeError, MemoryError, code=LFE_E_NOMEM):
     """``LFE_E_NOMEM``: an allocation sized by the configuration or input failed."""
-
-    code = LFE_E_NOMEM
-    constant = "LFE_E_NOMEM"
 
 
 class UnknownStatus(LfeError):
@@ -178,28 +149,6 @@ class UnknownStatus(LfeError):
 class LibraryError(ImportError):
     """The shared library could not be found or loaded, or its ABI version does not match."""
 
-
-#: Exception class of each status code.
-ERRORS: Dict[int, Type[LfeError]] = {
-    cls.code: cls
-    for cls in (
-        Null,
-        Invalid,
-        Full,
-        Empty,
-        Timeout,
-        NotFound,
-        BufferTooSmall,
-        Conflict,
-        Closed,
-        BadPattern,
-        TooLarge,
-        Panic,
-        Exists,
-        Unsupported,
-        Nomem,
-    )
-}
 
 _status_text: Optional[Callable[[int], str]] = None  # set by lfe._lib once loaded
 

@@ -28,8 +28,6 @@ from ._core import (
     as_int,
     frozen_factory,
     iter_items,
-    new_batch,
-    read_batch,
     sized,
 )
 from ._lib import lib, register
@@ -314,9 +312,8 @@ class _Popper(Handle):
     _pop_batch_timeout: Any
 
     def _events(self, fn: Any, *args: Any) -> List[Event]:
-        b = new_batch()
-        self._call(fn, *args, ctypes.byref(b))
-        return read_batch(b, lfe_event, LFE_REC_EVENT, _event, raw=True)[0]
+        return self._query(fn, *args, record=lfe_event, kind=LFE_REC_EVENT, convert=_event,
+                           raw=True)[0]
 
     def try_pop(self) -> Event:
         """Pops one event without waiting; raises ``Empty`` (or ``Closed`` once closed and

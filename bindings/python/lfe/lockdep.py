@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
 from . import errors
-from ._core import U32_MAX, Handle, as_bytes, as_int, bytes_at, new_batch, read_batch, sized
+from ._core import U32_MAX, Handle, as_bytes, as_int, bytes_at, sized
 from ._lib import lib, register
 from ._types import batch_pp, lfe_bytes
 
@@ -239,10 +239,9 @@ class LockValidator(Handle):
 
     def violations(self, since: int = 0) -> ViolationPage:
         """Kept reports with ``seq >= since``, oldest first (one C call)."""
-        b = new_batch()
-        self._call(lib.lfe_lockdep_violations, as_int(since, "since"), ctypes.byref(b))
-        items, nxt, dropped = read_batch(b, lfe_rec_lockdep_violation, LFE_REC_LOCKDEP_VIOLATION,
-                                         _violation)
+        items, nxt, dropped = self._query(lib.lfe_lockdep_violations, as_int(since, "since"),
+                                          record=lfe_rec_lockdep_violation,
+                                          kind=LFE_REC_LOCKDEP_VIOLATION, convert=_violation)
         return ViolationPage(items, nxt, dropped)
 
     def enable(self) -> None:

@@ -461,9 +461,8 @@ class LogStore(Handle):
 
     # -- reads ---------------------------------------------------------------------------------
     def _lines(self, fn: Any, *args: Any) -> Tuple[List[LogLine], int, int]:
-        b = new_batch()
-        self._call(fn, *args, ctypes.byref(b))
-        return read_batch(b, lfe_log_line, LFE_REC_LOG_LINE, _line, raw=True)
+        return self._query(fn, *args, record=lfe_log_line, kind=LFE_REC_LOG_LINE, convert=_line,
+                           raw=True)
 
     def read(self, cursor: int = 0, max: int = 1000) -> LogPage:
         """Up to ``max`` lines with ``seq >= cursor`` (start with 0), oldest first."""
@@ -519,9 +518,8 @@ class LogStore(Handle):
 
     def urls(self) -> List[LogUrl]:
         """Distinct URLs seen so far, most recently seen first."""
-        b = new_batch()
-        self._call(lib.lfe_log_urls, ctypes.byref(b))
-        return read_batch(b, lfe_log_url, LFE_REC_LOG_URL, _url)[0]
+        return self._query(lib.lfe_log_urls, record=lfe_log_url, kind=LFE_REC_LOG_URL,
+                           convert=_url)[0]
 
     def line_urls(self, seq: int) -> List[str]:
         """The URLs of line ``seq``, normalised as in :meth:`urls`, in order of appearance
@@ -531,16 +529,14 @@ class LogStore(Handle):
         appended yet, or hidden by ``clear``/``clear_process``) or not enriched yet (see
         :meth:`sync`).
         """
-        b = new_batch()
-        self._call(lib.lfe_log_line_urls, as_int(seq, "seq"), ctypes.byref(b))
-        return read_batch(b, lfe_rec_text, LFE_REC_TEXT,
-                          lambda r: bytes_at(r.text).decode("utf-8", "replace"))[0]
+        return self._query(lib.lfe_log_line_urls, as_int(seq, "seq"), record=lfe_rec_text,
+                           kind=LFE_REC_TEXT,
+                           convert=lambda r: bytes_at(r.text).decode("utf-8", "replace"))[0]
 
     def errors(self) -> List[ErrorGroup]:
         """Recent error groups, oldest first."""
-        b = new_batch()
-        self._call(lib.lfe_log_errors, ctypes.byref(b))
-        return read_batch(b, lfe_log_error_group, LFE_REC_LOG_ERROR_GROUP, _group)[0]
+        return self._query(lib.lfe_log_errors, record=lfe_log_error_group,
+                           kind=LFE_REC_LOG_ERROR_GROUP, convert=_group)[0]
 
     def stats(self) -> LogStats:
         """The store's counters."""

@@ -27,8 +27,6 @@ from ._core import (
     as_int,
     bytes_at,
     iter_items,
-    new_batch,
-    read_batch,
     sized,
 )
 from ._lib import lib, register
@@ -354,9 +352,8 @@ class ProcessTable(Handle):
         return out.value
 
     def _one(self, fn: Any, *args: Any) -> Process:
-        b = new_batch()
-        self._call(fn, *args, ctypes.byref(b))
-        items, _, _ = read_batch(b, lfe_proc_record, LFE_REC_PROC, _process)
+        items, _, _ = self._query(fn, *args, record=lfe_proc_record, kind=LFE_REC_PROC,
+                                  convert=_process)
         return items[0]
 
     def get(self, id: int) -> Process:
@@ -374,9 +371,8 @@ class ProcessTable(Handle):
 
     def snapshot(self) -> Tuple[List[Process], int]:
         """Every record from one snapshot, and that snapshot's generation."""
-        b = new_batch()
-        self._call(lib.lfe_procs_list, ctypes.byref(b))
-        items, gen, _ = read_batch(b, lfe_proc_record, LFE_REC_PROC, _process)
+        items, gen, _ = self._query(lib.lfe_procs_list, record=lfe_proc_record, kind=LFE_REC_PROC,
+                                    convert=_process)
         return items, gen
 
     def transition(self, id: int, expected: int, new_state: int, exit_code: int = 0) -> None:
@@ -498,9 +494,8 @@ class RouteTable(Handle):
         self._call(lib.lfe_routes_remove, as_int(id, "id"))
 
     def _one(self, fn: Any, *args: Any) -> Route:
-        b = new_batch()
-        self._call(fn, *args, ctypes.byref(b))
-        items, _, _ = read_batch(b, lfe_route_record, LFE_REC_ROUTE, _route)
+        items, _, _ = self._query(fn, *args, record=lfe_route_record, kind=LFE_REC_ROUTE,
+                                  convert=_route)
         return items[0]
 
     def get(self, id: int) -> Route:
@@ -525,9 +520,8 @@ class RouteTable(Handle):
 
     def snapshot(self) -> Tuple[List[Route], int]:
         """Every route and the snapshot's generation."""
-        b = new_batch()
-        self._call(lib.lfe_routes_list, ctypes.byref(b))
-        items, gen, _ = read_batch(b, lfe_route_record, LFE_REC_ROUTE, _route)
+        items, gen, _ = self._query(lib.lfe_routes_list, record=lfe_route_record,
+                                    kind=LFE_REC_ROUTE, convert=_route)
         return items, gen
 
     def __len__(self) -> int:
@@ -682,17 +676,15 @@ class RequestLog(Handle):
 
     def read(self, cursor: int = 0, max: int = 1000) -> RequestPage:
         """Up to ``max`` requests after ``cursor`` (start with 0), oldest first."""
-        b = new_batch()
-        self._call(lib.lfe_requests_read, as_int(cursor, "cursor"),
-                   as_int(max, "max", 0, (1 << 63) - 1), ctypes.byref(b))
-        items, nxt, missed = read_batch(b, lfe_request_record, LFE_REC_REQUEST, _request)
+        items, nxt, missed = self._query(
+            lib.lfe_requests_read, as_int(cursor, "cursor"), as_int(max, "max", 0, (1 << 63) - 1),
+            record=lfe_request_record, kind=LFE_REC_REQUEST, convert=_request)
         return RequestPage(items, nxt, missed)
 
     def recent(self, n: int) -> List[Request]:
         """The last ``n`` requests still in the ring, oldest first."""
-        b = new_batch()
-        self._call(lib.lfe_requests_recent, as_int(n, "n", 0, (1 << 63) - 1), ctypes.byref(b))
-        return read_batch(b, lfe_request_record, LFE_REC_REQUEST, _request)[0]
+        return self._query(lib.lfe_requests_recent, as_int(n, "n", 0, (1 << 63) - 1),
+                           record=lfe_request_record, kind=LFE_REC_REQUEST, convert=_request)[0]
 
     @staticmethod
     def _stats(s: lfe_request_stats) -> RequestStats:
