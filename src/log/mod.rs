@@ -2,7 +2,7 @@
 //!
 //! # Design
 //!
-//! * Lines live in a [`Ring`](crate::ring::Ring) (see `src/ring.rs` for the publish/read
+//! * Lines live in a [`Ring`](crate::ring::Ring) (see `src/ring/` for the publish/read
 //!   protocol): [`LogStore::append`] and [`LogStore::append_batch`] claim a sequence with one
 //!   `fetch_add` and publish with one CAS; they never take a lock on the common path. A
 //!   producer's lines keep their order; memory is bounded in bytes (see "Memory bound"
@@ -61,7 +61,7 @@
 //! the epoch collector once the appends that evicted them returned (plus one line per append
 //! in progress), and less than [`crate::ring::HANDOVER_BYTES`] (64 KiB) kept by each
 //! appending thread. An append over the budget helps reclamation for a bounded number of
-//! rounds (no lock, no spin; see `src/ring.rs`, "Memory bound"). What can exceed it: a thread
+//! rounds (no lock, no spin; see `src/ring/mod.rs`, "Memory bound"). What can exceed it: a thread
 //! pinned in a long read (a `read`, `tail` or `search` over a large ring, of any store: the
 //! epoch is process-wide) holds back every line evicted meanwhile until it returns.
 //! Dropping the store frees its lines before `drop` returns (except those in other threads'
