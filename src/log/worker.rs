@@ -251,7 +251,7 @@ impl Shared {
             if self.enriched_upto.load(Ordering::Acquire) > target {
                 return;
             }
-            if let Ok(mut st) = self.enrich.try_lock() {
+            if let Some(mut st) = self.enrich.try_lock() {
                 let before = st.cursor;
                 let mode = if spins >= HELP_PATIENCE {
                     Apply::Wait
@@ -341,16 +341,15 @@ impl Shared {
             }
             let (n, behind) = {
                 let mut st = match self.enrich.try_lock() {
-                    Ok(st) => st,
-                    Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
-                    Err(std::sync::TryLockError::WouldBlock) => {
+                    Some(st) => st,
+                    None => {
                         // A helper or `sync` is applying: analyse further lines meanwhile
                         // rather than wait for the mutex, while there are any.
                         if self.analyze_some(HELP_CLAIM * 4, if stop { u64::MAX } else { head }) > 0
                         {
                             continue;
                         }
-                        self.enrich.lock().unwrap_or_else(|e| e.into_inner())
+                        self.enrich.lock()
                     }
                 };
                 // Lines appended after the pacer's look are left to the next look (the mutex

@@ -250,7 +250,7 @@ mod epoch {
 mod model {
     use crate::ring::blocks::free_entry;
     use crate::ring::Entry;
-    use crate::sync::lock::Mutex;
+    use crate::sync::Mutex;
 
     pub(in crate::ring) struct Guard;
 

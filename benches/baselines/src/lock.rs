@@ -7,6 +7,14 @@
 
 use lfe::lockdep::observer::{on_acquire, on_release};
 use std::ops::{Deref, DerefMut};
+use std::time::Instant;
+
+/// The guard of a poisoned lock, taken back: a panic while holding one of these locks leaves
+/// the data as it was between two steps (each step writes whole values), so the next holder
+/// can use it (lfe's own locks make the same choice, in its `sync::lock`).
+fn unpoisoned<G>(r: std::sync::LockResult<G>) -> G {
+    r.unwrap_or_else(|e| e.into_inner())
+}
 
 /// A named mutex (poisoning is ignored: a panic while holding it leaves the data as it was).
 #[derive(Debug)]
@@ -31,13 +39,51 @@ impl<T> Mutex<T> {
 
     pub fn lock(&self) -> MutexGuard<'_, T> {
         on_acquire(self.name, self as *const _ as usize, false);
-        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = unpoisoned(self.inner.lock());
         MutexGuard { lock: self, guard }
     }
 
-    /// The underlying std mutex, for `Condvar::wait` (which must see the std guard).
-    pub fn raw(&self) -> &std::sync::Mutex<T> {
-        &self.inner
+    /// Locks without telling the observer, for a [`Condvar`] wait (which must see the std
+    /// guard).
+    pub fn lock_raw(&self) -> std::sync::MutexGuard<'_, T> {
+        unpoisoned(self.inner.lock())
+    }
+}
+
+/// A condition variable for [`Mutex::lock_raw`] guards.
+#[derive(Debug, Default)]
+pub struct Condvar(std::sync::Condvar);
+
+impl Condvar {
+    pub fn new() -> Self {
+        Condvar(std::sync::Condvar::new())
+    }
+
+    /// Releases `g` and sleeps until notified (or spuriously) or until `end` (`None`: no
+    /// deadline), then locks again; `None` without waiting if `end` has passed.
+    pub fn wait_until<'a, T>(
+        &self,
+        g: std::sync::MutexGuard<'a, T>,
+        end: Option<Instant>,
+    ) -> Option<std::sync::MutexGuard<'a, T>> {
+        match end {
+            None => Some(unpoisoned(self.0.wait(g))),
+            Some(end) => {
+                let now = Instant::now();
+                if now >= end {
+                    return None;
+                }
+                Some(unpoisoned(self.0.wait_timeout(g, end - now)).0)
+            }
+        }
+    }
+
+    pub fn notify_one(&self) {
+        self.0.notify_one();
+    }
+
+    pub fn notify_all(&self) {
+        self.0.notify_all();
     }
 }
 
@@ -89,13 +135,13 @@ impl<T> RwLock<T> {
 
     pub fn read(&self) -> ReadGuard<'_, T> {
         on_acquire(self.name, self as *const _ as usize, true);
-        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let guard = unpoisoned(self.inner.read());
         ReadGuard { lock: self, guard }
     }
 
     pub fn write(&self) -> WriteGuard<'_, T> {
         on_acquire(self.name, self as *const _ as usize, false);
-        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let guard = unpoisoned(self.inner.write());
         WriteGuard { lock: self, guard }
     }
 }
