@@ -124,14 +124,10 @@ impl Stream {
 
 /// Converts a level number (as stored) back to a [`Level`]; unknown numbers give `Unknown`.
 pub fn level_from_u8(v: u8) -> Level {
-    match v {
-        1 => Level::Debug,
-        2 => Level::Info,
-        3 => Level::Warn,
-        4 => Level::Error,
-        5 => Level::Critical,
-        _ => Level::Unknown,
-    }
+    Level::ALL
+        .get(usize::from(v))
+        .copied()
+        .unwrap_or(Level::Unknown)
 }
 
 /// Line flag bits.
@@ -156,6 +152,22 @@ pub mod flags {
     /// Internal: the line may keep a URL list (its raw text has `://`); its byte accounting
     /// includes room for one (see `url_room`).
     pub(crate) const URL_ROOM: u32 = 1 << 29;
+
+    /// The public flags an analysis gives a line: [`ENRICHED`], and [`ERROR_START`],
+    /// [`CONTINUATION`], [`HAS_URL`] for what it found.
+    pub fn of(a: &super::enrich::Analysis) -> u32 {
+        let mut fl = ENRICHED;
+        if a.error.is_some() {
+            fl |= ERROR_START;
+        }
+        if a.continuation {
+            fl |= CONTINUATION;
+        }
+        if !a.urls.is_empty() {
+            fl |= HAS_URL;
+        }
+        fl
+    }
 }
 
 /// Configuration of a [`LogStore`].

@@ -57,23 +57,14 @@ impl Shared {
                     return false;
                 };
                 let a = &an.a;
-                let mut fl = flags::ENRICHED;
-                if a.error.is_some() {
-                    fl |= flags::ERROR_START;
-                }
-                if a.continuation {
-                    fl |= flags::CONTINUATION;
-                }
-                if !a.urls.is_empty() {
-                    fl |= flags::HAS_URL;
-                    // Relaxed: URL_ROOM is set before the line is shared and never changes.
-                    if line.flags.load(Ordering::Relaxed) & flags::URL_ROOM != 0 {
-                        let room = line.text.len() + URL_SLACK;
-                        if let Some(u) = LineUrls::new(&a.urls, room) {
-                            // Before ENRICHED is set (Release below): a reader that sees
-                            // ENRICHED sees the list.
-                            line.analysis.set_urls(u);
-                        }
+                let fl = flags::of(a);
+                // Relaxed: URL_ROOM is set before the line is shared and never changes.
+                if !a.urls.is_empty() && line.flags.load(Ordering::Relaxed) & flags::URL_ROOM != 0 {
+                    let room = line.text.len() + URL_SLACK;
+                    if let Some(u) = LineUrls::new(&a.urls, room) {
+                        // Before ENRICHED is set (Release below): a reader that sees ENRICHED
+                        // sees the list.
+                        line.analysis.set_urls(u);
                     }
                 }
                 // Relaxed: readers of these fields only need each value itself (no other data

@@ -109,16 +109,7 @@ pub struct LogStore {
 fn apply(inner: &mut Inner, detector: &Detector, idx: usize) {
     let l = &inner.lines[idx];
     let a = detector.analyze(&l.text);
-    let mut fl = flags::ENRICHED;
-    if a.error.is_some() {
-        fl |= flags::ERROR_START;
-    }
-    if a.continuation {
-        fl |= flags::CONTINUATION;
-    }
-    if !a.urls.is_empty() {
-        fl |= flags::HAS_URL;
-    }
+    let fl = flags::of(&a);
     let (pid, ts, seq) = (l.process_id, l.ts_ns, l.seq);
     for u in &a.urls {
         inner.urls.record(u, pid, ts);
