@@ -210,11 +210,12 @@ impl EventQueue {
         max: usize,
         timeout: Duration,
     ) -> Result<usize> {
-        if max == 0 {
-            return Err(Error::Invalid("max is 0"));
-        }
-        out.push(self.pop_timeout(timeout)?);
-        Ok(1 + self.try_pop_batch(out, max - 1).unwrap_or(0))
+        lfe::event::pop_first_then_batch(
+            out,
+            max,
+            || self.pop_timeout(timeout),
+            |out, n| self.try_pop_batch(out, n),
+        )
     }
 
     /// Same as [`lfe::event::EventQueue::close`].
