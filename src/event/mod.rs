@@ -141,11 +141,7 @@ impl<'a> EventInput<'a> {
     pub fn to_event(&self) -> Event {
         Event {
             seq: 0,
-            ts_ns: if self.ts_ns == 0 {
-                crate::time::now_ns()
-            } else {
-                self.ts_ns
-            },
+            ts_ns: crate::time::or_now(self.ts_ns),
             kind: self.kind,
             process_id: self.process_id,
             lost_before: 0,

@@ -72,11 +72,7 @@ impl Shared {
         }
         self.bytes.add(text.len() as u64);
         Ok(Line {
-            ts_ns: if ts_ns == 0 {
-                crate::time::now_ns()
-            } else {
-                ts_ns
-            },
+            ts_ns: crate::time::or_now(ts_ns),
             process_id,
             stream,
             level: AtomicU32::new(0),

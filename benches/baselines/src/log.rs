@@ -241,11 +241,7 @@ impl Shared {
         }
         g.lines.push_back(BLine {
             seq,
-            ts_ns: if ts_ns == 0 {
-                lfe::time::now_ns()
-            } else {
-                ts_ns
-            },
+            ts_ns: lfe::time::or_now(ts_ns),
             process_id,
             stream,
             level: Level::Unknown,

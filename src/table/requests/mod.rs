@@ -536,7 +536,7 @@ impl RequestLog {
         let r = &mut p.r;
         r.seq = seq;
         if r.time_ns == 0 {
-            r.time_ns = if now == 0 { crate::time::now_ns() } else { now };
+            r.time_ns = crate::time::or_now(now);
         }
         if r.status >= 400 || r.flags & FLAG_TRANSPORT_ERROR != 0 {
             r.flags |= FLAG_ERROR;
