@@ -68,6 +68,8 @@ mod cache {
 
     type Magazine = Vec<Block>;
 
+    // A plain std mutex: a `static` (loom's locks are not `const`), outside what a model sees,
+    // and only ever `try_lock`ed (a poisoned or busy depot means "use the allocator").
     static DEPOT: Mutex<Vec<(Layout, Vec<Magazine>)>> = Mutex::new(Vec::new());
 
     fn free_all(l: Layout, blocks: impl IntoIterator<Item = Block>) {

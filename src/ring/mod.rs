@@ -71,7 +71,6 @@
 //! ring in *other* threads' batches (under `HANDOVER_BYTES` each) are freed when those
 //! threads hand their batch over or exit.
 //!
-//!
 //! Under loom the reclamation step is swapped (see `reclaim.rs`); the rest is the same code.
 
 mod blocks;
