@@ -27,6 +27,17 @@ pub fn now_ns() -> u64 {
     system_ns()
 }
 
+/// `ts_ns` as given, or [`now_ns`] when it is 0: the rule for every timestamp a host may
+/// leave for lfe to stamp (log lines, events, requests).
+#[inline]
+pub fn or_now(ts_ns: u64) -> u64 {
+    if ts_ns == 0 {
+        now_ns()
+    } else {
+        ts_ns
+    }
+}
+
 /// The system's wall clock, read through `std` (`clock_gettime(CLOCK_REALTIME)`).
 pub fn system_ns() -> u64 {
     SystemTime::now()

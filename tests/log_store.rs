@@ -134,23 +134,10 @@ macro_rules! api_checks {
             until_ns: 30,
             ..q(b"")
         };
-        assert_eq!(
-            s.search(&time)
-                .unwrap()
-                .iter()
-                .map(|l| l.seq)
-                .collect::<Vec<_>>(),
-            vec![1, 2]
-        );
+        let seqs = |q: &Query| -> Vec<u64> { s.search(q).unwrap().iter().map(|l| l.seq).collect() };
+        assert_eq!(seqs(&time), vec![1, 2]);
         let lim = Query { limit: 2, ..q(b"") };
-        assert_eq!(
-            s.search(&lim)
-                .unwrap()
-                .iter()
-                .map(|l| l.seq)
-                .collect::<Vec<_>>(),
-            vec![3, 4]
-        );
+        assert_eq!(seqs(&lim), vec![3, 4]);
         match s.search(&q(b"(unclosed")) {
             Err(Error::BadPattern(m)) => assert!(!m.is_empty()),
             other => panic!("{other:?}"),

@@ -4,7 +4,7 @@
 //! analysis frontier and a manual enricher; a third races `sync` (which analyses outside the
 //! mutex first) with a manual enricher. Exercises claim/publish, the enrichment cursor and the
 //! try_lock helping loop under loom's scheduler (the ring uses loom atomics; reclamation is the
-//! loom variant, see `src/ring.rs`).
+//! loom variant, see `src/ring/reclaim.rs`).
 #![cfg(loom)]
 
 use lfe::log::{Config, LogStore, Stream};

@@ -1,4 +1,4 @@
-//! Loom models of the sequence ring's publish/read protocol (`src/ring.rs`).
+//! Loom models of the sequence ring's publish/read protocol (`src/ring/mod.rs`).
 //!
 //! Under `cfg(loom)` the ring's atomics are loom's; reclamation is the simple "free at drop"
 //! variant (crossbeam-epoch is not loom-instrumented), so these models check the publish / read

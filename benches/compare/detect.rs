@@ -90,88 +90,59 @@ fn regex_set() -> meta::Regex {
         .expect("detector patterns compile")
 }
 
+/// A one-thread variant that runs `f` on every line of `lines` (see [`run`]).
+fn per_line(
+    imp: &'static str,
+    lines: &[&'static [u8]],
+    mut f: impl FnMut(&[u8]) + 'static,
+) -> Variant {
+    let lines = lines.to_vec();
+    Variant {
+        imp,
+        threads: 1,
+        run: Box::new(move |dur| run(dur, &lines, &mut f)),
+    }
+}
+
 fn detect() -> Workload {
     let lines = corpus::mixed();
-    let mut variants = Vec::new();
-    {
-        let lines = lines.clone();
-        let d = lfe::log::enrich::Detector::new();
-        variants.push(Variant {
-            imp: "lfe",
-            threads: 1,
-            run: Box::new(move |dur| {
-                run(dur, &lines, |l| {
-                    black_box(d.analyze(l));
-                })
-            }),
-        });
-    }
-    {
-        let lines = lines.clone();
-        let d = lfe_baselines::detect::OldDetector::new();
-        variants.push(Variant {
-            imp: "old",
-            threads: 1,
-            run: Box::new(move |dur| {
-                run(dur, &lines, |l| {
-                    black_box(d.analyze(l));
-                })
-            }),
-        });
-    }
-    {
-        let lines = lines.clone();
-        let re = regex_set();
-        let mut cache = re.create_cache();
-        let mut set = PatternSet::new(re.pattern_len());
-        variants.push(Variant {
-            imp: "regex-set",
-            threads: 1,
-            run: Box::new(move |dur| {
-                run(dur, &lines, |l| {
-                    set.clear();
-                    re.which_overlapping_matches_with(&mut cache, &Input::new(l), &mut set);
-                    black_box(set.len());
-                })
-            }),
-        });
-    }
-    {
-        let lines = lines.clone();
-        let mut cache = lfe::log::urls::url_cache();
-        let marker = memchr::memmem::Finder::new(b"://");
-        variants.push(Variant {
-            imp: "lfe-urls",
-            threads: 1,
-            run: Box::new(move |dur| {
-                run(dur, &lines, |l| {
-                    // As the detector does: the URL regex only where a scheme marker is.
-                    if marker.find(l).is_some() {
-                        for r in lfe::log::urls::find_urls_with(l, &mut cache) {
-                            black_box(lfe::log::urls::normalize(&l[r]));
-                        }
-                    }
-                })
-            }),
-        });
-    }
-    {
-        let mut finder = linkify::LinkFinder::new();
-        finder.kinds(&[linkify::LinkKind::Url]);
-        variants.push(Variant {
-            imp: "linkify",
-            threads: 1,
-            run: Box::new(move |dur| {
-                run(dur, &lines, |l| {
-                    // linkify works on &str: a host would decode lossily first, as here.
-                    let text = String::from_utf8_lossy(l);
-                    for link in finder.links(&text) {
-                        black_box(link.as_str().to_owned());
-                    }
-                })
-            }),
-        });
-    }
+    let d = lfe::log::enrich::Detector::new();
+    let old = lfe_baselines::detect::OldDetector::new();
+    let re = regex_set();
+    let mut cache = re.create_cache();
+    let mut set = PatternSet::new(re.pattern_len());
+    let mut url_cache = lfe::log::urls::url_cache();
+    let marker = memchr::memmem::Finder::new(b"://");
+    let mut finder = linkify::LinkFinder::new();
+    finder.kinds(&[linkify::LinkKind::Url]);
+    let variants = vec![
+        per_line("lfe", &lines, move |l| {
+            black_box(d.analyze(l));
+        }),
+        per_line("old", &lines, move |l| {
+            black_box(old.analyze(l));
+        }),
+        per_line("regex-set", &lines, move |l| {
+            set.clear();
+            re.which_overlapping_matches_with(&mut cache, &Input::new(l), &mut set);
+            black_box(set.len());
+        }),
+        per_line("lfe-urls", &lines, move |l| {
+            // As the detector does: the URL regex only where a scheme marker is.
+            if marker.find(l).is_some() {
+                for r in lfe::log::urls::find_urls_with(l, &mut url_cache) {
+                    black_box(lfe::log::urls::normalize(&l[r]));
+                }
+            }
+        }),
+        per_line("linkify", &lines, move |l| {
+            // linkify works on &str: a host would decode lossily first, as here.
+            let text = String::from_utf8_lossy(l);
+            for link in finder.links(&text) {
+                black_box(link.as_str().to_owned());
+            }
+        }),
+    ];
     Workload {
         name: "detect",
         unit: "lines",

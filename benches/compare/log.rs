@@ -16,7 +16,7 @@ use super::harness::{paced, timed_threads, Sample, Variant, Workload};
 use crossbeam_utils::CachePadded;
 use lfe::log::{Config, Query, Stream};
 use lfe_baselines::api::LogStoreApi;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -68,19 +68,29 @@ fn append_run(imp: &str, naive: bool, threads: usize, dur: std::time::Duration) 
     let store = new_store(imp, naive);
     let corpora: Vec<Vec<&'static [u8]>> = (0..threads).map(corpus::lines).collect();
     timed_threads(threads, dur, 32, |t, stop, lat| {
-        let lines = &corpora[t];
         let pid = t as u64 + 1;
-        let (mut n, mut i) = (0u64, 0usize);
-        while !stop.load(Ordering::Relaxed) {
-            for _ in 0..64 {
-                let l = lines[i];
-                i = (i + 1) % lines.len();
-                lat.run(|| store.append(pid, l));
-            }
-            n += 64;
-        }
-        n
+        replay(&corpora[t], stop, |l| {
+            lat.run(|| store.append(pid, l));
+        })
     })
+}
+
+/// Hands `lines` to `append` one at a time, round robin, 64 between looks at `stop`; returns
+/// how many it handed over.
+fn replay(
+    lines: &[&'static [u8]],
+    stop: &AtomicBool,
+    mut append: impl FnMut(&'static [u8]),
+) -> u64 {
+    let (mut n, mut i) = (0u64, 0usize);
+    while !stop.load(Ordering::Relaxed) {
+        for _ in 0..64 {
+            append(lines[i]);
+            i = (i + 1) % lines.len();
+        }
+        n += 64;
+    }
+    n
 }
 
 fn log_append() -> Workload {
@@ -142,20 +152,12 @@ fn tail_run(imp: &str, dur: std::time::Duration) -> Sample {
             *reader.lock().unwrap() = (lag_sum as f64 / reads.max(1) as f64, missed);
             return 0;
         }
-        let lines = &corpora[t];
         let pid = t as u64 + 1;
-        let (mut n, mut i) = (0u64, 0usize);
-        while !stop.load(Ordering::Relaxed) {
-            for _ in 0..64 {
-                let l = lines[i];
-                i = (i + 1) % lines.len();
-                let seq = lat.run(|| store.append(pid, l));
-                // Relaxed: a progress estimate for the reader.
-                heads[t].store(seq + 1, Ordering::Relaxed);
-            }
-            n += 64;
-        }
-        n
+        replay(&corpora[t], stop, |l| {
+            let seq = lat.run(|| store.append(pid, l));
+            // Relaxed: a progress estimate for the reader.
+            heads[t].store(seq + 1, Ordering::Relaxed);
+        })
     });
     let (lag, missed) = *reader.lock().unwrap();
     s.extra = vec![

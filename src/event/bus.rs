@@ -57,8 +57,7 @@
 use super::queue::{pop_error, PopError, PushError, Ring, MAX_CAPACITY};
 use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
-use crate::sync::lock::Mutex;
-use crate::sync::{fence, model_sc_fence, AtomicBool, AtomicU64, Ordering};
+use crate::sync::{fence, model_sc_fence, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
 use std::sync::Arc;

@@ -141,11 +141,7 @@ impl<'a> EventInput<'a> {
     pub fn to_event(&self) -> Event {
         Event {
             seq: 0,
-            ts_ns: if self.ts_ns == 0 {
-                crate::time::now_ns()
-            } else {
-                self.ts_ns
-            },
+            ts_ns: crate::time::or_now(self.ts_ns),
             kind: self.kind,
             process_id: self.process_id,
             lost_before: 0,
@@ -154,11 +150,12 @@ impl<'a> EventInput<'a> {
     }
 }
 
-/// The body of `pop_batch_timeout` for the queue and a subscription: `Invalid` for `max == 0`
-/// (as `try_pop_batch`, and the C ABI); otherwise waits for one
+/// The body of `pop_batch_timeout` for the queue, a subscription and the mutex baseline:
+/// `Invalid` for `max == 0` (as `try_pop_batch`, and the C ABI); otherwise waits for one
 /// event with `pop_timeout` (its error, e.g. `Timeout` or `Closed`, is the result), then takes up
 /// to `max - 1` more that are already there with `try_pop_batch` (its error only ends the batch).
-pub(crate) fn pop_first_then_batch(
+/// Public so that a queue with the same API follows the same rule.
+pub fn pop_first_then_batch(
     out: &mut Vec<Event>,
     max: usize,
     pop_timeout: impl FnOnce() -> Result<Event>,

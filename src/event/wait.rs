@@ -54,8 +54,7 @@
 //! A woken waiter re-checks C and may wait again (another consumer may have taken the item);
 //! wake-ups can be spurious, never lost.
 
-use crate::sync::lock::{Condvar, Mutex};
-use crate::sync::{model_sc_fence, AtomicU64, AtomicUsize, Ordering, LOOM};
+use crate::sync::{model_sc_fence, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering, LOOM};
 use crossbeam_utils::CachePadded;
 use std::time::Duration;
 

@@ -51,8 +51,7 @@
 mod graph;
 pub mod observer;
 
-use crate::sync::lock::Mutex;
-use crate::sync::{AtomicBool, AtomicU32, Ordering};
+use crate::sync::{AtomicBool, AtomicU32, Mutex, Ordering};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
 use graph::Bits;

@@ -12,7 +12,7 @@
 //! block, so an inversion is caught even in a run that would deadlock.
 
 use super::{LockId, Validator};
-use crate::sync::lock::RwLock;
+use crate::sync::RwLock;
 use arc_swap::ArcSwapOption;
 use std::collections::HashMap;
 use std::sync::Arc;

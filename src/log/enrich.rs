@@ -43,7 +43,7 @@ use scratch::{Search, KEEP_BYTES};
 use setpass::Hits;
 use strip::{add_links, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
-use text::{classify, is_indented_continuation, starts_indented, trim_start};
+use text::{classify, is_indented_continuation, starts_indented};
 
 /// Log level detected from a line's text.
 #[repr(u8)]
@@ -56,6 +56,18 @@ pub enum Level {
     Warn = 3,
     Error = 4,
     Critical = 5,
+}
+
+impl Level {
+    /// Every level, in discriminant order (`ALL[l as usize] == l`).
+    pub const ALL: [Level; 6] = [
+        Level::Unknown,
+        Level::Debug,
+        Level::Info,
+        Level::Warn,
+        Level::Error,
+        Level::Critical,
+    ];
 }
 
 /// Tag bits detected from a line's text (a line can carry several).
@@ -458,7 +470,7 @@ impl Detector {
             }
         }
         // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
-        let stack_frame = trim_start(text).starts_with(b"at ");
+        let stack_frame = text.trim_ascii_start().starts_with(b"at ");
         let (mut tag_bits, mut words_only) = (0, true);
         let mut tag_hits = hits.within(SET_TAGS..SET_STARTS) >> SET_TAGS;
         while tag_hits != 0 {

@@ -102,7 +102,7 @@ impl LineShape {
     /// the tests is the ungated definition, and the two are compared on the corpus and on
     /// random lines.
     pub fn of(text: &[u8]) -> LineShape {
-        let t = trim(visible_part(text));
+        let t = visible_part(text).trim_ascii();
         let (Some(&first), Some(&last)) = (t.first(), t.last()) else {
             return LineShape(Self::BLANK);
         };
@@ -412,18 +412,6 @@ impl ErrorGrouper {
     }
 }
 
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &s[start..end]
-}
-
 /// (`t` trimmed, here and below.)
 fn is_traceback(t: &[u8]) -> bool {
     t.starts_with(b"Traceback (most recent call last)")
@@ -438,7 +426,7 @@ fn is_chain_phrase(t: &[u8]) -> bool {
 fn strip_symbol(t: &[u8]) -> &[u8] {
     for s in ["⨯", "✖", "✗", "✘", "✕", "×", "●", "❌"] {
         if let Some(rest) = t.strip_prefix(s.as_bytes()) {
-            return trim(rest);
+            return rest.trim_ascii();
         }
     }
     t
@@ -491,7 +479,7 @@ mod tests {
 
     /// The ungated definition of [`LineShape::of`]: every test on every line.
     fn shape_reference(text: &[u8]) -> LineShape {
-        let t = trim(visible_part(text));
+        let t = visible_part(text).trim_ascii();
         if t.is_empty() {
             return LineShape(LineShape::BLANK);
         }

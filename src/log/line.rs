@@ -375,14 +375,7 @@ mod tests {
     /// boxed; a second `set` loses and its value is dropped (no leak under ASan/valgrind).
     #[test]
     fn analysis_cell_packs_and_boxes() {
-        let levels = [
-            Level::Unknown,
-            Level::Debug,
-            Level::Info,
-            Level::Warn,
-            Level::Error,
-            Level::Critical,
-        ];
+        let levels = Level::ALL;
         let errors = (0..=7u8).map(ErrorKind::from_u8);
         let mut n = 0;
         for error in errors {

@@ -2,7 +2,7 @@
 //!
 //! # Design
 //!
-//! * Lines live in a [`Ring`](crate::ring::Ring) (see `src/ring.rs` for the publish/read
+//! * Lines live in a [`Ring`](crate::ring::Ring) (see `src/ring/` for the publish/read
 //!   protocol): [`LogStore::append`] and [`LogStore::append_batch`] claim a sequence with one
 //!   `fetch_add` and publish with one CAS; they never take a lock on the common path. A
 //!   producer's lines keep their order; memory is bounded in bytes (see "Memory bound"
@@ -61,7 +61,7 @@
 //! the epoch collector once the appends that evicted them returned (plus one line per append
 //! in progress), and less than [`crate::ring::HANDOVER_BYTES`] (64 KiB) kept by each
 //! appending thread. An append over the budget helps reclamation for a bounded number of
-//! rounds (no lock, no spin; see `src/ring.rs`, "Memory bound"). What can exceed it: a thread
+//! rounds (no lock, no spin; see `src/ring/mod.rs`, "Memory bound"). What can exceed it: a thread
 //! pinned in a long read (a `read`, `tail` or `search` over a large ring, of any store: the
 //! epoch is process-wide) holds back every line evicted meanwhile until it returns.
 //! Dropping the store frees its lines before `drop` returns (except those in other threads'
@@ -124,14 +124,10 @@ impl Stream {
 
 /// Converts a level number (as stored) back to a [`Level`]; unknown numbers give `Unknown`.
 pub fn level_from_u8(v: u8) -> Level {
-    match v {
-        1 => Level::Debug,
-        2 => Level::Info,
-        3 => Level::Warn,
-        4 => Level::Error,
-        5 => Level::Critical,
-        _ => Level::Unknown,
-    }
+    Level::ALL
+        .get(usize::from(v))
+        .copied()
+        .unwrap_or(Level::Unknown)
 }
 
 /// Line flag bits.
@@ -156,6 +152,22 @@ pub mod flags {
     /// Internal: the line may keep a URL list (its raw text has `://`); its byte accounting
     /// includes room for one (see `url_room`).
     pub(crate) const URL_ROOM: u32 = 1 << 29;
+
+    /// The public flags an analysis gives a line: [`ENRICHED`], and [`ERROR_START`],
+    /// [`CONTINUATION`], [`HAS_URL`] for what it found.
+    pub fn of(a: &super::enrich::Analysis) -> u32 {
+        let mut fl = ENRICHED;
+        if a.error.is_some() {
+            fl |= ERROR_START;
+        }
+        if a.continuation {
+            fl |= CONTINUATION;
+        }
+        if !a.urls.is_empty() {
+            fl |= HAS_URL;
+        }
+        fl
+    }
 }
 
 /// Configuration of a [`LogStore`].

@@ -88,11 +88,11 @@ impl Wake {
 
     /// The worker sleeps up to `d`, or until woken or stopped.
     pub fn sleep(&self, d: Duration) {
-        let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let g = self.lock.lock();
         // Relaxed: a hint (see `wake_if_behind`); the mutex orders it with the notify.
         self.sleeping.store(true, Ordering::Relaxed);
         if !self.stopping() {
-            let _ = self.cv.wait_timeout(g, d);
+            drop(self.cv.wait_timeout(g, d));
         }
         self.sleeping.store(false, Ordering::Relaxed);
     }
@@ -106,7 +106,7 @@ impl Wake {
             && lag() >= wake_lag(capacity)
             && self.sleeping.swap(false, Ordering::Relaxed)
         {
-            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _g = self.lock.lock();
             self.cv.notify_one();
         }
     }
@@ -116,7 +116,7 @@ impl Wake {
     pub(crate) fn wake(&self) {
         // Relaxed: a hint, as in `wake_if_behind`.
         if self.sleeping.swap(false, Ordering::Relaxed) {
-            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _g = self.lock.lock();
             self.cv.notify_one();
         }
     }
@@ -125,7 +125,7 @@ impl Wake {
     pub fn stop(&self) {
         // Release: the worker's drain sees every append made before.
         self.stop.store(true, Ordering::Release);
-        let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _g = self.lock.lock();
         self.cv.notify_one();
     }
 }

@@ -72,11 +72,7 @@ impl Shared {
         }
         self.bytes.add(text.len() as u64);
         Ok(Line {
-            ts_ns: if ts_ns == 0 {
-                crate::time::now_ns()
-            } else {
-                ts_ns
-            },
+            ts_ns: crate::time::or_now(ts_ns),
             process_id,
             stream,
             level: AtomicU32::new(0),
@@ -232,7 +228,7 @@ impl LogStore {
     /// worker). Returns how many were processed. Takes the enrichment mutex.
     pub fn enrich(&self, max_lines: usize) -> usize {
         let s = &*self.shared;
-        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = s.enrich.lock();
         let until = s
             .ring
             .appended()
@@ -253,7 +249,7 @@ impl LogStore {
         // was analysed on one core.)
         s.wake.wake();
         while s.analyze_some(HELP_CLAIM * 4, head) > 0 {}
-        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = s.enrich.lock();
         s.enrich_locked(&mut st, head, Apply::Wait);
         s.publish_groups(&mut st);
     }
@@ -394,7 +390,7 @@ impl LogStore {
         let head = s.ring.appended();
         // Relaxed: see visible().
         s.clear_floor.fetch_max(head, Ordering::Relaxed);
-        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = s.enrich.lock();
         st.urls.clear();
         st.groups.clear();
         s.urls_snap.store(StdArc::new(Vec::new()));
@@ -412,7 +408,7 @@ impl LogStore {
                 line.flags.fetch_or(flags::CLEARED, Ordering::Relaxed);
             }
         });
-        let mut st = s.enrich.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = s.enrich.lock();
         st.urls.clear_process(process_id);
         st.groups.clear_process(process_id);
         s.urls_snap.store(StdArc::new(st.urls.list()));

@@ -57,23 +57,14 @@ impl Shared {
                     return false;
                 };
                 let a = &an.a;
-                let mut fl = flags::ENRICHED;
-                if a.error.is_some() {
-                    fl |= flags::ERROR_START;
-                }
-                if a.continuation {
-                    fl |= flags::CONTINUATION;
-                }
-                if !a.urls.is_empty() {
-                    fl |= flags::HAS_URL;
-                    // Relaxed: URL_ROOM is set before the line is shared and never changes.
-                    if line.flags.load(Ordering::Relaxed) & flags::URL_ROOM != 0 {
-                        let room = line.text.len() + URL_SLACK;
-                        if let Some(u) = LineUrls::new(&a.urls, room) {
-                            // Before ENRICHED is set (Release below): a reader that sees
-                            // ENRICHED sees the list.
-                            line.analysis.set_urls(u);
-                        }
+                let fl = flags::of(a);
+                // Relaxed: URL_ROOM is set before the line is shared and never changes.
+                if !a.urls.is_empty() && line.flags.load(Ordering::Relaxed) & flags::URL_ROOM != 0 {
+                    let room = line.text.len() + URL_SLACK;
+                    if let Some(u) = LineUrls::new(&a.urls, room) {
+                        // Before ENRICHED is set (Release below): a reader that sees ENRICHED
+                        // sees the list.
+                        line.analysis.set_urls(u);
                     }
                 }
                 // Relaxed: readers of these fields only need each value itself (no other data
@@ -251,7 +242,7 @@ impl Shared {
             if self.enriched_upto.load(Ordering::Acquire) > target {
                 return;
             }
-            if let Ok(mut st) = self.enrich.try_lock() {
+            if let Some(mut st) = self.enrich.try_lock() {
                 let before = st.cursor;
                 let mode = if spins >= HELP_PATIENCE {
                     Apply::Wait
@@ -341,16 +332,15 @@ impl Shared {
             }
             let (n, behind) = {
                 let mut st = match self.enrich.try_lock() {
-                    Ok(st) => st,
-                    Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
-                    Err(std::sync::TryLockError::WouldBlock) => {
+                    Some(st) => st,
+                    None => {
                         // A helper or `sync` is applying: analyse further lines meanwhile
                         // rather than wait for the mutex, while there are any.
                         if self.analyze_some(HELP_CLAIM * 4, if stop { u64::MAX } else { head }) > 0
                         {
                             continue;
                         }
-                        self.enrich.lock().unwrap_or_else(|e| e.into_inner())
+                        self.enrich.lock()
                     }
                 };
                 // Lines appended after the pacer's look are left to the next look (the mutex

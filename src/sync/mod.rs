@@ -8,8 +8,7 @@
 //!
 //! * atomics, [`fence`], [`spin_loop`], [`Arc`], [`thread`] (spawn, park, yield): loom's or std's;
 //! * [`UnsafeCell`] with loom's closure API (`with`, `with_mut`) in both modes;
-//! * [`lock::Mutex`], [`lock::Condvar`], [`lock::RwLock`]: no poisoning in the API (the reason is
-//!   in [`lock`]);
+//! * [`Mutex`], [`Condvar`], [`RwLock`]: no poisoning in the API (the reason is in [`lock`]);
 //! * [`ArcSlot`]: `arc-swap` in production, a loom-visible stand-in under loom;
 //! * [`SlotArray`]: a zeroed, cache-line-aligned array from the allocator in production, built
 //!   value by value under loom (loom's atomics are not plain memory);
@@ -21,9 +20,9 @@
 //! `std::sync::Arc` stays in public signatures (a host's `Arc`); [`Arc`] here is for internal
 //! sharing that loom should see.
 //!
-//! `src/log/` and `src/ring.rs` still take the raw std/loom `Mutex` and `Condvar` (re-exported
-//! below under those names) and recover poisoning themselves; once they move to [`lock`], the
-//! wrappers take those names.
+//! A `static` lock (a process-wide cache such as the ring's block depot) cannot be one of
+//! these (loom's locks are not `const`); such a lock is plain `std`, used with `try_lock`
+//! only, outside what a model sees.
 #![allow(dead_code, unused_imports)]
 
 mod arc_slot;
@@ -77,8 +76,9 @@ mod imp {
 
 pub(crate) use imp::{
     fence, spin_loop, thread, Arc, AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64,
-    AtomicUsize, Condvar, Mutex, Ordering, UnsafeCell,
+    AtomicUsize, Ordering, UnsafeCell,
 };
+pub(crate) use lock::{Condvar, Mutex, MutexGuard, RwLock};
 
 /// A `SeqCst` fence under loom, nothing in production.
 ///

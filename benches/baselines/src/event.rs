@@ -1,11 +1,10 @@
 //! Mutex baseline for the event queue: `Mutex<VecDeque<Event>>` plus two condvars, with the
 //! same API as [`lfe::event::EventQueue`] (used by tests and benches side by side).
 
-use crate::lock::Mutex;
+use crate::lock::{Condvar, Mutex};
 use lfe::event::{Event, EventInput, Overflow, QueueConfig, QueueStats};
 use lfe::{Error, Result};
 use std::collections::VecDeque;
-use std::sync::Condvar;
 use std::time::{Duration, Instant};
 
 #[derive(Default)]
@@ -96,7 +95,7 @@ impl EventQueue {
         input.check(self.cfg.max_payload)?;
         let end = deadline(timeout);
         let mut ev = input.to_event();
-        let mut g = self.state.raw().lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.state.lock_raw();
         loop {
             if g.closed {
                 return Err(Error::Closed);
@@ -109,19 +108,7 @@ impl EventQueue {
                 }
                 Err(back) => ev = back,
             }
-            g = match end {
-                None => self.not_full.wait(g).unwrap_or_else(|e| e.into_inner()),
-                Some(end) => {
-                    let now = Instant::now();
-                    if now >= end {
-                        return Err(Error::Timeout);
-                    }
-                    self.not_full
-                        .wait_timeout(g, end - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
-                }
-            };
+            g = self.not_full.wait_until(g, end).ok_or(Error::Timeout)?;
         }
     }
 
@@ -174,7 +161,7 @@ impl EventQueue {
     /// Same as [`lfe::event::EventQueue::pop_timeout`].
     pub fn pop_timeout(&self, timeout: Duration) -> Result<Event> {
         let end = deadline(timeout);
-        let mut g = self.state.raw().lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.state.lock_raw();
         loop {
             if let Some(ev) = self.take(&mut g) {
                 drop(g);
@@ -184,19 +171,7 @@ impl EventQueue {
             if g.closed {
                 return Err(Error::Closed);
             }
-            g = match end {
-                None => self.not_empty.wait(g).unwrap_or_else(|e| e.into_inner()),
-                Some(end) => {
-                    let now = Instant::now();
-                    if now >= end {
-                        return Err(Error::Timeout);
-                    }
-                    self.not_empty
-                        .wait_timeout(g, end - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
-                }
-            };
+            g = self.not_empty.wait_until(g, end).ok_or(Error::Timeout)?;
         }
     }
 
@@ -235,11 +210,12 @@ impl EventQueue {
         max: usize,
         timeout: Duration,
     ) -> Result<usize> {
-        if max == 0 {
-            return Err(Error::Invalid("max is 0"));
-        }
-        out.push(self.pop_timeout(timeout)?);
-        Ok(1 + self.try_pop_batch(out, max - 1).unwrap_or(0))
+        lfe::event::pop_first_then_batch(
+            out,
+            max,
+            || self.pop_timeout(timeout),
+            |out, n| self.try_pop_batch(out, n),
+        )
     }
 
     /// Same as [`lfe::event::EventQueue::close`].

@@ -7,18 +7,72 @@
 
 use lfe::lockdep::observer::{on_acquire, on_release};
 use std::ops::{Deref, DerefMut};
+use std::time::Instant;
+
+/// The guard of a poisoned lock, taken back: a panic while holding one of these locks leaves
+/// the data as it was between two steps (each step writes whole values), so the next holder
+/// can use it (lfe's own locks make the same choice, in its `sync::lock`).
+fn unpoisoned<G>(r: std::sync::LockResult<G>) -> G {
+    r.unwrap_or_else(|e| e.into_inner())
+}
+
+/// A std guard that reports its release to the lock observer when it drops (before the std
+/// guard unlocks).
+pub struct Observed<G> {
+    name: &'static str,
+    addr: usize,
+    guard: G,
+}
+
+/// Guard of [`Mutex`].
+pub type MutexGuard<'a, T> = Observed<std::sync::MutexGuard<'a, T>>;
+/// Shared guard of [`RwLock`].
+pub type ReadGuard<'a, T> = Observed<std::sync::RwLockReadGuard<'a, T>>;
+/// Exclusive guard of [`RwLock`].
+pub type WriteGuard<'a, T> = Observed<std::sync::RwLockWriteGuard<'a, T>>;
+
+impl<G> Observed<G> {
+    /// Reports the acquire of `lock` (named `name`), then takes it with `take`.
+    fn acquire<L>(
+        name: &'static str,
+        lock: &L,
+        shared: bool,
+        take: impl FnOnce() -> std::sync::LockResult<G>,
+    ) -> Self {
+        let addr = lock as *const L as usize;
+        on_acquire(name, addr, shared);
+        Observed {
+            name,
+            addr,
+            guard: unpoisoned(take()),
+        }
+    }
+}
+
+impl<G: Deref> Deref for Observed<G> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
+        &self.guard
+    }
+}
+
+impl<G: DerefMut> DerefMut for Observed<G> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        &mut self.guard
+    }
+}
+
+impl<G> Drop for Observed<G> {
+    fn drop(&mut self) {
+        on_release(self.name, self.addr);
+    }
+}
 
 /// A named mutex (poisoning is ignored: a panic while holding it leaves the data as it was).
 #[derive(Debug)]
 pub struct Mutex<T> {
     name: &'static str,
     inner: std::sync::Mutex<T>,
-}
-
-/// Guard of [`Mutex`].
-pub struct MutexGuard<'a, T> {
-    lock: &'a Mutex<T>,
-    guard: std::sync::MutexGuard<'a, T>,
 }
 
 impl<T> Mutex<T> {
@@ -30,33 +84,50 @@ impl<T> Mutex<T> {
     }
 
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        on_acquire(self.name, self as *const _ as usize, false);
-        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        MutexGuard { lock: self, guard }
+        Observed::acquire(self.name, self, false, || self.inner.lock())
     }
 
-    /// The underlying std mutex, for `Condvar::wait` (which must see the std guard).
-    pub fn raw(&self) -> &std::sync::Mutex<T> {
-        &self.inner
-    }
-}
-
-impl<T> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.guard
+    /// Locks without telling the observer, for a [`Condvar`] wait (which must see the std
+    /// guard).
+    pub fn lock_raw(&self) -> std::sync::MutexGuard<'_, T> {
+        unpoisoned(self.inner.lock())
     }
 }
 
-impl<T> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.guard
-    }
-}
+/// A condition variable for [`Mutex::lock_raw`] guards.
+#[derive(Debug, Default)]
+pub struct Condvar(std::sync::Condvar);
 
-impl<T> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        on_release(self.lock.name, self.lock as *const _ as usize);
+impl Condvar {
+    pub fn new() -> Self {
+        Condvar(std::sync::Condvar::new())
+    }
+
+    /// Releases `g` and sleeps until notified (or spuriously) or until `end` (`None`: no
+    /// deadline), then locks again; `None` without waiting if `end` has passed.
+    pub fn wait_until<'a, T>(
+        &self,
+        g: std::sync::MutexGuard<'a, T>,
+        end: Option<Instant>,
+    ) -> Option<std::sync::MutexGuard<'a, T>> {
+        match end {
+            None => Some(unpoisoned(self.0.wait(g))),
+            Some(end) => {
+                let now = Instant::now();
+                if now >= end {
+                    return None;
+                }
+                Some(unpoisoned(self.0.wait_timeout(g, end - now)).0)
+            }
+        }
+    }
+
+    pub fn notify_one(&self) {
+        self.0.notify_one();
+    }
+
+    pub fn notify_all(&self) {
+        self.0.notify_all();
     }
 }
 
@@ -65,18 +136,6 @@ impl<T> Drop for MutexGuard<'_, T> {
 pub struct RwLock<T> {
     name: &'static str,
     inner: std::sync::RwLock<T>,
-}
-
-/// Shared guard of [`RwLock`].
-pub struct ReadGuard<'a, T> {
-    lock: &'a RwLock<T>,
-    guard: std::sync::RwLockReadGuard<'a, T>,
-}
-
-/// Exclusive guard of [`RwLock`].
-pub struct WriteGuard<'a, T> {
-    lock: &'a RwLock<T>,
-    guard: std::sync::RwLockWriteGuard<'a, T>,
 }
 
 impl<T> RwLock<T> {
@@ -88,46 +147,10 @@ impl<T> RwLock<T> {
     }
 
     pub fn read(&self) -> ReadGuard<'_, T> {
-        on_acquire(self.name, self as *const _ as usize, true);
-        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        ReadGuard { lock: self, guard }
+        Observed::acquire(self.name, self, true, || self.inner.read())
     }
 
     pub fn write(&self) -> WriteGuard<'_, T> {
-        on_acquire(self.name, self as *const _ as usize, false);
-        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        WriteGuard { lock: self, guard }
-    }
-}
-
-impl<T> Deref for ReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.guard
-    }
-}
-
-impl<T> Drop for ReadGuard<'_, T> {
-    fn drop(&mut self) {
-        on_release(self.lock.name, self.lock as *const _ as usize);
-    }
-}
-
-impl<T> Deref for WriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.guard
-    }
-}
-
-impl<T> DerefMut for WriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.guard
-    }
-}
-
-impl<T> Drop for WriteGuard<'_, T> {
-    fn drop(&mut self) {
-        on_release(self.lock.name, self.lock as *const _ as usize);
+        Observed::acquire(self.name, self, false, || self.inner.write())
     }
 }

@@ -109,16 +109,7 @@ pub struct LogStore {
 fn apply(inner: &mut Inner, detector: &Detector, idx: usize) {
     let l = &inner.lines[idx];
     let a = detector.analyze(&l.text);
-    let mut fl = flags::ENRICHED;
-    if a.error.is_some() {
-        fl |= flags::ERROR_START;
-    }
-    if a.continuation {
-        fl |= flags::CONTINUATION;
-    }
-    if !a.urls.is_empty() {
-        fl |= flags::HAS_URL;
-    }
+    let fl = flags::of(&a);
     let (pid, ts, seq) = (l.process_id, l.ts_ns, l.seq);
     for u in &a.urls {
         inner.urls.record(u, pid, ts);
@@ -250,11 +241,7 @@ impl Shared {
         }
         g.lines.push_back(BLine {
             seq,
-            ts_ns: if ts_ns == 0 {
-                lfe::time::now_ns()
-            } else {
-                ts_ns
-            },
+            ts_ns: lfe::time::or_now(ts_ns),
             process_id,
             stream,
             level: Level::Unknown,

@@ -200,16 +200,7 @@ impl LabelParts {
     /// The leftmost label's level when the parts hit (`hits`, not empty) all name the same one.
     pub(super) fn level(&self, hits: u64) -> Option<Level> {
         let l = self.level.iter().position(|&m| hits & !m == 0)?;
-        Some(
-            [
-                Level::Unknown,
-                Level::Debug,
-                Level::Info,
-                Level::Warn,
-                Level::Error,
-                Level::Critical,
-            ][l],
-        )
+        Some(Level::ALL[l])
     }
 
     /// Whether the leftmost label starts with `FAIL`/`PASS`, when the parts hit decide it.

@@ -25,7 +25,7 @@ pub(super) fn classify(s: &[u8]) -> Option<Level> {
         };
         maybe && contains_ci(s, w)
     };
-    let t = trim(s);
+    let t = s.trim_ascii();
     let t = t.strip_prefix(b"\"").unwrap_or(t);
     match t {
         b"10" | b"20" => return Some(Level::Debug),
@@ -71,18 +71,6 @@ pub(super) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
         })
 }
 
-pub(super) fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &s[start..end]
-}
-
 /// Tab or at least two spaces before the first visible byte.
 pub(super) fn starts_indented(text: &[u8]) -> bool {
     text.first() == Some(&b'\t') || text.starts_with(b"  ")
@@ -116,7 +104,7 @@ pub(super) fn is_indented_continuation(text: &[u8]) -> bool {
     if !starts_indented(text) {
         return false;
     }
-    let rest = &text[text.len() - trim_start(text).len()..];
+    let rest = &text[text.len() - text.trim_ascii_start().len()..];
     if rest.is_empty() {
         return false;
     }
@@ -131,12 +119,4 @@ pub(super) fn is_indented_continuation(text: &[u8]) -> bool {
         }
         _ => true,
     }
-}
-
-pub(super) fn trim_start(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    &s[start..]
 }

@@ -7,9 +7,9 @@
 //! * this file: the public API, the configuration and its bounds, and the byte budget for long
 //!   fields (reserve, evict).
 //!
-//! # Why its own ring, not `src/ring.rs`
+//! # Why its own ring, not `src/ring/`
 //!
-//! `src/ring.rs` is a ring of *pointers* to heap entries: every push allocates an entry, and a
+//! `src/ring/` is a ring of *pointers* to heap entries: every push allocates an entry, and a
 //! replaced entry is freed through `crossbeam-epoch` once no pinned thread can still read it.
 //! That fits log lines (variable size, read in place by borrowing), and its byte bound holds
 //! while no thread stays pinned. A request is the other case:
@@ -23,7 +23,7 @@
 //!   where the epoch ring's deferred garbage grows while any thread stays pinned;
 //! * reads return owned copies (`Vec<Request>`), so borrowing in place would buy nothing.
 //!
-//! Moving the log onto `src/ring.rs` was tried and reverted (git history: the epoch ring's
+//! Moving the log onto `src/ring/` was tried and reverted (git history: the epoch ring's
 //! deferred garbage grew resident memory under the soak's request rate). What the two rings
 //! share is the sequence discipline (one `fetch_add` claims, record `s` in slot `s % capacity`,
 //! an older record never overwrites a newer one, readers stop at the first unpublished
@@ -536,7 +536,7 @@ impl RequestLog {
         let r = &mut p.r;
         r.seq = seq;
         if r.time_ns == 0 {
-            r.time_ns = if now == 0 { crate::time::now_ns() } else { now };
+            r.time_ns = crate::time::or_now(now);
         }
         if r.status >= 400 || r.flags & FLAG_TRANSPORT_ERROR != 0 {
             r.flags |= FLAG_ERROR;

@@ -1,4 +1,12 @@
-//! A lock-free, bounded sequence ring: the core of the log store and the request log.
+//! A lock-free, bounded sequence ring of heap entries: the core of the log store.
+//!
+//! (The request log does not use it: it keeps fixed-size records in a seqlock ring of its
+//! own, `table/requests/ring.rs`, whose module docs say why.)
+//!
+//! Files: this one holds the ring and its protocol; `blocks.rs` the entry allocator
+//! (magazines and depot), `reclaim.rs` the reclamation of replaced entries (crossbeam-epoch,
+//! or a per-ring graveyard under loom), `counter.rs` the striped counter, `prefetch.rs` the
+//! cache hints.
 //!
 //! # Protocol (the invariant the code keeps)
 //!
@@ -63,14 +71,19 @@
 //! ring in *other* threads' batches (under `HANDOVER_BYTES` each) are freed when those
 //! threads hand their batch over or exit.
 //!
-//! Under `cfg(loom)` the atomics come from loom (via `crate::sync`), but crossbeam-epoch is not
-//! loom-instrumented; so the reclamation step is swapped for a simpler one that is trivially
-//! safe — retired entries go to a per-ring list freed when the ring is dropped. The publish /
-//! read protocol above is the same code in both modes; only *when* a retired entry is freed
-//! differs.
+//! Under loom the reclamation step is swapped (see `reclaim.rs`); the rest is the same code.
 
-use crate::sync::{AtomicPtr, AtomicU64, Ordering};
+mod blocks;
+mod counter;
+mod prefetch;
+mod reclaim;
+
+pub use counter::StripedCounter;
+
+use crate::sync::{AtomicPtr, AtomicU64, Ordering, SlotArray, LOOM};
+use blocks::{free_entry, new_entry};
 use crossbeam_utils::CachePadded;
+use prefetch::{prefetch, prefetch_read};
 use std::ops::Range;
 
 /// One published value and its sequence.
@@ -81,56 +94,6 @@ pub struct Entry<T> {
     /// while the value is hot, read when the entry is retired (same cache line as `seq`).
     pub bytes: usize,
     pub value: T,
-}
-
-/// A counter striped over several cache lines: writers from different threads add to
-/// different stripes (picked from the thread's address space), readers sum the stripes.
-/// Exact once writers are quiescent; a read during writes is a value between the true counts
-/// at its start and end.
-#[derive(Debug)]
-pub struct StripedCounter {
-    stripes: Box<[CachePadded<AtomicU64>]>,
-}
-
-pub(crate) const STRIPES: usize = 8;
-
-thread_local! {
-    static STRIPE_HINT: u8 = const { 0 };
-}
-
-pub(crate) fn stripe_index() -> usize {
-    // The address of a thread-local differs per thread: a cheap, lock-free per-thread hint.
-    STRIPE_HINT.with(|x| {
-        let a = x as *const u8 as usize;
-        (a >> 6 ^ a >> 12 ^ a >> 20) % STRIPES
-    })
-}
-
-impl Default for StripedCounter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl StripedCounter {
-    pub fn new() -> Self {
-        StripedCounter {
-            stripes: (0..STRIPES)
-                .map(|_| CachePadded::new(AtomicU64::new(0)))
-                .collect(),
-        }
-    }
-
-    #[inline]
-    pub fn add(&self, n: u64) {
-        // Relaxed: a statistic; no other memory is published through it.
-        self.stripes[stripe_index()].fetch_add(n, Ordering::Relaxed);
-    }
-
-    pub fn get(&self) -> u64 {
-        // Relaxed: a statistic; see the type's docs for what a concurrent read means.
-        self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
-    }
 }
 
 /// A ring pinned once for several looks ([`Ring::pinned`]).
@@ -154,8 +117,7 @@ impl<T: Send + Sync> Pinned<'_, T> {
     /// hint, like [`Ring::scan_ahead`]'s.
     #[inline(always)]
     pub fn prefetch(&self, seq: u64) {
-        #[cfg(not(loom))]
-        {
+        if !LOOM {
             // Relaxed: a hint only; the look's own load (Acquire) is what it relies on.
             let p = self.ring.slot(seq).ptr.load(Ordering::Relaxed) as *const u8;
             let mut off = 0;
@@ -164,16 +126,11 @@ impl<T: Send + Sync> Pinned<'_, T> {
                 off += 64;
             }
         }
-        #[cfg(loom)]
-        let _ = seq;
     }
 
     /// Runs `f` unpinned (then pins again): a wait inside `f` holds back no reclamation.
     pub fn unpinned<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        #[cfg(not(loom))]
-        return self.guard.repin_after(f);
-        #[cfg(loom)]
-        f()
+        self.guard.repin_after(f)
     }
 
     /// [`Ring::visit`] under this pin.
@@ -210,588 +167,27 @@ pub struct ReadResult {
     pub delivered: usize,
 }
 
-/// Entry allocation. Every entry is allocated by [`new_entry`] and freed by [`free_entry`].
-///
-/// Outside loom, freed entry blocks are recycled through *magazines* (the slab allocator's
-/// scheme): each thread keeps a small stack of free blocks per layout; a thread whose stack
-/// fills moves a magazine of [`blocks::MAG`] blocks to a global depot, and a thread whose
-/// stack is empty takes one from there. Entries are freed in batches by whichever thread runs
-/// the epoch collector's deferred functions (often a reader, not the appender), so the depot
-/// is what brings the blocks back to the threads that push. The depot is a mutex taken once
-/// per magazine with `try_lock` only: a thread that finds it busy uses the system allocator
-/// instead, so a push never waits for another thread here. Profiles had glibc's frees and
-/// mallocs at close to half of the append time (batches of frees overflow its per-thread
-/// cache). Memory held: at most `2 * MAG` blocks per thread and `DEPOT_MAX` magazines per
-/// layout (16,384 blocks; 2.4 MB for log lines). The depot is sized for a ring of the default
-/// 10,000 lines turning over in bursts: with 16 magazines, 40 % of the blocks a 2-thread burst
-/// needed came from the system allocator, with 256 about 2 %.
-mod blocks {
-    use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
-
-    /// Blocks per magazine.
-    #[cfg_attr(loom, allow(dead_code))]
-    pub(super) const MAG: usize = 64;
-
-    #[cfg(not(loom))]
-    mod cache {
-        use super::MAG;
-        use std::alloc::{dealloc, Layout};
-        use std::sync::Mutex;
-
-        /// Magazines kept per layout in the depot.
-        const DEPOT_MAX: usize = 256;
-        /// Layouts cached (one per entry type in use; others go to the allocator).
-        const MAX_LAYOUTS: usize = 4;
-
-        /// A free block (owned by whoever holds it).
-        pub(super) struct Block(pub(super) *mut u8);
-        // SAFETY: a free block is plain memory owned by its holder; moving it to another thread
-        // moves that ownership.
-        unsafe impl Send for Block {}
-
-        type Magazine = Vec<Block>;
-
-        static DEPOT: Mutex<Vec<(Layout, Vec<Magazine>)>> = Mutex::new(Vec::new());
-
-        fn free_all(l: Layout, blocks: impl IntoIterator<Item = Block>) {
-            for b in blocks {
-                // SAFETY: every cached block came from `alloc(l)` and is owned by its holder.
-                unsafe { dealloc(b.0, l) };
-            }
-        }
-
-        /// Moves `mag` to the depot, or frees it if the depot is busy or full.
-        fn give(l: Layout, mag: Magazine) {
-            if let Ok(mut d) = DEPOT.try_lock() {
-                let idx = match d.iter().position(|(x, _)| *x == l) {
-                    Some(i) => Some(i),
-                    None if d.len() < MAX_LAYOUTS => {
-                        d.push((l, Vec::new()));
-                        Some(d.len() - 1)
-                    }
-                    None => None,
-                };
-                if let Some(i) = idx {
-                    if d[i].1.len() < DEPOT_MAX {
-                        d[i].1.push(mag);
-                        return;
-                    }
-                }
-            }
-            free_all(l, mag);
-        }
-
-        /// A full magazine from the depot, if one is there and the depot is free.
-        fn take(l: Layout) -> Option<Magazine> {
-            let mut d = DEPOT.try_lock().ok()?;
-            d.iter_mut().find(|(x, _)| *x == l)?.1.pop()
-        }
-
-        pub(super) struct Local(Vec<(Layout, Vec<Block>)>);
-
-        impl Local {
-            /// The stack for `l` (a thread caches one or two layouts: the first is checked
-            /// inline, the rest out of line, as this runs twice per push).
-            #[inline]
-            fn stack(&mut self, l: Layout) -> Option<&mut Vec<Block>> {
-                match self.0.first() {
-                    Some((x, _)) if *x == l => Some(&mut self.0[0].1),
-                    _ => self.stack_slow(l),
-                }
-            }
-
-            #[cold]
-            #[inline(never)]
-            fn stack_slow(&mut self, l: Layout) -> Option<&mut Vec<Block>> {
-                let i = match self.0.iter().position(|(x, _)| *x == l) {
-                    Some(i) => i,
-                    None if self.0.len() < MAX_LAYOUTS => {
-                        self.0.push((l, Vec::with_capacity(2 * MAG)));
-                        self.0.len() - 1
-                    }
-                    None => return None,
-                };
-                Some(&mut self.0[i].1)
-            }
-
-            pub(super) fn pop(&mut self, l: Layout) -> Option<*mut u8> {
-                let st = self.stack(l)?;
-                if st.is_empty() {
-                    // Move the blocks into our stack (its capacity stays 2 * MAG: no regrowth).
-                    st.append(&mut take(l)?);
-                }
-                let b = st.pop()?;
-                // The next pop's block is usually cold (freed by a batch, often on another
-                // core): start loading it for writing now, so the next push does not wait for
-                // it (profiles had the first locked instruction after writing an entry
-                // waiting for those stores).
-                if let Some(next) = st.last() {
-                    let mut off = 0;
-                    while off < l.size() {
-                        crate::ring::prefetch(next.0.wrapping_add(off));
-                        off += 64;
-                    }
-                }
-                Some(b.0)
-            }
-
-            /// Keeps `p`; false if this layout is not cached (the caller frees it).
-            pub(super) fn push(&mut self, l: Layout, p: *mut u8) -> bool {
-                let Some(st) = self.stack(l) else {
-                    return false;
-                };
-                st.push(Block(p));
-                if st.len() >= 2 * MAG {
-                    // Exactly MAG blocks in a MAG-capacity vector (one small allocation).
-                    let mut mag = Magazine::with_capacity(MAG);
-                    mag.extend(st.drain(MAG..));
-                    give(l, mag);
-                }
-                true
-            }
-        }
-
-        impl Drop for Local {
-            fn drop(&mut self) {
-                // Thread exit: hand full magazines to the depot, free the rest.
-                for (l, mut st) in self.0.drain(..) {
-                    while st.len() >= MAG {
-                        let mag: Magazine = st.drain(st.len() - MAG..).collect();
-                        give(l, mag);
-                    }
-                    free_all(l, st);
-                }
-            }
-        }
-
-        thread_local! {
-            pub(super) static LOCAL: std::cell::RefCell<Local> =
-                const { std::cell::RefCell::new(Local(Vec::new())) };
-        }
-    }
-
-    /// A block for `l` (`l.size() > 0`): a recycled one, or a fresh allocation.
-    pub(super) fn alloc_block(l: Layout) -> *mut u8 {
-        #[cfg(not(loom))]
-        {
-            let cached = cache::LOCAL
-                .try_with(|c| c.borrow_mut().pop(l))
-                .ok()
-                .flatten();
-            if let Some(p) = cached {
-                return p;
-            }
-        }
-        // SAFETY: `l` has a non-zero size (entries contain a u64).
-        let p = unsafe { alloc(l) };
-        if p.is_null() {
-            handle_alloc_error(l);
-        }
-        p
-    }
-
-    /// Recycles a block, or returns it to the allocator.
-    ///
-    /// # Safety
-    /// `p` came from [`alloc_block`] with the same layout, holds no live value, and is not
-    /// used after this call.
-    pub(super) unsafe fn free_block(p: *mut u8, l: Layout) {
-        #[cfg(not(loom))]
-        {
-            let kept = cache::LOCAL
-                .try_with(|c| c.borrow_mut().push(l, p))
-                .unwrap_or(false);
-            if kept {
-                return;
-            }
-        }
-        // SAFETY: per the contract, `p` was allocated with layout `l` and is unused.
-        unsafe { dealloc(p, l) };
-    }
-}
-
-/// `_mm_prefetch` hints: for writing and for reading. The write hint becomes `prefetchw` only
-/// when the build enables the `prfchw` target feature; the default x86_64 target gets
-/// `prefetcht0` for both (what every number in this crate's docs was measured with; a
-/// `prefetchw` build measured the same on the 2-thread burst).
-const FOR_WRITE: i32 = 7;
-const FOR_READ: i32 = 3;
-
-/// A hint to start loading the cache line at `p` (`HINT` is [`FOR_WRITE`] or [`FOR_READ`]).
-#[inline(always)]
-fn prefetch_hint<const HINT: i32, P>(p: *const P) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is only a hint: it never faults and has no effect on program state,
-    // whatever the address; SSE is part of the x86_64 baseline.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<HINT>(p as *const i8);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
-/// Starts loading the cache line at `p` for writing.
-#[inline(always)]
-fn prefetch<P>(p: *const P) {
-    prefetch_hint::<FOR_WRITE, P>(p)
-}
-
-/// Starts loading the cache line at `p` for reading.
-#[cfg_attr(loom, allow(dead_code))]
-#[inline(always)]
-fn prefetch_read<P>(p: *const P) {
-    prefetch_hint::<FOR_READ, P>(p)
-}
-
 /// How far ahead (in sequences) scans start loading slots; entries are loaded half as far.
 const SCAN_AHEAD: u64 = 16;
-
-/// A new, still private entry holding `value` (sequence 0 until the push sets it).
-fn new_entry<T>(value: T) -> *mut Entry<T> {
-    let p = blocks::alloc_block(std::alloc::Layout::new::<Entry<T>>()) as *mut Entry<T>;
-    // SAFETY: `p` is a fresh block with the size and alignment of `Entry<T>`.
-    unsafe {
-        p.write(Entry {
-            seq: 0,
-            bytes: 0,
-            value,
-        })
-    };
-    p
-}
-
-/// Drops the entry's value and frees its block.
-///
-/// # Safety
-/// `p` came from [`new_entry`], is not reachable by any other thread, and is freed once.
-unsafe fn free_entry<T>(p: *mut Entry<T>) {
-    // SAFETY: per the contract, the entry is live and ours alone.
-    unsafe {
-        std::ptr::drop_in_place(p);
-        blocks::free_block(p as *mut u8, std::alloc::Layout::new::<Entry<T>>());
-    }
-}
-
-#[cfg(not(loom))]
-mod reclaim {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    pub(super) type Guard = crossbeam_epoch::Guard;
-    pub(super) struct Graveyard;
-
-    impl Graveyard {
-        pub(super) fn new() -> Self {
-            Graveyard
-        }
-    }
-
-    /// Bytes of one ring's retired entries handed to the epoch collector and not yet freed.
-    /// Shared with the deferred frees (which may run after the ring is gone).
-    pub(super) type Pending = Arc<crossbeam_utils::CachePadded<AtomicUsize>>;
-
-    #[inline]
-    pub(super) fn pin() -> Guard {
-        crossbeam_epoch::pin()
-    }
-
-    /// A retired entry: its address and the function that drops and frees it.
-    type RetiredEntry = (*mut (), unsafe fn(*mut ()));
-
-    /// Retired entries not yet handed to crossbeam-epoch, with the bytes they hold per ring
-    /// (usually one ring: a batch rarely mixes rings, so this list has one element).
-    struct Retired {
-        entries: Vec<RetiredEntry>,
-        bytes: usize,
-        rings: Vec<(Pending, usize)>,
-    }
-
-    /// Entries handed to the epoch collector together (one deferred function per batch
-    /// instead of one per entry: crossbeam allocates a 2 KiB bag every 64 deferred functions,
-    /// and with glibc each such allocation consolidates the fastbins, which showed up as a
-    /// large share of push time in profiles).
-    const BATCH: usize = 32;
-
-    /// A batch is handed over as soon as it holds this many bytes, so a thread never keeps
-    /// more than this (minus one byte) of retired entries to itself; and a batch this large
-    /// seals crossbeam's thread-local bag at once (`Guard::flush`), so it is freed after two
-    /// epoch advances instead of waiting for 63 more deferred functions.
-    pub(super) const HANDOVER_BYTES: usize = 64 * 1024;
-
-    /// Pin/flush rounds an appender over budget makes ([`help`]); and a dropping ring.
-    /// Two rounds free a sealed bag when no other thread is pinned (a bag is freed once the
-    /// global epoch is two past the bag's); the rest is slack for bags queued before ours
-    /// (each collection frees at most 8 bags).
-    const HELP_ROUNDS: usize = 4;
-    const DROP_ROUNDS: usize = 16;
-
-    impl Retired {
-        const fn new() -> Self {
-            Retired {
-                entries: Vec::new(),
-                bytes: 0,
-                rings: Vec::new(),
-            }
-        }
-
-        fn hand_over(&mut self, guard: &Guard) {
-            if self.entries.is_empty() {
-                return;
-            }
-            struct SendBatch(Vec<RetiredEntry>, Vec<(Pending, usize)>);
-            // SAFETY: each pointer is freed once, by whichever thread runs the deferred
-            // function; the ring requires `T: Send`, so dropping its entries elsewhere is fine.
-            // The counters are `Arc`s of atomics (Send).
-            unsafe impl Send for SendBatch {}
-            let big = self.bytes >= HANDOVER_BYTES;
-            let rings = std::mem::take(&mut self.rings);
-            for (p, b) in &rings {
-                // Relaxed: an accounting counter read only as a hint (the budget check); the
-                // deferred free below is ordered after this by crossbeam's own handover, so
-                // its subtraction comes later in this counter's modification order.
-                p.fetch_add(*b, Ordering::Relaxed);
-            }
-            self.bytes = 0;
-            let batch = SendBatch(
-                std::mem::replace(&mut self.entries, Vec::with_capacity(BATCH)),
-                rings,
-            );
-            // SAFETY: every entry in the batch was unlinked from its ring before it was added
-            // (so no *new* reader can load it) and is in exactly one batch; crossbeam runs the
-            // closure only after every guard pinned before this call is dropped, and every
-            // reader that loaded one of these pointers was pinned before the unlink, which
-            // precedes this call.
-            unsafe {
-                guard.defer_unchecked(move || {
-                    let batch = batch;
-                    let b = &batch.0;
-                    // The entries were written a ring ago and are usually out of cache: start
-                    // loading a few ahead so the misses overlap instead of queueing.
-                    for &(p, _) in b.iter().take(PREFETCH) {
-                        super::prefetch(p);
-                    }
-                    for (k, &(p, f)) in b.iter().enumerate() {
-                        if let Some(&(q, _)) = b.get(k + PREFETCH) {
-                            super::prefetch(q);
-                        }
-                        f(p);
-                    }
-                    for (p, n) in &batch.1 {
-                        // Relaxed: as for the fetch_add above.
-                        p.fetch_sub(*n, Ordering::Relaxed);
-                    }
-                })
-            };
-            if big {
-                // Seal the bag now: a bag holding megabytes must not wait for 63 more
-                // deferred functions before it can be collected.
-                guard.flush();
-            }
-        }
-    }
-
-    /// How far ahead the batch free prefetches.
-    const PREFETCH: usize = 4;
-
-    impl Drop for Retired {
-        fn drop(&mut self) {
-            // Thread exit: hand the rest over (crossbeam registers a fresh handle if its own
-            // thread-local is already gone).
-            self.hand_over(&crossbeam_epoch::pin());
-        }
-    }
-
-    thread_local! {
-        static RETIRED: std::cell::RefCell<Retired> = const { std::cell::RefCell::new(Retired::new()) };
-    }
-
-    /// Destroys `p` once no thread pinned now can still hold it; `pending` counts its bytes
-    /// (`(*p).bytes`) from when it is handed to the collector until it is freed. Entries are
-    /// batched per thread: at most [`BATCH`] - 1 entries and [`HANDOVER_BYTES`] - 1 bytes wait
-    /// in a thread's batch ([`flush`] hands them over).
-    ///
-    /// # Safety
-    /// `p` came from `new_entry`, was unlinked from the ring by the caller (so no *new*
-    /// reader can load it), and is retired exactly once. `E` owns no borrowed data (it may be
-    /// dropped after the ring).
-    #[inline]
-    pub(super) unsafe fn retire<E>(
-        _yard: &Graveyard,
-        pending: &Pending,
-        guard: &Guard,
-        p: *mut super::Entry<E>,
-    ) {
-        unsafe fn free<E>(p: *mut ()) {
-            // SAFETY: `p` is a retired entry (see `retire`), freed once.
-            unsafe { super::free_entry(p as *mut super::Entry<E>) };
-        }
-        // SAFETY: `p` is unlinked but not freed (we retire it now), and `bytes` is never
-        // written after publication.
-        let bytes = unsafe { (*p).bytes };
-        let add = |r: &mut Retired| {
-            r.entries.push((p as *mut (), free::<E>));
-            r.bytes += bytes;
-            match r.rings.last_mut() {
-                Some((q, n)) if Arc::ptr_eq(q, pending) => *n += bytes,
-                _ => r.rings.push((pending.clone(), bytes)),
-            }
-        };
-        let queued = RETIRED.try_with(|r| {
-            let mut r = r.borrow_mut();
-            add(&mut r);
-            if r.entries.len() >= BATCH || r.bytes >= HANDOVER_BYTES {
-                r.hand_over(guard);
-            }
-        });
-        if queued.is_err() {
-            // The thread-local is gone (thread exit): defer this one alone.
-            let mut one = Retired::new();
-            add(&mut one);
-            one.hand_over(guard);
-        }
-    }
-
-    /// Helps the collector free what this ring has pending, for a bounded number of rounds
-    /// (each pins, seals this thread's bag and collects; an unpinned round lets the global
-    /// epoch advance), stopping once `pending` is at most `budget`. Never waits: with another
-    /// thread pinned in an older epoch, the rounds free nothing and return.
-    pub(super) fn help(pending: &Pending, budget: usize, rounds: usize) {
-        for _ in 0..rounds {
-            let g = crossbeam_epoch::pin();
-            g.flush();
-            drop(g);
-            // Relaxed: a hint; see `hand_over`.
-            if pending.load(Ordering::Relaxed) <= budget {
-                return;
-            }
-        }
-    }
-
-    /// An over-budget appender's help (after its push unpinned).
-    #[inline]
-    pub(super) fn help_if_over(pending: &Pending, budget: usize) {
-        // Relaxed: a hint; see `hand_over`.
-        if pending.load(Ordering::Relaxed) > budget {
-            help(pending, budget, HELP_ROUNDS);
-        }
-    }
-
-    /// Hands this thread's batch to the collector and asks it to run what it can.
-    pub(super) fn flush() {
-        let g = crossbeam_epoch::pin();
-        let _ = RETIRED.try_with(|r| r.borrow_mut().hand_over(&g));
-        g.flush();
-    }
-
-    /// A dropping ring: hands this thread's batch over and helps until nothing of this ring
-    /// is pending (bounded rounds).
-    pub(super) fn drain(pending: &Pending) {
-        flush();
-        help(pending, 0, DROP_ROUNDS);
-    }
-
-    pub(super) fn pending_bytes(pending: &Pending) -> usize {
-        // Relaxed: a statistic.
-        pending.load(Ordering::Relaxed)
-    }
-}
-
-#[cfg(loom)]
-mod reclaim {
-    use crate::sync::Mutex;
-
-    pub(super) struct Guard;
-    /// Retired entries (as raw addresses and their drop functions) freed when the ring drops.
-    pub(super) struct Graveyard(pub(super) Mutex<Vec<(usize, unsafe fn(usize))>>);
-
-    impl Graveyard {
-        pub(super) fn new() -> Self {
-            Graveyard(Mutex::new(Vec::new()))
-        }
-    }
-
-    pub(super) fn pin() -> Guard {
-        Guard
-    }
-
-    /// # Safety
-    /// As in the non-loom version.
-    pub(super) unsafe fn retire<E>(
-        yard: &Graveyard,
-        _pending: &Pending,
-        _guard: &Guard,
-        p: *mut super::Entry<E>,
-    ) {
-        unsafe fn free<E>(a: usize) {
-            // SAFETY: `a` is the address of a retired entry, freed once, at ring drop.
-            unsafe { super::free_entry(a as *mut super::Entry<E>) };
-        }
-        yard.0.lock().unwrap().push((p as usize, free::<E>));
-    }
-
-    /// Under loom nothing is freed before the ring drops; the count stays 0.
-    pub(super) type Pending = std::sync::Arc<std::sync::atomic::AtomicUsize>;
-
-    pub(super) fn help_if_over(_pending: &Pending, _budget: usize) {}
-
-    pub(super) fn drain(_pending: &Pending) {}
-
-    pub(super) fn pending_bytes(pending: &Pending) -> usize {
-        // Relaxed: a statistic (always 0 under loom).
-        pending.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    impl Drop for Graveyard {
-        fn drop(&mut self) {
-            for (a, f) in self.0.lock().unwrap().drain(..) {
-                // SAFETY: every address was retired exactly once and nobody reads it any more
-                // (the ring is being dropped, so no reader or pusher is left).
-                unsafe { f(a) };
-            }
-        }
-    }
-}
 
 /// The default budget of evicted-but-not-yet-freed bytes per ring (8 MiB).
 pub const DEFAULT_UNRECLAIMED_BYTES: usize = 8 << 20;
 
 /// Bytes a thread may hold in its own batch of retired entries before handing them over
 /// (not counted in [`Ring::unreclaimed_bytes`]).
-#[cfg(not(loom))]
 pub const HANDOVER_BYTES: usize = reclaim::HANDOVER_BYTES;
-/// Bytes a thread may hold in its own batch of retired entries before handing them over.
-#[cfg(loom)]
-pub const HANDOVER_BYTES: usize = 64 * 1024;
 
 /// `capacity` empty slots, allocated fallibly (`Error::NoMem`). Outside loom the array comes
 /// zeroed from the allocator (calloc: fresh pages from the kernel are not touched until a
 /// slot is used), so a large capacity costs address space, not memory, until it fills.
-fn alloc_slots<T>(capacity: usize) -> crate::Result<Box<[Slot<T>]>> {
-    #[cfg(not(loom))]
-    {
-        let layout =
-            std::alloc::Layout::array::<Slot<T>>(capacity).map_err(|_| crate::Error::NoMem)?;
-        // SAFETY: `layout` has a non-zero size (capacity >= 1, a slot is 16 bytes).
-        let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Slot<T>;
-        if p.is_null() {
-            return Err(crate::Error::NoMem);
-        }
-        // SAFETY: `p` is a live allocation of `layout` = `capacity` slots, and all-zero bytes
-        // are a valid `Slot` (mark 0 and a null pointer: exactly an empty slot); the Box frees
-        // it with the same layout.
-        Ok(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, capacity)) })
-    }
-    #[cfg(loom)]
-    {
-        let mut v = Vec::new();
-        v.try_reserve_exact(capacity)
-            .map_err(|_| crate::Error::NoMem)?;
-        v.extend((0..capacity).map(|_| Slot {
-            mark: AtomicU64::new(0),
-            ptr: AtomicPtr::new(std::ptr::null_mut()),
-        }));
-        Ok(v.into_boxed_slice())
-    }
+fn alloc_slots<T>(capacity: usize) -> crate::Result<SlotArray<Slot<T>>> {
+    let fresh = || Slot {
+        mark: AtomicU64::new(0),
+        ptr: AtomicPtr::new(std::ptr::null_mut()),
+    };
+    // SAFETY: all-zero bytes are a valid `Slot` (mark 0 and a null pointer: exactly the empty
+    // slot `fresh` makes), and a slot has no drop glue (two atomics).
+    unsafe { SlotArray::zeroed(capacity, fresh) }.ok_or(crate::Error::NoMem)
 }
 
 /// Where position `idx` (= `seq % cap`) lives in the slot array: consecutive positions go to
@@ -814,7 +210,7 @@ fn spread(idx: usize, cap: usize) -> usize {
 /// the protocol.
 pub struct Ring<T> {
     next_seq: CachePadded<AtomicU64>,
-    slots: Box<[Slot<T>]>,
+    slots: SlotArray<Slot<T>>,
     yard: reclaim::Graveyard,
     /// Bytes of retired entries handed to the collector and not yet freed.
     pending: reclaim::Pending,
@@ -1049,14 +445,11 @@ impl<T: Send + Sync> Ring<T> {
     /// never faults.
     #[inline(always)]
     fn scan_ahead(&self, far: u64, near: u64) {
-        #[cfg(not(loom))]
-        {
+        if !LOOM {
             prefetch_read(self.slot(far));
             // Relaxed: a hint only; the scan's own load (Acquire) is what it relies on.
             prefetch_read(self.slot(near).ptr.load(Ordering::Relaxed));
         }
-        #[cfg(loom)]
-        let _ = (far, near);
     }
 
     /// Looks at slot of `seq`: Ok(Some(entry)) if it holds `seq`, Ok(None) if `seq` is not yet
