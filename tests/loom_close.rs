@@ -136,7 +136,7 @@ fn bus_drop_wakes_subscriber() {
 }
 
 /// The protocol behind `lfe_queue_free` / `lfe_sub_free` against a blocked waiter (the C ABI's
-/// shared handles, `src/ffi/guard.rs`): the waiter holds its own reference for the whole call,
+/// shared handles, `bindings/c/src/args.rs`): the waiter holds its own reference for the whole call,
 /// and the free closes (waking it) and then drops the host's reference. The waiter returns
 /// `Closed` and the queue is dropped by whichever of the two lets go last; loom checks no
 /// interleaving leaves the waiter parked (a lost close wake-up shows up as a deadlock).
