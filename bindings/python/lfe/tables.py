@@ -16,7 +16,8 @@ import ctypes
 import enum
 from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import (Any, Callable, Dict, Generic, Iterable, List, Mapping, Optional, Tuple, Type,
+                    TypeVar, Union)
 
 from . import errors
 from ._core import (
@@ -31,6 +32,8 @@ from ._core import (
 )
 from ._lib import lib, register
 from ._types import batch_pp, lfe_bytes
+
+R = TypeVar("R")
 
 LFE_REC_PROC = 200
 LFE_REC_ROUTE = 201
@@ -294,7 +297,60 @@ def _process(r: lfe_proc_record) -> Process:
     )
 
 
-class ProcessTable(Handle):
+class _SnapshotTable(Handle, Generic[R]):
+    """What the process and route tables share: reads of one consistent snapshot, whose records
+    come back in a batch of ``record`` rows of kind ``kind``, each made into an ``R`` by
+    ``convert``. A subclass names these and its C prefix (``lfe_<c_name>_*``) in its class line.
+    """
+
+    _record: Type[ctypes.Structure]
+    _kind: int
+    _convert: Callable[..., R]
+    _list_fn: Callable[..., int]
+    _count_fn: Callable[..., int]
+    _generation_fn: Callable[..., int]
+
+    def __init_subclass__(cls, c_name: str, record: Type[ctypes.Structure], kind: int,
+                          convert: Callable[..., R], **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._what = cls.__name__
+        cls._record, cls._kind = record, kind
+        cls._convert = staticmethod(convert)  # type: ignore[assignment]
+        cls._free_fn = getattr(lib, f"lfe_{c_name}_free")
+        cls._list_fn = getattr(lib, f"lfe_{c_name}_list")
+        cls._count_fn = getattr(lib, f"lfe_{c_name}_count")
+        cls._generation_fn = getattr(lib, f"lfe_{c_name}_generation")
+
+    def _one(self, fn: Any, *args: Any) -> R:
+        items, _, _ = self._query(fn, *args, record=self._record, kind=self._kind,
+                                  convert=type(self)._convert)
+        return items[0]
+
+    def list(self) -> List[R]:
+        """Every record from one consistent snapshot, sorted by id."""
+        return self.snapshot()[0]
+
+    def snapshot(self) -> Tuple[List[R], int]:
+        """Every record from one snapshot, and that snapshot's generation."""
+        items, gen, _ = self._query(type(self)._list_fn, record=self._record, kind=self._kind,
+                                    convert=type(self)._convert)
+        return items, gen
+
+    def __len__(self) -> int:
+        out = ctypes.c_size_t()
+        self._call(type(self)._count_fn, ctypes.byref(out))
+        return out.value
+
+    @property
+    def generation(self) -> int:
+        """Changes on every write, never goes backwards (starts at 1)."""
+        out = ctypes.c_uint64()
+        self._call(type(self)._generation_fn, ctypes.byref(out))
+        return out.value
+
+
+class ProcessTable(_SnapshotTable[Process], c_name="procs", record=lfe_proc_record,
+                   kind=LFE_REC_PROC, convert=_process):
     """A process table (``lfe_procs``): wait-free reads of consistent snapshots.
 
     Args:
@@ -303,8 +359,6 @@ class ProcessTable(Handle):
         max_field: longest name/command/cwd/label in bytes (default 4096).
     """
 
-    _free_fn = lib.lfe_procs_free
-    _what = "ProcessTable"
     _DEFAULTS = {"max_procs": 4096, "max_labels": 16, "max_field": 4096}
 
     def __init__(
@@ -351,11 +405,6 @@ class ProcessTable(Handle):
         self._call(lib.lfe_procs_insert, ctypes.byref(spec), ctypes.byref(out))
         return out.value
 
-    def _one(self, fn: Any, *args: Any) -> Process:
-        items, _, _ = self._query(fn, *args, record=lfe_proc_record, kind=LFE_REC_PROC,
-                                  convert=_process)
-        return items[0]
-
     def get(self, id: int) -> Process:
         """The record of ``id``; raises ``NotFound``."""
         return self._one(lib.lfe_procs_get, as_int(id, "id"))
@@ -364,16 +413,6 @@ class ProcessTable(Handle):
         """The record named ``name``; raises ``NotFound``."""
         b = as_bytes(name, "name")
         return self._one(lib.lfe_procs_find, b, len(b))
-
-    def list(self) -> List[Process]:
-        """Every record from one consistent snapshot, sorted by id."""
-        return self.snapshot()[0]
-
-    def snapshot(self) -> Tuple[List[Process], int]:
-        """Every record from one snapshot, and that snapshot's generation."""
-        items, gen, _ = self._query(lib.lfe_procs_list, record=lfe_proc_record, kind=LFE_REC_PROC,
-                                    convert=_process)
-        return items, gen
 
     def transition(self, id: int, expected: int, new_state: int, exit_code: int = 0) -> None:
         """Compare-and-set of the state of ``id`` from ``expected`` to ``new_state``.
@@ -397,17 +436,6 @@ class ProcessTable(Handle):
         """Removes ``id`` (its id is never reused); raises ``NotFound``."""
         self._call(lib.lfe_procs_remove, as_int(id, "id"))
 
-    def __len__(self) -> int:
-        out = ctypes.c_size_t()
-        self._call(lib.lfe_procs_count, ctypes.byref(out))
-        return out.value
-
-    @property
-    def generation(self) -> int:
-        """Changes on every write, never goes backwards (starts at 1)."""
-        out = ctypes.c_uint64()
-        self._call(lib.lfe_procs_generation, ctypes.byref(out))
-        return out.value
 
 
 # ==========================================================================================
@@ -439,7 +467,8 @@ def _route(r: lfe_route_record) -> Route:
     )
 
 
-class RouteTable(Handle):
+class RouteTable(_SnapshotTable[Route], c_name="routes", record=lfe_route_record,
+                 kind=LFE_REC_ROUTE, convert=_route):
     """A route table (``lfe_routes``): wait-free longest-prefix lookups.
 
     Args:
@@ -447,8 +476,6 @@ class RouteTable(Handle):
         max_field: longest host/prefix/target/label in bytes (default 2048).
     """
 
-    _free_fn = lib.lfe_routes_free
-    _what = "RouteTable"
     _DEFAULTS = {"max_routes": 1024, "max_field": 2048}
 
     def __init__(self, max_routes: Optional[int] = None, max_field: Optional[int] = None) -> None:
@@ -493,11 +520,6 @@ class RouteTable(Handle):
         """Removes route ``id``; raises ``NotFound``."""
         self._call(lib.lfe_routes_remove, as_int(id, "id"))
 
-    def _one(self, fn: Any, *args: Any) -> Route:
-        items, _, _ = self._query(fn, *args, record=lfe_route_record, kind=LFE_REC_ROUTE,
-                                  convert=_route)
-        return items[0]
-
     def get(self, id: int) -> Route:
         """Route ``id``; raises ``NotFound``."""
         return self._one(lib.lfe_routes_get, as_int(id, "id"))
@@ -513,28 +535,6 @@ class RouteTable(Handle):
         """The route a URL belongs to (read its ``process_id``); raises ``NotFound``."""
         u = as_bytes(url, "url")
         return self._one(lib.lfe_routes_attribute, u, len(u))
-
-    def list(self) -> List[Route]:
-        """Every route from one consistent snapshot, sorted by id."""
-        return self.snapshot()[0]
-
-    def snapshot(self) -> Tuple[List[Route], int]:
-        """Every route and the snapshot's generation."""
-        items, gen, _ = self._query(lib.lfe_routes_list, record=lfe_route_record,
-                                    kind=LFE_REC_ROUTE, convert=_route)
-        return items, gen
-
-    def __len__(self) -> int:
-        out = ctypes.c_size_t()
-        self._call(lib.lfe_routes_count, ctypes.byref(out))
-        return out.value
-
-    @property
-    def generation(self) -> int:
-        """Changes on every write, never goes backwards (starts at 1)."""
-        out = ctypes.c_uint64()
-        self._call(lib.lfe_routes_generation, ctypes.byref(out))
-        return out.value
 
 
 # ==========================================================================================
