@@ -207,9 +207,7 @@ static void test_bus(void) {
         c.max_sub_bytes = 4; /* less than one largest payload */
         CHECK_EQ(lfe_bus_new(&c, &bus), LFE_E_INVALID);
         c.max_sub_bytes = 0; /* 0: the default (a zero-filled config keeps working) */
-        CHECK_EQ(lfe_bus_new(&c, &bus), LFE_OK);
-        lfe_bus_free(bus);
-        bus = NULL;
+        CHECK_NEW_FREE(lfe_bus_new, c, bus, lfe_bus_free);
         c.max_sub_bytes = 1 << 20;
         CHECK_EQ(lfe_bus_new(&c, &bus), LFE_OK);
     }

@@ -430,9 +430,7 @@ static void test_limits(void) {
     lfe_procs_free(p);
     p = NULL;
     pc.max_labels = LFE_PROCS_MAX_LABELS;
-    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_OK);
-    lfe_procs_free(p);
-    p = NULL;
+    CHECK_NEW_FREE(lfe_procs_new, pc, p, lfe_procs_free);
     CHECK_OVER_MAX(lfe_procs_new, pc, p, max_procs, LFE_PROCS_MAX_PROCS, 1);
     CHECK_OVER_MAX(lfe_procs_new, pc, p, max_labels, LFE_PROCS_MAX_LABELS, 1);
     CHECK_OVER_MAX(lfe_procs_new, pc, p, max_field, LFE_PROCS_MAX_FIELD, 0);
@@ -443,9 +441,7 @@ static void test_limits(void) {
     T_SIZED(lfe_routes_config, rc);
     rc.max_routes = LFE_ROUTES_MAX_ROUTES;
     rc.max_field = LFE_ROUTES_MAX_FIELD;
-    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_OK);
-    lfe_routes_free(r);
-    r = NULL;
+    CHECK_NEW_FREE(lfe_routes_new, rc, r, lfe_routes_free);
     CHECK_OVER_MAX(lfe_routes_new, rc, r, max_routes, LFE_ROUTES_MAX_ROUTES, 1);
     CHECK_OVER_MAX(lfe_routes_new, rc, r, max_field, LFE_ROUTES_MAX_FIELD, 0);
     CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_INVALID);

@@ -51,6 +51,15 @@ static int t_pass, t_fail; /* per test program */
         (cfg).field = (ok);                                            \
     } while (0)
 
+/* Creates `h` from `cfg` with `newfn`, which must succeed, then frees it with `freefn` and resets
+ * `h` to NULL for the next attempt. */
+#define CHECK_NEW_FREE(newfn, cfg, h, freefn)             \
+    do {                                                 \
+        CHECK_EQ(newfn(&(cfg), &(h)), LFE_OK);           \
+        freefn(h);                                       \
+        (h) = NULL;                                      \
+    } while (0)
+
 /* Declares `name`: a zeroed `type` (a config, input or counters struct of the ABI) whose leading
  * `size` field holds its size, as every versioned struct is passed in. */
 #define T_SIZED(type, name)            \
