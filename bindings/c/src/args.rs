@@ -135,14 +135,14 @@ pub(crate) fn fill<H, T, E: Into<Status>>(
 /// The body of every `_new` export: checks `out`, reads the versioned config (NULL: the
 /// defaults), builds the handle with `make` and hands it to C.
 #[inline]
-pub(crate) fn create<C: Versioned, H: Handle>(
+pub(crate) fn create<C: Versioned, H: Handle, E: Into<Status>>(
     cfg: *const C,
     out: *mut *mut H,
-    make: impl FnOnce(C) -> Res<H>,
+    make: impl FnOnce(C) -> Result<H, E>,
 ) -> i32 {
     call(|| {
         let out = slot(out)?;
-        let h = make(versioned(cfg)?)?;
+        let h = make(versioned(cfg)?).map_err(Into::into)?;
         new_handle(out, h);
         Ok(())
     })

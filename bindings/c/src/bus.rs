@@ -104,7 +104,7 @@ pops_handle!(lfe_sub, unsubscribe);
 /// `cfg` must be NULL or a valid config; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut lfe_bus) -> i32 {
-    create(cfg, out, |c| {
+    create(cfg, out, |c| -> Res<_> {
         let inner = EventBus::new(BusConfig {
             max_payload: c.max_payload,
             max_subscribers: c.max_subscribers,

@@ -212,9 +212,7 @@ pub unsafe extern "C" fn lfe_lockdep_new(
     out: *mut *mut lfe_lockdep,
 ) -> i32 {
     create(cfg, out, |c| {
-        Ok(lfe_lockdep {
-            inner: Validator::new(c.to_config())?,
-        })
+        Validator::new(c.to_config()).map(|inner| lfe_lockdep { inner })
     })
 }
 

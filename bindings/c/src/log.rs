@@ -254,10 +254,9 @@ fn stream_of(v: u32) -> Res<Stream> {
 /// or writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut lfe_log) -> i32 {
-    create(cfg, out, |c| {
-        Ok(lfe_log {
-            inner: LogStore::new(c.to_config()?)?,
-        })
+    create(cfg, out, |c| -> Res<_> {
+        let inner = LogStore::new(c.to_config()?)?;
+        Ok(lfe_log { inner })
     })
 }
 

@@ -189,9 +189,7 @@ pub unsafe extern "C" fn lfe_procs_new(
     out: *mut *mut lfe_procs,
 ) -> i32 {
     create(cfg, out, |c| {
-        Ok(lfe_procs {
-            inner: ProcTable::with_config(c.into())?,
-        })
+        ProcTable::with_config(c.into()).map(|inner| lfe_procs { inner })
     })
 }
 

@@ -303,7 +303,7 @@ pub unsafe extern "C" fn lfe_queue_new(
     cfg: *const lfe_queue_config,
     out: *mut *mut lfe_queue,
 ) -> i32 {
-    create(cfg, out, |c| {
+    create(cfg, out, |c| -> Res<_> {
         let overflow = match c.overflow {
             LFE_OVERFLOW_REJECT => Overflow::Reject,
             LFE_OVERFLOW_DROP_OLDEST => Overflow::DropOldest,

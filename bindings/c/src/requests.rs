@@ -223,9 +223,7 @@ pub unsafe extern "C" fn lfe_requests_new(
     out: *mut *mut lfe_requests,
 ) -> i32 {
     create(cfg, out, |c| {
-        Ok(lfe_requests {
-            inner: RequestLog::new(c.into())?,
-        })
+        RequestLog::new(c.into()).map(|inner| lfe_requests { inner })
     })
 }
 

@@ -138,9 +138,7 @@ pub unsafe extern "C" fn lfe_routes_new(
     out: *mut *mut lfe_routes,
 ) -> i32 {
     create(cfg, out, |c| {
-        Ok(lfe_routes {
-            inner: RouteTable::with_config(c.into())?,
-        })
+        RouteTable::with_config(c.into()).map(|inner| lfe_routes { inner })
     })
 }
 
