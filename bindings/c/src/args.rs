@@ -179,6 +179,19 @@ macro_rules! mirror_config {
 }
 pub(crate) use mirror_config;
 
+/// Implements, for a counters struct whose fields mirror the core's stats of the same names, the
+/// conversion from those stats (`size` 0: [`counters`] sets it by the size rule).
+macro_rules! mirror_counters {
+    ($c:ident from $core:path { $($f:ident),+ $(,)? }) => {
+        impl From<$core> for $c {
+            fn from(s: $core) -> Self {
+                $c { size: 0, $($f: s.$f),+ }
+            }
+        }
+    };
+}
+pub(crate) use mirror_counters;
+
 /// A `#[repr(C)]` struct that starts with a `size_t size` field and can grow (module docs, "One
 /// size rule").
 ///

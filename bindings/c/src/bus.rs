@@ -66,6 +66,10 @@ pub struct lfe_sub_counters {
     pub capacity: u64,
 }
 
+mirror_counters!(lfe_sub_counters from lfe::event::bus::SubStats {
+    lagged, delivered, popped, depth, capacity,
+});
+
 /// Counters of a bus.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -78,6 +82,8 @@ pub struct lfe_bus_counters {
     /// Current number of subscriptions.
     pub subscribers: u64,
 }
+
+mirror_counters!(lfe_bus_counters from lfe::event::bus::BusStats { published, subscribers });
 
 /// Opaque handle of a fan-out event bus.
 pub struct lfe_bus {
@@ -216,14 +222,7 @@ pub unsafe extern "C" fn lfe_bus_publish_batch(
 /// `bus` must be a live bus; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_counters) -> i32 {
-    counters(bus, out, |h| {
-        let s = h.inner.stats();
-        lfe_bus_counters {
-            size: 0,
-            published: s.published,
-            subscribers: s.subscribers,
-        }
-    })
+    counters(bus, out, |h| h.inner.stats().into())
 }
 
 /// Leaves the bus without freeing the subscription: nothing published after this starts is
@@ -358,15 +357,5 @@ pub unsafe extern "C" fn lfe_sub_fd(sub: *const lfe_sub, out: *mut i32) -> i32 {
 /// `sub` must be a live subscription; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_stats(sub: *const lfe_sub, out: *mut lfe_sub_counters) -> i32 {
-    counters(sub, out, |h| {
-        let s = h.inner.stats();
-        lfe_sub_counters {
-            size: 0,
-            lagged: s.lagged,
-            delivered: s.delivered,
-            popped: s.popped,
-            depth: s.depth,
-            capacity: s.capacity,
-        }
-    })
+    counters(sub, out, |h| h.inner.stats().into())
 }

@@ -164,6 +164,11 @@ pub struct lfe_lockdep_counters {
     pub holding_tokens: u64,
 }
 
+mirror_counters!(lfe_lockdep_counters from lfe::lockdep::Stats {
+    locks, acquires, releases, edges, slow_paths, conflicts, violations, violations_dropped,
+    holding_tokens,
+});
+
 fn kind_code(k: Kind) -> u32 {
     match k {
         Kind::Recursive => LFE_LOCKDEP_RECURSIVE,
@@ -419,21 +424,7 @@ pub unsafe extern "C" fn lfe_lockdep_stats(
     v: *const lfe_lockdep,
     out: *mut lfe_lockdep_counters,
 ) -> i32 {
-    counters(v, out, |v| {
-        let s = v.inner.stats();
-        lfe_lockdep_counters {
-            size: 0,
-            locks: s.locks,
-            acquires: s.acquires,
-            releases: s.releases,
-            edges: s.edges,
-            slow_paths: s.slow_paths,
-            conflicts: s.conflicts,
-            violations: s.violations,
-            violations_dropped: s.violations_dropped,
-            holding_tokens: s.holding_tokens,
-        }
-    })
+    counters(v, out, |h| h.inner.stats().into())
 }
 
 #[cfg(test)]

@@ -231,6 +231,11 @@ pub struct lfe_log_counters {
     pub unreclaimed_bytes: u64,
 }
 
+mirror_counters!(lfe_log_counters from lfe::log::Stats {
+    appended, bytes, evicted, truncated, enriched, enrich_lag, inline_enriched, capacity,
+    unreclaimed_bytes,
+});
+
 fn stream_of(v: u32) -> Res<Stream> {
     Stream::from_u32(v).ok_or(Status(LFE_E_INVALID))
 }
@@ -356,21 +361,7 @@ pub unsafe extern "C" fn lfe_log_append_batch(
 /// `log` is a live store; `out` points to `out->size` writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_log_stats(log: *const lfe_log, out: *mut lfe_log_counters) -> i32 {
-    counters(log, out, |log| {
-        let s = log.inner.stats();
-        lfe_log_counters {
-            size: 0,
-            appended: s.appended,
-            bytes: s.bytes,
-            evicted: s.evicted,
-            truncated: s.truncated,
-            enriched: s.enriched,
-            enrich_lag: s.enrich_lag,
-            inline_enriched: s.inline_enriched,
-            capacity: s.capacity,
-            unreclaimed_bytes: s.unreclaimed_bytes,
-        }
-    })
+    counters(log, out, |h| h.inner.stats().into())
 }
 
 /// Enriches up to `max_lines` published lines now (manual mode; allowed with a worker too).

@@ -280,6 +280,10 @@ pub struct lfe_queue_counters {
     pub capacity: u64,
 }
 
+mirror_counters!(lfe_queue_counters from lfe::event::queue::QueueStats {
+    depth, pushed, popped, dropped, capacity,
+});
+
 /// Opaque handle of a bounded MPMC event queue.
 pub struct lfe_queue {
     inner: EventQueue,
@@ -490,17 +494,7 @@ pub unsafe extern "C" fn lfe_queue_close(q: *const lfe_queue) -> i32 {
 /// `q` must be a live queue; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_queue_stats(q: *const lfe_queue, out: *mut lfe_queue_counters) -> i32 {
-    counters(q, out, |h| {
-        let s = h.inner.stats();
-        lfe_queue_counters {
-            size: 0,
-            depth: s.depth,
-            pushed: s.pushed,
-            popped: s.popped,
-            dropped: s.dropped,
-            capacity: s.capacity,
-        }
-    })
+    counters(q, out, |h| h.inner.stats().into())
 }
 
 #[cfg(test)]

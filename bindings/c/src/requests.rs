@@ -150,19 +150,9 @@ pub struct lfe_request_stats {
     pub p99_ns: u64,
 }
 
-impl From<StatsView> for lfe_request_stats {
-    fn from(v: StatsView) -> Self {
-        lfe_request_stats {
-            size: 0,
-            requests: v.requests,
-            errors: v.errors,
-            bytes: v.bytes,
-            p50_ns: v.p50_ns,
-            p90_ns: v.p90_ns,
-            p99_ns: v.p99_ns,
-        }
-    }
-}
+mirror_counters!(lfe_request_stats from StatsView {
+    requests, errors, bytes, p50_ns, p90_ns, p99_ns,
+});
 
 /// Copies a request of an export's input.
 fn request_of(r: &lfe_request_in) -> Res<Request> {
