@@ -227,6 +227,28 @@ macro_rules! versioned_structs {
 }
 pub(crate) use versioned_structs;
 
+/// Implements `Default` for versioned structs whose defaults are all zero (a config's 0 is "the
+/// library's default", a query's 0 is "no bound") but for `size`, which is `sizeof`.
+macro_rules! zeroed_default {
+    ($($t:ty),+ $(,)?) => {$(
+        const _: () = {
+            fn versioned<T: $crate::args::Versioned>() {}
+            let _ = versioned::<$t>;
+        };
+        impl Default for $t {
+            fn default() -> Self {
+                // SAFETY: `$t` is Versioned (checked just above): its fields are integers, raw
+                // pointers and lfe_bytes, for which all-zero bytes are a valid value (0, NULL, an
+                // empty byte string).
+                let mut v: Self = unsafe { std::mem::zeroed() };
+                v.size = std::mem::size_of::<Self>();
+                v
+            }
+        }
+    )+};
+}
+pub(crate) use zeroed_default;
+
 fn set_size<T: Versioned>(v: &mut T, size: usize) {
     // SAFETY: `size` is the first field of a Versioned struct (trait contract): a usize at
     // offset 0 of `*v`, which is aligned for it since `T` is at least as aligned as its fields.
@@ -366,6 +388,21 @@ pub(crate) fn free_handle<T: Handle>(p: *mut T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zeroed_default_sets_only_size() {
+        let q = crate::log_read::lfe_log_query::default();
+        assert_eq!(q.size, size_of::<crate::log_read::lfe_log_query>());
+        assert!(q.pattern.ptr.is_null());
+        assert_eq!((q.pattern.len, q.flags, q.min_level), (0, 0, 0));
+        assert_eq!(
+            (q.process_id, q.since_ns, q.until_ns, q.limit),
+            (0, 0, 0, 0)
+        );
+        let c = crate::lockdep::lfe_lockdep_config::default();
+        assert_eq!(c.size, size_of::<crate::lockdep::lfe_lockdep_config>());
+        assert_eq!((c.max_locks, c.start_disabled, c.long_hold_ns), (0, 0, 0));
+    }
 
     #[test]
     fn bytes_rules() {

@@ -61,20 +61,7 @@ pub struct lfe_lockdep_config {
     pub long_hold_ns: u64,
 }
 
-impl Default for lfe_lockdep_config {
-    fn default() -> Self {
-        lfe_lockdep_config {
-            size: std::mem::size_of::<Self>(),
-            max_locks: 0,
-            max_held: 0,
-            max_tokens: 0,
-            max_violations: 0,
-            shards: 0,
-            start_disabled: 0,
-            long_hold_ns: 0,
-        }
-    }
-}
+zeroed_default!(lfe_lockdep_config);
 
 impl lfe_lockdep_config {
     fn to_config(self) -> Config {

@@ -144,22 +144,7 @@ pub struct lfe_log_config {
     pub max_unreclaimed_bytes: u64,
 }
 
-impl Default for lfe_log_config {
-    fn default() -> Self {
-        lfe_log_config {
-            size: std::mem::size_of::<lfe_log_config>(),
-            capacity: 0,
-            max_line_len: 0,
-            manual: 0,
-            url_capacity: 0,
-            error_group_capacity: 0,
-            error_group_max_lines: 0,
-            error_group_max_gap_ns: 0,
-            max_pattern_len: 0,
-            max_unreclaimed_bytes: 0,
-        }
-    }
-}
+zeroed_default!(lfe_log_config);
 
 fn to_usize(v: u64, default: usize) -> Res<usize> {
     if v == 0 {

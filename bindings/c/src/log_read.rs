@@ -37,20 +37,7 @@ pub struct lfe_log_query {
     pub limit: u64,
 }
 
-impl Default for lfe_log_query {
-    fn default() -> Self {
-        lfe_log_query {
-            size: std::mem::size_of::<Self>(),
-            pattern: lfe_bytes::EMPTY,
-            flags: 0,
-            min_level: 0,
-            process_id: 0,
-            since_ns: 0,
-            until_ns: 0,
-            limit: 0,
-        }
-    }
-}
+zeroed_default!(lfe_log_query);
 
 /// A log line (`LFE_REC_LOG_LINE`).
 #[repr(C)]
