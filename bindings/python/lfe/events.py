@@ -304,12 +304,22 @@ def _max(n: int) -> int:
 
 
 class _Popper(Handle):
-    """Pop forms shared by :class:`EventQueue` and :class:`Subscription`."""
+    """Pop forms shared by :class:`EventQueue` and :class:`Subscription`. A subclass names its C
+    prefix (``lfe_<c_name>_free``, ``lfe_<c_name>_pop*``) in its class line."""
 
     _pop: Any
     _pop_timeout: Any
     _pop_batch: Any
     _pop_batch_timeout: Any
+
+    def __init_subclass__(cls, c_name: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._what = cls.__name__
+        cls._free_fn = getattr(lib, f"lfe_{c_name}_free")
+        cls._pop = getattr(lib, f"lfe_{c_name}_pop")
+        cls._pop_timeout = getattr(lib, f"lfe_{c_name}_pop_timeout")
+        cls._pop_batch = getattr(lib, f"lfe_{c_name}_pop_batch")
+        cls._pop_batch_timeout = getattr(lib, f"lfe_{c_name}_pop_batch_timeout")
 
     def _events(self, fn: Any, *args: Any) -> List[Event]:
         return self._query(fn, *args, record=lfe_event, kind=LFE_REC_EVENT, convert=_event,
@@ -344,7 +354,7 @@ class _Popper(Handle):
                 return out
 
 
-class EventQueue(_Popper):
+class EventQueue(_Popper, c_name="queue"):
     """A bounded MPMC event queue (``lfe_queue``).
 
     Args:
@@ -353,13 +363,6 @@ class EventQueue(_Popper):
         drop_oldest: when True a push into a full queue drops the oldest event (counted in
             ``stats().dropped``) instead of failing with ``Full``.
     """
-
-    _free_fn = lib.lfe_queue_free
-    _what = "EventQueue"
-    _pop = lib.lfe_queue_pop
-    _pop_timeout = lib.lfe_queue_pop_timeout
-    _pop_batch = lib.lfe_queue_pop_batch
-    _pop_batch_timeout = lib.lfe_queue_pop_batch_timeout
 
     def __init__(self, capacity: Optional[int] = None, max_payload: Optional[int] = None,
                  drop_oldest: bool = False) -> None:
@@ -420,20 +423,13 @@ class EventQueue(_Popper):
         return self.stats().depth
 
 
-class Subscription(_Popper):
+class Subscription(_Popper, c_name="sub"):
     """One bus subscription (``lfe_sub``), made by :meth:`Bus.subscribe`.
 
     ``close()`` unsubscribes and frees it; :meth:`unsubscribe` only leaves the bus (queued events
     can still be popped, then pops raise ``Closed``). ``fileno()`` gives an eventfd readable
     while events may be waiting, for ``select``/``selectors``.
     """
-
-    _free_fn = lib.lfe_sub_free
-    _what = "Subscription"
-    _pop = lib.lfe_sub_pop
-    _pop_timeout = lib.lfe_sub_pop_timeout
-    _pop_batch = lib.lfe_sub_pop_batch
-    _pop_batch_timeout = lib.lfe_sub_pop_batch_timeout
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Subscription objects are made by Bus.subscribe()")
