@@ -43,8 +43,7 @@ static void test_queue(void) {
     CHECK_EQ(lfe_queue_new(&cfg, &q), LFE_E_INVALID);
     cfg.overflow = LFE_OVERFLOW_REJECT;
     cfg.capacity = 0;
-    CHECK_EQ(lfe_queue_new(&cfg, &q), LFE_E_INVALID);
-    CHECK(q == NULL);
+    CHECK_NEW_REFUSED(lfe_queue_new, cfg, q, LFE_E_INVALID);
     cfg.capacity = 4;
     CHECK_EQ(lfe_queue_new(&cfg, &q), LFE_OK);
 

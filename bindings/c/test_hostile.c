@@ -109,8 +109,7 @@ static void test_queue(void) {
         c.capacity = 0;
         CHECK_EQ(lfe_queue_new(&c, &q), LFE_E_INVALID);
         c.capacity = ABSURD;
-        CHECK_EQ(lfe_queue_new(&c, &q), LFE_E_TOO_LARGE);
-        CHECK(q == NULL);
+        CHECK_NEW_REFUSED(lfe_queue_new, c, q, LFE_E_TOO_LARGE);
         c.capacity = 2;
         c.max_payload = 4;
         CHECK_EQ(lfe_queue_new(&c, &q), LFE_OK);
@@ -444,8 +443,7 @@ static void test_requests(void) {
         c.capacity = ABSURD; /* must be refused, not allocated (or aborted on) */
         c.max_field = 8;
         c.max_routes = 2;
-        CHECK_EQ(lfe_requests_new(&c, &l), LFE_E_TOO_LARGE);
-        CHECK(l == NULL);
+        CHECK_NEW_REFUSED(lfe_requests_new, c, l, LFE_E_TOO_LARGE);
         c.capacity = 2;
         CHECK_EQ(lfe_requests_new(&c, &l), LFE_OK);
     }
@@ -568,8 +566,7 @@ static void test_log(void) {
         CHECK_EQ(lfe_log_new(&c, &l), LFE_E_INVALID);
         c.capacity = 4;
         c.max_line_len = UINT64_MAX;
-        CHECK_EQ(lfe_log_new(&c, &l), LFE_E_INVALID);
-        CHECK(l == NULL);
+        CHECK_NEW_REFUSED(lfe_log_new, c, l, LFE_E_INVALID);
         c.max_line_len = 16;
         c.max_pattern_len = 8;
         CHECK_EQ(lfe_log_new(&c, &l), LFE_OK);

@@ -55,8 +55,7 @@ int main(void) {
     cfg.long_hold_ns = 1000;
     CHECK_EQ(lfe_lockdep_new(&cfg, NULL), LFE_E_NULL);
     cfg.max_locks = 100000;
-    CHECK_EQ(lfe_lockdep_new(&cfg, &v), LFE_E_INVALID);
-    CHECK(v == NULL);
+    CHECK_NEW_REFUSED(lfe_lockdep_new, cfg, v, LFE_E_INVALID);
     cfg.max_locks = 0; /* default */
     CHECK_EQ(lfe_lockdep_new(&cfg, &v), LFE_OK);
 

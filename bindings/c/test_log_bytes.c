@@ -108,12 +108,10 @@ static void maximums(void) {
     cfg.manual = 1;
     lfe_log *log = NULL;
     cfg.capacity = LFE_LOG_MAX_CAPACITY + 1;
-    CHECK_EQ(lfe_log_new(&cfg, &log), LFE_E_INVALID);
-    CHECK(log == NULL);
+    CHECK_NEW_REFUSED(lfe_log_new, cfg, log, LFE_E_INVALID);
     cfg.capacity = 4;
     cfg.max_line_len = LFE_LOG_MAX_LINE_LEN + 1;
-    CHECK_EQ(lfe_log_new(&cfg, &log), LFE_E_INVALID);
-    CHECK(log == NULL);
+    CHECK_NEW_REFUSED(lfe_log_new, cfg, log, LFE_E_INVALID);
     cfg.max_line_len = LFE_LOG_MAX_LINE_LEN;
     cfg.max_unreclaimed_bytes = 1; /* help after every eviction */
     CHECK_EQ(lfe_log_new(&cfg, &log), LFE_OK);

@@ -28,8 +28,7 @@ static void test_procs(void) {
     cfg.max_procs = 0;
     cfg.max_labels = 4;
     cfg.max_field = 64;
-    CHECK_EQ(lfe_procs_new(&cfg, &p), LFE_E_INVALID);
-    CHECK(p == NULL);
+    CHECK_NEW_REFUSED(lfe_procs_new, cfg, p, LFE_E_INVALID);
     cfg.max_procs = 2;
     CHECK_EQ(lfe_procs_new(&cfg, &p), LFE_OK);
     CHECK(p != NULL);
@@ -434,8 +433,7 @@ static void test_limits(void) {
     CHECK_OVER_MAX(lfe_procs_new, pc, p, max_procs, LFE_PROCS_MAX_PROCS, 1);
     CHECK_OVER_MAX(lfe_procs_new, pc, p, max_labels, LFE_PROCS_MAX_LABELS, 1);
     CHECK_OVER_MAX(lfe_procs_new, pc, p, max_field, LFE_PROCS_MAX_FIELD, 0);
-    CHECK_EQ(lfe_procs_new(&pc, &p), LFE_E_INVALID);
-    CHECK(p == NULL);
+    CHECK_NEW_REFUSED(lfe_procs_new, pc, p, LFE_E_INVALID);
 
     lfe_routes *r = NULL;
     T_SIZED(lfe_routes_config, rc);
@@ -444,8 +442,7 @@ static void test_limits(void) {
     CHECK_NEW_FREE(lfe_routes_new, rc, r, lfe_routes_free);
     CHECK_OVER_MAX(lfe_routes_new, rc, r, max_routes, LFE_ROUTES_MAX_ROUTES, 1);
     CHECK_OVER_MAX(lfe_routes_new, rc, r, max_field, LFE_ROUTES_MAX_FIELD, 0);
-    CHECK_EQ(lfe_routes_new(&rc, &r), LFE_E_INVALID);
-    CHECK(r == NULL);
+    CHECK_NEW_REFUSED(lfe_routes_new, rc, r, LFE_E_INVALID);
 
     /* Request log: the largest capacity, with room for it, is created without committing its
      * slots (only the 128 KiB chunk table), or refused with NOMEM, never an abort; a record
@@ -484,8 +481,7 @@ static void test_limits(void) {
     qc.max_bytes = 4 * LFE_REQUESTS_SLOT_BYTES; /* no room for the chunk table */
     CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_TOO_LARGE);
     qc.max_field = 0;
-    CHECK_EQ(lfe_requests_new(&qc, &l), LFE_E_INVALID);
-    CHECK(l == NULL);
+    CHECK_NEW_REFUSED(lfe_requests_new, qc, l, LFE_E_INVALID);
 
     /* A bound in bytes: a small budget keeps retained bytes within max_bytes while long
      * records come in; the oldest long records are counted as missed. */

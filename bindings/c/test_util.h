@@ -60,6 +60,13 @@ static int t_pass, t_fail; /* per test program */
         (h) = NULL;                                      \
     } while (0)
 
+/* Creating `h` from `cfg` with `newfn` must fail with `code` and leave `h` NULL. */
+#define CHECK_NEW_REFUSED(newfn, cfg, h, code)            \
+    do {                                                 \
+        CHECK_EQ(newfn(&(cfg), &(h)), (code));           \
+        CHECK((h) == NULL);                              \
+    } while (0)
+
 /* Declares `name`: a zeroed `type` (a config, input or counters struct of the ABI) whose leading
  * `size` field holds its size, as every versioned struct is passed in. */
 #define T_SIZED(type, name)            \
