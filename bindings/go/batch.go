@@ -94,6 +94,17 @@ func fetch[T any](h *handle, owner any, call func(p unsafe.Pointer, out **C.lfe_
 	return items, cursors{next: uint64(b.next), missed: uint64(b.missed)}, err
 }
 
+// readPage is fetch for a cursor read: the items, the cursor for the next call and how many
+// records were missed; on an error, the cursor the caller passed (a retry resumes there).
+func readPage[T any](h *handle, owner any, cursor uint64, call func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t,
+	dec func(*C.lfe_batch) ([]T, error)) ([]T, uint64, uint64, error) {
+	items, c, err := fetch(h, owner, call, dec)
+	if err != nil {
+		return nil, cursor, 0, err
+	}
+	return items, c.next, c.missed, nil
+}
+
 // only returns the one item of a lookup's batch: ErrNotFound when it holds none.
 func only[T any](items []T, _ cursors, err error) (T, error) {
 	if err != nil || len(items) != 1 {

@@ -171,7 +171,7 @@ func (v *Lockdep) Scan() (int, error) {
 // Violations returns the kept reports with Seq >= since, oldest first, the since for the next
 // call, and how many reports were dropped so far (MaxViolations reached).
 func (v *Lockdep) Violations(since uint64) (vs []Violation, next, dropped uint64, err error) {
-	vs, c, err := fetch(v.h, v, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+	return readPage(v.h, v, since, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
 		return C.lfe_lockdep_violations((*C.lfe_lockdep)(p), C.uint64_t(since), out)
 	}, func(b *C.lfe_batch) ([]Violation, error) {
 		return decode(b, C.LFE_REC_LOCKDEP_VIOLATION, func(bv *batchView, r *C.lfe_rec_lockdep_violation) Violation {
@@ -185,10 +185,6 @@ func (v *Lockdep) Violations(since uint64) (vs []Violation, next, dropped uint64
 			return x
 		})
 	})
-	if err != nil {
-		return nil, since, 0, err
-	}
-	return vs, c.next, c.missed, nil
 }
 
 // Enable turns checking on (toggle at quiet points).

@@ -293,13 +293,9 @@ func (s *LogStore) AppendStrings(processID uint64, stream Stream, texts []string
 // Read returns up to limit lines with Seq >= cursor (start with 0), oldest first, the cursor
 // for the next call, and how many lines were evicted before they could be read.
 func (s *LogStore) Read(cursor uint64, limit int) (lines []LogLine, next, missed uint64, err error) {
-	lines, c, err := fetch(s.h, s, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+	return readPage(s.h, s, cursor, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
 		return C.lfe_log_read((*C.lfe_log)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), out)
 	}, linesOf)
-	if err != nil {
-		return nil, cursor, 0, err
-	}
-	return lines, c.next, c.missed, err
 }
 
 // Tail returns the newest n lines, oldest first.

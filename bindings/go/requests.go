@@ -146,13 +146,9 @@ func (l *RequestLog) RecordBatch(rs []Request) (uint64, error) {
 // Read returns up to limit requests after cursor (start with 0), oldest first, the cursor for
 // the next call, and how many requests after cursor were evicted before this call reached them.
 func (l *RequestLog) Read(cursor uint64, limit int) (reqs []Request, next, missed uint64, err error) {
-	reqs, c, err := fetch(l.h, l, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+	return readPage(l.h, l, cursor, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
 		return C.lfe_requests_read((*C.lfe_requests)(p), C.uint64_t(cursor), C.size_t(max(limit, 0)), out)
 	}, requestsOf)
-	if err != nil {
-		return nil, cursor, 0, err
-	}
-	return reqs, c.next, c.missed, err
 }
 
 // Recent returns the last n requests still in the ring, oldest first, and the cursor after the
