@@ -237,9 +237,9 @@ macro_rules! zeroed_default {
         };
         impl Default for $t {
             fn default() -> Self {
-                // SAFETY: `$t` is Versioned (checked just above): its fields are integers, raw
-                // pointers and lfe_bytes, for which all-zero bytes are a valid value (0, NULL, an
-                // empty byte string).
+                // SAFETY: the type is Versioned (checked just above): its fields are integers,
+                // raw pointers and lfe_bytes, for which all-zero bytes are a valid value (0,
+                // NULL, an empty byte string).
                 let mut v: Self = unsafe { std::mem::zeroed() };
                 v.size = std::mem::size_of::<Self>();
                 v
