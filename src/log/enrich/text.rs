@@ -77,7 +77,7 @@ pub(super) fn starts_indented(text: &[u8]) -> bool {
 }
 
 /// Cargo's right-aligned status lines (`   Compiling x v0.1.0`) are indented but not context.
-pub(super) fn is_cargo_status(rest: &[u8]) -> bool {
+pub fn is_cargo_status(rest: &[u8]) -> bool {
     const WORDS: &[&[u8]] = &[
         b"Compiling ",
         b"Finished ",

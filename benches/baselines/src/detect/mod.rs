@@ -18,9 +18,12 @@
 
 use std::borrow::Cow;
 
-use regex_automata::{meta, util::syntax, Input, MatchKind, PatternID, PatternSet};
+use regex_automata::{meta, MatchKind, PatternID, PatternSet};
 
 use lfe::log::enrich::{tags, Analysis, ErrorKind, Level};
+// The core's regex plumbing (compile options, cached searches): the same code, byte for byte,
+// as this copy had when it was frozen.
+use lfe::log::enrich::re::{build_many, build_one, each_match, find, is_match};
 
 mod prefilter;
 mod text;
@@ -228,44 +231,10 @@ thread_local! {
         const { std::cell::RefCell::new(ThreadCaches(Vec::new())) };
 }
 
-fn find(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> Option<regex_automata::Match> {
-    re.search_with(c, &Input::new(text))
-}
-
-fn is_match(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> bool {
-    re.search_half_with(c, &Input::new(text).earliest(true))
-        .is_some()
-}
-
-/// Calls `f` on each successive non-overlapping match (as `meta::Regex::find_iter` does).
-fn each_match(
-    re: &meta::Regex,
-    c: &mut meta::Cache,
-    text: &[u8],
-    mut f: impl FnMut(regex_automata::Match),
-) {
-    let mut it = regex_automata::util::iter::Searcher::new(Input::new(text));
-    while let Some(m) = it.advance(|input| Ok(re.search_with(c, input))) {
-        f(m);
-    }
-}
-
 impl Default for OldDetector {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn build_one(pat: &str, kind: MatchKind) -> meta::Regex {
-    build_many(&[pat], kind)
-}
-
-fn build_many(pats: &[&str], kind: MatchKind) -> meta::Regex {
-    meta::Regex::builder()
-        .syntax(syntax::Config::new().utf8(false))
-        .configure(meta::Config::new().match_kind(kind).utf8_empty(false))
-        .build_many(pats)
-        .unwrap_or_else(|e| panic!("detector regex {pats:?}: {e}"))
 }
 
 impl OldDetector {

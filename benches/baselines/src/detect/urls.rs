@@ -3,7 +3,9 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex_automata::{meta, util::syntax, Input};
+use regex_automata::{meta, Input, MatchKind};
+
+use lfe::log::enrich::re::build_one;
 
 /// The core's normaliser: it has not changed since this copy was frozen (same code, byte for
 /// byte), so the reference shares it.
@@ -30,13 +32,7 @@ const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]
 
 fn url_regex() -> &'static meta::Regex {
     static RE: OnceLock<meta::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        meta::Regex::builder()
-            .syntax(syntax::Config::new().utf8(false))
-            .configure(meta::Config::new().utf8_empty(false))
-            .build(URL_PATTERN)
-            .expect("url regex compiles")
-    })
+    RE.get_or_init(|| build_one(URL_PATTERN, MatchKind::LeftmostFirst))
 }
 
 /// Finds the URLs in an ANSI-stripped line: the trimmed raw spans, in order of appearance.
