@@ -42,6 +42,8 @@ use super::urls;
 pub use patterns::all_patterns;
 use patterns::*;
 use re::{build_many, build_one, each_match, find, is_match};
+#[doc(hidden)]
+pub use scratch::SparePool;
 use scratch::{Search, KEEP_BYTES};
 use setpass::Hits;
 use strip::{add_links, strip_into, Link};

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use regex_automata::{meta, MatchKind, PatternID, PatternSet};
 
-use lfe::log::enrich::{tags, Analysis, ErrorKind, Level};
+use lfe::log::enrich::{tags, Analysis, ErrorKind, Level, SparePool};
 // The core's regex plumbing (compile options, cached searches): the same code, byte for byte,
 // as this copy had when it was frozen.
 use lfe::log::enrich::re::{build_many, build_one, each_match, find, is_match};
@@ -191,13 +191,7 @@ struct ThreadCaches(Vec<(u64, Box<Caches>)>);
 
 impl Drop for ThreadCaches {
     fn drop(&mut self) {
-        if let Ok(mut spare) = SPARE.lock() {
-            for c in self.0.drain(..) {
-                if spare.len() < MAX_SPARE {
-                    spare.push(c);
-                }
-            }
-        }
+        SPARE.give_back(&mut self.0);
     }
 }
 
@@ -217,14 +211,12 @@ impl ThreadCaches {
 
 /// Caches an exited thread left for detector `id`, if any.
 fn take_spare(id: u64) -> Option<Box<Caches>> {
-    let mut spare = SPARE.lock().ok()?;
-    let i = spare.iter().position(|(x, _)| *x == id)?;
-    Some(spare.swap_remove(i).1)
+    SPARE.take(id)
 }
 
-/// Caches left by exited threads (bounded).
-static SPARE: std::sync::Mutex<Vec<(u64, Box<Caches>)>> = std::sync::Mutex::new(Vec::new());
-const MAX_SPARE: usize = 16;
+/// Caches left by exited threads (bounded: the core's pool, the same code, byte for byte, as
+/// this copy had when it was frozen).
+static SPARE: SparePool<Caches> = SparePool::new();
 
 thread_local! {
     static CACHES: std::cell::RefCell<ThreadCaches> =
