@@ -65,24 +65,16 @@ fn run(
             }
         })
     };
-    let start = Arc::new(Barrier::new(readers + 1));
-    let hs: Vec<_> = (0..readers)
-        .map(|r| {
-            let (start, read) = (start.clone(), read.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                let t = Instant::now();
-                let mut acc = 0u64;
-                for i in 0..iters {
-                    acc = acc.wrapping_add(read(r * 7919 + i as usize));
-                }
-                black_box(acc);
-                t.elapsed()
-            })
-        })
-        .collect();
-    start.wait();
-    let took = hs.into_iter().map(|h| h.join().unwrap()).max().unwrap();
+    let took = slowest_thread(
+        readers,
+        Arc::new(move |r| {
+            let mut acc = 0u64;
+            for i in 0..iters {
+                acc = acc.wrapping_add(read(r * 7919 + i as usize));
+            }
+            black_box(acc);
+        }),
+    );
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
     took
@@ -179,16 +171,27 @@ fn request(i: u64, hosts: &[Vec<u8>]) -> lfe::table::requests::Request {
 
 /// `threads` threads each record `iters` requests; returns the slowest thread's time.
 fn record_run(threads: usize, iters: u64, rec: Arc<dyn Fn(u64) + Send + Sync>) -> Duration {
+    slowest_thread(
+        threads,
+        Arc::new(move |t| {
+            for i in 0..iters {
+                rec(i * 7 + t as u64);
+            }
+        }),
+    )
+}
+
+/// Runs `body(t)` for `t` in `0..threads`, each on its own thread, all released together;
+/// returns the slowest thread's time (from its release to the end of its `body`).
+fn slowest_thread(threads: usize, body: Arc<dyn Fn(usize) + Send + Sync>) -> Duration {
     let start = Arc::new(Barrier::new(threads));
     let hs: Vec<_> = (0..threads)
         .map(|t| {
-            let (start, rec) = (start.clone(), rec.clone());
+            let (start, body) = (start.clone(), body.clone());
             std::thread::spawn(move || {
                 start.wait();
                 let t0 = Instant::now();
-                for i in 0..iters {
-                    rec(i * 7 + t as u64);
-                }
+                body(t);
                 t0.elapsed()
             })
         })
