@@ -393,33 +393,28 @@ fn stress_model() {
         assert_eq!(t, &text(p, n)[..]);
         (p, n)
     }
-    let hs: Vec<_> = (0..producers)
-        .map(|p| {
-            let s = s.clone();
-            std::thread::spawn(move || {
-                let mut n = 0;
-                while n < per {
-                    if n % 5 == 0 && n + 3 <= per {
-                        let t: Vec<Vec<u8>> = (n..n + 3).map(|i| text(p, i)).collect();
-                        let ins: Vec<Input> = t
-                            .iter()
-                            .map(|t| Input {
-                                process_id: p,
-                                stream: Stream::Stdout,
-                                ts_ns: 0,
-                                text: t,
-                            })
-                            .collect();
-                        s.append_batch(&ins);
-                        n += 3;
-                    } else {
-                        s.append(p, Stream::Stdout, 0, &text(p, n));
-                        n += 1;
-                    }
-                }
-            })
-        })
-        .collect();
+    let hs = common::spawn_n(producers, &s, move |s, p| {
+        let mut n = 0;
+        while n < per {
+            if n % 5 == 0 && n + 3 <= per {
+                let t: Vec<Vec<u8>> = (n..n + 3).map(|i| text(p, i)).collect();
+                let ins: Vec<Input> = t
+                    .iter()
+                    .map(|t| Input {
+                        process_id: p,
+                        stream: Stream::Stdout,
+                        ts_ns: 0,
+                        text: t,
+                    })
+                    .collect();
+                s.append_batch(&ins);
+                n += 3;
+            } else {
+                s.append(p, Stream::Stdout, 0, &text(p, n));
+                n += 1;
+            }
+        }
+    });
     let rs: Vec<_> = (0..2)
         .map(|_| {
             let (s, done) = (s.clone(), done.clone());
