@@ -48,9 +48,9 @@ use scratch::{Search, KEEP_BYTES};
 use setpass::Hits;
 use strip::{add_links, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
-#[doc(hidden)]
-pub use text::is_cargo_status;
 use text::{classify, is_indented_continuation, starts_indented};
+#[doc(hidden)]
+pub use text::{is_cargo_status, numeric_level};
 
 /// Log level detected from a line's text.
 #[repr(u8)]

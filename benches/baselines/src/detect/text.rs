@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use lfe::log::enrich::Level;
-// The core's cargo status-line test: unchanged since this copy was frozen (same code, byte for
-// byte), so the reference shares it.
-use lfe::log::enrich::is_cargo_status;
+// The core's cargo status-line test and numeric-level table: unchanged since this copy was
+// frozen (same code, byte for byte), so the reference shares them.
+use lfe::log::enrich::{is_cargo_status, numeric_level};
 
 /// What a terminal would show: without a trailing `\r`/`\n`, and only the text after the last
 /// carriage return (progress bars redraw the line with `\r`).
@@ -28,13 +28,8 @@ pub(super) fn classify(s: &[u8]) -> Option<Level> {
     let has = |w: &str| contains(&lower, w.as_bytes());
     let t = trim(&lower);
     let t = t.strip_prefix(b"\"").unwrap_or(t);
-    match t {
-        b"10" | b"20" => return Some(Level::Debug),
-        b"30" => return Some(Level::Info),
-        b"40" => return Some(Level::Warn),
-        b"50" => return Some(Level::Error),
-        b"60" => return Some(Level::Critical),
-        _ => {}
+    if let Some(level) = numeric_level(t) {
+        return Some(level);
     }
     if lower.starts_with(b"<e>") {
         return Some(Level::Error);
