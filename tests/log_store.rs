@@ -185,16 +185,17 @@ fn baseline_naive_api() {
 
 #[test]
 fn bad_config() {
-    assert!(LogStore::new(Config {
-        capacity: 0,
-        ..Config::default()
-    })
-    .is_err());
-    assert!(LogStore::new(Config {
-        max_line_len: 0,
-        ..Config::default()
-    })
-    .is_err());
+    // Each bound that must be above 0, set to 0.
+    let zero: [fn(&mut Config); 3] = [
+        |c| c.capacity = 0,
+        |c| c.max_line_len = 0,
+        |c| c.max_unreclaimed_bytes = 0,
+    ];
+    for set in zero {
+        let mut cfg = Config::default();
+        set(&mut cfg);
+        assert!(LogStore::new(cfg).is_err(), "{cfg:?}");
+    }
 }
 
 /// Helping: in manual mode with no enrich calls, appending 3x capacity lines still finds every
