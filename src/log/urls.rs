@@ -417,7 +417,10 @@ fn tail_len(rest: &[u8], quoted: bool) -> usize {
 }
 
 /// Length of `url` after trimming trailing punctuation and unbalanced closing brackets.
-fn trim_end(url: &[u8]) -> usize {
+///
+/// `#[doc(hidden)] pub`: the frozen old URL finder (`lfe_baselines::detect::urls`) trims with it.
+#[doc(hidden)]
+pub fn trim_end(url: &[u8]) -> usize {
     let mut end = url.len();
     loop {
         let Some(&last) = url[..end].last() else {

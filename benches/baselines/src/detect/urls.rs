@@ -10,6 +10,8 @@ use lfe::log::enrich::re::build_one;
 /// The core's normaliser: it has not changed since this copy was frozen (same code, byte for
 /// byte), so the reference shares it.
 pub use lfe::log::urls::normalize;
+// The same holds for the trimmer of trailing punctuation and unbalanced closing brackets.
+use lfe::log::urls::trim_end;
 
 fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
@@ -65,33 +67,4 @@ pub fn find_urls_with(stripped: &[u8], cache: &mut meta::Cache) -> Vec<Range<usi
         }
     }
     out
-}
-
-/// Length of `url` after trimming trailing punctuation and unbalanced closing brackets.
-fn trim_end(url: &[u8]) -> usize {
-    let mut end = url.len();
-    loop {
-        let Some(&last) = url[..end].last() else {
-            return end;
-        };
-        let open = match last {
-            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' => {
-                end -= 1;
-                continue;
-            }
-            b')' => b'(',
-            b']' => b'[',
-            b'}' => b'{',
-            b'>' => b'<',
-            _ => return end,
-        };
-        let body = &url[..end];
-        let opens = body.iter().filter(|&&b| b == open).count();
-        let closes = body.iter().filter(|&&b| b == last).count();
-        if closes > opens {
-            end -= 1;
-        } else {
-            return end;
-        }
-    }
 }
