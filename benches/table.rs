@@ -47,12 +47,7 @@ fn routes<S: Store<RouteSnap>>() -> (RouteTableIn<S>, Probes) {
 
 /// Runs `readers` threads doing `iters` reads each while a writer writes every millisecond;
 /// returns the wall time.
-fn run(
-    readers: usize,
-    iters: u64,
-    read: Arc<dyn Fn(usize) -> u64 + Send + Sync>,
-    write: Arc<dyn Fn(u64) + Send + Sync>,
-) -> Duration {
+fn run(readers: usize, iters: u64, read: Reader, write: Writer) -> Duration {
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (stop, write) = (stop.clone(), write.clone());
@@ -65,96 +60,104 @@ fn run(
             }
         })
     };
-    let start = Arc::new(Barrier::new(readers + 1));
-    let hs: Vec<_> = (0..readers)
-        .map(|r| {
-            let (start, read) = (start.clone(), read.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                let t = Instant::now();
-                let mut acc = 0u64;
-                for i in 0..iters {
-                    acc = acc.wrapping_add(read(r * 7919 + i as usize));
-                }
-                black_box(acc);
-                t.elapsed()
-            })
-        })
-        .collect();
-    start.wait();
-    let took = hs.into_iter().map(|h| h.join().unwrap()).max().unwrap();
+    let took = slowest_thread(
+        readers,
+        Arc::new(move |r| {
+            let mut acc = 0u64;
+            for i in 0..iters {
+                acc = acc.wrapping_add(read(r * 7919 + i as usize));
+            }
+            black_box(acc);
+        }),
+    );
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
     took
 }
 
-fn route_lookup(c: &mut Criterion) {
-    let mut g = c.benchmark_group("table/route_lookup_with_writer");
+/// A reader (`i` -> a value to keep) and a writer (`i` -> one update) of one table.
+type Reader = Arc<dyn Fn(usize) -> u64 + Send + Sync>;
+type Writer = Arc<dyn Fn(u64) + Send + Sync>;
+/// A benchmark id and how to set its table up.
+type Case<'a> = (&'a str, fn() -> (Reader, Writer));
+
+/// One benchmark group: with 1 and 2 readers, each case's reader against its writer (`run`).
+fn with_writer_group(c: &mut Criterion, group: &str, cases: &[Case]) {
+    let mut g = c.benchmark_group(group);
     for readers in [1usize, 2] {
         g.throughput(Throughput::Elements(readers as u64));
-        macro_rules! case {
-            ($name:expr, $store:ty) => {
-                let (t, probes) = routes::<$store>();
-                let t = Arc::new(t);
-                let probes = Arc::new(probes);
-                let read: Arc<dyn Fn(usize) -> u64 + Send + Sync> = {
-                    let (t, probes) = (t.clone(), probes.clone());
-                    Arc::new(move |i| {
-                        let (h, p) = &probes[i % probes.len()];
-                        t.lookup_with(h, p, |r| r.process_id).unwrap_or(0)
-                    })
-                };
-                let write: Arc<dyn Fn(u64) + Send + Sync> = {
-                    let t = t.clone();
-                    Arc::new(move |i| {
-                        let mut s = RouteSpec::new("app0.local", "/svc0", "http://localhost:3000");
-                        s.process_id = i;
-                        t.replace(1, s).unwrap();
-                    })
-                };
-                g.bench_with_input(BenchmarkId::new($name, readers), &readers, |b, &n| {
-                    b.iter_custom(|iters| run(n, iters, read.clone(), write.clone()))
-                });
-            };
+        for &(name, make) in cases {
+            let (read, write) = make();
+            g.bench_with_input(BenchmarkId::new(name, readers), &readers, |b, &n| {
+                b.iter_custom(|iters| run(n, iters, read.clone(), write.clone()))
+            });
         }
-        case!("lfe", lfe::table::Rcu<RouteSnap>);
-        case!("baseline", lfe_baselines::table::Locked<RouteSnap>);
     }
     g.finish();
 }
 
-fn proc_get(c: &mut Criterion) {
-    let mut g = c.benchmark_group("table/proc_get_with_writer");
-    for readers in [1usize, 2] {
-        g.throughput(Throughput::Elements(readers as u64));
-        macro_rules! case {
-            ($name:expr, $store:ty) => {
-                let t = Arc::new(ProcTableIn::<$store>::default());
-                for i in 0..200 {
-                    t.insert(ProcessSpec::new(format!("p{i}"), "cmd")).unwrap();
-                }
-                let read: Arc<dyn Fn(usize) -> u64 + Send + Sync> = {
-                    let t = t.clone();
-                    Arc::new(move |i| {
-                        t.get_with(1 + (i % 200) as u64, |p| p.pid as u64)
-                            .unwrap_or(0)
-                    })
-                };
-                let write: Arc<dyn Fn(u64) + Send + Sync> = {
-                    let t = t.clone();
-                    Arc::new(move |i| {
-                        t.set_pid(1 + i % 200, i as u32).unwrap();
-                    })
-                };
-                g.bench_with_input(BenchmarkId::new($name, readers), &readers, |b, &n| {
-                    b.iter_custom(|iters| run(n, iters, read.clone(), write.clone()))
-                });
-            };
-        }
-        case!("lfe", lfe::table::Rcu<ProcSnap>);
-        case!("baseline", lfe_baselines::table::Locked<ProcSnap>);
+fn route_case<S: Store<RouteSnap> + Send + Sync + 'static>() -> (Reader, Writer) {
+    let (t, probes) = routes::<S>();
+    let t = Arc::new(t);
+    let read: Reader = {
+        let t = t.clone();
+        Arc::new(move |i| {
+            let (h, p) = &probes[i % probes.len()];
+            t.lookup_with(h, p, |r| r.process_id).unwrap_or(0)
+        })
+    };
+    let write: Writer = Arc::new(move |i| {
+        let mut s = RouteSpec::new("app0.local", "/svc0", "http://localhost:3000");
+        s.process_id = i;
+        t.replace(1, s).unwrap();
+    });
+    (read, write)
+}
+
+fn route_lookup(c: &mut Criterion) {
+    with_writer_group(
+        c,
+        "table/route_lookup_with_writer",
+        &[
+            ("lfe", route_case::<lfe::table::Rcu<RouteSnap>>),
+            (
+                "baseline",
+                route_case::<lfe_baselines::table::Locked<RouteSnap>>,
+            ),
+        ],
+    );
+}
+
+fn proc_case<S: Store<ProcSnap> + Send + Sync + 'static>() -> (Reader, Writer) {
+    let t = Arc::new(ProcTableIn::<S>::default());
+    for i in 0..200 {
+        t.insert(ProcessSpec::new(format!("p{i}"), "cmd")).unwrap();
     }
-    g.finish();
+    let read: Reader = {
+        let t = t.clone();
+        Arc::new(move |i| {
+            t.get_with(1 + (i % 200) as u64, |p| p.pid as u64)
+                .unwrap_or(0)
+        })
+    };
+    let write: Writer = Arc::new(move |i| {
+        t.set_pid(1 + i % 200, i as u32).unwrap();
+    });
+    (read, write)
+}
+
+fn proc_get(c: &mut Criterion) {
+    with_writer_group(
+        c,
+        "table/proc_get_with_writer",
+        &[
+            ("lfe", proc_case::<lfe::table::Rcu<ProcSnap>>),
+            (
+                "baseline",
+                proc_case::<lfe_baselines::table::Locked<ProcSnap>>,
+            ),
+        ],
+    );
 }
 
 /// The request the `record` bench sends: 13 routes' worth of ids, statuses and durations, with
@@ -179,16 +182,27 @@ fn request(i: u64, hosts: &[Vec<u8>]) -> lfe::table::requests::Request {
 
 /// `threads` threads each record `iters` requests; returns the slowest thread's time.
 fn record_run(threads: usize, iters: u64, rec: Arc<dyn Fn(u64) + Send + Sync>) -> Duration {
+    slowest_thread(
+        threads,
+        Arc::new(move |t| {
+            for i in 0..iters {
+                rec(i * 7 + t as u64);
+            }
+        }),
+    )
+}
+
+/// Runs `body(t)` for `t` in `0..threads`, each on its own thread, all released together;
+/// returns the slowest thread's time (from its release to the end of its `body`).
+fn slowest_thread(threads: usize, body: Arc<dyn Fn(usize) + Send + Sync>) -> Duration {
     let start = Arc::new(Barrier::new(threads));
     let hs: Vec<_> = (0..threads)
         .map(|t| {
-            let (start, rec) = (start.clone(), rec.clone());
+            let (start, body) = (start.clone(), body.clone());
             std::thread::spawn(move || {
                 start.wait();
                 let t0 = Instant::now();
-                for i in 0..iters {
-                    rec(i * 7 + t as u64);
-                }
+                body(t);
                 t0.elapsed()
             })
         })

@@ -9,9 +9,7 @@
 //! for a long time"; it is not a timing assertion. Every test also checks the history: nothing
 //! lost, nothing duplicated, each producer's order kept.
 
-use lfe::event::{
-    types, BusConfig, Event, EventBus, EventInput, EventQueue, Filter, QueueConfig, Subscription,
-};
+use lfe::event::{types, BusConfig, Event, EventBus, EventInput, EventQueue, Filter, Subscription};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -88,13 +86,7 @@ fn stall(i: u64, every: u64) {
 }
 
 fn queue(capacity: usize) -> Arc<EventQueue> {
-    Arc::new(
-        EventQueue::new(QueueConfig {
-            capacity,
-            ..Default::default()
-        })
-        .unwrap(),
-    )
+    Arc::new(EventQueue::with_capacity(capacity).unwrap())
 }
 
 fn ev(pid: u64, payload: &[u8]) -> EventInput<'_> {

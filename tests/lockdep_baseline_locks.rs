@@ -9,6 +9,12 @@ use lfe_baselines::lock::{Mutex, RwLock};
 use std::sync::Arc;
 use std::thread;
 
+/// Runs `f` on the two locks on a new thread (a new lockdep token) and waits for it.
+fn on_a_new_thread(m1: &Arc<Mutex<()>>, m2: &Arc<RwLock<()>>, f: fn(&Mutex<()>, &RwLock<()>)) {
+    let (m1, m2) = (m1.clone(), m2.clone());
+    thread::spawn(move || f(&m1, &m2)).join().unwrap();
+}
+
 #[test]
 fn baseline_locks_report_to_the_validator() {
     // Consistent order across threads: no report.
@@ -47,23 +53,15 @@ fn baseline_locks_report_to_the_validator() {
     observer::install(w.clone());
     let m1 = Arc::new(Mutex::new("test.m1", ()));
     let m2 = Arc::new(RwLock::new("test.m2", ()));
-    {
-        let (m1, m2) = (m1.clone(), m2.clone());
-        thread::spawn(move || {
-            let _g1 = m1.lock();
-            let _g2 = m2.write();
-        })
-        .join()
-        .unwrap();
-    }
+    on_a_new_thread(&m1, &m2, |m1, m2| {
+        let _g1 = m1.lock();
+        let _g2 = m2.write();
+    });
     for _ in 0..3 {
-        let (m1, m2) = (m1.clone(), m2.clone());
-        thread::spawn(move || {
+        on_a_new_thread(&m1, &m2, |m1, m2| {
             let _g2 = m2.read();
             let _g1 = m1.lock();
-        })
-        .join()
-        .unwrap();
+        });
     }
     // A recursive read of the same RwLock on one thread.
     {

@@ -26,6 +26,24 @@ fn names(v: &lfe::lockdep::Violation) -> Vec<String> {
         .collect()
 }
 
+/// Asserts the reported violations, in order: kind, path text and one more field of each.
+fn assert_violations(
+    v: &Validator,
+    field: impl Fn(&lfe::lockdep::Violation) -> u64,
+    want: &[(Kind, &str, u64)],
+) {
+    let got: Vec<(Kind, String, u64)> = v
+        .violations()
+        .iter()
+        .map(|x| (x.kind, x.path_text(), field(x)))
+        .collect();
+    let want: Vec<(Kind, String, u64)> = want
+        .iter()
+        .map(|&(k, p, f)| (k, p.to_string(), f))
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn register_is_idempotent_and_bounded() {
     let v = Validator::new(Config {
@@ -169,17 +187,10 @@ fn release_unheld_detected_once() {
     v.acquire(6, b).unwrap();
     assert_eq!(v.release(7, b), Err(Error::Conflict));
     v.release(6, b).unwrap();
-    let vs = v.violations();
-    let got: Vec<(Kind, String, u64)> = vs
-        .iter()
-        .map(|x| (x.kind, x.path_text(), x.token))
-        .collect();
-    assert_eq!(
-        got,
-        vec![
-            (Kind::ReleaseUnheld, "A".to_string(), 5),
-            (Kind::ReleaseUnheld, "B".to_string(), 7),
-        ]
+    assert_violations(
+        &v,
+        |x| x.token,
+        &[(Kind::ReleaseUnheld, "A", 5), (Kind::ReleaseUnheld, "B", 7)],
     );
 }
 
@@ -200,18 +211,14 @@ fn long_hold_on_release_and_by_scan_with_injected_time() {
     assert_eq!(v.scan_at(12_000), 2);
     assert_eq!(v.release_at(2, b, 13_000), Err(Error::Conflict));
     v.release_at(3, c, 13_000).unwrap_err();
-    let vs = v.violations();
-    let got: Vec<(Kind, String, u64)> = vs
-        .iter()
-        .map(|x| (x.kind, x.path_text(), x.held_ns))
-        .collect();
-    assert_eq!(
-        got,
-        vec![
-            (Kind::LongHold, "A".to_string(), 2_000),
-            (Kind::LongHold, "B".to_string(), 1_200),
-            (Kind::LongHold, "C".to_string(), 1_500),
-        ]
+    assert_violations(
+        &v,
+        |x| x.held_ns,
+        &[
+            (Kind::LongHold, "A", 2_000),
+            (Kind::LongHold, "B", 1_200),
+            (Kind::LongHold, "C", 1_500),
+        ],
     );
     // Off by default: no clock, no report.
     let (w, [a, ..]) = validator(0);

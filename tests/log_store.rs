@@ -185,16 +185,17 @@ fn baseline_naive_api() {
 
 #[test]
 fn bad_config() {
-    assert!(LogStore::new(Config {
-        capacity: 0,
-        ..Config::default()
-    })
-    .is_err());
-    assert!(LogStore::new(Config {
-        max_line_len: 0,
-        ..Config::default()
-    })
-    .is_err());
+    // Each bound that must be above 0, set to 0.
+    let zero: [fn(&mut Config); 3] = [
+        |c| c.capacity = 0,
+        |c| c.max_line_len = 0,
+        |c| c.max_unreclaimed_bytes = 0,
+    ];
+    for set in zero {
+        let mut cfg = Config::default();
+        set(&mut cfg);
+        assert!(LogStore::new(cfg).is_err(), "{cfg:?}");
+    }
 }
 
 /// Helping: in manual mode with no enrich calls, appending 3x capacity lines still finds every
@@ -393,33 +394,28 @@ fn stress_model() {
         assert_eq!(t, &text(p, n)[..]);
         (p, n)
     }
-    let hs: Vec<_> = (0..producers)
-        .map(|p| {
-            let s = s.clone();
-            std::thread::spawn(move || {
-                let mut n = 0;
-                while n < per {
-                    if n % 5 == 0 && n + 3 <= per {
-                        let t: Vec<Vec<u8>> = (n..n + 3).map(|i| text(p, i)).collect();
-                        let ins: Vec<Input> = t
-                            .iter()
-                            .map(|t| Input {
-                                process_id: p,
-                                stream: Stream::Stdout,
-                                ts_ns: 0,
-                                text: t,
-                            })
-                            .collect();
-                        s.append_batch(&ins);
-                        n += 3;
-                    } else {
-                        s.append(p, Stream::Stdout, 0, &text(p, n));
-                        n += 1;
-                    }
-                }
-            })
-        })
-        .collect();
+    let hs = common::spawn_n(producers, &s, move |s, p| {
+        let mut n = 0;
+        while n < per {
+            if n % 5 == 0 && n + 3 <= per {
+                let t: Vec<Vec<u8>> = (n..n + 3).map(|i| text(p, i)).collect();
+                let ins: Vec<Input> = t
+                    .iter()
+                    .map(|t| Input {
+                        process_id: p,
+                        stream: Stream::Stdout,
+                        ts_ns: 0,
+                        text: t,
+                    })
+                    .collect();
+                s.append_batch(&ins);
+                n += 3;
+            } else {
+                s.append(p, Stream::Stdout, 0, &text(p, n));
+                n += 1;
+            }
+        }
+    });
     let rs: Vec<_> = (0..2)
         .map(|_| {
             let (s, done) = (s.clone(), done.clone());

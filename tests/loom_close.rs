@@ -13,7 +13,7 @@
 //! subscriber list delivered behind it. Run with `make loom`.
 #![cfg(loom)]
 
-use lfe::event::{BusConfig, EventBus, EventInput, EventQueue, Filter, QueueConfig};
+use lfe::event::{BusConfig, EventBus, EventInput, EventQueue, Filter};
 use lfe::Error;
 use loom::sync::Arc;
 use loom::thread;
@@ -40,13 +40,7 @@ fn drain_queue(q: &EventQueue) -> Vec<u64> {
 }
 
 fn queue(capacity: usize) -> Arc<EventQueue> {
-    Arc::new(
-        EventQueue::new(QueueConfig {
-            capacity,
-            ..Default::default()
-        })
-        .unwrap(),
-    )
+    Arc::new(EventQueue::with_capacity(capacity).unwrap())
 }
 
 /// close() races a non-blocking push while a consumer drains.

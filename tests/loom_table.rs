@@ -9,7 +9,7 @@
 //! both the inline and the spilled layouts of a record.
 #![cfg(loom)]
 
-use lfe::table::requests::{Request, RequestLog, RequestsConfig};
+use lfe::table::requests::{ReadResult, Request, RequestLog, RequestsConfig};
 use lfe::table::{Rcu, Store};
 use loom::sync::Arc;
 use loom::thread;
@@ -75,20 +75,34 @@ fn log(capacity: usize) -> Arc<RequestLog> {
     )
 }
 
+/// Writers 1 and 2 each record `tagged(w)` once (each thread returns `(w, seq)`) while this
+/// thread reads from the start; the read accounts for every sequence it passed (delivered or
+/// missed).
+fn two_writers_and_a_read(
+    capacity: usize,
+) -> (
+    Arc<RequestLog>,
+    Vec<thread::JoinHandle<(u64, u64)>>,
+    ReadResult,
+) {
+    let l = log(capacity);
+    let ws = (1..=2u64)
+        .map(|w| {
+            let l = l.clone();
+            thread::spawn(move || (w, l.record(tagged(w)).unwrap()))
+        })
+        .collect();
+    let got = l.read(0, 10);
+    assert_eq!(got.next, got.requests.len() as u64 + got.missed);
+    (l, ws, got)
+}
+
 /// Two writers, one reader, a ring that holds both: the reader sees a gap-free, in-order,
 /// untorn prefix; afterwards both records are there and counted once.
 #[test]
 fn ring_records_are_whole_and_ordered() {
     loom::model(|| {
-        let l = log(2);
-        let ws: Vec<_> = (1..=2u64)
-            .map(|w| {
-                let l = l.clone();
-                thread::spawn(move || l.record(tagged(w)).unwrap())
-            })
-            .collect();
-        let got = l.read(0, 10);
-        assert_eq!(got.next, got.requests.len() as u64 + got.missed);
+        let (l, ws, got) = two_writers_and_a_read(2);
         assert_eq!(
             got.missed, 0,
             "nothing is evicted from a ring that holds both"
@@ -97,7 +111,7 @@ fn ring_records_are_whole_and_ordered() {
             assert_eq!(r.seq, i as u64, "in order, from the start, no gap");
             assert_whole(r);
         }
-        let seqs: Vec<u64> = ws.into_iter().map(|w| w.join().unwrap()).collect();
+        let seqs: Vec<u64> = ws.into_iter().map(|w| w.join().unwrap().1).collect();
         assert!(seqs.contains(&0) && seqs.contains(&1));
         let all = l.read(0, 10);
         assert_eq!((all.requests.len(), all.next, all.missed), (2, 2, 0));
@@ -125,15 +139,7 @@ fn ring_records_are_whole_and_ordered() {
 #[test]
 fn ring_lap_collision_never_mixes_records() {
     loom::model(|| {
-        let l = log(1);
-        let ws: Vec<_> = (1..=2u64)
-            .map(|w| {
-                let l = l.clone();
-                thread::spawn(move || (w, l.record(tagged(w)).unwrap()))
-            })
-            .collect();
-        let got = l.read(0, 10);
-        assert_eq!(got.next, got.requests.len() as u64 + got.missed);
+        let (l, ws, got) = two_writers_and_a_read(1);
         assert!(got.requests.len() <= 1);
         got.requests.iter().for_each(assert_whole);
         let by_seq: Vec<(u64, u64)> = ws.into_iter().map(|w| w.join().unwrap()).collect();

@@ -193,26 +193,21 @@ fn concurrent<L: Log>(capacity: usize) {
     );
     let stop = Arc::new(AtomicBool::new(false));
     let reader = follow(l.clone(), stop.clone(), writers, |_| {}, |_| {});
-    let hs: Vec<_> = (0..writers)
-        .map(|w| {
-            let l = l.clone();
-            std::thread::spawn(move || {
-                let mut i = 0;
-                while i < per {
-                    let n = 1 + (i % 3);
-                    let batch: Vec<Request> = (i..(i + n).min(per))
-                        .map(|k| {
-                            let mut r = req(w % 2, 200, k, k);
-                            r.process_id = w;
-                            r
-                        })
-                        .collect();
-                    i += batch.len() as u64;
-                    l.record_batch(batch).unwrap();
-                }
-            })
-        })
-        .collect();
+    let hs = common::spawn_n(writers, &l, move |l, w| {
+        let mut i = 0;
+        while i < per {
+            let n = 1 + (i % 3);
+            let batch: Vec<Request> = (i..(i + n).min(per))
+                .map(|k| {
+                    let mut r = req(w % 2, 200, k, k);
+                    r.process_id = w;
+                    r
+                })
+                .collect();
+            i += batch.len() as u64;
+            l.record_batch(batch).unwrap();
+        }
+    });
     for h in hs {
         h.join().unwrap();
     }

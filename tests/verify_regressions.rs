@@ -59,19 +59,24 @@ fn queue_at_max_capacity_does_not_abort() {
     }
 }
 
+/// An 8-line log store that enriches only when asked (`manual`).
+fn small_manual_store() -> lfe::log::LogStore {
+    lfe::log::LogStore::new(lfe::log::Config {
+        capacity: 8,
+        manual: true,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
 /// A literal search escaped punctuation with a backslash, and regex-syntax reads `\<` / `\>` as
 /// word-boundary assertions: a literal search for `<` matched every line with a word start and
 /// `<tag>` matched a bare `tag`. Found by reviewing for the `search` fuzz target (which checks
 /// literal searches against a substring model).
 #[test]
 fn literal_search_for_angle_brackets_is_literal() {
-    use lfe::log::{Config, LogStore, Query, Stream};
-    let s = LogStore::new(Config {
-        capacity: 8,
-        manual: true,
-        ..Default::default()
-    })
-    .unwrap();
+    use lfe::log::{Query, Stream};
+    let s = small_manual_store();
     s.append(1, Stream::Stdout, 1, b"plain words, a tag here");
     s.append(2, Stream::Stdout, 1, b"<tag> x->y a<b");
     let ids = |pat: &[u8]| -> Vec<u64> {
@@ -95,13 +100,8 @@ fn literal_search_for_angle_brackets_is_literal() {
 /// groups back. Found by the `log` fuzz target (URL list after `sync` vs the model).
 #[test]
 fn cleared_lines_enriched_later_do_not_resurface() {
-    use lfe::log::{Config, LogStore, Stream};
-    let s = LogStore::new(Config {
-        capacity: 8,
-        manual: true,
-        ..Default::default()
-    })
-    .unwrap();
+    use lfe::log::Stream;
+    let s = small_manual_store();
     s.append(1, Stream::Stdout, 1, b"listening on http://a.test:1/");
     s.append(2, Stream::Stdout, 1, b"Error: boom at http://b.test:2/");
     s.clear();

@@ -28,7 +28,7 @@
 use super::corpus;
 use super::event::MutexBus;
 use super::harness::{paced, timed_threads, Sample, Variant, Workload};
-use super::log::PATTERN;
+use super::log::{newest_head, PATTERN};
 use super::table::{proc_spec, request_pairs, route_specs};
 use crossbeam_utils::CachePadded;
 use lfe::event::{types, EventInput};
@@ -270,12 +270,7 @@ fn day_run(imp: &str, dur: Duration) -> Sample {
             paced(stop, 250.0, || {
                 cursor = day.frame(cursor, frames % 10 == 0);
                 frames += 1;
-                // Relaxed: a progress estimate.
-                let head = heads
-                    .iter()
-                    .map(|h| h.load(Ordering::Relaxed))
-                    .max()
-                    .unwrap_or(0);
+                let head = newest_head(&heads);
                 lag += head.saturating_sub(cursor);
             });
             *ui.lock().unwrap() = (lag as f64 / frames.max(1) as f64, frames);

@@ -137,12 +137,7 @@ fn tail_run(imp: &str, dur: std::time::Duration) -> Sample {
                 let (n, next, m) = store.read(cursor, 256);
                 cursor = next;
                 missed += m;
-                // Relaxed: a progress estimate.
-                let head = heads
-                    .iter()
-                    .map(|h| h.load(Ordering::Relaxed))
-                    .max()
-                    .unwrap_or(0);
+                let head = newest_head(&heads);
                 lag_sum += head.saturating_sub(cursor);
                 reads += 1;
                 if n == 0 {
@@ -233,4 +228,14 @@ pub fn workloads() -> Vec<Workload> {
         log_tail_read(),
         log_search(),
     ]
+}
+
+/// The newest sequence any producer has published (a reader's lag is measured against it).
+pub(super) fn newest_head(heads: &[CachePadded<AtomicU64>]) -> u64 {
+    // Relaxed: a progress estimate.
+    heads
+        .iter()
+        .map(|h| h.load(Ordering::Relaxed))
+        .max()
+        .unwrap_or(0)
 }

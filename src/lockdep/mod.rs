@@ -575,24 +575,15 @@ impl Validator {
         let shard = &mut *guard;
         shard.releases += 1;
         let mut conflict = false;
+        // Not held: not reported while an acquisition refused with `Full` still owes its
+        // release (`untracked`: max_tokens; `overflow`: this token's max_held), else reported.
+        let mut unheld = false;
         match shard.tokens.get_mut(&token) {
-            None => {
-                if shard.untracked > 0 {
-                    shard.untracked -= 1;
-                } else {
-                    self.report(Kind::ReleaseUnheld, token, id, vec![id], vec![token], 0);
-                    conflict = true;
-                }
-            }
+            None if shard.untracked > 0 => shard.untracked -= 1,
+            None => unheld = true,
             Some(state) => match state.held.iter().rposition(|h| h.lock == id) {
-                None => {
-                    if state.overflow > 0 {
-                        state.overflow -= 1;
-                    } else {
-                        self.report(Kind::ReleaseUnheld, token, id, vec![id], vec![token], 0);
-                        conflict = true;
-                    }
-                }
+                None if state.overflow > 0 => state.overflow -= 1,
+                None => unheld = true,
                 Some(i) => {
                     let h = state.held.remove(i);
                     let dur = now_ns.saturating_sub(h.at_ns);
@@ -602,6 +593,10 @@ impl Validator {
                     }
                 }
             },
+        }
+        if unheld {
+            self.report(Kind::ReleaseUnheld, token, id, vec![id], vec![token], 0);
+            conflict = true;
         }
         if conflict {
             shard.conflicts += 1;

@@ -28,22 +28,29 @@
 //! URL text is blanked before level/tag matching so `http://x/error` says nothing.
 
 mod patterns;
+#[doc(hidden)]
+pub mod re;
 mod scratch;
 mod setpass;
 mod strip;
 mod text;
 
-use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Input, MatchKind};
+use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, MatchKind};
 
 use super::urls;
 #[doc(hidden)]
 pub use patterns::all_patterns;
 use patterns::*;
+use re::{build_many, build_one, each_match, find, is_match};
+#[doc(hidden)]
+pub use scratch::SparePool;
 use scratch::{Search, KEEP_BYTES};
 use setpass::Hits;
 use strip::{add_links, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
 use text::{classify, is_indented_continuation, starts_indented};
+#[doc(hidden)]
+pub use text::{is_cargo_status, numeric_level};
 
 /// Log level detected from a line's text.
 #[repr(u8)]
@@ -162,28 +169,6 @@ pub struct Detector {
     url_marker: memchr::memmem::Finder<'static>,
     /// Identifies this detector's regexes in the per-thread scratch table.
     id: u64,
-}
-
-fn find(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> Option<regex_automata::Match> {
-    re.search_with(c, &Input::new(text))
-}
-
-fn is_match(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> bool {
-    re.search_half_with(c, &Input::new(text).earliest(true))
-        .is_some()
-}
-
-/// Calls `f` on each successive non-overlapping match (as `meta::Regex::find_iter` does).
-fn each_match(
-    re: &meta::Regex,
-    c: &mut meta::Cache,
-    text: &[u8],
-    mut f: impl FnMut(regex_automata::Match),
-) {
-    let mut it = regex_automata::util::iter::Searcher::new(Input::new(text));
-    while let Some(m) = it.advance(|input| Ok(re.search_with(c, input))) {
-        f(m);
-    }
 }
 
 impl Default for Detector {

@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex_automata::{meta, util::syntax, Input};
+use regex_automata::{meta, Input, MatchKind};
+
+use crate::log::enrich::re::build_one;
 
 /// One URL seen in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,13 +268,7 @@ const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]
 
 fn url_regex() -> &'static meta::Regex {
     static RE: OnceLock<meta::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        meta::Regex::builder()
-            .syntax(syntax::Config::new().utf8(false))
-            .configure(meta::Config::new().utf8_empty(false))
-            .build(URL_PATTERN)
-            .expect("url regex compiles")
-    })
+    RE.get_or_init(|| build_one(URL_PATTERN, MatchKind::LeftmostFirst))
 }
 
 /// Finds the URLs in an ANSI-stripped line: the trimmed raw spans, in order of appearance.
@@ -421,7 +417,10 @@ fn tail_len(rest: &[u8], quoted: bool) -> usize {
 }
 
 /// Length of `url` after trimming trailing punctuation and unbalanced closing brackets.
-fn trim_end(url: &[u8]) -> usize {
+///
+/// `#[doc(hidden)] pub`: the frozen old URL finder (`lfe_baselines::detect::urls`) trims with it.
+#[doc(hidden)]
+pub fn trim_end(url: &[u8]) -> usize {
     let mut end = url.len();
     loop {
         let Some(&last) = url[..end].last() else {

@@ -34,6 +34,21 @@ impl Drop for LockdepCheck {
     }
 }
 
+/// Runs `f(shared.clone(), i)` for each `i` in `0..n`, each on its own thread.
+pub fn spawn_n<S, R, F>(n: u64, shared: &S, f: F) -> Vec<std::thread::JoinHandle<R>>
+where
+    S: Clone + Send + 'static,
+    R: Send + 'static,
+    F: Fn(S, u64) -> R + Clone + Send + 'static,
+{
+    (0..n)
+        .map(|i| {
+            let (s, f) = (shared.clone(), f.clone());
+            std::thread::spawn(move || f(s, i))
+        })
+        .collect()
+}
+
 /// A deterministic xorshift generator for test inputs (seeded; never 0).
 pub struct Rng(pub u64);
 

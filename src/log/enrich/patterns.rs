@@ -1,7 +1,5 @@
 //! The detector's patterns, and where each family sits in the one-pass pattern set.
 
-use regex_automata::{meta, util::syntax, MatchKind};
-
 use super::{tags, ErrorKind, Level};
 
 /// Structured level fields: logfmt `level=warn`, JSON `"level":"warn"` / pino `"level":50`.
@@ -371,18 +369,6 @@ pub(super) const SET_CONTINUATIONS: usize = SET_VITE + 1;
 pub(super) const SET_REDO: usize = SET_CONTINUATIONS + CONTINUATIONS.len();
 pub(super) const REDO: &str = r"(?-u)://|\r|\n";
 pub(super) const SET_LEN: usize = SET_REDO + 1;
-
-pub(super) fn build_one(pat: &str, kind: MatchKind) -> meta::Regex {
-    build_many(&[pat], kind)
-}
-
-pub(super) fn build_many(pats: &[&str], kind: MatchKind) -> meta::Regex {
-    meta::Regex::builder()
-        .syntax(syntax::Config::new().utf8(false))
-        .configure(meta::Config::new().match_kind(kind).utf8_empty(false))
-        .build_many(pats)
-        .unwrap_or_else(|e| panic!("detector regex {pats:?}: {e}"))
-}
 
 /// The start patterns (each `STARTS` one behind `START_PREFIX`, then `STARTS_ANYWHERE`) and
 /// their kinds.

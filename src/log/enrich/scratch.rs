@@ -58,27 +58,57 @@ pub(super) struct ThreadScratch(Vec<(u64, Box<Scratch>)>);
 
 impl Drop for ThreadScratch {
     fn drop(&mut self) {
-        if let Ok(mut spare) = SPARE.lock() {
-            for c in self.0.drain(..) {
-                if spare.len() < MAX_SPARE {
-                    spare.push(c);
-                }
-            }
-        }
+        SPARE.give_back(&mut self.0);
     }
 }
 
 /// Scratch an exited thread left for detector `id`, if any.
 pub(super) fn take_spare(id: u64) -> Option<Box<Scratch>> {
-    let mut spare = SPARE.lock().ok()?;
-    let i = spare.iter().position(|(x, _)| *x == id)?;
-    Some(spare.swap_remove(i).1)
+    SPARE.take(id)
 }
 
-/// Scratch left by exited threads (bounded).
-pub(super) static SPARE: std::sync::Mutex<Vec<(u64, Box<Scratch>)>> =
-    std::sync::Mutex::new(Vec::new());
-pub(super) const MAX_SPARE: usize = 16;
+/// Scratch left by exited threads.
+static SPARE: SparePool<Scratch> = SparePool::new();
+
+/// Per-detector state (by detector id) that exited threads left for the next ones, bounded.
+///
+/// `#[doc(hidden)] pub` so the frozen old detector (`lfe_baselines::detect`) keeps its caches
+/// the same way with this code rather than a copy.
+#[doc(hidden)]
+pub struct SparePool<T>(std::sync::Mutex<Vec<(u64, Box<T>)>>);
+
+impl<T> Default for SparePool<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> SparePool<T> {
+    /// The most entries kept; what an exiting thread has beyond that is dropped.
+    pub const MAX: usize = 16;
+
+    pub const fn new() -> Self {
+        SparePool(std::sync::Mutex::new(Vec::new()))
+    }
+
+    /// Keeps an exiting thread's entries (emptying `items`), up to [`Self::MAX`] in all.
+    pub fn give_back(&self, items: &mut Vec<(u64, Box<T>)>) {
+        if let Ok(mut spare) = self.0.lock() {
+            for c in items.drain(..) {
+                if spare.len() < Self::MAX {
+                    spare.push(c);
+                }
+            }
+        }
+    }
+
+    /// Takes an entry left for detector `id`, if any.
+    pub fn take(&self, id: u64) -> Option<Box<T>> {
+        let mut spare = self.0.lock().ok()?;
+        let i = spare.iter().position(|(x, _)| *x == id)?;
+        Some(spare.swap_remove(i).1)
+    }
+}
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<ThreadScratch> =

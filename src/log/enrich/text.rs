@@ -2,6 +2,19 @@
 
 use super::Level;
 
+/// The level a numeric level field names (pino/bunyan: `10`/`20` debug, `30` info, `40` warn,
+/// `50` error, `60` critical).
+pub fn numeric_level(t: &[u8]) -> Option<Level> {
+    match t {
+        b"10" | b"20" => Some(Level::Debug),
+        b"30" => Some(Level::Info),
+        b"40" => Some(Level::Warn),
+        b"50" => Some(Level::Error),
+        b"60" => Some(Level::Critical),
+        _ => None,
+    }
+}
+
 /// Maps a matched label to its level (ASCII case-insensitive; no allocation).
 pub(super) fn classify(s: &[u8]) -> Option<Level> {
     // One pass for the letters present (any case) and whether any non-ASCII byte is: a word
@@ -27,13 +40,8 @@ pub(super) fn classify(s: &[u8]) -> Option<Level> {
     };
     let t = s.trim_ascii();
     let t = t.strip_prefix(b"\"").unwrap_or(t);
-    match t {
-        b"10" | b"20" => return Some(Level::Debug),
-        b"30" => return Some(Level::Info),
-        b"40" => return Some(Level::Warn),
-        b"50" => return Some(Level::Error),
-        b"60" => return Some(Level::Critical),
-        _ => {}
+    if let Some(level) = numeric_level(t) {
+        return Some(level);
     }
     let prefix = |p: &[u8]| s.len() >= p.len() && s[..p.len()].eq_ignore_ascii_case(p);
     if prefix(b"<e>") {
@@ -77,7 +85,7 @@ pub(super) fn starts_indented(text: &[u8]) -> bool {
 }
 
 /// Cargo's right-aligned status lines (`   Compiling x v0.1.0`) are indented but not context.
-pub(super) fn is_cargo_status(rest: &[u8]) -> bool {
+pub fn is_cargo_status(rest: &[u8]) -> bool {
     const WORDS: &[&[u8]] = &[
         b"Compiling ",
         b"Finished ",

@@ -39,18 +39,24 @@ fn long(route: u64, path_len: usize) -> Request {
     }
 }
 
+/// A log of `capacity` slots with fields up to 300 bytes whose `max_bytes` leaves exactly
+/// `Spill::charge_of(spill)` for long fields.
+fn spill_budget_log(capacity: usize, spill: usize) -> RequestLog {
+    RequestLog::new(RequestsConfig {
+        capacity,
+        max_field: 300,
+        max_bytes: RequestLog::fixed_bytes(capacity) + Spill::charge_of(spill),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
 /// With the budget taken by long fields held elsewhere (as by writers and readers in
 /// flight), a record with long fields is refused with `Full` and nothing changes; short
 /// records still go in; once the holders let go, long ones do too.
 #[test]
 fn long_fields_over_the_budget_held_elsewhere_are_full() {
-    let l = RequestLog::new(RequestsConfig {
-        capacity: 4,
-        max_field: 300,
-        max_bytes: RequestLog::fixed_bytes(4) + Spill::charge_of(1200),
-        ..Default::default()
-    })
-    .unwrap();
+    let l = spill_budget_log(4, 1200);
     let budget = l.spill_budget;
     l.spilled.fetch_add(budget, Ordering::Relaxed);
     assert_eq!(l.record(long(1, 200)), Err(Error::Full));
@@ -71,13 +77,7 @@ fn long_fields_over_the_budget_held_elsewhere_are_full() {
 /// A batch whose long fields together exceed what `max_bytes` can ever hold is `TooLarge`.
 #[test]
 fn a_batch_longer_than_the_budget_is_too_large() {
-    let l = RequestLog::new(RequestsConfig {
-        capacity: 8,
-        max_field: 300,
-        max_bytes: RequestLog::fixed_bytes(8) + Spill::charge_of(1200),
-        ..Default::default()
-    })
-    .unwrap();
+    let l = spill_budget_log(8, 1200);
     let b = vec![long(0, 200); 6];
     assert_eq!(l.record_batch(b), Err(Error::TooLarge));
     assert_eq!((l.head(), l.spilled.load(Ordering::Relaxed)), (0, 0));

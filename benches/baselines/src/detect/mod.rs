@@ -18,9 +18,12 @@
 
 use std::borrow::Cow;
 
-use regex_automata::{meta, util::syntax, Input, MatchKind, PatternID, PatternSet};
+use regex_automata::{meta, MatchKind, PatternID, PatternSet};
 
-use lfe::log::enrich::{tags, Analysis, ErrorKind, Level};
+use lfe::log::enrich::{tags, Analysis, ErrorKind, Level, SparePool};
+// The core's regex plumbing (compile options, cached searches): the same code, byte for byte,
+// as this copy had when it was frozen.
+use lfe::log::enrich::re::{build_many, build_one, each_match, find, is_match};
 
 mod prefilter;
 mod text;
@@ -188,13 +191,7 @@ struct ThreadCaches(Vec<(u64, Box<Caches>)>);
 
 impl Drop for ThreadCaches {
     fn drop(&mut self) {
-        if let Ok(mut spare) = SPARE.lock() {
-            for c in self.0.drain(..) {
-                if spare.len() < MAX_SPARE {
-                    spare.push(c);
-                }
-            }
-        }
+        SPARE.give_back(&mut self.0);
     }
 }
 
@@ -214,58 +211,22 @@ impl ThreadCaches {
 
 /// Caches an exited thread left for detector `id`, if any.
 fn take_spare(id: u64) -> Option<Box<Caches>> {
-    let mut spare = SPARE.lock().ok()?;
-    let i = spare.iter().position(|(x, _)| *x == id)?;
-    Some(spare.swap_remove(i).1)
+    SPARE.take(id)
 }
 
-/// Caches left by exited threads (bounded).
-static SPARE: std::sync::Mutex<Vec<(u64, Box<Caches>)>> = std::sync::Mutex::new(Vec::new());
-const MAX_SPARE: usize = 16;
+/// Caches left by exited threads (bounded: the core's pool, the same code, byte for byte, as
+/// this copy had when it was frozen).
+static SPARE: SparePool<Caches> = SparePool::new();
 
 thread_local! {
     static CACHES: std::cell::RefCell<ThreadCaches> =
         const { std::cell::RefCell::new(ThreadCaches(Vec::new())) };
 }
 
-fn find(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> Option<regex_automata::Match> {
-    re.search_with(c, &Input::new(text))
-}
-
-fn is_match(re: &meta::Regex, c: &mut meta::Cache, text: &[u8]) -> bool {
-    re.search_half_with(c, &Input::new(text).earliest(true))
-        .is_some()
-}
-
-/// Calls `f` on each successive non-overlapping match (as `meta::Regex::find_iter` does).
-fn each_match(
-    re: &meta::Regex,
-    c: &mut meta::Cache,
-    text: &[u8],
-    mut f: impl FnMut(regex_automata::Match),
-) {
-    let mut it = regex_automata::util::iter::Searcher::new(Input::new(text));
-    while let Some(m) = it.advance(|input| Ok(re.search_with(c, input))) {
-        f(m);
-    }
-}
-
 impl Default for OldDetector {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn build_one(pat: &str, kind: MatchKind) -> meta::Regex {
-    build_many(&[pat], kind)
-}
-
-fn build_many(pats: &[&str], kind: MatchKind) -> meta::Regex {
-    meta::Regex::builder()
-        .syntax(syntax::Config::new().utf8(false))
-        .configure(meta::Config::new().match_kind(kind).utf8_empty(false))
-        .build_many(pats)
-        .unwrap_or_else(|e| panic!("detector regex {pats:?}: {e}"))
 }
 
 impl OldDetector {

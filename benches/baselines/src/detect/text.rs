@@ -4,6 +4,9 @@
 use std::borrow::Cow;
 
 use lfe::log::enrich::Level;
+// The core's cargo status-line test and numeric-level table: unchanged since this copy was
+// frozen (same code, byte for byte), so the reference shares them.
+use lfe::log::enrich::{is_cargo_status, numeric_level};
 
 /// What a terminal would show: without a trailing `\r`/`\n`, and only the text after the last
 /// carriage return (progress bars redraw the line with `\r`).
@@ -25,13 +28,8 @@ pub(super) fn classify(s: &[u8]) -> Option<Level> {
     let has = |w: &str| contains(&lower, w.as_bytes());
     let t = trim(&lower);
     let t = t.strip_prefix(b"\"").unwrap_or(t);
-    match t {
-        b"10" | b"20" => return Some(Level::Debug),
-        b"30" => return Some(Level::Info),
-        b"40" => return Some(Level::Warn),
-        b"50" => return Some(Level::Error),
-        b"60" => return Some(Level::Critical),
-        _ => {}
+    if let Some(level) = numeric_level(t) {
+        return Some(level);
     }
     if lower.starts_with(b"<e>") {
         return Some(Level::Error);
@@ -87,29 +85,6 @@ fn trim(s: &[u8]) -> &[u8] {
 /// Tab or at least two spaces before the first visible byte.
 pub(super) fn starts_indented(text: &[u8]) -> bool {
     text.first() == Some(&b'\t') || text.starts_with(b"  ")
-}
-
-/// Cargo's right-aligned status lines (`   Compiling x v0.1.0`) are indented but not context.
-fn is_cargo_status(rest: &[u8]) -> bool {
-    const WORDS: &[&[u8]] = &[
-        b"Compiling ",
-        b"Finished ",
-        b"Running ",
-        b"Checking ",
-        b"Downloaded ",
-        b"Downloading ",
-        b"Updating ",
-        b"Fresh ",
-        b"Blocking ",
-        b"Building ",
-        b"Documenting ",
-        b"Installing ",
-        b"Installed ",
-        b"Doc-tests ",
-        b"Locking ",
-        b"Adding ",
-    ];
-    WORDS.iter().any(|w| rest.starts_with(w))
 }
 
 /// Indented, with visible content, and not a status line (`✓ passes`, cargo `Compiling`).

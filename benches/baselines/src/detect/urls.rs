@@ -3,11 +3,15 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex_automata::{meta, util::syntax, Input};
+use regex_automata::{meta, Input, MatchKind};
+
+use lfe::log::enrich::re::build_one;
 
 /// The core's normaliser: it has not changed since this copy was frozen (same code, byte for
 /// byte), so the reference shares it.
 pub use lfe::log::urls::normalize;
+// The same holds for the trimmer of trailing punctuation and unbalanced closing brackets.
+use lfe::log::urls::trim_end;
 
 fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
@@ -30,13 +34,7 @@ const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]
 
 fn url_regex() -> &'static meta::Regex {
     static RE: OnceLock<meta::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        meta::Regex::builder()
-            .syntax(syntax::Config::new().utf8(false))
-            .configure(meta::Config::new().utf8_empty(false))
-            .build(URL_PATTERN)
-            .expect("url regex compiles")
-    })
+    RE.get_or_init(|| build_one(URL_PATTERN, MatchKind::LeftmostFirst))
 }
 
 /// Finds the URLs in an ANSI-stripped line: the trimmed raw spans, in order of appearance.
@@ -69,33 +67,4 @@ pub fn find_urls_with(stripped: &[u8], cache: &mut meta::Cache) -> Vec<Range<usi
         }
     }
     out
-}
-
-/// Length of `url` after trimming trailing punctuation and unbalanced closing brackets.
-fn trim_end(url: &[u8]) -> usize {
-    let mut end = url.len();
-    loop {
-        let Some(&last) = url[..end].last() else {
-            return end;
-        };
-        let open = match last {
-            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' => {
-                end -= 1;
-                continue;
-            }
-            b')' => b'(',
-            b']' => b'[',
-            b'}' => b'{',
-            b'>' => b'<',
-            _ => return end,
-        };
-        let body = &url[..end];
-        let opens = body.iter().filter(|&&b| b == open).count();
-        let closes = body.iter().filter(|&&b| b == last).count();
-        if closes > opens {
-            end -= 1;
-        } else {
-            return end;
-        }
-    }
 }
