@@ -128,6 +128,15 @@ impl ErrorKind {
             _ => return None,
         })
     }
+
+    /// The least level of a line that starts this kind of error: panics are critical, every
+    /// other error is an error.
+    pub fn level(self) -> Level {
+        match self {
+            ErrorKind::GoPanic | ErrorKind::RustPanic => Level::Critical,
+            _ => Level::Error,
+        }
+    }
 }
 
 /// What the detectors found in one line.
@@ -412,13 +421,8 @@ impl Detector {
                 }
             }
         }
-        // A line that starts an error is at least at error level (panics are critical).
-        let start_level = match a.error {
-            Some(ErrorKind::GoPanic | ErrorKind::RustPanic) => Some(Level::Critical),
-            Some(_) => Some(Level::Error),
-            None => None,
-        };
-        level = level.max(start_level);
+        // A line that starts an error is at least at that error's level.
+        level = level.max(a.error.map(ErrorKind::level));
         // The hint patterns the non-overlapping matches find, as bits (`HINTS` order).
         let mut hints = hits.within(SET_HINTS..SET_TAGS) >> SET_HINTS;
         if force_full || hints.count_ones() > 1 {

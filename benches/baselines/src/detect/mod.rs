@@ -373,13 +373,8 @@ impl OldDetector {
                 explicit = level.is_some();
             }
         }
-        // A line that starts an error is at least at error level (panics are critical).
-        let start_level = match a.error {
-            Some(ErrorKind::GoPanic | ErrorKind::RustPanic) => Some(Level::Critical),
-            Some(_) => Some(Level::Error),
-            None => None,
-        };
-        level = level.max(start_level);
+        // A line that starts an error is at least at that error's level.
+        level = level.max(a.error.map(ErrorKind::level));
         let hints = &mut c.hint_set;
         hints.clear();
         if flags & SCAN_HINT != 0 {
