@@ -258,7 +258,8 @@ impl Shared {
                 }
                 // Snapshots for readers, from helpers: at most every SNAPSHOT_EVERY (each one
                 // copies the URL list and the groups; under a flood, helpers apply lines all
-                // the time). The worker, `enrich` and `sync` publish after every chunk.
+                // the time). The worker publishes when it has nothing left to apply, `enrich`
+                // and `sync` before they return (module docs).
                 if st.cursor / 64 != before / 64
                     && crate::time::mono_ns().saturating_sub(st.published_ns) >= SNAPSHOT_EVERY_NS
                 {
