@@ -21,7 +21,7 @@ C_TESTS := $(basename $(notdir $(wildcard bindings/c/test_*.c)))
 
 .PHONY: lib header check-header check-header-docs check-symbols c-test c-test-plain c-test-asan \
         c-test-valgrind c-example cxx-header rust-test clippy fmt-check python-test go-test \
-        install-check python-install-check go-install-check go-dist go-dist-check readme-examples test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
+        install-check python-install-check go-install-check go-dist go-dist-check go-dist-smoke readme-examples test install uninstall clean bench-c-corpus tools tools-system tools-cbindgen tools-pytest \
         fuzz fuzz-smoke soak soak-smoke sanitize verify bench loom
 
 # ---------------------------------------------------------------------------------------------
@@ -192,6 +192,13 @@ go-dist:
 go-dist-check: go-dist
 	bash scripts/go_dist_check.sh $(BUILD)/go
 
+# The same check inside `make test`, on a copy that bundles the build/lib/liblfe.a already built
+# (stripped of debug info as go-dist does): what is checked is the packaging and the link, and
+# the separate fat-LTO build of `go-dist` would add a whole release build to every test run.
+go-dist-smoke: lib
+	bash scripts/go_dist.sh $(LIBDIR)/liblfe.a $(BUILD)/go-smoke
+	bash scripts/go_dist_check.sh $(BUILD)/go-smoke
+
 # The README's C and Go programs built and run (output compared with the README), its Python
 # examples as doctests, and every limit constant of include/lfe.h in its limits table.
 readme-examples: lib
@@ -199,7 +206,7 @@ readme-examples: lib
 
 # ---------------------------------------------------------------------------------------------
 test: tools fmt-check clippy rust-test loom check-header check-header-docs check-symbols c-test \
-      install-check python-install-check python-test go-test go-install-check go-dist-check readme-examples fuzz-smoke soak-smoke
+      install-check python-install-check python-test go-test go-install-check go-dist-smoke readme-examples fuzz-smoke soak-smoke
 	@echo "make test: all suites passed"
 
 install: lib

@@ -1,6 +1,8 @@
 //! `cargo bench --bench compare`: lfe side by side with its mutex baselines and peers, on the
 //! same work, in one process, interleaved.
 //!
+//! Without `--bench` (as `cargo test --all-targets` runs it) every variant runs once for 10 ms
+//! and nothing is written: a check that each workload works, not a measurement.
 //! `-- --quick` finishes in under a minute; `-- --workload NAME` runs one workload;
 //! `-- --rounds N` overrides the number of measured rounds.
 //! Results: a table on the terminal, `target/lfe-compare/results.json` and
@@ -39,6 +41,10 @@ fn main() {
         workloads.iter().map(|w| (w.name, w.unit)).collect();
     let rows = harness::run_all(workloads, &opts);
     println!("{}", harness::table(&rows, &units));
+    if opts.smoke {
+        println!("smoke run (no --bench): nothing measured or written");
+        return;
+    }
     let dir = harness::write_outputs(&rows);
     println!("wrote {}/results.json and compare.svg", dir.display());
 }

@@ -110,6 +110,9 @@ pub struct Row {
 
 pub struct Options {
     pub quick: bool,
+    /// Run by `cargo test` (no `--bench` argument): every variant once, briefly, as a check that
+    /// each workload runs; nothing is measured or written.
+    pub smoke: bool,
     pub only: Option<String>,
     pub rounds: usize,
     pub run_time: Duration,
@@ -119,6 +122,7 @@ pub struct Options {
 impl Options {
     pub fn from_args() -> Options {
         let mut quick = false;
+        let mut smoke = true;
         let mut only = None;
         let mut rounds = None;
         let mut args = std::env::args().skip(1);
@@ -127,7 +131,8 @@ impl Options {
                 "--quick" => quick = true,
                 "--workload" => only = args.next(),
                 "--rounds" => rounds = args.next().and_then(|s| s.parse().ok()),
-                "--bench" | "--nocapture" => {}
+                "--bench" => smoke = false,
+                "--nocapture" => {}
                 "--help" | "-h" => {
                     eprintln!(
                         "cargo bench --bench compare -- [--quick] [--workload NAME] [--rounds N]"
@@ -137,13 +142,16 @@ impl Options {
                 _ => {}
             }
         }
-        let (r, run, warm) = if quick {
+        let (r, run, warm) = if smoke {
+            (1, Duration::from_millis(10), Duration::from_millis(1))
+        } else if quick {
             (3, Duration::from_millis(120), Duration::from_millis(40))
         } else {
             (7, Duration::from_millis(300), Duration::from_millis(150))
         };
         Options {
             quick,
+            smoke,
             only,
             rounds: rounds.unwrap_or(r),
             run_time: run,
