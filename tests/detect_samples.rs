@@ -1,10 +1,12 @@
 //! Realistic tool output (with ANSI colours) from `tests/data/*.log`, line by line: exact level,
 //! tags, error start and continuation for every line (lines not listed detect nothing), the
 //! normalised URLs in order, and the error groups (kind, first line, the seqs that joined).
+//! The dev-server samples (`check_keys`) list only their key lines.
 
 use lfe::log::enrich::{strip_ansi, tags, Analysis, Detector, ErrorKind, Level};
 use lfe::log::errors::{ErrorGrouper, GroupConfig};
 use lfe::log::urls::UrlList;
+use std::collections::BTreeMap;
 
 fn level(s: &str) -> Level {
     match s {
@@ -47,55 +49,95 @@ fn kind(s: &str) -> Option<ErrorKind> {
     })
 }
 
-/// `table`: one row per line that detects something: `index level tags kind continuation`.
-fn check(file: &str, table: &str, groups: &[(ErrorKind, &str, &[u64])], urls: &[&str]) {
+/// What a row expects of its line: `(level, tags, error kind, continuation)`; tags `None`
+/// when the row leaves them unchecked.
+type Want = (Level, Option<u32>, Option<ErrorKind>, bool);
+
+/// `table`: one row per line, `index level tags kind continuation`, e.g. `9 Error CE Compiler -`
+/// (`-`: no tag, no kind, not a continuation; `c`: a continuation; tags `?`: not checked).
+fn rows(table: &str) -> BTreeMap<usize, Want> {
+    let mut rows = BTreeMap::new();
+    for row in table.lines().map(str::trim).filter(|r| !r.is_empty()) {
+        let f: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(f.len(), 5, "bad row {row:?}");
+        let tags = (f[2] != "?").then(|| tag_bits(f[2]));
+        let want = (level(f[1]), tags, kind(f[3]), f[4] == "c");
+        assert!(
+            rows.insert(f[0].parse().unwrap(), want).is_none(),
+            "row {row:?} twice"
+        );
+    }
+    rows
+}
+
+type Groups<'a> = &'a [(ErrorKind, &'a str, &'a [u64])];
+
+/// A sample whose table lists every line that detects something (the others detect nothing).
+fn check(file: &str, table: &str, groups: Groups<'_>, urls: &[&str]) {
+    check_sample(file, table, true, Some(groups), urls);
+}
+
+/// A dev-server sample whose table lists only the lines that matter (the others are not
+/// checked), with the error groups when given.
+fn check_keys(file: &str, table: &str, groups: Option<Groups<'_>>, urls: &[&str]) {
+    check_sample(file, table, false, groups, urls);
+}
+
+/// Runs the sample through the detector, the error grouper and the URL list, line by line, and
+/// checks the rows, the URLs in order, the URL list (distinct, latest first) and the groups.
+fn check_sample(
+    file: &str,
+    table: &str,
+    every_line: bool,
+    groups: Option<Groups<'_>>,
+    urls: &[&str],
+) {
     let data = std::fs::read(format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let d = Detector::new();
     let mut grouper = ErrorGrouper::new(GroupConfig::default());
     let mut list = UrlList::new(16);
-    let mut expected = std::collections::HashMap::new();
-    for row in table.lines().map(str::trim).filter(|r| !r.is_empty()) {
-        let f: Vec<&str> = row.split_whitespace().collect();
-        assert_eq!(f.len(), 5, "bad row {row:?}");
-        let a = Analysis {
-            level: level(f[1]),
-            tags: tag_bits(f[2]),
-            urls: Vec::new(),
-            error: kind(f[3]),
-            continuation: f[4] == "c",
-        };
-        expected.insert(f[0].parse::<usize>().unwrap(), a);
-    }
+    let mut want = rows(table);
     let mut seen_urls = Vec::new();
     for (i, line) in data.split(|&b| b == b'\n').enumerate() {
         let text = strip_ansi(line);
         let mut a = d.analyze(line);
-        // Fast path and full path agree.
-        assert_eq!(a, d.analyze_stripped_full(&text), "{file}:{i} prefilter");
-        grouper.feed(7, i as u64, i as u64 * 1_000, &text, &a);
-        for u in &a.urls {
-            list.record(u, 7, i as u64);
-            seen_urls.push(String::from_utf8(u.clone()).unwrap());
+        let full = d.analyze_stripped_full(&text);
+        // The shortcuts of the one-pass analysis change nothing.
+        assert_eq!(d.analyze_stripped(&text), full, "{file}:{i} prefilter");
+        if every_line {
+            // No OSC 8 link targets in these samples: the raw line adds nothing to its text.
+            assert_eq!(a, full, "{file}:{i} raw line");
         }
-        a.urls.clear();
-        let want = expected.remove(&i).unwrap_or_default();
-        assert_eq!(a, want, "{file}:{i} {:?}", String::from_utf8_lossy(&text));
+        grouper.feed(7, i as u64, i as u64 * 1_000, &text, &a);
+        for u in a.urls.drain(..) {
+            list.record(&u, 7, i as u64);
+            seen_urls.push(String::from_utf8(u).unwrap());
+        }
+        let shown = String::from_utf8_lossy(&text);
+        match want.remove(&i) {
+            Some(w) => assert_eq!(
+                (a.level, w.1.map(|_| a.tags), a.error, a.continuation),
+                w,
+                "{file}:{i} {shown:?}"
+            ),
+            None if every_line => assert_eq!(a, Analysis::default(), "{file}:{i} {shown:?}"),
+            None => {}
+        }
     }
-    assert!(
-        expected.is_empty(),
-        "{file}: rows past the end {expected:?}"
-    );
+    assert!(want.is_empty(), "{file}: rows past the end {want:?}");
     assert_eq!(seen_urls, urls, "{file} urls");
-    let got: Vec<(ErrorKind, String, Vec<u64>)> = grouper
-        .groups()
-        .into_iter()
-        .map(|g| (g.kind, String::from_utf8(g.first_line).unwrap(), g.seqs))
-        .collect();
-    let want: Vec<(ErrorKind, String, Vec<u64>)> = groups
-        .iter()
-        .map(|(k, l, s)| (*k, l.to_string(), s.to_vec()))
-        .collect();
-    assert_eq!(got, want, "{file} groups");
+    if let Some(groups) = groups {
+        let got: Vec<(ErrorKind, String, Vec<u64>)> = grouper
+            .groups()
+            .into_iter()
+            .map(|g| (g.kind, String::from_utf8(g.first_line).unwrap(), g.seqs))
+            .collect();
+        let want: Vec<(ErrorKind, String, Vec<u64>)> = groups
+            .iter()
+            .map(|(k, l, s)| (*k, l.to_string(), s.to_vec()))
+            .collect();
+        assert_eq!(got, want, "{file} groups");
+    }
     let mut distinct: Vec<&str> = Vec::new();
     for u in urls.iter().rev() {
         if !distinct.contains(u) {
@@ -452,80 +494,22 @@ fn webpack() {
     );
 }
 
-/// Key lines of a dev-server sample: `(index, level, error kind, continuation)`, with the
-/// normalised URLs of the whole file in order and, when given, the error groups. (Lighter than
-/// `check`: only the lines that matter are listed; tags are not checked.)
-type Key = (usize, Level, Option<ErrorKind>, bool);
-
-fn check_keys(
-    file: &str,
-    keys: &[Key],
-    groups: Option<&[(ErrorKind, &str, &[u64])]>,
-    urls: &[&str],
-) {
-    let data = std::fs::read(format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let d = Detector::new();
-    let mut grouper = ErrorGrouper::new(GroupConfig::default());
-    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    let mut seen_urls = Vec::new();
-    let mut got = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let text = strip_ansi(line);
-        let a = d.analyze(line);
-        // The shortcuts of the one-pass analysis change nothing (the raw-line analysis may
-        // add OSC 8 link targets on top: compared on the stripped text).
-        assert_eq!(
-            d.analyze_stripped(&text),
-            d.analyze_stripped_full(&text),
-            "{file}:{i} prefilter"
-        );
-        grouper.feed(7, i as u64, i as u64 * 1_000, &text, &a);
-        seen_urls.extend(a.urls.iter().map(|u| String::from_utf8(u.clone()).unwrap()));
-        got.push(a);
-    }
-    for &(i, level, kind, cont) in keys {
-        let a = &got[i];
-        let text = String::from_utf8_lossy(&strip_ansi(lines[i])).into_owned();
-        assert_eq!(
-            (a.level, a.error, a.continuation),
-            (level, kind, cont),
-            "{file}:{i} {text:?}"
-        );
-    }
-    assert_eq!(seen_urls, urls, "{file} urls");
-    if let Some(groups) = groups {
-        let got: Vec<(ErrorKind, String, Vec<u64>)> = grouper
-            .groups()
-            .into_iter()
-            .map(|g| (g.kind, String::from_utf8(g.first_line).unwrap(), g.seqs))
-            .collect();
-        let want: Vec<(ErrorKind, String, Vec<u64>)> = groups
-            .iter()
-            .map(|(k, l, s)| (*k, l.to_string(), s.to_vec()))
-            .collect();
-        assert_eq!(got, want, "{file} groups");
-    }
-}
-
-use ErrorKind as K;
-use Level as L;
-
 #[test]
 fn astro_dev() {
     check_keys(
         "astro.log",
-        &[
-            (3, L::Unknown, None, false),
-            (7, L::Unknown, None, false),
-            (9, L::Warn, None, false),
-            (10, L::Error, Some(K::Compiler), false),
-            (11, L::Unknown, None, true),
-            (15, L::Unknown, None, true),
-            (16, L::Unknown, None, true),
-            (17, L::Unknown, None, false),
-        ],
+        "
+3 Unknown ? - -
+7 Unknown ? - -
+9 Warn ? - -
+10 Error ? Compiler -
+11 Unknown ? - c
+15 Unknown ? - c
+16 Unknown ? - c
+17 Unknown ? - -
+",
         Some(&[(
-            K::Compiler,
+            ErrorKind::Compiler,
             "14:02:25 [ERROR] [vite] Internal server error: Unexpected token (3:9)",
             &[10, 11, 12, 13, 14, 15, 16],
         )]),
@@ -537,15 +521,15 @@ fn astro_dev() {
 fn remix_dev() {
     check_keys(
         "remix.log",
-        &[
-            (2, L::Unknown, None, false),
-            (5, L::Error, Some(K::JavaScript), false),
-            (6, L::Unknown, None, true),
-            (8, L::Unknown, None, false),
-            (9, L::Warn, None, false),
-        ],
+        "
+2 Unknown ? - -
+5 Error ? JavaScript -
+6 Unknown ? - c
+8 Unknown ? - -
+9 Warn ? - -
+",
         Some(&[(
-            K::JavaScript,
+            ErrorKind::JavaScript,
             "Error: Could not find a matching route for /dashboard/settings",
             &[5, 6, 7],
         )]),
@@ -557,16 +541,16 @@ fn remix_dev() {
 fn nuxt_dev() {
     check_keys(
         "nuxt.log",
-        &[
-            (2, L::Unknown, None, false),
-            (6, L::Info, None, false),
-            (9, L::Error, Some(K::Generic), false),
-            (10, L::Unknown, None, true),
-            (11, L::Unknown, None, true),
-            (12, L::Warn, None, false),
-        ],
+        "
+2 Unknown ? - -
+6 Info ? - -
+9 Error ? Generic -
+10 Unknown ? - c
+11 Unknown ? - c
+12 Warn ? - -
+",
         Some(&[(
-            K::Generic,
+            ErrorKind::Generic,
             " ERROR  [nuxt] [request error] [unhandled] [500] Cannot read properties of undefined (reading 'name')",
             &[9, 10, 11],
         )]),
@@ -578,21 +562,25 @@ fn nuxt_dev() {
 fn django_runserver() {
     check_keys(
         "django.log",
-        &[
-            (6, L::Unknown, None, false),
-            (9, L::Unknown, None, false),
-            (11, L::Error, Some(K::Generic), false),
-            (12, L::Error, Some(K::Python), false),
-            (13, L::Unknown, None, true),
-            (17, L::Error, Some(K::Python), false),
-            (18, L::Unknown, None, false),
-        ],
+        "
+6 Unknown ? - -
+9 Unknown ? - -
+11 Error ? Generic -
+12 Error ? Python -
+13 Unknown ? - c
+17 Error ? Python -
+18 Unknown ? - -
+",
         // Django's `Internal Server Error: /path` has no timestamp or `LEVEL:` prefix, so it is
         // not a log header: the traceback makes its own group.
         Some(&[
-            (K::Generic, "Internal Server Error: /polls/3/vote/", &[11]),
             (
-                K::Python,
+                ErrorKind::Generic,
+                "Internal Server Error: /polls/3/vote/",
+                &[11],
+            ),
+            (
+                ErrorKind::Python,
                 "Traceback (most recent call last):",
                 &[12, 13, 14, 15, 16, 17],
             ),
@@ -605,19 +593,19 @@ fn django_runserver() {
 fn flask_dev() {
     check_keys(
         "flask.log",
-        &[
-            (2, L::Warn, None, false),
-            (4, L::Unknown, None, false),
-            (5, L::Unknown, None, false),
-            (10, L::Unknown, None, false),
-            (11, L::Error, Some(K::Generic), false),
-            (12, L::Error, Some(K::Python), false),
-            (17, L::Error, Some(K::Python), false),
-            (18, L::Unknown, None, false),
-        ],
+        "
+2 Warn ? - -
+4 Unknown ? - -
+5 Unknown ? - -
+10 Unknown ? - -
+11 Error ? Generic -
+12 Error ? Python -
+17 Error ? Python -
+18 Unknown ? - -
+",
         // The timestamped `ERROR in app:` header opens the traceback's group (issue 21).
         Some(&[(
-            K::Python,
+            ErrorKind::Python,
             "[2024-01-01 12:00:02,345] ERROR in app: Exception on /items/7 [GET]",
             &[11, 12, 13, 14, 15, 16, 17],
         )]),
@@ -629,17 +617,17 @@ fn flask_dev() {
 fn phoenix_dev() {
     check_keys(
         "phoenix.log",
-        &[
-            (0, L::Info, None, false),
-            (1, L::Info, None, false),
-            (6, L::Debug, None, false),
-            (7, L::Unknown, None, true),
-            (12, L::Error, Some(K::Generic), false),
-            (17, L::Unknown, None, true),
-            (18, L::Warn, None, false),
-        ],
+        "
+0 Info ? - -
+1 Info ? - -
+6 Debug ? - -
+7 Unknown ? - c
+12 Error ? Generic -
+17 Unknown ? - c
+18 Warn ? - -
+",
         Some(&[(
-            K::Generic,
+            ErrorKind::Generic,
             "[error] ** (ArgumentError) errors were found at the given arguments:",
             &[12, 14, 16, 17],
         )]),
@@ -654,24 +642,24 @@ fn phoenix_dev() {
 fn go_server() {
     check_keys(
         "go_server.log",
-        &[
-            (1, L::Unknown, None, false),
-            (3, L::Info, None, false),
-            (4, L::Warn, None, false),
-            (5, L::Error, Some(K::Generic), false),
-            (6, L::Error, Some(K::Generic), false),
-            (7, L::Unknown, None, true),
-            (13, L::Unknown, None, true),
-            (14, L::Unknown, None, false),
-        ],
+        "
+1 Unknown ? - -
+3 Info ? - -
+4 Warn ? - -
+5 Error ? Generic -
+6 Error ? Generic -
+7 Unknown ? - c
+13 Unknown ? - c
+14 Unknown ? - -
+",
         Some(&[
             (
-                K::Generic,
+                ErrorKind::Generic,
                 "time=2024-01-01T12:00:04.000Z level=ERROR msg=\"upstream failed\" url=http://localhost:9000/v1/items err=\"connection refused\"",
                 &[5],
             ),
             (
-                K::Generic,
+                ErrorKind::Generic,
                 "2024/01/01 12:00:05 http: panic serving 127.0.0.1:51234: runtime error: index out of range [3] with length 3",
                 &[6, 7, 8, 9, 10, 11, 12, 13],
             ),
@@ -684,13 +672,13 @@ fn go_server() {
 fn tsc_watch() {
     check_keys(
         "tsc.log",
-        &[
-            (0, L::Unknown, None, false),
-            (2, L::Error, Some(K::Compiler), false),
-            (7, L::Error, Some(K::Compiler), false),
-            (12, L::Error, None, false),
-            (13, L::Error, Some(K::Compiler), false),
-        ],
+        "
+0 Unknown ? - -
+2 Error ? Compiler -
+7 Error ? Compiler -
+12 Error ? - -
+13 Error ? Compiler -
+",
         None,
         &[],
     );
@@ -700,14 +688,14 @@ fn tsc_watch() {
 fn vitest_watch() {
     check_keys(
         "vitest.log",
-        &[
-            (3, L::Info, None, false),
-            (4, L::Error, None, false),
-            (5, L::Error, Some(K::Generic), false),
-            (6, L::Unknown, None, true),
-            (10, L::Error, None, false),
-            (14, L::Error, None, false),
-        ],
+        "
+3 Info ? - -
+4 Error ? - -
+5 Error ? Generic -
+6 Unknown ? - c
+10 Error ? - -
+14 Error ? - -
+",
         None,
         &["http://localhost:51204/__vitest__/"],
     );
@@ -720,7 +708,10 @@ fn vitest_watch() {
 fn url_edges() {
     check_keys(
         "url_edges.log",
-        &[(0, L::Unknown, None, false), (4, L::Unknown, None, false)],
+        "
+0 Unknown ? - -
+4 Unknown ? - -
+",
         Some(&[]),
         &[
             "http://[::1]:3000/",

@@ -21,36 +21,32 @@ fn normalized(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// Punctuation and brackets around a URL are not part of it.
 #[test]
 fn trimming() {
-    assert_eq!(found("(http://localhost:3000)"), ["http://localhost:3000"]);
-    assert_eq!(
-        found("see http://localhost:3000."),
-        ["http://localhost:3000"]
-    );
-    assert_eq!(found("<http://x/>"), ["http://x/"]);
-    assert_eq!(
-        found(r#"  "http://[::1]:8080/path?q=1","#),
-        ["http://[::1]:8080/path?q=1"]
-    );
-    assert_eq!(
-        found("go to https://example.com/a_(b)!"),
-        ["https://example.com/a_(b)"]
-    );
-    assert_eq!(found("[http://example.com/x]"), ["http://example.com/x"]);
-    assert_eq!(
-        found("{url: 'ws://localhost:24678/'}"),
-        ["ws://localhost:24678/"]
-    );
-    assert_eq!(found("Is it http://example.com?"), ["http://example.com"]);
-    assert_eq!(
-        found("done: https://Example.COM/Path;"),
-        ["https://Example.COM/Path"]
-    );
-    assert_eq!(
-        found("`wss://0.0.0.0:8443/socket`"),
-        ["wss://0.0.0.0:8443/socket"]
-    );
+    for (line, want) in [
+        ("(http://localhost:3000)", "http://localhost:3000"),
+        ("see http://localhost:3000.", "http://localhost:3000"),
+        ("<http://x/>", "http://x/"),
+        (
+            r#"  "http://[::1]:8080/path?q=1","#,
+            "http://[::1]:8080/path?q=1",
+        ),
+        (
+            "go to https://example.com/a_(b)!",
+            "https://example.com/a_(b)",
+        ),
+        ("[http://example.com/x]", "http://example.com/x"),
+        ("{url: 'ws://localhost:24678/'}", "ws://localhost:24678/"),
+        ("Is it http://example.com?", "http://example.com"),
+        (
+            "done: https://Example.COM/Path;",
+            "https://Example.COM/Path",
+        ),
+        ("`wss://0.0.0.0:8443/socket`", "wss://0.0.0.0:8443/socket"),
+    ] {
+        assert_eq!(found(line), [want], "{line:?}");
+    }
 }
 
 #[test]
@@ -126,6 +122,14 @@ fn normalize_rules() {
     );
 }
 
+/// The URLs of a list, latest first.
+fn listed(l: &UrlList) -> Vec<String> {
+    l.list()
+        .into_iter()
+        .map(|e| String::from_utf8(e.url).unwrap())
+        .collect()
+}
+
 #[test]
 fn url_list_dedup_and_order() {
     let mut l = UrlList::new(3);
@@ -157,28 +161,11 @@ fn url_list_bound_and_eviction() {
     l.record(b"http://c/", 1, 3);
     l.record(b"http://a/", 1, 4); // a is now most recent; b least
     l.record(b"http://d/", 1, 5); // evicts b
-    let urls: Vec<_> = l.list().into_iter().map(|e| e.url).collect();
-    assert_eq!(
-        urls,
-        [
-            b"http://d/".to_vec(),
-            b"http://a/".to_vec(),
-            b"http://c/".to_vec()
-        ]
-    );
+    assert_eq!(listed(&l), ["http://d/", "http://a/", "http://c/"]);
     l.record(b"http://e/", 1, 6); // evicts c
     l.record(b"http://b/", 2, 7); // evicts a; b comes back as new
+    assert_eq!(listed(&l), ["http://b/", "http://e/", "http://d/"]);
     let v = l.list();
-    assert_eq!(v.len(), 3);
-    let urls: Vec<_> = v.iter().map(|e| e.url.clone()).collect();
-    assert_eq!(
-        urls,
-        [
-            b"http://b/".to_vec(),
-            b"http://e/".to_vec(),
-            b"http://d/".to_vec()
-        ]
-    );
     assert_eq!((v[0].process_id, v[0].count, v[0].first_seen_ns), (2, 1, 7));
 
     // Many records never exceed the bound.
@@ -203,21 +190,14 @@ fn url_list_clear_process() {
     l.record(b"http://a/", 2, 3); // still first printed by 1
     l.record(b"http://c/", 1, 4);
     l.clear_process(1);
-    let urls: Vec<_> = l.list().into_iter().map(|e| e.url).collect();
-    assert_eq!(urls, [b"http://b/".to_vec()]);
+    assert_eq!(listed(&l), ["http://b/"]);
     l.record(b"http://d/", 3, 5);
     l.record(b"http://e/", 3, 6);
     l.record(b"http://f/", 3, 7);
     l.record(b"http://g/", 3, 8); // evicts b
-    let urls: Vec<_> = l.list().into_iter().map(|e| e.url).collect();
     assert_eq!(
-        urls,
-        [
-            b"http://g/".to_vec(),
-            b"http://f/".to_vec(),
-            b"http://e/".to_vec(),
-            b"http://d/".to_vec()
-        ]
+        listed(&l),
+        ["http://g/", "http://f/", "http://e/", "http://d/"]
     );
     l.clear();
     assert!(l.is_empty());

@@ -7,6 +7,7 @@ use common::Rng;
 use lfe::table::process::{ProcConfig, ProcSnap, ProcState, ProcTableIn, ProcessSpec};
 use lfe::table::{Rcu, Store};
 use lfe::Error;
+use lfe_baselines::model::ProcModel;
 use lfe_baselines::table::Locked;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -113,9 +114,6 @@ fn zero_config_is_invalid() {
     ));
 }
 
-/// The part of a record the model tracks: (state, pid, exit code, restarts).
-type View = (ProcState, u32, i32, u32);
-
 #[derive(Clone, Copy, Debug)]
 enum Op {
     Trans(u64, ProcState, ProcState, i32),
@@ -173,7 +171,7 @@ fn stress<S: Store<ProcSnap> + 'static>() {
     for _ in 0..2 {
         let (t, stop) = (t.clone(), stop.clone());
         readers.push(std::thread::spawn(move || {
-            let mut seen: Vec<(u64, Vec<View>)> = Vec::new();
+            let mut seen: Vec<(u64, Vec<ProcModel>)> = Vec::new();
             let (mut last_g, mut last_snap) = (0, 0);
             while !stop.load(Ordering::Relaxed) {
                 let g = t.generation();
@@ -189,11 +187,7 @@ fn stress<S: Store<ProcSnap> + 'static>() {
                 last_snap = l.generation;
                 assert_eq!(l.procs.len() as u64, PROCS);
                 if seen.len() < 20_000 {
-                    let v = l
-                        .procs
-                        .iter()
-                        .map(|p| (p.state, p.pid, p.exit_code, p.restarts))
-                        .collect();
+                    let v = l.procs.iter().map(|p| ProcModel::of(p)).collect();
                     seen.push((l.generation, v));
                 }
             }
@@ -204,7 +198,7 @@ fn stress<S: Store<ProcSnap> + 'static>() {
         w.join().unwrap();
     }
     stop.store(true, Ordering::Relaxed);
-    let seen: Vec<(u64, Vec<View>)> = readers
+    let seen: Vec<(u64, Vec<ProcModel>)> = readers
         .into_iter()
         .flat_map(|r| r.join().unwrap())
         .collect();
@@ -213,8 +207,8 @@ fn stress<S: Store<ProcSnap> + 'static>() {
     // `expected` must be the state the model holds at that point (a true CAS).
     let mut h = history.lock().unwrap().clone();
     h.sort_by_key(|(g, _)| *g);
-    let mut model: Vec<View> = vec![(Pending, 0, 0, 0); PROCS as usize];
-    let mut states: HashMap<u64, Vec<View>> = HashMap::new();
+    let mut model: Vec<ProcModel> = vec![ProcModel::NEW; PROCS as usize];
+    let mut states: HashMap<u64, Vec<ProcModel>> = HashMap::new();
     states.insert(base_gen, model.clone());
     for (i, (g, op)) in h.iter().enumerate() {
         assert_eq!(
@@ -223,21 +217,12 @@ fn stress<S: Store<ProcSnap> + 'static>() {
             "generations are dense and unique"
         );
         match *op {
-            Op::Pid(id, pid) => model[id as usize - 1].1 = pid,
+            Op::Pid(id, pid) => model[id as usize - 1].pid = pid,
             Op::Trans(id, from, to, code) => {
                 let r = &mut model[id as usize - 1];
-                assert_eq!(r.0, from, "a CAS succeeded from a stale state");
+                assert_eq!(r.state, from, "a CAS succeeded from a stale state");
                 assert!(from.can_go_to(to));
-                if to == Starting {
-                    if from.is_terminal() {
-                        r.3 += 1;
-                    }
-                    r.1 = 0;
-                    r.2 = 0;
-                } else if to.is_terminal() {
-                    r.2 = code;
-                }
-                r.0 = to;
+                r.transition(to, code);
             }
         }
         states.insert(*g, model.clone());

@@ -14,6 +14,7 @@ use lfe::table::process::{ProcConfig, ProcState, ProcTable, ProcessSpec};
 use lfe::table::requests::{Request, RequestLog, RequestsConfig};
 use lfe::table::route::{prefix_matches, RouteConfig, RouteSpec, RouteTable};
 use lfe::Error;
+use lfe_baselines::model::ProcModel;
 use libfuzzer_sys::fuzz_target;
 use std::collections::{HashMap, VecDeque};
 
@@ -70,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
     })
     .unwrap();
     // Models.
-    let mut mp: HashMap<u64, (Vec<u8>, ProcState, u32, i32, u32)> = HashMap::new(); // name, state, pid, exit, restarts
+    let mut mp: HashMap<u64, (Vec<u8>, ProcModel)> = HashMap::new(); // name, record
     let mut ids: Vec<u64> = vec![0, u64::MAX]; // never handed out
     let mut mr: Vec<MRoute> = Vec::new();
     let mut rids: Vec<u64> = vec![0, u64::MAX];
@@ -94,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
                         assert!(!mp.values().any(|p| p.0 == name) && mp.len() < 3);
                         assert!(!ids.contains(&id), "id reused");
                         ids.push(id);
-                        mp.insert(id, (name.to_vec(), ProcState::Pending, 0, 0, 0));
+                        mp.insert(id, (name.to_vec(), ProcModel::NEW));
                     }
                     Err(Error::Invalid(_)) => assert!(name.is_empty()),
                     Err(Error::TooLarge) => assert!(name.len() > 12 || nlabels > 1),
@@ -113,22 +114,13 @@ fuzz_target!(|data: &[u8]| {
                     || (to == ProcState::Failed && code == 0);
                 match r {
                     Ok(_) => {
-                        let p = mp.get_mut(&id).expect("transition of a live id");
-                        assert!(exp.can_go_to(to) && !bad_code && p.1 == exp);
-                        if to == ProcState::Starting {
-                            if exp.is_terminal() {
-                                p.4 += 1;
-                            }
-                            p.2 = 0;
-                            p.3 = 0;
-                        } else if to.is_terminal() {
-                            p.3 = code;
-                        }
-                        p.1 = to;
+                        let p = &mut mp.get_mut(&id).expect("transition of a live id").1;
+                        assert!(exp.can_go_to(to) && !bad_code && p.state == exp);
+                        p.transition(to, code);
                     }
                     Err(Error::Invalid(_)) => assert!(!exp.can_go_to(to) || bad_code),
                     Err(Error::NotFound) => assert!(!mp.contains_key(&id)),
-                    Err(Error::Conflict) => assert_ne!(mp[&id].1, exp),
+                    Err(Error::Conflict) => assert_ne!(mp[&id].1.state, exp),
                     Err(e) => panic!("undocumented transition error {e:?}"),
                 }
             }
@@ -136,7 +128,7 @@ fuzz_target!(|data: &[u8]| {
                 let id = ids[b.u8().unwrap_or(0) as usize % ids.len()];
                 let pid = u32::from(b.u16().unwrap_or(0));
                 match procs.set_pid(id, pid) {
-                    Ok(_) => mp.get_mut(&id).expect("live").2 = pid,
+                    Ok(_) => mp.get_mut(&id).expect("live").1.pid = pid,
                     Err(Error::NotFound) => assert!(!mp.contains_key(&id)),
                     Err(e) => panic!("undocumented set_pid error {e:?}"),
                 }
@@ -260,10 +252,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(list.procs.len(), mp.len());
         for p in &list.procs {
             let m = &mp[&p.id];
-            assert_eq!(
-                (&p.name, p.state, p.pid, p.exit_code, p.restarts),
-                (&m.0, m.1, m.2, m.3, m.4)
-            );
+            assert_eq!((&p.name, ProcModel::of(p)), (&m.0, m.1));
             assert_eq!(procs.find(&p.name).map(|q| q.id), Ok(p.id));
         }
         assert!(list.procs.windows(2).all(|w| w[0].id < w[1].id));

@@ -8,4 +8,5 @@ pub mod detect;
 pub mod event;
 pub mod lock;
 pub mod log;
+pub mod model;
 pub mod table;
