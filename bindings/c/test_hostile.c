@@ -17,6 +17,26 @@
 static const uint8_t XB[] = "x";
 #define ABSURD ((size_t)SIZE_MAX)
 
+/* The reads of an RCU table (`lfe_<t>_get`, the by-bytes lookup `lfe_<t>_<bytes_fn>`, list,
+ * count and generation) given hostile arguments: NULL handles, NULL outs and NULL bytes with a
+ * length are LFE_E_NULL, an absurd length LFE_E_TOO_LARGE, an unknown id or empty bytes
+ * LFE_E_NOT_FOUND. `id` is a live record's id; uses `b`, `n` and `g` of the caller. */
+#define CHECK_TABLE_READS(t, bytes_fn, h, id)                                   \
+    do {                                                                        \
+        CHECK_EQ(lfe_##t##_get(NULL, id, &b), LFE_E_NULL);                      \
+        CHECK_EQ(lfe_##t##_get(h, id, NULL), LFE_E_NULL);                       \
+        CHECK_EQ(lfe_##t##_get(h, UINT64_MAX, &b), LFE_E_NOT_FOUND);            \
+        CHECK_EQ(lfe_##t##_##bytes_fn(NULL, XB, 1, &b), LFE_E_NULL);            \
+        CHECK_EQ(lfe_##t##_##bytes_fn(h, NULL, 3, &b), LFE_E_NULL);             \
+        CHECK_EQ(lfe_##t##_##bytes_fn(h, XB, ABSURD, &b), LFE_E_TOO_LARGE);     \
+        CHECK_EQ(lfe_##t##_##bytes_fn(h, NULL, 0, &b), LFE_E_NOT_FOUND);        \
+        CHECK_EQ(lfe_##t##_##bytes_fn(h, XB, 1, NULL), LFE_E_NULL);             \
+        CHECK_NULLS(lfe_##t##_list, h, &b);                                     \
+        CHECK(b == NULL);                                                       \
+        CHECK_NULLS(lfe_##t##_count, h, &n);                                    \
+        CHECK_NULLS(lfe_##t##_generation, h, &g);                               \
+    } while (0)
+
 /* A config buffer larger than any config, so sizes up to sizeof(buf) are readable. */
 typedef union {
     size_t size;
@@ -345,17 +365,7 @@ static void test_procs(void) {
     CHECK_EQ(lfe_procs_set_pid(p, 999, 1), LFE_E_NOT_FOUND);
     CHECK_EQ(lfe_procs_remove(NULL, id), LFE_E_NULL);
     CHECK_EQ(lfe_procs_remove(p, 0), LFE_E_NOT_FOUND);
-    CHECK_EQ(lfe_procs_get(NULL, id, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_get(p, id, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_get(p, UINT64_MAX, &b), LFE_E_NOT_FOUND);
-    CHECK_EQ(lfe_procs_find(p, NULL, 3, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_procs_find(p, XB, ABSURD, &b), LFE_E_TOO_LARGE);
-    CHECK_EQ(lfe_procs_find(p, NULL, 0, &b), LFE_E_NOT_FOUND);
-    CHECK_EQ(lfe_procs_find(p, XB, 1, NULL), LFE_E_NULL);
-    CHECK_NULLS(lfe_procs_list, p, &b);
-    CHECK(b == NULL);
-    CHECK_NULLS(lfe_procs_count, p, &n);
-    CHECK_NULLS(lfe_procs_generation, p, &g);
+    CHECK_TABLE_READS(procs, find, p, id);
     CHECK_EQ(lfe_procs_count(p, &n), LFE_OK);
     CHECK_EQ(n, 1);
     lfe_procs_free(p);
@@ -407,24 +417,13 @@ static void test_routes(void) {
     CHECK_EQ(lfe_routes_replace(r, 999, &spec), LFE_E_NOT_FOUND);
     CHECK_EQ(lfe_routes_remove(NULL, id), LFE_E_NULL);
     CHECK_EQ(lfe_routes_remove(r, 999), LFE_E_NOT_FOUND);
-    CHECK_EQ(lfe_routes_get(NULL, id, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_get(r, id, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_get(r, 999, &b), LFE_E_NOT_FOUND);
     CHECK_EQ(lfe_routes_lookup(NULL, XB, 1, XB, 1, &b), LFE_E_NULL);
     CHECK_EQ(lfe_routes_lookup(r, NULL, 1, XB, 1, &b), LFE_E_NULL);
     CHECK_EQ(lfe_routes_lookup(r, XB, 1, NULL, 1, &b), LFE_E_NULL);
     CHECK_EQ(lfe_routes_lookup(r, XB, ABSURD, XB, 1, &b), LFE_E_TOO_LARGE);
     CHECK_EQ(lfe_routes_lookup(r, NULL, 0, NULL, 0, &b), LFE_E_NOT_FOUND);
     CHECK_EQ(lfe_routes_lookup(r, XB, 1, XB, 1, NULL), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_attribute(NULL, XB, 1, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_attribute(r, NULL, 1, &b), LFE_E_NULL);
-    CHECK_EQ(lfe_routes_attribute(r, XB, ABSURD, &b), LFE_E_TOO_LARGE);
-    CHECK_EQ(lfe_routes_attribute(r, NULL, 0, &b), LFE_E_NOT_FOUND);
-    CHECK_EQ(lfe_routes_attribute(r, XB, 1, NULL), LFE_E_NULL);
-    CHECK_NULLS(lfe_routes_list, r, &b);
-    CHECK(b == NULL);
-    CHECK_NULLS(lfe_routes_count, r, &n);
-    CHECK_NULLS(lfe_routes_generation, r, &g);
+    CHECK_TABLE_READS(routes, attribute, r, id);
     lfe_routes_free(r);
 }
 
