@@ -174,8 +174,6 @@ pub struct Detector {
     start_kinds: Vec<ErrorKind>,
     vite: meta::Regex,
     continuations: meta::Regex,
-    /// `://`, the URL finder's trigger.
-    url_marker: memchr::memmem::Finder<'static>,
     /// Identifies this detector's regexes in the per-thread scratch table.
     id: u64,
 }
@@ -193,8 +191,6 @@ impl Detector {
         let start_refs: Vec<&str> = start_pats.iter().map(String::as_str).collect();
         let all = all_patterns();
         let all_refs: Vec<&str> = all.iter().map(String::as_str).collect();
-        // Make sure the shared URL regex is compiled now, not on the first URL.
-        let _ = urls::find_urls(b"http://x");
         Detector {
             set: build_many(&all_refs, MatchKind::All),
             set_dfa: hybrid::dfa::DFA::builder()
@@ -216,7 +212,6 @@ impl Detector {
             start_kinds,
             vite: build_one(VITE_ERROR, MatchKind::LeftmostFirst),
             continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
-            url_marker: memchr::memmem::Finder::new(b"://"),
             id: {
                 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
                 // Relaxed: only uniqueness matters.
@@ -237,14 +232,13 @@ impl Detector {
     pub fn analyze_with<R>(&self, line: &[u8], f: impl FnOnce(&[u8]) -> R) -> (Analysis, R) {
         self.with_scratch(|s| {
             let (buf, c) = (&mut s.line, &mut s.search);
-            let (a, r) = match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
-                Some(len) => {
-                    let stripped = &buf.stripped[..len];
-                    let a = self.analyze_cached(stripped, Some((line, &buf.links)), false, c);
-                    (a, f(stripped))
-                }
-                None => (self.analyze_cached(line, None, false, c), f(line)),
+            // One call of `analyze_cached` (not one per branch), so it can be inlined here.
+            let (text, links) = match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
+                Some(len) => (&buf.stripped[..len], Some((line, &buf.links[..]))),
+                None => (line, None),
             };
+            let a = self.analyze_cached(text, links, false, c);
+            let r = f(text);
             // A huge line does not leave a huge buffer behind in every thread.
             if buf.stripped.capacity() > KEEP_BYTES {
                 buf.stripped.clear();
@@ -304,7 +298,7 @@ impl Detector {
             }
             _ => {
                 masked = std::mem::take(&mut c.masked);
-                let text = self.visible_text(stripped, links, &mut masked, &mut a, c);
+                let text = self.visible_text(stripped, links, &mut masked, &mut a);
                 let hits = match first {
                     None => Hits(0),
                     // Nothing to blank and the whole line visible: the same text.
@@ -334,14 +328,9 @@ impl Detector {
         links: Option<(&[u8], &[Link])>,
         masked: &'t mut Vec<u8>,
         a: &mut Analysis,
-        c: &mut Search,
     ) -> &'t [u8] {
         let vis = visible_part(stripped);
-        let spans = if self.url_marker.find(vis).is_some() {
-            urls::find_urls_with(vis, &mut c.url)
-        } else {
-            Vec::new()
-        };
+        let spans = urls::find_urls(vis);
         for r in &spans {
             a.urls.push(urls::normalize(&vis[r.clone()]));
         }

@@ -4,7 +4,7 @@ use regex_automata::{hybrid, meta, PatternSet};
 
 use super::setpass::MatchMasks;
 use super::strip::Link;
-use super::{urls, Detector};
+use super::Detector;
 
 /// Per-thread search state for one detector: regex caches and reused buffers.
 ///
@@ -36,7 +36,6 @@ pub(super) struct Search {
     pub(super) starts: meta::Cache,
     pub(super) vite: meta::Cache,
     pub(super) continuations: meta::Cache,
-    pub(super) url: meta::Cache,
     /// The set patterns a line matched.
     pub(super) hits: PatternSet,
     /// The set DFA's match states met, by pattern mask.
@@ -138,7 +137,6 @@ impl Detector {
             starts: self.starts.create_cache(),
             vite: self.vite.create_cache(),
             continuations: self.continuations.create_cache(),
-            url: urls::url_cache(),
             hits: PatternSet::new(self.set.pattern_len()),
             match_masks: MatchMasks::new(),
             masked: Vec::new(),
