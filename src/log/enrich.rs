@@ -44,7 +44,7 @@ use patterns::*;
 use re::{build_many, build_one, each_match, find, is_match};
 #[doc(hidden)]
 pub use scratch::SparePool;
-use scratch::{Search, KEEP_BYTES};
+use scratch::{Decision, DecisionKey, Search, KEEP_BYTES};
 use setpass::Hits;
 use strip::{add_links, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
@@ -350,8 +350,45 @@ impl Detector {
 
     /// The decision logic of the detector. Without `force_full`, a family whose patterns the
     /// set pass did not hit is skipped, and a family whose result the set alone decides (an
-    /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex.
+    /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex; such a
+    /// decision is a function of the hits and two facts about the text's start (indented, a
+    /// stack frame), so it is remembered by them ([`Decisions`]) and the next line with the same
+    /// hits and start takes it from there.
     fn full(&self, text: &[u8], hits: Hits, force_full: bool, a: &mut Analysis, c: &mut Search) {
+        let indented = starts_indented(text);
+        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
+        let stack_frame = text.trim_ascii_start().starts_with(b"at ");
+        let key = (hits.0, indented, stack_frame);
+        let d = match force_full {
+            true => self.decide(text, hits, true, key, c).0,
+            false => match c.decisions.get(key) {
+                Some(d) => d,
+                None => {
+                    let (d, searched) = self.decide(text, hits, false, key, c);
+                    if !searched {
+                        c.decisions.put(key, d);
+                    }
+                    d
+                }
+            },
+        };
+        (a.level, a.tags, a.error) = (d.level, d.tags, d.error);
+        if d.error.is_none() {
+            a.continuation = is_indented_continuation(text) || d.continuation;
+        }
+    }
+
+    /// [`full`](Self::full)'s decision, and whether it searched the text with a regex (then it
+    /// depends on more than its key).
+    fn decide(
+        &self,
+        text: &[u8],
+        hits: Hits,
+        force_full: bool,
+        (_, indented, stack_frame): DecisionKey,
+        c: &mut Search,
+    ) -> (Decision, bool) {
+        let mut searched = force_full;
         let (start_hit, vite_hit) = (hits.first(SET_STARTS..SET_VITE), hits.has(SET_VITE));
         let label_hits = hits.within(SET_LABELS..SET_HINTS);
         // With the label parts hit all from one label pattern, that pattern alone finds the same
@@ -361,7 +398,7 @@ impl Detector {
             true => None,
             false => self.label_parts.only_pattern(label_hits),
         };
-        a.error = if force_full {
+        let mut error = if force_full {
             self.error_start(text, c)
         } else {
             // Every start pattern is anchored at the line start, so leftmost-first picks the
@@ -374,6 +411,7 @@ impl Detector {
         };
         let structured_hits = hits.within(SET_STRUCTURED..SET_LABELS);
         let mut level = if force_full || structured_hits.count_ones() > 1 {
+            searched = true;
             self.structured_level(text, c)
         } else if structured_hits != 0 {
             // The hits name one level: the leftmost field's.
@@ -389,7 +427,8 @@ impl Detector {
         } else {
             Some(None)
         };
-        let mut label_match = |c: &mut Search| {
+        let mut label_match = |c: &mut Search, searched: &mut bool| {
+            *searched = true;
             *label.get_or_insert_with(|| match only_label {
                 Some(i) => find(&self.label_one[i], &mut c.label_one[i], text),
                 None => find(&self.labels, &mut c.labels, text),
@@ -403,7 +442,7 @@ impl Detector {
                 }
                 _ if !force_full && label_hits == 0 => {}
                 _ => {
-                    if let Some(m) = label_match(c) {
+                    if let Some(m) = label_match(c, &mut searched) {
                         level = classify(&text[m.range()]);
                         explicit = level.is_some();
                     }
@@ -411,13 +450,13 @@ impl Detector {
             }
         }
         // A line that starts an error is at least at that error's level.
-        level = level.max(a.error.map(ErrorKind::level));
+        level = level.max(error.map(ErrorKind::level));
         // The hint patterns the non-overlapping matches find, as bits (`HINTS` order).
         let mut hints = hits.within(SET_HINTS..SET_TAGS) >> SET_HINTS;
         if force_full || hints.count_ones() > 1 {
             // Several hint patterns: which ones the non-overlapping matches keep needs the
             // search (one alone is found by it, and only it).
-            hints = 0;
+            (hints, searched) = (0, true);
             each_match(&self.hints, &mut c.hints, text, |m| {
                 hints |= 1 << m.pattern().as_usize();
             });
@@ -431,12 +470,12 @@ impl Detector {
             }
         }
         let warn_count = hit(HINT_WARN_COUNT);
-        a.level = level.unwrap_or(Level::Unknown);
+        let level = level.unwrap_or(Level::Unknown);
         // A line at error level by an explicit label, not indented, reports an error.
-        if a.error.is_none() && explicit && a.level >= Level::Error && !starts_indented(text) {
+        if error.is_none() && explicit && level >= Level::Error && !indented {
             let fail_label = match self.label_parts.fail_pass(label_hits) {
                 Some(fp) if !force_full => fp,
-                _ => label_match(c)
+                _ => label_match(c, &mut searched)
                     .map(|m| {
                         let s = &text[m.range()];
                         s.starts_with(b"FAIL") || s.starts_with(b"PASS")
@@ -444,11 +483,9 @@ impl Detector {
                     .unwrap_or(false),
             };
             if !fail_label {
-                a.error = Some(ErrorKind::Generic);
+                error = Some(ErrorKind::Generic);
             }
         }
-        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
-        let stack_frame = text.trim_ascii_start().starts_with(b"at ");
         let (mut tag_bits, mut words_only) = (0, true);
         let mut tag_hits = hits.within(SET_TAGS..SET_STARTS) >> SET_TAGS;
         while tag_hits != 0 {
@@ -460,29 +497,36 @@ impl Detector {
         if force_full || (!stack_frame && !words_only && tag_bits.count_ones() > 1) {
             // Several tag kinds, not all by whole words: which ones the non-overlapping matches
             // keep needs the search.
-            tag_bits = 0;
+            (tag_bits, searched) = (0, true);
             each_match(&self.tags, &mut c.tags, text, |m| {
                 tag_bits |= TAG_BITS[m.pattern().as_usize()];
             });
         }
-        a.tags = if stack_frame { 0 } else { tag_bits };
-        if a.error == Some(ErrorKind::Compiler) {
-            a.tags |= tags::COMPILE;
+        if stack_frame {
+            tag_bits = 0;
         }
-        if a.level == Level::Warn || warn_count {
-            a.tags |= tags::WARNING;
+        if error == Some(ErrorKind::Compiler) {
+            tag_bits |= tags::COMPILE;
         }
-        if a.level >= Level::Error || a.error.is_some() {
-            a.tags |= tags::ERROR;
+        if level == Level::Warn || warn_count {
+            tag_bits |= tags::WARNING;
         }
-        if a.error.is_none() {
-            a.continuation = is_indented_continuation(text)
-                || if force_full {
-                    is_match(&self.continuations, &mut c.continuations, text)
-                } else {
-                    hits.any(SET_CONTINUATIONS..SET_REDO)
-                };
+        if level >= Level::Error || error.is_some() {
+            tag_bits |= tags::ERROR;
         }
+        let continuation = error.is_none()
+            && if force_full {
+                is_match(&self.continuations, &mut c.continuations, text)
+            } else {
+                hits.any(SET_CONTINUATIONS..SET_REDO)
+            };
+        let d = Decision {
+            level,
+            tags: tag_bits,
+            error,
+            continuation,
+        };
+        (d, searched)
     }
 
     fn structured_level(&self, text: &[u8], c: &mut Search) -> Option<Level> {
