@@ -4,7 +4,9 @@
 //! backtracking). One line costs:
 //! 1. one strip pass ([`strip_ansi`]; `analyze` strips into a reused per-thread buffer, copying
 //!    the text between escapes a word at a time, and keeps the targets of OSC 8 hyperlinks,
-//!    which become URLs) — skipped by one `memchr` when the line has no ESC;
+//!    which become URLs) — only for a line with an ESC, which the set pass below finds: run
+//!    over the raw line, it stops at the first ESC (its DFA's quit byte), so a line without
+//!    one is analysed with the hits of that pass and no other scan;
 //! 2. one overlapping pass of a pattern set holding every detector pattern (`SET_*` layout in
 //!    `patterns`), driven byte by byte over the lazy DFA (`setpass`): it says which patterns
 //!    match anywhere. The set also holds `://`, CR and LF (`SET_REDO`): only a line that hits
@@ -45,8 +47,8 @@ use re::{build_many, build_one, each_match, find, is_match};
 #[doc(hidden)]
 pub use scratch::SparePool;
 use scratch::{Decision, DecisionKey, Search, KEEP_BYTES};
-use setpass::Hits;
-use strip::{add_links, strip_into, Link};
+use setpass::{Hits, Pass};
+use strip::{add_links, strip_from, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
 use text::{classify, is_indented_continuation, starts_indented};
 #[doc(hidden)]
@@ -196,7 +198,13 @@ impl Detector {
             set_dfa: hybrid::dfa::DFA::builder()
                 .syntax(syntax::Config::new().utf8(false))
                 .thompson(thompson::Config::new().utf8(false))
-                .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
+                // ESC stops it: `analyze` runs it over the raw line, which needs stripping
+                // from its first ESC on.
+                .configure(
+                    hybrid::dfa::DFA::config()
+                        .match_kind(MatchKind::All)
+                        .quit(0x1b, true),
+                )
                 .build_many(&all_refs)
                 .unwrap_or_else(|e| panic!("detector pattern set: {e}")),
             structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
@@ -232,12 +240,25 @@ impl Detector {
     pub fn analyze_with<R>(&self, line: &[u8], f: impl FnOnce(&[u8]) -> R) -> (Analysis, R) {
         self.with_scratch(|s| {
             let (buf, c) = (&mut s.line, &mut s.search);
-            // One call of `analyze_cached` (not one per branch), so it can be inlined here.
-            let (text, links) = match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
-                Some(len) => (&buf.stripped[..len], Some((line, &buf.links[..]))),
-                None => (line, None),
+            // The set pass over the raw line stops at its first ESC (the DFA's quit byte; many
+            // coloured lines start with one): a line without one is analysed as it is, with its
+            // hits, and no other scan for an ESC.
+            let raw = match line.first() {
+                Some(0x1b) => Pass::Esc(0),
+                _ => self.set_dfa_pass(line, c),
             };
-            let a = self.analyze_cached(text, links, false, c);
+            let (text, links, hits) = match raw {
+                Pass::Hits(h) => (line, None, Some(h)),
+                Pass::Esc(first) => {
+                    let len = strip_from(line, first, &mut buf.stripped, Some(&mut buf.links));
+                    (&buf.stripped[..len], Some((line, &buf.links[..])), None)
+                }
+                Pass::GaveUp => match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
+                    Some(len) => (&buf.stripped[..len], Some((line, &buf.links[..])), None),
+                    None => (line, None, None),
+                },
+            };
+            let a = self.analyze_cached(text, links, hits, false, c);
             let r = f(text);
             // A huge line does not leave a huge buffer behind in every thread.
             if buf.stripped.capacity() > KEEP_BYTES {
@@ -253,14 +274,14 @@ impl Detector {
     /// feeds the same text to `ErrorGrouper::feed`). URL spans come from `urls::find_urls` on
     /// this text.
     pub fn analyze_stripped(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|s| self.analyze_cached(stripped, None, false, &mut s.search))
+        self.with_scratch(|s| self.analyze_cached(stripped, None, None, false, &mut s.search))
     }
 
     /// `analyze_stripped` without the pattern-set shortcuts: every family's own regex runs, as
     /// the pre-issue-21 detector did. For tests: the result must equal `analyze_stripped`'s.
     #[doc(hidden)]
     pub fn analyze_stripped_full(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|s| self.analyze_cached(stripped, None, true, &mut s.search))
+        self.with_scratch(|s| self.analyze_cached(stripped, None, None, true, &mut s.search))
     }
 
     /// True when a pattern of any detector family matches `text` (after URL masking, no
@@ -270,11 +291,12 @@ impl Detector {
     }
 
     /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
-    /// `stripped`).
+    /// `stripped`); `hits`: the set pass over `stripped`, when the caller made it.
     fn analyze_cached(
         &self,
         stripped: &[u8],
         links: Option<(&[u8], &[Link])>,
+        hits: Option<Hits>,
         force_full: bool,
         c: &mut Search,
     ) -> Analysis {
@@ -283,7 +305,7 @@ impl Detector {
         // LF), the line is its own visible part and has no URL to blank, so these are the hits.
         let first = match force_full {
             true => None,
-            false => Some(self.set_pass(stripped, c)),
+            false => Some(hits.unwrap_or_else(|| self.set_pass(stripped, c))),
         };
         let mut masked = Vec::new();
         let (text, hits) = match first {

@@ -37,23 +37,38 @@ impl Hits {
     }
 }
 
+/// How a pass of the set's lazy DFA ended.
+pub(super) enum Pass {
+    /// It read the whole text: these patterns match.
+    Hits(Hits),
+    /// It stopped at the ESC at this offset (the DFA's quit byte: the text needs stripping).
+    Esc(usize),
+    /// The lazy DFA gave up (its cache keeps filling).
+    GaveUp,
+}
+
 impl Detector {
-    /// Fills `c.hits` with the set patterns that match anywhere in `text`: what
-    /// `which_overlapping_matches` reports, by a plain loop over the lazy DFA's transitions
-    /// (with `MatchKind::All` and an unanchored start, the match states visited name every
-    /// pattern that matches somewhere). Should the lazy DFA give up (a quit state or a cache
-    /// that keeps filling), the meta regex does the same search with its fallbacks.
+    /// The set patterns that match anywhere in `text`: what `which_overlapping_matches`
+    /// reports, by a plain loop over the lazy DFA's transitions (with `MatchKind::All` and an
+    /// unanchored start, the match states visited name every pattern that matches somewhere).
+    /// Should the lazy DFA stop (an ESC, its quit byte: not in stripped text; or a cache that
+    /// keeps filling), the meta regex does the same search with its fallbacks.
     pub(super) fn set_pass(&self, text: &[u8], c: &mut Search) -> Hits {
-        if let Ok(h) = self.set_dfa_pass(text, c) {
-            return h;
+        match self.set_dfa_pass(text, c) {
+            Pass::Hits(h) => h,
+            Pass::Esc(_) | Pass::GaveUp => {
+                c.hits.clear();
+                self.set
+                    .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
+                Hits(c.hits.iter().fold(0, |m, p| m | 1 << p.as_usize()))
+            }
         }
-        c.hits.clear();
-        self.set
-            .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
-        Hits(c.hits.iter().fold(0, |m, p| m | 1 << p.as_usize()))
     }
 
-    pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Search) -> Result<Hits, ()> {
+    /// The set pass by the lazy DFA alone (see [`Pass`]). Inlined into its two callers (the
+    /// raw line, the stripped text): one call a pass.
+    #[inline(always)]
+    pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Search) -> Pass {
         let dfa = &self.set_dfa;
         let cache = &mut c.set_dfa;
         let masks = &mut c.match_masks;
@@ -63,9 +78,9 @@ impl Detector {
         let mut sid = match masks.start {
             Some(sid) => sid,
             None => {
-                let sid = dfa
-                    .start_state_forward(cache, &Input::new(text))
-                    .map_err(drop)?;
+                let Ok(sid) = dfa.start_state_forward(cache, &Input::new(text)) else {
+                    return Pass::GaveUp;
+                };
                 masks.sync(cache);
                 masks.start = Some(sid);
                 sid
@@ -114,25 +129,33 @@ impl Detector {
             }
             // A transition to a special state (or one not computed yet), or out of a match
             // state: the full step.
-            sid = dfa.next_state(cache, sid, text[at]).map_err(drop)?;
-            at += 1;
+            let Ok(next) = dfa.next_state(cache, sid, text[at]) else {
+                return Pass::GaveUp;
+            };
+            (sid, at) = (next, at + 1);
             if sid.is_tagged() {
                 if sid.is_match() {
                     hits |= masks.get(dfa, cache, sid);
                 } else if sid.is_dead() {
-                    return Ok(Hits(hits));
+                    return Pass::Hits(Hits(hits));
                 } else if sid.is_quit() {
-                    return Err(());
+                    // The only quit byte is ESC.
+                    return match text[at - 1] {
+                        0x1b => Pass::Esc(at - 1),
+                        _ => Pass::GaveUp,
+                    };
                 }
             }
         }
-        sid = dfa.next_eoi_state(cache, sid).map_err(drop)?;
+        let Ok(sid) = dfa.next_eoi_state(cache, sid) else {
+            return Pass::GaveUp;
+        };
         if sid.is_match() {
             hits |= masks.get(dfa, cache, sid);
         } else if sid.is_quit() {
-            return Err(());
+            return Pass::GaveUp;
         }
-        Ok(Hits(hits))
+        Pass::Hits(Hits(hits))
     }
 }
 

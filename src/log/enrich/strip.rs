@@ -116,9 +116,20 @@ pub fn strip_ansi(line: &[u8]) -> Cow<'_, [u8]> {
 pub(super) fn strip_into(
     line: &[u8],
     out: &mut Vec<u8>,
-    mut links: Option<&mut Vec<Link>>,
+    links: Option<&mut Vec<Link>>,
 ) -> Option<usize> {
     let first = memchr::memchr(0x1b, line)?;
+    Some(strip_from(line, first, out, links))
+}
+
+/// [`strip_into`] of a line whose first ESC is at `first`: the stripped length.
+pub(super) fn strip_from(
+    line: &[u8],
+    first: usize,
+    out: &mut Vec<u8>,
+    mut links: Option<&mut Vec<Link>>,
+) -> usize {
+    debug_assert!(line[first] == 0x1b && !line[..first].contains(&0x1b));
     if let Some(l) = links.as_deref_mut() {
         l.clear();
     }
@@ -144,7 +155,7 @@ pub(super) fn strip_into(
             (i, o) = copy_run(line, i, buf, o);
         }
     }
-    Some(o)
+    o
 }
 
 /// Where the CSI whose parameters start at `line[i]` ends: parameter bytes, intermediate
