@@ -47,7 +47,7 @@ use re::{build_many, build_one, each_match, find, is_match};
 #[doc(hidden)]
 pub use scratch::SparePool;
 use scratch::{Decision, DecisionKey, Search, KEEP_BYTES};
-use setpass::{Hits, Pass};
+use setpass::{Hits, Pass, Stop};
 use strip::{add_links, strip_from, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
 use text::{classify, is_indented_continuation, starts_indented};
@@ -244,14 +244,20 @@ impl Detector {
             // coloured lines start with one): a line without one is analysed as it is, with its
             // hits, and no other scan for an ESC.
             let raw = match line.first() {
-                Some(0x1b) => Pass::Esc(0),
+                Some(0x1b) => Pass::Esc(Stop::unscanned(0)),
                 _ => self.set_dfa_pass(line, c),
             };
             let (text, links, hits) = match raw {
                 Pass::Hits(h) => (line, None, Some(h)),
-                Pass::Esc(first) => {
-                    let len = strip_from(line, first, &mut buf.stripped, Some(&mut buf.links));
-                    (&buf.stripped[..len], Some((line, &buf.links[..])), None)
+                Pass::Esc(stop) => {
+                    let len = strip_from(line, stop.at, &mut buf.stripped, Some(&mut buf.links));
+                    let text = &buf.stripped[..len];
+                    let hits = match self.set_dfa_resume(text, stop, c) {
+                        Pass::Hits(h) => Some(h),
+                        // (No ESC is left; a DFA that gives up: `set_pass` falls back.)
+                        _ => None,
+                    };
+                    (text, Some((line, &buf.links[..])), hits)
                 }
                 Pass::GaveUp => match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
                     Some(len) => (&buf.stripped[..len], Some((line, &buf.links[..])), None),

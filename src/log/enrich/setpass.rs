@@ -41,10 +41,26 @@ impl Hits {
 pub(super) enum Pass {
     /// It read the whole text: these patterns match.
     Hits(Hits),
-    /// It stopped at the ESC at this offset (the DFA's quit byte: the text needs stripping).
-    Esc(usize),
+    /// It stopped at an ESC (the DFA's quit byte: the text needs stripping).
+    Esc(Stop),
     /// The lazy DFA gave up (its cache keeps filling).
     GaveUp,
+}
+
+/// Where a set pass stopped at an ESC: its offset, and the DFA's state before it with the hits
+/// so far (`None`: not started). The stripped text is the same up to the first ESC, so its pass
+/// goes on from there ([`Detector::set_dfa_resume`]).
+#[derive(Clone, Copy)]
+pub(super) struct Stop {
+    pub(super) at: usize,
+    state: Option<(LazyStateID, u64)>,
+}
+
+impl Stop {
+    /// An ESC at `at` that no pass has reached.
+    pub(super) fn unscanned(at: usize) -> Stop {
+        Stop { at, state: None }
+    }
 }
 
 impl Detector {
@@ -69,13 +85,10 @@ impl Detector {
     /// raw line, the stripped text): one call a pass.
     #[inline(always)]
     pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Search) -> Pass {
-        let dfa = &self.set_dfa;
-        let cache = &mut c.set_dfa;
-        let masks = &mut c.match_masks;
-        let mut hits = 0u64;
+        let (dfa, cache, masks) = (&self.set_dfa, &mut c.set_dfa, &mut c.match_masks);
         // Every search starts at the start of its text: always the same start state.
         masks.sync(cache);
-        let mut sid = match masks.start {
+        let sid = match masks.start {
             Some(sid) => sid,
             None => {
                 let Ok(sid) = dfa.start_state_forward(cache, &Input::new(text)) else {
@@ -86,7 +99,31 @@ impl Detector {
                 sid
             }
         };
-        let (n, mut at) = (text.len(), 0);
+        self.set_dfa_run(text, 0, sid, 0, c)
+    }
+
+    /// The set pass over `text`, the stripped form of a line whose pass stopped at `stop`: it
+    /// goes on from there (the text before the first ESC is the same).
+    pub(super) fn set_dfa_resume(&self, text: &[u8], stop: Stop, c: &mut Search) -> Pass {
+        match stop.state {
+            Some((sid, hits)) => self.set_dfa_run(text, stop.at, sid, hits, c),
+            None => self.set_dfa_pass(text, c),
+        }
+    }
+
+    /// The set pass from `text[at]` on, in state `sid` (reached over `text[..at]`, where the
+    /// patterns in `hits` matched).
+    #[inline(always)]
+    fn set_dfa_run(
+        &self,
+        text: &[u8],
+        mut at: usize,
+        mut sid: LazyStateID,
+        mut hits: u64,
+        c: &mut Search,
+    ) -> Pass {
+        let (dfa, cache, masks) = (&self.set_dfa, &mut c.set_dfa, &mut c.match_masks);
+        let n = text.len();
         loop {
             if !sid.is_tagged() {
                 // The hot loop: cached transitions between plain states (the cache is only
@@ -132,18 +169,22 @@ impl Detector {
             let Ok(next) = dfa.next_state(cache, sid, text[at]) else {
                 return Pass::GaveUp;
             };
+            if next.is_quit() {
+                // The only quit byte is ESC.
+                return match text[at] {
+                    0x1b => Pass::Esc(Stop {
+                        at,
+                        state: Some((sid, hits)),
+                    }),
+                    _ => Pass::GaveUp,
+                };
+            }
             (sid, at) = (next, at + 1);
             if sid.is_tagged() {
                 if sid.is_match() {
                     hits |= masks.get(dfa, cache, sid);
                 } else if sid.is_dead() {
                     return Pass::Hits(Hits(hits));
-                } else if sid.is_quit() {
-                    // The only quit byte is ESC.
-                    return match text[at - 1] {
-                        0x1b => Pass::Esc(at - 1),
-                        _ => Pass::GaveUp,
-                    };
                 }
             }
         }
