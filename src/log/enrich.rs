@@ -238,7 +238,9 @@ impl Detector {
     /// [`analyze`](Self::analyze), also giving `f` the line's stripped text (what the error
     /// grouper's line shape is computed from), so the line is stripped once.
     pub fn analyze_with<R>(&self, line: &[u8], f: impl FnOnce(&[u8]) -> R) -> (Analysis, R) {
-        self.with_scratch(|s| {
+        // Filled in place (not returned through the scratch closure): fewer copies.
+        let mut a = Analysis::default();
+        let r = self.with_scratch(|s| {
             let (buf, c) = (&mut s.line, &mut s.search);
             // The set pass over the raw line stops at its first ESC (the DFA's quit byte; many
             // coloured lines start with one): a line without one is analysed as it is, with its
@@ -264,7 +266,7 @@ impl Detector {
                     None => (line, None, None),
                 },
             };
-            let a = self.analyze_cached(text, links, hits, false, c);
+            self.analyze_cached(text, links, hits, false, c, &mut a);
             let r = f(text);
             // A huge line does not leave a huge buffer behind in every thread.
             if buf.stripped.capacity() > KEEP_BYTES {
@@ -272,22 +274,31 @@ impl Detector {
                 buf.stripped.shrink_to(KEEP_BYTES);
                 buf.links.shrink_to(KEEP_BYTES / 64);
             }
-            (a, r)
-        })
+            r
+        });
+        (a, r)
     }
 
     /// Analyses a line already passed through [`strip_ansi`] (the enricher strips once and
     /// feeds the same text to `ErrorGrouper::feed`). URL spans come from `urls::find_urls` on
     /// this text.
     pub fn analyze_stripped(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|s| self.analyze_cached(stripped, None, None, false, &mut s.search))
+        let mut a = Analysis::default();
+        self.with_scratch(|s| {
+            self.analyze_cached(stripped, None, None, false, &mut s.search, &mut a)
+        });
+        a
     }
 
     /// `analyze_stripped` without the pattern-set shortcuts: every family's own regex runs, as
     /// the pre-issue-21 detector did. For tests: the result must equal `analyze_stripped`'s.
     #[doc(hidden)]
     pub fn analyze_stripped_full(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|s| self.analyze_cached(stripped, None, None, true, &mut s.search))
+        let mut a = Analysis::default();
+        self.with_scratch(|s| {
+            self.analyze_cached(stripped, None, None, true, &mut s.search, &mut a)
+        });
+        a
     }
 
     /// True when a pattern of any detector family matches `text` (after URL masking, no
@@ -296,8 +307,9 @@ impl Detector {
         self.with_scratch(|s| self.set_pass(text, &mut s.search).0 & !(1 << SET_REDO) != 0)
     }
 
-    /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
-    /// `stripped`); `hits`: the set pass over `stripped`, when the caller made it.
+    /// Fills `a` (empty) with the analysis of `stripped`. `links`: the raw line and the OSC 8
+    /// links `strip_into` found in it (offsets into `stripped`); `hits`: the set pass over
+    /// `stripped`, when the caller made it.
     fn analyze_cached(
         &self,
         stripped: &[u8],
@@ -305,8 +317,8 @@ impl Detector {
         hits: Option<Hits>,
         force_full: bool,
         c: &mut Search,
-    ) -> Analysis {
-        let mut a = Analysis::default();
+        a: &mut Analysis,
+    ) {
         // One set pass over the whole stripped line first: unless it hit `SET_REDO` (`://`, CR,
         // LF), the line is its own visible part and has no URL to blank, so these are the hits.
         let first = match force_full {
@@ -326,7 +338,7 @@ impl Detector {
             }
             _ => {
                 masked = std::mem::take(&mut c.masked);
-                let text = self.visible_text(stripped, links, &mut masked, &mut a);
+                let text = self.visible_text(stripped, links, &mut masked, a);
                 let hits = match first {
                     None => Hits(0),
                     // Nothing to blank and the whole line visible: the same text.
@@ -339,13 +351,12 @@ impl Detector {
         if hits.0 == 0 && !force_full {
             a.continuation = is_indented_continuation(text);
         } else {
-            self.full(text, hits, force_full, &mut a, c);
+            self.full(text, hits, force_full, a, c);
         }
         if masked.capacity() != 0 {
             masked.shrink_to(KEEP_BYTES);
             c.masked = masked;
         }
-        a
     }
 
     /// The visible part of `stripped` with its URLs blanked (in `masked` when there are any);
