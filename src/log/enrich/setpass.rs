@@ -166,16 +166,19 @@ impl Detector {
             }
             // A transition to a special state (or one not computed yet), or out of a match
             // state: the full step.
+            let clears = cache.clear_count();
             let Ok(next) = dfa.next_state(cache, sid, text[at]) else {
                 return Pass::GaveUp;
             };
             if next.is_quit() {
-                // The only quit byte is ESC.
+                // The only quit byte is ESC. (`sid` is stale if that step cleared the cache:
+                // the pass over the stripped text then starts afresh.)
                 return match text[at] {
-                    0x1b => Pass::Esc(Stop {
+                    0x1b if cache.clear_count() == clears => Pass::Esc(Stop {
                         at,
                         state: Some((sid, hits)),
                     }),
+                    0x1b => Pass::Esc(Stop::unscanned(at)),
                     _ => Pass::GaveUp,
                 };
             }
