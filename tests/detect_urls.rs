@@ -1,5 +1,7 @@
 //! URL finding, trimming, normalisation and the bounded URL list.
 
+mod common;
+
 use lfe::log::enrich::{strip_ansi, Detector};
 use lfe::log::urls::{find_urls, normalize, UrlList};
 use std::ops::Range;
@@ -662,22 +664,15 @@ fn hand_matcher_equals_regex() {
         b"{",
         b"\t",
     ];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = common::Rng(0x9e37_79b9_7f4a_7c15);
     let mut with_urls = 0;
     for _ in 0..200_000 {
         let mut line = Vec::new();
-        for _ in 0..next() % 12 {
-            let r = next();
-            if r % 7 == 0 {
-                line.push((r >> 16) as u8);
+        for _ in 0..rng.below(12) {
+            if rng.below(7) == 0 {
+                line.push(rng.next() as u8);
             } else {
-                line.extend_from_slice(PARTS[(r >> 8) as usize % PARTS.len()]);
+                line.extend_from_slice(*rng.pick(PARTS));
             }
         }
         let found = find_urls(&line);
