@@ -1,5 +1,7 @@
 //! URL finding, trimming, normalisation and the bounded URL list.
 
+mod common;
+
 use lfe::log::enrich::{strip_ansi, Detector};
 use lfe::log::urls::{find_urls, normalize, UrlList};
 use std::ops::Range;
@@ -597,4 +599,71 @@ fn osc8_link_targets() {
     ] {
         assert!(urls(line).is_empty(), "{line:?}");
     }
+}
+
+/// `find_urls` (scheme, host and port matched by hand) equals `find_urls_regex` (the same by
+/// the `URL_PATTERN` regex) on lines built from URL fragments and random bytes.
+#[test]
+fn hand_matcher_equals_regex() {
+    use lfe::log::urls::find_urls_regex;
+    const PARTS: &[&[u8]] = &[
+        b"http",
+        b"HTTPS",
+        b"ws",
+        b"wSs",
+        b"://",
+        b"http://",
+        b"Wss://",
+        b"https://[",
+        b":",
+        b"/",
+        b"[",
+        b"]",
+        b"::1",
+        b"fe80::1%eth0",
+        b"%",
+        b".",
+        b"..",
+        b"-",
+        b"_",
+        b"a",
+        b"Z9",
+        b"localhost",
+        b"127.0.0.1",
+        b":3000",
+        b":123456",
+        b" ",
+        b"x",
+        b"'",
+        b"(",
+        b")",
+        b"?q=1",
+        b"#f",
+        b"\xe2\x82",
+        b"\xc3\xa9",
+        b"{",
+        b"\t",
+    ];
+    let mut rng = common::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut with_urls = 0;
+    for _ in 0..200_000 {
+        let mut line = Vec::new();
+        for _ in 0..rng.below(12) {
+            if rng.below(7) == 0 {
+                line.push(rng.next() as u8);
+            } else {
+                line.extend_from_slice(*rng.pick(PARTS));
+            }
+        }
+        let found = find_urls(&line);
+        with_urls += usize::from(!found.is_empty());
+        assert_eq!(
+            found,
+            find_urls_regex(&line),
+            "{:?}",
+            String::from_utf8_lossy(&line)
+        );
+    }
+    // The lines exercise the matcher, not only its "no `://`" exit.
+    assert!(with_urls > 2_000, "{with_urls} lines with URLs");
 }

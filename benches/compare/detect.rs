@@ -15,9 +15,8 @@
 //!
 //!
 //! URL finding alone, on the same lines (only URL work, so a peer for that part):
-//! * `lfe-urls` — `lfe::log::urls::find_urls_with` (scheme/host/port regex, then the RFC 3986
-//!   scan) and `normalize` of each span, on the raw line, where a `://` marker is (as the
-//!   detector runs it);
+//! * `lfe-urls` — `lfe::log::urls::find_urls` (from each `://` marker, scheme, host and port
+//!   by hand, then the RFC 3986 scan) and `normalize` of each span, on the raw line;
 //! * `linkify` — the `linkify` crate's `LinkFinder` (URLs only) collecting each link's text.
 //!
 //! Measured when issue 21 landed (2 shared cores, 7 rounds): lfe 329 ns/line, old 780 ns/line
@@ -33,6 +32,16 @@
 //!   254.8 ns/line, old 899.6 ns/line (3.35x), regex-set 211.0 ns/line (lfe/regex-set 0.82x).
 //!   Time gains less than instructions: the set pass is a chain of dependent loads from a
 //!   ~1 MB lazy-DFA table (128 byte classes + EOI make 256-wide rows), about half of lfe's time.
+//!
+//! After the third pass (the set pass over the raw line stops at the first ESC and goes on over
+//! the stripped text from there; decisions from the hits remembered by key; the analysis filled
+//! in place; URL heads matched by hand; tighter CSI/run loops in the strip):
+//! * instructions, as above: old ~6,040, new ~1,195 per line (5.05x);
+//! * one `cargo bench --bench compare -- --workload detect` (load average ~7 on 2 cores): lfe
+//!   203.8 ns/line, old 845.3 ns/line (4.15x by ns/line; 3.73x by the table's ops/s), regex-set
+//!   199.2 ns/line, lfe-urls 15.8 ns/line, linkify 99.3 ns/line; `detect_perf corpus_timing`
+//!   (median CPU time, 9 alternating rounds): old 749.2, new 180.5 ns/line (4.15x). The set
+//!   pass's dependent loads are still about half of lfe's time.
 
 use super::corpus;
 use super::harness::{Sample, Variant, Workload};
@@ -111,8 +120,6 @@ fn detect() -> Workload {
     let re = regex_set();
     let mut cache = re.create_cache();
     let mut set = PatternSet::new(re.pattern_len());
-    let mut url_cache = lfe::log::urls::url_cache();
-    let marker = memchr::memmem::Finder::new(b"://");
     let mut finder = linkify::LinkFinder::new();
     finder.kinds(&[linkify::LinkKind::Url]);
     let variants = vec![
@@ -128,11 +135,8 @@ fn detect() -> Workload {
             black_box(set.len());
         }),
         per_line("lfe-urls", &lines, move |l| {
-            // As the detector does: the URL regex only where a scheme marker is.
-            if marker.find(l).is_some() {
-                for r in lfe::log::urls::find_urls_with(l, &mut url_cache) {
-                    black_box(lfe::log::urls::normalize(&l[r]));
-                }
+            for r in lfe::log::urls::find_urls(l) {
+                black_box(lfe::log::urls::normalize(&l[r]));
             }
         }),
         per_line("linkify", &lines, move |l| {

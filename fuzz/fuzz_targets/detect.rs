@@ -1,5 +1,6 @@
 //! The log-line detectors on arbitrary bytes: no panic; every URL span `find_urls` returns is a
-//! sub-range of the ANSI-stripped input that contains `://`; `normalize` is idempotent; every
+//! sub-range of the ANSI-stripped input that contains `://`, and the same as `find_urls_regex`
+//! (scheme, host and port by the regex instead of by hand); `normalize` is idempotent; every
 //! URL the analysis reports is the normalised text of one such span; the prefilter is
 //! conservative (`analyze_stripped` equals `analyze_stripped_full`); the one-pass detector
 //! agrees with the old one (`lfe_baselines::detect::OldDetector`, with today's URL finder: the URL
@@ -10,7 +11,7 @@
 
 use lfe::log::enrich::{strip_ansi, visible_part, Analysis, Detector};
 use lfe::log::errors::{ErrorGrouper, GroupConfig};
-use lfe::log::urls::{find_urls, normalize, UrlList};
+use lfe::log::urls::{find_urls, find_urls_regex, normalize, UrlList};
 use lfe_baselines::detect::OldDetector;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -75,6 +76,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(!stripped.contains(&0x1b) || line.contains(&0x1b));
         let vis = visible_part(&stripped);
         let spans = find_urls(vis);
+        assert_eq!(spans, find_urls_regex(vis), "URL heads by hand != by the regex");
         let mut last_end = 0;
         for s in &spans {
             assert!(

@@ -4,7 +4,9 @@
 //! backtracking). One line costs:
 //! 1. one strip pass ([`strip_ansi`]; `analyze` strips into a reused per-thread buffer, copying
 //!    the text between escapes a word at a time, and keeps the targets of OSC 8 hyperlinks,
-//!    which become URLs) — skipped by one `memchr` when the line has no ESC;
+//!    which become URLs) — only for a line with an ESC, which the set pass below finds: run
+//!    over the raw line, it stops at the first ESC (its DFA's quit byte), so a line without
+//!    one is analysed with the hits of that pass and no other scan;
 //! 2. one overlapping pass of a pattern set holding every detector pattern (`SET_*` layout in
 //!    `patterns`), driven byte by byte over the lazy DFA (`setpass`): it says which patterns
 //!    match anywhere. The set also holds `://`, CR and LF (`SET_REDO`): only a line that hits
@@ -44,9 +46,9 @@ use patterns::*;
 use re::{build_many, build_one, each_match, find, is_match};
 #[doc(hidden)]
 pub use scratch::SparePool;
-use scratch::{Search, KEEP_BYTES};
-use setpass::Hits;
-use strip::{add_links, strip_into, Link};
+use scratch::{Decision, DecisionKey, Search, KEEP_BYTES};
+use setpass::{Hits, Pass, Stop};
+use strip::{add_links, strip_from, strip_into, Link};
 pub use strip::{strip_ansi, visible_part};
 use text::{classify, is_indented_continuation, starts_indented};
 #[doc(hidden)]
@@ -174,8 +176,6 @@ pub struct Detector {
     start_kinds: Vec<ErrorKind>,
     vite: meta::Regex,
     continuations: meta::Regex,
-    /// `://`, the URL finder's trigger.
-    url_marker: memchr::memmem::Finder<'static>,
     /// Identifies this detector's regexes in the per-thread scratch table.
     id: u64,
 }
@@ -193,14 +193,18 @@ impl Detector {
         let start_refs: Vec<&str> = start_pats.iter().map(String::as_str).collect();
         let all = all_patterns();
         let all_refs: Vec<&str> = all.iter().map(String::as_str).collect();
-        // Make sure the shared URL regex is compiled now, not on the first URL.
-        let _ = urls::find_urls(b"http://x");
         Detector {
             set: build_many(&all_refs, MatchKind::All),
             set_dfa: hybrid::dfa::DFA::builder()
                 .syntax(syntax::Config::new().utf8(false))
                 .thompson(thompson::Config::new().utf8(false))
-                .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
+                // ESC stops it: `analyze` runs it over the raw line, which needs stripping
+                // from its first ESC on.
+                .configure(
+                    hybrid::dfa::DFA::config()
+                        .match_kind(MatchKind::All)
+                        .quit(0x1b, true),
+                )
                 .build_many(&all_refs)
                 .unwrap_or_else(|e| panic!("detector pattern set: {e}")),
             structured: build_one(STRUCTURED, MatchKind::LeftmostFirst),
@@ -216,7 +220,6 @@ impl Detector {
             start_kinds,
             vite: build_one(VITE_ERROR, MatchKind::LeftmostFirst),
             continuations: build_many(CONTINUATIONS, MatchKind::LeftmostFirst),
-            url_marker: memchr::memmem::Finder::new(b"://"),
             id: {
                 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
                 // Relaxed: only uniqueness matters.
@@ -235,38 +238,67 @@ impl Detector {
     /// [`analyze`](Self::analyze), also giving `f` the line's stripped text (what the error
     /// grouper's line shape is computed from), so the line is stripped once.
     pub fn analyze_with<R>(&self, line: &[u8], f: impl FnOnce(&[u8]) -> R) -> (Analysis, R) {
-        self.with_scratch(|s| {
+        // Filled in place (not returned through the scratch closure): fewer copies.
+        let mut a = Analysis::default();
+        let r = self.with_scratch(|s| {
             let (buf, c) = (&mut s.line, &mut s.search);
-            let (a, r) = match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
-                Some(len) => {
-                    let stripped = &buf.stripped[..len];
-                    let a = self.analyze_cached(stripped, Some((line, &buf.links)), false, c);
-                    (a, f(stripped))
-                }
-                None => (self.analyze_cached(line, None, false, c), f(line)),
+            // The set pass over the raw line stops at its first ESC (the DFA's quit byte; many
+            // coloured lines start with one): a line without one is analysed as it is, with its
+            // hits, and no other scan for an ESC.
+            let raw = match line.first() {
+                Some(0x1b) => Pass::Esc(Stop::unscanned(0)),
+                _ => self.set_dfa_pass(line, c),
             };
+            let (text, links, hits) = match raw {
+                Pass::Hits(h) => (line, None, Some(h)),
+                Pass::Esc(stop) => {
+                    let len = strip_from(line, stop.at, &mut buf.stripped, Some(&mut buf.links));
+                    let text = &buf.stripped[..len];
+                    let hits = match self.set_dfa_resume(text, stop, c) {
+                        Pass::Hits(h) => Some(h),
+                        // (No ESC is left; a DFA that gives up: `set_pass` falls back.)
+                        _ => None,
+                    };
+                    (text, Some((line, &buf.links[..])), hits)
+                }
+                Pass::GaveUp => match strip_into(line, &mut buf.stripped, Some(&mut buf.links)) {
+                    Some(len) => (&buf.stripped[..len], Some((line, &buf.links[..])), None),
+                    None => (line, None, None),
+                },
+            };
+            self.analyze_cached(text, links, hits, false, c, &mut a);
+            let r = f(text);
             // A huge line does not leave a huge buffer behind in every thread.
             if buf.stripped.capacity() > KEEP_BYTES {
                 buf.stripped.clear();
                 buf.stripped.shrink_to(KEEP_BYTES);
                 buf.links.shrink_to(KEEP_BYTES / 64);
             }
-            (a, r)
-        })
+            r
+        });
+        (a, r)
     }
 
     /// Analyses a line already passed through [`strip_ansi`] (the enricher strips once and
     /// feeds the same text to `ErrorGrouper::feed`). URL spans come from `urls::find_urls` on
     /// this text.
     pub fn analyze_stripped(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|s| self.analyze_cached(stripped, None, false, &mut s.search))
+        let mut a = Analysis::default();
+        self.with_scratch(|s| {
+            self.analyze_cached(stripped, None, None, false, &mut s.search, &mut a)
+        });
+        a
     }
 
     /// `analyze_stripped` without the pattern-set shortcuts: every family's own regex runs, as
     /// the pre-issue-21 detector did. For tests: the result must equal `analyze_stripped`'s.
     #[doc(hidden)]
     pub fn analyze_stripped_full(&self, stripped: &[u8]) -> Analysis {
-        self.with_scratch(|s| self.analyze_cached(stripped, None, true, &mut s.search))
+        let mut a = Analysis::default();
+        self.with_scratch(|s| {
+            self.analyze_cached(stripped, None, None, true, &mut s.search, &mut a)
+        });
+        a
     }
 
     /// True when a pattern of any detector family matches `text` (after URL masking, no
@@ -275,21 +307,23 @@ impl Detector {
         self.with_scratch(|s| self.set_pass(text, &mut s.search).0 & !(1 << SET_REDO) != 0)
     }
 
-    /// `links`: the raw line and the OSC 8 links `strip_into` found in it (offsets into
-    /// `stripped`).
+    /// Fills `a` (empty) with the analysis of `stripped`. `links`: the raw line and the OSC 8
+    /// links `strip_into` found in it (offsets into `stripped`); `hits`: the set pass over
+    /// `stripped`, when the caller made it.
     fn analyze_cached(
         &self,
         stripped: &[u8],
         links: Option<(&[u8], &[Link])>,
+        hits: Option<Hits>,
         force_full: bool,
         c: &mut Search,
-    ) -> Analysis {
-        let mut a = Analysis::default();
+        a: &mut Analysis,
+    ) {
         // One set pass over the whole stripped line first: unless it hit `SET_REDO` (`://`, CR,
         // LF), the line is its own visible part and has no URL to blank, so these are the hits.
         let first = match force_full {
             true => None,
-            false => Some(self.set_pass(stripped, c)),
+            false => Some(hits.unwrap_or_else(|| self.set_pass(stripped, c))),
         };
         let mut masked = Vec::new();
         let (text, hits) = match first {
@@ -304,7 +338,7 @@ impl Detector {
             }
             _ => {
                 masked = std::mem::take(&mut c.masked);
-                let text = self.visible_text(stripped, links, &mut masked, &mut a, c);
+                let text = self.visible_text(stripped, links, &mut masked, a);
                 let hits = match first {
                     None => Hits(0),
                     // Nothing to blank and the whole line visible: the same text.
@@ -317,13 +351,12 @@ impl Detector {
         if hits.0 == 0 && !force_full {
             a.continuation = is_indented_continuation(text);
         } else {
-            self.full(text, hits, force_full, &mut a, c);
+            self.full(text, hits, force_full, a, c);
         }
         if masked.capacity() != 0 {
             masked.shrink_to(KEEP_BYTES);
             c.masked = masked;
         }
-        a
     }
 
     /// The visible part of `stripped` with its URLs blanked (in `masked` when there are any);
@@ -334,14 +367,9 @@ impl Detector {
         links: Option<(&[u8], &[Link])>,
         masked: &'t mut Vec<u8>,
         a: &mut Analysis,
-        c: &mut Search,
     ) -> &'t [u8] {
         let vis = visible_part(stripped);
-        let spans = if self.url_marker.find(vis).is_some() {
-            urls::find_urls_with(vis, &mut c.url)
-        } else {
-            Vec::new()
-        };
+        let spans = urls::find_urls(vis);
         for r in &spans {
             a.urls.push(urls::normalize(&vis[r.clone()]));
         }
@@ -361,8 +389,45 @@ impl Detector {
 
     /// The decision logic of the detector. Without `force_full`, a family whose patterns the
     /// set pass did not hit is skipped, and a family whose result the set alone decides (an
-    /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex.
+    /// anchored start, `is_match` continuations, one hint or one tag bit) runs no regex; such a
+    /// decision is a function of the hits and two facts about the text's start (indented, a
+    /// stack frame), so it is remembered by them ([`Decisions`]) and the next line with the same
+    /// hits and start takes it from there.
     fn full(&self, text: &[u8], hits: Hits, force_full: bool, a: &mut Analysis, c: &mut Search) {
+        let indented = starts_indented(text);
+        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
+        let stack_frame = text.trim_ascii_start().starts_with(b"at ");
+        let key = (hits.0, indented, stack_frame);
+        let d = match force_full {
+            true => self.decide(text, hits, true, key, c).0,
+            false => match c.decisions.get(key) {
+                Some(d) => d,
+                None => {
+                    let (d, searched) = self.decide(text, hits, false, key, c);
+                    if !searched {
+                        c.decisions.put(key, d);
+                    }
+                    d
+                }
+            },
+        };
+        (a.level, a.tags, a.error) = (d.level, d.tags, d.error);
+        if d.error.is_none() {
+            a.continuation = is_indented_continuation(text) || d.continuation;
+        }
+    }
+
+    /// [`full`](Self::full)'s decision, and whether it searched the text with a regex (then it
+    /// depends on more than its key).
+    fn decide(
+        &self,
+        text: &[u8],
+        hits: Hits,
+        force_full: bool,
+        (_, indented, stack_frame): DecisionKey,
+        c: &mut Search,
+    ) -> (Decision, bool) {
+        let mut searched = force_full;
         let (start_hit, vite_hit) = (hits.first(SET_STARTS..SET_VITE), hits.has(SET_VITE));
         let label_hits = hits.within(SET_LABELS..SET_HINTS);
         // With the label parts hit all from one label pattern, that pattern alone finds the same
@@ -372,7 +437,7 @@ impl Detector {
             true => None,
             false => self.label_parts.only_pattern(label_hits),
         };
-        a.error = if force_full {
+        let mut error = if force_full {
             self.error_start(text, c)
         } else {
             // Every start pattern is anchored at the line start, so leftmost-first picks the
@@ -385,6 +450,7 @@ impl Detector {
         };
         let structured_hits = hits.within(SET_STRUCTURED..SET_LABELS);
         let mut level = if force_full || structured_hits.count_ones() > 1 {
+            searched = true;
             self.structured_level(text, c)
         } else if structured_hits != 0 {
             // The hits name one level: the leftmost field's.
@@ -400,7 +466,8 @@ impl Detector {
         } else {
             Some(None)
         };
-        let mut label_match = |c: &mut Search| {
+        let mut label_match = |c: &mut Search, searched: &mut bool| {
+            *searched = true;
             *label.get_or_insert_with(|| match only_label {
                 Some(i) => find(&self.label_one[i], &mut c.label_one[i], text),
                 None => find(&self.labels, &mut c.labels, text),
@@ -414,7 +481,7 @@ impl Detector {
                 }
                 _ if !force_full && label_hits == 0 => {}
                 _ => {
-                    if let Some(m) = label_match(c) {
+                    if let Some(m) = label_match(c, &mut searched) {
                         level = classify(&text[m.range()]);
                         explicit = level.is_some();
                     }
@@ -422,13 +489,13 @@ impl Detector {
             }
         }
         // A line that starts an error is at least at that error's level.
-        level = level.max(a.error.map(ErrorKind::level));
+        level = level.max(error.map(ErrorKind::level));
         // The hint patterns the non-overlapping matches find, as bits (`HINTS` order).
         let mut hints = hits.within(SET_HINTS..SET_TAGS) >> SET_HINTS;
         if force_full || hints.count_ones() > 1 {
             // Several hint patterns: which ones the non-overlapping matches keep needs the
             // search (one alone is found by it, and only it).
-            hints = 0;
+            (hints, searched) = (0, true);
             each_match(&self.hints, &mut c.hints, text, |m| {
                 hints |= 1 << m.pattern().as_usize();
             });
@@ -442,12 +509,12 @@ impl Detector {
             }
         }
         let warn_count = hit(HINT_WARN_COUNT);
-        a.level = level.unwrap_or(Level::Unknown);
+        let level = level.unwrap_or(Level::Unknown);
         // A line at error level by an explicit label, not indented, reports an error.
-        if a.error.is_none() && explicit && a.level >= Level::Error && !starts_indented(text) {
+        if error.is_none() && explicit && level >= Level::Error && !indented {
             let fail_label = match self.label_parts.fail_pass(label_hits) {
                 Some(fp) if !force_full => fp,
-                _ => label_match(c)
+                _ => label_match(c, &mut searched)
                     .map(|m| {
                         let s = &text[m.range()];
                         s.starts_with(b"FAIL") || s.starts_with(b"PASS")
@@ -455,11 +522,9 @@ impl Detector {
                     .unwrap_or(false),
             };
             if !fail_label {
-                a.error = Some(ErrorKind::Generic);
+                error = Some(ErrorKind::Generic);
             }
         }
-        // Stack frames name paths (`.../compiled/...`, `*.test.js`), not build steps.
-        let stack_frame = text.trim_ascii_start().starts_with(b"at ");
         let (mut tag_bits, mut words_only) = (0, true);
         let mut tag_hits = hits.within(SET_TAGS..SET_STARTS) >> SET_TAGS;
         while tag_hits != 0 {
@@ -471,29 +536,36 @@ impl Detector {
         if force_full || (!stack_frame && !words_only && tag_bits.count_ones() > 1) {
             // Several tag kinds, not all by whole words: which ones the non-overlapping matches
             // keep needs the search.
-            tag_bits = 0;
+            (tag_bits, searched) = (0, true);
             each_match(&self.tags, &mut c.tags, text, |m| {
                 tag_bits |= TAG_BITS[m.pattern().as_usize()];
             });
         }
-        a.tags = if stack_frame { 0 } else { tag_bits };
-        if a.error == Some(ErrorKind::Compiler) {
-            a.tags |= tags::COMPILE;
+        if stack_frame {
+            tag_bits = 0;
         }
-        if a.level == Level::Warn || warn_count {
-            a.tags |= tags::WARNING;
+        if error == Some(ErrorKind::Compiler) {
+            tag_bits |= tags::COMPILE;
         }
-        if a.level >= Level::Error || a.error.is_some() {
-            a.tags |= tags::ERROR;
+        if level == Level::Warn || warn_count {
+            tag_bits |= tags::WARNING;
         }
-        if a.error.is_none() {
-            a.continuation = is_indented_continuation(text)
-                || if force_full {
-                    is_match(&self.continuations, &mut c.continuations, text)
-                } else {
-                    hits.any(SET_CONTINUATIONS..SET_REDO)
-                };
+        if level >= Level::Error || error.is_some() {
+            tag_bits |= tags::ERROR;
         }
+        let continuation = error.is_none()
+            && if force_full {
+                is_match(&self.continuations, &mut c.continuations, text)
+            } else {
+                hits.any(SET_CONTINUATIONS..SET_REDO)
+            };
+        let d = Decision {
+            level,
+            tags: tag_bits,
+            error,
+            continuation,
+        };
+        (d, searched)
     }
 
     fn structured_level(&self, text: &[u8], c: &mut Search) -> Option<Level> {

@@ -262,9 +262,94 @@ pub fn may_contain_url(line: &[u8]) -> bool {
 }
 
 /// Scheme, host (a name, an IPv4 address or a bracketed IPv6 literal with an optional zone) and
-/// port. The rest of the URL (path, query, fragment) is scanned by [`tail_len`], by the URL
-/// grammar rather than by a regex class.
+/// port, as a regex: what [`url_head`] matches by hand (the tests and the `detect` fuzz target
+/// check they agree). The rest of the URL (path, query, fragment) is scanned by [`tail_len`],
+/// by the URL grammar rather than by a regex class.
 const URL_PATTERN: &str = r#"(?i-u)\b(?:https?|wss?)://(?:\[[0-9a-f:.]+(?:%[\w.]+)?\]|[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9_\-])?|[a-z0-9])(?::[0-9]{1,5})?"#;
+
+/// `://`, where every URL head is.
+fn url_marker() -> &'static memchr::memmem::Finder<'static> {
+    static F: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    F.get_or_init(|| memchr::memmem::Finder::new(b"://"))
+}
+
+/// The leftmost match of [`URL_PATTERN`] in `s` starting at or after `at` (the bytes before
+/// `at` count for its `\b`), found from each `://` in turn: the scheme before it (at most one
+/// of `http`, `https`, `ws`, `wss` ends there, whatever the case), a word boundary before the
+/// scheme, then the host and port after it, each the longest its rule allows (no rule has a
+/// shorter alternative that a longer one's failure would fall back to).
+fn url_head(s: &[u8], at: usize) -> Option<Range<usize>> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = at;
+    loop {
+        let p = from + url_marker().find(s.get(from..)?)?;
+        from = p + 1;
+        let ends_with = |w: &[u8]| p >= w.len() && s[p - w.len()..p].eq_ignore_ascii_case(w);
+        let scheme = [&b"https"[..], b"http", b"wss", b"ws"]
+            .into_iter()
+            .find(|w| ends_with(w));
+        let Some(start) = scheme.map(|w| p - w.len()) else {
+            continue;
+        };
+        if start < at || (start > 0 && is_word(s[start - 1])) {
+            continue;
+        }
+        let Some(end) = host_end(s, p + 3) else {
+            continue;
+        };
+        // `(?::[0-9]{1,5})?`
+        let digits = s.get(end + 1..).map_or(0, |t| {
+            t.iter().take(5).take_while(|b| b.is_ascii_digit()).count()
+        });
+        let end = match s.get(end) {
+            Some(b':') if digits > 0 => end + 1 + digits,
+            _ => end,
+        };
+        return Some(start..end);
+    }
+}
+
+/// Where the host starting at `s[q]` ends: a bracketed IPv6 literal with an optional zone
+/// (`\[[0-9a-f:.]+(?:%[\w.]+)?\]`), or a name (`[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9_\-])?`);
+/// `None` when neither starts there.
+fn host_end(s: &[u8], q: usize) -> Option<usize> {
+    let run = |from: usize, ok: fn(&u8) -> bool| {
+        s.get(from..)
+            .map_or(0, |t| t.iter().take_while(|b| ok(b)).count())
+    };
+    match *s.get(q)? {
+        b'[' => {
+            let hex = run(q + 1, |b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
+            if hex == 0 {
+                return None;
+            }
+            let mut j = q + 1 + hex;
+            if s.get(j) == Some(&b'%') {
+                let zone = run(j + 1, |b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')
+                });
+                if zone == 0 {
+                    return None;
+                }
+                j += 1 + zone;
+            }
+            (s.get(j) == Some(&b']')).then_some(j + 1)
+        }
+        b if b.is_ascii_alphanumeric() => {
+            let name = run(q + 1, |b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+            });
+            // The name cannot end with a dot.
+            let dots = s[q + 1..q + 1 + name]
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'.')
+                .count();
+            Some(q + 1 + name - dots)
+        }
+        _ => None,
+    }
+}
 
 fn url_regex() -> &'static meta::Regex {
     static RE: OnceLock<meta::Regex> = OnceLock::new();
@@ -281,33 +366,36 @@ fn url_regex() -> &'static meta::Regex {
 /// followed by two hex digits, an invalid or cut UTF-8 sequence). A URL right after a `'`
 /// also ends at the next `'`. Then trailing punctuation and unbalanced closing brackets are
 /// trimmed (see `trim_end`).
-///
-/// Makes a search cache per call (microseconds): to find URLs line after line, keep one from
-/// [`url_cache`] and call [`find_urls_with`].
 pub fn find_urls(stripped: &[u8]) -> Vec<Range<usize>> {
-    find_urls_with(stripped, &mut url_cache())
+    find_urls_by(stripped, url_head)
 }
 
-/// A search cache for [`find_urls_with`].
-pub fn url_cache() -> meta::Cache {
-    url_regex().create_cache()
-}
-
-/// [`find_urls`] with the caller's search cache (one per thread; the detector keeps its own).
-pub fn find_urls_with(stripped: &[u8], cache: &mut meta::Cache) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    if !may_contain_url(stripped) {
-        return out;
-    }
+/// [`find_urls`] with the heads found by the [`URL_PATTERN`] regex instead of [`url_head`]:
+/// the reference the tests and the `detect` fuzz target compare `find_urls` with.
+#[doc(hidden)]
+pub fn find_urls_regex(stripped: &[u8]) -> Vec<Range<usize>> {
     let re = url_regex();
+    let mut cache = re.create_cache();
+    find_urls_by(stripped, |s, at| {
+        re.search_with(&mut cache, &Input::new(s).range(at..))
+            .map(|m| m.range())
+    })
+}
+
+/// The URL finder, with `head(text, at)` finding the next scheme, host and port.
+fn find_urls_by(
+    stripped: &[u8],
+    mut head: impl FnMut(&[u8], usize) -> Option<Range<usize>>,
+) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
     let mut at = 0;
     while at < stripped.len() {
-        let Some(m) = re.search_with(cache, &Input::new(stripped).range(at..)) else {
+        let Some(m) = head(stripped, at) else {
             break;
         };
-        let start = m.start();
+        let start = m.start;
         let quoted = start > 0 && stripped[start - 1] == b'\'';
-        let mut end = m.end();
+        let mut end = m.end;
         if matches!(stripped.get(end), Some(b'/' | b'?' | b'#')) {
             end += tail_len(&stripped[end..], quoted);
         }

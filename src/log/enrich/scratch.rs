@@ -4,7 +4,7 @@ use regex_automata::{hybrid, meta, PatternSet};
 
 use super::setpass::MatchMasks;
 use super::strip::Link;
-use super::{urls, Detector};
+use super::{Detector, ErrorKind, Level};
 
 /// Per-thread search state for one detector: regex caches and reused buffers.
 ///
@@ -36,13 +36,14 @@ pub(super) struct Search {
     pub(super) starts: meta::Cache,
     pub(super) vite: meta::Cache,
     pub(super) continuations: meta::Cache,
-    pub(super) url: meta::Cache,
     /// The set patterns a line matched.
     pub(super) hits: PatternSet,
     /// The set DFA's match states met, by pattern mask.
     pub(super) match_masks: MatchMasks,
     /// The visible text with its URLs blanked.
     pub(super) masked: Vec<u8>,
+    /// Decisions made from the set's hits alone.
+    pub(super) decisions: Decisions,
 }
 
 /// Bytes of line buffer a thread's scratch keeps between lines.
@@ -138,10 +139,10 @@ impl Detector {
             starts: self.starts.create_cache(),
             vite: self.vite.create_cache(),
             continuations: self.continuations.create_cache(),
-            url: urls::url_cache(),
             hits: PatternSet::new(self.set.pattern_len()),
             match_masks: MatchMasks::new(),
             masked: Vec::new(),
+            decisions: Decisions::new(),
         }
     }
 
@@ -184,5 +185,54 @@ impl Detector {
             (_, Some(f)) => f(&mut self.boxed_scratch()),
             (_, None) => unreachable!("analysis ran but returned nothing"),
         }
+    }
+}
+
+/// What `Detector::decide` concluded: the analysis but for the URLs and the indentation part
+/// of `continuation`.
+#[derive(Clone, Copy)]
+pub(super) struct Decision {
+    pub(super) level: Level,
+    pub(super) tags: u32,
+    pub(super) error: Option<ErrorKind>,
+    /// A continuation pattern matched (and the line starts no error).
+    pub(super) continuation: bool,
+}
+
+/// What a decision made without a regex search depends on: the set's hits, whether the text
+/// starts indented, whether it is a stack frame (`at ...`).
+pub(super) type DecisionKey = (u64, bool, bool);
+
+/// Decisions made from the hits alone, by key, in a small direct-mapped table (a colliding
+/// key replaces the older one; a miss only costs the decision again).
+pub(super) struct Decisions {
+    slots: Box<[Option<(DecisionKey, Decision)>]>,
+}
+
+const DECISION_SLOTS_LOG2: u32 = 9;
+
+impl Decisions {
+    pub(super) fn new() -> Decisions {
+        Decisions {
+            slots: vec![None; 1 << DECISION_SLOTS_LOG2].into_boxed_slice(),
+        }
+    }
+
+    fn slot(key: DecisionKey) -> usize {
+        let (hits, indented, frame) = key;
+        let k = hits ^ u64::from(indented) << 62 ^ u64::from(frame) << 61;
+        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - DECISION_SLOTS_LOG2)) as usize
+    }
+
+    #[inline]
+    pub(super) fn get(&self, key: DecisionKey) -> Option<Decision> {
+        match self.slots[Self::slot(key)] {
+            Some((k, d)) if k == key => Some(d),
+            _ => None,
+        }
+    }
+
+    pub(super) fn put(&mut self, key: DecisionKey, d: Decision) {
+        self.slots[Self::slot(key)] = Some((key, d));
     }
 }

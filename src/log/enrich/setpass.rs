@@ -37,41 +37,93 @@ impl Hits {
     }
 }
 
+/// How a pass of the set's lazy DFA ended.
+pub(super) enum Pass {
+    /// It read the whole text: these patterns match.
+    Hits(Hits),
+    /// It stopped at an ESC (the DFA's quit byte: the text needs stripping).
+    Esc(Stop),
+    /// The lazy DFA gave up (its cache keeps filling).
+    GaveUp,
+}
+
+/// Where a set pass stopped at an ESC: its offset, and the DFA's state before it with the hits
+/// so far (`None`: not started). The stripped text is the same up to the first ESC, so its pass
+/// goes on from there ([`Detector::set_dfa_resume`]).
+#[derive(Clone, Copy)]
+pub(super) struct Stop {
+    pub(super) at: usize,
+    state: Option<(LazyStateID, u64)>,
+}
+
+impl Stop {
+    /// An ESC at `at` that no pass has reached.
+    pub(super) fn unscanned(at: usize) -> Stop {
+        Stop { at, state: None }
+    }
+}
+
 impl Detector {
-    /// Fills `c.hits` with the set patterns that match anywhere in `text`: what
-    /// `which_overlapping_matches` reports, by a plain loop over the lazy DFA's transitions
-    /// (with `MatchKind::All` and an unanchored start, the match states visited name every
-    /// pattern that matches somewhere). Should the lazy DFA give up (a quit state or a cache
-    /// that keeps filling), the meta regex does the same search with its fallbacks.
+    /// The set patterns that match anywhere in `text`: what `which_overlapping_matches`
+    /// reports, by a plain loop over the lazy DFA's transitions (with `MatchKind::All` and an
+    /// unanchored start, the match states visited name every pattern that matches somewhere).
+    /// Should the lazy DFA stop (an ESC, its quit byte: not in stripped text; or a cache that
+    /// keeps filling), the meta regex does the same search with its fallbacks.
     pub(super) fn set_pass(&self, text: &[u8], c: &mut Search) -> Hits {
-        if let Ok(h) = self.set_dfa_pass(text, c) {
-            return h;
+        match self.set_dfa_pass(text, c) {
+            Pass::Hits(h) => h,
+            Pass::Esc(_) | Pass::GaveUp => {
+                c.hits.clear();
+                self.set
+                    .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
+                Hits(c.hits.iter().fold(0, |m, p| m | 1 << p.as_usize()))
+            }
         }
-        c.hits.clear();
-        self.set
-            .which_overlapping_matches_with(&mut c.set, &Input::new(text), &mut c.hits);
-        Hits(c.hits.iter().fold(0, |m, p| m | 1 << p.as_usize()))
     }
 
-    pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Search) -> Result<Hits, ()> {
-        let dfa = &self.set_dfa;
-        let cache = &mut c.set_dfa;
-        let masks = &mut c.match_masks;
-        let mut hits = 0u64;
+    /// The set pass by the lazy DFA alone (see [`Pass`]). Inlined into its two callers (the
+    /// raw line, the stripped text): one call a pass.
+    #[inline(always)]
+    pub(super) fn set_dfa_pass(&self, text: &[u8], c: &mut Search) -> Pass {
+        let (dfa, cache, masks) = (&self.set_dfa, &mut c.set_dfa, &mut c.match_masks);
         // Every search starts at the start of its text: always the same start state.
         masks.sync(cache);
-        let mut sid = match masks.start {
+        let sid = match masks.start {
             Some(sid) => sid,
             None => {
-                let sid = dfa
-                    .start_state_forward(cache, &Input::new(text))
-                    .map_err(drop)?;
+                let Ok(sid) = dfa.start_state_forward(cache, &Input::new(text)) else {
+                    return Pass::GaveUp;
+                };
                 masks.sync(cache);
                 masks.start = Some(sid);
                 sid
             }
         };
-        let (n, mut at) = (text.len(), 0);
+        self.set_dfa_run(text, 0, sid, 0, c)
+    }
+
+    /// The set pass over `text`, the stripped form of a line whose pass stopped at `stop`: it
+    /// goes on from there (the text before the first ESC is the same).
+    pub(super) fn set_dfa_resume(&self, text: &[u8], stop: Stop, c: &mut Search) -> Pass {
+        match stop.state {
+            Some((sid, hits)) => self.set_dfa_run(text, stop.at, sid, hits, c),
+            None => self.set_dfa_pass(text, c),
+        }
+    }
+
+    /// The set pass from `text[at]` on, in state `sid` (reached over `text[..at]`, where the
+    /// patterns in `hits` matched).
+    #[inline(always)]
+    fn set_dfa_run(
+        &self,
+        text: &[u8],
+        mut at: usize,
+        mut sid: LazyStateID,
+        mut hits: u64,
+        c: &mut Search,
+    ) -> Pass {
+        let (dfa, cache, masks) = (&self.set_dfa, &mut c.set_dfa, &mut c.match_masks);
+        let n = text.len();
         loop {
             if !sid.is_tagged() {
                 // The hot loop: cached transitions between plain states (the cache is only
@@ -114,25 +166,40 @@ impl Detector {
             }
             // A transition to a special state (or one not computed yet), or out of a match
             // state: the full step.
-            sid = dfa.next_state(cache, sid, text[at]).map_err(drop)?;
-            at += 1;
+            let clears = cache.clear_count();
+            let Ok(next) = dfa.next_state(cache, sid, text[at]) else {
+                return Pass::GaveUp;
+            };
+            if next.is_quit() {
+                // The only quit byte is ESC. (`sid` is stale if that step cleared the cache:
+                // the pass over the stripped text then starts afresh.)
+                return match text[at] {
+                    0x1b if cache.clear_count() == clears => Pass::Esc(Stop {
+                        at,
+                        state: Some((sid, hits)),
+                    }),
+                    0x1b => Pass::Esc(Stop::unscanned(at)),
+                    _ => Pass::GaveUp,
+                };
+            }
+            (sid, at) = (next, at + 1);
             if sid.is_tagged() {
                 if sid.is_match() {
                     hits |= masks.get(dfa, cache, sid);
                 } else if sid.is_dead() {
-                    return Ok(Hits(hits));
-                } else if sid.is_quit() {
-                    return Err(());
+                    return Pass::Hits(Hits(hits));
                 }
             }
         }
-        sid = dfa.next_eoi_state(cache, sid).map_err(drop)?;
+        let Ok(sid) = dfa.next_eoi_state(cache, sid) else {
+            return Pass::GaveUp;
+        };
         if sid.is_match() {
             hits |= masks.get(dfa, cache, sid);
         } else if sid.is_quit() {
-            return Err(());
+            return Pass::GaveUp;
         }
-        Ok(Hits(hits))
+        Pass::Hits(Hits(hits))
     }
 }
 

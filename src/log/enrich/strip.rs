@@ -116,9 +116,20 @@ pub fn strip_ansi(line: &[u8]) -> Cow<'_, [u8]> {
 pub(super) fn strip_into(
     line: &[u8],
     out: &mut Vec<u8>,
-    mut links: Option<&mut Vec<Link>>,
+    links: Option<&mut Vec<Link>>,
 ) -> Option<usize> {
     let first = memchr::memchr(0x1b, line)?;
+    Some(strip_from(line, first, out, links))
+}
+
+/// [`strip_into`] of a line whose first ESC is at `first`: the stripped length.
+pub(super) fn strip_from(
+    line: &[u8],
+    first: usize,
+    out: &mut Vec<u8>,
+    mut links: Option<&mut Vec<Link>>,
+) -> usize {
+    debug_assert!(line[first] == 0x1b && !line[..first].contains(&0x1b));
     if let Some(l) = links.as_deref_mut() {
         l.clear();
     }
@@ -128,31 +139,43 @@ pub(super) fn strip_into(
     if out.len() < n + 8 {
         out.resize(n + 8, 0);
     }
-    let buf = &mut out[..];
+    let buf = &mut out[..n + 8];
     buf[..first].copy_from_slice(&line[..first]);
     let (mut i, mut o) = (first, first);
     // Here `line[i]` is an ESC (or `i == n`).
-    while i < n {
-        i += 1;
-        let Some(&k) = line.get(i) else { break };
+    while i + 1 < n {
+        let k = line[i + 1];
         i = if k == b'[' {
-            // CSI, most escapes (colours): parameters, intermediates, final byte.
-            i += 1;
-            while line.get(i).is_some_and(|b| (0x30..=0x3f).contains(b)) {
-                i += 1;
-            }
-            while line.get(i).is_some_and(|b| (0x20..=0x2f).contains(b)) {
-                i += 1;
-            }
-            i + usize::from(line.get(i).is_some_and(|b| (0x40..=0x7e).contains(b)))
+            csi_end(line, i + 2)
         } else {
-            skip_escape(line, i, k, o, links.as_deref_mut())
+            skip_escape(line, i + 1, k, o, links.as_deref_mut())
         };
+        // Escapes often follow each other (`ESC[1m ESC[32m`): no run between them.
         if line.get(i) != Some(&0x1b) {
             (i, o) = copy_run(line, i, buf, o);
         }
     }
-    Some(o)
+    o
+}
+
+/// Where the CSI whose parameters start at `line[i]` ends: parameter bytes, intermediate
+/// bytes, then one final byte if there is one (a CSI cut short keeps the byte that ended it).
+#[inline]
+fn csi_end(line: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = line.get(i) {
+        if b & 0xf0 != 0x30 {
+            // The usual end: a final byte (`m`) right after the parameters.
+            if (0x40..=0x7e).contains(&b) {
+                return i + 1;
+            }
+            break;
+        }
+        i += 1;
+    }
+    while line.get(i).is_some_and(|b| b & 0xf0 == 0x20) {
+        i += 1;
+    }
+    i + usize::from(line.get(i).is_some_and(|b| (0x40..=0x7e).contains(b)))
 }
 
 /// Skips the escape sequence whose byte after ESC is `k` (at `line[i]`, not `[`); returns
@@ -213,31 +236,30 @@ fn skip_escape(line: &[u8], mut i: usize, k: u8, o: usize, links: Option<&mut Ve
 /// and the output stopped. Runs between escapes are short (a few words between colour codes),
 /// so this goes eight bytes a step with a word test for ESC, storing whole words (`buf` has
 /// eight bytes more than `line`, and `o <= i`).
-fn copy_run(line: &[u8], mut i: usize, buf: &mut [u8], mut o: usize) -> (usize, usize) {
+fn copy_run(line: &[u8], i: usize, buf: &mut [u8], o: usize) -> (usize, usize) {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const ESCS: u64 = u64::from_ne_bytes([0x1b; 8]);
-    while let (Some(chunk), Some(dst)) = (
-        line.get(i..).and_then(<[u8]>::first_chunk::<8>),
-        buf.get_mut(o..).and_then(<[u8]>::first_chunk_mut::<8>),
-    ) {
-        *dst = *chunk;
-        let x = u64::from_le_bytes(*chunk) ^ ESCS;
+    let src = &line[i..];
+    // One bound check here: the stores below stay inside `dst`.
+    let dst = &mut buf[o..][..src.len() + 8];
+    let mut k = 0;
+    while k + 8 <= src.len() {
+        let chunk: [u8; 8] = src[k..k + 8].try_into().expect("eight bytes");
+        dst[k..k + 8].copy_from_slice(&chunk);
+        let x = u64::from_le_bytes(chunk) ^ ESCS;
         // The lowest zero byte of `x` (an ESC) sets its high bit here; bytes above it may
         // be set falsely, bytes below it are not.
         let esc = x.wrapping_sub(ONES) & !x & HIGHS;
         if esc != 0 {
-            let k = esc.trailing_zeros() as usize / 8;
+            k += esc.trailing_zeros() as usize / 8;
             return (i + k, o + k);
         }
-        (i, o) = (i + 8, o + 8);
+        k += 8;
     }
-    while let (Some(&b), Some(d)) = (line.get(i), buf.get_mut(o)) {
-        if b == 0x1b {
-            break;
-        }
-        *d = b;
-        (i, o) = (i + 1, o + 1);
+    while k < src.len() && src[k] != 0x1b {
+        dst[k] = src[k];
+        k += 1;
     }
-    (i, o)
+    (i + k, o + k)
 }
