@@ -200,12 +200,6 @@ impl Shared {
         };
         let claimed = range.end - range.start;
         let pin = self.ring.pinned();
-        // Other threads wrote these lines (in a flood, a ring ago): start loading every line
-        // of the claim at once rather than missing on one after another (a line's entry spans
-        // three cache lines).
-        for seq in range.clone() {
-            pin.prefetch(seq);
-        }
         for seq in range {
             let _ = pin.get(seq, |line| {
                 // A line another thread claimed is left to it.
