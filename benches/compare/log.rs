@@ -63,16 +63,38 @@ pub fn new_store(imp: &str, naive: bool) -> Box<dyn Store> {
     }
 }
 
-/// `threads` appenders, each replaying one tool's output as fast as it can.
+/// This process's CPU time (every thread's, the store's worker included).
+fn process_cpu() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// `threads` appenders, each replaying one tool's output as fast as it can. Extra: the CPU
+/// time the process spent per line appended (appenders and worker) and the cores it kept
+/// busy on average. Lines/s is cores / CPU per line: under a flood both stores are bound by
+/// the analysis, which lfe runs on every core that enriches and the fair baseline mostly
+/// under its lock, so the lines/s ratio follows the cores the machine leaves free.
 fn append_run(imp: &str, naive: bool, threads: usize, dur: std::time::Duration) -> Sample {
     let store = new_store(imp, naive);
     let corpora: Vec<Vec<&'static [u8]>> = (0..threads).map(corpus::lines).collect();
-    timed_threads(threads, dur, 32, |t, stop, lat| {
+    let cpu0 = process_cpu();
+    let mut s = timed_threads(threads, dur, 32, |t, stop, lat| {
         let pid = t as u64 + 1;
         replay(&corpora[t], stop, |l| {
             lat.run(|| store.append(pid, l));
         })
-    })
+    });
+    let cpu = (process_cpu() - cpu0).as_secs_f64();
+    s.extra = vec![
+        ("cpu_ns_line", cpu * 1e9 / s.ops.max(1) as f64),
+        ("cores", cpu / s.elapsed.as_secs_f64().max(1e-9)),
+    ];
+    s
 }
 
 /// Hands `lines` to `append` one at a time, round robin, 64 between looks at `stop`; returns
