@@ -334,3 +334,36 @@ fn subscription_bounded_in_bytes() {
     });
     assert!(matches!(bad, Err(Error::Invalid(_))));
 }
+
+/// One publish of a payload on each side of the inline size reaches every subscription byte
+/// for byte; the long one is one allocation shared by the subscriptions (its bytes sit at the
+/// same address in each), the short one is a copy in each subscription's slot.
+#[test]
+fn payloads_across_the_inline_size_fan_out() {
+    use lfe::event::INLINE_PAYLOAD;
+    let b = bus();
+    let subs: Vec<_> = (0..3)
+        .map(|_| b.subscribe(Filter::all(), 4).unwrap())
+        .collect();
+    let short = vec![b'a'; INLINE_PAYLOAD];
+    let long = vec![b'b'; INLINE_PAYLOAD + 1];
+    b.publish(&EventInput::new(types::LOG_LINE, &short))
+        .unwrap();
+    b.publish(&EventInput::new(types::LOG_LINE, &long)).unwrap();
+    let mut long_addrs = Vec::new();
+    for s in &subs {
+        let e1 = s.try_pop().unwrap();
+        let e2 = s.try_pop().unwrap();
+        assert_eq!(
+            (&e1.payload[..], e1.payload.is_shared()),
+            (&short[..], false)
+        );
+        assert_eq!((&e2.payload[..], e2.payload.is_shared()), (&long[..], true));
+        long_addrs.push(e2.payload.as_ptr());
+        assert_eq!(s.stats().bytes, 0);
+    }
+    assert!(
+        long_addrs.windows(2).all(|w| w[0] == w[1]),
+        "one shared copy"
+    );
+}

@@ -103,7 +103,9 @@ fn channel_event(seq: &AtomicU64, payload: &[u8]) -> Event {
 impl Queue for Channel {
     #[inline]
     fn push(&self, payload: &[u8]) -> bool {
-        self.tx.send_timeout(channel_event(&self.seq, payload), POLL).is_ok()
+        self.tx
+            .send_timeout(channel_event(&self.seq, payload), POLL)
+            .is_ok()
     }
     #[inline]
     fn pop(&self) -> bool {

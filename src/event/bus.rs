@@ -184,7 +184,7 @@ pub struct SubStats {
 struct Sub {
     filter: Filter,
     /// Events; while in the ring an event's `lost_before` holds its per-subscription delivery
-    /// index (so a slot stays one cache line; `take` turns it into the real `lost_before`).
+    /// index (so the slot needs no extra field; `take` turns it into the real `lost_before`).
     ring: Ring<Event>,
     /// Next delivery index; written only under the publish mutex.
     next_idx: AtomicU64,

@@ -60,28 +60,39 @@
 //! The slot array is allocated at creation, fallibly ([`Error::NoMem`], never an abort), and
 //! zeroed by the allocator: slot stamps are stored relative to their index (`stamp - 2i`), so
 //! the initial state is all zeros and the kernel commits the pages only as positions reach
-//! them. Capacity is at most [`MAX_CAPACITY`] (2^24 events, 1 GiB of slots); the bytes held are
-//! at most `capacity * (64 + max_payload)`.
+//! them. Capacity is at most [`MAX_CAPACITY`] (2^24 events, 2 GiB of slots); the bytes held are
+//! at most `capacity * 64` (the slots, with payloads up to [`INLINE_PAYLOAD`] bytes inside
+//! them) plus `capacity * max_payload` for longer payloads.
+//!
+//! # What a slot holds
+//!
+//! A queue slot is one cache line: its stamp and a [`Packed`] event (timestamp, process, type,
+//! payload length, and the payload bytes inline up to [`INLINE_PAYLOAD`], else the `Arc` of a
+//! longer payload). The sequence number is not stored: it is the position + 1, which the pop
+//! knows; `lost_before` is always 0 for the queue. So a push or pop moves one line between
+//! cores, and a short payload is never allocated.
 
 use super::wait::{block_on_with, WaitSet};
-use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
+use super::{Event, EventInput, Payload, DEFAULT_MAX_PAYLOAD, INLINE_PAYLOAD};
 use crate::sync::{AtomicU64, Ordering, SlotArray, UnsafeCell, LOOM};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
-use std::mem::MaybeUninit;
+use std::mem::{ManuallyDrop, MaybeUninit};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest capacity of an [`EventQueue`] or a bus subscription: 2^24 events (a 64-byte slot
-/// each, so at most 1 GiB of slots, committed as the ring is used).
+/// Largest capacity of an [`EventQueue`] or a bus subscription: 2^24 events (a 64-byte queue
+/// slot or a 128-byte subscription slot each, so at most 1 or 2 GiB of slots, committed as the
+/// ring is used).
 pub const MAX_CAPACITY: usize = 1 << 24;
 
 /// The close mark: the top bit of `tail` (positions stay below 2^63).
 const CLOSED: u64 = 1 << 63;
 
-/// One slot: a cache line when `T` fits in 56 bytes (an [`Event`] does: 8 + 56 = 64). The
-/// alignment keeps a slot from straddling two lines: the allocator only promises 16 bytes, and
-/// when it put the array off a line boundary every push and pop moved two lines between the
-/// producer's and the consumer's cores instead of one.
+/// One slot: one cache line for a queue's [`Packed`] event, two for a subscription's [`Event`]
+/// (8 bytes of stamp and 80 of event). The alignment keeps a slot on line boundaries: the
+/// allocator only promises 16 bytes, and when it put the array off a line boundary every push
+/// and pop moved one more line between the producer's and the consumer's cores.
 #[repr(align(64))]
 struct Slot<T> {
     /// The stamp of the module docs minus `2 * index` (so a fresh slot is all zeros).
@@ -89,8 +100,89 @@ struct Slot<T> {
     val: UnsafeCell<MaybeUninit<T>>,
 }
 
-// An event's slot is exactly one line (loom's atomics and cells are bigger; not checked there).
-const _: () = assert!(LOOM || std::mem::size_of::<Slot<Event>>() == 64);
+// A queue slot is exactly one line, a subscription's two (loom's atomics and cells are bigger;
+// not checked there).
+const _: () = assert!(LOOM || std::mem::size_of::<Slot<Packed>>() == 64);
+const _: () = assert!(LOOM || std::mem::size_of::<Slot<Event>>() == 128);
+
+/// An event as a queue slot holds it (module docs, "What a slot holds"): 56 bytes, so that with
+/// the stamp a slot is one cache line.
+pub(crate) struct Packed {
+    ts_ns: u64,
+    process_id: u64,
+    kind: u32,
+    /// The payload length: `<= INLINE_PAYLOAD` means `bytes.inline[..len]` are initialised;
+    /// more means `bytes.shared` holds the payload.
+    len: u32,
+    bytes: PackedBytes,
+}
+
+/// The payload of a [`Packed`] event, which its `len` says how to read.
+union PackedBytes {
+    inline: [MaybeUninit<u8>; INLINE_PAYLOAD],
+    shared: ManuallyDrop<Arc<[u8]>>,
+}
+
+impl Packed {
+    /// Packs `input` (checked by the caller: the payload length fits in `u32`); `ts_ns` 0 is now.
+    #[inline]
+    fn new(input: &EventInput<'_>) -> Packed {
+        let p = input.payload;
+        let bytes = if p.len() <= INLINE_PAYLOAD {
+            let mut inline = [MaybeUninit::uninit(); INLINE_PAYLOAD];
+            for (d, s) in inline.iter_mut().zip(p) {
+                d.write(*s);
+            }
+            PackedBytes { inline }
+        } else {
+            PackedBytes {
+                shared: ManuallyDrop::new(Arc::from(p)),
+            }
+        };
+        Packed {
+            ts_ns: crate::time::or_now(input.ts_ns),
+            process_id: input.process_id,
+            kind: input.kind,
+            len: p.len() as u32,
+            bytes,
+        }
+    }
+
+    /// The event, with sequence number `seq`; the payload moves (no copy of a shared one).
+    #[inline]
+    fn into_event(self, seq: u64) -> Event {
+        let me = ManuallyDrop::new(self);
+        let len = me.len as usize;
+        let payload = if len <= INLINE_PAYLOAD {
+            // SAFETY: `len <= INLINE_PAYLOAD` means `inline` is the field in use and its first
+            // `len` bytes were written by `new`; a `MaybeUninit<u8>` has the layout of a `u8`.
+            let b =
+                unsafe { &*(&me.bytes.inline[..len] as *const [MaybeUninit<u8>] as *const [u8]) };
+            Payload::copy_from(b)
+        } else {
+            // SAFETY: `len > INLINE_PAYLOAD` means `shared` is the field in use; `me` is never
+            // dropped (ManuallyDrop), so the Arc is moved out exactly once.
+            Payload::from_shared(unsafe { std::ptr::read(&*me.bytes.shared) })
+        };
+        Event {
+            seq,
+            ts_ns: me.ts_ns,
+            kind: me.kind,
+            process_id: me.process_id,
+            lost_before: 0,
+            payload,
+        }
+    }
+}
+
+impl Drop for Packed {
+    fn drop(&mut self) {
+        if self.len as usize > INLINE_PAYLOAD {
+            // SAFETY: `len > INLINE_PAYLOAD` means `shared` is the field in use, dropped once here.
+            unsafe { ManuallyDrop::drop(&mut self.bytes.shared) }
+        }
+    }
+}
 
 /// Why a push gave its value back.
 pub(crate) enum PushError<T> {
@@ -174,17 +266,12 @@ impl<T> Ring<T> {
 
     /// Pushes `v`, or gives it back when the ring is full or closed.
     pub(crate) fn push(&self, v: T) -> std::result::Result<(), PushError<T>> {
-        self.push_with(v, |_, _| {}).map(|_| ())
+        self.push_pos(v).map(|_| ())
     }
 
-    /// Pushes `v`, first letting `f` see the position it won (to stamp a sequence number that
-    /// follows push order exactly); returns the position, or gives `v` back.
+    /// Pushes `v`; returns the position it won (push order, exactly), or gives `v` back.
     #[inline]
-    pub(crate) fn push_with(
-        &self,
-        mut v: T,
-        f: impl FnOnce(&mut T, u64),
-    ) -> std::result::Result<u64, PushError<T>> {
+    pub(crate) fn push_pos(&self, v: T) -> std::result::Result<u64, PushError<T>> {
         // Relaxed: a guess that the stamp check and the CAS validate (the CAS compares the
         // whole word, so a close mark that this load missed makes it fail).
         let mut pos = self.tail.load(Ordering::Relaxed);
@@ -206,7 +293,6 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        f(&mut v, pos);
                         // SAFETY: winning the CAS for `pos` while stamp == 2pos makes us the only
                         // writer of this slot until we publish stamp 2pos+1.
                         slot.val.with_mut(|p| unsafe { (*p).write(v) });
@@ -239,6 +325,12 @@ impl<T> Ring<T> {
     /// [`PopError::Closed`] when closed and everything pushed has been popped.
     #[inline]
     pub(crate) fn pop(&self) -> std::result::Result<T, PopError> {
+        self.pop_pos().map(|(v, _)| v)
+    }
+
+    /// [`pop`](Self::pop), with the position the value was pushed at.
+    #[inline]
+    pub(crate) fn pop_pos(&self) -> std::result::Result<(T, u64), PopError> {
         // Relaxed: a guess that the stamp check and the CAS validate.
         let mut pos = self.head.load(Ordering::Relaxed);
         loop {
@@ -261,7 +353,7 @@ impl<T> Ring<T> {
                         // Release: the read is done before the next lap's push writes.
                         slot.stamp
                             .store((2 * (pos + self.cap)).wrapping_sub(base), Ordering::Release);
-                        return Ok(v);
+                        return Ok((v, pos));
                     }
                     Err(h) => pos = h,
                 }
@@ -387,7 +479,7 @@ pub struct QueueStats {
 
 /// A bounded MPMC queue of [`Event`]s. All methods take `&self` and are safe from any thread.
 pub struct EventQueue {
-    ring: Ring<Event>,
+    ring: Ring<Packed>,
     dropped: AtomicU64,
     not_empty: WaitSet,
     not_full: WaitSet,
@@ -432,22 +524,27 @@ impl EventQueue {
         self.cfg
     }
 
-    fn make(&self, input: &EventInput<'_>) -> Result<Event> {
-        input.check(self.cfg.max_payload)?;
-        Ok(input.to_event())
+    fn make(&self, input: &EventInput<'_>) -> Result<Packed> {
+        input.check(self.max_payload())?;
+        Ok(Packed::new(input))
+    }
+
+    /// The payload bound as checked: the configured one, and never over `u32::MAX` (a
+    /// [`Packed`] length).
+    fn max_payload(&self) -> usize {
+        self.cfg.max_payload.min(u32::MAX as usize)
     }
 
     /// One attempt to push an already-made event (no waking). The sequence number is the ring
-    /// position + 1, stamped once the position is won, so it is unique and follows push order
-    /// exactly, at no extra cost. Returns it.
-    fn push_event(&self, ev: Event) -> std::result::Result<u64, PushError<Event>> {
-        let stamp = |e: &mut Event, pos: u64| e.seq = pos + 1;
+    /// position + 1 (unique, in push order exactly, and not stored: the pop knows the
+    /// position). Returns it.
+    fn push_event(&self, ev: Packed) -> std::result::Result<u64, PushError<Packed>> {
         match self.cfg.overflow {
-            Overflow::Reject => self.ring.push_with(ev, stamp).map(|p| p + 1),
+            Overflow::Reject => self.ring.push_pos(ev).map(|p| p + 1),
             Overflow::DropOldest => {
                 let mut ev = ev;
                 loop {
-                    match self.ring.push_with(ev, stamp) {
+                    match self.ring.push_pos(ev) {
                         Ok(p) => return Ok(p + 1),
                         Err(PushError::Full(back)) => {
                             ev = back;
@@ -504,7 +601,7 @@ impl EventQueue {
 
     /// `push_timeout` once the queue was found full: spin, then park on `not_full`.
     #[inline(never)]
-    fn push_wait(&self, ev: Event, timeout: Duration) -> Result<u64> {
+    fn push_wait(&self, ev: Packed, timeout: Duration) -> Result<u64> {
         let mut slot = Some(ev);
         let r = block_on_with(
             &self.not_full,
@@ -548,7 +645,7 @@ impl EventQueue {
             return Err(Error::Closed);
         }
         for i in inputs {
-            i.check(self.cfg.max_payload)?;
+            i.check(self.max_payload())?;
         }
         let mut n = 0;
         let mut stop = None;
@@ -571,9 +668,9 @@ impl EventQueue {
     }
 
     fn pop_raw(&self) -> std::result::Result<Event, PopError> {
-        let ev = self.ring.pop()?;
+        let (p, pos) = self.ring.pop_pos()?;
         self.not_full.notify_one();
-        Ok(ev)
+        Ok(p.into_event(pos + 1))
     }
 
     /// Pops one event without waiting: [`Error::Empty`], or [`Error::Closed`] once closed and
@@ -617,9 +714,9 @@ impl EventQueue {
         let mut n = 0;
         let mut last = PopError::Empty;
         while n < max {
-            match self.ring.pop() {
-                Ok(ev) => {
-                    out.push(ev);
+            match self.ring.pop_pos() {
+                Ok((p, pos)) => {
+                    out.push(p.into_event(pos + 1));
                     n += 1;
                 }
                 Err(e) => {
