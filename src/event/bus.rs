@@ -22,8 +22,11 @@
 //!   snapshot stays alive (`Arc`) until that publisher is done, then is freed: nothing leaks.
 //!   A subscription receives exactly the matching events whose sequence number is assigned after
 //!   `subscribe` returns and before `unsubscribe` starts.
-//! * **Gaps.** Each delivery into a subscription carries a per-subscription index (dense,
-//!   assigned in the critical section). A drop-oldest eviction increments `lagged`; the consumer
+//! * **Gaps.** Each delivery into a subscription has a per-subscription index (dense, in the
+//!   critical section): the position its push won in the subscription's ring, which a pop
+//!   returns (`Ring::pop_pos`), so it is not stored in the slot. Every `deliver` either pushes
+//!   (and takes the next position) or finds the ring closed, after which nothing is pushed
+//!   again, so positions and delivery indexes are the same numbers. A drop-oldest eviction increments `lagged`; the consumer
 //!   sees the index jump and reports it on the next event as `Event::lost_before`, so the exact
 //!   place and size of every gap is known (exact when one thread at a time consumes a
 //!   subscription; `lagged` is always exact).
@@ -60,6 +63,7 @@ use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{fence, model_sc_fence, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::{Error, Result};
 use arc_swap::ArcSwap;
+use crossbeam_utils::CachePadded;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -183,13 +187,11 @@ pub struct SubStats {
 
 struct Sub {
     filter: Filter,
-    /// Events; while in the ring an event's `lost_before` holds its per-subscription delivery
-    /// index (so the slot needs no extra field; `take` turns it into the real `lost_before`).
+    /// Events; an event's ring position is its delivery index (module docs, "Gaps").
     ring: Ring<Event>,
-    /// Next delivery index; written only under the publish mutex.
-    next_idx: AtomicU64,
-    /// Next index the consumer expects (for `lost_before`).
-    consumed_idx: AtomicU64,
+    /// Next index the consumer expects (for `lost_before`). Only consumers write it, on every
+    /// pop: on its own line, away from the fields the publisher writes on every delivery.
+    consumed_idx: CachePadded<AtomicU64>,
     lagged: AtomicU64,
     /// Payload bytes of the events in the ring: added under the publish mutex before the push,
     /// subtracted by whoever pops the event.
@@ -204,9 +206,6 @@ impl Sub {
     /// Enqueues (called with the publish mutex held): never waits. Makes room by dropping the
     /// oldest events while the ring is full or the payload bytes would pass `max_bytes`.
     fn deliver(&self, ev: Event) {
-        // Relaxed: only written under the publish mutex, which orders it.
-        let idx = self.next_idx.load(Ordering::Relaxed);
-        self.next_idx.store(idx + 1, Ordering::Relaxed);
         let len = ev.payload.len() as u64;
         if len > 0 {
             // Relaxed: a bound, not a publication; consumers subtract concurrently, so this
@@ -221,7 +220,6 @@ impl Sub {
             self.bytes.fetch_add(len, Ordering::Relaxed);
         }
         let mut item = ev;
-        item.lost_before = idx;
         loop {
             match self.ring.push(item) {
                 Ok(()) => return,
@@ -308,9 +306,8 @@ impl Sub {
     }
 
     fn take(&self) -> std::result::Result<Event, PopError> {
-        let mut ev = self.ring.pop()?;
+        let (mut ev, idx) = self.ring.pop_pos()?;
         self.release(&ev);
-        let idx = ev.lost_before;
         // AcqRel: keeps consumers' view of the index monotonic.
         let prev = self.consumed_idx.fetch_max(idx + 1, Ordering::AcqRel);
         ev.lost_before = idx.saturating_sub(prev);
@@ -435,8 +432,7 @@ impl EventBus {
         let sub = Arc::new(Sub {
             filter,
             ring,
-            next_idx: AtomicU64::new(0),
-            consumed_idx: AtomicU64::new(0),
+            consumed_idx: CachePadded::new(AtomicU64::new(0)),
             lagged: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             max_bytes: self.inner.cfg.max_sub_bytes as u64,

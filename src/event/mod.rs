@@ -99,6 +99,15 @@ impl Payload {
         }
     }
 
+    /// The inline payload `buf[..len]` whose bytes after `len` are zero (the queue's slot keeps
+    /// them so, and hands the whole array over: one fixed-size copy).
+    #[inline(always)]
+    pub(crate) fn from_inline(len: u8, buf: [u8; INLINE_PAYLOAD]) -> Self {
+        debug_assert!(len as usize <= INLINE_PAYLOAD);
+        debug_assert!(buf[len as usize..].iter().all(|&b| b == 0));
+        Payload(Repr::Inline { len, buf })
+    }
+
     /// The payload of a shared allocation (longer than [`INLINE_PAYLOAD`]: the queue keeps such
     /// payloads as an `Arc` in its slot and hands it over without a copy).
     pub(crate) fn from_shared(a: Arc<[u8]>) -> Self {

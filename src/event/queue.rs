@@ -111,28 +111,26 @@ pub(crate) struct Packed {
     ts_ns: u64,
     process_id: u64,
     kind: u32,
-    /// The payload length: `<= INLINE_PAYLOAD` means `bytes.inline[..len]` are initialised;
-    /// more means `bytes.shared` holds the payload.
+    /// The payload length: `<= INLINE_PAYLOAD` means `bytes.inline[..len]` are the bytes (the
+    /// rest zero); more means `bytes.shared` holds the payload.
     len: u32,
     bytes: PackedBytes,
 }
 
 /// The payload of a [`Packed`] event, which its `len` says how to read.
 union PackedBytes {
-    inline: [MaybeUninit<u8>; INLINE_PAYLOAD],
+    inline: [u8; INLINE_PAYLOAD],
     shared: ManuallyDrop<Arc<[u8]>>,
 }
 
 impl Packed {
     /// Packs `input` (checked by the caller: the payload length fits in `u32`); `ts_ns` 0 is now.
-    #[inline]
+    #[inline(always)]
     fn new(input: &EventInput<'_>) -> Packed {
         let p = input.payload;
         let bytes = if p.len() <= INLINE_PAYLOAD {
-            let mut inline = [MaybeUninit::uninit(); INLINE_PAYLOAD];
-            for (d, s) in inline.iter_mut().zip(p) {
-                d.write(*s);
-            }
+            let mut inline = [0u8; INLINE_PAYLOAD];
+            inline[..p.len()].copy_from_slice(p);
             PackedBytes { inline }
         } else {
             PackedBytes {
@@ -149,16 +147,14 @@ impl Packed {
     }
 
     /// The event, with sequence number `seq`; the payload moves (no copy of a shared one).
-    #[inline]
+    #[inline(always)]
     fn into_event(self, seq: u64) -> Event {
         let me = ManuallyDrop::new(self);
         let len = me.len as usize;
         let payload = if len <= INLINE_PAYLOAD {
-            // SAFETY: `len <= INLINE_PAYLOAD` means `inline` is the field in use and its first
-            // `len` bytes were written by `new`; a `MaybeUninit<u8>` has the layout of a `u8`.
-            let b =
-                unsafe { &*(&me.bytes.inline[..len] as *const [MaybeUninit<u8>] as *const [u8]) };
-            Payload::copy_from(b)
+            // SAFETY: `len <= INLINE_PAYLOAD` means `inline` is the field in use, written whole
+            // (zero after `len`) by `new`.
+            Payload::from_inline(len as u8, unsafe { me.bytes.inline })
         } else {
             // SAFETY: `len > INLINE_PAYLOAD` means `shared` is the field in use; `me` is never
             // dropped (ManuallyDrop), so the Arc is moved out exactly once.
@@ -270,7 +266,7 @@ impl<T> Ring<T> {
     }
 
     /// Pushes `v`; returns the position it won (push order, exactly), or gives `v` back.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_pos(&self, v: T) -> std::result::Result<u64, PushError<T>> {
         // Relaxed: a guess that the stamp check and the CAS validate (the CAS compares the
         // whole word, so a close mark that this load missed makes it fail).
@@ -329,7 +325,7 @@ impl<T> Ring<T> {
     }
 
     /// [`pop`](Self::pop), with the position the value was pushed at.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop_pos(&self) -> std::result::Result<(T, u64), PopError> {
         // Relaxed: a guess that the stamp check and the CAS validate.
         let mut pos = self.head.load(Ordering::Relaxed);
@@ -524,6 +520,7 @@ impl EventQueue {
         self.cfg
     }
 
+    #[inline(always)]
     fn make(&self, input: &EventInput<'_>) -> Result<Packed> {
         input.check(self.max_payload())?;
         Ok(Packed::new(input))
@@ -538,6 +535,7 @@ impl EventQueue {
     /// One attempt to push an already-made event (no waking). The sequence number is the ring
     /// position + 1 (unique, in push order exactly, and not stored: the pop knows the
     /// position). Returns it.
+    #[inline(always)]
     fn push_event(&self, ev: Packed) -> std::result::Result<u64, PushError<Packed>> {
         match self.cfg.overflow {
             Overflow::Reject => self.ring.push_pos(ev).map(|p| p + 1),
@@ -667,6 +665,7 @@ impl EventQueue {
         }
     }
 
+    #[inline(always)]
     fn pop_raw(&self) -> std::result::Result<Event, PopError> {
         let (p, pos) = self.ring.pop_pos()?;
         self.not_full.notify_one();
@@ -682,8 +681,13 @@ impl EventQueue {
     /// Pops one event, waiting up to `timeout` ([`Error::Timeout`]); [`Error::Closed`] once
     /// closed and drained (a close wakes it).
     pub fn pop_timeout(&self, timeout: Duration) -> Result<Event> {
-        match self.pop_raw() {
-            Ok(ev) => Ok(ev),
+        // The event is built straight into the result (no `pop_raw` result to re-wrap: an
+        // 88-byte copy per pop).
+        match self.ring.pop_pos() {
+            Ok((p, pos)) => {
+                self.not_full.notify_one();
+                Ok(p.into_event(pos + 1))
+            }
             Err(PopError::Closed) => Err(Error::Closed),
             Err(PopError::Empty) => self.pop_wait(timeout),
         }
