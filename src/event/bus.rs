@@ -205,6 +205,7 @@ struct Sub {
 impl Sub {
     /// Enqueues (called with the publish mutex held): never waits. Makes room by dropping the
     /// oldest events while the ring is full or the payload bytes would pass `max_bytes`.
+    #[inline(always)]
     fn deliver(&self, ev: Event) {
         let len = ev.payload.len() as u64;
         if len > 0 {
@@ -251,6 +252,7 @@ impl Sub {
     }
 
     /// An event left the ring: its payload bytes no longer count.
+    #[inline(always)]
     fn release(&self, ev: &Event) {
         let len = ev.payload.len() as u64;
         if len > 0 {
@@ -305,6 +307,7 @@ impl Sub {
         }
     }
 
+    #[inline(always)]
     fn take(&self) -> std::result::Result<Event, PopError> {
         let (mut ev, idx) = self.ring.pop_pos()?;
         self.release(&ev);

@@ -261,6 +261,7 @@ impl<T> Ring<T> {
     }
 
     /// Pushes `v`, or gives it back when the ring is full or closed.
+    #[inline(always)]
     pub(crate) fn push(&self, v: T) -> std::result::Result<(), PushError<T>> {
         self.push_pos(v).map(|_| ())
     }
@@ -319,7 +320,7 @@ impl<T> Ring<T> {
 
     /// Pops the oldest value: [`PopError::Empty`] when there is none now,
     /// [`PopError::Closed`] when closed and everything pushed has been popped.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop(&self) -> std::result::Result<T, PopError> {
         self.pop_pos().map(|(v, _)| v)
     }
