@@ -166,6 +166,21 @@ fn payload_of(n: usize) -> &'static [u8] {
     }
 }
 
+/// The `queue_mpmc` variant of `imp` with `p` producers and `p` consumers on a queue `make`
+/// builds for each run.
+fn queue_variant<Q: Queue>(
+    imp: &'static str,
+    p: usize,
+    payload: &'static [u8],
+    make: fn() -> Q,
+) -> Variant {
+    Variant {
+        imp,
+        threads: 2 * p,
+        run: Box::new(move |dur| mpmc_run(Arc::new(make()), p, payload, dur)),
+    }
+}
+
 /// `queue_mpmc/<bytes>`: P producers push as fast as they can into a queue of 1,024 events
 /// (blocking when it is full) while P consumers pop (blocking when it is empty). Unit: events
 /// delivered (popped); latency: one push. `threads` = producers + consumers.
@@ -173,22 +188,12 @@ fn queue_mpmc(size: usize) -> Workload {
     let payload = payload_of(size);
     let mut variants = Vec::new();
     for p in [1usize, 2, 4] {
-        let lfe = Variant {
-            imp: "lfe",
-            threads: 2 * p,
-            run: Box::new(move |dur| {
-                let q = lfe::event::EventQueue::with_capacity(CAP).unwrap();
-                mpmc_run(Arc::new(q), p, payload, dur)
-            }),
-        };
-        let mutex = Variant {
-            imp: "mutex",
-            threads: 2 * p,
-            run: Box::new(move |dur| {
-                let q = lfe_baselines::event::EventQueue::with_capacity(CAP).unwrap();
-                mpmc_run(Arc::new(q), p, payload, dur)
-            }),
-        };
+        let lfe = queue_variant("lfe", p, payload, || {
+            lfe::event::EventQueue::with_capacity(CAP).unwrap()
+        });
+        let mutex = queue_variant("mutex", p, payload, || {
+            lfe_baselines::event::EventQueue::with_capacity(CAP).unwrap()
+        });
         let channel = Variant {
             imp: "crossbeam_channel",
             threads: 2 * p,
