@@ -337,7 +337,7 @@ fn subscription_bounded_in_bytes() {
 
 /// One publish of a payload on each side of the inline size reaches every subscription byte
 /// for byte; the long one is one allocation shared by the subscriptions (its bytes sit at the
-/// same address in each), the short one is a copy in each subscription's slot.
+/// same address in each), the short ones arrive as inline payloads.
 #[test]
 fn payloads_across_the_inline_size_fan_out() {
     use lfe::event::INLINE_PAYLOAD;
@@ -345,13 +345,17 @@ fn payloads_across_the_inline_size_fan_out() {
     let subs: Vec<_> = (0..3)
         .map(|_| b.subscribe(Filter::all(), 4).unwrap())
         .collect();
+    // 25 bytes: past what a subscription's slot holds inline (24), within an event's (32).
+    let mid: Vec<u8> = (0..25u8).collect();
     let short = vec![b'a'; INLINE_PAYLOAD];
     let long = vec![b'b'; INLINE_PAYLOAD + 1];
-    b.publish(&EventInput::new(types::LOG_LINE, &short))
-        .unwrap();
-    b.publish(&EventInput::new(types::LOG_LINE, &long)).unwrap();
+    for p in [&mid, &short, &long] {
+        b.publish(&EventInput::new(types::LOG_LINE, p)).unwrap();
+    }
     let mut long_addrs = Vec::new();
     for s in &subs {
+        let e0 = s.try_pop().unwrap();
+        assert_eq!((&e0.payload[..], e0.payload.is_shared()), (&mid[..], false));
         let e1 = s.try_pop().unwrap();
         let e2 = s.try_pop().unwrap();
         assert_eq!(

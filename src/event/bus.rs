@@ -68,7 +68,7 @@
 //!   loom the publisher adds a fence (loom does not model that order); the fence-free build is
 //!   exercised by `tests/event_wakeup.rs` (a consumer that only sleeps in `poll` on the fd).
 
-use super::queue::{pop_error, PopError, PushError, Ring, MAX_CAPACITY};
+use super::queue::{pop_error, BusPacked, Packed, PopError, PushError, Ring, MAX_CAPACITY};
 use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
 use crate::sync::{fence, model_sc_fence, AtomicBool, AtomicU64, Mutex, Ordering};
@@ -198,8 +198,9 @@ pub struct SubStats {
 
 struct Sub {
     filter: Filter,
-    /// Events; an event's ring position is its delivery index (module docs, "Gaps").
-    ring: Ring<Event>,
+    /// Events (one line a slot: `queue.rs`, "What a slot holds"); an event's ring position is
+    /// its delivery index (module docs, "Gaps").
+    ring: Ring<BusPacked>,
     /// Next index the consumer expects (for `lost_before`). Only consumers write it, on every
     /// pop: on its own line, away from the fields the publisher writes on every delivery.
     consumed_idx: CachePadded<AtomicU64>,
@@ -217,8 +218,8 @@ impl Sub {
     /// Enqueues (called with the publish mutex held): never waits. Makes room by dropping the
     /// oldest events while the ring is full or the payload bytes would pass `max_bytes`.
     #[inline(always)]
-    fn deliver(&self, ev: Event) {
-        let len = ev.payload.len() as u64;
+    fn deliver(&self, ev: BusPacked) {
+        let len = u64::from(ev.len);
         if len > 0 {
             // Relaxed: a bound, not a publication; consumers subtract concurrently, so this
             // may over-count by events popped meanwhile, which only drops early, never holds
@@ -264,8 +265,8 @@ impl Sub {
 
     /// An event left the ring: its payload bytes no longer count.
     #[inline(always)]
-    fn release(&self, ev: &Event) {
-        let len = ev.payload.len() as u64;
+    fn release(&self, ev: &BusPacked) {
+        let len = u64::from(ev.len);
         if len > 0 {
             // Relaxed: the bound's counter (see deliver).
             self.bytes.fetch_sub(len, Ordering::Relaxed);
@@ -320,10 +321,12 @@ impl Sub {
 
     #[inline(always)]
     fn take(&self) -> std::result::Result<Event, PopError> {
-        let (mut ev, idx) = self.ring.pop_pos()?;
-        self.release(&ev);
+        let (p, idx) = self.ring.pop_pos()?;
+        self.release(&p);
         // AcqRel: keeps consumers' view of the index monotonic.
         let prev = self.consumed_idx.fetch_max(idx + 1, Ordering::AcqRel);
+        let seq = p.head;
+        let mut ev = p.into_event(seq);
         ev.lost_before = idx.saturating_sub(prev);
         Ok(ev)
     }
@@ -478,15 +481,16 @@ impl EventBus {
     /// Returns its sequence number. [`Error::TooLarge`] / [`Error::Invalid`] for bad input,
     /// [`Error::Closed`] after [`close`](Self::close) (nothing published).
     pub fn publish(&self, input: &EventInput<'_>) -> Result<u64> {
-        input.check(self.inner.cfg.max_payload)?;
-        let mut ev = input.to_event();
+        input.check(self.max_payload())?;
+        // Built once (a long payload: one allocation), copied or shared into each subscription.
+        let mut ev = Packed::new(input, 0);
         let subs;
         {
             let mut g = self.inner.publish.lock();
             if g.closed {
                 return Err(Error::Closed);
             }
-            ev.seq = g.next_seq;
+            ev.head = g.next_seq;
             g.next_seq += 1;
             subs = self.inner.subs.load();
             for s in subs.iter() {
@@ -500,7 +504,13 @@ impl EventBus {
                 s.wake();
             }
         }
-        Ok(ev.seq)
+        Ok(ev.head)
+    }
+
+    /// The payload bound as checked: the configured one, and never over `u32::MAX` (a
+    /// `Packed` length).
+    fn max_payload(&self) -> usize {
+        self.inner.cfg.max_payload.min(u32::MAX as usize)
     }
 
     /// Publishes events in order, as consecutive sequence numbers. Every input is checked first
@@ -508,9 +518,9 @@ impl EventBus {
     /// sequence number.
     pub fn publish_batch(&self, inputs: &[EventInput<'_>]) -> Result<u64> {
         for i in inputs {
-            i.check(self.inner.cfg.max_payload)?;
+            i.check(self.max_payload())?;
         }
-        let mut evs: Vec<Event> = inputs.iter().map(|i| i.to_event()).collect();
+        let mut evs: Vec<BusPacked> = inputs.iter().map(|i| Packed::new(i, 0)).collect();
         let subs;
         let first;
         {
@@ -521,7 +531,7 @@ impl EventBus {
             first = g.next_seq;
             subs = self.inner.subs.load();
             for ev in evs.iter_mut() {
-                ev.seq = g.next_seq;
+                ev.head = g.next_seq;
                 g.next_seq += 1;
                 for s in subs.iter() {
                     if s.filter.matches(ev.kind) {

@@ -55,15 +55,17 @@ pub mod types {
     }
 }
 
-/// Payload bytes stored inline, without an allocation: in an [`Event`], in a queue slot and in a
-/// subscription's ring slot. A longer payload is one shared allocation (`Arc<[u8]>`), which the
-/// bus shares between every subscription that receives the event.
+/// Payload bytes stored inline, without an allocation: in an [`Event`] and in a queue slot (a
+/// bus subscription's slot also stores the sequence number and holds 24 bytes inline). A
+/// longer payload is one shared allocation (`Arc<[u8]>`), which the bus shares between every
+/// subscription that receives the event.
 ///
 /// Chosen by measurement (`cargo bench --bench compare -- --workload queue_mpmc/0`, and `/32`):
 /// 32 bytes is what a queue slot of one cache line holds next to its stamp and the event's
 /// fields (`queue::Packed`). Storing whole events with 78 inline bytes in two-line slots moved
 /// a second line between producer and consumer cores on every event and cut the 4-thread rate
-/// to about two thirds even for empty payloads.
+/// to about two thirds even for empty payloads; subscriptions with two-line slots made a
+/// 4-subscriber publish about 30% slower (p50 280 ns against 210 ns).
 ///
 /// cbindgen:ignore
 pub const INLINE_PAYLOAD: usize = 32;

@@ -66,11 +66,13 @@
 //!
 //! # What a slot holds
 //!
-//! A queue slot is one cache line: its stamp and a [`Packed`] event (timestamp, process, type,
-//! payload length, and the payload bytes inline up to [`INLINE_PAYLOAD`], else the `Arc` of a
-//! longer payload). The sequence number is not stored: it is the position + 1, which the pop
-//! knows; `lost_before` is always 0 for the queue. So a push or pop moves one line between
-//! cores, and a short payload is never allocated.
+//! A slot is one cache line: its stamp and a [`Packed`] event (timestamp, process, type,
+//! payload length, and the payload bytes inline, else the `Arc` of a longer payload). In a
+//! queue the sequence number is not stored (it is the position + 1, which the pop knows) and
+//! [`INLINE_PAYLOAD`] (32) bytes fit inline; `lost_before` is always 0 for the queue. A bus
+//! subscription's slot stores the sequence number, which leaves [`BUS_INLINE_PAYLOAD`] (24)
+//! bytes inline. So a push or pop moves one line between cores, and a short payload is never
+//! allocated.
 
 use super::wait::{block_on_with, WaitSet};
 use super::{Event, EventInput, Payload, DEFAULT_MAX_PAYLOAD, INLINE_PAYLOAD};
@@ -81,18 +83,17 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest capacity of an [`EventQueue`] or a bus subscription: 2^24 events (a 64-byte queue
-/// slot or a 128-byte subscription slot each, so at most 1 or 2 GiB of slots, committed as the
-/// ring is used).
+/// Largest capacity of an [`EventQueue`] or a bus subscription: 2^24 events (a 64-byte slot
+/// each, so at most 1 GiB of slots, committed as the ring is used).
 pub const MAX_CAPACITY: usize = 1 << 24;
 
 /// The close mark: the top bit of `tail` (positions stay below 2^63).
 const CLOSED: u64 = 1 << 63;
 
-/// One slot: one cache line for a queue's [`Packed`] event, two for a subscription's [`Event`]
-/// (8 bytes of stamp and 80 of event). The alignment keeps a slot on line boundaries: the
-/// allocator only promises 16 bytes, and when it put the array off a line boundary every push
-/// and pop moved one more line between the producer's and the consumer's cores.
+/// One slot: one cache line (8 bytes of stamp and a 56-byte [`Packed`] event). The alignment
+/// keeps a slot on a line boundary: the allocator only promises 16 bytes, and when it put the
+/// array off a line boundary every push and pop moved two lines between the producer's and the
+/// consumer's cores instead of one.
 #[repr(align(64))]
 struct Slot<T> {
     /// The stamp of the module docs minus `2 * index` (so a fresh slot is all zeros).
@@ -100,36 +101,54 @@ struct Slot<T> {
     val: UnsafeCell<MaybeUninit<T>>,
 }
 
-// A queue slot is exactly one line, a subscription's two (loom's atomics and cells are bigger;
-// not checked there).
-const _: () = assert!(LOOM || std::mem::size_of::<Slot<Packed>>() == 64);
-const _: () = assert!(LOOM || std::mem::size_of::<Slot<Event>>() == 128);
+// A queue slot and a subscription slot are each exactly one line (loom's atomics and cells are
+// bigger; not checked there).
+const _: () = assert!(LOOM || std::mem::size_of::<Slot<QueuePacked>>() == 64);
+const _: () = assert!(LOOM || std::mem::size_of::<Slot<BusPacked>>() == 64);
 
-/// An event as a queue slot holds it (module docs, "What a slot holds"): 56 bytes, so that with
-/// the stamp a slot is one cache line.
-pub(crate) struct Packed {
+/// What a queue slot holds: no stored sequence number (it is the position + 1), and the
+/// payload inline up to [`INLINE_PAYLOAD`] bytes.
+pub(crate) type QueuePacked = Packed<(), INLINE_PAYLOAD>;
+
+/// Payload bytes a subscription's slot holds inline: what is left of the line once the
+/// sequence number is stored too. A longer payload is one allocation shared by every
+/// subscription of the publish.
+pub(crate) const BUS_INLINE_PAYLOAD: usize = 24;
+
+/// What a subscription's slot holds: the sequence number (the bus assigns it) and the payload
+/// inline up to [`BUS_INLINE_PAYLOAD`] bytes.
+pub(crate) type BusPacked = Packed<u64, BUS_INLINE_PAYLOAD>;
+
+/// An event as a ring slot holds it (module docs, "What a slot holds"): `head` (the bus's
+/// sequence number, or nothing), timestamp, process, type, length and `N` payload bytes or the
+/// `Arc` of a longer payload; 56 bytes, so that with the stamp a slot is one cache line.
+pub(crate) struct Packed<H, const N: usize> {
+    pub(crate) head: H,
     ts_ns: u64,
     process_id: u64,
-    kind: u32,
-    /// The payload length: `<= INLINE_PAYLOAD` means `bytes.inline[..len]` are the bytes (the
-    /// rest zero); more means `bytes.shared` holds the payload.
-    len: u32,
-    bytes: PackedBytes,
+    pub(crate) kind: u32,
+    /// The payload length: `<= N` means `bytes.inline[..len]` are the bytes (the rest zero);
+    /// more means `bytes.shared` holds the payload.
+    pub(crate) len: u32,
+    bytes: PackedBytes<N>,
 }
 
 /// The payload of a [`Packed`] event, which its `len` says how to read.
-union PackedBytes {
-    inline: [u8; INLINE_PAYLOAD],
+union PackedBytes<const N: usize> {
+    inline: [u8; N],
     shared: ManuallyDrop<Arc<[u8]>>,
 }
 
-impl Packed {
+impl<H, const N: usize> Packed<H, N> {
+    /// The inline part fits an [`Event`]'s inline payload.
+    const FITS: () = assert!(N <= INLINE_PAYLOAD);
+
     /// Packs `input` (checked by the caller: the payload length fits in `u32`); `ts_ns` 0 is now.
     #[inline(always)]
-    fn new(input: &EventInput<'_>) -> Packed {
+    pub(crate) fn new(input: &EventInput<'_>, head: H) -> Self {
         let p = input.payload;
-        let bytes = if p.len() <= INLINE_PAYLOAD {
-            let mut inline = [0u8; INLINE_PAYLOAD];
+        let bytes = if p.len() <= N {
+            let mut inline = [0u8; N];
             inline[..p.len()].copy_from_slice(p);
             PackedBytes { inline }
         } else {
@@ -138,6 +157,7 @@ impl Packed {
             }
         };
         Packed {
+            head,
             ts_ns: crate::time::or_now(input.ts_ns),
             process_id: input.process_id,
             kind: input.kind,
@@ -146,19 +166,29 @@ impl Packed {
         }
     }
 
-    /// The event, with sequence number `seq`; the payload moves (no copy of a shared one).
+    /// The event, with sequence number `seq`; a shared payload moves (no copy) unless it is
+    /// short enough for the event's inline payload (a subscription slot holds fewer bytes
+    /// inline than an [`Event`] does).
     #[inline(always)]
-    fn into_event(self, seq: u64) -> Event {
+    pub(crate) fn into_event(self, seq: u64) -> Event {
+        let () = Self::FITS;
         let me = ManuallyDrop::new(self);
         let len = me.len as usize;
-        let payload = if len <= INLINE_PAYLOAD {
-            // SAFETY: `len <= INLINE_PAYLOAD` means `inline` is the field in use, written whole
-            // (zero after `len`) by `new`.
-            Payload::from_inline(len as u8, unsafe { me.bytes.inline })
+        let payload = if len <= N {
+            let mut buf = [0u8; INLINE_PAYLOAD];
+            // SAFETY: `len <= N` means `inline` is the field in use, written whole (zero after
+            // `len`) by `new`.
+            buf[..N].copy_from_slice(unsafe { &me.bytes.inline });
+            Payload::from_inline(len as u8, buf)
         } else {
-            // SAFETY: `len > INLINE_PAYLOAD` means `shared` is the field in use; `me` is never
-            // dropped (ManuallyDrop), so the Arc is moved out exactly once.
-            Payload::from_shared(unsafe { std::ptr::read(&*me.bytes.shared) })
+            // SAFETY: `len > N` means `shared` is the field in use; `me` is never dropped
+            // (ManuallyDrop), so the Arc is moved out exactly once.
+            let a = unsafe { std::ptr::read(&*me.bytes.shared) };
+            if len <= INLINE_PAYLOAD {
+                Payload::copy_from(&a)
+            } else {
+                Payload::from_shared(a)
+            }
         };
         Event {
             seq,
@@ -171,10 +201,36 @@ impl Packed {
     }
 }
 
-impl Drop for Packed {
+impl<H: Copy, const N: usize> Clone for Packed<H, N> {
+    /// A copy for another subscription: inline bytes are copied, a shared payload is shared.
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        let bytes = if self.len as usize <= N {
+            // SAFETY: `len <= N` means `inline` is the field in use.
+            let inline = unsafe { self.bytes.inline };
+            PackedBytes { inline }
+        } else {
+            // SAFETY: `len > N` means `shared` is the field in use.
+            let shared = unsafe { &self.bytes.shared };
+            PackedBytes {
+                shared: shared.clone(),
+            }
+        };
+        Packed {
+            head: self.head,
+            ts_ns: self.ts_ns,
+            process_id: self.process_id,
+            kind: self.kind,
+            len: self.len,
+            bytes,
+        }
+    }
+}
+
+impl<H, const N: usize> Drop for Packed<H, N> {
     fn drop(&mut self) {
-        if self.len as usize > INLINE_PAYLOAD {
-            // SAFETY: `len > INLINE_PAYLOAD` means `shared` is the field in use, dropped once here.
+        if self.len as usize > N {
+            // SAFETY: `len > N` means `shared` is the field in use, dropped once here.
             unsafe { ManuallyDrop::drop(&mut self.bytes.shared) }
         }
     }
@@ -476,7 +532,7 @@ pub struct QueueStats {
 
 /// A bounded MPMC queue of [`Event`]s. All methods take `&self` and are safe from any thread.
 pub struct EventQueue {
-    ring: Ring<Packed>,
+    ring: Ring<QueuePacked>,
     dropped: AtomicU64,
     not_empty: WaitSet,
     not_full: WaitSet,
@@ -522,9 +578,9 @@ impl EventQueue {
     }
 
     #[inline(always)]
-    fn make(&self, input: &EventInput<'_>) -> Result<Packed> {
+    fn make(&self, input: &EventInput<'_>) -> Result<QueuePacked> {
         input.check(self.max_payload())?;
-        Ok(Packed::new(input))
+        Ok(Packed::new(input, ()))
     }
 
     /// The payload bound as checked: the configured one, and never over `u32::MAX` (a
@@ -537,7 +593,7 @@ impl EventQueue {
     /// position + 1 (unique, in push order exactly, and not stored: the pop knows the
     /// position). Returns it.
     #[inline(always)]
-    fn push_event(&self, ev: Packed) -> std::result::Result<u64, PushError<Packed>> {
+    fn push_event(&self, ev: QueuePacked) -> std::result::Result<u64, PushError<QueuePacked>> {
         match self.cfg.overflow {
             Overflow::Reject => self.ring.push_pos(ev).map(|p| p + 1),
             Overflow::DropOldest => {
@@ -600,7 +656,7 @@ impl EventQueue {
 
     /// `push_timeout` once the queue was found full: spin, then park on `not_full`.
     #[inline(never)]
-    fn push_wait(&self, ev: Packed, timeout: Duration) -> Result<u64> {
+    fn push_wait(&self, ev: QueuePacked, timeout: Duration) -> Result<u64> {
         let mut slot = Some(ev);
         let r = block_on_with(
             &self.not_full,
