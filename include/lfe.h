@@ -620,7 +620,8 @@ typedef struct lfe_queue_config {
   // `sizeof(lfe_queue_config)`.
   size_t size;
   // Maximum events held (default 1024; 1..=`LFE_QUEUE_MAX_CAPACITY`). Memory held is at most
-  // `capacity * (64 + max_payload)` bytes.
+  // `capacity * (64 + max_payload)` bytes (payloads up to 32 bytes live in the 64-byte slot
+  // and allocate nothing).
   size_t capacity;
   // Maximum payload bytes (default 4096).
   size_t max_payload;
@@ -968,7 +969,8 @@ int32_t lfe_bus_new(const struct lfe_bus_config *cfg,
 // Publishes one event to every matching subscription; never waits on a subscriber (a full
 // subscription drops its oldest event and counts it in `lagged`).
 //
-// Ownership: the payload is copied once and shared by the subscriptions.
+// Ownership: the payload is copied: up to 24 bytes into each subscription's ring slot (no
+// allocation), longer ones once into an allocation shared by the subscriptions.
 // Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
 // `LFE_E_TOO_LARGE` (payload over max_payload).
 // Thread safety: safe to call concurrently from any number of threads.

@@ -334,3 +334,40 @@ fn subscription_bounded_in_bytes() {
     });
     assert!(matches!(bad, Err(Error::Invalid(_))));
 }
+
+/// One publish of a payload on each side of the inline size reaches every subscription byte
+/// for byte; the long one is one allocation shared by the subscriptions (its bytes sit at the
+/// same address in each), the short ones arrive as inline payloads.
+#[test]
+fn payloads_across_the_inline_size_fan_out() {
+    use lfe::event::INLINE_PAYLOAD;
+    let b = bus();
+    let subs: Vec<_> = (0..3)
+        .map(|_| b.subscribe(Filter::all(), 4).unwrap())
+        .collect();
+    // 25 bytes: past what a subscription's slot holds inline (24), within an event's (32).
+    let mid: Vec<u8> = (0..25u8).collect();
+    let short = vec![b'a'; INLINE_PAYLOAD];
+    let long = vec![b'b'; INLINE_PAYLOAD + 1];
+    for p in [&mid, &short, &long] {
+        b.publish(&EventInput::new(types::LOG_LINE, p)).unwrap();
+    }
+    let mut long_addrs = Vec::new();
+    for s in &subs {
+        let e0 = s.try_pop().unwrap();
+        assert_eq!((&e0.payload[..], e0.payload.is_shared()), (&mid[..], false));
+        let e1 = s.try_pop().unwrap();
+        let e2 = s.try_pop().unwrap();
+        assert_eq!(
+            (&e1.payload[..], e1.payload.is_shared()),
+            (&short[..], false)
+        );
+        assert_eq!((&e2.payload[..], e2.payload.is_shared()), (&long[..], true));
+        long_addrs.push(e2.payload.as_ptr());
+        assert_eq!(s.stats().bytes, 0);
+    }
+    assert!(
+        long_addrs.windows(2).all(|w| w[0] == w[1]),
+        "one shared copy"
+    );
+}

@@ -316,3 +316,49 @@ fn drop_oldest_push_after_close_evicts_nothing() {
     assert_eq!(q.try_pop(), Err(Error::Closed));
     assert_eq!(q.stats().dropped, 0);
 }
+
+/// Payloads on both sides of the inline size arrive byte for byte, with the fields around them,
+/// through every path a slot takes: a plain push/pop, a batch pop, a drop-oldest eviction and
+/// a drop of the queue with payloads still inside (leaks show under the C tests' valgrind run
+/// and `make sanitize`).
+#[test]
+fn payloads_across_the_inline_size() {
+    use lfe::event::INLINE_PAYLOAD;
+    let sizes = [
+        0,
+        1,
+        INLINE_PAYLOAD - 1,
+        INLINE_PAYLOAD,
+        INLINE_PAYLOAD + 1,
+        256,
+        4096,
+    ];
+    let body = |n: usize| (0..n).map(|i| (i * 7 + n) as u8).collect::<Vec<u8>>();
+    let q = lfe::event::EventQueue::new(QueueConfig {
+        capacity: 4,
+        overflow: Overflow::DropOldest,
+        ..Default::default()
+    })
+    .unwrap();
+    for (pid, &n) in sizes.iter().enumerate() {
+        let b = body(n);
+        let seq = q.try_push(&input(pid as u64, &b)).unwrap();
+        let e = q.try_pop().unwrap();
+        assert_eq!(
+            (e.seq, e.process_id, &e.payload[..]),
+            (seq, pid as u64, &b[..])
+        );
+        assert_eq!(e.payload.is_shared(), n > INLINE_PAYLOAD);
+    }
+    // Fill past capacity so the oldest (a mix of inline and shared) are evicted.
+    for &n in sizes.iter() {
+        q.try_push(&input(n as u64, &body(n))).unwrap();
+    }
+    assert_eq!(q.stats().dropped, (sizes.len() - 4) as u64);
+    let mut out = Vec::new();
+    q.try_pop_batch(&mut out, 2).unwrap();
+    for e in &out {
+        assert_eq!(&e.payload[..], &body(e.process_id as usize)[..]);
+    }
+    drop(q); // two events, both shared, still inside
+}

@@ -146,3 +146,114 @@ fn queue_free_races_blocked_waiter() {
         assert_eq!(w.join().unwrap(), Err(Error::Closed));
     });
 }
+
+/// The two payload states of a slot (inline up to `INLINE_PAYLOAD` bytes, a shared allocation
+/// above) against close: a queue holding an inline payload, a push of a shared one racing the
+/// close, a consumer draining. Every payload arrives whole, exactly once, or not at all.
+#[test]
+fn queue_close_races_push_payload_states() {
+    use lfe::event::INLINE_PAYLOAD;
+    loom::model(|| {
+        let inline = vec![b'i'; INLINE_PAYLOAD];
+        let shared = vec![b's'; INLINE_PAYLOAD + 1];
+        let q = queue(2);
+        q.try_push(&EventInput::new(1, &inline)).unwrap();
+        let (qp, qc) = (q.clone(), q.clone());
+        let sp = shared.clone();
+        let p = thread::spawn(move || qp.try_push(&EventInput::new(2, &sp)));
+        let c = thread::spawn(move || {
+            let mut got = Vec::new();
+            while let Ok(e) = qc.pop_timeout(Duration::MAX) {
+                assert_eq!(e.payload.is_shared(), e.payload.len() > INLINE_PAYLOAD);
+                got.push(e.payload.to_vec());
+            }
+            got
+        });
+        q.close();
+        let pushed = p.join().unwrap();
+        let got = c.join().unwrap();
+        match pushed {
+            Ok(_) => assert_eq!(got, vec![inline, shared]),
+            Err(e) => {
+                assert_eq!(e, Error::Closed);
+                assert_eq!(got, vec![inline]);
+            }
+        }
+        assert_eq!(q.try_pop().unwrap_err(), Error::Closed);
+    });
+}
+
+/// Drop-oldest evicting a slot that holds a shared payload while a close lands: the shared
+/// payload is popped whole exactly once or counted in `dropped`, never both; the evicting push
+/// is delivered whole when it returned OK and not at all when it returned `Closed`. (A
+/// concurrent consumer is left out: the evicting push retries while a pop is mid-slot, which
+/// loom's branch bound cannot tell from a livelock.)
+#[test]
+fn queue_drop_oldest_evicts_shared_payload() {
+    use lfe::event::{Overflow, QueueConfig, INLINE_PAYLOAD};
+    loom::model(|| {
+        let shared = vec![b's'; INLINE_PAYLOAD + 1];
+        let q = Arc::new(
+            EventQueue::new(QueueConfig {
+                capacity: 1,
+                overflow: Overflow::DropOldest,
+                ..QueueConfig::default()
+            })
+            .unwrap(),
+        );
+        q.try_push(&EventInput::new(1, &shared)).unwrap();
+        let qp = q.clone();
+        let p = thread::spawn(move || qp.try_push(&EventInput::new(2, b"inline")));
+        q.close();
+        let pushed = p.join().unwrap();
+        let mut got = Vec::new();
+        while let Ok(e) = q.try_pop() {
+            got.push((e.kind, e.payload.to_vec()));
+        }
+        match &pushed {
+            Ok(_) => assert_eq!(got, vec![(2, b"inline".to_vec())]),
+            Err(e) => {
+                assert_eq!(*e, Error::Closed);
+                assert!(got.iter().all(|g| g == &(1, shared.clone())), "{got:?}");
+            }
+        }
+        assert_eq!(
+            got.len() as u64 + q.stats().dropped,
+            1 + pushed.is_ok() as u64
+        );
+        assert_eq!(q.try_pop().unwrap_err(), Error::Closed);
+    });
+}
+
+/// unsubscribe races a publish of a shared payload (one allocation for every subscription):
+/// the subscription that stays receives it whole; the one leaving receives it whole or not at
+/// all, checked byte for byte.
+#[test]
+fn bus_unsubscribe_races_publish_shared_payload() {
+    use lfe::event::INLINE_PAYLOAD;
+    loom::model(|| {
+        let shared = vec![b's'; INLINE_PAYLOAD + 8];
+        let bus = Arc::new(EventBus::new(BusConfig::default()).unwrap());
+        let stay = bus.subscribe(Filter::all(), 2).unwrap();
+        let leave = Arc::new(bus.subscribe(Filter::all(), 2).unwrap());
+        let (bp, sp) = (bus.clone(), shared.clone());
+        let p = thread::spawn(move || bp.publish(&EventInput::new(5, &sp)).unwrap());
+        let lc = leave.clone();
+        let c = thread::spawn(move || {
+            let mut got = Vec::new();
+            while let Ok(e) = lc.pop_timeout(Duration::MAX) {
+                got.push(e.payload.to_vec());
+            }
+            got
+        });
+        leave.unsubscribe();
+        p.join().unwrap();
+        let got = c.join().unwrap();
+        assert!(
+            got.len() <= 1 && got.iter().all(|b| b == &shared),
+            "{got:?}"
+        );
+        assert_eq!(leave.stats().delivered, got.len() as u64);
+        assert_eq!(&*stay.try_pop().unwrap().payload, &shared[..]);
+    });
+}

@@ -129,7 +129,35 @@ fn naive(routes: &[Route], host: &[u8], path: &[u8]) -> Option<u64> {
 }
 
 fn differential<S: Store<RouteSnap>>(seed: u64) {
-    let hosts: [&[u8]; 5] = [b"a", b"B", b"c:8080", b"*", b"b"];
+    // Host lengths around the read index's 8-byte words, mixed case, a non-ASCII byte (compared
+    // as is); lookups also ask for hosts no route has, of the same lengths.
+    let hosts: [&[u8]; 9] = [
+        b"a",
+        b"B",
+        b"c:8080",
+        b"*",
+        b"b",
+        b"abcdefgh",
+        b"App1.LocalHost:8080",
+        b"abcdefghijklmnop",
+        b"\xc3\x89T\xc3\xa9",
+    ];
+    let queries: [&[u8]; 14] = [
+        b"a",
+        b"A",
+        b"B",
+        b"c:8080",
+        b"*",
+        b"ABCDEFGH",
+        b"abcdefgi",
+        b"app1.localhost:8080",
+        b"app2.localhost:8080",
+        b"abcdefghijklmnop",
+        b"abcdefghijklmnoP",
+        b"\xc3\x89t\xc3\xa9",
+        b"\xe3\x89t\xc3\xa9",
+        b"",
+    ];
     let prefixes: [&[u8]; 8] = [
         b"/",
         b"/api",
@@ -199,7 +227,7 @@ fn differential<S: Store<RouteSnap>>(seed: u64) {
             }
             _ => {}
         }
-        for h in hosts {
+        for h in queries {
             for p in paths {
                 let got = t.lookup(h, p).ok().map(|r| r.id);
                 assert_eq!(got, naive(&live, h, p), "host {h:?} path {p:?}");

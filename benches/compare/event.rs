@@ -1,4 +1,5 @@
-//! Event workloads: `queue_mpmc` (the MPMC queue) and `bus_fanout` (the fan-out bus).
+//! Event workloads: `queue_mpmc/<bytes>` (the MPMC queue, payloads of 0, 32 and 256 bytes) and
+//! `bus_fanout` (the fan-out bus).
 //!
 //! Implementations:
 //! * `lfe` — `lfe::event::{EventQueue, EventBus}`;
@@ -10,8 +11,16 @@
 //!   when a subscriber's channel is full it takes the oldest event out through a receiver clone
 //!   it keeps and sends again (drop-oldest, the policy lfe's bus has), counting the loss.
 //!
-//! Every implementation moves the same `lfe::event::Event` (sequence, timestamp, type, process,
-//! a 64-byte shared payload), built the same way.
+//! What moves is the same everywhere: an `lfe::event::Event` (sequence, timestamp read from the
+//! clock, type, process, payload), whose payload is stored inline up to
+//! `lfe::event::INLINE_PAYLOAD` bytes and in one shared allocation above, so crossbeam-channel
+//! carries exactly what lfe stores (an inline array, or an `Arc<[u8]>` for 256 bytes).
+//!
+//! The harness must measure the structures, not itself: each `queue_mpmc` variant is
+//! monomorphised (no dynamic dispatch), latency sampling costs a decrement per operation, and
+//! each `crossbeam_channel` run is followed by the same channel in a bare loop (plain `send` /
+//! `recv`, no harness, the same event built per send) for the same number of events; its rate
+//! is printed beside the row (`bare_M/s`, and `in_harness_%` = harness rate / bare rate).
 
 use super::harness::{timed_threads, Sample, Variant, Workload};
 use lfe::event::{types, Event, EventInput, Payload};
@@ -19,14 +28,18 @@ use lfe_baselines::api::EventQueueApi;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const CAP: usize = 1024;
 /// How long a blocking call waits before looking at the stop flag again.
 const POLL: Duration = Duration::from_millis(2);
-const PAYLOAD: &[u8] = b"\x1b[32m  VITE v5.4.2\x1b[0m  ready in 412 ms  -> http://localhost:5173/";
+/// A log line of the size the goals are stated for (32 bytes).
+const PAYLOAD: &[u8] = b"  VITE v5.4.2  ready in 412 ms.\n";
+const _: () = assert!(PAYLOAD.len() == 32);
+/// Payload sizes of `queue_mpmc`: none, the typical short line, one past any inline size.
+const SIZES: [usize; 3] = [0, 32, 256];
 
-/// An event built as lfe builds one (timestamp now, payload copied into a shared buffer).
+/// An event built as lfe builds one (timestamp now, payload copied in).
 #[inline]
 fn make_event(kind: u32, payload: &[u8]) -> Event {
     Event {
@@ -66,13 +79,33 @@ struct Channel {
     seq: AtomicU64,
 }
 
+impl Channel {
+    fn new() -> Channel {
+        let (tx, rx) = crossbeam_channel::bounded(CAP);
+        Channel {
+            tx,
+            rx,
+            seq: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The event a channel push sends. A channel has no sequence numbers; lfe and the baseline
+/// assign one, so this does too (from `seq`).
+#[inline]
+fn channel_event(seq: &AtomicU64, payload: &[u8]) -> Event {
+    let mut ev = make_event(types::LOG_LINE, payload);
+    // Relaxed: only uniqueness matters.
+    ev.seq = seq.fetch_add(1, Ordering::Relaxed) + 1;
+    ev
+}
+
 impl Queue for Channel {
     #[inline]
     fn push(&self, payload: &[u8]) -> bool {
-        let mut ev = make_event(types::LOG_LINE, payload);
-        // A channel has no sequence numbers; lfe and the baseline assign one, so this does too.
-        ev.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        self.tx.send_timeout(ev, POLL).is_ok()
+        self.tx
+            .send_timeout(channel_event(&self.seq, payload), POLL)
+            .is_ok()
     }
     #[inline]
     fn pop(&self) -> bool {
@@ -80,55 +113,109 @@ impl Queue for Channel {
     }
 }
 
-fn new_queue(imp: &str) -> Arc<dyn Queue> {
-    match imp {
-        "lfe" => Arc::new(lfe::event::EventQueue::with_capacity(CAP).unwrap()),
-        "mutex" => Arc::new(lfe_baselines::event::EventQueue::with_capacity(CAP).unwrap()),
-        _ => {
-            let (tx, rx) = crossbeam_channel::bounded(CAP);
-            Arc::new(Channel {
-                tx,
-                rx,
-                seq: AtomicU64::new(0),
-            })
+/// One harness run of `queue_mpmc`: `p` producers push `payload` as fast as they can, `p`
+/// consumers pop; returns the events popped.
+fn mpmc_run<Q: Queue>(q: Arc<Q>, p: usize, payload: &'static [u8], dur: Duration) -> Sample {
+    timed_threads(2 * p, dur, 32, move |i, stop, lat| {
+        let mut n = 0u64;
+        if i < p {
+            while !stop.load(Ordering::Relaxed) {
+                lat.run(|| q.push(payload));
+            }
+            0
+        } else {
+            while !stop.load(Ordering::Relaxed) {
+                n += q.pop() as u64;
+            }
+            n
         }
+    })
+}
+
+/// crossbeam-channel in a bare loop: `p` producers `send` `total / p` events each (built as in
+/// the harness), `p` consumers `recv` until the channel disconnects. Events per second.
+fn bare_channel_rate(p: usize, payload: &'static [u8], total: u64) -> f64 {
+    let (tx, rx) = crossbeam_channel::bounded::<Event>(CAP);
+    let seq = AtomicU64::new(0);
+    let per = (total / p as u64).max(1);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..p {
+            let rx = rx.clone();
+            s.spawn(move || while rx.recv().is_ok() {});
+        }
+        for _ in 0..p {
+            let (tx, seq) = (tx.clone(), &seq);
+            s.spawn(move || {
+                for _ in 0..per {
+                    tx.send(channel_event(seq, payload)).unwrap();
+                }
+            });
+        }
+        // The consumers stop once every producer's sender is gone and the channel is drained.
+        drop((tx, rx));
+    });
+    (per * p as u64) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// A payload of `n` bytes (static: built once per size).
+fn payload_of(n: usize) -> &'static [u8] {
+    match n {
+        32 => PAYLOAD,
+        n => Box::leak(vec![b'x'; n].into_boxed_slice()),
     }
 }
 
-/// `queue_mpmc`: P producers push as fast as they can into a queue of 1,024 events (blocking
-/// when it is full) while P consumers pop (blocking when it is empty). Unit: events delivered
-/// (popped); latency: one push. `threads` = producers + consumers.
-fn queue_mpmc() -> Workload {
+/// The `queue_mpmc` variant of `imp` with `p` producers and `p` consumers on a queue `make`
+/// builds for each run.
+fn queue_variant<Q: Queue>(
+    imp: &'static str,
+    p: usize,
+    payload: &'static [u8],
+    make: fn() -> Q,
+) -> Variant {
+    Variant {
+        imp,
+        threads: 2 * p,
+        run: Box::new(move |dur| mpmc_run(Arc::new(make()), p, payload, dur)),
+    }
+}
+
+/// `queue_mpmc/<bytes>`: P producers push as fast as they can into a queue of 1,024 events
+/// (blocking when it is full) while P consumers pop (blocking when it is empty). Unit: events
+/// delivered (popped); latency: one push. `threads` = producers + consumers.
+fn queue_mpmc(size: usize) -> Workload {
+    let payload = payload_of(size);
     let mut variants = Vec::new();
     for p in [1usize, 2, 4] {
-        for imp in ["lfe", "mutex", "crossbeam_channel"] {
-            variants.push(Variant {
-                imp,
-                threads: 2 * p,
-                run: Box::new(move |dur| {
-                    let q = new_queue(imp);
-                    timed_threads(2 * p, dur, 32, move |i, stop, lat| {
-                        let mut n = 0u64;
-                        if i < p {
-                            while !stop.load(Ordering::Relaxed) {
-                                lat.run(|| q.push(PAYLOAD));
-                            }
-                            0
-                        } else {
-                            while !stop.load(Ordering::Relaxed) {
-                                if q.pop() {
-                                    n += 1;
-                                }
-                            }
-                            n
-                        }
-                    })
-                }),
-            });
-        }
+        let lfe = queue_variant("lfe", p, payload, || {
+            lfe::event::EventQueue::with_capacity(CAP).unwrap()
+        });
+        let mutex = queue_variant("mutex", p, payload, || {
+            lfe_baselines::event::EventQueue::with_capacity(CAP).unwrap()
+        });
+        let channel = Variant {
+            imp: "crossbeam_channel",
+            threads: 2 * p,
+            run: Box::new(move |dur| {
+                let mut s = mpmc_run(Arc::new(Channel::new()), p, payload, dur);
+                let harness = s.ops as f64 / s.elapsed.as_secs_f64().max(1e-9);
+                let bare = bare_channel_rate(p, payload, s.ops.max(1000));
+                s.extra = vec![
+                    ("bare_M/s", bare / 1e6),
+                    ("in_harness_%", 100.0 * harness / bare),
+                ];
+                s
+            }),
+        };
+        variants.extend([lfe, mutex, channel]);
     }
     Workload {
-        name: "queue_mpmc",
+        name: match size {
+            0 => "queue_mpmc/0",
+            32 => "queue_mpmc/32",
+            _ => "queue_mpmc/256",
+        },
         unit: "events",
         variants,
     }
@@ -394,5 +481,7 @@ fn bus_fanout() -> Workload {
 }
 
 pub fn workloads() -> Vec<Workload> {
-    vec![queue_mpmc(), bus_fanout()]
+    let mut w: Vec<Workload> = SIZES.iter().map(|&n| queue_mpmc(n)).collect();
+    w.push(bus_fanout());
+    w
 }

@@ -5,7 +5,13 @@
 //! * `mutex` — `lfe_baselines::table` (the same table code over a `RwLock` around the snapshot);
 //! * `rwlock` — a bare `std::sync::RwLock<HashMap>` as a host would write it (records updated in
 //!   place, no name index, no generation, no bounds checks);
-//! * `arc_swap_raw` — a bare `ArcSwap<HashMap>` whose writer clones the whole map per write.
+//! * `arc_swap_raw` — a bare `ArcSwap<HashMap>` whose writer clones the whole map per write;
+//! * `matchit` (routes only) — an `ArcSwap` of a host map of `matchit::Router`s (the radix-tree
+//!   router axum uses): each prefix `P` is registered as `P`, `P/` and `P/{*rest}` (`P` and
+//!   `P{*rest}` when `P` ends with `/`), the path is cut at `?`/`#` before matching, the
+//!   wildcard host's router answers when the host's has no match. The writer rebuilds the
+//!   routers. Every implementation's answer for every request is checked against lfe's when the
+//!   workload is built.
 //!
 //! Every implementation does the same work per operation: one lookup by key that reads a field of
 //! the record (`pid` for processes, `proxy_port` for routes), keys drawn from the same sequence.
@@ -209,6 +215,8 @@ pub fn request_pairs() -> Vec<(Vec<u8>, Vec<u8>)> {
 
 trait Routes: Send + Sync + 'static {
     fn lookup_port(&self, host: &[u8], path: &[u8]) -> Option<u16>;
+    /// The id of the route for `(host, path)`: the build-time check that all agree.
+    fn lookup_id(&self, host: &[u8], path: &[u8]) -> Option<u64>;
     /// Replaces the route of `(host, prefix)` with a new target (the writer's operation).
     fn retarget(&self, i: usize, target: Vec<u8>);
 }
@@ -222,6 +230,9 @@ impl<S: lfe::table::Store<lfe::table::route::RouteSnap> + 'static> Routes for Lf
     #[inline]
     fn lookup_port(&self, host: &[u8], path: &[u8]) -> Option<u16> {
         self.t.lookup_with(host, path, |r| r.proxy_port).ok()
+    }
+    fn lookup_id(&self, host: &[u8], path: &[u8]) -> Option<u64> {
+        self.t.lookup_with(host, path, |r| r.id).ok()
     }
     fn retarget(&self, i: usize, target: Vec<u8>) {
         let (id, s) = &self.ids[i % self.ids.len()];
@@ -282,6 +293,9 @@ impl Routes for RwRoutes {
     fn lookup_port(&self, host: &[u8], path: &[u8]) -> Option<u16> {
         map_lookup(&self.0.read().unwrap(), host, path).map(|r| r.proxy_port)
     }
+    fn lookup_id(&self, host: &[u8], path: &[u8]) -> Option<u64> {
+        map_lookup(&self.0.read().unwrap(), host, path).map(|r| r.id)
+    }
     fn retarget(&self, i: usize, target: Vec<u8>) {
         map_retarget(&mut self.0.write().unwrap(), &self.1, i, target);
     }
@@ -294,12 +308,71 @@ impl Routes for SwapRoutes {
     fn lookup_port(&self, host: &[u8], path: &[u8]) -> Option<u16> {
         map_lookup(&self.0.load(), host, path).map(|r| r.proxy_port)
     }
+    fn lookup_id(&self, host: &[u8], path: &[u8]) -> Option<u64> {
+        map_lookup(&self.0.load(), host, path).map(|r| r.id)
+    }
     fn retarget(&self, i: usize, target: Vec<u8>) {
         self.0.rcu(|m| {
             let mut n = HostMap::clone(m);
             map_retarget(&mut n, &self.1, i, target.clone());
             n
         });
+    }
+}
+
+/// host -> its path router (the `matchit` peer).
+type Routers = HashMap<Vec<u8>, matchit::Router<Arc<Route>>>;
+
+/// The routers for `routes` (module docs: how a prefix is registered).
+fn routers(routes: &[Route]) -> Routers {
+    let mut m: Routers = HashMap::new();
+    for r in routes {
+        let router = m.entry(r.host.clone()).or_default();
+        let p = std::str::from_utf8(&r.path_prefix).expect("UTF-8 prefixes in this workload");
+        let forms = if p.ends_with('/') {
+            vec![p.to_string(), format!("{p}{{*rest}}")]
+        } else {
+            vec![p.to_string(), format!("{p}/"), format!("{p}/{{*rest}}")]
+        };
+        for f in forms {
+            // A form another route registered exactly keeps that route (its prefix is longer
+            // or equal, as lfe's rule wants for these specs).
+            let _ = router.insert(f, Arc::new(r.clone()));
+        }
+    }
+    m
+}
+
+/// The lookup through the routers: lowercased host, path cut at `?`/`#`, wildcard fallback.
+#[inline]
+fn routers_lookup<'a>(m: &'a Routers, host: &[u8], path: &[u8]) -> Option<&'a Arc<Route>> {
+    let host = lowercase_host(host);
+    let end = path
+        .iter()
+        .position(|&c| c == b'?' || c == b'#')
+        .unwrap_or(path.len());
+    let path = std::str::from_utf8(&path[..end]).ok()?;
+    let at = |r: &'a matchit::Router<Arc<Route>>| r.at(path).ok().map(|m| m.value);
+    m.get(&host[..])
+        .and_then(at)
+        .or_else(|| m.get(&b"*"[..]).and_then(at))
+}
+
+struct MatchitRoutes(ArcSwap<Routers>, std::sync::Mutex<Vec<Route>>);
+
+impl Routes for MatchitRoutes {
+    #[inline]
+    fn lookup_port(&self, host: &[u8], path: &[u8]) -> Option<u16> {
+        routers_lookup(&self.0.load(), host, path).map(|r| r.proxy_port)
+    }
+    fn lookup_id(&self, host: &[u8], path: &[u8]) -> Option<u64> {
+        routers_lookup(&self.0.load(), host, path).map(|r| r.id)
+    }
+    fn retarget(&self, i: usize, target: Vec<u8>) {
+        let mut routes = self.1.lock().unwrap();
+        let n = routes.len();
+        routes[i % n].target = target;
+        self.0.store(Arc::new(routers(&routes)));
     }
 }
 
@@ -319,8 +392,12 @@ fn route_tables() -> Vec<(&'static str, Arc<dyn Routes>)> {
         .map(|r| Route::clone(r))
         .collect();
     let rw = RwRoutes(RwLock::new(host_map(&routes)), routes.clone());
+    let mr = MatchitRoutes(
+        ArcSwap::from_pointee(routers(&routes)),
+        std::sync::Mutex::new(routes.clone()),
+    );
     let sw = SwapRoutes(ArcSwap::from_pointee(host_map(&routes)), routes);
-    vec![
+    let tables = vec![
         (
             "lfe",
             Arc::new(LfeRoutes {
@@ -337,7 +414,18 @@ fn route_tables() -> Vec<(&'static str, Arc<dyn Routes>)> {
         ),
         ("rwlock", Arc::new(rw)),
         ("arc_swap_raw", Arc::new(sw)),
-    ]
+        ("matchit", Arc::new(mr)),
+    ];
+    // Same answers everywhere (the mutex table's ids are its own; compare its targets' order
+    // through lfe's ids, which were assigned in the same order).
+    for (h, p) in request_pairs() {
+        let want = tables[0].1.lookup_id(&h, &p);
+        assert!(want.is_some(), "every request resolves (wildcard at worst)");
+        for (imp, t) in &tables[1..] {
+            assert_eq!(t.lookup_id(&h, &p), want, "{imp} disagrees on {h:?} {p:?}");
+        }
+    }
+    tables
 }
 
 /// `route_lookup`: the proxy's hot path. 2 threads resolve (host, path) pairs (61 routes over 13

@@ -55,28 +55,98 @@ pub mod types {
     }
 }
 
-/// An event's payload: immutable bytes, shared (not copied) between the subscriptions that
-/// receive the same event. The empty payload does not allocate.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Payload(Option<Arc<[u8]>>);
+/// Payload bytes stored inline, without an allocation: in an [`Event`] and in a queue slot (a
+/// bus subscription's slot also stores the sequence number and holds 24 bytes inline). A
+/// longer payload is one shared allocation (`Arc<[u8]>`), which the bus shares between every
+/// subscription that receives the event.
+///
+/// Chosen by measurement (`cargo bench --bench compare -- --workload queue_mpmc/0`, and `/32`):
+/// 32 bytes is what a queue slot of one cache line holds next to its stamp and the event's
+/// fields (`queue::Packed`). Storing whole events with 78 inline bytes in two-line slots moved
+/// a second line between producer and consumer cores on every event and cut the 4-thread rate
+/// to about two thirds even for empty payloads; subscriptions with two-line slots made a
+/// 4-subscriber publish about 30% slower (p50 280 ns against 210 ns).
+///
+/// cbindgen:ignore
+pub const INLINE_PAYLOAD: usize = 32;
+
+/// An event's payload: immutable bytes, inline up to [`INLINE_PAYLOAD`] bytes, else shared
+/// (not copied) between the subscriptions that receive the same event.
+#[derive(Clone)]
+pub struct Payload(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `buf[..len]` are the bytes (`len <= INLINE_PAYLOAD`); the rest is zero.
+    Inline { len: u8, buf: [u8; INLINE_PAYLOAD] },
+    /// Longer than `INLINE_PAYLOAD`.
+    Shared(Arc<[u8]>),
+}
+
+const _: () = assert!(INLINE_PAYLOAD <= u8::MAX as usize);
 
 impl Payload {
-    /// Copies `b` into a new payload.
+    /// Copies `b` into a new payload (inline when it fits, else one allocation).
+    #[inline]
     pub fn copy_from(b: &[u8]) -> Self {
-        if b.is_empty() {
-            Payload(None)
+        if b.len() <= INLINE_PAYLOAD {
+            let mut buf = [0u8; INLINE_PAYLOAD];
+            buf[..b.len()].copy_from_slice(b);
+            Payload(Repr::Inline {
+                len: b.len() as u8,
+                buf,
+            })
         } else {
-            Payload(Some(Arc::from(b)))
+            Payload(Repr::Shared(Arc::from(b)))
         }
+    }
+
+    /// The inline payload `buf[..len]` whose bytes after `len` are zero (the queue's slot keeps
+    /// them so, and hands the whole array over: one fixed-size copy).
+    #[inline(always)]
+    pub(crate) fn from_inline(len: u8, buf: [u8; INLINE_PAYLOAD]) -> Self {
+        debug_assert!(len as usize <= INLINE_PAYLOAD);
+        debug_assert!(buf[len as usize..].iter().all(|&b| b == 0));
+        Payload(Repr::Inline { len, buf })
+    }
+
+    /// The payload of a shared allocation (longer than [`INLINE_PAYLOAD`]: the queue keeps such
+    /// payloads as an `Arc` in its slot and hands it over without a copy).
+    pub(crate) fn from_shared(a: Arc<[u8]>) -> Self {
+        debug_assert!(a.len() > INLINE_PAYLOAD);
+        Payload(Repr::Shared(a))
+    }
+
+    /// True when the bytes live in a shared allocation (longer than [`INLINE_PAYLOAD`]).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Repr::Shared(_))
+    }
+}
+
+impl Default for Payload {
+    fn default() -> Self {
+        Payload::copy_from(&[])
     }
 }
 
 impl std::ops::Deref for Payload {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
-        self.0.as_deref().unwrap_or(&[])
+        match &self.0 {
+            Repr::Inline { len, buf } => &buf[..*len as usize],
+            Repr::Shared(a) => a,
+        }
     }
 }
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Payload {}
 
 impl std::fmt::Debug for Payload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

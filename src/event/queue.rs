@@ -60,15 +60,27 @@
 //! The slot array is allocated at creation, fallibly ([`Error::NoMem`], never an abort), and
 //! zeroed by the allocator: slot stamps are stored relative to their index (`stamp - 2i`), so
 //! the initial state is all zeros and the kernel commits the pages only as positions reach
-//! them. Capacity is at most [`MAX_CAPACITY`] (2^24 events, 1 GiB of slots); the bytes held are
-//! at most `capacity * (64 + max_payload)`.
+//! them. Capacity is at most [`MAX_CAPACITY`] (2^24 events, 2 GiB of slots); the bytes held are
+//! at most `capacity * 64` (the slots, with payloads up to [`INLINE_PAYLOAD`] bytes inside
+//! them) plus `capacity * max_payload` for longer payloads.
+//!
+//! # What a slot holds
+//!
+//! A slot is one cache line: its stamp and a [`Packed`] event (timestamp, process, type,
+//! payload length, and the payload bytes inline, else the `Arc` of a longer payload). In a
+//! queue the sequence number is not stored (it is the position + 1, which the pop knows) and
+//! [`INLINE_PAYLOAD`] (32) bytes fit inline; `lost_before` is always 0 for the queue. A bus
+//! subscription's slot stores the sequence number, which leaves [`BUS_INLINE_PAYLOAD`] (24)
+//! bytes inline. So a push or pop moves one line between cores, and a short payload is never
+//! allocated.
 
 use super::wait::{block_on_with, WaitSet};
-use super::{Event, EventInput, DEFAULT_MAX_PAYLOAD};
+use super::{Event, EventInput, Payload, DEFAULT_MAX_PAYLOAD, INLINE_PAYLOAD};
 use crate::sync::{AtomicU64, Ordering, SlotArray, UnsafeCell, LOOM};
 use crate::{Error, Result};
 use crossbeam_utils::CachePadded;
-use std::mem::MaybeUninit;
+use std::mem::{ManuallyDrop, MaybeUninit};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Largest capacity of an [`EventQueue`] or a bus subscription: 2^24 events (a 64-byte slot
@@ -78,10 +90,10 @@ pub const MAX_CAPACITY: usize = 1 << 24;
 /// The close mark: the top bit of `tail` (positions stay below 2^63).
 const CLOSED: u64 = 1 << 63;
 
-/// One slot: a cache line when `T` fits in 56 bytes (an [`Event`] does: 8 + 56 = 64). The
-/// alignment keeps a slot from straddling two lines: the allocator only promises 16 bytes, and
-/// when it put the array off a line boundary every push and pop moved two lines between the
-/// producer's and the consumer's cores instead of one.
+/// One slot: one cache line (8 bytes of stamp and a 56-byte [`Packed`] event). The alignment
+/// keeps a slot on a line boundary: the allocator only promises 16 bytes, and when it put the
+/// array off a line boundary every push and pop moved two lines between the producer's and the
+/// consumer's cores instead of one.
 #[repr(align(64))]
 struct Slot<T> {
     /// The stamp of the module docs minus `2 * index` (so a fresh slot is all zeros).
@@ -89,8 +101,140 @@ struct Slot<T> {
     val: UnsafeCell<MaybeUninit<T>>,
 }
 
-// An event's slot is exactly one line (loom's atomics and cells are bigger; not checked there).
-const _: () = assert!(LOOM || std::mem::size_of::<Slot<Event>>() == 64);
+// A queue slot and a subscription slot are each exactly one line (loom's atomics and cells are
+// bigger; not checked there).
+const _: () = assert!(LOOM || std::mem::size_of::<Slot<QueuePacked>>() == 64);
+const _: () = assert!(LOOM || std::mem::size_of::<Slot<BusPacked>>() == 64);
+
+/// What a queue slot holds: no stored sequence number (it is the position + 1), and the
+/// payload inline up to [`INLINE_PAYLOAD`] bytes.
+pub(crate) type QueuePacked = Packed<(), INLINE_PAYLOAD>;
+
+/// Payload bytes a subscription's slot holds inline: what is left of the line once the
+/// sequence number is stored too. A longer payload is one allocation shared by every
+/// subscription of the publish.
+pub(crate) const BUS_INLINE_PAYLOAD: usize = 24;
+
+/// What a subscription's slot holds: the sequence number (the bus assigns it) and the payload
+/// inline up to [`BUS_INLINE_PAYLOAD`] bytes.
+pub(crate) type BusPacked = Packed<u64, BUS_INLINE_PAYLOAD>;
+
+/// An event as a ring slot holds it (module docs, "What a slot holds"): `head` (the bus's
+/// sequence number, or nothing), timestamp, process, type, length and `N` payload bytes or the
+/// `Arc` of a longer payload; 56 bytes, so that with the stamp a slot is one cache line.
+pub(crate) struct Packed<H, const N: usize> {
+    pub(crate) head: H,
+    ts_ns: u64,
+    process_id: u64,
+    pub(crate) kind: u32,
+    /// The payload length: `<= N` means `bytes.inline[..len]` are the bytes (the rest zero);
+    /// more means `bytes.shared` holds the payload.
+    pub(crate) len: u32,
+    bytes: PackedBytes<N>,
+}
+
+/// The payload of a [`Packed`] event, which its `len` says how to read.
+union PackedBytes<const N: usize> {
+    inline: [u8; N],
+    shared: ManuallyDrop<Arc<[u8]>>,
+}
+
+impl<H, const N: usize> Packed<H, N> {
+    /// The inline part fits an [`Event`]'s inline payload.
+    const FITS: () = assert!(N <= INLINE_PAYLOAD);
+
+    /// Packs `input` (checked by the caller: the payload length fits in `u32`); `ts_ns` 0 is now.
+    #[inline(always)]
+    pub(crate) fn new(input: &EventInput<'_>, head: H) -> Self {
+        let p = input.payload;
+        let bytes = if p.len() <= N {
+            let mut inline = [0u8; N];
+            inline[..p.len()].copy_from_slice(p);
+            PackedBytes { inline }
+        } else {
+            PackedBytes {
+                shared: ManuallyDrop::new(Arc::from(p)),
+            }
+        };
+        Packed {
+            head,
+            ts_ns: crate::time::or_now(input.ts_ns),
+            process_id: input.process_id,
+            kind: input.kind,
+            len: p.len() as u32,
+            bytes,
+        }
+    }
+
+    /// The event, with sequence number `seq`; a shared payload moves (no copy) unless it is
+    /// short enough for the event's inline payload (a subscription slot holds fewer bytes
+    /// inline than an [`Event`] does).
+    #[inline(always)]
+    pub(crate) fn into_event(self, seq: u64) -> Event {
+        let () = Self::FITS;
+        let me = ManuallyDrop::new(self);
+        let len = me.len as usize;
+        let payload = if len <= N {
+            let mut buf = [0u8; INLINE_PAYLOAD];
+            // SAFETY: `len <= N` means `inline` is the field in use, written whole (zero after
+            // `len`) by `new`.
+            buf[..N].copy_from_slice(unsafe { &me.bytes.inline });
+            Payload::from_inline(len as u8, buf)
+        } else {
+            // SAFETY: `len > N` means `shared` is the field in use; `me` is never dropped
+            // (ManuallyDrop), so the Arc is moved out exactly once.
+            let a = unsafe { std::ptr::read(&*me.bytes.shared) };
+            if len <= INLINE_PAYLOAD {
+                Payload::copy_from(&a)
+            } else {
+                Payload::from_shared(a)
+            }
+        };
+        Event {
+            seq,
+            ts_ns: me.ts_ns,
+            kind: me.kind,
+            process_id: me.process_id,
+            lost_before: 0,
+            payload,
+        }
+    }
+}
+
+impl<H: Copy, const N: usize> Clone for Packed<H, N> {
+    /// A copy for another subscription: inline bytes are copied, a shared payload is shared.
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        let bytes = if self.len as usize <= N {
+            // SAFETY: `len <= N` means `inline` is the field in use.
+            let inline = unsafe { self.bytes.inline };
+            PackedBytes { inline }
+        } else {
+            // SAFETY: `len > N` means `shared` is the field in use.
+            let shared = unsafe { &self.bytes.shared };
+            PackedBytes {
+                shared: shared.clone(),
+            }
+        };
+        Packed {
+            head: self.head,
+            ts_ns: self.ts_ns,
+            process_id: self.process_id,
+            kind: self.kind,
+            len: self.len,
+            bytes,
+        }
+    }
+}
+
+impl<H, const N: usize> Drop for Packed<H, N> {
+    fn drop(&mut self) {
+        if self.len as usize > N {
+            // SAFETY: `len > N` means `shared` is the field in use, dropped once here.
+            unsafe { ManuallyDrop::drop(&mut self.bytes.shared) }
+        }
+    }
+}
 
 /// Why a push gave its value back.
 pub(crate) enum PushError<T> {
@@ -173,18 +317,14 @@ impl<T> Ring<T> {
     }
 
     /// Pushes `v`, or gives it back when the ring is full or closed.
+    #[inline(always)]
     pub(crate) fn push(&self, v: T) -> std::result::Result<(), PushError<T>> {
-        self.push_with(v, |_, _| {}).map(|_| ())
+        self.push_pos(v).map(|_| ())
     }
 
-    /// Pushes `v`, first letting `f` see the position it won (to stamp a sequence number that
-    /// follows push order exactly); returns the position, or gives `v` back.
-    #[inline]
-    pub(crate) fn push_with(
-        &self,
-        mut v: T,
-        f: impl FnOnce(&mut T, u64),
-    ) -> std::result::Result<u64, PushError<T>> {
+    /// Pushes `v`; returns the position it won (push order, exactly), or gives `v` back.
+    #[inline(always)]
+    pub(crate) fn push_pos(&self, v: T) -> std::result::Result<u64, PushError<T>> {
         // Relaxed: a guess that the stamp check and the CAS validate (the CAS compares the
         // whole word, so a close mark that this load missed makes it fail).
         let mut pos = self.tail.load(Ordering::Relaxed);
@@ -206,7 +346,6 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        f(&mut v, pos);
                         // SAFETY: winning the CAS for `pos` while stamp == 2pos makes us the only
                         // writer of this slot until we publish stamp 2pos+1.
                         slot.val.with_mut(|p| unsafe { (*p).write(v) });
@@ -237,8 +376,14 @@ impl<T> Ring<T> {
 
     /// Pops the oldest value: [`PopError::Empty`] when there is none now,
     /// [`PopError::Closed`] when closed and everything pushed has been popped.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop(&self) -> std::result::Result<T, PopError> {
+        self.pop_pos().map(|(v, _)| v)
+    }
+
+    /// [`pop`](Self::pop), with the position the value was pushed at.
+    #[inline(always)]
+    pub(crate) fn pop_pos(&self) -> std::result::Result<(T, u64), PopError> {
         // Relaxed: a guess that the stamp check and the CAS validate.
         let mut pos = self.head.load(Ordering::Relaxed);
         loop {
@@ -261,7 +406,7 @@ impl<T> Ring<T> {
                         // Release: the read is done before the next lap's push writes.
                         slot.stamp
                             .store((2 * (pos + self.cap)).wrapping_sub(base), Ordering::Release);
-                        return Ok(v);
+                        return Ok((v, pos));
                     }
                     Err(h) => pos = h,
                 }
@@ -387,7 +532,7 @@ pub struct QueueStats {
 
 /// A bounded MPMC queue of [`Event`]s. All methods take `&self` and are safe from any thread.
 pub struct EventQueue {
-    ring: Ring<Event>,
+    ring: Ring<QueuePacked>,
     dropped: AtomicU64,
     not_empty: WaitSet,
     not_full: WaitSet,
@@ -432,22 +577,29 @@ impl EventQueue {
         self.cfg
     }
 
-    fn make(&self, input: &EventInput<'_>) -> Result<Event> {
-        input.check(self.cfg.max_payload)?;
-        Ok(input.to_event())
+    #[inline(always)]
+    fn make(&self, input: &EventInput<'_>) -> Result<QueuePacked> {
+        input.check(self.max_payload())?;
+        Ok(Packed::new(input, ()))
+    }
+
+    /// The payload bound as checked: the configured one, and never over `u32::MAX` (a
+    /// [`Packed`] length).
+    fn max_payload(&self) -> usize {
+        self.cfg.max_payload.min(u32::MAX as usize)
     }
 
     /// One attempt to push an already-made event (no waking). The sequence number is the ring
-    /// position + 1, stamped once the position is won, so it is unique and follows push order
-    /// exactly, at no extra cost. Returns it.
-    fn push_event(&self, ev: Event) -> std::result::Result<u64, PushError<Event>> {
-        let stamp = |e: &mut Event, pos: u64| e.seq = pos + 1;
+    /// position + 1 (unique, in push order exactly, and not stored: the pop knows the
+    /// position). Returns it.
+    #[inline(always)]
+    fn push_event(&self, ev: QueuePacked) -> std::result::Result<u64, PushError<QueuePacked>> {
         match self.cfg.overflow {
-            Overflow::Reject => self.ring.push_with(ev, stamp).map(|p| p + 1),
+            Overflow::Reject => self.ring.push_pos(ev).map(|p| p + 1),
             Overflow::DropOldest => {
                 let mut ev = ev;
                 loop {
-                    match self.ring.push_with(ev, stamp) {
+                    match self.ring.push_pos(ev) {
                         Ok(p) => return Ok(p + 1),
                         Err(PushError::Full(back)) => {
                             ev = back;
@@ -504,7 +656,7 @@ impl EventQueue {
 
     /// `push_timeout` once the queue was found full: spin, then park on `not_full`.
     #[inline(never)]
-    fn push_wait(&self, ev: Event, timeout: Duration) -> Result<u64> {
+    fn push_wait(&self, ev: QueuePacked, timeout: Duration) -> Result<u64> {
         let mut slot = Some(ev);
         let r = block_on_with(
             &self.not_full,
@@ -548,7 +700,7 @@ impl EventQueue {
             return Err(Error::Closed);
         }
         for i in inputs {
-            i.check(self.cfg.max_payload)?;
+            i.check(self.max_payload())?;
         }
         let mut n = 0;
         let mut stop = None;
@@ -570,10 +722,11 @@ impl EventQueue {
         }
     }
 
+    #[inline(always)]
     fn pop_raw(&self) -> std::result::Result<Event, PopError> {
-        let ev = self.ring.pop()?;
+        let (p, pos) = self.ring.pop_pos()?;
         self.not_full.notify_one();
-        Ok(ev)
+        Ok(p.into_event(pos + 1))
     }
 
     /// Pops one event without waiting: [`Error::Empty`], or [`Error::Closed`] once closed and
@@ -585,8 +738,13 @@ impl EventQueue {
     /// Pops one event, waiting up to `timeout` ([`Error::Timeout`]); [`Error::Closed`] once
     /// closed and drained (a close wakes it).
     pub fn pop_timeout(&self, timeout: Duration) -> Result<Event> {
-        match self.pop_raw() {
-            Ok(ev) => Ok(ev),
+        // The event is built straight into the result (no `pop_raw` result to re-wrap: an
+        // 88-byte copy per pop).
+        match self.ring.pop_pos() {
+            Ok((p, pos)) => {
+                self.not_full.notify_one();
+                Ok(p.into_event(pos + 1))
+            }
             Err(PopError::Closed) => Err(Error::Closed),
             Err(PopError::Empty) => self.pop_wait(timeout),
         }
@@ -617,9 +775,9 @@ impl EventQueue {
         let mut n = 0;
         let mut last = PopError::Empty;
         while n < max {
-            match self.ring.pop() {
-                Ok(ev) => {
-                    out.push(ev);
+            match self.ring.pop_pos() {
+                Ok((p, pos)) => {
+                    out.push(p.into_event(pos + 1));
                     n += 1;
                 }
                 Err(e) => {

@@ -40,6 +40,7 @@
 pub mod process;
 pub mod requests;
 pub mod route;
+pub(crate) mod route_index;
 
 use crate::sync::{ArcSlot, AtomicU64, Ordering};
 use crate::Result;

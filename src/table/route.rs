@@ -7,9 +7,10 @@
 //! **Lookup** of `(host, path)`: among the routes of that host whose prefix matches the path
 //! ([`prefix_matches`]: a byte prefix that ends at a segment boundary — the end of the path, a
 //! `/`, `?` or `#` — or itself ends with `/`), the longest prefix wins (ties: lowest id); if the
-//! host has none, the same among the wildcard routes; else not found. The snapshot indexes
-//! routes by host, each host's routes sorted by prefix length (longest first), so a lookup is
-//! one hash probe and a scan of that host's few routes.
+//! host has none, the same among the wildcard routes; else not found. Each snapshot carries a
+//! read index compiled when it is written (`route_index.rs`): one probe of a host table
+//! that lowercases and hashes the host eight bytes at a time, then a scan of that host's few
+//! routes, longest prefix first, with their prefixes in one contiguous arena.
 //!
 //! **Attribution** of a URL to a process ([`RouteTableIn::attribute`]): the route whose
 //! normalised target URL equals the normalised URL, else the first route (lowest id) whose
@@ -17,6 +18,7 @@
 //! port explicit (80 for http/ws, 443 for https/wss), drops the fragment and a trailing `/`.
 //! Attribution scans the snapshot's routes (tens to hundreds) — wait-free, O(n).
 
+use super::route_index::RouteIndex;
 use super::{check_len, Rcu, ShardedMap, Store, Versioned};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{Error, Result};
@@ -103,20 +105,15 @@ pub struct Route {
     pub proxy_port: u16,
 }
 
-/// The contents of one route-table snapshot.
+/// The contents of one route-table snapshot: the maps writes edit, and the read index
+/// compiled from them after every write.
 #[derive(Debug, Clone, Default)]
 pub struct RouteSnap {
     by_id: ShardedMap<u64, Arc<Route>>,
     /// host -> its routes, longest prefix first, then lowest id.
-    by_host: ShardedMap<Box<[u8]>, Arc<[HostEntry]>>,
-}
-
-/// A route in its host's list, with its prefix inline so that a lookup's scan reads one
-/// contiguous array instead of chasing two pointers per route.
-#[derive(Debug, Clone)]
-struct HostEntry {
-    prefix: Box<[u8]>,
-    route: Arc<Route>,
+    by_host: ShardedMap<Box<[u8]>, Arc<[Arc<Route>]>>,
+    /// What lookups read (module docs).
+    index: Arc<RouteIndex>,
 }
 
 /// A consistent listing of routes, sorted by id.
@@ -156,25 +153,21 @@ pub fn prefix_matches(prefix: &[u8], path: &[u8]) -> bool {
         || matches!(path[prefix.len()], b'/' | b'?' | b'#')
 }
 
-fn best_in<'a>(routes: &'a [HostEntry], path: &[u8]) -> Option<&'a Arc<Route>> {
-    routes
-        .iter()
-        .find(|e| prefix_matches(&e.prefix, path))
-        .map(|e| &e.route)
-}
-
 impl RouteSnap {
+    #[inline]
     fn lookup(&self, host: &[u8], path: &[u8]) -> Option<&Arc<Route>> {
-        let host = lowercase_host(host);
-        let host = &host[..];
-        self.by_host
-            .get(host)
-            .and_then(|rs| best_in(rs, path))
-            .or_else(|| self.by_host.get(WILDCARD).and_then(|rs| best_in(rs, path)))
+        self.index.lookup(host, path)
     }
 
-    fn with_host(&mut self, host: &[u8], f: impl FnOnce(&mut Vec<HostEntry>)) {
-        let mut v: Vec<HostEntry> = self
+    /// Rebuilds the read index from the maps (after a write, before it is published).
+    fn compile(&mut self) {
+        self.index = Arc::new(RouteIndex::build(
+            self.by_host.iter().map(|(h, rs)| (&h[..], &rs[..])),
+        ));
+    }
+
+    fn with_host(&mut self, host: &[u8], f: impl FnOnce(&mut Vec<Arc<Route>>)) {
+        let mut v: Vec<Arc<Route>> = self
             .by_host
             .get(host)
             .map(|rs| rs.to_vec())
@@ -184,10 +177,10 @@ impl RouteSnap {
             self.by_host.remove(host);
         } else {
             v.sort_by(|a, b| {
-                b.prefix
+                b.path_prefix
                     .len()
-                    .cmp(&a.prefix.len())
-                    .then(a.route.id.cmp(&b.route.id))
+                    .cmp(&a.path_prefix.len())
+                    .then(a.id.cmp(&b.id))
             });
             self.by_host.insert(host.into(), v.into());
         }
@@ -196,24 +189,20 @@ impl RouteSnap {
     fn taken(&self, host: &[u8], prefix: &[u8], except: u64) -> bool {
         self.by_host.get(host).is_some_and(|rs| {
             rs.iter()
-                .any(|e| e.route.id != except && &e.prefix[..] == prefix)
+                .any(|r| r.id != except && &r.path_prefix[..] == prefix)
         })
     }
 
     fn put(&mut self, r: Arc<Route>) {
         let host = r.host.clone();
         let id = r.id;
-        let e = HostEntry {
-            prefix: r.path_prefix.clone().into_boxed_slice(),
-            route: r.clone(),
-        };
-        self.with_host(&host, |v| v.push(e));
+        self.with_host(&host, |v| v.push(r.clone()));
         self.by_id.insert(id, r);
     }
 
     fn take(&mut self, id: u64) -> Option<Arc<Route>> {
         let r = self.by_id.remove(&id)?;
-        self.with_host(&r.host, |v| v.retain(|x| x.route.id != id));
+        self.with_host(&r.host, |v| v.retain(|x| x.id != id));
         Some(r)
     }
 }
@@ -333,6 +322,7 @@ impl<S: Store<RouteSnap>> RouteTableIn<S> {
                 }
                 let mut n = s.clone();
                 n.put(r.clone());
+                n.compile();
                 Ok((n, ()))
             })
             .map(|_| id)
@@ -354,6 +344,7 @@ impl<S: Store<RouteSnap>> RouteTableIn<S> {
                 let mut n = s.clone();
                 n.take(id);
                 n.put(r.clone());
+                n.compile();
                 Ok((n, ()))
             })
             .map(|(_, g)| g)
@@ -368,6 +359,7 @@ impl<S: Store<RouteSnap>> RouteTableIn<S> {
                 }
                 let mut n = s.clone();
                 n.take(id);
+                n.compile();
                 Ok((n, ()))
             })
             .map(|(_, g)| g)

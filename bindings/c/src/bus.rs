@@ -178,7 +178,8 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
 /// Publishes one event to every matching subscription; never waits on a subscriber (a full
 /// subscription drops its oldest event and counts it in `lagged`).
 ///
-/// Ownership: the payload is copied once and shared by the subscriptions.
+/// Ownership: the payload is copied: up to 24 bytes into each subscription's ring slot (no
+/// allocation), longer ones once into an allocation shared by the subscriptions.
 /// Errors: `LFE_E_NULL`, `LFE_E_INVALID` (type 0 or reserved, reserved field not 0),
 /// `LFE_E_TOO_LARGE` (payload over max_payload).
 /// Thread safety: safe to call concurrently from any number of threads.

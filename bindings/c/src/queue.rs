@@ -241,7 +241,8 @@ pub struct lfe_queue_config {
     /// `sizeof(lfe_queue_config)`.
     pub size: usize,
     /// Maximum events held (default 1024; 1..=`LFE_QUEUE_MAX_CAPACITY`). Memory held is at most
-    /// `capacity * (64 + max_payload)` bytes.
+    /// `capacity * (64 + max_payload)` bytes (payloads up to 32 bytes live in the 64-byte slot
+    /// and allocate nothing).
     pub capacity: usize,
     /// Maximum payload bytes (default 4096).
     pub max_payload: usize,
