@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod event;
+mod inline;
 pub mod lockdep;
 pub mod log;
 pub mod ring;

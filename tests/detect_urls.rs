@@ -652,7 +652,7 @@ fn hand_matcher_equals_regex() {
             if rng.below(7) == 0 {
                 line.push(rng.next() as u8);
             } else {
-                line.extend_from_slice(*rng.pick(PARTS));
+                line.extend_from_slice(rng.pick::<&[u8]>(PARTS));
             }
         }
         let found = find_urls(&line);

@@ -89,15 +89,9 @@ impl Payload {
     /// Copies `b` into a new payload (inline when it fits, else one allocation).
     #[inline]
     pub fn copy_from(b: &[u8]) -> Self {
-        if b.len() <= INLINE_PAYLOAD {
-            let mut buf = [0u8; INLINE_PAYLOAD];
-            buf[..b.len()].copy_from_slice(b);
-            Payload(Repr::Inline {
-                len: b.len() as u8,
-                buf,
-            })
-        } else {
-            Payload(Repr::Shared(Arc::from(b)))
+        match crate::inline::copy::<INLINE_PAYLOAD>(b) {
+            Some((len, buf)) => Payload(Repr::Inline { len, buf }),
+            None => Payload(Repr::Shared(Arc::from(b))),
         }
     }
 

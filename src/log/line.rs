@@ -44,19 +44,13 @@ pub(super) enum Text {
 impl Text {
     /// The line's text; `Error::NoMem` when a long line's allocation fails.
     pub(super) fn new(b: &[u8]) -> Result<Text> {
-        if b.len() <= INLINE_TEXT {
-            let mut buf = [0u8; INLINE_TEXT];
-            buf[..b.len()].copy_from_slice(b);
-            Ok(Text::Inline {
-                len: b.len() as u8,
-                buf,
-            })
-        } else {
-            let mut v = Vec::new();
-            v.try_reserve_exact(b.len()).map_err(|_| Error::NoMem)?;
-            v.extend_from_slice(b);
-            Ok(Text::Heap(v.into_boxed_slice()))
+        if let Some((len, buf)) = crate::inline::copy::<INLINE_TEXT>(b) {
+            return Ok(Text::Inline { len, buf });
         }
+        let mut v = Vec::new();
+        v.try_reserve_exact(b.len()).map_err(|_| Error::NoMem)?;
+        v.extend_from_slice(b);
+        Ok(Text::Heap(v.into_boxed_slice()))
     }
 
     /// Bytes on the heap (0 for an inline text).
