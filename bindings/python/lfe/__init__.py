@@ -104,7 +104,7 @@ __version__ = "0.1.0"
 
 def version() -> str:
     """The loaded library's version string (``lfe_version``), e.g. ``"0.1.0"``."""
-    return _clib.lfe_version().decode("ascii", "replace")
+    return str(_clib.lfe_version().decode("ascii", "replace"))
 
 
 def abi_version() -> int:

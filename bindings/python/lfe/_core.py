@@ -143,7 +143,7 @@ class RecordLayout:
         names: List[str] = []
         pairs: List[int] = []  # positions (in unpacked values) of lfe_bytes pointers
         pos = 0
-        for field in record._fields_:  # type: ignore[attr-defined]
+        for field in record._fields_:
             name, t = field[0], field[1]
             code = "PN" if t is lfe_bytes else _CT_CODES[t]
             first = code[0]

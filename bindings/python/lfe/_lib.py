@@ -162,5 +162,5 @@ def register(signatures: Dict[str, Signature], constants: Optional[Dict[str, int
     records its C constants in :data:`CONSTANTS`."""
     declare(lib, signatures)
     SIGNATURES.update(signatures)
-    CONSTANTS.update(constants or {})  # type: ignore[attr-defined]
+    CONSTANTS.update(constants or {})
 
