@@ -90,6 +90,28 @@ pub(crate) fn out_opt<'a, T>(p: *mut T) -> Option<&'a mut MaybeUninit<T>> {
     slot(p).ok()
 }
 
+/// Copies `src` into the caller's buffer `(buf, cap)` and writes its length to `*len_out`. When
+/// `cap` is too small nothing is copied, `*len_out` receives the length needed and the result is
+/// `LFE_E_BUFFER_TOO_SMALL` (the documented exception to "out-parameters only on success").
+/// `buf` may be NULL when `cap` is 0 (asking for the size); `len_out` NULL is `LFE_E_NULL`.
+pub(crate) fn copy_out(src: &[u8], buf: *mut u8, cap: usize, len_out: *mut usize) -> Res {
+    let len_out = slot(len_out)?;
+    if src.len() > cap {
+        len_out.write(src.len());
+        return Err(Status(LFE_E_BUFFER_TOO_SMALL));
+    }
+    if !src.is_empty() {
+        if buf.is_null() {
+            return Err(Status(LFE_E_NULL));
+        }
+        // SAFETY: `buf` is non-NULL and `cap >= src.len()` writable bytes that overlap no other
+        // argument (module contract); `src` is memory this library owns.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), buf, src.len()) };
+    }
+    len_out.write(src.len());
+    Ok(())
+}
+
 /// Writes a plain value (no resource to free) computed by a call without side effects to an
 /// out-parameter. A result that owns something (a batch, a handle) must take its [`slot`]
 /// first: computed before a NULL out was found, it would leak.

@@ -84,6 +84,7 @@ from .lockdep import (
     ViolationKind,
     ViolationPage,
 )
+from .openmetrics import Collector, metrics
 from .tables import (
     REQ_ERROR,
     REQ_TRANSPORT_ERROR,
@@ -155,3 +156,4 @@ __all__ += _log.__all__
 __all__ += _lockdep.__all__
 __all__ += _tables.__all__
 __all__ += _events.__all__
+__all__ += ["metrics", "Collector"]
