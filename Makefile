@@ -164,9 +164,13 @@ python-test: lib tools-pytest
 
 # -tags lfe_repo links the build/lib/liblfe.a just built (bindings/go/link_repo.go); without a
 # tag the module links an installed lfe through pkg-config, as it does for its users.
+# bindings/go/metricstest is a test-only module (its own go.mod) that parses lfe.Metrics with
+# Prometheus' expfmt, so the lfe module itself keeps no dependency.
 GO_REPO_TAGS := -tags lfe_repo
 go-test: lib
 	cd bindings/go && CGO_ENABLED=1 go vet $(GO_REPO_TAGS) ./... && \
+	  CGO_ENABLED=1 go test $(GO_REPO_TAGS) -race -count=1 ./...
+	cd bindings/go/metricstest && CGO_ENABLED=1 go vet $(GO_REPO_TAGS) ./... && \
 	  CGO_ENABLED=1 go test $(GO_REPO_TAGS) -race -count=1 ./...
 	@out=$$(cd bindings/go && CGO_ENABLED=0 go build ./... 2>&1) && { echo "CGO_ENABLED=0 build succeeded"; exit 1; } || true; \
 	  grep -q 'package lfe needs cgo' <<< "$$out" || { echo "CGO_ENABLED=0 build: no clear cgo error:"; echo "$$out"; exit 1; }
