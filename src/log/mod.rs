@@ -281,6 +281,54 @@ pub struct LogLine {
     pub text: Vec<u8>,
 }
 
+/// A retained line borrowed from the ring for the duration of a visit
+/// ([`LogStore::tail_each`]): the fields of [`LogLine`] with the text not copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRef<'a> {
+    pub seq: u64,
+    pub ts_ns: u64,
+    pub process_id: u64,
+    pub stream: Stream,
+    pub level: Level,
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// [`enrich::tags`] bits.
+    pub tags: u32,
+    pub text: &'a [u8],
+}
+
+impl LineRef<'_> {
+    /// An owned copy.
+    pub fn to_line(&self) -> LogLine {
+        LogLine {
+            seq: self.seq,
+            ts_ns: self.ts_ns,
+            process_id: self.process_id,
+            stream: self.stream,
+            level: self.level,
+            flags: self.flags,
+            tags: self.tags,
+            text: self.text.to_vec(),
+        }
+    }
+}
+
+impl LogLine {
+    /// The line as a [`LineRef`] borrowing its text.
+    pub fn view(&self) -> LineRef<'_> {
+        LineRef {
+            seq: self.seq,
+            ts_ns: self.ts_ns,
+            process_id: self.process_id,
+            stream: self.stream,
+            level: self.level,
+            flags: self.flags,
+            tags: self.tags,
+            text: &self.text,
+        }
+    }
+}
+
 /// Result of a cursor read ([`LogStore::read`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadBatch {

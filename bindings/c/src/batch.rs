@@ -187,6 +187,11 @@ impl<R: Record> BatchBuilder<R> {
         self.records.push(r);
     }
 
+    /// Reverses the records pushed so far (for results gathered newest first).
+    pub fn reverse(&mut self) {
+        self.records.reverse();
+    }
+
     /// Number of records so far.
     pub fn len(&self) -> usize {
         self.records.len()

@@ -12,7 +12,11 @@ use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::log::*;
 use crate::status::*;
-use lfe::log::{level_from_u8, LogLine, Query};
+use lfe::log::{level_from_u8, LineRef, LogLine, Query};
+
+/// Text bytes per line reserved up front by `lfe_log_tail` (a typical line; the buffer grows
+/// past it when needed), so that a tail does not grow its buffer by repeated reallocation.
+const TAIL_LINE_BYTES: usize = 96;
 
 versioned_structs!(lfe_log_query);
 
@@ -109,21 +113,26 @@ fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
     let total: usize = lines.iter().map(|l| l.text.len()).sum();
     let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
     for l in lines {
-        let text = b.bytes(&l.text);
-        b.push(lfe_log_line {
-            seq: l.seq,
-            ts_ns: l.ts_ns,
-            process_id: l.process_id,
-            stream: l.stream as u32,
-            level: l.level as u32,
-            flags: l.flags,
-            tags: l.tags,
-            text,
-        });
+        push_line(&mut b, l.view());
     }
     b.set_next(next);
     b.set_missed(missed);
     b.finish()
+}
+
+/// Appends one line's record, its text copied into the batch.
+fn push_line(b: &mut BatchBuilder<lfe_log_line>, l: LineRef<'_>) {
+    let text = b.bytes(l.text);
+    b.push(lfe_log_line {
+        seq: l.seq,
+        ts_ns: l.ts_ns,
+        process_id: l.process_id,
+        stream: l.stream as u32,
+        level: l.level as u32,
+        flags: l.flags,
+        tags: l.tags,
+        text,
+    });
 }
 
 /// Cursor read: up to `max` lines with seq >= `cursor` (start with 0), oldest first.
@@ -173,7 +182,13 @@ pub unsafe extern "C" fn lfe_log_tail(
             1 => Some(process_id),
             _ => return Err(Status(LFE_E_INVALID)),
         };
-        Ok(lines_batch(&log.inner.tail(n, p), 0, 0))
+        // Built from lines borrowed from the ring (one copy of each text, into the batch),
+        // gathered newest first and then put oldest first.
+        let lines = n.min(log.inner.config().capacity);
+        let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines, lines * TAIL_LINE_BYTES);
+        log.inner.tail_each(n, p, |l| push_line(&mut b, l));
+        b.reverse();
+        Ok(b.finish())
     })
 }
 

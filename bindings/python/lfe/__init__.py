@@ -69,6 +69,7 @@ from .log import (
     Level,
     LineFlag,
     LogLine,
+    LogLines,
     LogPage,
     LogStats,
     LogStore,

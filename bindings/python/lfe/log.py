@@ -17,7 +17,7 @@ import enum
 import struct
 from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
 from . import errors
 from ._core import (
@@ -27,14 +27,16 @@ from ._core import (
     as_bytes,
     as_enum,
     as_int,
+    batch_parts,
     bytes_at,
     frozen_factory,
     iter_items,
+    layout,
     new_batch,
     read_batch,
     sized,
 )
-from ._lib import lib, register
+from ._lib import lib, quick, register
 from ._types import LFE_REC_TEXT, batch_pp, lfe_bytes, lfe_rec_text
 
 LFE_REC_LOG_LINE = 100
@@ -334,6 +336,64 @@ def _line(t: Any, buf: bytes, base: int, sg: Any = _STREAMS.get, lg: Any = _LEVE
                      tg(t[6], t[6]), buf[o : o + n] if n else b"")
 
 
+class LogLines(Sequence[LogLine]):
+    """The lines of one read, oldest first, decoded when accessed.
+
+    Holds one copy of the batch's record array and one of its text block (two ``memcpy``);
+    indexing or iterating makes each :class:`LogLine` from them with :mod:`struct` (a line
+    read twice is made twice). Compares equal to any sequence of the same lines.
+    """
+
+    __slots__ = ("_recs", "_buf", "_base", "_n")
+
+    def __init__(self, recs: bytes, buf: bytes, base: int, n: int) -> None:
+        self._recs, self._buf, self._base, self._n = recs, buf, base, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> LogLine: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> List[LogLine]: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[LogLine, List[LogLine]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        j = i + self._n if i < 0 else i
+        if not 0 <= j < self._n:
+            raise IndexError("line index out of range")
+        return _line(_LINE.unpack_from(self._recs, j * _LINE_SIZE), self._buf, self._base)
+
+    def __iter__(self) -> Iterator[LogLine]:
+        buf, base = self._buf, self._base
+        for t in _LINE.iter_unpack(self._recs):
+            yield _line(t, buf, base)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(other) == self._n and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"LogLines({list(self)!r})"
+
+
+_LINE = layout(lfe_log_line).struct
+_LINE_SIZE = ctypes.sizeof(lfe_log_line)
+assert _LINE.size == _LINE_SIZE  # iter_unpack steps by the record size
+
+
+def _lazy_lines(b: Any) -> LogLines:
+    """Reads and frees a batch of ``lfe_log_line`` as a :class:`LogLines`."""
+    try:
+        recs, buf, base, n, _, _ = batch_parts(b, lfe_log_line, LFE_REC_LOG_LINE)
+        return LogLines(recs, buf, base, n)
+    finally:
+        quick.lfe_batch_free(b)
+
+
 def _url(r: lfe_log_url) -> LogUrl:
     return LogUrl(bytes_at(r.url).decode("utf-8", "replace"), r.process_id, r.first_seen_ns,
                   r.last_seen_ns, r.count)
@@ -359,7 +419,7 @@ def _group(r: lfe_log_error_group) -> ErrorGroup:
 
 
 LineIn = Union[bytes, bytearray, memoryview, str]
-_append = lib.lfe_log_append
+_append = quick.lfe_log_append  # never blocks: keeps the GIL
 _INPUT = struct.Struct("@QIQPN")
 _INPUT_SIZE = ctypes.sizeof(lfe_log_input)
 assert _INPUT.size == _INPUT_SIZE and lfe_log_input.text.offset == _INPUT.size - 16
@@ -420,7 +480,9 @@ class LogStore(Handle):
             as_int(process_id, "process_id")
         if type(ts_ns) is not int or not 0 <= ts_ns <= U64_MAX:
             as_int(ts_ns, "ts_ns")
-        st = stream if type(stream) is int and 0 <= stream <= _STREAM_MAX else _stream(stream)
+        # The default (a Stream member) and plain ints take the fast path (no enum lookup).
+        st = (stream if (type(stream) is Stream or type(stream) is int) and 0 <= stream <= _STREAM_MAX
+              else _stream(stream))
         seq = c_uint64()
         busy = self._busy
         busy.append(None)
@@ -470,11 +532,16 @@ class LogStore(Handle):
                                          as_int(max, "max", 0, (1 << 63) - 1))
         return LogPage(lines, nxt, missed)
 
-    def tail(self, n: int, process_id: Optional[int] = None) -> List[LogLine]:
-        """The newest ``n`` lines (only of ``process_id`` if given), oldest first."""
+    def tail(self, n: int, process_id: Optional[int] = None) -> LogLines:
+        """The newest ``n`` lines (only of ``process_id`` if given), oldest first, decoded
+        when accessed (:class:`LogLines`)."""
         has = 0 if process_id is None else 1
         pid = 0 if process_id is None else as_int(process_id, "process_id")
-        return self._lines(lib.lfe_log_tail, as_int(n, "n", 0, (1 << 63) - 1), has, pid)[0]
+        if type(n) is not int or not 0 <= n < 1 << 63:
+            as_int(n, "n", 0, (1 << 63) - 1)
+        b = new_batch()
+        self._call(quick.lfe_log_tail, n, has, pid, _byref(b))
+        return _lazy_lines(b)
 
     def search(self, pattern: LineIn, *, literal: bool = False, ignore_case: bool = False,
                process_id: Optional[int] = None, min_level: int = Level.UNKNOWN,
@@ -569,6 +636,7 @@ class LogStore(Handle):
 __all__ = [
     "LogStore",
     "LogLine",
+    "LogLines",
     "LogPage",
     "LogUrl",
     "ErrorGroup",
