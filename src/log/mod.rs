@@ -266,9 +266,10 @@ pub fn truncate_at_char(text: &[u8], max: usize) -> &[u8] {
     &text[..max]
 }
 
-/// A copy of one stored line, as returned by reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
+/// One stored line with its text as `T`: [`LogLine`] (a copy, as returned by reads) or
+/// [`LineRef`] (borrowed from the ring for the duration of a visit, [`LogStore::tail_each`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineOf<T> {
     pub seq: u64,
     pub ts_ns: u64,
     pub process_id: u64,
@@ -278,54 +279,43 @@ pub struct LogLine {
     pub flags: u32,
     /// [`enrich::tags`] bits.
     pub tags: u32,
-    pub text: Vec<u8>,
+    pub text: T,
 }
 
-/// A retained line borrowed from the ring for the duration of a visit
-/// ([`LogStore::tail_each`]): the fields of [`LogLine`] with the text not copied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineRef<'a> {
-    pub seq: u64,
-    pub ts_ns: u64,
-    pub process_id: u64,
-    pub stream: Stream,
-    pub level: Level,
-    /// [`flags`] bits.
-    pub flags: u32,
-    /// [`enrich::tags`] bits.
-    pub tags: u32,
-    pub text: &'a [u8],
+/// A copy of one stored line, as returned by reads.
+pub type LogLine = LineOf<Vec<u8>>;
+
+/// A stored line borrowed from the ring ([`LogStore::tail_each`]).
+pub type LineRef<'a> = LineOf<&'a [u8]>;
+
+/// `LineOf { ..the fields of $from.., text: $text }`: a [`LineOf`] with another text type (struct
+/// update syntax cannot change the type).
+macro_rules! line_with_text {
+    ($from:expr, $text:expr) => {
+        LineOf {
+            seq: $from.seq,
+            ts_ns: $from.ts_ns,
+            process_id: $from.process_id,
+            stream: $from.stream,
+            level: $from.level,
+            flags: $from.flags,
+            tags: $from.tags,
+            text: $text,
+        }
+    };
 }
 
 impl LineRef<'_> {
     /// An owned copy.
     pub fn to_line(&self) -> LogLine {
-        LogLine {
-            seq: self.seq,
-            ts_ns: self.ts_ns,
-            process_id: self.process_id,
-            stream: self.stream,
-            level: self.level,
-            flags: self.flags,
-            tags: self.tags,
-            text: self.text.to_vec(),
-        }
+        line_with_text!(self, self.text.to_vec())
     }
 }
 
 impl LogLine {
     /// The line as a [`LineRef`] borrowing its text.
     pub fn view(&self) -> LineRef<'_> {
-        LineRef {
-            seq: self.seq,
-            ts_ns: self.ts_ns,
-            process_id: self.process_id,
-            stream: self.stream,
-            level: self.level,
-            flags: self.flags,
-            tags: self.tags,
-            text: &self.text,
-        }
+        line_with_text!(self, &self.text)
     }
 }
 

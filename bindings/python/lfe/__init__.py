@@ -7,7 +7,7 @@ exception class in :mod:`lfe.errors` (base :class:`LfeError`).
 Objects own a C handle: use them as context managers or call ``close()``; a closed object raises
 :class:`Closed` instead of touching freed memory. Methods that take bytes accept ``bytes``,
 ``bytearray``, ``memoryview`` and ``str`` (encoded as UTF-8). All objects are safe to share
-between threads; ctypes releases the GIL while lfe runs.
+between threads; calls that may wait release the GIL while lfe runs.
 """
 
 from __future__ import annotations

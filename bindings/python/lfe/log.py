@@ -37,7 +37,7 @@ from ._core import (
     sized,
 )
 from ._lib import lib, quick, register
-from ._types import LFE_REC_TEXT, batch_pp, lfe_bytes, lfe_rec_text
+from ._types import LFE_REC_TEXT, batch_p as _batch_p, batch_pp, lfe_bytes, lfe_rec_text
 
 LFE_REC_LOG_LINE = 100
 LFE_REC_LOG_URL = 101
@@ -420,6 +420,7 @@ def _group(r: lfe_log_error_group) -> ErrorGroup:
 
 LineIn = Union[bytes, bytearray, memoryview, str]
 _append = quick.lfe_log_append  # never blocks: keeps the GIL
+_tail = quick.lfe_log_tail
 _INPUT = struct.Struct("@QIQPN")
 _INPUT_SIZE = ctypes.sizeof(lfe_log_input)
 assert _INPUT.size == _INPUT_SIZE and lfe_log_input.text.offset == _INPUT.size - 16
@@ -539,8 +540,8 @@ class LogStore(Handle):
         pid = 0 if process_id is None else as_int(process_id, "process_id")
         if type(n) is not int or not 0 <= n < 1 << 63:
             as_int(n, "n", 0, (1 << 63) - 1)
-        b = new_batch()
-        self._call(quick.lfe_log_tail, n, has, pid, _byref(b))
+        b = _batch_p()
+        self._call(_tail, n, has, pid, _byref(b), what="lfe_log_tail")
         return _lazy_lines(b)
 
     def search(self, pattern: LineIn, *, literal: bool = False, ignore_case: bool = False,
