@@ -1378,6 +1378,31 @@ int32_t lfe_log_tail(const struct lfe_log *log,
                      uint64_t process_id,
                      struct lfe_batch **out);
 
+// `lfe_log_tail` into the caller's buffer, with nothing to free: `buf` receives `*count_out`
+// `lfe_log_line` records, oldest first, then the texts they point to (inside `buf`);
+// `*len_out` receives the bytes written. For bindings where each call costs more than copying
+// (one call instead of a query, a copy out of the batch and a free).
+//
+// Ownership: nothing is allocated that outlives the call; `buf` stays the caller's.
+// Errors: `LFE_E_NULL` (log, count_out or len_out NULL; buf NULL with bytes to write),
+// `LFE_E_INVALID` (has_process not 0/1; buf not aligned to 8), `LFE_E_BUFFER_TOO_SMALL` (`cap`
+// is less than the result: nothing is written to `buf` and `*len_out` receives the bytes
+// needed — the one out-parameter written on an error; lines appended meanwhile can make the
+// next call need more).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store; `buf` is NULL or `cap` writable bytes; `count_out` and `len_out` are
+// writable.
+int32_t lfe_log_tail_into(const struct lfe_log *log,
+                          size_t n,
+                          uint32_t has_process,
+                          uint64_t process_id,
+                          uint8_t *buf,
+                          size_t cap,
+                          size_t *count_out,
+                          size_t *len_out);
+
 // The URLs seen so far, most recently seen first.
 //
 // Ownership: `*out` receives a batch of `lfe_log_url`; free it with `lfe_batch_free`.

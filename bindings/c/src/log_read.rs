@@ -177,19 +177,63 @@ pub unsafe extern "C" fn lfe_log_tail(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     fill(log, out, |log| {
-        let p = match has_process {
-            0 => None,
-            1 => Some(process_id),
-            _ => return Err(Status(LFE_E_INVALID)),
-        };
-        // Built from lines borrowed from the ring (one copy of each text, into the batch),
-        // gathered newest first and then put oldest first.
-        let lines = n.min(log.inner.config().capacity);
-        let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines, lines * TAIL_LINE_BYTES);
-        log.inner.tail_each(n, p, |l| push_line(&mut b, l));
-        b.reverse();
-        Ok(b.finish())
+        Ok::<_, Status>(tail_lines(log, n, has_process, process_id)?.finish())
     })
+}
+
+/// `lfe_log_tail` into the caller's buffer, with nothing to free: `buf` receives `*count_out`
+/// `lfe_log_line` records, oldest first, then the texts they point to (inside `buf`);
+/// `*len_out` receives the bytes written. For bindings where each call costs more than copying
+/// (one call instead of a query, a copy out of the batch and a free).
+///
+/// Ownership: nothing is allocated that outlives the call; `buf` stays the caller's.
+/// Errors: `LFE_E_NULL` (log, count_out or len_out NULL; buf NULL with bytes to write),
+/// `LFE_E_INVALID` (has_process not 0/1; buf not aligned to 8), `LFE_E_BUFFER_TOO_SMALL` (`cap`
+/// is less than the result: nothing is written to `buf` and `*len_out` receives the bytes
+/// needed — the one out-parameter written on an error; lines appended meanwhile can make the
+/// next call need more).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `buf` is NULL or `cap` writable bytes; `count_out` and `len_out` are
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_tail_into(
+    log: *const lfe_log,
+    n: usize,
+    has_process: u32,
+    process_id: u64,
+    buf: *mut u8,
+    cap: usize,
+    count_out: *mut usize,
+    len_out: *mut usize,
+) -> i32 {
+    call(|| {
+        let count_out = slot(count_out)?;
+        let b = tail_lines(arg(log)?, n, has_process, process_id)?;
+        count_out.write(b.write_into(buf, cap, len_out)?);
+        Ok(())
+    })
+}
+
+/// The builder of a tail: lines borrowed from the ring (one copy of each text, into the
+/// builder), gathered newest first and then put oldest first.
+fn tail_lines(
+    log: &lfe_log,
+    n: usize,
+    has_process: u32,
+    process_id: u64,
+) -> Res<BatchBuilder<lfe_log_line>> {
+    let p = match has_process {
+        0 => None,
+        1 => Some(process_id),
+        _ => return Err(Status(LFE_E_INVALID)),
+    };
+    let lines = n.min(log.inner.config().capacity);
+    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines, lines * TAIL_LINE_BYTES);
+    log.inner.tail_each(n, p, |l| push_line(&mut b, l));
+    b.reverse();
+    Ok(b)
 }
 
 /// Searches the retained lines; returns the newest `limit` matches, oldest first.

@@ -46,7 +46,7 @@ register(
     {
         "lfe_metrics_render": (
             c_int32,
-            [ctypes.POINTER(lfe_metrics_source), c_size_t, ctypes.c_char_p, c_size_t,
+            [ctypes.POINTER(lfe_metrics_source), c_size_t, c_void_p, c_size_t,
              ctypes.POINTER(c_size_t)],
         ),
     },
