@@ -230,6 +230,24 @@
 
 #define LFE_LOG_TAG_WARNING 16
 
+// `lfe_metrics_source.kind`: the handle is an `lfe_bus *`.
+#define LFE_METRICS_BUS 3
+
+// `lfe_metrics_source.kind`: the handle is an `lfe_lockdep *`.
+#define LFE_METRICS_LOCKDEP 6
+
+// `lfe_metrics_source.kind`: the handle is an `lfe_log *`.
+#define LFE_METRICS_LOG 1
+
+// `lfe_metrics_source.kind`: the handle is an `lfe_queue *`.
+#define LFE_METRICS_QUEUE 2
+
+// `lfe_metrics_source.kind`: the handle is an `lfe_requests *`.
+#define LFE_METRICS_REQUESTS 5
+
+// `lfe_metrics_source.kind`: the handle is an `lfe_sub *`.
+#define LFE_METRICS_SUB 4
+
 // Success.
 #define LFE_OK 0
 
@@ -580,6 +598,14 @@ typedef struct lfe_log_counters {
   // Bytes of evicted lines handed to the collector and not freed yet.
   uint64_t unreclaimed_bytes;
 } lfe_log_counters;
+
+// One structure to export: what kind of handle `handle` is (`LFE_METRICS_*`), the handle, and
+// its name (the `name` label; any non-empty bytes, shown lossily as UTF-8).
+typedef struct lfe_metrics_source {
+  uint32_t kind;
+  const void *handle;
+  struct lfe_bytes name;
+} lfe_metrics_source;
 
 // One label of an `lfe_proc_spec`.
 typedef struct lfe_label {
@@ -1354,6 +1380,31 @@ int32_t lfe_log_tail(const struct lfe_log *log,
                      uint64_t process_id,
                      struct lfe_batch **out);
 
+// `lfe_log_tail` into the caller's buffer, with nothing to free: `buf` receives `*count_out`
+// `lfe_log_line` records, oldest first, then the texts they point to (inside `buf`);
+// `*len_out` receives the bytes written. For bindings where each call costs more than copying
+// (one call instead of a query, a copy out of the batch and a free).
+//
+// Ownership: nothing is allocated that outlives the call; `buf` stays the caller's.
+// Errors: `LFE_E_NULL` (log, count_out or len_out NULL; buf NULL with bytes to write),
+// `LFE_E_INVALID` (has_process not 0/1; buf not aligned to 8), `LFE_E_BUFFER_TOO_SMALL` (`cap`
+// is less than the result: nothing is written to `buf` and `*len_out` receives the bytes
+// needed — the one out-parameter written on an error; lines appended meanwhile can make the
+// next call need more).
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store; `buf` is NULL or `cap` writable bytes; `count_out` and `len_out` are
+// writable.
+int32_t lfe_log_tail_into(const struct lfe_log *log,
+                          size_t n,
+                          uint32_t has_process,
+                          uint64_t process_id,
+                          uint8_t *buf,
+                          size_t cap,
+                          size_t *count_out,
+                          size_t *len_out);
+
 // The URLs seen so far, most recently seen first.
 //
 // Ownership: `*out` receives a batch of `lfe_log_url`; free it with `lfe_batch_free`.
@@ -1363,6 +1414,29 @@ int32_t lfe_log_tail(const struct lfe_log *log,
 // # Safety
 // `log` is a live store; `out` is writable.
 int32_t lfe_log_urls(const struct lfe_log *log, struct lfe_batch **out);
+
+// Writes the counters of `n` structures as one OpenMetrics text exposition into `buf`: every
+// family once (`# TYPE`, `# HELP`), names under `lfe_`, one sample per structure labelled
+// `name="<its name>"`, ending with `# EOF`. Not NUL-terminated; `*len_out` receives its length.
+//
+// Ownership: nothing is allocated that outlives the call; the text is copied into `buf`.
+// Errors: `LFE_E_NULL` (sources NULL with n > 0, a handle NULL, len_out NULL, buf NULL with
+// cap > 0 needed), `LFE_E_INVALID` (an unknown kind, an empty name, two structures of one
+// kind with the same name), `LFE_E_BUFFER_TOO_SMALL` (`cap` is less than the text: nothing is
+// copied and `*len_out` receives the length needed — the one out-parameter written on an
+// error; call again with a larger buffer, leaving room as counters may have grown).
+// Thread safety: safe to call concurrently, and with any call on the listed handles except
+// their `_free`.
+//
+// # Safety
+// `sources` points to `n` initialised `lfe_metrics_source` whose `handle` is a live handle of
+// the type its `kind` names and whose `name` is readable; `buf` is NULL or `cap` writable
+// bytes; `len_out` is writable.
+int32_t lfe_metrics_render(const struct lfe_metrics_source *sources,
+                           size_t n,
+                           uint8_t *buf,
+                           size_t cap,
+                           size_t *len_out);
 
 // The number of records.
 //

@@ -9,6 +9,8 @@
 //! * [`event`] — a bounded MPMC event queue and a filtered fan-out bus;
 //! * [`lockdep`] — a lock-order validator for the host's own locks.
 //!
+//! [`metrics`] renders every structure's counters as OpenMetrics text.
+//!
 //! The safe Rust API is the first-class API. Two crates of the workspace sit on it: `lfe-capi`
 //! (`bindings/c/`), a thin C ABI (see `include/lfe.h`) used by the C, Go and Python bindings, and
 //! `lfe-baselines` (`benches/baselines/`), mutex versions of each structure with the same API,
@@ -21,6 +23,7 @@ pub mod event;
 mod inline;
 pub mod lockdep;
 pub mod log;
+pub mod metrics;
 pub mod ring;
 pub(crate) mod sync;
 pub mod table;

@@ -266,9 +266,10 @@ pub fn truncate_at_char(text: &[u8], max: usize) -> &[u8] {
     &text[..max]
 }
 
-/// A copy of one stored line, as returned by reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
+/// One stored line with its text as `T`: [`LogLine`] (a copy, as returned by reads) or
+/// [`LineRef`] (borrowed from the ring for the duration of a visit, [`LogStore::tail_each`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineOf<T> {
     pub seq: u64,
     pub ts_ns: u64,
     pub process_id: u64,
@@ -278,7 +279,44 @@ pub struct LogLine {
     pub flags: u32,
     /// [`enrich::tags`] bits.
     pub tags: u32,
-    pub text: Vec<u8>,
+    pub text: T,
+}
+
+/// A copy of one stored line, as returned by reads.
+pub type LogLine = LineOf<Vec<u8>>;
+
+/// A stored line borrowed from the ring ([`LogStore::tail_each`]).
+pub type LineRef<'a> = LineOf<&'a [u8]>;
+
+/// `LineOf { ..the fields of $from.., text: $text }`: a [`LineOf`] with another text type (struct
+/// update syntax cannot change the type).
+macro_rules! line_with_text {
+    ($from:expr, $text:expr) => {
+        LineOf {
+            seq: $from.seq,
+            ts_ns: $from.ts_ns,
+            process_id: $from.process_id,
+            stream: $from.stream,
+            level: $from.level,
+            flags: $from.flags,
+            tags: $from.tags,
+            text: $text,
+        }
+    };
+}
+
+impl LineRef<'_> {
+    /// An owned copy.
+    pub fn to_line(&self) -> LogLine {
+        line_with_text!(self, self.text.to_vec())
+    }
+}
+
+impl LogLine {
+    /// The line as a [`LineRef`] borrowing its text.
+    pub fn view(&self) -> LineRef<'_> {
+        line_with_text!(self, &self.text)
+    }
 }
 
 /// Result of a cursor read ([`LogStore::read`]).

@@ -91,10 +91,14 @@ impl Shared {
     }
 
     fn snapshot(seq: u64, line: &Line) -> LogLine {
+        Self::view(seq, line).to_line()
+    }
+
+    fn view(seq: u64, line: &Line) -> LineRef<'_> {
         // Acquire: pairs with the enricher's Release on flags, so level/tags are those of the
         // enrichment when ENRICHED is set.
         let fl = line.flags.load(Ordering::Acquire) & flags::MASK;
-        LogLine {
+        LineRef {
             seq,
             ts_ns: line.ts_ns,
             process_id: line.process_id,
@@ -103,7 +107,7 @@ impl Shared {
             level: level_from_u8(line.level.load(Ordering::Relaxed) as u8),
             tags: line.tags.load(Ordering::Relaxed),
             flags: fl,
-            text: line.text.to_vec(),
+            text: &line.text,
         }
     }
 }
@@ -287,19 +291,27 @@ impl LogStore {
 
     /// The newest `n` visible lines (of `process_id` only, when given), oldest first.
     pub fn tail(&self, n: usize, process_id: Option<u64>) -> Vec<LogLine> {
-        let s = &*self.shared;
         let mut out = Vec::new();
-        if n == 0 {
-            return out;
+        self.tail_each(n, process_id, |l| out.push(l.to_line()));
+        out.reverse();
+        out
+    }
+
+    /// [`tail`](Self::tail) without copies: calls `f` with each of the newest `n` lines (only of
+    /// `process_id` if given), newest first, borrowed from the ring for the call.
+    pub fn tail_each(&self, n: usize, process_id: Option<u64>, mut f: impl FnMut(LineRef<'_>)) {
+        let s = &*self.shared;
+        let mut left = n;
+        if left == 0 {
+            return;
         }
         s.ring.for_each_rev(|seq, line| {
             if s.visible(seq, line) && process_id.is_none_or(|p| p == line.process_id) {
-                out.push(Shared::snapshot(seq, line));
+                f(Shared::view(seq, line));
+                left -= 1;
             }
-            out.len() < n
+            left > 0
         });
-        out.reverse();
-        out
     }
 
     /// Searches the retained lines; returns the newest `limit` matches, oldest first.

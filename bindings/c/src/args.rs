@@ -90,6 +90,47 @@ pub(crate) fn out_opt<'a, T>(p: *mut T) -> Option<&'a mut MaybeUninit<T>> {
     slot(p).ok()
 }
 
+/// Checks the caller's buffer `(buf, cap)` for a result of `need` bytes and returns the slot of
+/// `*len_out`, which the caller writes (`need`) once the result is in `buf`. When `cap` is too
+/// small, `*len_out` receives `need` and the result is `LFE_E_BUFFER_TOO_SMALL` (the documented
+/// exception to "out-parameters only on success"). `buf` may be NULL when `cap` is 0 (asking
+/// for the size); `len_out` NULL is `LFE_E_NULL`; `buf` not aligned to `align` is
+/// `LFE_E_INVALID`.
+pub(crate) fn out_buffer<'a>(
+    buf: *mut u8,
+    cap: usize,
+    len_out: *mut usize,
+    need: usize,
+    align: usize,
+) -> Res<&'a mut MaybeUninit<usize>> {
+    let len_out = slot(len_out)?;
+    if need > cap {
+        len_out.write(need);
+        return Err(Status(LFE_E_BUFFER_TOO_SMALL));
+    }
+    if buf.is_null() && need > 0 {
+        return Err(Status(LFE_E_NULL));
+    }
+    if buf.align_offset(align) != 0 {
+        return Err(Status(LFE_E_INVALID));
+    }
+    Ok(len_out)
+}
+
+/// Copies `src` into the caller's buffer `(buf, cap)` and writes its length to `*len_out`, by
+/// the rules of [`out_buffer`].
+pub(crate) fn copy_out(src: &[u8], buf: *mut u8, cap: usize, len_out: *mut usize) -> Res {
+    let len_out = out_buffer(buf, cap, len_out, src.len(), 1)?;
+    if !src.is_empty() {
+        // SAFETY: `buf` is non-NULL and `cap >= src.len()` writable bytes that overlap no other
+        // argument (module contract, checked by `out_buffer`); `src` is memory this library
+        // owns.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), buf, src.len()) };
+    }
+    len_out.write(src.len());
+    Ok(())
+}
+
 /// Writes a plain value (no resource to free) computed by a call without side effects to an
 /// out-parameter. A result that owns something (a batch, a handle) must take its [`slot`]
 /// first: computed before a NULL out was found, it would leak.

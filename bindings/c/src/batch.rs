@@ -187,6 +187,11 @@ impl<R: Record> BatchBuilder<R> {
         self.records.push(r);
     }
 
+    /// Reverses the records pushed so far (for results gathered newest first).
+    pub fn reverse(&mut self) {
+        self.records.reverse();
+    }
+
     /// Number of records so far.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -221,6 +226,39 @@ impl<R: Record> BatchBuilder<R> {
     /// Sets the `missed` metadata field.
     pub fn set_missed(&mut self, missed: u64) {
         self.missed = missed;
+    }
+
+    /// Writes the result into the caller's buffer `(buf, cap)` instead of an `lfe_batch`: the
+    /// records (aligned as `R`), then the bytes they point to, their pointers into `buf`.
+    /// Returns the record count; `*len_out` receives the bytes written (rules of
+    /// [`out_buffer`](crate::args::out_buffer): too small a `cap` is `LFE_E_BUFFER_TOO_SMALL`
+    /// with the size needed in `*len_out`).
+    pub(crate) fn write_into(
+        mut self,
+        buf: *mut u8,
+        cap: usize,
+        len_out: *mut usize,
+    ) -> crate::guard::Res<usize> {
+        let count = self.records.len();
+        let recs_len = count * std::mem::size_of::<R>();
+        let need = recs_len + self.bytes.len();
+        let len_out = crate::args::out_buffer(buf, cap, len_out, need, std::mem::align_of::<R>())?;
+        let base = buf.wrapping_add(recs_len);
+        for r in self.records.iter_mut() {
+            r.rebase(base);
+        }
+        if need > 0 {
+            // SAFETY: `out_buffer` checked `buf`: non-NULL, aligned for `R`, `cap >= need`
+            // writable bytes overlapping no other argument (args module contract). The records
+            // (typed copies of `count` values of `R`) fill `[0, recs_len)` and the bytes
+            // `[recs_len, need)`; both sources are this builder's own memory.
+            unsafe {
+                std::ptr::copy_nonoverlapping(self.records.as_ptr(), buf.cast::<R>(), count);
+                std::ptr::copy_nonoverlapping(self.bytes.as_ptr(), base, self.bytes.len());
+            }
+        }
+        len_out.write(need);
+        Ok(count)
     }
 
     /// Freezes the batch and returns the pointer handed to C (free with `lfe_batch_free`).

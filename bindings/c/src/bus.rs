@@ -87,14 +87,14 @@ mirror_counters!(lfe_bus_counters from lfe::event::bus::BusStats { published, su
 
 /// Opaque handle of a fan-out event bus.
 pub struct lfe_bus {
-    inner: EventBus,
+    pub(crate) inner: EventBus,
 }
 
 impl Handle for lfe_bus {}
 
 /// Opaque handle of one bus subscription.
 pub struct lfe_sub {
-    inner: Subscription,
+    pub(crate) inner: Subscription,
 }
 
 pops_handle!(lfe_sub, unsubscribe);

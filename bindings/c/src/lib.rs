@@ -7,7 +7,7 @@
 //! * `version` — `lfe_version`, `lfe_abi_version` and the version macros;
 //! * `batch` — `lfe_batch`, the one result object every query returns;
 //! * one file per structure (`log`, with its reading side in `log_read`; `procs`, `routes`,
-//!   `requests`, `queue`, `bus`, `lockdep`).
+//!   `requests`, `queue`, `bus`, `lockdep`), and `metrics`, the OpenMetrics export over them.
 //!
 //! No logic lives here that a Rust user would not also get from the safe API.
 #![allow(non_camel_case_types)]
@@ -25,6 +25,7 @@ pub mod bus;
 pub mod lockdep;
 pub mod log;
 pub mod log_read;
+pub mod metrics;
 pub mod procs;
 pub mod queue;
 pub mod requests;

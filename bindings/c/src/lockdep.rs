@@ -32,7 +32,7 @@ pub const LFE_REC_LOCKDEP_VIOLATION: u32 = 400;
 
 /// An opaque lock-order validator.
 pub struct lfe_lockdep {
-    inner: Validator,
+    pub(crate) inner: Validator,
 }
 
 impl Handle for lfe_lockdep {}

@@ -12,7 +12,11 @@ use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::log::*;
 use crate::status::*;
-use lfe::log::{level_from_u8, LogLine, Query};
+use lfe::log::{level_from_u8, LineRef, LogLine, Query};
+
+/// Text bytes per line reserved up front by `lfe_log_tail` (a typical line; the buffer grows
+/// past it when needed), so that a tail does not grow its buffer by repeated reallocation.
+const TAIL_LINE_BYTES: usize = 96;
 
 versioned_structs!(lfe_log_query);
 
@@ -109,21 +113,26 @@ fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
     let total: usize = lines.iter().map(|l| l.text.len()).sum();
     let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
     for l in lines {
-        let text = b.bytes(&l.text);
-        b.push(lfe_log_line {
-            seq: l.seq,
-            ts_ns: l.ts_ns,
-            process_id: l.process_id,
-            stream: l.stream as u32,
-            level: l.level as u32,
-            flags: l.flags,
-            tags: l.tags,
-            text,
-        });
+        push_line(&mut b, l.view());
     }
     b.set_next(next);
     b.set_missed(missed);
     b.finish()
+}
+
+/// Appends one line's record, its text copied into the batch.
+fn push_line(b: &mut BatchBuilder<lfe_log_line>, l: LineRef<'_>) {
+    let text = b.bytes(l.text);
+    b.push(lfe_log_line {
+        seq: l.seq,
+        ts_ns: l.ts_ns,
+        process_id: l.process_id,
+        stream: l.stream as u32,
+        level: l.level as u32,
+        flags: l.flags,
+        tags: l.tags,
+        text,
+    });
 }
 
 /// Cursor read: up to `max` lines with seq >= `cursor` (start with 0), oldest first.
@@ -168,13 +177,63 @@ pub unsafe extern "C" fn lfe_log_tail(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     fill(log, out, |log| {
-        let p = match has_process {
-            0 => None,
-            1 => Some(process_id),
-            _ => return Err(Status(LFE_E_INVALID)),
-        };
-        Ok(lines_batch(&log.inner.tail(n, p), 0, 0))
+        Ok::<_, Status>(tail_lines(log, n, has_process, process_id)?.finish())
     })
+}
+
+/// `lfe_log_tail` into the caller's buffer, with nothing to free: `buf` receives `*count_out`
+/// `lfe_log_line` records, oldest first, then the texts they point to (inside `buf`);
+/// `*len_out` receives the bytes written. For bindings where each call costs more than copying
+/// (one call instead of a query, a copy out of the batch and a free).
+///
+/// Ownership: nothing is allocated that outlives the call; `buf` stays the caller's.
+/// Errors: `LFE_E_NULL` (log, count_out or len_out NULL; buf NULL with bytes to write),
+/// `LFE_E_INVALID` (has_process not 0/1; buf not aligned to 8), `LFE_E_BUFFER_TOO_SMALL` (`cap`
+/// is less than the result: nothing is written to `buf` and `*len_out` receives the bytes
+/// needed — the one out-parameter written on an error; lines appended meanwhile can make the
+/// next call need more).
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `buf` is NULL or `cap` writable bytes; `count_out` and `len_out` are
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_tail_into(
+    log: *const lfe_log,
+    n: usize,
+    has_process: u32,
+    process_id: u64,
+    buf: *mut u8,
+    cap: usize,
+    count_out: *mut usize,
+    len_out: *mut usize,
+) -> i32 {
+    call(|| {
+        let count_out = slot(count_out)?;
+        let b = tail_lines(arg(log)?, n, has_process, process_id)?;
+        count_out.write(b.write_into(buf, cap, len_out)?);
+        Ok(())
+    })
+}
+
+/// The builder of a tail: lines borrowed from the ring (one copy of each text, into the
+/// builder), gathered newest first and then put oldest first.
+fn tail_lines(
+    log: &lfe_log,
+    n: usize,
+    has_process: u32,
+    process_id: u64,
+) -> Res<BatchBuilder<lfe_log_line>> {
+    let p = match has_process {
+        0 => None,
+        1 => Some(process_id),
+        _ => return Err(Status(LFE_E_INVALID)),
+    };
+    let lines = n.min(log.inner.config().capacity);
+    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines, lines * TAIL_LINE_BYTES);
+    log.inner.tail_each(n, p, |l| push_line(&mut b, l));
+    b.reverse();
+    Ok(b)
 }
 
 /// Searches the retained lines; returns the newest `limit` matches, oldest first.

@@ -287,7 +287,7 @@ mirror_counters!(lfe_queue_counters from lfe::event::queue::QueueStats {
 
 /// Opaque handle of a bounded MPMC event queue.
 pub struct lfe_queue {
-    inner: EventQueue,
+    pub(crate) inner: EventQueue,
 }
 
 pops_handle!(lfe_queue, close);

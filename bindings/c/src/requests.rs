@@ -20,7 +20,7 @@ pub const LFE_REQ_TRANSPORT_ERROR: u32 = 4;
 
 /// A request log (opaque).
 pub struct lfe_requests {
-    inner: RequestLog,
+    pub(crate) inner: RequestLog,
 }
 
 impl Handle for lfe_requests {}

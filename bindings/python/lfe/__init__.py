@@ -7,7 +7,7 @@ exception class in :mod:`lfe.errors` (base :class:`LfeError`).
 Objects own a C handle: use them as context managers or call ``close()``; a closed object raises
 :class:`Closed` instead of touching freed memory. Methods that take bytes accept ``bytes``,
 ``bytearray``, ``memoryview`` and ``str`` (encoded as UTF-8). All objects are safe to share
-between threads; ctypes releases the GIL while lfe runs.
+between threads; calls that may wait release the GIL while lfe runs.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ from .log import (
     Level,
     LineFlag,
     LogLine,
+    LogLines,
     LogPage,
     LogStats,
     LogStore,
@@ -84,6 +85,7 @@ from .lockdep import (
     ViolationKind,
     ViolationPage,
 )
+from .openmetrics import Collector, metrics
 from .tables import (
     REQ_ERROR,
     REQ_TRANSPORT_ERROR,
@@ -104,7 +106,7 @@ __version__ = "0.1.0"
 
 def version() -> str:
     """The loaded library's version string (``lfe_version``), e.g. ``"0.1.0"``."""
-    return _clib.lfe_version().decode("ascii", "replace")
+    return str(_clib.lfe_version().decode("ascii", "replace"))
 
 
 def abi_version() -> int:
@@ -155,3 +157,4 @@ __all__ += _log.__all__
 __all__ += _lockdep.__all__
 __all__ += _tables.__all__
 __all__ += _events.__all__
+__all__ += ["metrics", "Collector"]

@@ -24,8 +24,8 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar
 
 from . import errors
-from ._lib import lib
-from ._types import batch_p, lfe_bytes
+from ._lib import lib, quick
+from ._types import batch_p, lfe_batch, lfe_bytes
 
 T = TypeVar("T")
 
@@ -143,7 +143,7 @@ class RecordLayout:
         names: List[str] = []
         pairs: List[int] = []  # positions (in unpacked values) of lfe_bytes pointers
         pos = 0
-        for field in record._fields_:  # type: ignore[attr-defined]
+        for field in record._fields_:
             name, t = field[0], field[1]
             code = "PN" if t is lfe_bytes else _CT_CODES[t]
             first = code[0]
@@ -252,34 +252,51 @@ def read_batch(
     field is a pointer and a length: its bytes are ``buf[ptr - base : ptr - base + len]``);
     ``buf`` is a Python copy, so a wrong offset can only give wrong bytes, never touch memory.
     """
-    if not ptr:
-        raise errors.LibraryError("lfe query returned OK but no batch")
     try:
-        h = ptr.contents
-        if h.kind != kind:
-            raise errors.LibraryError(
-                f"batch kind {h.kind} where {record.__name__} (kind {kind}) was expected"
-            )
-        if h.record_size != ctypes.sizeof(record):
-            raise errors.LibraryError(
-                f"batch record_size {h.record_size} != sizeof({record.__name__}) "
-                f"{ctypes.sizeof(record)}: binding and library layouts differ"
-            )
-        n = h.count
+        recs, buf, base, n, nxt, missed = batch_parts(ptr, record, kind)
         if n == 0:
             items: List[T] = []
         else:
             lay = layout(record)
-            recs = ctypes.string_at(h.records, n * lay.size)
-            buf = ctypes.string_at(h.bytes, h.bytes_len) if h.bytes_len else b""
-            base = h.bytes or 0
             if raw:
                 items = [convert(t, buf, base) for t in lay.unpacked(recs, n)]
             else:
                 items = [convert(r) for r in lay.rows(recs, n, buf, base)]
-        return items, h.next, h.missed
+        return items, nxt, missed
     finally:
-        lib.lfe_batch_free(ptr)
+        quick.lfe_batch_free(ptr)
+
+
+#: ``struct lfe_batch`` as :mod:`struct` reads it (one copy of the header instead of a ctypes
+#: attribute access per field); checked against the ctypes mirror at import.
+_BATCH = struct.Struct("@IINPQQPN")
+assert _BATCH.size == ctypes.sizeof(lfe_batch) and lfe_batch.bytes_len.offset == _BATCH.size - 8
+
+
+def batch_parts(ptr: Any, record: Type[ctypes.Structure],
+                kind: int) -> Tuple[bytes, bytes, int, int, int, int]:
+    """Copies one batch out (it is not freed): ``(records, bytes, base, count, next, missed)``,
+    the record array and the byte buffer each copied with one ``memcpy``; ``base`` is the
+    buffer's address in the library (a record's byte field at pointer ``p`` is
+    ``bytes[p - base:]``). Raises :class:`~lfe.errors.LibraryError` when the batch's ``kind``
+    or ``record_size`` differ from ``kind`` and ``sizeof(record)``: binding and library would
+    disagree on the layout, and nothing is read."""
+    if not ptr:
+        raise errors.LibraryError("lfe query returned OK but no batch")
+    k, rsize, n, recs_p, nxt, missed, bytes_p, bytes_len = _BATCH.unpack(bytes(ptr.contents))
+    if k != kind:
+        raise errors.LibraryError(
+            f"batch kind {k} where {record.__name__} (kind {kind}) was expected"
+        )
+    size = ctypes.sizeof(record)
+    if rsize != size:
+        raise errors.LibraryError(
+            f"batch record_size {rsize} != sizeof({record.__name__}) "
+            f"{size}: binding and library layouts differ"
+        )
+    recs = ctypes.string_at(recs_p, n * size) if n else b""
+    buf = ctypes.string_at(bytes_p, bytes_len) if bytes_len else b""
+    return recs, buf, bytes_p or 0, n, nxt, missed
 
 
 S = TypeVar("S", bound=ctypes.Structure)

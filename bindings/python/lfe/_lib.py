@@ -15,8 +15,9 @@ On load the binding compares ``lfe_abi_version()`` with :data:`ABI_VERSION` and 
 :class:`lfe.errors.LibraryError` on a mismatch; it then declares ``argtypes``/``restype`` for
 every C function in :data:`SIGNATURES` (a library missing one of them is also refused).
 
-ctypes releases the GIL for the duration of each foreign call, so lfe's lock-free structures
-are really used concurrently by Python threads.
+Calls through :data:`lib` (ctypes ``CDLL``) release the GIL, so lfe's lock-free structures are
+really used concurrently by Python threads and blocking calls never stall other threads;
+:data:`quick` (``PyDLL``) keeps it for short non-blocking calls.
 """
 
 from __future__ import annotations
@@ -141,6 +142,14 @@ def load(path: Optional[str] = None, expected_abi: int = ABI_VERSION) -> Tuple[c
 
 lib, path = load()
 
+#: The same library opened a second time as :class:`ctypes.PyDLL`: calls through it keep the
+#: GIL. Used for the short calls that never block (an append, a tail, freeing a batch), where
+#: releasing and retaking the GIL costs more than the lock-free call itself when Python
+#: threads contend; calls that may wait (pops, waits, sync) go through :data:`lib`, which
+#: releases the GIL. lfe never calls back into Python, so holding the GIL cannot deadlock.
+quick = ctypes.PyDLL(path)
+declare(quick, SIGNATURES)
+
 
 def _status_text(code: int) -> str:
     raw = lib.lfe_status_str(code)
@@ -161,6 +170,7 @@ def register(signatures: Dict[str, Signature], constants: Optional[Dict[str, int
     :data:`SIGNATURES` (raises :class:`~lfe.errors.LibraryError` if the library lacks one);
     records its C constants in :data:`CONSTANTS`."""
     declare(lib, signatures)
+    declare(quick, signatures)
     SIGNATURES.update(signatures)
-    CONSTANTS.update(constants or {})  # type: ignore[attr-defined]
+    CONSTANTS.update(constants or {})
 

@@ -8,13 +8,15 @@ get the same lines and the same work:
 * ``append_batch``  — 256 lines per call (lfe: one C call per batch);
 * ``batch+enrich``  — the same, then wait until lfe's worker has enriched every line (the
   pure-Python store's detection already ran inside its appends);
-* ``append_4thr``   — 4 Python threads appending at once (ctypes releases the GIL in lfe);
+* ``append_4thr``   — 4 Python threads appending at once (lfe's append keeps the GIL: it never
+  blocks, and releasing the GIL would cost more than the call);
 * ``tail``          — read the last 100 lines;
 * ``search``        — regex search, the newest 100 matches;
 * ``search_all``    — regex search returning every match (10% of the lines).
 
-lfe's reads copy lines out of the library into new Python objects; the pure-Python store hands
-out references to the objects it keeps, so small reads favour it.
+lfe's reads copy lines out of the library (one copy of the records and one of the text per
+call, decoded into ``LogLine`` objects when accessed); the pure-Python store hands out
+references to the objects it keeps, so small reads favour it.
 
 The append figures are what the producer sees: lfe enriches lines (level, tags, URLs, error
 groups) on a worker thread after ``append`` returns. Reads run on a store filled and fully

@@ -13,7 +13,7 @@ ordinary Python code can catch it: ``Invalid``/``TooLarge``/``BadPattern``/``Nul
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Type
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 # The status codes (mirrors of the LFE_E_* macros in include/lfe.h; a test checks they agree).
 LFE_OK = 0
@@ -74,7 +74,7 @@ class LfeError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.constant or 'code'} {self.code})"
 
-    def __reduce__(self):  # keep pickling/copying working with the two-argument constructor
+    def __reduce__(self) -> Tuple[Any, Tuple[str, int]]:  # keep pickling/copying working with the two-argument constructor
         return (type(self), (self.message, self.code))
 
 

@@ -13,11 +13,12 @@ by Ctrl-C, so prefer finite timeouts in loops).
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import math
 from ctypes import POINTER, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, AsyncIterator, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import errors
 from ._core import (
@@ -423,12 +424,28 @@ class EventQueue(_Popper, c_name="queue"):
         return self.stats().depth
 
 
+async def _readable(loop: asyncio.AbstractEventLoop, fd: int) -> None:
+    """Waits until ``fd`` is readable (level-triggered: at once if it already is)."""
+    fut: asyncio.Future[None] = loop.create_future()
+
+    def ready() -> None:
+        if not fut.done():
+            fut.set_result(None)
+
+    loop.add_reader(fd, ready)
+    try:
+        await fut
+    finally:
+        loop.remove_reader(fd)
+
+
 class Subscription(_Popper, c_name="sub"):
     """One bus subscription (``lfe_sub``), made by :meth:`Bus.subscribe`.
 
     ``close()`` unsubscribes and frees it; :meth:`unsubscribe` only leaves the bus (queued events
     can still be popped, then pops raise ``Closed``). ``fileno()`` gives an eventfd readable
-    while events may be waiting, for ``select``/``selectors``.
+    while events may be waiting, for ``select``/``selectors``. ``for ev in sub`` blocks for
+    events; ``async for ev in sub`` waits on the eventfd in an asyncio loop.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -453,6 +470,46 @@ class Subscription(_Popper, c_name="sub"):
         fd = c_int32()
         self._call(lib.lfe_sub_fd, ctypes.byref(fd))
         return fd.value
+
+    #: Longest single wait (seconds) of ``for ev in subscription``: the wait is renewed after
+    #: it, so that signal handlers (Ctrl-C), which Python runs between C calls, are not
+    #: delayed longer. Events end a wait at once; this is not a polling period.
+    ITER_WAIT = 0.25
+
+    def __iter__(self) -> Iterator[Event]:
+        """``for ev in subscription``: waits for events (releasing the GIL), yields them in
+        publish order, and ends once the subscription is unsubscribed (or closed from another
+        thread) and every event delivered before has been yielded."""
+        while True:
+            try:
+                evs = self.pop_batch(256, self.ITER_WAIT)
+            except errors.Timeout:
+                continue
+            except errors.Closed:
+                return
+            yield from evs
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self.aiter()
+
+    async def aiter(self, max: int = 256) -> AsyncIterator[Event]:
+        """``async for ev in subscription`` (or ``subscription.aiter()``): yields events in
+        publish order without blocking the event loop; between batches it waits on the
+        subscription's eventfd with ``loop.add_reader``. Ends once the subscription is
+        unsubscribed and drained: end it with :meth:`unsubscribe` (which wakes the wait), and
+        :meth:`close` only after the iteration ended, as closing closes the eventfd."""
+        loop = asyncio.get_running_loop()
+        fd = self.fileno()
+        while True:
+            try:
+                evs = self.try_pop_batch(max)
+            except errors.Empty:
+                await _readable(loop, fd)
+                continue
+            except errors.Closed:
+                return
+            for ev in evs:
+                yield ev
 
     def stats(self) -> SubStats:
         """The subscription's counters."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 import ctypes
 import enum
 import struct
+import threading
 from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
 from . import errors
 from ._core import (
@@ -30,11 +31,12 @@ from ._core import (
     bytes_at,
     frozen_factory,
     iter_items,
+    layout,
     new_batch,
     read_batch,
     sized,
 )
-from ._lib import lib, register
+from ._lib import lib, quick, register
 from ._types import LFE_REC_TEXT, batch_pp, lfe_bytes, lfe_rec_text
 
 LFE_REC_LOG_LINE = 100
@@ -212,6 +214,12 @@ register(
         ),
         "lfe_log_read": (c_int32, [_h, c_uint64, c_size_t, batch_pp]),
         "lfe_log_tail": (c_int32, [_h, c_size_t, c_uint32, c_uint64, batch_pp]),
+        "lfe_log_tail_into": (
+            c_int32,
+            # buf is an output buffer: void *, not a byte string in (c_char_p).
+            [_h, c_size_t, c_uint32, c_uint64, c_void_p, c_size_t, POINTER(c_size_t),
+             POINTER(c_size_t)],
+        ),
         "lfe_log_search": (c_int32, [_h, POINTER(lfe_log_query), batch_pp, batch_pp]),
         "lfe_log_urls": (c_int32, [_h, batch_pp]),
         "lfe_log_line_urls": (c_int32, [_h, c_uint64, batch_pp]),
@@ -334,6 +342,104 @@ def _line(t: Any, buf: bytes, base: int, sg: Any = _STREAMS.get, lg: Any = _LEVE
                      tg(t[6], t[6]), buf[o : o + n] if n else b"")
 
 
+class LogLines(Sequence[LogLine]):
+    """The lines of one read, oldest first, decoded when accessed.
+
+    Holds one copy of the records and their texts (for a tail, one buffer the library filled);
+    indexing or iterating makes each :class:`LogLine` from them with :mod:`struct` (a line
+    read twice is made twice). Compares equal to any sequence of the same lines.
+    """
+
+    __slots__ = ("_recs", "_buf", "_base", "_n")
+
+    def __init__(self, recs: Any, buf: bytes, base: int, n: int) -> None:
+        # recs: the n records (bytes or a memoryview of buf); a text at address p is
+        # buf[p - base:].
+        self._recs, self._buf, self._base, self._n = recs, buf, base, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> LogLine: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> List[LogLine]: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[LogLine, List[LogLine]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        j = i + self._n if i < 0 else i
+        if not 0 <= j < self._n:
+            raise IndexError("line index out of range")
+        return _line(_LINE.unpack_from(self._recs, j * _LINE_SIZE), self._buf, self._base)
+
+    def __iter__(self) -> Iterator[LogLine]:
+        buf, base = self._buf, self._base
+        for t in _LINE.iter_unpack(self._recs):
+            yield _line(t, buf, base)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(other) == self._n and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"LogLines({list(self)!r})"
+
+
+_LINE = layout(lfe_log_line).struct
+_LINE_SIZE = ctypes.sizeof(lfe_log_line)
+assert _LINE.size == _LINE_SIZE  # iter_unpack steps by the record size
+
+
+class _TailBuffer:
+    """The memory of one ``lfe_log_tail_into`` call: the buffer and the two out-parameters,
+    with their ``byref`` made once. Reused by the calls of one thread (see :func:`_tail_lines`)."""
+
+    __slots__ = ("buf", "cap", "count", "size", "count_ref", "size_ref")
+
+    def __init__(self, cap: int) -> None:
+        self.buf = ctypes.create_string_buffer(cap)
+        self.cap = cap
+        self.count, self.size = c_size_t(), c_size_t()
+        self.count_ref, self.size_ref = _byref(self.count), _byref(self.size)
+
+
+def _tail_lines(store: "LogStore", n: int, has: int, pid: int) -> LogLines:
+    """One ``lfe_log_tail_into`` call into this thread's buffer (a larger one if it was too
+    small: again, as lines may be appended in between), copied once into ``bytes``: records
+    first, texts after. The buffer is taken out of the thread's slot for the call, so a call
+    made meanwhile on this thread (a signal handler) uses a buffer of its own."""
+    slot = _tail_slot.__dict__
+    tb: _TailBuffer = slot.pop("tb", None) or _TailBuffer(_TAIL_FIRST_CAP)
+    while True:
+        h = store._enter()
+        try:
+            rc = _tail_into(h, n, has, pid, tb.buf, tb.cap, tb.count_ref, tb.size_ref)
+        finally:
+            store._leave()
+        if rc != errors.LFE_E_BUFFER_TOO_SMALL:
+            break
+        tb = _TailBuffer(1 << max(tb.size.value - 1, 1).bit_length())  # a power of two
+    if rc:
+        raise errors.make_error(rc, "lfe_log_tail_into")
+    raw = memoryview(tb.buf)[: tb.size.value].tobytes()
+    k = tb.count.value
+    lines = LogLines(memoryview(raw)[: k * _LINE_SIZE], raw, ctypes.addressof(tb.buf), k)
+    if tb.cap <= _TAIL_KEEP_CAP:
+        slot["tb"] = tb
+    return lines
+
+
+#: First buffer of a thread's tails: 16 KiB holds 100 lines of typical length (a record is 56
+#: bytes); buffers up to _TAIL_KEEP_CAP are kept for the thread's next tail.
+_TAIL_FIRST_CAP = 16384
+_TAIL_KEEP_CAP = 1 << 20
+_tail_slot = threading.local()
+_tail_into = quick.lfe_log_tail_into
+
+
 def _url(r: lfe_log_url) -> LogUrl:
     return LogUrl(bytes_at(r.url).decode("utf-8", "replace"), r.process_id, r.first_seen_ns,
                   r.last_seen_ns, r.count)
@@ -359,7 +465,7 @@ def _group(r: lfe_log_error_group) -> ErrorGroup:
 
 
 LineIn = Union[bytes, bytearray, memoryview, str]
-_append = lib.lfe_log_append
+_append = quick.lfe_log_append  # never blocks: keeps the GIL
 _INPUT = struct.Struct("@QIQPN")
 _INPUT_SIZE = ctypes.sizeof(lfe_log_input)
 assert _INPUT.size == _INPUT_SIZE and lfe_log_input.text.offset == _INPUT.size - 16
@@ -420,7 +526,9 @@ class LogStore(Handle):
             as_int(process_id, "process_id")
         if type(ts_ns) is not int or not 0 <= ts_ns <= U64_MAX:
             as_int(ts_ns, "ts_ns")
-        st = stream if type(stream) is int and 0 <= stream <= _STREAM_MAX else _stream(stream)
+        # The default (a Stream member) and plain ints take the fast path (no enum lookup).
+        st = (stream if (type(stream) is Stream or type(stream) is int) and 0 <= stream <= _STREAM_MAX
+              else _stream(stream))
         seq = c_uint64()
         busy = self._busy
         busy.append(None)
@@ -470,11 +578,14 @@ class LogStore(Handle):
                                          as_int(max, "max", 0, (1 << 63) - 1))
         return LogPage(lines, nxt, missed)
 
-    def tail(self, n: int, process_id: Optional[int] = None) -> List[LogLine]:
-        """The newest ``n`` lines (only of ``process_id`` if given), oldest first."""
+    def tail(self, n: int, process_id: Optional[int] = None) -> LogLines:
+        """The newest ``n`` lines (only of ``process_id`` if given), oldest first, decoded
+        when accessed (:class:`LogLines`)."""
         has = 0 if process_id is None else 1
         pid = 0 if process_id is None else as_int(process_id, "process_id")
-        return self._lines(lib.lfe_log_tail, as_int(n, "n", 0, (1 << 63) - 1), has, pid)[0]
+        if type(n) is not int or not 0 <= n < 1 << 63:
+            as_int(n, "n", 0, (1 << 63) - 1)
+        return _tail_lines(self, n, has, pid)
 
     def search(self, pattern: LineIn, *, literal: bool = False, ignore_case: bool = False,
                process_id: Optional[int] = None, min_level: int = Level.UNKNOWN,
@@ -569,6 +680,7 @@ class LogStore(Handle):
 __all__ = [
     "LogStore",
     "LogLine",
+    "LogLines",
     "LogPage",
     "LogUrl",
     "ErrorGroup",

@@ -281,7 +281,7 @@ def _process(r: lfe_proc_record) -> Process:
     try:
         st = ProcState(r.state)
     except ValueError:  # a newer library's state: keep the number
-        st = r.state  # type: ignore[assignment]
+        st = r.state
     return Process(
         id=r.id,
         name=_text(r.name),
@@ -315,7 +315,7 @@ class _SnapshotTable(Handle, Generic[R]):
         super().__init_subclass__(**kwargs)
         cls._what = cls.__name__
         cls._record, cls._kind = record, kind
-        cls._convert = staticmethod(convert)  # type: ignore[assignment]
+        cls._convert = staticmethod(convert)
         cls._free_fn = getattr(lib, f"lfe_{c_name}_free")
         cls._list_fn = getattr(lib, f"lfe_{c_name}_list")
         cls._count_fn = getattr(lib, f"lfe_{c_name}_count")
