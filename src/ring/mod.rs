@@ -305,6 +305,13 @@ impl<T: Send + Sync> Ring<T> {
         self.appended()
     }
 
+    /// [`appended`](Self::appended) read with `SeqCst`: the waiter's half of the follower
+    /// wait's store-buffering check against the claim in [`push_hook`](Self::push_hook).
+    pub fn appended_sc(&self) -> u64 {
+        // SeqCst: see above.
+        self.next_seq.load(Ordering::SeqCst)
+    }
+
     /// Values that left the ring (overwritten, or lost to a newer value in their slot).
     ///
     /// Not counted per push: once pushes are quiescent every sequence below `appended` is
@@ -331,9 +338,10 @@ impl<T: Send + Sync> Ring<T> {
     /// its own line while nobody else can see it yet).
     pub fn push_hook(&self, value: T, hook: impl FnOnce(u64, &T)) -> u64 {
         let guard = reclaim::pin();
-        // Relaxed: uniqueness and per-thread order come from the RMW itself; the entry is
-        // published by the slot CAS (Release), not by this counter.
-        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        // SeqCst: the claim is the notifier's write in the log store's follower wait
+        // (`LogStore::wait`, the `event::wait` protocol); the entry itself is published by the
+        // slot CAS (Release), not by this counter. On x86 it is the same `lock xadd`.
+        let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
         prefetch(self.slot(seq));
         let new = self.new_entry(value);
         // SAFETY: `new` is private to this thread until published below.
@@ -370,8 +378,8 @@ impl<T: Send + Sync> Ring<T> {
     ) -> Range<u64> {
         let entries: Vec<*mut Entry<T>> = values.into_iter().map(|v| self.new_entry(v)).collect();
         let n = entries.len() as u64;
-        // Relaxed: as in push_hook.
-        let first = self.next_seq.fetch_add(n, Ordering::Relaxed);
+        // SeqCst: as in push_hook.
+        let first = self.next_seq.fetch_add(n, Ordering::SeqCst);
         let guard = reclaim::pin();
         for (i, &e) in entries.iter().enumerate() {
             let seq = first + i as u64;
