@@ -292,6 +292,37 @@ pub struct LogLine {
     pub text: Vec<u8>,
 }
 
+/// A retained line lent by [`LogStore::visit`]: [`LogLine`] with the text borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRef<'a> {
+    pub seq: u64,
+    pub ts_ns: u64,
+    pub process_id: u64,
+    pub stream: Stream,
+    pub level: Level,
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// [`enrich::tags`] bits.
+    pub tags: u32,
+    pub text: &'a [u8],
+}
+
+impl LineRef<'_> {
+    /// The owned copy.
+    pub fn to_line(&self) -> LogLine {
+        LogLine {
+            seq: self.seq,
+            ts_ns: self.ts_ns,
+            process_id: self.process_id,
+            stream: self.stream,
+            level: self.level,
+            flags: self.flags,
+            tags: self.tags,
+            text: self.text.to_vec(),
+        }
+    }
+}
+
 /// Result of a cursor read ([`LogStore::read`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadBatch {

@@ -99,11 +99,11 @@ impl Shared {
             && line.flags.load(Ordering::Relaxed) & flags::CLEARED == 0
     }
 
-    fn snapshot(seq: u64, line: &Line) -> LogLine {
+    fn view(seq: u64, line: &Line) -> LineRef<'_> {
         // Acquire: pairs with the enricher's Release on flags, so level/tags are those of the
         // enrichment when ENRICHED is set.
         let fl = line.flags.load(Ordering::Acquire) & flags::MASK;
-        LogLine {
+        LineRef {
             seq,
             ts_ns: line.ts_ns,
             process_id: line.process_id,
@@ -112,8 +112,12 @@ impl Shared {
             level: level_from_u8(line.level.load(Ordering::Relaxed) as u8),
             tags: line.tags.load(Ordering::Relaxed),
             flags: fl,
-            text: line.text.to_vec(),
+            text: &line.text,
         }
+    }
+
+    fn snapshot(seq: u64, line: &Line) -> LogLine {
+        Self::view(seq, line).to_line()
     }
 }
 
@@ -361,6 +365,26 @@ impl LogStore {
     pub fn is_closed(&self) -> bool {
         // Acquire: pairs with close's swap (a report, nothing is read through it).
         self.shared.closed.load(Ordering::Acquire)
+    }
+
+    /// The sequence the next append will get (every line below it was claimed).
+    pub fn next_seq(&self) -> u64 {
+        self.shared.ring.next_seq()
+    }
+
+    /// Calls `f` for every visible line (of `process_id` only, when given) with a sequence
+    /// below `until`, oldest first, lending it without a copy (a binding copies the text once,
+    /// into its own result). Lines published meanwhile below `until` may be included.
+    pub fn visit(&self, process_id: Option<u64>, until: u64, mut f: impl FnMut(LineRef<'_>)) {
+        let s = &*self.shared;
+        s.ring.for_each(|seq, line| {
+            if seq < until
+                && process_id.is_none_or(|p| p == line.process_id)
+                && s.visible(seq, line)
+            {
+                f(Shared::view(seq, line));
+            }
+        });
     }
 
     /// The newest `n` visible lines (of `process_id` only, when given), oldest first.

@@ -12,7 +12,9 @@ use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::log::*;
 use crate::status::*;
-use lfe::log::{level_from_u8, LogLine, Query};
+use crate::queue::timeout;
+use lfe::log::enrich::Level;
+use lfe::log::{level_from_u8, LogLine, Query, Stream};
 
 versioned_structs!(lfe_log_query);
 
@@ -109,21 +111,105 @@ fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
     let total: usize = lines.iter().map(|l| l.text.len()).sum();
     let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
     for l in lines {
-        let text = b.bytes(&l.text);
-        b.push(lfe_log_line {
-            seq: l.seq,
-            ts_ns: l.ts_ns,
-            process_id: l.process_id,
-            stream: l.stream as u32,
-            level: l.level as u32,
-            flags: l.flags,
-            tags: l.tags,
-            text,
-        });
+        push_line(&mut b, l.seq, l.ts_ns, l.process_id, l.stream, l.level, l.flags, l.tags, &l.text);
     }
     b.set_next(next);
     b.set_missed(missed);
     b.finish()
+}
+
+/// Copies one line into `b` (the text into its byte buffer).
+#[allow(clippy::too_many_arguments)]
+fn push_line(
+    b: &mut BatchBuilder<lfe_log_line>,
+    seq: u64,
+    ts_ns: u64,
+    process_id: u64,
+    stream: Stream,
+    level: Level,
+    flags: u32,
+    tags: u32,
+    text: &[u8],
+) {
+    let text = b.bytes(text);
+    b.push(lfe_log_line {
+        seq,
+        ts_ns,
+        process_id,
+        stream: stream as u32,
+        level: level as u32,
+        flags,
+        tags,
+        text,
+    });
+}
+
+/// Every retained line of `process_id`, oldest first, in one batch: the lines are visited in
+/// place twice (sizes, then copies), so each text is copied once, into the batch's byte buffer
+/// sized for them up front. Lines appended during the call are not included.
+///
+/// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_read_process(
+    log: *const lfe_log,
+    process_id: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    fill(log, out, |log| -> Res<_> {
+        let (s, pid) = (&log.inner, Some(process_id));
+        let until = s.next_seq();
+        let (mut n, mut bytes) = (0usize, 0usize);
+        s.visit(pid, until, |l| {
+            n += 1;
+            bytes += l.text.len();
+        });
+        let mut b = BatchBuilder::<lfe_log_line>::with_capacity(n, bytes);
+        s.visit(pid, until, |l| {
+            push_line(&mut b, l.seq, l.ts_ns, l.process_id, l.stream, l.level, l.flags, l.tags, l.text)
+        });
+        Ok(b.finish())
+    })
+}
+
+/// Waits until a line at or after `cursor` is published (or was evicted: a read from `cursor`
+/// reports it missed), up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever; 0: just look). It
+/// spins briefly, then sleeps; appends wake it. A follower reads with `lfe_log_read` until it
+/// gets no line, then waits with the batch's `next`.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_OK` also when `lfe_log_interrupt` was called meanwhile (read, then wait again);
+/// `LFE_E_TIMEOUT`; `LFE_E_CLOSED` (the handle was closed or freed before or during the
+/// wait); `LFE_E_NULL`; `LFE_E_INVALID` (`cursor` beyond the end, as in `lfe_log_read`).
+/// Thread safety: safe to call concurrently; `lfe_log_close_handle` and `lfe_log_free` wake it.
+///
+/// # Safety
+/// `log` is a live store.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_wait(log: *const lfe_log, cursor: u64, timeout_ns: u64) -> i32 {
+    call(|| {
+        let log = hold(log)?;
+        log.inner.wait(cursor, Some(timeout(timeout_ns)))?;
+        Ok(())
+    })
+}
+
+/// Makes every call now blocked in `lfe_log_wait` on this store return `LFE_OK` (a host
+/// cancelling one follower's wait; the others find nothing new and wait again).
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_interrupt(log: *const lfe_log) -> i32 {
+    on_ok(log, |log| log.inner.interrupt())
 }
 
 /// Cursor read: up to `max` lines with seq >= `cursor` (start with 0), oldest first.
@@ -200,7 +286,7 @@ pub unsafe extern "C" fn lfe_log_search(
 ) -> i32 {
     call(|| {
         let out = slot(out)?;
-        let log = arg(log)?;
+        let log = live(log)?;
         let q = versioned_arg(q)?;
         let all =
             LFE_LOG_SEARCH_LITERAL | LFE_LOG_SEARCH_CASE_INSENSITIVE | LFE_LOG_SEARCH_HAS_PROCESS;
