@@ -78,7 +78,8 @@ func NewBus(opts BusOptions) (*Bus, error) {
 	b := &Bus{}
 	return create(b, &b.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_bus_new(&cfg, (**C.lfe_bus)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
+	}, func(p unsafe.Pointer) { C.lfe_bus_close_handle((*C.lfe_bus)(p)) },
+		func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
 }
 
 // Publish publishes one event to every matching subscription without waiting. Errors:
@@ -131,10 +132,8 @@ func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
 		return nil, err
 	}
 	s := &Subscription{popper{from: fromSub}}
-	own(s, &s.owned, unsafe.Pointer(sp), func(p unsafe.Pointer) {
-		C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
-		C.lfe_sub_free((*C.lfe_sub)(p))
-	})
+	own(s, &s.owned, unsafe.Pointer(sp), func(p unsafe.Pointer) { C.lfe_sub_close_handle((*C.lfe_sub)(p)) },
+		func(p unsafe.Pointer) { C.lfe_sub_free((*C.lfe_sub)(p)) })
 	return s, nil
 }
 

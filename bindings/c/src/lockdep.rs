@@ -284,7 +284,7 @@ pub unsafe extern "C" fn lfe_lockdep_acquire(
 /// The body of `lfe_lockdep_acquire` and `lfe_lockdep_acquire_shared`.
 fn acquire(v: *const lfe_lockdep, token: u64, id: u32, shared: bool, now_ns: u64) -> i32 {
     call(|| {
-        let v = &arg(v)?.inner;
+        let v = &live(v)?.inner;
         if now_ns != 0 {
             v.acquire_at(token, id, shared, now_ns)?;
         } else if shared {

@@ -369,7 +369,7 @@ pub unsafe extern "C" fn lfe_procs_remove(p: *const lfe_procs, id: u64) -> i32 {
 /// `p` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_count(p: *const lfe_procs, out: *mut usize) -> i32 {
-    call(|| put(out, arg(p)?.inner.count()))
+    call(|| put(out, live(p)?.inner.count()))
 }
 
 /// The table's generation: changes on every write and never goes backwards, so "changed since
@@ -383,5 +383,5 @@ pub unsafe extern "C" fn lfe_procs_count(p: *const lfe_procs, out: *mut usize) -
 /// `p` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_generation(p: *const lfe_procs, out: *mut u64) -> i32 {
-    call(|| put(out, arg(p)?.inner.generation()))
+    call(|| put(out, live(p)?.inner.generation()))
 }

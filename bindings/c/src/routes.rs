@@ -321,7 +321,7 @@ pub unsafe extern "C" fn lfe_routes_list(r: *const lfe_routes, out: *mut *mut lf
 /// `r` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_count(r: *const lfe_routes, out: *mut usize) -> i32 {
-    call(|| put(out, arg(r)?.inner.count()))
+    call(|| put(out, live(r)?.inner.count()))
 }
 
 /// The table's generation (starts at 1, changes on every write, never goes backwards).
@@ -334,5 +334,5 @@ pub unsafe extern "C" fn lfe_routes_count(r: *const lfe_routes, out: *mut usize)
 /// `r` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_generation(r: *const lfe_routes, out: *mut u64) -> i32 {
-    call(|| put(out, arg(r)?.inner.generation()))
+    call(|| put(out, live(r)?.inner.generation()))
 }
