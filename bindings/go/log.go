@@ -19,6 +19,8 @@ package lfe
 #cgo noescape lfe_log_free
 #cgo nocallback lfe_log_new
 #cgo noescape lfe_log_new
+#cgo nocallback lfe_log_read_process
+#cgo noescape lfe_log_read_process
 #cgo nocallback lfe_log_read
 #cgo noescape lfe_log_read
 #cgo nocallback lfe_log_search
