@@ -372,19 +372,20 @@ impl LogStore {
         self.shared.ring.next_seq()
     }
 
-    /// Calls `f` for every visible line (of `process_id` only, when given) with a sequence
-    /// below `until`, oldest first, lending it without a copy (a binding copies the text once,
-    /// into its own result). Lines published meanwhile below `until` may be included.
-    pub fn visit(&self, process_id: Option<u64>, until: u64, mut f: impl FnMut(LineRef<'_>)) {
+    /// Calls `f` once with every visible line (of `process_id` only, when given), oldest first,
+    /// gathered in one scan of the ring and lent without a copy (a binding copies each text
+    /// once, into its own result, sized up front). The ring stays pinned while `f` runs (see
+    /// "Memory bound": evicted lines wait for it).
+    pub fn with_lines<R>(&self, process_id: Option<u64>, f: impl FnOnce(&[LineRef<'_>]) -> R) -> R {
         let s = &*self.shared;
-        s.ring.for_each(|seq, line| {
-            if seq < until
-                && process_id.is_none_or(|p| p == line.process_id)
-                && s.visible(seq, line)
-            {
-                f(Shared::view(seq, line));
+        let pinned = s.ring.pinned();
+        let mut lines = Vec::new();
+        pinned.for_each(|seq, line| {
+            if process_id.is_none_or(|p| p == line.process_id) && s.visible(seq, line) {
+                lines.push(Shared::view(seq, line));
             }
         });
+        f(&lines)
     }
 
     /// The newest `n` visible lines (of `process_id` only, when given), oldest first.

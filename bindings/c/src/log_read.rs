@@ -144,9 +144,9 @@ fn push_line(
     });
 }
 
-/// Every retained line of `process_id`, oldest first, in one batch: the lines are visited in
-/// place twice (sizes, then copies), so each text is copied once, into the batch's byte buffer
-/// sized for them up front. Lines appended during the call are not included.
+/// Every retained line of `process_id`, oldest first, in one batch: one scan of the store
+/// gathers the lines in place, then each text is copied once, into the batch's byte buffer
+/// sized for them up front.
 ///
 /// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
 /// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_CLOSED`.
@@ -161,18 +161,14 @@ pub unsafe extern "C" fn lfe_log_read_process(
     out: *mut *mut lfe_batch,
 ) -> i32 {
     fill(log, out, |log| -> Res<_> {
-        let (s, pid) = (&log.inner, Some(process_id));
-        let until = s.next_seq();
-        let (mut n, mut bytes) = (0usize, 0usize);
-        s.visit(pid, until, |l| {
-            n += 1;
-            bytes += l.text.len();
-        });
-        let mut b = BatchBuilder::<lfe_log_line>::with_capacity(n, bytes);
-        s.visit(pid, until, |l| {
-            push_line(&mut b, l.seq, l.ts_ns, l.process_id, l.stream, l.level, l.flags, l.tags, l.text)
-        });
-        Ok(b.finish())
+        Ok(log.inner.with_lines(Some(process_id), |lines| {
+            let bytes = lines.iter().map(|l| l.text.len()).sum();
+            let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), bytes);
+            for l in lines {
+                push_line(&mut b, l.seq, l.ts_ns, l.process_id, l.stream, l.level, l.flags, l.tags, l.text);
+            }
+            b.finish()
+        }))
     })
 }
 
