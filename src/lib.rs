@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod event;
+pub mod gate;
 pub mod lockdep;
 pub mod log;
 pub mod ring;

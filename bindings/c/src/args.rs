@@ -37,7 +37,6 @@
 use crate::guard::{call, call_or, Res, Status};
 use crate::status::*;
 use std::mem::{size_of, MaybeUninit};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Borrows a handle or an input struct; NULL is `LFE_E_NULL`.
@@ -350,43 +349,22 @@ pub(crate) trait Handle: Sized {
     fn close(&self) {}
 }
 
-/// What a handle pointer given to C points to: the handle, then its gate.
+/// What a handle pointer given to C points to: the handle and its gate ([`lfe::gate`]).
 ///
 /// # Closing a handle while other threads use it (the design, stated once)
 /// `_close_handle` may run at any time, concurrently with any call on the handle, and any number
-/// of times: it sets the gate (the first one also runs [`Handle::close`], which wakes the
+/// of times: it closes the gate (the first one also runs [`Handle::close`], which wakes the
 /// handle's waiters), and from then on every call on the handle returns `LFE_E_CLOSED`. A call
-/// that passed the gate before it was set completes as if it had run before the close: the
-/// memory stays until `_free`. So a call never writes anything shared to enter a handle: it
-/// reads the gate (a line nobody writes but the one close) and goes on; a Go or Python binding
-/// needs no lock of its own around the handle.
+/// that passed the gate before it closed completes as if it had run before the close: the
+/// memory stays until `_free`. So a call writes nothing shared to enter a handle (it reads the
+/// gate), and a Go or Python binding needs no lock of its own around the handle.
 ///
 /// The memory is freed by `_free` (which closes first), and only the host can know that no
 /// call can still be in flight: `_free` may run concurrently with calls blocked in a wait (they
 /// hold their own reference, [`hold`], and return `LFE_E_CLOSED`), never with other calls. A
 /// garbage-collected binding closes on its `Close` and frees from its finalizer/cleanup, which
-/// runs only once no call can reach the handle. `value` is the first field of a `repr(C)`
-/// struct, so a pointer to the `Gated<T>` is a pointer to the `T` too.
-#[repr(C)]
-pub(crate) struct Gated<T> {
-    value: T,
-    closed: AtomicBool,
-}
-
-impl<T> std::ops::Deref for Gated<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-impl<T> Gated<T> {
-    fn is_closed(&self) -> bool {
-        // Acquire: pairs with close_handle's swap (what the closer did before is seen by a
-        // call that is refused). A plain load on x86: nothing is written to enter a handle.
-        self.closed.load(Ordering::Acquire)
-    }
-}
+/// runs only once no call can reach the handle.
+pub(crate) type Gated<T> = lfe::gate::Gated<T>;
 
 /// The gate of the handle `p` points to (as [`arg`] for a handle).
 fn gated<'a, T: Handle>(p: *const T) -> Res<&'a Gated<T>> {
@@ -396,19 +374,12 @@ fn gated<'a, T: Handle>(p: *const T) -> Res<&'a Gated<T>> {
 /// Borrows a handle for one call: NULL is `LFE_E_NULL`, a closed handle `LFE_E_CLOSED`.
 #[inline]
 pub(crate) fn live<'a, T: Handle>(p: *const T) -> Res<&'a T> {
-    let g = gated(p)?;
-    if g.is_closed() {
-        return Err(Status(LFE_E_CLOSED));
-    }
-    Ok(&g.value)
+    gated(p)?.get().ok_or(Status(LFE_E_CLOSED))
 }
 
 /// Moves `v` to the heap and writes the handle given to C to a checked out-parameter.
 pub(crate) fn new_handle<T: Handle>(out: &mut MaybeUninit<*mut T>, v: T) {
-    let g = Gated {
-        value: v,
-        closed: AtomicBool::new(false),
-    };
+    let g = Gated::new(v);
     out.write(if T::COUNTED {
         Arc::into_raw(Arc::new(g)).cast_mut().cast()
     } else {
@@ -445,9 +416,8 @@ pub(crate) fn hold<T: Handle>(p: *const T) -> Res<Arc<Gated<T>>> {
 pub(crate) fn close_handle<T: Handle>(p: *const T) -> i32 {
     call(|| {
         let g = gated(p)?;
-        // AcqRel: the first closer runs `close`; later callers and refused calls see it.
-        if !g.closed.swap(true, Ordering::AcqRel) {
-            g.value.close();
+        if g.close() {
+            g.value().close();
         }
         Ok(())
     })
@@ -473,7 +443,6 @@ pub(crate) fn free_handle<T: Handle>(p: *mut T) {
         }
     })
 }
-
 
 #[cfg(test)]
 mod tests {

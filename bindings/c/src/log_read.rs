@@ -11,8 +11,8 @@ use crate::args::*;
 use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::log::*;
-use crate::status::*;
 use crate::queue::timeout;
+use crate::status::*;
 use lfe::log::enrich::Level;
 use lfe::log::{level_from_u8, LogLine, Query, Stream};
 
@@ -111,7 +111,17 @@ fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
     let total: usize = lines.iter().map(|l| l.text.len()).sum();
     let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
     for l in lines {
-        push_line(&mut b, l.seq, l.ts_ns, l.process_id, l.stream, l.level, l.flags, l.tags, &l.text);
+        push_line(
+            &mut b,
+            l.seq,
+            l.ts_ns,
+            l.process_id,
+            l.stream,
+            l.level,
+            l.flags,
+            l.tags,
+            &l.text,
+        );
     }
     b.set_next(next);
     b.set_missed(missed);
@@ -165,7 +175,17 @@ pub unsafe extern "C" fn lfe_log_read_process(
             let bytes = lines.iter().map(|l| l.text.len()).sum();
             let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), bytes);
             for l in lines {
-                push_line(&mut b, l.seq, l.ts_ns, l.process_id, l.stream, l.level, l.flags, l.tags, l.text);
+                push_line(
+                    &mut b,
+                    l.seq,
+                    l.ts_ns,
+                    l.process_id,
+                    l.stream,
+                    l.level,
+                    l.flags,
+                    l.tags,
+                    l.text,
+                );
             }
             b.finish()
         }))
@@ -189,7 +209,7 @@ pub unsafe extern "C" fn lfe_log_read_process(
 pub unsafe extern "C" fn lfe_log_wait(log: *const lfe_log, cursor: u64, timeout_ns: u64) -> i32 {
     call(|| {
         let log = hold(log)?;
-        log.inner.wait(cursor, Some(timeout(timeout_ns)))?;
+        log.value().inner.wait(cursor, Some(timeout(timeout_ns)))?;
         Ok(())
     })
 }

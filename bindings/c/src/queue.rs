@@ -178,7 +178,7 @@ pub(crate) fn pop<H: Pops>(
         let out = slot(out)?;
         out.write(match timeout_ns {
             None => take_events(live(h)?, take, None)?,
-            Some(ns) => take_events(&**hold(h)?, take, Some(timeout(ns)))?,
+            Some(ns) => take_events(hold(h)?.value(), take, Some(timeout(ns)))?,
         });
         Ok(())
     })
@@ -391,7 +391,7 @@ pub unsafe extern "C" fn lfe_queue_push_timeout(
 ) -> i32 {
     call(|| {
         let (q, ev) = (hold(q)?, arg(ev)?.as_input()?);
-        q.inner.push_timeout(&ev, timeout(timeout_ns))?;
+        q.value().inner.push_timeout(&ev, timeout(timeout_ns))?;
         Ok(())
     })
 }
