@@ -1350,9 +1350,9 @@ int32_t lfe_log_read(const struct lfe_log *log,
                      size_t max,
                      struct lfe_batch **out);
 
-// Every retained line of `process_id`, oldest first, in one batch: the lines are visited in
-// place twice (sizes, then copies), so each text is copied once, into the batch's byte buffer
-// sized for them up front. Lines appended during the call are not included.
+// Every retained line of `process_id`, oldest first, in one batch: one scan of the store
+// gathers the lines in place, then each text is copied once, into the batch's byte buffer
+// sized for them up front.
 //
 // Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
 // Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_CLOSED`.
@@ -2083,6 +2083,18 @@ int32_t lfe_sub_fd(const struct lfe_sub *sub, int32_t *out);
 // # Safety
 // `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
 void lfe_sub_free(struct lfe_sub *sub);
+
+// Makes every pop now blocked on the subscription (`lfe_sub_pop_timeout`,
+// `lfe_sub_pop_batch_timeout`) return `LFE_E_TIMEOUT` at once, as if its timeout had passed:
+// a host cancelling a wait without polling.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `sub` must be a live subscription.
+int32_t lfe_sub_interrupt(const struct lfe_sub *sub);
 
 // Pops the oldest waiting event without waiting, as a batch of one `lfe_event`. The batch's
 // `missed` (and the record's `lost_before`) counts events dropped just before it.

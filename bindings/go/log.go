@@ -403,13 +403,11 @@ func (s *LogStore) Wait(ctx context.Context, cursor uint64) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		done := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() { s.interruptUntil(done) })
-		err := s.h.call(s, func(p unsafe.Pointer) C.int32_t {
-			return C.lfe_log_wait((*C.lfe_log)(p), C.uint64_t(cursor), timeoutOf(ctx))
-		})
-		close(done)
-		stop()
+		err := waitInC(ctx, func(t C.uint64_t) error {
+			return s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+				return C.lfe_log_wait((*C.lfe_log)(p), C.uint64_t(cursor), t)
+			})
+		}, s.interrupt)
 		if e := ctx.Err(); e != nil {
 			return e
 		}
@@ -430,21 +428,34 @@ func (s *LogStore) ready(cursor uint64) bool {
 	return err == nil
 }
 
-// interruptUntil interrupts the store's waits until done is closed: the wait being cancelled
-// may not have entered C yet when ctx is done (an interrupt before its entry would be lost),
-// so the interrupt is repeated until that wait returned.
-func (s *LogStore) interruptUntil(done <-chan struct{}) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		_ = s.h.call(s, func(p unsafe.Pointer) C.int32_t { return C.lfe_log_interrupt((*C.lfe_log)(p)) })
-		t.Reset(100 * time.Microsecond)
-		select {
-		case <-done:
-			return
-		case <-t.C:
+// interrupt wakes the waits blocked on the store (lfe_log_interrupt).
+func (s *LogStore) interrupt() {
+	_ = s.h.call(s, func(p unsafe.Pointer) C.int32_t { return C.lfe_log_interrupt((*C.lfe_log)(p)) })
+}
+
+// waitInC runs wait, one blocking C call given its C timeout (ctx's deadline, or forever),
+// so that cancelling ctx interrupts it: the wait being cancelled may not have entered C yet
+// when ctx is done (an interrupt before its entry would be lost), so interrupt is repeated
+// until wait has returned.
+func waitInC(ctx context.Context, wait func(timeout C.uint64_t) error, interrupt func()) error {
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(0)
+		defer t.Stop()
+		for {
+			interrupt()
+			t.Reset(100 * time.Microsecond)
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
 		}
-	}
+	})
+	err := wait(timeoutOf(ctx))
+	close(done)
+	stop()
+	return err
 }
 
 // timeoutOf is the C timeout of a wait bounded by ctx's deadline (LFE_TIMEOUT_INFINITE

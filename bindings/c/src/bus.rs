@@ -258,6 +258,21 @@ pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
     on_ok(sub, |s| s.inner.unsubscribe())
 }
 
+/// Makes every pop now blocked on the subscription (`lfe_sub_pop_timeout`,
+/// `lfe_sub_pop_batch_timeout`) return `LFE_E_TIMEOUT` at once, as if its timeout had passed:
+/// a host cancelling a wait without polling.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `sub` must be a live subscription.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_interrupt(sub: *const lfe_sub) -> i32 {
+    on_ok(sub, |s| s.inner.interrupt())
+}
+
 /// Closes the handle: every later call on it, and a call racing this one, returns
 /// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
 /// wake with `LFE_E_CLOSED`. It first unsubscribes, as `lfe_sub_unsubscribe`. The memory stays until `lfe_sub_free`, called once no call can be

@@ -155,6 +155,7 @@ register(
         "lfe_sub_unsubscribe": (c_int32, [c_void_p]),
         "lfe_sub_free": (None, [c_void_p]),
         "lfe_sub_close_handle": (c_int32, [c_void_p]),
+        "lfe_sub_interrupt": (c_int32, [c_void_p]),
         "lfe_sub_pop": (c_int32, [c_void_p, batch_pp]),
         "lfe_sub_pop_timeout": (c_int32, [c_void_p, c_uint64, batch_pp]),
         "lfe_sub_pop_batch": (c_int32, [c_void_p, c_size_t, batch_pp]),
