@@ -13,7 +13,7 @@
 //!   flight (a join, a garbage collector's finalizer), or, for a call blocked in a wait, once
 //!   that call dropped its own reference (the C ABI's counted handles are `Arc<Gated<T>>`).
 //!
-//! `tests/loom_gate.rs` checks a close racing a call and a waiter, and a free racing a waiter.
+//! `tests/loom_log.rs` checks a close racing a call and a waiter, and a free racing a waiter.
 
 use crate::sync::{AtomicBool, Ordering};
 

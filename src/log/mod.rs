@@ -292,7 +292,23 @@ pub struct LogLine {
     pub text: Vec<u8>,
 }
 
-/// A retained line lent by [`LogStore::visit`]: [`LogLine`] with the text borrowed.
+impl LogLine {
+    /// The borrowed view.
+    pub fn as_ref(&self) -> LineRef<'_> {
+        LineRef {
+            seq: self.seq,
+            ts_ns: self.ts_ns,
+            process_id: self.process_id,
+            stream: self.stream,
+            level: self.level,
+            flags: self.flags,
+            tags: self.tags,
+            text: &self.text,
+        }
+    }
+}
+
+/// A retained line lent by [`LogStore::with_lines`]: [`LogLine`] with the text borrowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineRef<'a> {
     pub seq: u64,

@@ -13,8 +13,7 @@ use crate::guard::{call, Res, Status};
 use crate::log::*;
 use crate::queue::timeout;
 use crate::status::*;
-use lfe::log::enrich::Level;
-use lfe::log::{level_from_u8, LogLine, Query, Stream};
+use lfe::log::{level_from_u8, LineRef, LogLine, Query};
 
 versioned_structs!(lfe_log_query);
 
@@ -108,50 +107,35 @@ record!(
 );
 
 fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
-    let total: usize = lines.iter().map(|l| l.text.len()).sum();
-    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
+    refs_batch(lines.iter().map(LogLine::as_ref), next, missed)
+}
+
+/// One batch of `lines`, sized up front (so each text is copied once, into its byte buffer).
+fn refs_batch<'a>(
+    lines: impl Iterator<Item = LineRef<'a>> + Clone,
+    next: u64,
+    missed: u64,
+) -> *mut lfe_batch {
+    let (n, total) = lines
+        .clone()
+        .fold((0, 0), |(n, t), l| (n + 1, t + l.text.len()));
+    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(n, total);
     for l in lines {
-        push_line(
-            &mut b,
-            l.seq,
-            l.ts_ns,
-            l.process_id,
-            l.stream,
-            l.level,
-            l.flags,
-            l.tags,
-            &l.text,
-        );
+        let text = b.bytes(l.text);
+        b.push(lfe_log_line {
+            seq: l.seq,
+            ts_ns: l.ts_ns,
+            process_id: l.process_id,
+            stream: l.stream as u32,
+            level: l.level as u32,
+            flags: l.flags,
+            tags: l.tags,
+            text,
+        });
     }
     b.set_next(next);
     b.set_missed(missed);
     b.finish()
-}
-
-/// Copies one line into `b` (the text into its byte buffer).
-#[allow(clippy::too_many_arguments)]
-fn push_line(
-    b: &mut BatchBuilder<lfe_log_line>,
-    seq: u64,
-    ts_ns: u64,
-    process_id: u64,
-    stream: Stream,
-    level: Level,
-    flags: u32,
-    tags: u32,
-    text: &[u8],
-) {
-    let text = b.bytes(text);
-    b.push(lfe_log_line {
-        seq,
-        ts_ns,
-        process_id,
-        stream: stream as u32,
-        level: level as u32,
-        flags,
-        tags,
-        text,
-    });
 }
 
 /// Every retained line of `process_id`, oldest first, in one batch: one scan of the store
@@ -172,22 +156,7 @@ pub unsafe extern "C" fn lfe_log_read_process(
 ) -> i32 {
     fill(log, out, |log| -> Res<_> {
         Ok(log.inner.with_lines(Some(process_id), |lines| {
-            let bytes = lines.iter().map(|l| l.text.len()).sum();
-            let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), bytes);
-            for l in lines {
-                push_line(
-                    &mut b,
-                    l.seq,
-                    l.ts_ns,
-                    l.process_id,
-                    l.stream,
-                    l.level,
-                    l.flags,
-                    l.tags,
-                    l.text,
-                );
-            }
-            b.finish()
+            refs_batch(lines.iter().copied(), 0, 0)
         }))
     })
 }
