@@ -966,6 +966,20 @@ uint32_t lfe_abi_version(void);
 // `batch` must be NULL or a batch returned by lfe and not yet freed.
 void lfe_batch_free(struct lfe_batch *batch);
 
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. The memory stays until `lfe_bus_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `bus` is a live handle (not freed).
+int32_t lfe_bus_close_handle(const struct lfe_bus *bus);
+
 // Closes and frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need
 // alive) and must still be freed with `lfe_sub_free`; each is closed as by
 // `lfe_sub_unsubscribe`: calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout`
@@ -1080,6 +1094,20 @@ int32_t lfe_lockdep_acquire_shared(const struct lfe_lockdep *v,
                                    uint64_t token,
                                    uint32_t id,
                                    uint64_t now_ns);
+
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. The memory stays until `lfe_lockdep_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `v` is a live handle (not freed).
+int32_t lfe_lockdep_close_handle(const struct lfe_lockdep *v);
 
 // Turns checking off: every call then costs one relaxed load and records nothing.
 //
@@ -1241,6 +1269,20 @@ int32_t lfe_log_clear(const struct lfe_log *log);
 // `log` is a live store.
 int32_t lfe_log_clear_process(const struct lfe_log *log, uint64_t process_id);
 
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. It also stops the enrichment worker (after it enriched what was appended). The memory stays until `lfe_log_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `log` is a live handle (not freed).
+int32_t lfe_log_close_handle(const struct lfe_log *log);
+
 // Enriches up to `max_lines` published lines now (manual mode; allowed with a worker too).
 //
 // Ownership: nothing is allocated.
@@ -1271,6 +1313,17 @@ int32_t lfe_log_errors(const struct lfe_log *log, struct lfe_batch **out);
 // # Safety
 // `log` is NULL or a store from `lfe_log_new` not yet freed.
 void lfe_log_free(struct lfe_log *log);
+
+// Makes every call now blocked in `lfe_log_wait` on this store return `LFE_OK` (a host
+// cancelling one follower's wait; the others find nothing new and wait again).
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store.
+int32_t lfe_log_interrupt(const struct lfe_log *log);
 
 // The URLs of one line: those found in line `seq`, normalised like `lfe_log_urls`' entries,
 // in order of appearance, one `LFE_REC_TEXT` record (`lfe_rec_text`) each; an empty batch
@@ -1324,6 +1377,20 @@ int32_t lfe_log_read(const struct lfe_log *log,
                      uint64_t cursor,
                      size_t max,
                      struct lfe_batch **out);
+
+// Every retained line of `process_id`, oldest first, in one batch: one scan of the store
+// gathers the lines in place, then each text is copied once, into the batch's byte buffer
+// sized for them up front.
+//
+// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
+// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `log` is a live store; `out` is writable.
+int32_t lfe_log_read_process(const struct lfe_log *log,
+                             uint64_t process_id,
+                             struct lfe_batch **out);
 
 // Searches the retained lines; returns the newest `limit` matches, oldest first.
 //
@@ -1415,6 +1482,21 @@ int32_t lfe_log_tail_into(const struct lfe_log *log,
 // `log` is a live store; `out` is writable.
 int32_t lfe_log_urls(const struct lfe_log *log, struct lfe_batch **out);
 
+// Waits until a line at or after `cursor` is published (or was evicted: a read from `cursor`
+// reports it missed), up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever; 0: just look). It
+// spins briefly, then sleeps; appends wake it. A follower reads with `lfe_log_read` until it
+// gets no line, then waits with the batch's `next`.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_OK` also when `lfe_log_interrupt` was called meanwhile (read, then wait again);
+// `LFE_E_TIMEOUT`; `LFE_E_CLOSED` (the handle was closed or freed before or during the
+// wait); `LFE_E_NULL`; `LFE_E_INVALID` (`cursor` beyond the end, as in `lfe_log_read`).
+// Thread safety: safe to call concurrently; `lfe_log_close_handle` and `lfe_log_free` wake it.
+//
+// # Safety
+// `log` is a live store.
+int32_t lfe_log_wait(const struct lfe_log *log, uint64_t cursor, uint64_t timeout_ns);
+
 // Writes the counters of `n` structures as one OpenMetrics text exposition into `buf`: every
 // family once (`# TYPE`, `# HELP`), names under `lfe_`, one sample per structure labelled
 // `name="<its name>"`, ending with `# EOF`. Not NUL-terminated; `*len_out` receives its length.
@@ -1437,6 +1519,20 @@ int32_t lfe_metrics_render(const struct lfe_metrics_source *sources,
                            uint8_t *buf,
                            size_t cap,
                            size_t *len_out);
+
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. The memory stays until `lfe_procs_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `p` is a live handle (not freed).
+int32_t lfe_procs_close_handle(const struct lfe_procs *p);
 
 // The number of records.
 //
@@ -1584,6 +1680,20 @@ int32_t lfe_procs_transition(const struct lfe_procs *p,
 // `q` must be a live queue.
 int32_t lfe_queue_close(const struct lfe_queue *q);
 
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. It first closes the queue for pushes, as `lfe_queue_close`. The memory stays until `lfe_queue_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `q` is a live handle (not freed).
+int32_t lfe_queue_close_handle(const struct lfe_queue *q);
+
 // Closes and frees a queue. NULL is a no-op. Events still held are freed.
 //
 // Calls already waiting inside `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
@@ -1708,6 +1818,20 @@ int32_t lfe_queue_push_timeout(const struct lfe_queue *q,
 // # Safety
 // `q` must be a live queue; `out` writable.
 int32_t lfe_queue_stats(const struct lfe_queue *q, struct lfe_queue_counters *out);
+
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. The memory stays until `lfe_requests_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `l` is a live handle (not freed).
+int32_t lfe_requests_close_handle(const struct lfe_requests *l);
 
 // Frees a request log. NULL is a no-op.
 //
@@ -1854,6 +1978,20 @@ int32_t lfe_routes_attribute(const struct lfe_routes *r,
                              size_t url_len,
                              struct lfe_batch **out);
 
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. The memory stays until `lfe_routes_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `r` is a live handle (not freed).
+int32_t lfe_routes_close_handle(const struct lfe_routes *r);
+
 // The number of routes.
 //
 // Ownership: nothing is allocated.
@@ -1977,6 +2115,20 @@ int32_t lfe_selftest_panic(void);
 // Thread safety: safe to call from any thread at any time.
 const char *lfe_status_str(int32_t code);
 
+// Closes the handle: every later call on it, and a call racing this one, returns
+// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+// wake with `LFE_E_CLOSED`. It first unsubscribes, as `lfe_sub_unsubscribe`. The memory stays until `lfe_sub_free`, called once no call can be
+// in flight (README, "ABI notes": closing and freeing).
+//
+// Ownership: nothing is freed.
+// Errors: `LFE_E_NULL` (NULL handle).
+// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+// more than once.
+//
+// # Safety
+// `sub` is a live handle (not freed).
+int32_t lfe_sub_close_handle(const struct lfe_sub *sub);
+
 // Gives the subscription's eventfd: readable (poll/epoll `POLLIN`) while events may be
 // waiting. Pop until `LFE_E_EMPTY` after each wake-up; the fd may occasionally be readable with
 // nothing left (a spurious wake-up), never unreadable with events waiting.
@@ -2007,6 +2159,18 @@ int32_t lfe_sub_fd(const struct lfe_sub *sub, int32_t *out);
 // # Safety
 // `sub` must be NULL or a subscription from `lfe_bus_subscribe` not yet freed.
 void lfe_sub_free(struct lfe_sub *sub);
+
+// Makes every pop now blocked on the subscription (`lfe_sub_pop_timeout`,
+// `lfe_sub_pop_batch_timeout`) return `LFE_E_TIMEOUT` at once, as if its timeout had passed:
+// a host cancelling a wait without polling.
+//
+// Ownership: nothing is allocated.
+// Errors: `LFE_E_NULL`, `LFE_E_CLOSED`.
+// Thread safety: safe to call concurrently.
+//
+// # Safety
+// `sub` must be a live subscription.
+int32_t lfe_sub_interrupt(const struct lfe_sub *sub);
 
 // Pops the oldest waiting event without waiting, as a batch of one `lfe_event`. The batch's
 // `missed` (and the record's `lost_before`) counts events dropped just before it.

@@ -20,6 +20,7 @@
 
 pub mod error;
 pub mod event;
+pub mod gate;
 mod inline;
 pub mod lockdep;
 pub mod log;

@@ -371,3 +371,23 @@ fn payloads_across_the_inline_size_fan_out() {
         "one shared copy"
     );
 }
+
+/// `interrupt` ends a pop blocked with no timeout (Timeout), and events still arrive after it.
+#[test]
+fn interrupt_ends_a_blocked_pop() {
+    use lfe::event::{BusConfig, EventBus, EventInput, Filter};
+    use std::time::Duration;
+    let bus = EventBus::new(BusConfig::default()).unwrap();
+    let sub = std::sync::Arc::new(bus.subscribe(Filter::all(), 4).unwrap());
+    let w = {
+        let sub = sub.clone();
+        std::thread::spawn(move || sub.pop_timeout(Duration::MAX))
+    };
+    while !w.is_finished() {
+        sub.interrupt();
+        std::thread::yield_now();
+    }
+    assert_eq!(w.join().unwrap().unwrap_err(), lfe::Error::Timeout);
+    bus.publish(&EventInput::new(7, b"x")).unwrap();
+    assert_eq!(sub.pop_timeout(Duration::MAX).unwrap().kind, 7);
+}

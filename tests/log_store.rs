@@ -488,3 +488,73 @@ fn baseline_fair_no_url_missed() {
     assert_eq!(st.inline_enriched, n - cap as u64);
     assert_eq!(st.evicted, n - cap as u64);
 }
+
+/// A follower that reads, and waits when caught up, sees every line of 3 writers exactly
+/// once, in sequence order, each writer's lines in its own order.
+#[test]
+fn follower_sees_every_line_once_in_order() {
+    const WRITERS: u64 = 3;
+    const PER: u64 = 5000;
+    let s = std::sync::Arc::new(LogStore::new(manual(1 << 16)).unwrap());
+    let f = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            let (mut cursor, mut got) = (0u64, Vec::new());
+            while (got.len() as u64) < WRITERS * PER {
+                let r = s.read(cursor, 1024).unwrap();
+                assert_eq!(r.missed, 0);
+                cursor = r.next;
+                if r.lines.is_empty() {
+                    assert_eq!(s.wait(cursor, None), Ok(true));
+                }
+                got.extend(r.lines.into_iter().map(|l| (l.seq, l.process_id, l.text)));
+            }
+            got
+        })
+    };
+    let ws: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                for i in 0..PER {
+                    s.append(w, Stream::Stdout, 1, format!("{i}").as_bytes());
+                }
+            })
+        })
+        .collect();
+    ws.into_iter().for_each(|w| w.join().unwrap());
+    let got = f.join().unwrap();
+    let mut next = vec![0u64; WRITERS as usize];
+    for (i, (seq, pid, text)) in got.iter().enumerate() {
+        assert_eq!(*seq, i as u64);
+        assert_eq!(text, format!("{}", next[*pid as usize]).as_bytes());
+        next[*pid as usize] += 1;
+    }
+    assert_eq!(next, vec![PER; WRITERS as usize]);
+}
+
+/// Waits: a timeout, an interrupt, a close (which also ends a blocked wait), a bad cursor.
+#[test]
+fn wait_timeout_interrupt_close() {
+    use std::time::Duration;
+    let s = std::sync::Arc::new(LogStore::new(manual(8)).unwrap());
+    assert_eq!(s.wait(0, Some(Duration::ZERO)), Err(Error::Timeout));
+    assert!(matches!(s.wait(5, None), Err(Error::Invalid(_))));
+    s.append(1, Stream::Stdout, 1, b"x");
+    assert_eq!(s.wait(0, None), Ok(true));
+    let blocked = |s: &std::sync::Arc<LogStore>| {
+        let s = s.clone();
+        std::thread::spawn(move || s.wait(1, None))
+    };
+    let w = blocked(&s);
+    while !w.is_finished() {
+        s.interrupt();
+        std::thread::yield_now();
+    }
+    assert_eq!(w.join().unwrap(), Ok(false));
+    let w = blocked(&s);
+    s.close();
+    assert_eq!(w.join().unwrap(), Err(Error::Closed));
+    assert_eq!(s.wait(0, None), Err(Error::Closed));
+    assert!(s.is_closed());
+}

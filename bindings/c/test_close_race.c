@@ -264,7 +264,7 @@ static void test_bus_unsubscribe_races_publish(int rounds) {
 
 struct waiter {
     const void *h;
-    int kind; /* 0: queue pop, 1: queue push (full queue), 2: subscription pop */
+    int kind; /* 0: queue pop, 1: queue push (full queue), 2: subscription pop, 3: log follower */
     atomic_int started;
     int32_t rc;
     uint64_t got;
@@ -281,6 +281,19 @@ static void *blocked(void *p) {
         memset(&e, 0, sizeof e);
         e.type = LFE_EVENT_LOG_LINE;
         w->rc = lfe_queue_push_timeout((const lfe_queue *)w->h, &e, LFE_TIMEOUT_INFINITE);
+    } else if (w->kind == 3) {
+        /* A follower: read to the end, wait, until the wait fails. */
+        uint64_t cursor = 0;
+        for (;;) {
+            w->rc = lfe_log_read((const lfe_log *)w->h, cursor, 64, &b);
+            if (w->rc != LFE_OK) break;
+            w->got += b->count;
+            cursor = b->next;
+            lfe_batch_free(b);
+            b = NULL;
+            w->rc = lfe_log_wait((const lfe_log *)w->h, cursor, LFE_TIMEOUT_INFINITE);
+            if (w->rc != LFE_OK) break;
+        }
     } else {
         for (;;) {
             w->rc = lfe_sub_pop_timeout((const lfe_sub *)w->h, LFE_TIMEOUT_INFINITE, &b);
@@ -364,7 +377,104 @@ static void test_free_wakes_waiters(int rounds) {
         lfe_batch *b = NULL;
         CHECK_EQ(lfe_sub_pop(s, &b), LFE_E_CLOSED);
         lfe_sub_free(s);
+
+        /* Log store freed under a follower blocked in lfe_log_wait: it read the one line,
+         * then gets CLOSED. */
+        lfe_log *log = NULL;
+        CHECK_EQ(lfe_log_new(NULL, &log), LFE_OK);
+        CHECK_EQ(lfe_log_append(log, 1, LFE_LOG_STDOUT, 0, (const uint8_t *)"x", 1, NULL), LFE_OK);
+        start_one(w, t, log, 3);
+        lfe_log_free(log);
+        pthread_join(t[0], NULL);
+        CHECK_EQ(w[0].rc, LFE_E_CLOSED);
+        CHECK_EQ(w[0].got, 1);
     }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Handle close racing calls: lfe_*_close_handle while other threads call the handle. Every
+ * racing call returns OK or CLOSED (never anything else, never a crash), every call after the
+ * close returns CLOSED, waiters wake with CLOSED, and the free after the join is clean (ASan
+ * and valgrind runs check the memory). */
+
+#define CALLERS 3
+
+struct hround {
+    lfe_log *log;
+    lfe_queue *q;
+    atomic_int bad;
+    atomic_long ok, closed;
+};
+
+static void tally(struct hround *r, int32_t rc) {
+    if (rc == LFE_OK)
+        atomic_fetch_add(&r->ok, 1);
+    else if (rc == LFE_E_CLOSED)
+        atomic_fetch_add(&r->closed, 1);
+    else
+        atomic_fetch_add(&r->bad, 1);
+}
+
+static void *h_caller(void *p) {
+    struct hround *r = p;
+    lfe_event_input e;
+    memset(&e, 0, sizeof e);
+    e.type = LFE_EVENT_LOG_LINE;
+    for (int i = 0;; i++) {
+        lfe_batch *b = NULL;
+        int32_t rc = lfe_log_append(r->log, 1, LFE_LOG_STDOUT, 0, (const uint8_t *)"line", 4, NULL);
+        tally(r, rc);
+        int32_t rc2 = lfe_log_tail(r->log, 4, 0, 0, &b);
+        tally(r, rc2);
+        if (rc2 == LFE_OK) lfe_batch_free(b);
+        int32_t rc3 = lfe_queue_push(r->q, &e);
+        if (rc3 != LFE_E_FULL) tally(r, rc3);
+        b = NULL;
+        int32_t rc4 = lfe_queue_pop(r->q, &b);
+        if (rc4 != LFE_E_EMPTY) tally(r, rc4);
+        if (rc4 == LFE_OK) lfe_batch_free(b);
+        if (rc == LFE_E_CLOSED && rc2 == LFE_E_CLOSED && rc3 == LFE_E_CLOSED && rc4 == LFE_E_CLOSED)
+            return NULL;
+        if (i % 64 == 0) sched_yield();
+    }
+}
+
+static void test_close_handle_races_calls(int rounds) {
+    long ok = 0, closed = 0;
+    for (int round = 0; round < rounds; round++) {
+        struct hround r;
+        memset(&r, 0, sizeof r);
+        T_SIZED(lfe_log_config, lc);
+        lc.capacity = 16;
+        CHECK_EQ(lfe_log_new(&lc, &r.log), LFE_OK);
+        CHECK_EQ(lfe_queue_new(NULL, &r.q), LFE_OK);
+        struct waiter w[1];
+        pthread_t wt[1], t[CALLERS];
+        memset(w, 0, sizeof w);
+        w[0].h = r.log, w[0].kind = 3;
+        for (int i = 0; i < CALLERS; i++) pthread_create(&t[i], NULL, h_caller, &r);
+        pthread_create(&wt[0], NULL, blocked, &w[0]);
+        sleep_us((long)(rnd() % 2000));
+        CHECK_EQ(lfe_log_close_handle(r.log), LFE_OK);
+        CHECK_EQ(lfe_queue_close_handle(r.q), LFE_OK);
+        CHECK_EQ(lfe_log_close_handle(r.log), LFE_OK); /* idempotent */
+        for (int i = 0; i < CALLERS; i++) pthread_join(t[i], NULL);
+        pthread_join(wt[0], NULL);
+        CHECK_EQ(w[0].rc, LFE_E_CLOSED);
+        CHECK_EQ(atomic_load(&r.bad), 0);
+        /* After the close: every call is refused. */
+        lfe_batch *b = NULL;
+        CHECK_EQ(lfe_log_read(r.log, 0, 1, &b), LFE_E_CLOSED);
+        CHECK_EQ(lfe_log_wait(r.log, 0, 0), LFE_E_CLOSED);
+        CHECK_EQ(lfe_log_interrupt(r.log), LFE_E_CLOSED);
+        CHECK_EQ(lfe_queue_pop_timeout(r.q, 0, &b), LFE_E_CLOSED);
+        lfe_log_free(r.log);
+        lfe_queue_free(r.q);
+        ok += atomic_load(&r.ok);
+        closed += atomic_load(&r.closed);
+    }
+    CHECK(closed > 0);
+    printf("handle close racing calls: %d rounds, %ld calls OK, %ld CLOSED\n", rounds, ok, closed);
 }
 
 int main(void) {
@@ -372,5 +482,6 @@ int main(void) {
     test_queue_close_races_push(light ? 10 : 200);
     test_bus_unsubscribe_races_publish(light ? 10 : 200);
     test_free_wakes_waiters(light ? 2 : 5);
+    test_close_handle_races_calls(light ? 5 : 100);
     return t_finish("test_close_race");
 }

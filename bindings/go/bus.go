@@ -28,7 +28,6 @@ import (
 	"errors"
 	"iter"
 	"runtime"
-	"time"
 	"unsafe"
 )
 
@@ -78,7 +77,8 @@ func NewBus(opts BusOptions) (*Bus, error) {
 	b := &Bus{}
 	return create(b, &b.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_bus_new(&cfg, (**C.lfe_bus)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
+	}, func(p unsafe.Pointer) { C.lfe_bus_close_handle((*C.lfe_bus)(p)) },
+		func(p unsafe.Pointer) { C.lfe_bus_free((*C.lfe_bus)(p)) })
 }
 
 // Publish publishes one event to every matching subscription without waiting. Errors:
@@ -131,10 +131,8 @@ func (b *Bus) Subscribe(f Filter, capacity int) (*Subscription, error) {
 		return nil, err
 	}
 	s := &Subscription{popper{from: fromSub}}
-	own(s, &s.owned, unsafe.Pointer(sp), func(p unsafe.Pointer) {
-		C.lfe_sub_unsubscribe((*C.lfe_sub)(p))
-		C.lfe_sub_free((*C.lfe_sub)(p))
-	})
+	own(s, &s.owned, unsafe.Pointer(sp), func(p unsafe.Pointer) { C.lfe_sub_close_handle((*C.lfe_sub)(p)) },
+		func(p unsafe.Pointer) { C.lfe_sub_free((*C.lfe_sub)(p)) })
 	return s, nil
 }
 
@@ -160,70 +158,42 @@ func (s *Subscription) Unsubscribe() error {
 // Pop pops one event, waiting until one arrives or ctx is done (then it returns ctx.Err()).
 // Waiting is as in PopBatch.
 func (s *Subscription) Pop(ctx context.Context) (Event, error) {
-	return subWait(ctx, s, s.TryPop, func() (Event, error) {
-		return popOne(s.h, s, fromSub, true, sliceFor(ctx))
-	})
+	return subWait(ctx, s, func(t C.uint64_t) (Event, error) { return popOne(s.h, s, fromSub, true, t) })
 }
 
 // PopBatch waits until at least one event is there (or ctx is done), then pops up to limit.
-// On Linux it parks the goroutine on the subscription's eventfd through Go's netpoller (no OS
-// thread blocked in C, cancellation immediate); elsewhere it waits in C in short slices.
+// The wait is one blocking C call (lfe_sub_pop_batch_timeout; the goroutine's thread sleeps in
+// C and a publish wakes it, no polling); cancelling ctx interrupts it (lfe_sub_interrupt).
 func (s *Subscription) PopBatch(ctx context.Context, limit int) ([]Event, error) {
 	if limit < 1 {
 		return nil, ErrInvalid
 	}
-	return subWait(ctx, s, func() ([]Event, error) { return s.TryPopBatch(limit) },
-		func() ([]Event, error) { return s.popBatchC(ctx, limit) })
+	return subWait(ctx, s, func(t C.uint64_t) ([]Event, error) { return popBatch(s.h, s, fromSub, limit, true, t) })
 }
 
-// subWait returns what try returns unless that is ErrEmpty; then it waits, on the eventfd
-// while that works (see PopBatch), else with waitC (one short wait in C; ErrTimeout: try again),
-// until try has something or ctx is done.
-func subWait[T any](ctx context.Context, s *Subscription, try, waitC func() (T, error)) (T, error) {
-	var none T
-	useFD := true
+// subWait runs pop (a blocking C pop with the given C timeout) until it returns something
+// other than ErrTimeout (an interrupt for another consumer, or ctx's deadline), or ctx is done.
+// What pop returned is never dropped: events popped as ctx ends are returned.
+func subWait[T any](ctx context.Context, s *Subscription, pop func(timeout C.uint64_t) (T, error)) (T, error) {
 	for {
-		v, err := try()
-		if !errors.Is(err, ErrEmpty) {
-			return v, err
-		}
 		if err := ctx.Err(); err != nil {
+			var none T
 			return none, err
 		}
-		if useFD {
-			err := s.waitReadable(ctx, fdWaitMax)
-			if err == nil || err == errFDWaitMax {
-				continue
-			}
-			if err != errFDWait {
-				return none, err
-			}
-			useFD = false
-		}
-		if v, err := waitC(); !errors.Is(err, ErrTimeout) {
+		var v T
+		err := waitInC(ctx, func(t C.uint64_t) (err error) {
+			v, err = pop(t)
+			return err
+		}, s.interrupt)
+		if !errors.Is(err, ErrTimeout) {
 			return v, err
 		}
 	}
 }
 
-// fdWaitMax bounds one eventfd wait, so a waiter re-checks the subscription's state even if a
-// wake-up were missed.
-const fdWaitMax = 250 * time.Millisecond
-
-var (
-	// errFDWait: the eventfd cannot be waited on here; wait in C instead.
-	errFDWait = errors.New("lfe: eventfd wait unavailable")
-	// errFDWaitMax: an eventfd wait reached its bound; look again.
-	errFDWaitMax = errors.New("lfe: eventfd wait bound reached")
-)
-
-// popBatchC waits in C for at most one slice; ErrTimeout means "nothing yet".
-func (s *Subscription) popBatchC(ctx context.Context, limit int) ([]Event, error) {
-	evs, err := popBatch(s.h, s, fromSub, limit, true, sliceFor(ctx))
-	if err != nil {
-		return nil, ctxErr(ctx, err)
-	}
-	return evs, nil
+// interrupt wakes the pops blocked on the subscription (lfe_sub_interrupt).
+func (s *Subscription) interrupt() {
+	_ = s.h.call(s, func(p unsafe.Pointer) C.int32_t { return C.lfe_sub_interrupt((*C.lfe_sub)(p)) })
 }
 
 // Events yields events as they arrive until ctx is done or the subscription is unsubscribed

@@ -5,13 +5,18 @@
 // C ABI (include/lfe.h). This package is a thin, idiomatic layer over that ABI:
 //
 //   - Every handle (LogStore, Queue, ...) has Close, which is safe to call twice and safe
-//     against concurrent use: Close waits for calls already inside the C library, and later
-//     calls return ErrClosed. A cleanup frees handles that are dropped without Close, but
-//     programs should Close them.
+//     against concurrent use, and takes no Go lock: it closes the C handle
+//     (lfe_*_close_handle), so that calls racing it and every later call return ErrClosed and
+//     blocked calls wake with ErrClosed, without waiting for calls in flight. A call writes
+//     nothing shared to enter the handle. The memory is freed by a cleanup
+//     (runtime.AddCleanup) once the wrapper is unreachable, i.e. when no call can be in flight:
+//     closed handles hold their memory until the garbage collector runs.
 //   - Every C status code is an error value (ErrFull, ErrTimeout, ErrClosed, ...) that works
 //     with errors.Is.
-//   - Blocking calls take a context.Context; they wait in short bounded slices inside C and
-//     check the context between them, so cancellation is honoured promptly.
+//   - Blocking calls take a context.Context. LogStore.Wait/Follow and Subscription.Pop/PopBatch
+//     block in one C call (the goroutine's OS thread sleeps in C; a write wakes it), and
+//     cancelling the context interrupts that call (lfe_log_interrupt, lfe_sub_interrupt); the
+//     Queue's waits still run in short bounded C slices between which the context is checked.
 //   - Queries cross cgo once and copy the whole result (one lfe_batch) into Go values; batch
 //     writes (AppendBatch, PushBatch) cross cgo once per batch, from C memory.
 //

@@ -64,6 +64,27 @@ func newError(code C.int, name string) *Error {
 
 // statusError maps a C status to nil (LFE_OK) or its error value. It does not allocate for
 // known codes.
+// codeErrors[-rc] is the error of each status code the binding knows (nil for LFE_OK), for
+// the inlined handle call; ErrPanic and the others are filled in by init.
+var codeErrors [16]error
+
+func init() {
+	for code, e := range errorsByCode {
+		if i := -int(code); i > 0 && i < len(codeErrors) {
+			codeErrors[i] = e
+		}
+	}
+}
+
+// unknownStatus is a status code this binding does not know (a newer library), as the handle
+// call returns it without making an *Error inline; it unwraps to StatusError's *Error.
+type unknownStatus C.int32_t
+
+func (u unknownStatus) Error() string { return statusError(C.int32_t(u)).Error() }
+
+// Unwrap returns the *Error of the code.
+func (u unknownStatus) Unwrap() error { return statusError(C.int32_t(u)) }
+
 func statusError(rc C.int32_t) error {
 	if rc == C.LFE_OK {
 		return nil

@@ -77,3 +77,18 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("abi %d vs %d", LibraryABIVersion(), ABIVersion)
 	}
 }
+
+// The handle call's table gives the same error as StatusError for every code, and an unknown
+// code unwraps to StatusError's *Error.
+func TestHandleCallErrorTable(t *testing.T) {
+	for i := range codeErrors {
+		if codeErrors[i] != StatusError(int32(-i)) {
+			t.Fatalf("code %d: table %v, StatusError %v", -i, codeErrors[i], StatusError(int32(-i)))
+		}
+	}
+	var e *Error
+	u := error(unknownStatus(-999))
+	if !errors.As(u, &e) || e.Error() != u.Error() {
+		t.Fatalf("unknown code: %v", u)
+	}
+}

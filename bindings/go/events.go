@@ -217,10 +217,8 @@ func NewQueue(opts QueueOptions) (*Queue, error) {
 	q := &Queue{popper{from: fromQueue}}
 	return create(q, &q.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_queue_new(&cfg, (**C.lfe_queue)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) {
-		C.lfe_queue_close((*C.lfe_queue)(p))
-		C.lfe_queue_free((*C.lfe_queue)(p))
-	})
+	}, func(p unsafe.Pointer) { C.lfe_queue_close_handle((*C.lfe_queue)(p)) },
+		func(p unsafe.Pointer) { C.lfe_queue_free((*C.lfe_queue)(p)) })
 }
 
 // Shutdown closes the queue for pushes (lfe_queue_close): waiters wake, pushes fail with
@@ -330,8 +328,9 @@ func drain(ctx context.Context, popBatch func(context.Context, int) ([]Event, er
 	}
 }
 
-// popper is what Queue and Subscription share: their handle, which pop exports they call, the
-// pops that do not wait, and a Close that wakes blocked pops first.
+// popper is what Queue and Subscription share: their handle, which pop exports they call, and
+// the pops that do not wait. Close (owned's) also shuts the queue down or unsubscribes, waking
+// blocked pops with ErrClosed.
 type popper struct {
 	owned
 	from popFrom
@@ -345,18 +344,6 @@ func (p *popper) TryPop() (Event, error) { return popOne(p.h, p, p.from, false, 
 // ErrEmpty, ErrClosed, ErrInvalid (limit < 1).
 func (p *popper) TryPopBatch(limit int) ([]Event, error) {
 	return popBatch(p.h, p, p.from, limit, false, 0)
-}
-
-// Close wakes blocked calls (as Queue.Shutdown or Subscription.Unsubscribe), waits for calls in
-// flight and frees the C object. Later calls return ErrClosed; Close twice is harmless.
-func (p *popper) Close() error {
-	_ = p.h.call(p, func(ptr unsafe.Pointer) C.int32_t {
-		if p.from == fromSub {
-			return C.lfe_sub_unsubscribe((*C.lfe_sub)(ptr))
-		}
-		return C.lfe_queue_close((*C.lfe_queue)(ptr))
-	})
-	return p.owned.Close()
 }
 
 // popFrom says whose pop exports a shared pop calls: a Queue's (lfe_queue_*) or a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -345,38 +344,33 @@ func TestSubscriptionContextAndClose(t *testing.T) {
 	closeRace(t, b2, func() error { return b2.Publish(EventInput{Type: EventLogLine}) })
 }
 
-// The Linux eventfd wait is really used (not the C fallback): it reports a publish and honours
-// its context.
-func TestSubscriptionEventfdWait(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("eventfd is Linux-only")
-	}
+// A blocked Pop wakes for a publish, returns ctx.Err() when its context is cancelled, and
+// ErrClosed at Unsubscribe (once drained) and at Close.
+func TestSubscriptionBlockingPop(t *testing.T) {
 	bus, _ := NewBus(BusOptions{})
 	defer bus.Close()
 	sub, _ := bus.Subscribe(Filter{Mask: MaskAll}, 16)
-	defer sub.Close()
-	if _, err := sub.TryPop(); !errors.Is(err, ErrEmpty) {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(10*time.Millisecond, cancel)
-	if err := sub.waitReadable(ctx, time.Minute); !errors.Is(err, context.Canceled) {
+	if _, err := sub.Pop(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("empty wait: %v", err)
 	}
 	go func() { _ = bus.Publish(EventInput{Type: EventLogLine}) }()
-	if err := sub.waitReadable(context.Background(), time.Minute); err != nil {
-		t.Fatalf("wait for publish: %v", err)
+	if ev, err := sub.Pop(context.Background()); err != nil || ev.Type != EventLogLine {
+		t.Fatalf("wait for publish: %v %v", ev, err)
 	}
-	if _, err := sub.TryPop(); err != nil {
-		t.Fatal(err)
-	}
-	// Unsubscribe wakes an fd waiter too.
 	done := make(chan error)
-	_, _ = sub.TryPop()
-	go func() { done <- sub.waitReadable(context.Background(), time.Minute) }()
+	go func() { _, err := sub.PopBatch(context.Background(), 4); done <- err }()
 	time.Sleep(5 * time.Millisecond)
 	_ = sub.Unsubscribe()
-	if err := <-done; err != nil {
+	if err := <-done; !errors.Is(err, ErrClosed) {
 		t.Fatalf("wait at unsubscribe: %v", err)
+	}
+	sub2, _ := bus.Subscribe(Filter{Mask: MaskAll}, 16)
+	go func() { _, err := sub2.Pop(context.Background()); done <- err }()
+	time.Sleep(5 * time.Millisecond)
+	_ = sub2.Close()
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("wait at close: %v", err)
 	}
 }

@@ -5,91 +5,64 @@ import "C"
 
 import (
 	"runtime"
-	"sync"
 	"unsafe"
 )
 
-// handle guards one C handle against use-after-free.
+// handle is one C handle: its pointer, which never changes, and the two C calls that end it.
 //
-// Every call into C holds the read lock for the duration of the C call (acquire/release);
-// close takes the write lock, so it waits for calls in flight, frees the C object exactly once
-// and leaves ptr nil, after which acquire returns ErrClosed. Blocking calls wait in short C
-// timeouts and release the lock between them, so close is never delayed by more than one slice.
-// Nested acquires on the same handle are not allowed (a pending close would deadlock them).
+// No Go lock guards it, and entering a call writes nothing shared (the lock every call used to
+// take was one counter written by every goroutine). Safety against Close comes from the C
+// side (README, "C API conventions": closing and freeing are two steps): Close runs the
+// handle's lfe_*_close_handle, which may race any call (that call then returns LFE_E_CLOSED,
+// i.e. ErrClosed, or completes as if it ran first), and blocked calls wake with ErrClosed.
+// The memory is freed by lfe_*_free from the wrapper's cleanup (runtime.AddCleanup), which
+// runs only once the wrapper is unreachable: every method keeps its wrapper reachable until
+// its C call returned (runtime.KeepAlive in call), so no call can be in flight then.
 //
 // The pointer is kept as unsafe.Pointer because cgo's opaque handle types are incomplete and
 // cannot be type arguments; each wrapper converts it back to its C type.
 type handle struct {
-	mu   sync.RWMutex
-	ptr  unsafe.Pointer
-	free func(unsafe.Pointer)
+	ptr   unsafe.Pointer
+	close func(unsafe.Pointer) // lfe_*_close_handle: idempotent, safe against any call
+	free  func(unsafe.Pointer) // lfe_*_free: only from the cleanup
 }
 
-func newHandle(ptr unsafe.Pointer, free func(unsafe.Pointer)) *handle {
-	return &handle{ptr: ptr, free: free}
-}
-
-// acquire returns the live C pointer with the read lock held, or ErrClosed.
-func (h *handle) acquire() (unsafe.Pointer, error) {
-	h.mu.RLock()
-	if h.ptr == nil {
-		h.mu.RUnlock()
-		return nil, ErrClosed
-	}
-	return h.ptr, nil
-}
-
-func (h *handle) release() { h.mu.RUnlock() }
-
-// close frees the C object once; later calls are no-ops.
-func (h *handle) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.ptr == nil {
-		return
-	}
-	p := h.ptr
-	h.ptr = nil
-	h.free(p)
-}
-
-// call runs f with the live C pointer, the read lock held for the C call, and returns ErrClosed
-// (f not run) or f's status as an error. owner is the wrapper whose cleanup closes h: it is
-// kept reachable until f returns, so the cleanup never runs (and waits on the lock) while a
-// call is in flight. f's C call should be its only use of the pointer.
+// call runs f with the C pointer and returns f's status as an error (LFE_E_CLOSED after
+// Close: ErrClosed). owner is the wrapper whose cleanup frees h: it is kept reachable until f
+// returns, so the memory is never freed while a call is in flight.
+//
+// It is small enough for the compiler to inline (the error is made out of line), so that f's
+// C call is made directly from the method: a handle call costs about a bare cgo call.
 func (h *handle) call(owner any, f func(p unsafe.Pointer) C.int32_t) error {
-	p, err := h.acquire()
-	if err != nil {
-		return err
-	}
-	rc := f(p)
-	h.release()
+	rc := f(h.ptr)
 	runtime.KeepAlive(owner)
-	return statusError(rc)
+	if i := -int(rc); uint(i) < uint(len(codeErrors)) {
+		return codeErrors[i]
+	}
+	return unknownStatus(rc)
 }
 
-// owned is what every wrapper embeds: the handle of its C object, and the cleanup that closes
-// that handle if the wrapper becomes unreachable without Close.
+// owned is what every wrapper embeds: the handle of its C object, freed by a cleanup once the
+// wrapper is unreachable.
 type owned struct {
-	h       *handle
-	cleanup runtime.Cleanup
+	h *handle
 }
 
-// own gives w (whose embedded owned is o) a handle for the C object p, freed with free, and the
-// cleanup that closes it once w is unreachable.
-func own[W any](w *W, o *owned, p unsafe.Pointer, free func(unsafe.Pointer)) {
-	o.h = newHandle(p, free)
-	o.cleanup = runtime.AddCleanup(w, func(h *handle) { h.close() }, o.h)
+// own gives w (whose embedded owned is o) a handle for the C object p, closed by closeC and
+// freed with free by the cleanup that runs once w is unreachable.
+func own[W any](w *W, o *owned, p unsafe.Pointer, closeC, free func(unsafe.Pointer)) {
+	o.h = &handle{ptr: p, close: closeC, free: free}
+	runtime.AddCleanup(w, func(h *handle) { h.free(h.ptr) }, o.h)
 }
 
 // create calls a C constructor that writes its new object to *out and, on success, gives w
-// (whose embedded owned is o) that object, freed with free.
-func create[W any](w *W, o *owned, newC func(out *unsafe.Pointer) C.int32_t, free func(unsafe.Pointer)) (*W, error) {
+// (whose embedded owned is o) that object, closed by closeC and freed with free.
+func create[W any](w *W, o *owned, newC func(out *unsafe.Pointer) C.int32_t, closeC, free func(unsafe.Pointer)) (*W, error) {
 	var p unsafe.Pointer
 	if err := statusError(newC(&p)); err != nil {
 		return nil, err
 	}
-	own(w, o, p, free)
+	own(w, o, p, closeC, free)
 	return w, nil
 }
 
@@ -107,15 +80,12 @@ func versioned[T any]() T {
 	return v
 }
 
-// closeHandle closes the handle (waiting for calls in flight) and drops the cleanup.
-func (o *owned) closeHandle() {
-	o.h.close()
-	o.cleanup.Stop()
-}
-
-// Close frees the C object after the calls in flight. Later calls return ErrClosed; calling
-// Close twice is harmless. It always returns nil (the error is io.Closer's).
+// Close closes the C object at once, without waiting for the calls in flight: they and every
+// later call return ErrClosed (or, racing it, complete as if they ran first), and blocked calls
+// wake with ErrClosed. Its memory is freed when the wrapper is garbage-collected. Calling Close
+// twice is harmless. It always returns nil (the error is io.Closer's).
 func (o *owned) Close() error {
-	o.closeHandle()
+	o.h.close(o.h.ptr)
+	runtime.KeepAlive(o)
 	return nil
 }

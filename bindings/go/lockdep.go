@@ -120,7 +120,8 @@ func NewLockdep(opts LockdepOptions) (*Lockdep, error) {
 	v := &Lockdep{}
 	return create(v, &v.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_lockdep_new(&cfg, (**C.lfe_lockdep)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })
+	}, func(p unsafe.Pointer) { C.lfe_lockdep_close_handle((*C.lfe_lockdep)(p)) },
+		func(p unsafe.Pointer) { C.lfe_lockdep_free((*C.lfe_lockdep)(p)) })
 }
 
 // Register registers a lock class by name; the same name gives the same id. Errors:

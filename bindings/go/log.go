@@ -19,6 +19,8 @@ package lfe
 #cgo noescape lfe_log_free
 #cgo nocallback lfe_log_new
 #cgo noescape lfe_log_new
+#cgo nocallback lfe_log_read_process
+#cgo noescape lfe_log_read_process
 #cgo nocallback lfe_log_read
 #cgo noescape lfe_log_read
 #cgo nocallback lfe_log_search
@@ -211,7 +213,8 @@ func NewLogStore(opts LogStoreOptions) (*LogStore, error) {
 	s := &LogStore{}
 	return create(s, &s.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_log_new(&cfg, (**C.lfe_log)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) { C.lfe_log_free((*C.lfe_log)(p)) })
+	}, func(p unsafe.Pointer) { C.lfe_log_close_handle((*C.lfe_log)(p)) },
+		func(p unsafe.Pointer) { C.lfe_log_free((*C.lfe_log)(p)) })
 }
 
 // Append appends one line and returns its sequence number. Lines longer than MaxLineLen are
@@ -360,46 +363,118 @@ func (s *LogStore) Search(q Query) ([]LogLine, error) {
 }
 
 // Follow yields the lines from cursor on, oldest first, and then new lines as they are
-// appended, until ctx is done or the loop breaks. The store has no blocking read, so when it is
-// caught up Follow polls with a backoff from 1 ms to 50 ms. If lines were evicted before Follow
-// read them it yields a *GapError (and continues if the loop does).
+// appended, until ctx is done, the store is closed or the loop breaks. When it is caught up it
+// blocks in Wait (no polling). If lines were evicted before Follow read them it yields a
+// *GapError (and continues if the loop does). An error other than the end (ctx done, Close)
+// is yielded once, then the iteration stops.
 func (s *LogStore) Follow(ctx context.Context, cursor uint64) iter.Seq2[LogLine, error] {
 	return func(yield func(LogLine, error) bool) {
-		idle := time.Millisecond
-		var t *time.Timer
 		for {
 			lines, next, missed, err := s.Read(cursor, 1024)
+			if err == nil && missed > 0 && !yield(LogLine{}, &GapError{Missed: missed}) {
+				return
+			}
+			if err == nil && len(lines) == 0 {
+				err = s.Wait(ctx, next)
+			}
 			if err != nil {
-				yield(LogLine{}, err)
+				if !errors.Is(err, ErrClosed) && ctx.Err() == nil {
+					yield(LogLine{}, err)
+				}
 				return
 			}
 			cursor = next
-			if missed > 0 && !yield(LogLine{}, &GapError{Missed: missed}) {
-				return
-			}
 			for _, l := range lines {
 				if !yield(l, nil) {
 					return
 				}
 			}
-			if len(lines) > 0 {
-				idle = time.Millisecond
-				continue
-			}
-			if t == nil {
-				t = time.NewTimer(idle)
-				defer t.Stop()
-			} else {
-				t.Reset(idle)
-			}
+		}
+	}
+}
+
+// Wait blocks until a line at or after cursor is there to read (nil; a read from cursor may
+// also report lines evicted meanwhile), ctx is done (ctx.Err()) or the store is closed
+// (ErrClosed), in one C call (lfe_log_wait): the goroutine's thread sleeps in C and an append
+// wakes it. Cancelling ctx interrupts the wait (lfe_log_interrupt, which also makes other
+// waits of the store look again). Errors: ErrInvalid (cursor beyond the end).
+func (s *LogStore) Wait(ctx context.Context, cursor uint64) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := waitInC(ctx, func(t C.uint64_t) error {
+			return s.h.call(s, func(p unsafe.Pointer) C.int32_t {
+				return C.lfe_log_wait((*C.lfe_log)(p), C.uint64_t(cursor), t)
+			})
+		}, s.interrupt)
+		if e := ctx.Err(); e != nil {
+			return e
+		}
+		if errors.Is(err, ErrTimeout) {
+			continue // ctx's deadline passed: ctx.Err() says so once its timer has run
+		}
+		if err != nil || s.ready(cursor) {
+			return err
+		}
+		// Interrupted for another waiter of the store: wait again.
+	}
+}
+
+// ready reports whether a line at or after cursor is published (a wait that returns nil may
+// have been interrupted for another waiter).
+func (s *LogStore) ready(cursor uint64) bool {
+	err := s.h.call(s, func(p unsafe.Pointer) C.int32_t { return C.lfe_log_wait((*C.lfe_log)(p), C.uint64_t(cursor), 0) })
+	return err == nil
+}
+
+// interrupt wakes the waits blocked on the store (lfe_log_interrupt).
+func (s *LogStore) interrupt() {
+	_ = s.h.call(s, func(p unsafe.Pointer) C.int32_t { return C.lfe_log_interrupt((*C.lfe_log)(p)) })
+}
+
+// waitInC runs wait, one blocking C call given its C timeout (ctx's deadline, or forever),
+// so that cancelling ctx interrupts it: the wait being cancelled may not have entered C yet
+// when ctx is done (an interrupt before its entry would be lost), so interrupt is repeated
+// until wait has returned.
+func waitInC(ctx context.Context, wait func(timeout C.uint64_t) error, interrupt func()) error {
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(0)
+		defer t.Stop()
+		for {
+			interrupt()
+			t.Reset(100 * time.Microsecond)
 			select {
-			case <-ctx.Done():
+			case <-done:
 				return
 			case <-t.C:
 			}
-			idle = min(idle*2, 50*time.Millisecond)
 		}
+	})
+	err := wait(timeoutOf(ctx))
+	close(done)
+	stop()
+	return err
+}
+
+// timeoutOf is the C timeout of a wait bounded by ctx's deadline (LFE_TIMEOUT_INFINITE
+// without one; the deadline's cancellation interrupts it anyway, this only saves the wake-up).
+func timeoutOf(ctx context.Context) C.uint64_t {
+	if dl, ok := ctx.Deadline(); ok {
+		return C.uint64_t(max(time.Until(dl), 0).Nanoseconds())
 	}
+	return C.LFE_TIMEOUT_INFINITE
+}
+
+// ReadProcess returns every retained line of one process, oldest first, with one cgo call
+// (lfe_log_read_process: each text is copied once inside the library, into the result's
+// byte block, and that block once into Go memory, which every line's Text shares).
+func (s *LogStore) ReadProcess(processID uint64) ([]LogLine, error) {
+	lines, _, err := fetch(s.h, s, func(p unsafe.Pointer, out **C.lfe_batch) C.int32_t {
+		return C.lfe_log_read_process((*C.lfe_log)(p), C.uint64_t(processID), out)
+	}, linesOf)
+	return lines, err
 }
 
 // URLs returns the URLs seen so far, most recently seen first.

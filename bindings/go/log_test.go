@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -232,5 +233,133 @@ func TestLogStoreLineURLs(t *testing.T) {
 	s.Close()
 	if _, err := s.LineURLs(a); err == nil {
 		t.Fatal("closed store gave no error")
+	}
+}
+
+// A follower sees every line of 3 writers exactly once, in sequence order, each writer's lines
+// in its own order; Close ends the iteration.
+func TestFollowEveryLineOnceInOrder(t *testing.T) {
+	const writers, per = 3, 3000
+	s, err := NewLogStore(LogStoreOptions{Capacity: 1 << 16, Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []LogLine)
+	go func() {
+		var ls []LogLine
+		for l, err := range s.Follow(context.Background(), 0) {
+			if err != nil {
+				t.Errorf("follow: %v", err)
+				break
+			}
+			ls = append(ls, l)
+			if len(ls) == writers*per {
+				_ = s.Close() // ends the iteration through ErrClosed
+			}
+		}
+		got <- ls
+	}()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				if _, err := s.AppendString(uint64(w), Stdout, strconv.Itoa(i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	ls := <-got
+	if len(ls) != writers*per {
+		t.Fatalf("followed %d lines, want %d", len(ls), writers*per)
+	}
+	next := make([]int, writers)
+	for i, l := range ls {
+		if l.Seq != uint64(i) || l.Text != strconv.Itoa(next[l.ProcessID]) {
+			t.Fatalf("line %d: seq %d process %d text %q, want seq %d text %d", i, l.Seq, l.ProcessID, l.Text, i, next[l.ProcessID])
+		}
+		next[l.ProcessID]++
+	}
+}
+
+// Cancelling the context ends a Follow blocked in its wait; Close wakes a blocked Wait with
+// ErrClosed; after Close every call is ErrClosed, and Close again is harmless.
+func TestFollowCancelAndClose(t *testing.T) {
+	s, err := NewLogStore(LogStoreOptions{Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		n := 0
+		for _, err := range s.Follow(ctx, 0) {
+			if err != nil {
+				t.Errorf("follow: %v", err)
+			}
+			n++
+		}
+		done <- n
+	}()
+	if _, err := s.AppendString(1, Stdout, "one"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if n := <-done; n > 1 {
+		t.Fatalf("followed %d lines, want at most 1", n)
+	}
+	if err := s.Wait(ctx, 0); err != context.Canceled {
+		t.Fatalf("Wait on a cancelled context: %v", err)
+	}
+	waited := make(chan error)
+	go func() { waited <- s.Wait(context.Background(), 1) }()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Wait across Close: %v, want ErrClosed", err)
+	}
+	_ = s.Close()
+	if _, err := s.AppendString(1, Stdout, "late"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Append after Close: %v", err)
+	}
+	if _, err := s.ReadProcess(1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("ReadProcess after Close: %v", err)
+	}
+}
+
+// ReadProcess returns exactly one process's retained lines, oldest first.
+func TestReadProcess(t *testing.T) {
+	s, err := NewLogStore(LogStoreOptions{Capacity: 100, Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 150 {
+		if _, err := s.AppendString(uint64(i%3), Stdout, strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ls, err := s.ReadProcess(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 50; i < 150; i++ {
+		if i%3 == 2 {
+			want = append(want, strconv.Itoa(i))
+		}
+	}
+	if len(ls) != len(want) {
+		t.Fatalf("%d lines, want %d", len(ls), len(want))
+	}
+	for i, l := range ls {
+		if l.ProcessID != 2 || l.Text != want[i] {
+			t.Fatalf("line %d: process %d text %q, want %q", i, l.ProcessID, l.Text, want[i])
+		}
 	}
 }

@@ -108,7 +108,8 @@ func NewProcTable(opts ProcTableOptions) (*ProcTable, error) {
 	t := &ProcTable{}
 	return create(t, &t.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_procs_new(&cfg, (**C.lfe_procs)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) { C.lfe_procs_free((*C.lfe_procs)(p)) })
+	}, func(p unsafe.Pointer) { C.lfe_procs_close_handle((*C.lfe_procs)(p)) },
+		func(p unsafe.Pointer) { C.lfe_procs_free((*C.lfe_procs)(p)) })
 }
 
 // Insert registers a process in state ProcPending and returns its id (ids start at 1 and are

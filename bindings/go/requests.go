@@ -89,7 +89,8 @@ func NewRequestLog(opts RequestLogOptions) (*RequestLog, error) {
 	l := &RequestLog{}
 	return create(l, &l.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_requests_new(&cfg, (**C.lfe_requests)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) { C.lfe_requests_free((*C.lfe_requests)(p)) })
+	}, func(p unsafe.Pointer) { C.lfe_requests_close_handle((*C.lfe_requests)(p)) },
+		func(p unsafe.Pointer) { C.lfe_requests_free((*C.lfe_requests)(p)) })
 }
 
 func requestIns(rs []Request) (*cArena, *C.lfe_request_in) {

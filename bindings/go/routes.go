@@ -72,7 +72,8 @@ func NewRouteTable(opts RouteTableOptions) (*RouteTable, error) {
 	t := &RouteTable{}
 	return create(t, &t.owned, func(out *unsafe.Pointer) C.int32_t {
 		return C.lfe_routes_new(&cfg, (**C.lfe_routes)(unsafe.Pointer(out)))
-	}, func(p unsafe.Pointer) { C.lfe_routes_free((*C.lfe_routes)(p)) })
+	}, func(p unsafe.Pointer) { C.lfe_routes_close_handle((*C.lfe_routes)(p)) },
+		func(p unsafe.Pointer) { C.lfe_routes_free((*C.lfe_routes)(p)) })
 }
 
 func routeSpecArena(s *RouteSpec) (*cArena, *C.lfe_route_spec) {

@@ -210,6 +210,8 @@ struct Sub {
     bytes: AtomicU64,
     max_bytes: u64,
     not_empty: WaitSet,
+    /// Bumped by [`Subscription::interrupt`]: a blocked pop that sees it change returns.
+    interrupts: AtomicU64,
     efd: i32,
     signalled: AtomicBool,
 }
@@ -454,6 +456,7 @@ impl EventBus {
             bytes: AtomicU64::new(0),
             max_bytes: self.inner.cfg.max_sub_bytes as u64,
             not_empty: WaitSet::new(),
+            interrupts: AtomicU64::new(0),
             efd,
             signalled: AtomicBool::new(false),
         });
@@ -613,16 +616,31 @@ impl Subscription {
             Err(PopError::Empty) => {}
             r => return r.map_err(pop_error),
         }
+        // SeqCst: read before the first check, so an interrupt after it is seen (the
+        // interrupt's increment and the check below are in the SeqCst order).
+        let seen = self.sub.interrupts.load(Ordering::SeqCst);
         block_on_with(
             &self.sub.not_empty,
             Some(timeout),
             || match self.sub.try_pop() {
+                // SeqCst: the waiter's half of the store-buffering check against interrupt.
+                Err(Error::Empty) if self.sub.interrupts.load(Ordering::SeqCst) != seen => {
+                    Some(Err(Error::Timeout))
+                }
                 Err(Error::Empty) => None,
                 r => Some(r),
             },
             || self.sub.ring.item_in_flight(),
         )
         .unwrap_or(Err(Error::Timeout))
+    }
+
+    /// Makes every pop now blocked on this subscription return `Timeout` at once (as if its
+    /// timeout had passed): a host cancelling a wait (e.g. a Go context) without polling.
+    pub fn interrupt(&self) {
+        // SeqCst: the notifier's write of the store-buffering check in `pop_timeout`.
+        self.sub.interrupts.fetch_add(1, Ordering::SeqCst);
+        self.sub.not_empty.notify_all();
     }
 
     /// Pops up to `max` events into `out` without waiting; [`Error::Empty`] / [`Error::Closed`]

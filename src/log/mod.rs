@@ -70,6 +70,17 @@
 //! (`Error::NoMem` from [`LogStore::try_append`]). The maximums are [`MAX_CAPACITY`] and
 //! [`MAX_LINE_LEN`].
 //!
+//! # Following
+//!
+//! [`LogStore::wait`] blocks until a line at or after a cursor is published, so a follower
+//! reads, and when it is caught up waits instead of polling. It is the `event::wait` protocol
+//! (spin briefly, then park on a `WaitSet`): the appender's claim of its sequence is a `SeqCst`
+//! RMW and, after publishing, it does one `SeqCst` load of the waiter count (nothing more when
+//! nobody follows); the follower registers, then re-checks the claimed count with a `SeqCst`
+//! load. A line claimed but not yet published makes the follower yield and retry rather than
+//! park. [`LogStore::interrupt`] wakes every follower (`Ok(false)`: a host cancelling one wait)
+//! and [`LogStore::close`] makes every wait return `Closed`.
+//!
 //! # Clearing
 //!
 //! [`LogStore::clear`] hides every line appended before it (a sequence floor);

@@ -5,6 +5,9 @@
 use super::line::{line_heap_bytes, AnalysisCell, Line, LineUrls, Text};
 use super::worker::{Apply, HELP_CLAIM};
 use super::*;
+use crate::event::wait::{block_on_with, WaitSet};
+use crate::sync::AtomicBool;
+use std::time::Duration;
 
 /// Enrichment state; only enrichers take its mutex.
 pub(super) struct EnrichState {
@@ -39,6 +42,12 @@ pub(super) struct Shared {
     pub(super) clear_floor: AtomicU64,
     // Worker wake-up.
     pub(super) wake: pace::Wake,
+    /// Followers parked in [`LogStore::wait`] (see "Following" in the module docs).
+    pub(super) followers: WaitSet,
+    /// Bumped by [`LogStore::interrupt`]: a waiter that sees it change returns.
+    pub(super) interrupts: AtomicU64,
+    /// Set once by [`LogStore::close`]: waits return `Closed`.
+    pub(super) closed: AtomicBool,
 }
 
 /// The lock-free log store. See the module docs.
@@ -90,10 +99,6 @@ impl Shared {
             && line.flags.load(Ordering::Relaxed) & flags::CLEARED == 0
     }
 
-    fn snapshot(seq: u64, line: &Line) -> LogLine {
-        Self::view(seq, line).to_line()
-    }
-
     fn view(seq: u64, line: &Line) -> LineRef<'_> {
         // Acquire: pairs with the enricher's Release on flags, so level/tags are those of the
         // enrichment when ENRICHED is set.
@@ -109,6 +114,10 @@ impl Shared {
             flags: fl,
             text: &line.text,
         }
+    }
+
+    fn snapshot(seq: u64, line: &Line) -> LogLine {
+        Self::view(seq, line).to_line()
     }
 }
 
@@ -153,6 +162,9 @@ impl LogStore {
             inline_enriched: AtomicU64::new(0),
             clear_floor: AtomicU64::new(0),
             wake: pace::Wake::new(),
+            followers: WaitSet::new(),
+            interrupts: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
         });
         let worker = if cfg.manual {
             None
@@ -287,6 +299,93 @@ impl LogStore {
             next: res.next,
             missed: res.missed,
         })
+    }
+
+    /// Waits until a line at or after `cursor` is published (or evicted: a read from
+    /// `cursor` then reports it missed), up to `timeout` (`None`: forever). Returns `Ok(true)`
+    /// when there is something to read, `Ok(false)` when [`interrupt`](Self::interrupt) was
+    /// called meanwhile (read, then wait again if nothing came). It spins briefly, then parks;
+    /// appends wake it (see "Following" in the module docs).
+    /// Errors: `Timeout`, `Closed` (the store was [closed](Self::close) before or during the
+    /// wait), `Invalid` (`cursor` beyond the end, as in [`read`](Self::read)).
+    pub fn wait(&self, cursor: u64, timeout: Option<Duration>) -> Result<bool> {
+        let s = &*self.shared;
+        if cursor > s.ring.next_seq() {
+            return Err(Error::Invalid("cursor is beyond the end of the log"));
+        }
+        // SeqCst: read before the first check, so an interrupt after it is seen (the
+        // interrupt's increment and the checks below are in the SeqCst order).
+        let seen = s.interrupts.load(Ordering::SeqCst);
+        let attempt = || {
+            // SeqCst loads: the waiter's half of the store-buffering check (`event::wait`)
+            // against close's swap, interrupt's increment and the ring's claim.
+            if s.closed.load(Ordering::SeqCst) {
+                return Some(Err(Error::Closed));
+            }
+            if s.interrupts.load(Ordering::SeqCst) != seen {
+                return Some(Ok(false));
+            }
+            if s.ring.appended_sc() > cursor
+                && s.ring.read_from_until(cursor, 1, |_, _| false).next > cursor
+            {
+                return Some(Ok(true));
+            }
+            None
+        };
+        // A line claimed but not published yet is a few instructions from publishing: retry
+        // instead of parking (its publisher notifies only after publishing).
+        let in_flight = || s.ring.appended_sc() > cursor;
+        block_on_with(&s.followers, timeout, attempt, in_flight).unwrap_or(Err(Error::Timeout))
+    }
+
+    /// Makes every call in [`wait`](Self::wait) now return `Ok(false)` (a host cancelling one
+    /// follower wakes them all; the others find nothing new and wait again).
+    pub fn interrupt(&self) {
+        let s = &*self.shared;
+        // SeqCst: the notifier's write of the store-buffering check in `wait`.
+        s.interrupts.fetch_add(1, Ordering::SeqCst);
+        s.followers.notify_all();
+    }
+
+    /// Closes the store for waiting and stops its enrichment worker (after it enriched what was
+    /// appended; dropping the store joins it): current and later [`wait`](Self::wait) calls
+    /// return `Closed`. Appends, reads and `sync` keep working (a `sync` enriches in the
+    /// caller's thread). Idempotent. This is what a binding runs when its handle is closed
+    /// while other threads may still be waiting on it.
+    pub fn close(&self) {
+        let s = &*self.shared;
+        // SeqCst: the notifier's write of the store-buffering check in `wait`.
+        if !s.closed.swap(true, Ordering::SeqCst) {
+            s.wake.stop();
+            s.followers.notify_all();
+        }
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        // Acquire: pairs with close's swap (a report, nothing is read through it).
+        self.shared.closed.load(Ordering::Acquire)
+    }
+
+    /// The sequence the next append will get (every line below it was claimed).
+    pub fn next_seq(&self) -> u64 {
+        self.shared.ring.next_seq()
+    }
+
+    /// Calls `f` once with every visible line (of `process_id` only, when given), oldest first,
+    /// gathered in one scan of the ring and lent without a copy (a binding copies each text
+    /// once, into its own result, sized up front). The ring stays pinned while `f` runs (see
+    /// "Memory bound": evicted lines wait for it).
+    pub fn with_lines<R>(&self, process_id: Option<u64>, f: impl FnOnce(&[LineRef<'_>]) -> R) -> R {
+        let s = &*self.shared;
+        let pinned = s.ring.pinned();
+        let mut lines = Vec::new();
+        pinned.for_each(|seq, line| {
+            if process_id.is_none_or(|p| p == line.process_id) && s.visible(seq, line) {
+                lines.push(Shared::view(seq, line));
+            }
+        });
+        f(&lines)
     }
 
     /// The newest `n` visible lines (of `process_id` only, when given), oldest first.

@@ -300,6 +300,8 @@ impl Shared {
     }
 
     pub(super) fn after_publish(&self, seq: u64) {
+        // One SeqCst load when nobody follows (the claim before it was SeqCst: `wait`).
+        self.followers.notify_all();
         self.wake.wake_if_behind(self.ring.capacity(), || {
             // Relaxed: a lag estimate for the wake-up decision.
             seq.saturating_sub(self.enriched_upto.load(Ordering::Relaxed))

@@ -128,6 +128,29 @@ impl<T: Send + Sync> Pinned<'_, T> {
         }
     }
 
+    /// [`Ring::for_each`] under this pin: the values are lent for as long as the pin lives,
+    /// so a caller can gather references in one scan and use them after it.
+    /// The positions (`seq % capacity`) are stepped, not divided for, at each sequence: three
+    /// 64-bit divisions a line were most of a scan's instructions.
+    pub fn for_each<'p>(&'p self, mut f: impl FnMut(u64, &'p T)) {
+        let ring = self.ring;
+        let len = ring.slots.len();
+        let head = ring.appended();
+        let floor = head.saturating_sub(len as u64);
+        let step = |i: usize, by: usize| if i + by >= len { i + by - len } else { i + by };
+        let mut idx = (floor % len as u64) as usize;
+        let (far, near) = (SCAN_AHEAD as usize % len, (SCAN_AHEAD / 2) as usize % len);
+        for s in floor..head {
+            if s + SCAN_AHEAD < head {
+                ring.scan_ahead_at(step(idx, far), step(idx, near));
+            }
+            if let Ok(Some(e)) = ring.look_at(&self.guard, s, idx) {
+                f(e.seq, &e.value);
+            }
+            idx = step(idx, 1);
+        }
+    }
+
     /// Runs `f` unpinned (then pins again): a wait inside `f` holds back no reclamation.
     pub fn unpinned<R>(&mut self, f: impl FnOnce() -> R) -> R {
         self.guard.repin_after(f)
@@ -305,6 +328,13 @@ impl<T: Send + Sync> Ring<T> {
         self.appended()
     }
 
+    /// [`appended`](Self::appended) read with `SeqCst`: the waiter's half of the follower
+    /// wait's store-buffering check against the claim in [`push_hook`](Self::push_hook).
+    pub fn appended_sc(&self) -> u64 {
+        // SeqCst: see above.
+        self.next_seq.load(Ordering::SeqCst)
+    }
+
     /// Values that left the ring (overwritten, or lost to a newer value in their slot).
     ///
     /// Not counted per push: once pushes are quiescent every sequence below `appended` is
@@ -318,7 +348,13 @@ impl<T: Send + Sync> Ring<T> {
 
     #[inline]
     fn slot(&self, seq: u64) -> &Slot<T> {
-        &self.slots[spread((seq % self.slots.len() as u64) as usize, self.slots.len())]
+        self.slot_at((seq % self.slots.len() as u64) as usize)
+    }
+
+    /// The slot of position `idx` (= `seq % capacity`, which a scan keeps without dividing).
+    #[inline]
+    fn slot_at(&self, idx: usize) -> &Slot<T> {
+        &self.slots[spread(idx, self.slots.len())]
     }
 
     /// Appends `value`; returns its sequence.
@@ -331,9 +367,10 @@ impl<T: Send + Sync> Ring<T> {
     /// its own line while nobody else can see it yet).
     pub fn push_hook(&self, value: T, hook: impl FnOnce(u64, &T)) -> u64 {
         let guard = reclaim::pin();
-        // Relaxed: uniqueness and per-thread order come from the RMW itself; the entry is
-        // published by the slot CAS (Release), not by this counter.
-        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        // SeqCst: the claim is the notifier's write in the log store's follower wait
+        // (`LogStore::wait`, the `event::wait` protocol); the entry itself is published by the
+        // slot CAS (Release), not by this counter. On x86 it is the same `lock xadd`.
+        let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
         prefetch(self.slot(seq));
         let new = self.new_entry(value);
         // SAFETY: `new` is private to this thread until published below.
@@ -370,8 +407,8 @@ impl<T: Send + Sync> Ring<T> {
     ) -> Range<u64> {
         let entries: Vec<*mut Entry<T>> = values.into_iter().map(|v| self.new_entry(v)).collect();
         let n = entries.len() as u64;
-        // Relaxed: as in push_hook.
-        let first = self.next_seq.fetch_add(n, Ordering::Relaxed);
+        // SeqCst: as in push_hook.
+        let first = self.next_seq.fetch_add(n, Ordering::SeqCst);
         let guard = reclaim::pin();
         for (i, &e) in entries.iter().enumerate() {
             let seq = first + i as u64;
@@ -445,19 +482,37 @@ impl<T: Send + Sync> Ring<T> {
     /// never faults.
     #[inline(always)]
     fn scan_ahead(&self, far: u64, near: u64) {
+        let len = self.slots.len() as u64;
+        self.scan_ahead_at((far % len) as usize, (near % len) as usize);
+    }
+
+    /// [`scan_ahead`](Self::scan_ahead) by positions.
+    #[inline]
+    fn scan_ahead_at(&self, far: usize, near: usize) {
         if !LOOM {
-            prefetch_read(self.slot(far));
+            prefetch_read(self.slot_at(far));
             // Relaxed: a hint only; the scan's own load (Acquire) is what it relies on.
-            prefetch_read(self.slot(near).ptr.load(Ordering::Relaxed));
+            prefetch_read(self.slot_at(near).ptr.load(Ordering::Relaxed));
         }
     }
 
     /// Looks at slot of `seq`: Ok(Some(entry)) if it holds `seq`, Ok(None) if `seq` is not yet
     /// published, Err(()) if it was evicted.
     #[inline]
-    fn look<'g>(&self, _g: &'g reclaim::Guard, seq: u64) -> Result<Option<&'g Entry<T>>, ()> {
+    fn look<'g>(&self, g: &'g reclaim::Guard, seq: u64) -> Result<Option<&'g Entry<T>>, ()> {
+        self.look_at(g, seq, (seq % self.slots.len() as u64) as usize)
+    }
+
+    /// [`look`](Self::look) with `seq`'s position (`seq % capacity`) given.
+    #[inline]
+    fn look_at<'g>(
+        &self,
+        _g: &'g reclaim::Guard,
+        seq: u64,
+        idx: usize,
+    ) -> Result<Option<&'g Entry<T>>, ()> {
         // Acquire: pairs with the publishing CAS, so the entry's contents are visible.
-        let p = self.slot(seq).ptr.load(Ordering::Acquire);
+        let p = self.slot_at(idx).ptr.load(Ordering::Acquire);
         if p.is_null() {
             return Ok(None);
         }
@@ -575,18 +630,8 @@ impl<T: Send + Sync> Ring<T> {
     }
 
     /// Calls `f(seq, &v)` for every retained, published value, oldest first.
-    pub fn for_each(&self, mut f: impl FnMut(u64, &T)) {
-        let head = self.appended();
-        let floor = head.saturating_sub(self.capacity() as u64);
-        let g = reclaim::pin();
-        for s in floor..head {
-            if s + SCAN_AHEAD < head {
-                self.scan_ahead(s + SCAN_AHEAD, s + SCAN_AHEAD / 2);
-            }
-            if let Ok(Some(e)) = self.look(&g, s) {
-                f(e.seq, &e.value);
-            }
-        }
+    pub fn for_each(&self, f: impl FnMut(u64, &T)) {
+        self.pinned().for_each(f);
     }
 
     /// The newest `n` retained values, oldest first (as `(seq, R)` mapped by `f`).

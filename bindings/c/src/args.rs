@@ -7,7 +7,9 @@
 //! Every export is an `unsafe extern "C" fn` whose `# Safety` section is its C caller's promise
 //! about each pointer argument, in the terms of the header's conventions:
 //! * a handle is NULL or a live handle of its type, made by its `_new` and not yet given to its
-//!   `_free` (which no other call may overlap, except the waits [`hold`] covers);
+//!   `_free` (which no other call may overlap, except the waits [`hold`] covers); it may have
+//!   been closed (`_close_handle`, at any time: [`Gated`]), which [`live`] and [`hold`] report
+//!   as `LFE_E_CLOSED`;
 //! * an input struct or array is NULL or points to initialised, aligned values that stay valid
 //!   and unchanged for the call, and the `(ptr, len)` byte strings inside them follow the next
 //!   rule;
@@ -143,15 +145,18 @@ pub(crate) fn put<T>(p: *mut T, v: T) -> Res {
 /// The body of an export that acts on a handle and reports only a status: `f` runs on the
 /// borrowed handle inside the panic guard; what it returns on success is dropped.
 #[inline]
-pub(crate) fn on<H, T, E: Into<Status>>(p: *const H, f: impl FnOnce(&H) -> Result<T, E>) -> i32 {
-    call(|| f(arg(p)?).map(drop).map_err(Into::into))
+pub(crate) fn on<H: Handle, T, E: Into<Status>>(
+    p: *const H,
+    f: impl FnOnce(&H) -> Result<T, E>,
+) -> i32 {
+    call(|| f(live(p)?).map(drop).map_err(Into::into))
 }
 
 /// [`on`] for an action that cannot fail.
 #[inline]
-pub(crate) fn on_ok<H>(p: *const H, f: impl FnOnce(&H)) -> i32 {
+pub(crate) fn on_ok<H: Handle>(p: *const H, f: impl FnOnce(&H)) -> i32 {
     call(|| {
-        f(arg(p)?);
+        f(live(p)?);
         Ok(())
     })
 }
@@ -160,13 +165,13 @@ pub(crate) fn on_ok<H>(p: *const H, f: impl FnOnce(&H)) -> i32 {
 /// out-parameter are checked before `f` runs (so a result that owns something, a batch, is
 /// never made for a NULL `out`), and `*out` is written only when `f` succeeds.
 #[inline]
-pub(crate) fn fill<H, T, E: Into<Status>>(
+pub(crate) fn fill<H: Handle, T, E: Into<Status>>(
     p: *const H,
     out: *mut T,
     f: impl FnOnce(&H) -> Result<T, E>,
 ) -> i32 {
     call(|| {
-        let h = arg(p)?;
+        let h = live(p)?;
         let out = slot(out)?;
         out.write(f(h).map_err(Into::into)?);
         Ok(())
@@ -192,9 +197,13 @@ pub(crate) fn create<C: Versioned, H: Handle, E: Into<Status>>(
 /// The body of a counters export: checks the handle and the versioned out-parameter, then
 /// writes what `f` reads by the size rule.
 #[inline]
-pub(crate) fn counters<H, T: Versioned>(p: *const H, out: *mut T, f: impl FnOnce(&H) -> T) -> i32 {
+pub(crate) fn counters<H: Handle, T: Versioned>(
+    p: *const H,
+    out: *mut T,
+    f: impl FnOnce(&H) -> T,
+) -> i32 {
     call(|| {
-        let (h, out) = (arg(p)?, versioned_out(out)?);
+        let (h, out) = (live(p)?, versioned_out(out)?);
         out.write(f(h));
         Ok(())
     })
@@ -369,55 +378,105 @@ impl<T: Versioned> VersionedOut<T> {
     }
 }
 
-/// An opaque handle type given to C. A plain handle is a `Box<Self>`; one with blocking calls
-/// (`COUNTED`) is an `Arc<Self>`, so that a call waiting on it can keep it alive ([`hold`]) while
-/// `_free` closes it (waking that call) and drops the host's reference. The choice is the type's,
-/// made once, so no export can free one kind as the other.
+/// An opaque handle type given to C. A plain handle is a `Box<Gated<Self>>`; one with blocking
+/// calls (`COUNTED`) is an `Arc<Gated<Self>>`, so that a call waiting on it can keep it alive
+/// ([`hold`]) while `_free` closes it (waking that call) and drops the host's reference. The
+/// choice is the type's, made once, so no export can free one kind as the other.
 pub(crate) trait Handle: Sized {
     /// True for an `Arc` handle.
     const COUNTED: bool = false;
-    /// Wakes every call waiting on the handle (`_free` runs it first); counted handles only.
+    /// Wakes every call waiting on the handle and ends the structure's own activity (a
+    /// worker); run once, by the first `_close_handle` or `_free`.
     fn close(&self) {}
+}
+
+/// What a handle pointer given to C points to: the handle and its gate ([`lfe::gate`]).
+///
+/// # Closing a handle while other threads use it (the design, stated once)
+/// `_close_handle` may run at any time, concurrently with any call on the handle, and any number
+/// of times: it closes the gate (the first one also runs [`Handle::close`], which wakes the
+/// handle's waiters), and from then on every call on the handle returns `LFE_E_CLOSED`. A call
+/// that passed the gate before it closed completes as if it had run before the close: the
+/// memory stays until `_free`. So a call writes nothing shared to enter a handle (it reads the
+/// gate), and a Go or Python binding needs no lock of its own around the handle.
+///
+/// The memory is freed by `_free` (which closes first), and only the host can know that no
+/// call can still be in flight: `_free` may run concurrently with calls blocked in a wait (they
+/// hold their own reference, [`hold`], and return `LFE_E_CLOSED`), never with other calls. A
+/// garbage-collected binding closes on its `Close` and frees from its finalizer/cleanup, which
+/// runs only once no call can reach the handle.
+pub(crate) type Gated<T> = lfe::gate::Gated<T>;
+
+/// The gate of the handle `p` points to (as [`arg`] for a handle).
+fn gated<'a, T: Handle>(p: *const T) -> Res<&'a Gated<T>> {
+    arg(p.cast::<Gated<T>>())
+}
+
+/// Borrows a handle for one call: NULL is `LFE_E_NULL`, a closed handle `LFE_E_CLOSED`.
+#[inline]
+pub(crate) fn live<'a, T: Handle>(p: *const T) -> Res<&'a T> {
+    gated(p)?.get().ok_or(Status(LFE_E_CLOSED))
 }
 
 /// Moves `v` to the heap and writes the handle given to C to a checked out-parameter.
 pub(crate) fn new_handle<T: Handle>(out: &mut MaybeUninit<*mut T>, v: T) {
+    let g = Gated::new(v);
     out.write(if T::COUNTED {
-        Arc::into_raw(Arc::new(v)).cast_mut()
+        Arc::into_raw(Arc::new(g)).cast_mut().cast()
     } else {
-        Box::into_raw(Box::new(v))
+        Box::into_raw(Box::new(g)).cast()
     });
 }
 
-/// A reference to a counted handle for the duration of a blocking call; NULL is `LFE_E_NULL`.
-/// What it protects is a call that is already waiting when `_free` runs; a call that has
-/// entered the export but not yet taken its reference is not (the host cannot tell the two
-/// apart, which is why the documented shutdown is close, join, free).
-pub(crate) fn hold<T: Handle>(p: *const T) -> Res<Arc<T>> {
+/// A reference to a counted handle for the duration of a blocking call; NULL is `LFE_E_NULL`,
+/// a closed handle `LFE_E_CLOSED`. What it protects is a call that is already waiting when
+/// `_free` runs; a call that has entered the export but not yet taken its reference is not
+/// (the host cannot tell the two apart, which is why `_free` must not race other calls, and
+/// why `_close_handle`, which may, exists).
+pub(crate) fn hold<T: Handle>(p: *const T) -> Res<Arc<Gated<T>>> {
     const { assert!(T::COUNTED, "hold: only counted handles") };
     if p.is_null() {
         return Err(Status(LFE_E_NULL));
     }
+    let p = p.cast::<Gated<T>>();
     // SAFETY: a counted handle comes from `Arc::into_raw` in `new_handle`, and the host's
     // reference is alive (module contract: not yet freed), so the count is at least 1 while we
     // add ours; `from_raw` then owns exactly the reference we added.
-    unsafe {
+    let a = unsafe {
         Arc::increment_strong_count(p);
-        Ok(Arc::from_raw(p))
+        Arc::from_raw(p)
+    };
+    if a.is_closed() {
+        return Err(Status(LFE_E_CLOSED));
     }
+    Ok(a)
 }
 
-/// Frees a handle (the body of every `_free` export): NULL is a no-op; a counted handle is
-/// closed first, then the host's reference is dropped.
+/// The body of every `_close_handle` export: sets the gate; the first call also closes the
+/// handle ([`Handle::close`]). Safe concurrently with any call on the handle ([`Gated`]).
+pub(crate) fn close_handle<T: Handle>(p: *const T) -> i32 {
+    call(|| {
+        let g = gated(p)?;
+        if g.close() {
+            g.value().close();
+        }
+        Ok(())
+    })
+}
+
+/// Frees a handle (the body of every `_free` export): NULL is a no-op; the handle is closed
+/// first (waking its waiters), then the host's reference is dropped.
 pub(crate) fn free_handle<T: Handle>(p: *mut T) {
     call_or((), || {
         if p.is_null() {
-        } else if T::COUNTED {
+            return;
+        }
+        close_handle(p.cast_const());
+        let p = p.cast::<Gated<T>>();
+        if T::COUNTED {
             // SAFETY: the host gives back, once, the reference `new_handle` made with
             // `Arc::into_raw` (module contract: `_free` is called once per handle).
-            let a = unsafe { Arc::from_raw(p.cast_const()) };
-            a.close();
-            drop(a);
+            drop(unsafe { Arc::from_raw(p.cast_const()) });
         } else {
             // SAFETY: as above, for the `Box::into_raw` of `new_handle`; no other call runs on
             // the handle during or after its `_free` (module contract).

@@ -125,6 +125,23 @@ pub unsafe extern "C" fn lfe_bus_new(cfg: *const lfe_bus_config, out: *mut *mut 
     })
 }
 
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. The memory stays until `lfe_bus_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `bus` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_bus_close_handle(bus: *const lfe_bus) -> i32 {
+    close_handle(bus)
+}
+
 /// Closes and frees a bus. NULL is a no-op. Subscriptions stay valid (they keep what they need
 /// alive) and must still be freed with `lfe_sub_free`; each is closed as by
 /// `lfe_sub_unsubscribe`: calls blocked in `lfe_sub_pop_timeout` / `lfe_sub_pop_batch_timeout`
@@ -168,7 +185,7 @@ pub unsafe extern "C" fn lfe_bus_subscribe(
 ) -> i32 {
     call(|| {
         let out = slot(out)?;
-        let (bus, types) = (arg(bus)?, slice(types, ntypes)?);
+        let (bus, types) = (live(bus)?, slice(types, ntypes)?);
         let sub = bus.inner.subscribe(Filter::new(mask, types), capacity)?;
         new_handle(out, lfe_sub { inner: sub });
         Ok(())
@@ -240,6 +257,38 @@ pub unsafe extern "C" fn lfe_bus_stats(bus: *const lfe_bus, out: *mut lfe_bus_co
 #[no_mangle]
 pub unsafe extern "C" fn lfe_sub_unsubscribe(sub: *const lfe_sub) -> i32 {
     on_ok(sub, |s| s.inner.unsubscribe())
+}
+
+/// Makes every pop now blocked on the subscription (`lfe_sub_pop_timeout`,
+/// `lfe_sub_pop_batch_timeout`) return `LFE_E_TIMEOUT` at once, as if its timeout had passed:
+/// a host cancelling a wait without polling.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `sub` must be a live subscription.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_interrupt(sub: *const lfe_sub) -> i32 {
+    on_ok(sub, |s| s.inner.interrupt())
+}
+
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. It first unsubscribes, as `lfe_sub_unsubscribe`. The memory stays until `lfe_sub_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `sub` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_sub_close_handle(sub: *const lfe_sub) -> i32 {
+    close_handle(sub)
 }
 
 /// Unsubscribes (if not done yet) and frees the subscription, its queued events and its

@@ -208,6 +208,23 @@ pub unsafe extern "C" fn lfe_lockdep_new(
     })
 }
 
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. The memory stays until `lfe_lockdep_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `v` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_lockdep_close_handle(v: *const lfe_lockdep) -> i32 {
+    close_handle(v)
+}
+
 /// Frees a validator. NULL is a no-op.
 ///
 /// Ownership: takes back `v`; batches already returned stay valid.
@@ -267,7 +284,7 @@ pub unsafe extern "C" fn lfe_lockdep_acquire(
 /// The body of `lfe_lockdep_acquire` and `lfe_lockdep_acquire_shared`.
 fn acquire(v: *const lfe_lockdep, token: u64, id: u32, shared: bool, now_ns: u64) -> i32 {
     call(|| {
-        let v = &arg(v)?.inner;
+        let v = &live(v)?.inner;
         if now_ns != 0 {
             v.acquire_at(token, id, shared, now_ns)?;
         } else if shared {

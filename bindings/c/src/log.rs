@@ -84,7 +84,13 @@ pub struct lfe_log {
     pub(crate) inner: LogStore,
 }
 
-impl Handle for lfe_log {}
+// Counted: `lfe_log_wait` blocks, and `_free` must be able to wake it (`args::hold`).
+impl Handle for lfe_log {
+    const COUNTED: bool = true;
+    fn close(&self) {
+        self.inner.close();
+    }
+}
 
 /// Largest accepted `lfe_log_config.capacity` (2^28 lines).
 pub const LFE_LOG_MAX_CAPACITY: u64 = 268_435_456;
@@ -250,6 +256,23 @@ pub unsafe extern "C" fn lfe_log_new(cfg: *const lfe_log_config, out: *mut *mut 
     })
 }
 
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. It also stops the enrichment worker (after it enriched what was appended). The memory stays until `lfe_log_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `log` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_close_handle(log: *const lfe_log) -> i32 {
+    close_handle(log)
+}
+
 /// Frees a log store: stops and joins its worker after it enriched what was appended. NULL is a
 /// no-op.
 ///
@@ -286,7 +309,7 @@ pub unsafe extern "C" fn lfe_log_append(
     seq_out: *mut u64,
 ) -> i32 {
     call(|| {
-        let log = arg(log)?;
+        let log = live(log)?;
         let stream = stream_of(stream)?;
         let text = bytes(text, len)?;
         let seq = log.inner.try_append(process_id, stream, ts_ns, text)?;
@@ -316,7 +339,7 @@ pub unsafe extern "C" fn lfe_log_append_batch(
     first_seq_out: *mut u64,
 ) -> i32 {
     call(|| {
-        let log = arg(log)?;
+        let log = live(log)?;
         let ins = slice(inputs, count)?;
         let mut v = Vec::with_capacity(ins.len());
         for i in ins {
@@ -364,7 +387,7 @@ pub unsafe extern "C" fn lfe_log_enrich(
     done: *mut usize,
 ) -> i32 {
     call(|| {
-        let log = arg(log)?;
+        let log = live(log)?;
         let n = log.inner.enrich(max_lines);
         if let Some(o) = out_opt(done) {
             o.write(n);

@@ -11,6 +11,7 @@ use crate::args::*;
 use crate::batch::{lfe_batch, lfe_bytes, lfe_rec_text, record, BatchBuilder};
 use crate::guard::{call, Res, Status};
 use crate::log::*;
+use crate::queue::timeout;
 use crate::status::*;
 use lfe::log::{level_from_u8, LineRef, LogLine, Query};
 
@@ -110,10 +111,21 @@ record!(
 );
 
 fn lines_batch(lines: &[LogLine], next: u64, missed: u64) -> *mut lfe_batch {
-    let total: usize = lines.iter().map(|l| l.text.len()).sum();
-    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(lines.len(), total);
+    refs_batch(lines.iter().map(LogLine::view), next, missed)
+}
+
+/// One batch of `lines`, sized up front (so each text is copied once, into its byte buffer).
+fn refs_batch<'a>(
+    lines: impl Iterator<Item = LineRef<'a>> + Clone,
+    next: u64,
+    missed: u64,
+) -> *mut lfe_batch {
+    let (n, total) = lines
+        .clone()
+        .fold((0, 0), |(n, t), l| (n + 1, t + l.text.len()));
+    let mut b = BatchBuilder::<lfe_log_line>::with_capacity(n, total);
     for l in lines {
-        push_line(&mut b, l.view());
+        push_line(&mut b, l);
     }
     b.set_next(next);
     b.set_missed(missed);
@@ -133,6 +145,65 @@ fn push_line(b: &mut BatchBuilder<lfe_log_line>, l: LineRef<'_>) {
         tags: l.tags,
         text,
     });
+}
+
+/// Every retained line of `process_id`, oldest first, in one batch: one scan of the store
+/// gathers the lines in place, then each text is copied once, into the batch's byte buffer
+/// sized for them up front.
+///
+/// Ownership: `*out` receives a batch of `lfe_log_line`; free it with `lfe_batch_free`.
+/// Errors: `LFE_E_NULL` (log or out NULL), `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_read_process(
+    log: *const lfe_log,
+    process_id: u64,
+    out: *mut *mut lfe_batch,
+) -> i32 {
+    fill(log, out, |log| -> Res<_> {
+        Ok(log.inner.with_lines(Some(process_id), |lines| {
+            refs_batch(lines.iter().copied(), 0, 0)
+        }))
+    })
+}
+
+/// Waits until a line at or after `cursor` is published (or was evicted: a read from `cursor`
+/// reports it missed), up to `timeout_ns` (`LFE_TIMEOUT_INFINITE`: forever; 0: just look). It
+/// spins briefly, then sleeps; appends wake it. A follower reads with `lfe_log_read` until it
+/// gets no line, then waits with the batch's `next`.
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_OK` also when `lfe_log_interrupt` was called meanwhile (read, then wait again);
+/// `LFE_E_TIMEOUT`; `LFE_E_CLOSED` (the handle was closed or freed before or during the
+/// wait); `LFE_E_NULL`; `LFE_E_INVALID` (`cursor` beyond the end, as in `lfe_log_read`).
+/// Thread safety: safe to call concurrently; `lfe_log_close_handle` and `lfe_log_free` wake it.
+///
+/// # Safety
+/// `log` is a live store.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_wait(log: *const lfe_log, cursor: u64, timeout_ns: u64) -> i32 {
+    call(|| {
+        let log = hold(log)?;
+        log.value().inner.wait(cursor, Some(timeout(timeout_ns)))?;
+        Ok(())
+    })
+}
+
+/// Makes every call now blocked in `lfe_log_wait` on this store return `LFE_OK` (a host
+/// cancelling one follower's wait; the others find nothing new and wait again).
+///
+/// Ownership: nothing is allocated.
+/// Errors: `LFE_E_NULL`, `LFE_E_CLOSED`.
+/// Thread safety: safe to call concurrently.
+///
+/// # Safety
+/// `log` is a live store.
+#[no_mangle]
+pub unsafe extern "C" fn lfe_log_interrupt(log: *const lfe_log) -> i32 {
+    on_ok(log, |log| log.inner.interrupt())
 }
 
 /// Cursor read: up to `max` lines with seq >= `cursor` (start with 0), oldest first.
@@ -259,7 +330,7 @@ pub unsafe extern "C" fn lfe_log_search(
 ) -> i32 {
     call(|| {
         let out = slot(out)?;
-        let log = arg(log)?;
+        let log = live(log)?;
         let q = versioned_arg(q)?;
         let all =
             LFE_LOG_SEARCH_LITERAL | LFE_LOG_SEARCH_CASE_INSENSITIVE | LFE_LOG_SEARCH_HAS_PROCESS;

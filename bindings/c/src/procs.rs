@@ -193,6 +193,23 @@ pub unsafe extern "C" fn lfe_procs_new(
     })
 }
 
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. The memory stays until `lfe_procs_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `p` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_procs_close_handle(p: *const lfe_procs) -> i32 {
+    close_handle(p)
+}
+
 /// Frees a process table. NULL is a no-op.
 ///
 /// Ownership: takes back the table; batches already returned stay valid.
@@ -352,7 +369,7 @@ pub unsafe extern "C" fn lfe_procs_remove(p: *const lfe_procs, id: u64) -> i32 {
 /// `p` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_count(p: *const lfe_procs, out: *mut usize) -> i32 {
-    call(|| put(out, arg(p)?.inner.count()))
+    call(|| put(out, live(p)?.inner.count()))
 }
 
 /// The table's generation: changes on every write and never goes backwards, so "changed since
@@ -366,5 +383,5 @@ pub unsafe extern "C" fn lfe_procs_count(p: *const lfe_procs, out: *mut usize) -
 /// `p` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_procs_generation(p: *const lfe_procs, out: *mut u64) -> i32 {
-    call(|| put(out, arg(p)?.inner.generation()))
+    call(|| put(out, live(p)?.inner.generation()))
 }

@@ -177,8 +177,8 @@ pub(crate) fn pop<H: Pops>(
     call(|| {
         let out = slot(out)?;
         out.write(match timeout_ns {
-            None => take_events(arg(h)?, take, None)?,
-            Some(ns) => take_events(&*hold(h)?, take, Some(timeout(ns)))?,
+            None => take_events(live(h)?, take, None)?,
+            Some(ns) => take_events(hold(h)?.value(), take, Some(timeout(ns)))?,
         });
         Ok(())
     })
@@ -323,6 +323,23 @@ pub unsafe extern "C" fn lfe_queue_new(
     })
 }
 
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. It first closes the queue for pushes, as `lfe_queue_close`. The memory stays until `lfe_queue_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `q` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_queue_close_handle(q: *const lfe_queue) -> i32 {
+    close_handle(q)
+}
+
 /// Closes and frees a queue. NULL is a no-op. Events still held are freed.
 ///
 /// Calls already waiting inside `lfe_queue_push_timeout`, `lfe_queue_pop_timeout` or
@@ -375,7 +392,7 @@ pub unsafe extern "C" fn lfe_queue_push_timeout(
 ) -> i32 {
     call(|| {
         let (q, ev) = (hold(q)?, arg(ev)?.as_input()?);
-        q.inner.push_timeout(&ev, timeout(timeout_ns))?;
+        q.value().inner.push_timeout(&ev, timeout(timeout_ns))?;
         Ok(())
     })
 }

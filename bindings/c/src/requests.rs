@@ -217,6 +217,23 @@ pub unsafe extern "C" fn lfe_requests_new(
     })
 }
 
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. The memory stays until `lfe_requests_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `l` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_requests_close_handle(l: *const lfe_requests) -> i32 {
+    close_handle(l)
+}
+
 /// Frees a request log. NULL is a no-op.
 ///
 /// Ownership: takes back the log; batches already returned stay valid.
@@ -350,7 +367,7 @@ pub unsafe extern "C" fn lfe_requests_route_stats(
     out: *mut lfe_request_stats,
 ) -> i32 {
     call(|| {
-        let (t, out) = (arg(l)?, versioned_out(out)?);
+        let (t, out) = (live(l)?, versioned_out(out)?);
         out.write(t.inner.route_stats(route_id)?.into());
         Ok(())
     })
@@ -386,5 +403,5 @@ pub unsafe extern "C" fn lfe_requests_retained_bytes(
     l: *const lfe_requests,
     out: *mut usize,
 ) -> i32 {
-    call(|| put(out, arg(l)?.inner.retained_bytes()))
+    call(|| put(out, live(l)?.inner.retained_bytes()))
 }

@@ -142,6 +142,23 @@ pub unsafe extern "C" fn lfe_routes_new(
     })
 }
 
+/// Closes the handle: every later call on it, and a call racing this one, returns
+/// `LFE_E_CLOSED` (a racing call may instead complete as if it ran first), and blocked calls
+/// wake with `LFE_E_CLOSED`. The memory stays until `lfe_routes_free`, called once no call can be
+/// in flight (README, "ABI notes": closing and freeing).
+///
+/// Ownership: nothing is freed.
+/// Errors: `LFE_E_NULL` (NULL handle).
+/// Thread safety: safe to call concurrently with any call on the handle but its `_free`, and
+/// more than once.
+///
+/// # Safety
+/// `r` is a live handle (not freed).
+#[no_mangle]
+pub unsafe extern "C" fn lfe_routes_close_handle(r: *const lfe_routes) -> i32 {
+    close_handle(r)
+}
+
 /// Frees a route table. NULL is a no-op.
 ///
 /// Ownership: takes back the table; batches already returned stay valid.
@@ -304,7 +321,7 @@ pub unsafe extern "C" fn lfe_routes_list(r: *const lfe_routes, out: *mut *mut lf
 /// `r` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_count(r: *const lfe_routes, out: *mut usize) -> i32 {
-    call(|| put(out, arg(r)?.inner.count()))
+    call(|| put(out, live(r)?.inner.count()))
 }
 
 /// The table's generation (starts at 1, changes on every write, never goes backwards).
@@ -317,5 +334,5 @@ pub unsafe extern "C" fn lfe_routes_count(r: *const lfe_routes, out: *mut usize)
 /// `r` must be a live table; `out` writable.
 #[no_mangle]
 pub unsafe extern "C" fn lfe_routes_generation(r: *const lfe_routes, out: *mut u64) -> i32 {
-    call(|| put(out, arg(r)?.inner.generation()))
+    call(|| put(out, live(r)?.inner.generation()))
 }

@@ -133,6 +133,7 @@ register(
     {
         "lfe_queue_new": (c_int32, [POINTER(lfe_queue_config), POINTER(c_void_p)]),
         "lfe_queue_free": (None, [c_void_p]),
+        "lfe_queue_close_handle": (c_int32, [c_void_p]),
         "lfe_queue_push": (c_int32, [c_void_p, _ev_in_p]),
         "lfe_queue_push_timeout": (c_int32, [c_void_p, _ev_in_p, c_uint64]),
         "lfe_queue_push_batch": (c_int32, [c_void_p, _ev_in_p, c_size_t, POINTER(c_size_t)]),
@@ -144,6 +145,7 @@ register(
         "lfe_queue_stats": (c_int32, [c_void_p, POINTER(lfe_queue_counters)]),
         "lfe_bus_new": (c_int32, [POINTER(lfe_bus_config), POINTER(c_void_p)]),
         "lfe_bus_free": (None, [c_void_p]),
+        "lfe_bus_close_handle": (c_int32, [c_void_p]),
         "lfe_bus_subscribe": (
             c_int32,
             [c_void_p, c_uint64, POINTER(c_uint32), c_size_t, c_size_t, POINTER(c_void_p)],
@@ -153,6 +155,8 @@ register(
         "lfe_bus_stats": (c_int32, [c_void_p, POINTER(lfe_bus_counters)]),
         "lfe_sub_unsubscribe": (c_int32, [c_void_p]),
         "lfe_sub_free": (None, [c_void_p]),
+        "lfe_sub_close_handle": (c_int32, [c_void_p]),
+        "lfe_sub_interrupt": (c_int32, [c_void_p]),
         "lfe_sub_pop": (c_int32, [c_void_p, batch_pp]),
         "lfe_sub_pop_timeout": (c_int32, [c_void_p, c_uint64, batch_pp]),
         "lfe_sub_pop_batch": (c_int32, [c_void_p, c_size_t, batch_pp]),

@@ -87,6 +87,7 @@ register(
     {
         "lfe_lockdep_new": (c_int32, [POINTER(lfe_lockdep_config), POINTER(c_void_p)]),
         "lfe_lockdep_free": (None, [c_void_p]),
+        "lfe_lockdep_close_handle": (c_int32, [c_void_p]),
         "lfe_lockdep_register": (c_int32, [c_void_p, ctypes.c_char_p, c_size_t, POINTER(c_uint32)]),
         "lfe_lockdep_acquire": (c_int32, [c_void_p, c_uint64, c_uint32, c_uint64]),
         "lfe_lockdep_acquire_shared": (c_int32, [c_void_p, c_uint64, c_uint32, c_uint64]),

@@ -201,6 +201,9 @@ class lfe_log_error_group(ctypes.Structure):
     ]
 
 
+# lfe_log_wait's LFE_TIMEOUT_INFINITE.
+_FOREVER = (1 << 64) - 1
+
 _h = c_void_p
 register(
     {
@@ -229,6 +232,10 @@ register(
         "lfe_log_sync": (c_int32, [_h]),
         "lfe_log_clear": (c_int32, [_h]),
         "lfe_log_clear_process": (c_int32, [_h, c_uint64]),
+        "lfe_log_wait": (c_int32, [_h, c_uint64, c_uint64]),
+        "lfe_log_interrupt": (c_int32, [_h]),
+        "lfe_log_close_handle": (c_int32, [_h]),
+        "lfe_log_read_process": (c_int32, [_h, c_uint64, batch_pp]),
     },
     {
         "LFE_REC_LOG_LINE": LFE_REC_LOG_LINE,
@@ -577,6 +584,38 @@ class LogStore(Handle):
         lines, nxt, missed = self._lines(lib.lfe_log_read, as_int(cursor, "cursor"),
                                          as_int(max, "max", 0, (1 << 63) - 1))
         return LogPage(lines, nxt, missed)
+
+    def follow(self, cursor: int = 0, *, timeout: Optional[float] = None,
+               stop: Optional[threading.Event] = None) -> Iterator[LogLine]:
+        """Yields the lines from ``cursor`` on, oldest first, then new lines as they are
+        appended. When caught up it blocks in ``lfe_log_wait`` (the GIL released; appends wake
+        it, no polling). It ends when ``timeout`` seconds pass without a new line, when
+        ``stop`` is set (set it, then call :meth:`interrupt` to wake the wait), or when the
+        store is closed. Lines evicted before they were read are skipped."""
+        limit = _FOREVER if timeout is None else max(0, int(timeout * 1e9))
+        while stop is None or not stop.is_set():
+            try:
+                page = self.read(cursor, 1024)
+                cursor = page.next
+                if not page.lines and not page.missed:
+                    self._call(lib.lfe_log_wait, cursor, limit)
+            except (errors.Timeout, errors.Closed):
+                return
+            yield from page.lines
+
+    def interrupt(self) -> None:
+        """Wakes every thread blocked in :meth:`follow` on this store (it checks its ``stop``)."""
+        self._call(lib.lfe_log_interrupt)
+
+    def _before_close(self, ptr: int) -> None:
+        # Wakes followers blocked in lfe_log_wait (they return CLOSED), so close can wait for
+        # them.
+        lib.lfe_log_close_handle(ptr)
+
+    def read_process(self, process_id: int) -> List[LogLine]:
+        """Every retained line of ``process_id``, oldest first, in one C call."""
+        pid = as_int(process_id, "process_id")
+        return self._lines(lib.lfe_log_read_process, pid)[0]
 
     def tail(self, n: int, process_id: Optional[int] = None) -> LogLines:
         """The newest ``n`` lines (only of ``process_id`` if given), oldest first, decoded

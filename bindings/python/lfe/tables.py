@@ -140,6 +140,7 @@ register(
     {
         "lfe_procs_new": (c_int32, [POINTER(lfe_procs_config), _out_h]),
         "lfe_procs_free": (None, [_h]),
+        "lfe_procs_close_handle": (c_int32, [_h]),
         "lfe_procs_insert": (c_int32, [_h, POINTER(lfe_proc_spec), POINTER(c_uint64)]),
         "lfe_procs_get": (c_int32, [_h, c_uint64, batch_pp]),
         "lfe_procs_find": (c_int32, [_h, c_char_p, c_size_t, batch_pp]),
@@ -151,6 +152,7 @@ register(
         "lfe_procs_generation": (c_int32, [_h, POINTER(c_uint64)]),
         "lfe_routes_new": (c_int32, [POINTER(lfe_routes_config), _out_h]),
         "lfe_routes_free": (None, [_h]),
+        "lfe_routes_close_handle": (c_int32, [_h]),
         "lfe_routes_add": (c_int32, [_h, POINTER(lfe_route_spec), POINTER(c_uint64)]),
         "lfe_routes_replace": (c_int32, [_h, c_uint64, POINTER(lfe_route_spec)]),
         "lfe_routes_remove": (c_int32, [_h, c_uint64]),
@@ -162,6 +164,7 @@ register(
         "lfe_routes_generation": (c_int32, [_h, POINTER(c_uint64)]),
         "lfe_requests_new": (c_int32, [POINTER(lfe_requests_config), _out_h]),
         "lfe_requests_free": (None, [_h]),
+        "lfe_requests_close_handle": (c_int32, [_h]),
         "lfe_requests_record": (c_int32, [_h, POINTER(lfe_request_in), POINTER(c_uint64)]),
         "lfe_requests_record_batch": (
             c_int32, [_h, POINTER(lfe_request_in), c_size_t, POINTER(c_uint64)]

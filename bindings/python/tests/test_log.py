@@ -228,3 +228,72 @@ def test_line_urls():
         s.clear()
         with pytest.raises(lfe.errors.NotFound):
             s.line_urls(c)
+
+
+def test_follow_sees_every_line_once_in_order_and_close_ends_it():
+    import threading
+
+    writers, per = 3, 2000
+    s = lfe.LogStore(capacity=1 << 15, manual=True)
+    got = []
+
+    def follower():
+        for line in s.follow():
+            got.append((line.seq, line.process_id, line.text))
+            if len(got) == writers * per:
+                break
+
+    f = threading.Thread(target=follower)
+    f.start()
+
+    def writer(w):
+        for i in range(per):
+            s.append(str(i), process_id=w)
+
+    ws = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
+    for w in ws:
+        w.start()
+    for w in ws:
+        w.join()
+    f.join()
+    assert [g[0] for g in got] == list(range(writers * per))
+    nxt = [0] * writers
+    for _, pid, text in got:
+        assert text == str(nxt[pid]).encode()
+        nxt[pid] += 1
+    assert nxt == [per] * writers
+
+    # A follower blocked in its wait: stop + interrupt ends it; close ends another.
+    stop = threading.Event()
+    ends = []
+
+    def blocked(st):
+        ends.append(list(s.follow(writers * per, stop=st)))
+
+    t = threading.Thread(target=blocked, args=(stop,))
+    t.start()
+    while t.is_alive():
+        stop.set()
+        s.interrupt()
+        t.join(0.01)
+    t = threading.Thread(target=blocked, args=(None,))
+    t.start()
+    s.close()
+    t.join()
+    assert ends == [[], []]
+    # A timeout ends a follow with nothing new.
+    s2 = lfe.LogStore(manual=True)
+    s2.append("a")
+    assert [ln.text for ln in s2.follow(timeout=0.01)] == [b"a"]
+    s2.close()
+
+
+def test_read_process():
+    s = lfe.LogStore(capacity=100, manual=True)
+    for i in range(150):
+        s.append(str(i), process_id=i % 3)
+    assert [ln.text for ln in s.read_process(2)] == [
+        str(i).encode() for i in range(50, 150) if i % 3 == 2
+    ]
+    assert s.read_process(9) == []
+    s.close()
