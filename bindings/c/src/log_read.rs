@@ -281,7 +281,7 @@ pub unsafe extern "C" fn lfe_log_tail_into(
 ) -> i32 {
     call(|| {
         let count_out = slot(count_out)?;
-        let b = tail_lines(arg(log)?, n, has_process, process_id)?;
+        let b = tail_lines(live(log)?, n, has_process, process_id)?;
         count_out.write(b.write_into(buf, cap, len_out)?);
         Ok(())
     })

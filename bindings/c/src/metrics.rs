@@ -1,6 +1,6 @@
 //! `lfe_metrics_render`: the core's OpenMetrics renderer (`lfe::metrics`) over a list of handles.
 
-use crate::args::{arg, copy_out, slice};
+use crate::args::{copy_out, live, slice};
 use crate::batch::lfe_bytes;
 use crate::bus::{lfe_bus, lfe_sub};
 use crate::guard::{call, Res, Status};
@@ -38,18 +38,18 @@ pub struct lfe_metrics_source {
 fn stats_of(s: &lfe_metrics_source) -> Res<Stats> {
     let h = s.handle;
     Ok(match s.kind {
-        LFE_METRICS_LOG => Stats::Log(arg(h.cast::<lfe_log>())?.inner.stats()),
-        LFE_METRICS_QUEUE => Stats::Queue(arg(h.cast::<lfe_queue>())?.inner.stats()),
-        LFE_METRICS_BUS => Stats::Bus(arg(h.cast::<lfe_bus>())?.inner.stats()),
-        LFE_METRICS_SUB => Stats::Sub(arg(h.cast::<lfe_sub>())?.inner.stats()),
+        LFE_METRICS_LOG => Stats::Log(live(h.cast::<lfe_log>())?.inner.stats()),
+        LFE_METRICS_QUEUE => Stats::Queue(live(h.cast::<lfe_queue>())?.inner.stats()),
+        LFE_METRICS_BUS => Stats::Bus(live(h.cast::<lfe_bus>())?.inner.stats()),
+        LFE_METRICS_SUB => Stats::Sub(live(h.cast::<lfe_sub>())?.inner.stats()),
         LFE_METRICS_REQUESTS => {
-            let r = &arg(h.cast::<lfe_requests>())?.inner;
+            let r = &live(h.cast::<lfe_requests>())?.inner;
             Stats::Requests(RequestStats {
                 global: r.global_stats(),
                 overflow: r.stats_overflow(),
             })
         }
-        LFE_METRICS_LOCKDEP => Stats::Lockdep(arg(h.cast::<lfe_lockdep>())?.inner.stats()),
+        LFE_METRICS_LOCKDEP => Stats::Lockdep(live(h.cast::<lfe_lockdep>())?.inner.stats()),
         _ => return Err(Status(LFE_E_INVALID)),
     })
 }
