@@ -9,6 +9,7 @@ import "C"
 import (
 	"errors"
 	"net/http"
+	"runtime"
 	"unsafe"
 )
 
@@ -88,33 +89,17 @@ func Metrics(sources ...MetricsSource) ([]byte, error) {
 	}
 }
 
-// withHandles runs f with the live pointers of every handle, each held through one call (so none
-// can be freed under f), and returns ErrClosed if one is closed, else f's status.
+// withHandles runs f with the C pointers of every handle and keeps their owners reachable until
+// it returns (so no cleanup frees one under f); a closed handle is refused by the C side
+// (ErrClosed), as for any call.
 func withHandles(hs []*handle, owners []any, f func(ps []unsafe.Pointer) C.int32_t) error {
 	ps := make([]unsafe.Pointer, len(hs))
-	var inner func(i int) error
-	inner = func(i int) error {
-		if i == len(hs) {
-			return statusError(f(ps))
-		}
-		for j := range i { // a handle listed twice is held once (no nested call on one handle)
-			if hs[j] == hs[i] {
-				ps[i] = ps[j]
-				return inner(i + 1)
-			}
-		}
-		var err error
-		callErr := hs[i].call(owners[i], func(p unsafe.Pointer) C.int32_t {
-			ps[i] = p
-			err = inner(i + 1)
-			return C.LFE_OK
-		})
-		if callErr != nil {
-			return callErr
-		}
-		return err
+	for i, h := range hs {
+		ps[i] = h.ptr
 	}
-	return inner(0)
+	rc := f(ps)
+	runtime.KeepAlive(owners)
+	return statusError(rc)
 }
 
 // MetricsHandler serves Metrics(sources...) over HTTP (for a Prometheus scrape), rendered anew
